@@ -1,0 +1,58 @@
+# Two commands: `make demo` and `make test`. Everything an install needs is
+# here and in pyproject.toml, so a fresh clone with Python >= 3.11 and make works.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DEVSTAMP := $(VENV)/.installed-dev
+PIP    := $(BIN)/python -m pip
+PIP_FLAGS ?= --disable-pip-version-check --quiet
+
+.PHONY: demo test install install-dev lint benchmarks examples clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "aiart-release needs Python >= 3.11"'
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install $(PIP_FLAGS) --upgrade "pip>=24"
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(PIP) install $(PIP_FLAGS) -e .
+	touch $@
+
+PLUGIN_SOURCES := $(shell find examples/plugins -type f -not -path '*/build/*' -not -path '*.egg-info*' -not -name '*.pyc' 2>/dev/null)
+
+$(DEVSTAMP): pyproject.toml $(PLUGIN_SOURCES) | $(BIN)/python
+	$(PIP) install $(PIP_FLAGS) -e ".[dev]"
+	# Third-party plugin packages: installed with pip, found through their
+	# entry points like any plugin a user installs.
+	for plugin in examples/plugins/*/; do $(PIP) install $(PIP_FLAGS) "./$$plugin" || exit 1; done
+	touch $(STAMP) $@
+
+install: $(STAMP)
+
+install-dev: $(DEVSTAMP)
+
+## make demo: set up, then assess the example bundles.
+demo: $(STAMP)
+	$(BIN)/aiart-release assess examples/own-work
+	@echo
+	@echo "--- a bundle with no licence and an unfilled card (exit 1 expected) ---"
+	-$(BIN)/aiart-release assess examples/unlicensed-unfilled
+
+## make test: set up with dev extras, then run the whole suite.
+test: $(DEVSTAMP)
+	$(BIN)/python -m pytest
+
+lint: $(DEVSTAMP)
+	$(BIN)/ruff check aiart_release plugins tests benchmarks examples
+
+benchmarks: $(DEVSTAMP)
+	$(BIN)/python benchmarks/startup.py
+
+## Regenerate the example bundles' images (deterministic).
+examples: $(STAMP)
+	$(BIN)/python examples/make_examples.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

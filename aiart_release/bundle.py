@@ -1,0 +1,450 @@
+"""The inventory: one read-only walk over the bundle, every file given a
+kind and an artifact.
+
+Nothing here writes, executes or follows a link out of the bundle. Files
+that cannot be read, are too large, or are links that leave the bundle are
+kept in the inventory with a ``skipped`` reason and reported as ``bundle.*``
+findings, so that nothing is silently left out.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .findings import CHECKPOINT_OF_ARTIFACT, Finding, Location, Severity
+
+KINDS = (
+    "model-weights",
+    "code",
+    "text",
+    "table",
+    "image",
+    "audio",
+    "video",
+    "model-card",
+    "dataset-card",
+    "license",
+    "manifest",
+    "archive",
+    "config",
+    "other",
+)
+
+# Kinds whose content is read as text; binary content in one of them is
+# reported and the file is not given to text checks.
+TEXT_KINDS = frozenset(
+    {"code", "text", "model-card", "dataset-card", "license", "manifest", "config"}
+)
+
+# Never part of a release; excluded quietly (counted, not reported).
+DEFAULT_EXCLUDES = (
+    ".git/",
+    ".hg/",
+    ".svn/",
+    "__pycache__/",
+    ".ipynb_checkpoints/",
+    ".pytest_cache/",
+    ".DS_Store",
+)
+
+# Folder names that say which artifact the files below them belong to.
+_ARTIFACT_HINTS = {
+    "dataset": {
+        "data", "dataset", "datasets", "images", "imgs", "img", "captions", "corpus",
+        "train", "training_data", "training-data", "audio", "clips", "raw",
+    },
+    "model": {
+        "model", "models", "weights", "checkpoints", "ckpt", "lora", "loras",
+        "unet", "vae", "text_encoder", "text_encoder_2", "tokenizer", "scheduler",
+    },
+    "code": {"src", "code", "scripts", "lib", "notebooks", "tools"},
+    "docs": {"docs", "doc", "documentation"},
+}
+_KIND_ARTIFACT = {
+    "model-weights": "model",
+    "model-card": "model",
+    "code": "code",
+    "table": "dataset",
+    "image": "dataset",
+    "audio": "dataset",
+    "video": "dataset",
+    "dataset-card": "dataset",
+    "manifest": "dataset",
+    "archive": "dataset",
+    "license": "docs",
+    "text": "docs",
+    "config": "code",
+    "other": "docs",
+}
+# These kinds say what a file is, whatever folder it sits in.
+_KINDS_FIXING_ARTIFACT = {"model-weights": "model", "code": "code"}
+
+_UTF_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+
+class FileInfo:
+    """What a classifier sees: the path and, on first use, the first bytes."""
+
+    def __init__(self, path: str, abspath: Path, size: int, sniff_bytes: int):
+        self.path = path
+        self.abspath = abspath
+        self.size = size
+        pure = PurePosixPath(path)
+        self.name = pure.name
+        self.suffix = pure.suffix.lower()
+        self.parts = pure.parts
+        self._sniff_bytes = sniff_bytes
+        self._head: bytes | None = None
+        self.read_error: OSError | None = None
+
+    @property
+    def head(self) -> bytes:
+        """The first bytes of the file (empty when it cannot be read)."""
+        if self._head is None:
+            try:
+                with open(self.abspath, "rb") as handle:
+                    self._head = handle.read(self._sniff_bytes)
+            except OSError as exc:
+                self.read_error = exc
+                self._head = b""
+        return self._head
+
+    @property
+    def looks_binary(self) -> bool:
+        """NUL bytes in the head, unless a UTF-16/32 byte-order mark explains them."""
+        head = self.head
+        if head.startswith(_UTF_BOMS):
+            return False
+        return b"\0" in head
+
+
+@dataclass(frozen=True)
+class BundleFile:
+    """One file of the bundle."""
+
+    path: str
+    abspath: Path
+    size: int
+    kind: str
+    artifact: str
+    skipped: str | None = None
+
+    @property
+    def readable(self) -> bool:
+        return self.skipped is None
+
+    @property
+    def suffix(self) -> str:
+        return PurePosixPath(self.path).suffix.lower()
+
+    @property
+    def name(self) -> str:
+        return PurePosixPath(self.path).name
+
+    @property
+    def directory(self) -> str:
+        parent = PurePosixPath(self.path).parent.as_posix()
+        return "" if parent == "." else parent
+
+
+@dataclass
+class Inventory:
+    """Every file of the bundle, in path order, and what the walk reported."""
+
+    root: Path
+    files: list[BundleFile] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    excluded: int = 0
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(f.size for f in self.files)
+
+    @property
+    def skipped(self) -> int:
+        return sum(1 for f in self.files if f.skipped) + sum(
+            1 for f in self.findings if f.id in _UNLISTED_SKIPS
+        )
+
+    def of_kind(self, *kinds: str) -> list[BundleFile]:
+        return [f for f in self.files if f.kind in kinds]
+
+    def of_artifact(self, artifact: str) -> list[BundleFile]:
+        return [f for f in self.files if f.artifact == artifact]
+
+    def artifacts_present(self) -> list[str]:
+        present = {f.artifact for f in self.files}
+        return [a for a in ("model", "code", "dataset") if a in present]
+
+    def get(self, path: str) -> BundleFile | None:
+        return next((f for f in self.files if f.path == path), None)
+
+
+# Findings about paths that are not in ``files`` (links not followed, special
+# files): they count as skipped too.
+_UNLISTED_SKIPS = {"bundle.symlink-outside", "bundle.symlink-loop", "bundle.not-regular-file"}
+
+
+class BundleError(Exception):
+    """The bundle path cannot be assessed at all (exit code 2)."""
+
+
+Classifier = Callable[[FileInfo], "str | None"]
+
+
+def _compile(patterns: Iterable[str]) -> Any:
+    from pathspec import GitIgnoreSpec
+
+    return GitIgnoreSpec.from_lines(list(patterns))
+
+
+def build_inventory(
+    root: Path,
+    classify: Classifier,
+    *,
+    exclude: Iterable[str] = (),
+    artifact_globs: dict[str, list[str]] | None = None,
+    max_file_size: int = 4 * 1024**3,
+    sniff_bytes: int = 8192,
+) -> Inventory:
+    """Walk ``root`` once and classify every file."""
+    if not root.exists():
+        raise BundleError(f"'{root}' does not exist")
+    if not root.is_dir():
+        raise BundleError(
+            f"'{root}' is a file; assess takes the bundle folder that holds it "
+            f"(try: aiart-release assess {root.parent if str(root.parent) != '.' else '.'})"
+        )
+    try:
+        os.listdir(root)
+    except OSError as exc:
+        raise BundleError(f"cannot read '{root}': {exc.strerror or exc}") from None
+
+    excluded = _compile([*DEFAULT_EXCLUDES, *exclude])
+    walker = _Walker(root, excluded, classify, max_file_size, sniff_bytes)
+    walker.walk()
+    files = sorted(walker.files, key=lambda f: f.path)
+    files = _assign_artifacts(files, artifact_globs or {})
+    by_path = {f.path: f for f in files}
+    findings = []
+    for finding in walker.findings:
+        listed = by_path.get(finding.location.path)
+        artifact = listed.artifact if listed else _infer_artifact(
+            BundleFile(finding.location.path, root, 0, "other", ""), set(), set()
+        )
+        findings.append(
+            finding.with_defaults(
+                check="inventory", checkpoint=CHECKPOINT_OF_ARTIFACT[artifact], artifact=artifact
+            )
+        )
+    findings.sort(key=lambda f: f.location.path)
+    return Inventory(root=root, files=files, findings=findings, excluded=walker.excluded)
+
+
+class _Walker:
+    def __init__(self, root, excluded, classify, max_file_size, sniff_bytes):
+        self.root = root
+        self.root_real = os.path.realpath(root)
+        self.excluded_spec = excluded
+        self.classify = classify
+        self.max_file_size = max_file_size
+        self.sniff_bytes = sniff_bytes
+        self.files: list[BundleFile] = []
+        self.findings: list[Finding] = []
+        self.excluded = 0
+
+    def walk(self) -> None:
+        self._walk_dir(self.root, "", [self.root_real])
+
+    def _report(self, id: str, path: str, severity: Severity, message: str, remediation: str):
+        # check, checkpoint and artifact are filled in once artifacts are known.
+        self.findings.append(
+            Finding(
+                id=id,
+                severity=severity,
+                message=message,
+                location=Location(path=path),
+                remediation=remediation,
+                check="inventory",
+            )
+        )
+
+    def _inside(self, real: str) -> bool:
+        return real == self.root_real or real.startswith(self.root_real + os.sep)
+
+    def _walk_dir(self, directory: Path, prefix: str, ancestors: list[str]) -> None:
+        try:
+            with os.scandir(directory) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            self._report(
+                "bundle.unreadable", prefix.rstrip("/") or ".", Severity.MEDIUM,
+                f"Folder could not be read: {exc.strerror or exc}",
+                "Make the folder readable, or exclude it in aiart-release.yaml",
+            )
+            return
+        for entry in entries:
+            rel = prefix + entry.name
+            try:
+                is_link = entry.is_symlink()
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_link, is_dir = False, False
+            if self.excluded_spec.match_file(rel + "/" if is_dir else rel):
+                self.excluded += 1
+                continue
+            if is_link:
+                self._link(entry, rel, ancestors)
+            elif is_dir:
+                self._walk_dir(Path(entry.path), rel + "/", [*ancestors, os.path.realpath(entry.path)])
+            else:
+                self._file(entry.path, rel)
+
+    def _link(self, entry: os.DirEntry, rel: str, ancestors: list[str]) -> None:
+        target = os.path.realpath(entry.path)
+        try:
+            info = os.stat(entry.path)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                self._report(
+                    "bundle.symlink-loop", rel, Severity.LOW,
+                    "Symbolic link loops back on itself; not followed",
+                    "Remove the link or point it at a real file",
+                )
+            else:
+                self._report(
+                    "bundle.unreadable", rel, Severity.LOW,
+                    "Broken symbolic link: its target does not exist",
+                    "Remove the link or restore its target",
+                )
+            return
+        if not self._inside(target):
+            self._report(
+                "bundle.symlink-outside", rel, Severity.MEDIUM,
+                "Symbolic link points outside the bundle; not followed",
+                "Copy the target into the bundle if it is part of the release, or remove the link",
+            )
+            return
+        if stat.S_ISDIR(info.st_mode):
+            if target in ancestors:
+                self._report(
+                    "bundle.symlink-loop", rel, Severity.LOW,
+                    "Symbolic link points to a folder that contains it; not followed",
+                    "Remove the link",
+                )
+                return
+            self._walk_dir(Path(entry.path), rel + "/", [*ancestors, target])
+        else:
+            self._file(entry.path, rel)
+
+    def _file(self, path: str, rel: str) -> None:
+        try:
+            info = os.stat(path)
+        except OSError as exc:
+            self._report(
+                "bundle.unreadable", rel, Severity.MEDIUM,
+                f"File could not be read: {exc.strerror or exc}",
+                "Make the file readable, or exclude it in aiart-release.yaml",
+            )
+            return
+        if not stat.S_ISREG(info.st_mode):
+            # Opening a FIFO or a device would block or read forever.
+            self._report(
+                "bundle.not-regular-file", rel, Severity.LOW,
+                "Not a regular file (a pipe, socket or device); not read",
+                "Remove it from the release folder",
+            )
+            return
+        size = info.st_size
+        fi = FileInfo(rel, Path(path), size, self.sniff_bytes)
+        skipped = None
+        if size > self.max_file_size:
+            skipped = "too-large"
+            fi._head = b""  # do not read it at all
+        elif not os.access(path, os.R_OK):
+            skipped = "unreadable"
+            fi._head = b""
+        kind = self.classify(fi) or "other"
+        if skipped is None and kind in TEXT_KINDS and size and fi.looks_binary:
+            skipped = "binary"
+        if skipped is None and fi.read_error is not None:
+            skipped = "unreadable"
+        self.files.append(BundleFile(rel, Path(path), size, kind, "", skipped))
+        if skipped == "too-large":
+            self._report(
+                "bundle.too-large", rel, Severity.INFO,
+                f"File is larger than the size limit ({_human(size)} > "
+                f"{_human(self.max_file_size)}); listed but not read",
+                "Raise limits.max_file_size in aiart-release.yaml to scan it",
+            )
+        elif skipped == "unreadable":
+            reason = fi.read_error.strerror if fi.read_error else "permission denied"
+            self._report(
+                "bundle.unreadable", rel, Severity.MEDIUM,
+                f"File could not be read: {reason}",
+                "Make the file readable, or exclude it in aiart-release.yaml",
+            )
+        elif skipped == "binary":
+            self._report(
+                "bundle.binary-content", rel, Severity.LOW,
+                f"File named like {kind} holds binary data (NUL bytes); not read as text",
+                "Check the file is what its name says; rename or re-export it",
+            )
+
+
+def _assign_artifacts(files: list[BundleFile], globs: dict[str, list[str]]) -> list[BundleFile]:
+    specs = [(artifact, _compile(patterns)) for artifact, patterns in globs.items() if patterns]
+    # Folders with media in them are dataset folders: caption sidecars and
+    # metadata beside images belong to the dataset.
+    media_dirs = {f.directory for f in files if f.kind in ("image", "audio", "video")}
+    weight_dirs = {f.directory for f in files if f.kind == "model-weights"}
+    out = []
+    for f in files:
+        artifact = next((a for a, spec in specs if spec.match_file(f.path)), None)
+        kind = f.kind
+        if artifact is None:
+            artifact = _infer_artifact(f, media_dirs, weight_dirs)
+        if kind == "text" and f.name.lower().startswith("readme") and f.directory in weight_dirs:
+            # A README beside the weights is the model card, metadata or not
+            # (as on the Hugging Face Hub).
+            kind = "model-card"
+            artifact = "model" if artifact == "docs" else artifact
+        out.append(BundleFile(f.path, f.abspath, f.size, kind, artifact, f.skipped))
+    return out
+
+
+def _infer_artifact(f: BundleFile, media_dirs: set[str], weight_dirs: set[str]) -> str:
+    if f.kind in _KINDS_FIXING_ARTIFACT:
+        return _KINDS_FIXING_ARTIFACT[f.kind]
+    if f.kind in ("text", "table", "config", "other") and f.directory in media_dirs:
+        return "dataset"
+    if f.kind == "config" and f.directory in weight_dirs:
+        return "model"
+    for part in PurePosixPath(f.path).parts[:-1]:
+        for artifact, names in _ARTIFACT_HINTS.items():
+            if part.lower() in names:
+                return artifact
+    return _KIND_ARTIFACT.get(f.kind, "docs")
+
+
+def _human(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TiB"
+
+
+def kinds_summary(inventory: Inventory) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for f in inventory.files:
+        counts[f.kind] += 1
+    return dict(sorted(counts.items()))

@@ -1,0 +1,105 @@
+"""What a check is, and what it is given when it runs.
+
+A check is a small class. It declares which file kinds it reads and which
+device it needs, and implements ``scan_file`` (called once per file of those
+kinds, possibly in a worker process, its results cached by file content) or
+``scan_bundle`` (called once with the whole inventory and the facts), or both.
+Checks never print, never write inside the bundle, never use the network and
+never execute bundle content.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from .findings import Checkpoint, Finding
+
+if TYPE_CHECKING:
+    from .bundle import BundleFile, Inventory
+    from .facts import Facts
+
+DEVICES = ("cpu", "accelerator")
+
+
+class Check:
+    """Base class for checks; see ``docs/plugins.md`` for a worked example.
+
+    Class attributes:
+
+    - ``id``: short unique name, shown as a finding's ``check`` (``"cards"``).
+    - ``checkpoint``: the field-guide checkpoint its findings belong to.
+    - ``description``: one line for ``aiart-release plugins``.
+    - ``kinds``: the file kinds ``scan_file`` receives; empty for none.
+    - ``device``: ``"cpu"``, or ``"accelerator"`` for a check that runs the
+      released model itself (only those may).
+    - ``version``: bump it when results change, so cached results are dropped.
+    - ``findings``: every finding id the check may report, with one line on
+      what it means (documented in ``docs/findings.md``).
+    """
+
+    id: ClassVar[str] = ""
+    checkpoint: ClassVar[Checkpoint] = Checkpoint.PUBLISHING
+    description: ClassVar[str] = ""
+    kinds: ClassVar[frozenset[str]] = frozenset()
+    device: ClassVar[str] = "cpu"
+    version: ClassVar[str] = "1"
+    findings: ClassVar[Mapping[str, str]] = {}
+
+    def scan_file(self, file: BundleFile, ctx: FileContext) -> Iterable[Finding]:
+        """Findings for one file. Must depend only on the file's path, its
+        content and ``ctx.settings``: results are cached on those."""
+        return ()
+
+    def scan_bundle(self, ctx: BundleContext) -> Iterable[Finding]:
+        """Findings about the bundle as a whole (a missing licence, say)."""
+        return ()
+
+    def facts(self, findings: list[Finding]) -> dict[str, Any]:
+        """Facts this check derives from its own findings, for the policy and
+        the misuse rules (``{"personal_data": True}``). Runs in the main
+        process after all the check's scans."""
+        return {}
+
+    @property
+    def scans_files(self) -> bool:
+        return bool(self.kinds) and type(self).scan_file is not Check.scan_file
+
+    @property
+    def scans_bundle(self) -> bool:
+        return type(self).scan_bundle is not Check.scan_bundle
+
+
+@dataclass
+class FileContext:
+    """What ``scan_file`` is given besides the file."""
+
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    device: str = "cpu"
+    max_read_bytes: int = 64 * 1024 * 1024
+
+
+@dataclass
+class BundleContext:
+    """What ``scan_bundle`` is given: the inventory, the facts and settings."""
+
+    inventory: Inventory
+    facts: Facts
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    device: str = "cpu"
+
+
+def validate_check(check: object) -> str | None:
+    """Why ``check`` cannot be registered, or None when it can."""
+    if not isinstance(check, Check):
+        return f"{check!r} is not an aiart_release.checks.Check"
+    if not check.id or not isinstance(check.id, str):
+        return f"{type(check).__name__} has no id"
+    if not isinstance(check.checkpoint, Checkpoint):
+        return f"check {check.id!r}: checkpoint must be an aiart_release Checkpoint"
+    if check.device not in DEVICES:
+        return f"check {check.id!r}: device must be one of {', '.join(DEVICES)}"
+    if not (check.scans_files or check.scans_bundle):
+        return f"check {check.id!r} implements neither scan_file (with kinds) nor scan_bundle"
+    return None

@@ -1,0 +1,378 @@
+"""The command line: thin click commands over the engine.
+
+Exit codes: 0 the assessment is within the declared intent and below
+``--fail-on``; 1 it fails that gate; 2 a usage, configuration or bundle-path
+error; 3 an internal error, or a failed plugin under ``--strict``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+EXIT_OK, EXIT_GATE, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+CONFIG_TEMPLATE = """\
+# aiart-release configuration: what you intend to release.
+# Docs: https://github.com/aiart-release/aiart-release/blob/main/docs/configuration.md
+
+# The release you intend: open, gated or closed (or one per artifact:
+# release: {model: gated, code: open, dataset: closed}).
+release: open
+
+# Will the model, code or data be used commercially?
+commercial: false
+
+# Files the assessment should ignore (gitignore-style patterns).
+exclude: []
+
+# Which files belong to which artifact, where folder names do not say.
+# artifacts:
+#   model: ["weights/**"]
+#   dataset: ["data/**"]
+
+# Per-check settings; `enabled: false` turns a check off.
+# checks:
+#   cards: {enabled: true}
+
+# Fail CI when a finding is at or above this severity (none, info, low,
+# medium, high, critical).
+# fail_on: high
+"""
+
+
+class UsageProblem(click.ClickException):
+    """A user error: printed as one line, exit code 2."""
+
+    exit_code = EXIT_USAGE
+
+    def show(self, file=None) -> None:
+        click.echo(f"aiart-release: error: {self.format_message()}", err=True)
+
+
+def _debug_option(f):
+    def remember(ctx: click.Context, _param, value: bool) -> bool:
+        if value:
+            ctx.ensure_object(dict)["debug"] = True
+        return value
+
+    return click.option("--debug", is_flag=True, expose_value=False, is_eager=True,
+                        callback=remember, help="Show tracebacks for internal errors.")(f)
+
+
+_REGISTRY = None
+
+
+def _registry(warn: bool = True):
+    """Load plugins once per invocation; warn about the ones that failed."""
+    global _REGISTRY
+    if _REGISTRY is None:
+        from .plugins import build_registry
+
+        _REGISTRY = build_registry()
+        if warn:
+            debug = _debugging()
+            for failure in _REGISTRY.failures:
+                click.echo(f"aiart-release: warning: {failure.summary}", err=True)
+                if debug and failure.traceback:
+                    click.echo(failure.traceback, err=True)
+    return _REGISTRY
+
+
+def _debugging() -> bool:
+    ctx = click.get_current_context(silent=True)
+    while ctx is not None:
+        if (ctx.obj or {}).get("debug"):
+            return True
+        ctx = ctx.parent
+    return bool(os.environ.get("AIART_RELEASE_DEBUG"))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="aiart-release")
+@_debug_option
+def cli() -> None:
+    """Assess an AI-art release bundle (model, code, dataset) before you
+    publish it, and get an open / gated / closed recommendation per artifact.
+
+    Built on the four checkpoints of the Partnership on AI field guide
+    "Making AI Art Responsibly": dataset, model code, training resources,
+    publishing & attribution.
+    """
+
+
+class _ProgressBar:
+    """A rich progress bar on stderr, shown only once a run has taken about a
+    second, and only when stderr is a terminal."""
+
+    DELAY = 1.0
+
+    def __init__(self) -> None:
+        self._progress = None
+        self._task = None
+        self._total = 0
+        self._done = 0
+        self._started = time.monotonic()
+
+    def start(self, total: int) -> None:
+        self._total = total
+
+    def advance(self, n: int = 1, note: str = "") -> None:
+        self._done += n
+        if self._progress is None and time.monotonic() - self._started > self.DELAY:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            self._progress = Progress(
+                TextColumn("assessing"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("{task.description}", style="dim"),
+                console=Console(stderr=True), transient=True,
+            )
+            self._progress.start()
+            self._task = self._progress.add_task("", total=self._total, completed=self._done)
+        if self._progress is not None:
+            self._progress.update(self._task, completed=self._done, description=note[-50:])
+
+    def stop(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+def _severity(value: str | None):
+    from .findings import Severity
+
+    if value is None or value == "none":
+        return None
+    try:
+        return Severity.parse(value)
+    except ValueError as exc:
+        raise UsageProblem(str(exc)) from None
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--format", "-f", "fmt", default="terminal", show_default=True,
+              help="Output format: terminal, json, or one a plugin adds (see `plugins`).")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the report to FILE instead of standard output.")
+@click.option("--fail-on", metavar="SEVERITY",
+              help="Exit 1 when a finding is at or above SEVERITY "
+                   "(info, low, medium, high, critical; default: none, or fail_on in the config).")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Configuration file (default: aiart-release.yaml or [tool.aiart-release] "
+                   "in the bundle's pyproject.toml).")
+@click.option("--policy", "policy_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Policy file that extends or replaces the default policy.")
+@click.option("--exclude", multiple=True, metavar="GLOB",
+              help="Leave out files matching GLOB (gitignore style); repeatable.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1),
+              help="Worker processes for file checks (default: automatic).")
+@click.option("--device", default="auto", show_default=True,
+              help="Device for checks that run the model: auto, cpu, cuda or cuda:N.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+@click.option("--show-pii", is_flag=True,
+              help="Show raw personal data in evidence (never written to the cache).")
+@click.option("--strict", is_flag=True, help="Exit 3 when a plugin or check failed.")
+@_debug_option
+def assess(path, fmt, output, fail_on, config_path, policy_path, exclude, jobs, device,
+           no_cache, show_pii, strict):
+    """Assess the release bundle at PATH (a folder or a git work tree)."""
+    sys.exit(_run_assessment(
+        path, fmt=fmt, output=output, fail_on=fail_on, config_path=config_path,
+        policy_path=policy_path, exclude=exclude, jobs=jobs, device=device,
+        use_cache=not no_cache, show_pii=show_pii, strict=strict,
+    ))
+
+
+def _run_assessment(path: Path, *, fmt: str, output: Path | None, fail_on: str | None,
+                    config_path: Path | None, policy_path: Path | None, exclude=(),
+                    jobs: int | None = None, device: str = "auto", use_cache: bool = True,
+                    show_pii: bool = False, strict: bool = False,
+                    default_fail_on: str | None = None) -> int:
+    from .bundle import BundleError
+    from .config import ConfigError, load_config
+    from .device import DeviceError, parse_device
+    from .engine import Options, assess as run
+    from .policy import PolicyError, load_policy
+    from .report import ReportOptions
+
+    registry = _registry()
+    if fmt not in registry.reporters:
+        raise UsageProblem(
+            f"unknown format {fmt!r} (available: {', '.join(sorted(registry.reporters))})"
+        )
+    try:
+        parse_device(device)
+    except DeviceError as exc:
+        raise UsageProblem(str(exc)) from None
+    if not path.exists():
+        raise UsageProblem(f"'{path}' does not exist")
+    try:
+        config = load_config(path if path.is_dir() else path.parent, config_path)
+        policy = load_policy(policy_path or config.policy)
+    except (ConfigError, PolicyError) as exc:
+        raise UsageProblem(str(exc)) from None
+    threshold = _severity(fail_on or config.fail_on or default_fail_on)
+
+    progress = _ProgressBar() if sys.stderr.isatty() else None
+    options = Options(jobs=jobs, device=device, use_cache=use_cache, show_pii=show_pii,
+                      exclude=exclude, progress=progress, debug=_debugging())
+    try:
+        assessment = run(path, registry, config, policy, options)
+    except BundleError as exc:
+        raise UsageProblem(str(exc)) from None
+    except PolicyError as exc:
+        raise UsageProblem(str(exc)) from None
+    finally:
+        if progress is not None:
+            progress.stop()
+    if _debugging():
+        for error in assessment.errors:
+            click.echo(error, err=True)
+
+    gate = assessment.gate(threshold)
+    to_terminal = output is None and sys.stdout.isatty()
+    report_options = ReportOptions(
+        show_pii=show_pii, color=to_terminal and not os.environ.get("NO_COLOR"),
+        width=None if to_terminal else 100,
+        fail_on=threshold.value if threshold else None, gate=tuple(gate),
+    )
+    text = registry.reporters[fmt].render(assessment, report_options)
+    if output is not None:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageProblem(f"cannot write {output}: {exc.strerror or exc}") from None
+        click.echo(f"aiart-release: report written to {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+    if strict and assessment.plugin_failed:
+        click.echo("aiart-release: a plugin or check failed (--strict)", err=True)
+        return EXIT_INTERNAL
+    return EXIT_GATE if gate else EXIT_OK
+
+
+@cli.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--fail-on", metavar="SEVERITY", default=None,
+              help="Fail the commit at or above SEVERITY (default: high).")
+@_debug_option
+def hook(files, fail_on):
+    """Pre-commit entry point: assess the repository in the current folder.
+
+    FILES (what pre-commit passes) are accepted; for now the whole work
+    tree is assessed. Fails the commit on findings at or above --fail-on
+    (default high) or when the recommendation is stricter than `release`.
+    """
+    sys.exit(_run_assessment(
+        Path("."), fmt="terminal", output=None, fail_on=fail_on, config_path=None,
+        policy_path=None, default_fail_on="high",
+    ))
+
+
+@cli.command("plugins")
+@click.option("--json", "as_json", is_flag=True, help="List plugins as JSON.")
+@_debug_option
+def plugins_cmd(as_json):
+    """List installed plugins: name, version, hooks and what they register."""
+    registry = _registry()
+    if as_json:
+        import json
+
+        payload = {
+            "plugins": [p.to_dict() for p in registry.plugins],
+            "failures": [
+                {"plugin": f.plugin, "stage": f.stage, "error": f.error}
+                for f in registry.failures
+            ],
+        }
+        click.echo(json.dumps(payload, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title="aiart-release plugins", title_justify="left")
+    for column in ("plugin", "version", "from", "hooks", "registers"):
+        table.add_column(column, overflow="fold")
+    for p in registry.plugins:
+        registers = []
+        if p.checks:
+            registers.append("checks: " + ", ".join(p.checks))
+        if p.reporters:
+            registers.append("formats: " + ", ".join(p.reporters))
+        if p.rule_packs:
+            registers.append(f"rule packs: {p.rule_packs}")
+        if p.recognizers:
+            registers.append(f"recognizers: {p.recognizers}")
+        if p.error:
+            registers.append(f"FAILED: {p.error}")
+        source = "built-in" if p.builtin else (p.dist or p.module)
+        hooks = ", ".join(h.removeprefix("aiart_release_") for h in p.hooks)
+        table.add_row(Text(p.name, style="red" if p.error else ""), p.version or "-", source,
+                      hooks or "-", Text("\n".join(registers) or "-"))
+    Console(width=None if sys.stdout.isatty() else 120).print(table)
+    checks = registry.checks
+    if checks:
+        listing = Table(title="checks", title_justify="left")
+        for column in ("check", "checkpoint", "reads", "device", "plugin"):
+            listing.add_column(column, overflow="fold")
+        for cid, check in sorted(checks.items()):
+            listing.add_row(cid, check.checkpoint.value, ", ".join(sorted(check.kinds)) or "bundle",
+                            check.device, registry.check_owner[cid])
+        Console(width=None if sys.stdout.isatty() else 120).print(listing)
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path, file_okay=False), default=".")
+@click.option("--force", is_flag=True, help="Overwrite an existing aiart-release.yaml.")
+def init(path, force):
+    """Write a commented aiart-release.yaml into PATH (default: here)."""
+    if not path.is_dir():
+        raise UsageProblem(f"'{path}' is not a folder")
+    target = path / "aiart-release.yaml"
+    if target.exists() and not force:
+        raise UsageProblem(f"{target} exists (use --force to overwrite)")
+    target.write_text(CONFIG_TEMPLATE, encoding="utf-8")
+    click.echo(f"wrote {target}: set `release` and `commercial`, then run "
+               f"`aiart-release assess {path}`")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console entry point; returns the exit code."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or bool(
+        os.environ.get("AIART_RELEASE_DEBUG"))
+    try:
+        code = cli.main(args=argv, prog_name="aiart-release", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("aiart-release: aborted", err=True)
+        code = 130
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except KeyboardInterrupt:
+        click.echo("aiart-release: interrupted", err=True)
+        code = 130
+    except Exception as exc:  # the one place an unexpected error is caught
+        if debug:
+            traceback.print_exc()
+        else:
+            # Type and place only: a message may quote bundle content.
+            frames = traceback.extract_tb(exc.__traceback__)
+            where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+            click.echo(f"aiart-release: internal error: {type(exc).__name__}{where} "
+                       "(run with --debug for the traceback)", err=True)
+        code = EXIT_INTERNAL
+    return code if isinstance(code, int) else 0

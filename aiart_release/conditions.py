@@ -1,0 +1,239 @@
+"""Conditions over facts and findings, shared by the policy and the misuse
+rules. A condition is plain data (parsed YAML); nothing is ``eval``-ed.
+
+Grammar (a mapping; several keys in one mapping must all hold)::
+
+    all: [COND, ...]          every one holds
+    any: [COND, ...]          at least one holds
+    not: COND                 it does not hold
+    finding:                  at least one finding matches (or `count` of them)
+      id: "pii.*"             glob, or a list of globs
+      severity: high          exactly, or {gte: high} and the other operators
+      artifact: dataset       one artifact, or a list
+      check: pii
+      count: {gte: 10}
+    FACT: VALUE               a fact (dotted names reach into mappings):
+                              equal to VALUE, or containing it if a list
+    FACT: {OP: VALUE}         OP one of eq, ne, in, gte, gt, lte, lt,
+                              any, all, none, exists
+
+Evaluation returns whether it held, the reasons (``because``) in words, and
+the findings that made it hold.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .findings import Finding, Severity
+
+OPERATORS = ("eq", "ne", "in", "gte", "gt", "lte", "lt", "any", "all", "none", "exists")
+_MISSING = object()
+
+
+@dataclass
+class Outcome:
+    """The result of evaluating a condition."""
+
+    holds: bool
+    because: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+class ConditionError(ValueError):
+    """A condition that cannot be evaluated (bad operator, wrong shape)."""
+
+
+def evaluate(cond: Any, facts: Mapping[str, Any], findings: Sequence[Finding]) -> Outcome:
+    """Evaluate ``cond`` against flat-or-nested ``facts`` and ``findings``."""
+    if not isinstance(cond, Mapping) or not cond:
+        raise ConditionError(f"a condition must be a non-empty mapping, not {cond!r}")
+    because: list[str] = []
+    matched: list[Finding] = []
+    for key, spec in cond.items():
+        if key == "all":
+            outcome = _all(_conds(key, spec), facts, findings)
+        elif key == "any":
+            outcome = _any(_conds(key, spec), facts, findings)
+        elif key == "not":
+            inner = evaluate(spec, facts, findings)
+            outcome = Outcome(not inner.holds, [f"not ({'; '.join(inner.because) or key})"])
+        elif key == "finding":
+            outcome = _finding(spec, findings)
+        else:
+            outcome = _fact(str(key), spec, facts)
+        if not outcome.holds:
+            return Outcome(False)
+        because.extend(outcome.because)
+        matched.extend(outcome.findings)
+    return Outcome(True, because, _unique(matched))
+
+
+def _conds(key: str, spec: Any) -> list[Any]:
+    if not isinstance(spec, list) or not spec:
+        raise ConditionError(f"'{key}' takes a non-empty list of conditions")
+    return spec
+
+
+def _all(conds: list[Any], facts, findings) -> Outcome:
+    because: list[str] = []
+    matched: list[Finding] = []
+    for cond in conds:
+        outcome = evaluate(cond, facts, findings)
+        if not outcome.holds:
+            return Outcome(False)
+        because.extend(outcome.because)
+        matched.extend(outcome.findings)
+    return Outcome(True, because, matched)
+
+
+def _any(conds: list[Any], facts, findings) -> Outcome:
+    because: list[str] = []
+    matched: list[Finding] = []
+    for cond in conds:
+        outcome = evaluate(cond, facts, findings)
+        if outcome.holds:
+            because.extend(outcome.because)
+            matched.extend(outcome.findings)
+    return Outcome(bool(because) or bool(matched), because, matched)
+
+
+def _unique(findings: Iterable[Finding]) -> list[Finding]:
+    seen: set[int] = set()
+    out = []
+    for f in findings:
+        if id(f) not in seen:
+            seen.add(id(f))
+            out.append(f)
+    return out
+
+
+def lookup(facts: Mapping[str, Any], name: str) -> Any:
+    """A fact by dotted name, or a sentinel when absent."""
+    if name in facts:
+        return facts[name]
+    value: Any = facts
+    for part in name.split("."):
+        if isinstance(value, Mapping) and part in value:
+            value = value[part]
+        else:
+            return _MISSING
+    return value
+
+
+def _fact(name: str, spec: Any, facts: Mapping[str, Any]) -> Outcome:
+    value = lookup(facts, name)
+    ops = spec if isinstance(spec, Mapping) else {"eq": spec}
+    for op, expected in ops.items():
+        if op not in OPERATORS:
+            raise ConditionError(f"unknown operator {op!r} for fact {name!r}")
+        if not compare(op, value, expected):
+            return Outcome(False)
+    shown = "absent" if value is _MISSING else _show(value)
+    return Outcome(True, [f"{name} is {shown} ({_describe_ops(ops)})"])
+
+
+def compare(op: str, value: Any, expected: Any) -> bool:
+    """Apply one operator. A list fact compared with a scalar means
+    "contains" (``modality: image`` holds for ``["image", "audio"]``)."""
+    if op == "exists":
+        return (value is not _MISSING and value is not None) == bool(expected)
+    if value is _MISSING or value is None:
+        return op in ("ne", "none")
+    if op in ("eq", "ne"):
+        equal = _contains(value, expected) if isinstance(value, list) else _eq(value, expected)
+        return equal if op == "eq" else not equal
+    if op == "in":
+        options = expected if isinstance(expected, list) else [expected]
+        if isinstance(value, list):
+            return any(_contains(options, v) for v in value)
+        return _contains(options, value)
+    if op in ("any", "all", "none"):
+        wanted = expected if isinstance(expected, list) else [expected]
+        have = value if isinstance(value, list) else [value]
+        hits = [w for w in wanted if _contains(have, w)]
+        if op == "any":
+            return bool(hits)
+        if op == "all":
+            return len(hits) == len(wanted)
+        return not hits
+    number = len(value) if isinstance(value, (list, dict)) else value
+    try:
+        if op == "gte":
+            return number >= expected
+        if op == "gt":
+            return number > expected
+        if op == "lte":
+            return number <= expected
+        if op == "lt":
+            return number < expected
+    except TypeError:
+        return False
+    raise ConditionError(f"unknown operator {op!r}")
+
+
+def _eq(a: Any, b: Any) -> bool:
+    if isinstance(a, str) and isinstance(b, str):
+        return a.lower() == b.lower()
+    return a == b
+
+
+def _contains(items: list[Any], wanted: Any) -> bool:
+    return any(_eq(item, wanted) for item in items)
+
+
+def _finding(spec: Any, findings: Sequence[Finding]) -> Outcome:
+    if isinstance(spec, str):
+        spec = {"id": spec}
+    if not isinstance(spec, Mapping):
+        raise ConditionError("'finding' takes an id glob or a mapping")
+    unknown = set(spec) - {"id", "severity", "artifact", "check", "count"}
+    if unknown:
+        raise ConditionError(f"unknown key(s) in 'finding': {', '.join(sorted(unknown))}")
+    ids = spec.get("id", "*")
+    ids = ids if isinstance(ids, list) else [ids]
+    matched = [f for f in findings if _finding_matches(f, spec, ids)]
+    count_spec = spec.get("count", {"gte": 1})
+    count_ops = count_spec if isinstance(count_spec, Mapping) else {"eq": count_spec}
+    total = sum(f.count or 1 for f in matched)
+    if not all(compare(op, total, v) for op, v in count_ops.items()):
+        return Outcome(False)
+    names = sorted({f.id for f in matched})
+    words = ", ".join(names) if names else f"no finding {'/'.join(ids)}"
+    return Outcome(True, [f"finding {words}"], matched)
+
+
+def _finding_matches(f: Finding, spec: Mapping[str, Any], ids: list[str]) -> bool:
+    if not any(fnmatch.fnmatchcase(f.id, pattern) for pattern in ids):
+        return False
+    if "artifact" in spec:
+        wanted = spec["artifact"] if isinstance(spec["artifact"], list) else [spec["artifact"]]
+        if f.artifact not in wanted:
+            return False
+    if "check" in spec and f.check != spec["check"]:
+        return False
+    if "severity" in spec:
+        sev = spec["severity"]
+        ops = sev if isinstance(sev, Mapping) else {"eq": sev}
+        for op, expected in ops.items():
+            if op == "in":
+                options = [Severity.parse(x) for x in (expected if isinstance(expected, list) else [expected])]
+                if f.severity not in options:
+                    return False
+            elif not compare(op, f.severity.rank, Severity.parse(expected).rank):
+                return False
+    return True
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(str(v) for v in value[:5]) + (", …" if len(value) > 5 else "") + "]"
+    return str(value)
+
+
+def _describe_ops(ops: Mapping[str, Any]) -> str:
+    symbols = {"eq": "=", "ne": "≠", "gte": "≥", "gt": ">", "lte": "≤", "lt": "<"}
+    return ", ".join(f"{symbols.get(op, op)} {_show(v)}" for op, v in ops.items())

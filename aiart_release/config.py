@@ -1,0 +1,180 @@
+"""The user's declarations: ``aiart-release.yaml`` in the bundle, or
+``[tool.aiart-release]`` in its ``pyproject.toml``, or a file named with
+``--config``. Validated against ``schemas/config.schema.json``; an invalid
+file raises :class:`ConfigError` naming the file and the line.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .yamlfile import DataFileError, LoadedYaml, load_yaml, validate
+
+CONFIG_NAMES = ("aiart-release.yaml", "aiart-release.yml", ".aiart-release.yaml")
+PYPROJECT_TABLE = "aiart-release"
+TIERS = ("open", "gated", "closed")
+
+DEFAULT_MAX_FILE_SIZE = 4 * 1024**3
+DEFAULT_SNIFF_BYTES = 8192
+
+
+class ConfigError(DataFileError):
+    """The configuration cannot be used (exit code 2)."""
+
+
+@dataclass
+class Config:
+    """Validated declarations, with defaults filled in."""
+
+    source: str | None = None
+    release: dict[str, str] = field(default_factory=dict)
+    commercial: bool | None = None
+    artifacts: dict[str, list[str]] = field(default_factory=dict)
+    exclude: list[str] = field(default_factory=list)
+    checks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    policy: Path | None = None
+    fail_on: str | None = None
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    sniff_bytes: int = DEFAULT_SNIFF_BYTES
+
+    def check_settings(self, check_id: str) -> dict[str, Any]:
+        settings = dict(self.checks.get(check_id, {}))
+        settings.pop("enabled", None)
+        return settings
+
+    def check_enabled(self, check_id: str) -> bool:
+        return bool(self.checks.get(check_id, {}).get("enabled", True))
+
+    def declared(self) -> dict[str, Any]:
+        """The ``declared`` block of the assessment JSON."""
+        out: dict[str, Any] = {}
+        if self.release:
+            tiers = set(self.release.values())
+            if len(tiers) == 1 and len(self.release) == 3:
+                out["release"] = tiers.pop()
+            else:
+                out["release"] = dict(sorted(self.release.items()))
+        if self.commercial is not None:
+            out["commercial"] = self.commercial
+        return out
+
+
+class LoadedToml:
+    """The ``[tool.aiart-release]`` table, with approximate line positions
+    (tomllib keeps none): the line of the key, else of the table header."""
+
+    def __init__(self, data: Any, text: str, filename: str):
+        self.data = data
+        self.filename = filename
+        self._lines = text.splitlines()
+        header = re.compile(r"^\s*\[\s*tool\.(\"aiart-release\"|aiart-release)\s*[\].]")
+        self._start = next((i for i, ln in enumerate(self._lines) if header.match(ln)), 0)
+
+    def position(self, path: list[str | int]) -> tuple[int, int]:
+        line = self._start
+        for key in path:
+            if isinstance(key, int):
+                continue
+            pattern = re.compile(rf"^\s*(\[.*\b)?\"?{re.escape(key)}\"?\s*(=|\])")
+            for i in range(line, len(self._lines)):
+                if pattern.search(self._lines[i]):
+                    line = i
+                    break
+        return line + 1, 1
+
+    def where(self, path: list[str | int]) -> str:
+        line, column = self.position(path)
+        return f"{self.filename}:{line}:{column}"
+
+
+def find_config(bundle: Path) -> Path | None:
+    """The config file a bundle declares, if any."""
+    for name in CONFIG_NAMES:
+        candidate = bundle / name
+        if candidate.is_file():
+            return candidate
+    pyproject = bundle / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            data = tomllib.loads(pyproject.read_text("utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return None  # a broken pyproject is a finding for other checks, not our config
+        if PYPROJECT_TABLE in data.get("tool", {}):
+            return pyproject
+    return None
+
+
+def load_config(bundle: Path, explicit: Path | None = None) -> Config:
+    """Load and validate the bundle's configuration (or ``explicit``)."""
+    path = explicit or find_config(bundle)
+    if path is None:
+        return Config()
+    shown = str(path)
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{shown}: cannot read configuration: {exc}"]) from None
+
+    loaded: LoadedYaml | LoadedToml
+    if path.suffix == ".toml":
+        try:
+            doc = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError([f"{shown}: invalid TOML: {exc}"]) from None
+        table = doc.get("tool", {}).get(PYPROJECT_TABLE, {})
+        loaded = LoadedToml(table, text, shown)
+    else:
+        try:
+            loaded = load_yaml(text, shown)
+        except DataFileError as exc:
+            raise ConfigError(exc.problems) from None
+        if loaded.data is None:
+            loaded.data = {}
+    if not isinstance(loaded.data, dict):
+        raise ConfigError([f"{loaded.where([])}: the configuration must be a mapping of keys"])
+    try:
+        validate(loaded, "config.schema.json")  # type: ignore[arg-type]
+    except DataFileError as exc:
+        raise ConfigError(exc.problems) from None
+    return _from_data(loaded.data, path, shown)
+
+
+def _from_data(data: dict[str, Any], path: Path, shown: str) -> Config:
+    release = data.get("release")
+    if isinstance(release, str):
+        release_map = {artifact: release for artifact in ("model", "code", "dataset")}
+    else:
+        release_map = dict(release or {})
+    limits = data.get("limits", {})
+    policy = data.get("policy")
+    return Config(
+        source=shown,
+        release=release_map,
+        commercial=data.get("commercial"),
+        artifacts={k: list(v) for k, v in data.get("artifacts", {}).items()},
+        exclude=list(data.get("exclude", [])),
+        checks={k: dict(v) for k, v in data.get("checks", {}).items()},
+        policy=(path.parent / policy) if policy else None,
+        fail_on=data.get("fail_on"),
+        max_file_size=parse_size(limits.get("max_file_size", DEFAULT_MAX_FILE_SIZE)),
+        sniff_bytes=int(limits.get("sniff_bytes", DEFAULT_SNIFF_BYTES)),
+    )
+
+
+_UNITS = {"": 1, "B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4,
+          "KIB": 1024, "MIB": 1024**2, "GIB": 1024**3, "TIB": 1024**4}
+
+
+def parse_size(value: int | str) -> int:
+    """``4096``, ``"100MB"`` or ``"2 GiB"`` as a number of bytes."""
+    if isinstance(value, int):
+        return value
+    match = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([KMGT]i?B|B)?\s*", value, re.IGNORECASE)
+    if not match:
+        raise ValueError(f"not a size: {value!r}")
+    number, unit = match.groups()
+    return int(float(number) * _UNITS[(unit or "").upper()])

@@ -1,0 +1,287 @@
+"""The plugin manager: loads every plugin, built-in or not, from the
+``aiart_release`` entry-point group and collects what they register.
+
+A plugin that fails to import, declares a hook that does not exist, or raises
+while registering is recorded as a :class:`PluginFailure` and skipped: the
+CLI warns and the assessment carries a ``plugin.load-failed`` finding, but
+``--help``, ``plugins`` and ``assess`` keep working.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib import metadata
+from types import ModuleType
+from typing import Any
+
+import pluggy
+
+from . import hookspecs
+from .checks import Check, validate_check
+
+ENTRY_POINT_GROUP = "aiart_release"
+PROJECT_DIST = "aiart-release"
+# Extra plugin modules to load, comma-separated, for plugins that are not
+# packaged (like pytest's PYTEST_PLUGINS).
+ENV_EXTRA_PLUGINS = "AIART_RELEASE_PLUGINS"
+# Entry-point names not to load, comma-separated: a way around a broken plugin.
+ENV_DISABLED_PLUGINS = "AIART_RELEASE_DISABLE_PLUGINS"
+
+
+@dataclass
+class PluginFailure:
+    """A plugin that could not be loaded or failed while registering."""
+
+    plugin: str
+    stage: str
+    error: str
+    traceback: str = ""
+
+    @property
+    def summary(self) -> str:
+        return f"plugin {self.plugin!r} failed ({self.stage}): {self.error}"
+
+
+@dataclass
+class PluginInfo:
+    """One loaded (or failed) plugin, as ``aiart-release plugins`` lists it."""
+
+    name: str
+    module: str
+    dist: str | None = None
+    version: str | None = None
+    builtin: bool = False
+    hooks: list[str] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)
+    reporters: list[str] = field(default_factory=list)
+    rule_packs: int = 0
+    recognizers: int = 0
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "module": self.module,
+            "distribution": self.dist,
+            "version": self.version,
+            "builtin": self.builtin,
+            "hooks": self.hooks,
+            "checks": self.checks,
+            "reporters": self.reporters,
+            "rule_packs": self.rule_packs,
+            "recognizers": self.recognizers,
+            "error": self.error,
+        }
+
+
+@dataclass
+class Registry:
+    """Everything the loaded plugins contributed."""
+
+    pm: pluggy.PluginManager
+    plugins: list[PluginInfo] = field(default_factory=list)
+    failures: list[PluginFailure] = field(default_factory=list)
+    checks: dict[str, Check] = field(default_factory=dict)
+    check_owner: dict[str, str] = field(default_factory=dict)
+    reporters: dict[str, Any] = field(default_factory=dict)
+    rule_sources: list[tuple[str, Any]] = field(default_factory=list)
+    recognizer_factories: list[tuple[str, Callable[[], Any]]] = field(default_factory=list)
+
+    def plugin(self, name: str) -> PluginInfo | None:
+        return next((p for p in self.plugins if p.name == name), None)
+
+    def classify(self, file: Any) -> str | None:
+        """Ask the classification hooks, first answer wins; a classifier that
+        raises is recorded and skipped."""
+        hook = self.pm.hook.aiart_release_classify_file
+        # pluggy calls the last-registered implementation first.
+        for impl in reversed(hook.get_hookimpls()):
+            try:
+                kind = impl.function(file=file)
+            except Exception as exc:  # a third-party classifier must not stop the walk
+                self._fail(impl.plugin_name, "classify_file", exc)
+                continue
+            if kind is not None:
+                return kind
+        return None
+
+    def _fail(self, plugin: str, stage: str, exc: BaseException) -> None:
+        error = f"{type(exc).__name__}: {exc}".strip()
+        if any(f.plugin == plugin and f.stage == stage for f in self.failures):
+            return
+        self.failures.append(
+            PluginFailure(plugin, stage, error, "".join(traceback.format_exception(exc)))
+        )
+        info = self.plugin(plugin)
+        if info is not None and info.error is None:
+            info.error = error
+
+
+def _split_env(name: str) -> list[str]:
+    return [part.strip() for part in os.environ.get(name, "").split(",") if part.strip()]
+
+
+def _entry_points() -> list[metadata.EntryPoint]:
+    seen: set[tuple[str, str]] = set()
+    found = []
+    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        key = (ep.name, ep.value)
+        if key not in seen:
+            seen.add(key)
+            found.append(ep)
+
+    def order(ep: metadata.EntryPoint) -> tuple[bool, str]:
+        # Built-ins first, so that third-party plugins registered later are
+        # asked first by firstresult hooks and can override them.
+        return (_dist_name(ep) != PROJECT_DIST, ep.name)
+
+    return sorted(found, key=order)
+
+
+def _dist_name(ep: metadata.EntryPoint) -> str | None:
+    dist = getattr(ep, "dist", None)
+    return dist.metadata["Name"] if dist is not None else None
+
+
+def build_registry(extra: Iterable[tuple[str, object]] = ()) -> Registry:
+    """Load all plugins and collect their registrations.
+
+    ``extra`` is ``(name, plugin_object)`` pairs registered after the entry
+    points (tests use it; ``AIART_RELEASE_PLUGINS`` names modules the same way).
+    """
+    pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
+    pm.add_hookspecs(hookspecs)
+    registry = Registry(pm=pm)
+    disabled = set(_split_env(ENV_DISABLED_PLUGINS))
+
+    for ep in _entry_points():
+        if ep.name in disabled:
+            continue
+        dist = getattr(ep, "dist", None)
+        info = PluginInfo(
+            name=ep.name,
+            module=ep.value,
+            dist=dist.metadata["Name"] if dist is not None else None,
+            version=dist.version if dist is not None else None,
+            builtin=_dist_name(ep) == PROJECT_DIST,
+        )
+        registry.plugins.append(info)
+        try:
+            plugin = ep.load()
+        except BaseException as exc:  # noqa: BLE001 - SystemExit in a plugin must not end the CLI
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            registry._fail(ep.name, "load", exc)
+            continue
+        _register(registry, ep.name, plugin)
+
+    for module_name in _split_env(ENV_EXTRA_PLUGINS):
+        info = PluginInfo(name=module_name, module=module_name)
+        registry.plugins.append(info)
+        try:
+            module: ModuleType = importlib.import_module(module_name)
+        except BaseException as exc:  # noqa: BLE001
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            registry._fail(module_name, "load", exc)
+            continue
+        _register(registry, module_name, module)
+
+    for name, plugin in extra:
+        registry.plugins.append(PluginInfo(name=name, module=repr(plugin)))
+        _register(registry, name, plugin)
+
+    _collect(registry)
+    return registry
+
+
+def _register(registry: Registry, name: str, plugin: object) -> None:
+    pm = registry.pm
+    try:
+        pm.register(plugin, name=name)
+        # A hookimpl whose name matches no hookspec (a typo) is an error, not
+        # something to ignore silently.
+        pm.check_pending()
+    except Exception as exc:
+        if pm.is_registered(plugin):
+            pm.unregister(plugin)
+        registry._fail(name, "register", exc)
+        return
+    info = registry.plugin(name)
+    if info is not None:
+        info.hooks = sorted(caller.name for caller in pm.get_hookcallers(plugin) or [])
+
+
+def _collect(registry: Registry) -> None:
+    """Call each ``register`` hook once per plugin, so that one plugin's error
+    does not lose the others' contributions."""
+    hooks = registry.pm.hook
+
+    def call_each(hook: Any, stage: str, make_register: Callable[[str], Callable]) -> None:
+        for impl in reversed(hook.get_hookimpls()):
+            try:
+                impl.function(register=make_register(impl.plugin_name))
+            except Exception as exc:
+                registry._fail(impl.plugin_name, stage, exc)
+
+    def register_check(plugin: str) -> Callable[[Check], None]:
+        def register(check: Check) -> None:
+            problem = validate_check(check)
+            if problem is None and check.id in registry.checks:
+                owner = registry.check_owner[check.id]
+                problem = f"check id {check.id!r} is already registered by plugin {owner!r}"
+            if problem is not None:
+                raise ValueError(problem)
+            registry.checks[check.id] = check
+            registry.check_owner[check.id] = plugin
+            info = registry.plugin(plugin)
+            if info is not None:
+                info.checks.append(check.id)
+
+        return register
+
+    def register_reporter(plugin: str) -> Callable[[Any], None]:
+        def register(reporter: Any) -> None:
+            name = getattr(reporter, "name", None)
+            if not name or not callable(getattr(reporter, "render", None)):
+                raise ValueError(f"{reporter!r} is not a Reporter (needs name and render)")
+            registry.reporters[name] = reporter
+            info = registry.plugin(plugin)
+            if info is not None:
+                info.reporters.append(name)
+
+        return register
+
+    def register_rules(plugin: str) -> Callable[[Any], None]:
+        def register(source: Any) -> None:
+            registry.rule_sources.append((plugin, source))
+            info = registry.plugin(plugin)
+            if info is not None:
+                info.rule_packs += 1
+
+        return register
+
+    def register_recognizer(plugin: str) -> Callable[[Callable[[], Any]], None]:
+        def register(factory: Callable[[], Any]) -> None:
+            if not callable(factory):
+                raise ValueError(f"{factory!r} is not a callable recognizer factory")
+            registry.recognizer_factories.append((plugin, factory))
+            info = registry.plugin(plugin)
+            if info is not None:
+                info.recognizers += 1
+
+        return register
+
+    call_each(hooks.aiart_release_register_checks, "register_checks", register_check)
+    call_each(hooks.aiart_release_register_reporters, "register_reporters", register_reporter)
+    call_each(hooks.aiart_release_register_rules, "register_rules", register_rules)
+    call_each(
+        hooks.aiart_release_register_recognizers, "register_recognizers", register_recognizer
+    )
+    for info in registry.plugins:
+        info.checks.sort()
+        info.reporters.sort()

@@ -1,0 +1,278 @@
+"""Policy: findings + facts -> a tier and a retention per artifact, with the
+reasons and what would allow a more open release.
+
+The default policy is ``rules/policy.yaml`` (shipped as
+``aiart_release.rules_data``); a user's file replaces or extends it. Every line
+that raises an artifact above ``open`` becomes a reason, so the decision can
+always be explained.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .conditions import ConditionError, evaluate
+from .findings import RELEASE_ARTIFACTS, Finding
+from .yamlfile import DataFileError, LoadedYaml, load_yaml, validate
+
+TIERS = ("open", "gated", "closed")
+INDEFINITE = "indefinite"
+
+
+class PolicyError(DataFileError):
+    """The policy file cannot be used (exit code 2)."""
+
+
+def tier_rank(tier: str) -> int:
+    return TIERS.index(tier)
+
+
+@dataclass
+class PolicyLine:
+    id: str
+    when: dict[str, Any]
+    tier: str
+    artifacts: str | list[str]
+    because: str
+    to_lower: str
+    data_class: str | None = None
+
+
+@dataclass
+class Policy:
+    source: str
+    lines: list[PolicyLine]
+    default_retention: str
+    classes: dict[str, dict[str, str]]
+
+
+@dataclass
+class ArtifactDecision:
+    tier: str = "open"
+    retention: str = INDEFINITE
+    retention_reason: str = ""
+    reasons: list[str] = field(default_factory=list)
+    to_lower: list[str] = field(default_factory=list)
+    data_classes: list[str] = field(default_factory=list)
+    forced_by: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "tier": self.tier,
+            "retention": self.retention,
+            "reasons": self.reasons,
+            "to_lower": self.to_lower,
+        }
+        if self.retention_reason:
+            out["retention_reason"] = self.retention_reason
+        if self.data_classes:
+            out["data_classes"] = self.data_classes
+        return out
+
+
+@dataclass
+class Recommendation:
+    overall: str
+    artifacts: dict[str, ArtifactDecision]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "overall": self.overall,
+            "artifacts": {name: d.to_dict() for name, d in self.artifacts.items()},
+        }
+
+
+def _default_text() -> str:
+    return resources.files("aiart_release.rules_data").joinpath("policy.yaml").read_text("utf-8")
+
+
+def _load_file(text: str, filename: str) -> LoadedYaml:
+    try:
+        loaded = load_yaml(text, filename)
+        if not isinstance(loaded.data, dict):
+            raise DataFileError([f"{filename}:1:1: a policy must be a mapping"])
+        validate(loaded, "policy.schema.json")
+    except DataFileError as exc:
+        raise PolicyError(exc.problems) from None
+    return loaded
+
+
+def load_policy(override: Path | None = None) -> Policy:
+    """The default policy, merged with (or replaced by) ``override``."""
+    base = _load_file(_default_text(), "aiart_release/rules_data/policy.yaml").data
+    if override is None:
+        return _build(base, "default")
+    try:
+        text = override.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyError([f"{override}: cannot read policy: {exc}"]) from None
+    user = _load_file(text, str(override)).data
+    if user.get("extends", "default") == "none":
+        merged = user
+        if "lines" not in merged or "retention" not in merged:
+            raise PolicyError([f"{override}:1:1: with `extends: none` a policy needs "
+                               "`retention` and `lines`"])
+    else:
+        merged = _merge(base, user)
+    return _build(merged, str(override))
+
+
+def _merge(base: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
+    lines = {line["id"]: line for line in base.get("lines", [])}
+    for line in user.get("lines", []):
+        lines[line["id"]] = line
+    retention = dict(base.get("retention", {}))
+    user_retention = user.get("retention", {})
+    if "default" in user_retention:
+        retention["default"] = user_retention["default"]
+    classes = dict(retention.get("classes", {}))
+    classes.update(user_retention.get("classes", {}))
+    retention["classes"] = classes
+    return {"version": 1, "retention": retention, "lines": list(lines.values())}
+
+
+def _build(data: dict[str, Any], source: str) -> Policy:
+    retention = data.get("retention", {})
+    classes = retention.get("classes", {})
+    lines = []
+    for raw in data.get("lines", []):
+        if raw.get("disabled"):
+            continue
+        if raw.get("data_class") and raw["data_class"] not in classes:
+            raise PolicyError(
+                [f"{source}: line {raw['id']!r} names data class {raw['data_class']!r}, "
+                 "which has no retention"]
+            )
+        lines.append(
+            PolicyLine(
+                id=raw["id"],
+                when=raw["when"],
+                tier=raw["tier"],
+                artifacts=raw["artifacts"],
+                because=" ".join(raw["because"].split()),
+                to_lower=" ".join(raw["to_lower"].split()),
+                data_class=raw.get("data_class"),
+            )
+        )
+    return Policy(
+        source=source,
+        lines=lines,
+        default_retention=retention.get("default", INDEFINITE),
+        classes=classes,
+    )
+
+
+def duration_days(duration: str) -> float:
+    """Approximate length of an ISO 8601 duration in days, for ordering."""
+    if duration == INDEFINITE:
+        return float("inf")
+    match = re.fullmatch(r"P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?", duration)
+    if not match:
+        raise ValueError(f"not an ISO 8601 duration: {duration!r}")
+    years, months, weeks, days = (int(g or 0) for g in match.groups())
+    return years * 365.25 + months * 30.44 + weeks * 7 + days
+
+
+def decide(
+    policy: Policy,
+    facts: Mapping[str, Any],
+    findings: Sequence[Finding],
+    present: Sequence[str],
+    scenarios: Sequence[Mapping[str, Any]] = (),
+) -> Recommendation:
+    """Apply every policy line (and each misuse scenario's minimum tiers)."""
+    decisions = {artifact: ArtifactDecision() for artifact in present}
+    raised: dict[str, list[tuple[int, str, str]]] = {a: [] for a in present}
+
+    for line in policy.lines:
+        try:
+            outcome = evaluate(line.when, facts, findings)
+        except ConditionError as exc:
+            raise PolicyError([f"{policy.source}: line {line.id!r}: {exc}"]) from None
+        if not outcome.holds:
+            continue
+        targets = _targets(line.artifacts, outcome.findings, present)
+        evidence = _evidence(outcome.findings) or "; ".join(outcome.because)
+        for artifact in targets:
+            decision = decisions[artifact]
+            if line.data_class and line.data_class not in decision.data_classes:
+                decision.data_classes.append(line.data_class)
+            if line.tier == "open":
+                continue
+            decision.tier = max(decision.tier, line.tier, key=tier_rank)
+            reason = f"{line.tier}: {line.because} [{line.id}: {evidence}]"
+            raised[artifact].append((tier_rank(line.tier), reason, line.to_lower))
+            decision.forced_by.append(line.id)
+
+    for scenario in scenarios:
+        for artifact, tier in (scenario.get("min_tier") or {}).items():
+            if artifact in decisions and tier in TIERS and tier != "open":
+                decision = decisions[artifact]
+                decision.tier = max(decision.tier, tier, key=tier_rank)
+                reason = f"{tier}: misuse scenario {scenario['id']}: {scenario.get('title', '')}"
+                mitigation = "; ".join(scenario.get("mitigations", [])) or "Mitigate the scenario"
+                raised[artifact].append((tier_rank(tier), reason.rstrip(": "), mitigation))
+                decision.forced_by.append(scenario["id"])
+
+    for artifact, decision in decisions.items():
+        # Strictest first: what to fix to step down from closed comes first.
+        ordered = sorted(raised[artifact], key=lambda r: -r[0])
+        decision.reasons = _dedupe(r[1] for r in ordered)
+        decision.to_lower = _dedupe(r[2] for r in ordered)
+        decision.retention, decision.retention_reason = _retention(policy, decision.data_classes)
+
+    overall = max((d.tier for d in decisions.values()), key=tier_rank, default="open")
+    return Recommendation(overall=overall, artifacts=decisions)
+
+
+def _targets(spec: str | list[str], matched: Sequence[Finding], present: Sequence[str]) -> list[str]:
+    if spec == "matched":
+        wanted: set[str] = set()
+        for f in matched:
+            if f.artifact in RELEASE_ARTIFACTS:
+                wanted.add(f.artifact)
+            else:  # docs ship with every artifact
+                wanted.update(present)
+        if not matched:
+            wanted.update(present)
+    else:
+        wanted = set(spec)
+    return [a for a in present if a in wanted]
+
+
+def _evidence(findings: Sequence[Finding]) -> str:
+    places = []
+    for f in findings[:3]:
+        places.append(f"{f.id} at {f.location.path}")
+    if len(findings) > 3:
+        places.append(f"and {len(findings) - 3} more")
+    return ", ".join(places)
+
+
+def _retention(policy: Policy, classes: list[str]) -> tuple[str, str]:
+    if not classes:
+        return policy.default_retention, (
+            "no personal, special-category or unlicensed third-party data was found"
+        )
+    shortest = min(classes, key=lambda c: duration_days(policy.classes[c]["retention"]))
+    entry = policy.classes[shortest]
+    return entry["retention"], f"{shortest}: {' '.join(entry['why'].split())}"
+
+
+def _dedupe(items) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        if item not in seen:
+            seen.add(item)
+            out.append(item)
+    return out
+
+
+def stricter(recommended: str, declared: str) -> bool:
+    return tier_rank(recommended) > tier_rank(declared)

@@ -1,0 +1,222 @@
+"""The terminal report (rich): findings grouped by the four checkpoints of
+the field guide, a panel per artifact with its tier, retention, reasons and
+what to fix, and a one-line verdict.
+
+Everything that comes from the bundle (paths, messages, evidence) is printed
+as plain ``Text``, never parsed as rich markup.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING
+
+from rich import box
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+from ..findings import Checkpoint, Finding, Severity
+from . import ReportOptions
+
+if TYPE_CHECKING:
+    from ..engine import Assessment
+
+SEVERITY_STYLE = {
+    Severity.CRITICAL: "bold white on red",
+    Severity.HIGH: "bold red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
+TIER_STYLE = {"open": "bold green", "gated": "bold yellow", "closed": "bold red"}
+MAX_PER_CHECKPOINT = 40
+MAX_PLACES = 6
+
+
+def _human(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
+
+
+def _place(f: Finding) -> str:
+    loc = f.location
+    place = loc.path
+    if loc.field:
+        place += f" [{loc.field}]"
+    many = loc.rows or loc.lines
+    if many and len(many) > 1:
+        label = "rows" if loc.rows else "lines"
+        shown = ", ".join(str(n) for n in many[:MAX_PLACES])
+        more = f" (+{len(many) - MAX_PLACES})" if len(many) > MAX_PLACES else ""
+        return f"{place} {label} {shown}{more}"
+    if loc.row is not None:
+        return f"{place} row {loc.row}"
+    if loc.line is not None:
+        return f"{place}:{loc.line}"
+    return place
+
+
+def _finding_rows(findings: list[Finding], show_pii: bool) -> Table:
+    table = Table(box=None, show_header=False, padding=(0, 1), expand=False)
+    table.add_column("severity", no_wrap=True, width=9)
+    table.add_column("what", overflow="fold")
+    for f in findings[:MAX_PER_CHECKPOINT]:
+        body = Text()
+        body.append(f.id, style="bold")
+        if f.count and f.count > 1:
+            body.append(f" ×{f.count}", style="bold")
+        body.append("  ")
+        body.append(_place(f), style="blue")
+        body.append("\n")
+        body.append(f.message)
+        evidence = f.shown_evidence(show_pii)
+        if evidence:
+            body.append("\n")
+            body.append("evidence: ", style="dim")
+            body.append(evidence)
+        if f.remediation:
+            body.append("\n")
+            body.append("fix: ", style="green")
+            body.append(f.remediation)
+        table.add_row(Text(f.severity.value.upper(), style=SEVERITY_STYLE[f.severity]), body)
+    if len(findings) > MAX_PER_CHECKPOINT:
+        table.add_row(
+            Text(""),
+            Text(f"… and {len(findings) - MAX_PER_CHECKPOINT} more (use --format json)",
+                 style="dim"),
+        )
+    return table
+
+
+def _bullets(mark: str, items: list[str]) -> Table:
+    # A grid keeps wrapped lines indented under their bullet.
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(width=3, justify="right")
+    grid.add_column(overflow="fold")
+    for item in items:
+        grid.add_row(mark, Text(item))
+    return grid
+
+
+def _artifact_panel(name: str, decision, declared: str | None) -> Panel:
+    lines: list = []
+    title = Text()
+    title.append(f" {name} ", style="bold")
+    title.append(decision.tier.upper(), style=TIER_STYLE[decision.tier])
+    title.append(f" · keep {decision.retention} ")
+    if declared:
+        lines.append(Text(f"declared: {declared}", style="dim"))
+    if decision.reasons:
+        lines.append(Text("why:", style="bold"))
+        lines.append(_bullets("•", decision.reasons))
+    else:
+        lines.append(Text("nothing in the policy stops an open release", style="green"))
+    if decision.to_lower:
+        lines.append(Text("to release more openly:", style="bold"))
+        lines.append(_bullets("→", decision.to_lower))
+    if decision.retention_reason:
+        lines.append(Text(f"retention {decision.retention}: {decision.retention_reason}",
+                          style="dim"))
+    return Panel(Group(*lines), title=title, title_align="left", box=box.ROUNDED,
+                 border_style=TIER_STYLE[decision.tier].replace("bold ", ""))
+
+
+def render(assessment: Assessment, options: ReportOptions) -> str:
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        force_terminal=options.color,
+        no_color=not options.color,
+        color_system="auto" if options.color else None,
+        width=options.width or 100,
+        highlight=False,
+        emoji=False,
+    )
+    inv = assessment.inventory
+    config = assessment.config
+    from .. import __version__
+
+    head = Text()
+    head.append(f"aiart-release {__version__}", style="bold")
+    head.append(" · ")
+    head.append(assessment.bundle_path, style="blue")
+    console.print(head)
+    artifacts = ", ".join(inv.artifacts_present()) or "none"
+    console.print(Text(
+        f"Bundle    {len(inv.files)} files · {_human(inv.total_bytes)} · "
+        f"{inv.skipped} skipped · artifacts: {artifacts}"
+    ))
+    declared = config.declared()
+    if declared:
+        release = declared.get("release")
+        release_text = (release if isinstance(release, str)
+                        else ", ".join(f"{k} {v}" for k, v in (release or {}).items()))
+        parts = [f"release {release_text}" if release else "release not declared"]
+        if "commercial" in declared:
+            parts.append("commercial use " + ("yes" if declared["commercial"] else "no"))
+        console.print(Text("Declared  " + " · ".join(parts)))
+    else:
+        console.print(Text("Declared  nothing (add aiart-release.yaml: release, commercial)",
+                           style="dim"))
+    if assessment.device_note:
+        console.print(Text(f"Device    {assessment.device_note}", style="dim"))
+
+    checkpoints_with_checks = {c.checkpoint for c in assessment.registry.checks.values()}
+    by_checkpoint: dict[Checkpoint, list[Finding]] = {cp: [] for cp in Checkpoint}
+    for f in assessment.findings:
+        by_checkpoint[f.checkpoint or Checkpoint.PUBLISHING].append(f)
+    for checkpoint in Checkpoint:
+        console.print()
+        console.print(Rule(Text(checkpoint.title, style="bold"), align="left", style="dim"))
+        found = by_checkpoint[checkpoint]
+        if found:
+            console.print(_finding_rows(found, options.show_pii))
+        elif checkpoint in checkpoints_with_checks:
+            console.print(Text("  ✓ nothing found", style="green"))
+        else:
+            console.print(Text("  · no installed check covers this checkpoint yet", style="dim"))
+
+    if assessment.scenarios:
+        console.print()
+        console.print(Rule(Text("Who might misuse this, and how", style="bold"), align="left",
+                           style="dim"))
+        for s in assessment.scenarios:
+            line = Text()
+            line.append(f"{s['id']}", style="bold")
+            line.append(f"  {s['title']}  (likelihood {s['likelihood']}, impact {s['impact']})")
+            console.print(line)
+            for because in s.get("because", []):
+                console.print(Text(f"    because {because}", style="dim"))
+            for m in s.get("mitigations", []):
+                console.print(Text(f"    → {m}"))
+
+    console.print()
+    console.print(Rule(Text("Recommendation", style="bold"), align="left", style="dim"))
+    for name, decision in assessment.recommendation.artifacts.items():
+        console.print(_artifact_panel(name, decision, config.release.get(name)))
+
+    counts = {s: 0 for s in reversed(list(Severity))}
+    for f in assessment.findings:
+        counts[f.severity] += 1
+    summary = Text()
+    summary.append("Findings  ")
+    summary.append(" · ".join(f"{n} {s.value}" for s, n in counts.items() if n) or "none")
+    console.print(summary)
+    overall = assessment.recommendation.overall
+    verdict = Text()
+    verdict.append("Overall   ")
+    verdict.append(overall.upper(), style=TIER_STYLE[overall])
+    if options.gate:
+        verdict.append("  ✗ fails the gate: ", style="bold red")
+        verdict.append("; ".join(options.gate))
+    else:
+        verdict.append("  ✓ passes the gate", style="green")
+    console.print(verdict)
+    return buffer.getvalue()

@@ -1,0 +1,124 @@
+"""Misuse rules: YAML packs, contributed by plugins, that read the facts and
+findings of an assessment and raise misuse scenarios.
+
+A pack is data: loaded with the safe YAML loader, validated against
+``schemas/rules.schema.json``, evaluated with :mod:`aiart_release.conditions`
+(no ``eval``). A pack that is invalid is reported and skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .conditions import ConditionError, evaluate
+from .findings import Finding
+from .yamlfile import DataFileError, LoadedYaml, load_yaml, validate
+
+
+@dataclass
+class RulePack:
+    name: str
+    version: str
+    plugin: str
+    source: str
+    rules: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class RuleProblem:
+    plugin: str
+    source: str
+    problems: list[str]
+
+
+def _read(source: Any) -> tuple[str, str]:
+    """(text, name) of a pack given as a path or traversable."""
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        return path.read_text("utf-8"), str(path)
+    return source.read_text("utf-8"), str(getattr(source, "name", source))
+
+
+def load_pack(source: Any, plugin: str = "") -> RulePack:
+    """Load and validate one pack; raise DataFileError with positions."""
+    if isinstance(source, Mapping):
+        loaded = LoadedYaml(data=dict(source), node=None, filename=f"<pack from {plugin}>")
+    else:
+        try:
+            text, name = _read(source)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DataFileError([f"{source}: cannot read rule pack: {exc}"]) from None
+        loaded = load_yaml(text, name)
+    if not isinstance(loaded.data, dict):
+        raise DataFileError([f"{loaded.filename}:1:1: a rule pack must be a mapping"])
+    validate(loaded, "rules.schema.json")
+    data = loaded.data
+    return RulePack(
+        name=data["pack"],
+        version=str(data["version"]),
+        plugin=plugin,
+        source=loaded.filename,
+        rules=list(data["rules"]),
+    )
+
+
+def load_packs(sources: Sequence[tuple[str, Any]]) -> tuple[list[RulePack], list[RuleProblem]]:
+    """Every registered pack that loads; problems for the others."""
+    packs, problems = [], []
+    seen_ids: dict[str, str] = {}
+    for plugin, source in sources:
+        try:
+            pack = load_pack(source, plugin)
+        except DataFileError as exc:
+            problems.append(RuleProblem(plugin, str(source), exc.problems))
+            continue
+        duplicates = [r["id"] for r in pack.rules if r["id"] in seen_ids]
+        if duplicates:
+            problems.append(
+                RuleProblem(plugin, pack.source, [
+                    f"{pack.source}: rule {rid!r} is already defined by pack {seen_ids[rid]!r}"
+                    for rid in duplicates
+                ])
+            )
+            continue
+        for rule in pack.rules:
+            seen_ids[rule["id"]] = pack.name
+        packs.append(pack)
+    return packs, problems
+
+
+def scenarios(
+    packs: Sequence[RulePack], facts: Mapping[str, Any], findings: Sequence[Finding]
+) -> tuple[list[dict[str, Any]], list[RuleProblem]]:
+    """The misuse scenarios whose conditions hold, in rule-id order."""
+    raised, problems = [], []
+    for pack in packs:
+        for rule in pack.rules:
+            try:
+                outcome = evaluate(rule["when"], facts, findings)
+            except ConditionError as exc:
+                problems.append(RuleProblem(pack.plugin, pack.source, [f"{rule['id']}: {exc}"]))
+                continue
+            if not outcome.holds:
+                continue
+            scenario = {
+                "id": rule["id"],
+                "title": rule["title"],
+                "pack": f"{pack.name} {pack.version}",
+                "likelihood": rule["likelihood"],
+                "impact": rule["impact"],
+                "because": outcome.because,
+                "mitigations": list(rule["mitigations"]),
+            }
+            if rule.get("scenario"):
+                scenario["scenario"] = dict(rule["scenario"])
+            if rule.get("min_tier"):
+                scenario["min_tier"] = dict(rule["min_tier"])
+            if rule.get("references"):
+                scenario["references"] = list(rule["references"])
+            raised.append(scenario)
+    raised.sort(key=lambda s: s["id"])
+    return raised, problems

@@ -1,0 +1,138 @@
+"""Safe YAML loading that remembers where every value came from, and JSON
+Schema validation whose messages point at ``file:line:column``.
+
+Configuration, policy and rule files all go through here, so that every
+error a user sees names the place to fix.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+
+class DataFileError(Exception):
+    """A YAML/TOML/JSON data file that cannot be used; ``str()`` is one line
+    (``file:line:column: what is wrong``), or several for several errors."""
+
+    def __init__(self, problems: Sequence[str]):
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+@dataclass
+class LoadedYaml:
+    """Parsed data plus the node tree that knows each value's position."""
+
+    data: Any
+    node: yaml.Node | None
+    filename: str
+
+    def position(self, path: Sequence[str | int]) -> tuple[int, int]:
+        """1-based (line, column) of the value at ``path``, or of the deepest
+        ancestor that exists."""
+        node = self.node
+        best = (1, 1)
+        if node is not None:
+            best = (node.start_mark.line + 1, node.start_mark.column + 1)
+        for key in path:
+            child = _child(node, key)
+            if child is None:
+                break
+            node = child
+            best = (node.start_mark.line + 1, node.start_mark.column + 1)
+        return best
+
+    def where(self, path: Sequence[str | int]) -> str:
+        line, column = self.position(path)
+        return f"{self.filename}:{line}:{column}"
+
+
+def _child(node: yaml.Node | None, key: str | int) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == str(key):
+                return v
+    if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+        return node.value[key]
+    return None
+
+
+def _duplicate_keys(node: yaml.Node | None) -> Iterator[tuple[str, yaml.Node]]:
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode):
+                if k.value in seen:
+                    yield k.value, k
+                seen.add(k.value)
+            yield from _duplicate_keys(v)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from _duplicate_keys(item)
+
+
+def load_yaml(text: str, filename: str) -> LoadedYaml:
+    """Parse YAML safely (no tags that build objects); raise DataFileError
+    with the position of a syntax error or of a duplicated key."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{filename}:{mark.line + 1}:{mark.column + 1}" if mark else filename
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise DataFileError([f"{where}: invalid YAML: {problem}"]) from None
+    finally:
+        loader.dispose()
+    dupes = [
+        f"{filename}:{k.start_mark.line + 1}:{k.start_mark.column + 1}: "
+        f"key {name!r} appears twice"
+        for name, k in _duplicate_keys(node)
+    ]
+    if dupes:
+        raise DataFileError(dupes)
+    return LoadedYaml(data=data, node=node, filename=filename)
+
+
+@cache
+def schema(name: str) -> dict[str, Any]:
+    """A JSON Schema shipped in ``aiart_release/schemas``."""
+    text = resources.files("aiart_release.schemas").joinpath(name).read_text("utf-8")
+    return json.loads(text)
+
+
+def validate(loaded: LoadedYaml, schema_name: str) -> None:
+    """Validate against a shipped schema; raise DataFileError listing every
+    problem at its position, in file order."""
+    from jsonschema import Draft202012Validator  # only when a file is validated
+
+    validator = Draft202012Validator(schema(schema_name))
+    errors = sorted(
+        validator.iter_errors(loaded.data),
+        key=lambda e: loaded.position(list(e.absolute_path)),
+    )
+    if errors:
+        raise DataFileError([_describe(loaded, e) for e in errors])
+
+
+def _describe(loaded: LoadedYaml, error: Any) -> str:
+    path = list(error.absolute_path)
+    where = loaded.where(path)
+    dotted = ".".join(str(p) for p in path) or "(top level)"
+    message = error.message
+    # jsonschema's messages for enums and oneOf are long; keep one line.
+    if error.validator == "additionalProperties":
+        message = message.replace(" were unexpected", " are not allowed").replace(
+            " was unexpected", " is not allowed"
+        )
+    elif error.validator == "oneOf" and error.context:
+        message = "; or ".join(sorted({c.message for c in error.context}))
+    return f"{where}: {dotted}: {message}"

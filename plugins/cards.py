@@ -1,0 +1,185 @@
+"""Model and dataset cards: present, parseable, and filled in.
+
+Field guide, publishing checkpoint: the card is where a release answers who
+made it, from what, for which uses, with which limits. A model without a card,
+or a card that still holds the template's "[More Information Needed]" under
+"Bias, Risks, and Limitations", leaves those questions open.
+
+Example: ``model/README.md`` generated from the Hugging Face template and
+never edited gets ``docs.card-placeholder`` (medium: the risks section is
+unfilled), listing every line that holds template text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from aiart_release import hookimpl
+from aiart_release.checks import Check
+from aiart_release.findings import Checkpoint, Finding, Location, Severity
+
+# Text a card template leaves behind. Each is unambiguous outside code blocks.
+_PLACEHOLDERS = [
+    # The Hugging Face model and dataset card templates fill every unanswered
+    # field with this.
+    re.compile(r"\[More Information Needed\]", re.IGNORECASE),
+    # Unrendered Jinja from a card template.
+    re.compile(r"\{\{\s*[\w.|()' \"-]{1,80}\s*\}\}"),
+    re.compile(r"\{%-?\s*\w+[^%]{0,80}%\}"),
+    # Writer's markers.
+    re.compile(r"(?<![\w-])(TODO|TBD|FIXME|TKTK)(?![\w-])"),
+    re.compile(r"\blorem ipsum\b", re.IGNORECASE),
+    re.compile(r"[\[<](?:your|insert|add|enter) [^\]>\n]{1,40}[\]>]", re.IGNORECASE),
+]
+# Sections whose emptiness matters most: the questions the field guide asks.
+_KEY_SECTIONS = re.compile(
+    r"bias|risk|limitation|out-of-scope|misuse|training data|uses|consent|personal|sensitive",
+    re.IGNORECASE,
+)
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
+_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+_MAX_SECTIONS_SHOWN = 5
+
+
+def placeholder_lines(text: str, first_line: int = 1) -> list[tuple[int, str]]:
+    """(line number, section heading) of each line that holds template text,
+    outside fenced code blocks and HTML comments."""
+    hits = []
+    section = ""
+    in_fence = False
+    in_comment = False
+    for offset, line in enumerate(text.split("\n")):
+        number = first_line + offset
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        visible = line
+        if in_comment:
+            if "-->" not in visible:
+                continue
+            visible = visible.split("-->", 1)[1]
+            in_comment = False
+        visible = re.sub(r"<!--.*?-->", "", visible)
+        if "<!--" in visible:
+            visible = visible.split("<!--", 1)[0]
+            in_comment = True
+        heading = _HEADING.match(visible)
+        if heading:
+            section = heading.group(2).strip()
+            continue
+        if any(p.search(visible) for p in _PLACEHOLDERS):
+            hits.append((number, section))
+    return hits
+
+
+class Cards(Check):
+    id = "cards"
+    checkpoint = Checkpoint.PUBLISHING
+    description = "Model and dataset cards exist, parse, and hold no template text"
+    findings = {
+        "docs.model-card-missing": "Model weights with no model card beside them",
+        "docs.dataset-card-missing": "A dataset with no dataset card or datasheet",
+        "docs.card-placeholder": "A card still holds template text such as [More Information Needed]",
+        "docs.card-metadata-invalid": "A card's YAML front matter cannot be parsed",
+        "docs.card-metadata-missing": "A card has no YAML front matter (licence, tags, base model)",
+    }
+
+    def scan_bundle(self, ctx):
+        inventory, facts = ctx.inventory, ctx.facts
+        weights = inventory.of_kind("model-weights")
+        if weights and not facts.cards_of("model-card"):
+            yield Finding(
+                id="docs.model-card-missing",
+                severity=Severity.MEDIUM,
+                message=f"{len(weights)} model file(s) but no model card",
+                location=Location(path=weights[0].directory + "/" if weights[0].directory
+                                  else "."),
+                remediation=(
+                    "Add a README.md beside the weights with YAML metadata (license, "
+                    "base_model, datasets, tags) and sections on uses, limitations and "
+                    "training data"
+                ),
+                artifact="model",
+                references=("https://huggingface.co/docs/hub/model-cards",),
+            )
+        data = [f for f in inventory.of_artifact("dataset")
+                if f.kind in ("image", "audio", "video", "table", "text")]
+        if data and not facts.cards_of("dataset-card"):
+            yield Finding(
+                id="docs.dataset-card-missing",
+                severity=Severity.LOW,
+                message=f"A dataset of {len(data)} file(s) with no dataset card",
+                location=Location(path=data[0].path.split("/")[0] + "/" if "/" in data[0].path
+                                  else "."),
+                remediation=(
+                    "Add a dataset card (README.md in the data folder, or DATASET_CARD.md) "
+                    "saying where the data comes from, who is in it, and under which licence"
+                ),
+                artifact="dataset",
+                checkpoint=Checkpoint.DATASET,
+                references=("https://huggingface.co/docs/hub/datasets-cards",),
+            )
+        for card in facts.cards:
+            yield from self._card(card)
+
+    def _card(self, card):
+        label = "Model card" if card.kind == "model-card" else "Dataset card"
+        checkpoint = Checkpoint.DATASET if card.kind == "dataset-card" else Checkpoint.PUBLISHING
+        if card.error and not card.text:
+            return  # unreadable: reported by the inventory or below
+        if card.error:
+            yield Finding(
+                id="docs.card-metadata-invalid",
+                severity=Severity.MEDIUM,
+                message=f"{label} metadata cannot be parsed: {card.error}",
+                location=Location(path=card.path, line=1),
+                remediation="Fix the YAML between the --- lines at the top of the card",
+                artifact=card.artifact,
+                checkpoint=checkpoint,
+            )
+        elif not card.has_front_matter:
+            yield Finding(
+                id="docs.card-metadata-missing",
+                severity=Severity.LOW,
+                message=f"{label} has no YAML metadata (license, tags, base model)",
+                location=Location(path=card.path, line=1),
+                remediation="Start the card with a --- block declaring at least `license` and `tags`",
+                artifact=card.artifact,
+                checkpoint=checkpoint,
+                references=("https://huggingface.co/docs/hub/model-cards#model-card-metadata",),
+            )
+        hits = placeholder_lines(card.text)
+        if not hits:
+            return
+        sections = []
+        for _, section in hits:
+            if section and section not in sections:
+                sections.append(section)
+        key = [s for s in sections if _KEY_SECTIONS.search(s)]
+        shown = sections[:_MAX_SECTIONS_SHOWN]
+        more = f", +{len(sections) - len(shown)} more" if len(sections) > len(shown) else ""
+        lines = tuple(n for n, _ in hits)
+        yield Finding(
+            id="docs.card-placeholder",
+            severity=Severity.MEDIUM if key else Severity.LOW,
+            message=(
+                f"{label} still holds template text on {len(lines)} line(s)"
+                + (f"; unanswered: {', '.join(key[:_MAX_SECTIONS_SHOWN])}" if key else "")
+            ),
+            location=Location(path=card.path, line=lines[0], lines=lines),
+            evidence=("sections: " + ", ".join(shown) + more) if shown else None,
+            count=len(lines),
+            remediation=(
+                "Answer each section or delete it; the field guide's questions on uses, "
+                "risks and training data deserve real answers"
+            ),
+            artifact=card.artifact,
+            checkpoint=checkpoint,
+        )
+
+
+@hookimpl
+def aiart_release_register_checks(register):
+    register(Cards())

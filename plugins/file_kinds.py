@@ -1,0 +1,154 @@
+"""Built-in file classifier: names, extensions and, where those do not
+decide, a look at the first bytes.
+
+It runs last (``trylast``), so a third-party plugin that knows a format
+better answers first.
+"""
+
+from __future__ import annotations
+
+import re
+
+from aiart_release import hookimpl
+
+_BY_SUFFIX: dict[str, str] = {}
+
+
+def _kind(kind: str, *suffixes: str) -> None:
+    for suffix in suffixes:
+        _BY_SUFFIX[suffix] = kind
+
+
+_kind(
+    "model-weights",
+    ".safetensors", ".ckpt", ".pt", ".pth", ".bin", ".pkl", ".pickle", ".onnx", ".gguf",
+    ".ggml", ".keras", ".tflite", ".msgpack", ".mlmodel", ".pb", ".joblib", ".npy", ".npz",
+    ".pdparams", ".h5",
+)
+_kind(
+    "code",
+    ".py", ".pyi", ".pyx", ".ipynb", ".js", ".mjs", ".cjs", ".ts", ".tsx", ".jsx", ".sh",
+    ".bash", ".zsh", ".fish", ".ps1", ".bat", ".c", ".h", ".cc", ".cpp", ".cxx", ".hpp", ".cu",
+    ".cuh", ".rs", ".go", ".java", ".kt", ".scala", ".r", ".jl", ".lua", ".rb", ".php",
+    ".swift", ".m", ".mm", ".pl", ".glsl", ".frag", ".vert", ".hlsl", ".wgsl", ".metal",
+    ".sql", ".cmake", ".mk", ".vue", ".svelte", ".cs", ".pde",
+)
+_kind(
+    "text",
+    ".txt", ".md", ".markdown", ".rst", ".srt", ".vtt", ".ass", ".caption", ".tex", ".html",
+    ".htm", ".org", ".adoc", ".text",
+)
+_kind("table", ".csv", ".tsv", ".jsonl", ".ndjson", ".parquet", ".arrow", ".feather")
+_kind(
+    "image",
+    ".png", ".jpg", ".jpeg", ".jpe", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".heic",
+    ".heif", ".avif", ".jxl", ".svg", ".ico", ".psd", ".exr", ".hdr", ".dng", ".cr2", ".nef",
+    ".arw",
+)
+_kind(
+    "audio",
+    ".wav", ".mp3", ".flac", ".ogg", ".oga", ".m4a", ".aac", ".opus", ".aiff", ".aif", ".mid",
+    ".midi", ".wma",
+)
+_kind("video", ".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv")
+_kind("archive", ".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar", ".zst", ".lz4")
+_kind(
+    "config",
+    ".yaml", ".yml", ".toml", ".ini", ".cfg", ".conf", ".json", ".properties", ".xml", ".env",
+    ".lock",
+)
+
+_CODE_NAMES = {
+    "makefile", "dockerfile", "containerfile", "cmakelists.txt", "justfile", "snakefile",
+    "gnumakefile", "vagrantfile", "procfile",
+}
+_CONFIG_NAMES = {
+    "pipfile", ".gitignore", ".gitattributes", ".dockerignore", ".editorconfig",
+    ".pre-commit-config.yaml", ".pre-commit-hooks.yaml",
+}
+_LICENSE_NAME = re.compile(
+    r"^(licen[cs]e|copying|unlicen[cs]e|notice|copyright|copyleft|patents)([-._].*)?$",
+    re.IGNORECASE,
+)
+_MODEL_CARD_NAMES = {"model_card.md", "modelcard.md", "model-card.md", "model_card.markdown"}
+_DATASET_CARD_NAMES = {
+    "dataset_card.md", "datasetcard.md", "dataset-card.md", "datasheet.md", "data_card.md",
+    "datacard.md",
+}
+_MANIFEST_STEM = re.compile(
+    r"(^|[-_.])(sources?|provenance|manifest|croissant|attributions?)([-_.]|$)", re.IGNORECASE
+)
+_MANIFEST_SUFFIXES = {".csv", ".tsv", ".json", ".jsonl", ".yaml", ".yml"}
+
+# Keys of Hugging Face card metadata that only one kind of card uses.
+_MODEL_KEYS = re.compile(
+    rb"^(base_model|pipeline_tag|library_name|model-index|model_name|inference|widget|"
+    rb"instance_prompt)\s*:", re.MULTILINE,
+)
+_DATASET_KEYS = re.compile(
+    rb"^(task_categories|size_categories|source_datasets|dataset_info|configs|"
+    rb"annotations_creators|language_creators|multilinguality|task_ids|pretty_name)\s*:",
+    re.MULTILINE,
+)
+_DATA_DIRS = {"data", "dataset", "datasets", "images", "captions", "corpus", "train"}
+
+
+def _card_kind(file) -> str | None:
+    head = file.head
+    if not head.lstrip(b"\xef\xbb\xbf").startswith(b"---"):
+        return None
+    if _MODEL_KEYS.search(head):
+        return "model-card"
+    if _DATASET_KEYS.search(head):
+        return "dataset-card"
+    if any(part.lower() in _DATA_DIRS for part in file.parts[:-1]):
+        return "dataset-card"
+    return "model-card"
+
+
+def _json_kind(file) -> str:
+    head = file.head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if b"mlcommons.org/croissant" in file.head:
+        return "manifest"
+    if head.startswith(b"["):
+        return "table"  # a JSON array: records, as the datasets library reads them
+    return "config"
+
+
+@hookimpl(trylast=True)
+def aiart_release_classify_file(file):
+    name = file.name.lower()
+    suffix = file.suffix
+    in_licenses_dir = any(part.upper() in ("LICENSES", "LICENCES") for part in file.parts[:-1])
+    if in_licenses_dir or _LICENSE_NAME.match(name):
+        return "license"
+    if name in _MODEL_CARD_NAMES:
+        return "model-card"
+    if name in _DATASET_CARD_NAMES:
+        return "dataset-card"
+    if suffix in (".md", ".markdown") and name.startswith("readme"):
+        return _card_kind(file) or "text"
+    stem = name[: -len(suffix)] if suffix else name
+    if suffix in _MANIFEST_SUFFIXES and _MANIFEST_STEM.search(stem):
+        return "manifest"
+    if name in _CODE_NAMES:
+        return "code"
+    if name in _CONFIG_NAMES or name.startswith("requirements") and suffix == ".txt":
+        return "config"
+    if suffix == ".json":
+        return _json_kind(file)
+    kind = _BY_SUFFIX.get(suffix)
+    if kind is not None:
+        return kind
+    # Unknown name: text if the first bytes decode as text.
+    head = file.head
+    if not head:
+        return "other"
+    if file.looks_binary:
+        return "other"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the end of the head
+            return "other"
+    return "text"

@@ -1,0 +1,135 @@
+"""Is there a licence for each artifact at all?
+
+Field guide, model-code and publishing checkpoints: "under which licence?"
+Without one, nobody may lawfully reuse the work and users cannot tell what
+they may do with it. Which licence, and whether the licences agree, is the
+licence-identification check's job; this one only asks that one exists.
+
+A licence covers an artifact when a licence file (``LICENSE*``, ``COPYING*``,
+``LICENSES/``) sits at the bundle root or in a folder that holds the
+artifact's files, when the artifact's card names one in its ``license``
+metadata, or, for code, when ``pyproject.toml`` declares one or source files
+carry ``SPDX-License-Identifier`` headers.
+
+Example: a bundle with ``model/lora.safetensors`` and ``model/README.md``
+(no ``license:``) and no LICENSE file gets ``docs.license-missing`` for the
+model, and the default policy holds the model at ``gated``.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import PurePosixPath
+
+from aiart_release import hookimpl
+from aiart_release.checks import Check
+from aiart_release.findings import CHECKPOINT_OF_ARTIFACT, Checkpoint, Finding, Location, Severity
+
+_SPDX = re.compile(rb"SPDX-License-Identifier:\s*[A-Za-z0-9.+()-]")
+_SPDX_HEAD_BYTES = 4096
+_PLACEHOLDER_LICENSES = {"", "todo", "tbd", "none", "?", "???"}
+
+
+def _covers(license_dir: str, file_dir: str) -> bool:
+    return license_dir == "" or file_dir == license_dir or file_dir.startswith(license_dir + "/")
+
+
+def _license_dir(path: str) -> str:
+    parts = PurePosixPath(path).parts[:-1]
+    # A LICENSES/ folder (REUSE layout) covers the folder that holds it.
+    while parts and parts[-1].upper() in ("LICENSES", "LICENCES"):
+        parts = parts[:-1]
+    return "/".join(parts)
+
+
+def _common_dir(paths: list[str]) -> str:
+    split = [PurePosixPath(p).parts[:-1] for p in paths]
+    common: list[str] = []
+    for level in zip(*split, strict=False):
+        if len(set(level)) != 1:
+            break
+        common.append(level[0])
+    return "/".join(common) + "/" if common else "."
+
+
+class LicensePresence(Check):
+    id = "license-presence"
+    checkpoint = Checkpoint.PUBLISHING
+    description = "Each released artifact (model, code, dataset) is covered by a licence"
+    findings = {
+        "docs.license-missing": "No licence file, card `license` or SPDX header covers an artifact",
+    }
+
+    def scan_bundle(self, ctx):
+        inventory = ctx.inventory
+        license_dirs = [
+            _license_dir(f.path) for f in inventory.of_kind("license") if f.size > 0
+        ]
+        empty = [f.path for f in inventory.of_kind("license") if f.size == 0]
+        for artifact in inventory.artifacts_present():
+            files = inventory.of_artifact(artifact)
+            dirs = {f.directory for f in files}
+            if any(_covers(ld, d) for ld in license_dirs for d in dirs):
+                continue
+            if self._card_declares(ctx.facts, artifact):
+                continue
+            if artifact == "code" and self._code_declares(inventory, files):
+                continue
+            where = _common_dir([f.path for f in files])
+            extra = f" ({', '.join(empty)} is empty)" if empty else ""
+            yield Finding(
+                id="docs.license-missing",
+                severity=Severity.HIGH,
+                message=f"No licence covers the {artifact} ({len(files)} files){extra}",
+                location=Location(path=where),
+                remediation=(
+                    "Add a LICENSE file with the licence text, and name the licence in the "
+                    "card's `license` field (an SPDX id such as cc-by-4.0, or `other` with "
+                    "license_name and license_link)"
+                ),
+                artifact=artifact,
+                checkpoint=CHECKPOINT_OF_ARTIFACT[artifact],
+                references=("https://huggingface.co/docs/hub/repositories-licenses",),
+            )
+
+    @staticmethod
+    def _card_declares(facts, artifact: str) -> bool:
+        kind = {"model": "model-card", "dataset": "dataset-card"}.get(artifact)
+        if kind is None:
+            return False
+        for card in facts.cards_of(kind):
+            value = card.metadata.get("license")
+            values = value if isinstance(value, list) else [value]
+            if any(isinstance(v, str) and v.strip().lower() not in _PLACEHOLDER_LICENSES
+                   for v in values):
+                return True
+        return False
+
+    @staticmethod
+    def _code_declares(inventory, files) -> bool:
+        pyproject = inventory.get("pyproject.toml")
+        if pyproject is not None and pyproject.readable:
+            try:
+                project = tomllib.loads(pyproject.abspath.read_text("utf-8")).get("project", {})
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                project = {}
+            if project.get("license") or any(
+                "License ::" in c for c in project.get("classifiers", [])
+            ):
+                return True
+        for f in files:
+            if f.kind != "code" or not f.readable:
+                continue
+            try:
+                with open(f.abspath, "rb") as handle:
+                    if _SPDX.search(handle.read(_SPDX_HEAD_BYTES)):
+                        return True
+            except OSError:
+                continue
+        return False
+
+
+@hookimpl
+def aiart_release_register_checks(register):
+    register(LicensePresence())
