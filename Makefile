@@ -26,7 +26,10 @@ $(DEVSTAMP): pyproject.toml $(PLUGIN_SOURCES) | $(BIN)/python
 	$(PIP) install $(PIP_FLAGS) -e ".[dev]"
 	# Third-party plugin packages: installed with pip, found through their
 	# entry points like any plugin a user installs.
-	for plugin in examples/plugins/*/; do $(PIP) install $(PIP_FLAGS) "./$$plugin" || exit 1; done
+	for plugin in examples/plugins/*/; do \
+		[ -f "$$plugin/pyproject.toml" ] || continue; \
+		$(PIP) install $(PIP_FLAGS) "./$$plugin" || exit 1; \
+	done
 	touch $(STAMP) $@
 
 install: $(STAMP)

@@ -80,7 +80,7 @@ _KIND_ARTIFACT = {
     "archive": "dataset",
     "license": "docs",
     "text": "docs",
-    "config": "code",
+    "config": "docs",
     "other": "docs",
 }
 # These kinds say what a file is, whatever folder it sits in.
@@ -169,9 +169,11 @@ class Inventory:
 
     @property
     def skipped(self) -> int:
-        return sum(1 for f in self.files if f.skipped) + sum(
-            1 for f in self.findings if f.id in _UNLISTED_SKIPS
-        )
+        """Paths not read: skipped files, and links or special files the walk
+        reported but did not list."""
+        paths = {f.path for f in self.files if f.skipped}
+        paths.update(f.location.path for f in self.findings)
+        return len(paths)
 
     def of_kind(self, *kinds: str) -> list[BundleFile]:
         return [f for f in self.files if f.kind in kinds]
@@ -185,11 +187,6 @@ class Inventory:
 
     def get(self, path: str) -> BundleFile | None:
         return next((f for f in self.files if f.path == path), None)
-
-
-# Findings about paths that are not in ``files`` (links not followed, special
-# files): they count as skipped too.
-_UNLISTED_SKIPS = {"bundle.symlink-outside", "bundle.symlink-loop", "bundle.not-regular-file"}
 
 
 class BundleError(Exception):

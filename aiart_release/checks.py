@@ -29,7 +29,11 @@ class Check:
     Class attributes:
 
     - ``id``: short unique name, shown as a finding's ``check`` (``"cards"``).
-    - ``checkpoint``: the field-guide checkpoint its findings belong to.
+    - ``checkpoint``: the field-guide checkpoint its findings belong to
+      (a finding may name another).
+    - ``covers``: every checkpoint the check answers questions of; defaults
+      to ``{checkpoint}``. The report says "nothing found" only for covered
+      checkpoints.
     - ``description``: one line for ``aiart-release plugins``.
     - ``kinds``: the file kinds ``scan_file`` receives; empty for none.
     - ``device``: ``"cpu"``, or ``"accelerator"`` for a check that runs the
@@ -41,6 +45,7 @@ class Check:
 
     id: ClassVar[str] = ""
     checkpoint: ClassVar[Checkpoint] = Checkpoint.PUBLISHING
+    covers: ClassVar[frozenset[Checkpoint]] = frozenset()
     description: ClassVar[str] = ""
     kinds: ClassVar[frozenset[str]] = frozenset()
     device: ClassVar[str] = "cpu"
@@ -61,6 +66,10 @@ class Check:
         the misuse rules (``{"personal_data": True}``). Runs in the main
         process after all the check's scans."""
         return {}
+
+    @property
+    def checkpoints(self) -> frozenset[Checkpoint]:
+        return self.covers or frozenset({self.checkpoint})
 
     @property
     def scans_files(self) -> bool:

@@ -348,6 +348,8 @@ def init(path, force):
 
 def main(argv: list[str] | None = None) -> int:
     """Console entry point; returns the exit code."""
+    global _REGISTRY
+    _REGISTRY = None  # plugins are loaded afresh for each invocation
     debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or bool(
         os.environ.get("AIART_RELEASE_DEBUG"))
     try:

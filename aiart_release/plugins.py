@@ -222,7 +222,9 @@ def _collect(registry: Registry) -> None:
     hooks = registry.pm.hook
 
     def call_each(hook: Any, stage: str, make_register: Callable[[str], Callable]) -> None:
-        for impl in reversed(hook.get_hookimpls()):
+        # Registration order: built-ins first, so on a clash the built-in
+        # keeps its id and the newcomer is reported.
+        for impl in hook.get_hookimpls():
             try:
                 impl.function(register=make_register(impl.plugin_name))
             except Exception as exc:

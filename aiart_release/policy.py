@@ -197,8 +197,11 @@ def decide(
         if not outcome.holds:
             continue
         targets = _targets(line.artifacts, outcome.findings, present)
-        evidence = _evidence(outcome.findings) or "; ".join(outcome.because)
         for artifact in targets:
+            evidence = _evidence(
+                [f for f in outcome.findings if f.artifact in (artifact, "docs")]
+                or outcome.findings
+            ) or "; ".join(outcome.because)
             decision = decisions[artifact]
             if line.data_class and line.data_class not in decision.data_classes:
                 decision.data_classes.append(line.data_class)

@@ -77,6 +77,7 @@ def placeholder_lines(text: str, first_line: int = 1) -> list[tuple[int, str]]:
 class Cards(Check):
     id = "cards"
     checkpoint = Checkpoint.PUBLISHING
+    covers = frozenset({Checkpoint.DATASET, Checkpoint.PUBLISHING})
     description = "Model and dataset cards exist, parse, and hold no template text"
     findings = {
         "docs.model-card-missing": "Model weights with no model card beside them",

@@ -56,6 +56,7 @@ def _common_dir(paths: list[str]) -> str:
 class LicensePresence(Check):
     id = "license-presence"
     checkpoint = Checkpoint.PUBLISHING
+    covers = frozenset({Checkpoint.DATASET, Checkpoint.MODEL_CODE, Checkpoint.PUBLISHING})
     description = "Each released artifact (model, code, dataset) is covered by a licence"
     findings = {
         "docs.license-missing": "No licence file, card `license` or SPDX header covers an artifact",
@@ -81,7 +82,8 @@ class LicensePresence(Check):
             yield Finding(
                 id="docs.license-missing",
                 severity=Severity.HIGH,
-                message=f"No licence covers the {artifact} ({len(files)} files){extra}",
+                message=(f"No licence covers the {artifact} ({len(files)} "
+                         f"file{'' if len(files) == 1 else 's'}){extra}"),
                 location=Location(path=where),
                 remediation=(
                     "Add a LICENSE file with the licence text, and name the licence in the "

@@ -168,7 +168,9 @@ def render(assessment: Assessment, options: ReportOptions) -> str:
     if assessment.device_note:
         console.print(Text(f"Device    {assessment.device_note}", style="dim"))
 
-    checkpoints_with_checks = {c.checkpoint for c in assessment.registry.checks.values()}
+    checkpoints_with_checks = {
+        cp for c in assessment.registry.checks.values() for cp in c.checkpoints
+    }
     by_checkpoint: dict[Checkpoint, list[Finding]] = {cp: [] for cp in Checkpoint}
     for f in assessment.findings:
         by_checkpoint[f.checkpoint or Checkpoint.PUBLISHING].append(f)

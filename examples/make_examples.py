@@ -1,0 +1,77 @@
+"""Regenerate the example bundles' binary files (images, weights, the
+template-rendered card). Deterministic: same seeds, same output.
+
+Run with `make examples`. The bundles' text files are written by hand and
+committed; this script only draws what cannot be written by hand.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import random
+from pathlib import Path
+
+import numpy as np
+from huggingface_hub import ModelCard, ModelCardData
+from PIL import Image, ImageDraw, ImageFilter
+from safetensors.numpy import save_file
+
+HERE = Path(__file__).parent
+
+
+def _load(path: Path):
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def own_work() -> None:
+    bundle = HERE / "own-work"
+    _load(bundle / "code" / "draw_shapes.py").main(str(bundle / "data" / "images"))
+    _load(bundle / "code" / "train_palette.py").main(
+        str(bundle / "data" / "images"), str(bundle / "model" / "palette.safetensors")
+    )
+
+
+def unlicensed_unfilled() -> None:
+    bundle = HERE / "unlicensed-unfilled"
+    images = bundle / "data" / "images"
+    images.mkdir(parents=True, exist_ok=True)
+    subjects = ["a heron", "bamboo in wind", "a mountain path", "a plum branch", "two boats"]
+    for i, subject in enumerate(subjects):
+        rng = random.Random(100 + i)
+        image = Image.new("L", (96, 96), 245)
+        pen = ImageDraw.Draw(image)
+        for _ in range(rng.randint(6, 12)):
+            x0, y0 = rng.randint(0, 95), rng.randint(0, 95)
+            x1, y1 = rng.randint(0, 95), rng.randint(0, 95)
+            pen.line((x0, y0, x1, y1), fill=rng.randint(10, 90), width=rng.randint(1, 5))
+        image = image.filter(ImageFilter.GaussianBlur(1.2)).convert("RGB")
+        image.save(images / f"ink-{i:02d}.png", compress_level=9)
+        (images / f"ink-{i:02d}.txt").write_text(f"ink wash study of {subject}\n", "utf-8")
+
+    rng = np.random.default_rng(7)
+    tensors = {
+        f"lora_unet_down_blocks_0_attentions_0.{part}.weight": rng.standard_normal(
+            shape, dtype=np.float32) * 0.01
+        for part, shape in (("lora_down", (4, 32)), ("lora_up", (32, 4)))
+    }
+    save_file(tensors, str(bundle / "model" / "ink-wash-lora.safetensors"),
+              metadata={"ss_network_dim": "4"})
+
+    # The Hugging Face template, rendered with nothing filled in: what many
+    # first uploads look like.
+    data = ModelCardData(
+        base_model="stabilityai/stable-diffusion-xl-base-1.0",
+        tags=["lora", "text-to-image"],
+        pipeline_tag="text-to-image",
+    )
+    card = ModelCard.from_template(data, model_id="ink-wash-lora")
+    (bundle / "model" / "README.md").write_text(str(card), "utf-8")
+
+
+if __name__ == "__main__":
+    own_work()
+    unlicensed_unfilled()
+    print("examples regenerated")

@@ -1,0 +1,218 @@
+"""The CLI as a user runs it, on the example bundles and on bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import pytest
+from conftest import EXAMPLES, TESTS, finding_ids, make_bundle, run_tool, tree_state
+
+OWN_WORK = EXAMPLES / "own-work"
+UNLICENSED = EXAMPLES / "unlicensed-unfilled"
+
+
+def test_own_work_bundle_comes_out_open(cli):
+    result = cli("assess", OWN_WORK, "--format", "json")
+    assert result.code == 0, result.err
+    report = result.json()
+    assert report["recommendation"]["overall"] == "open"
+    for artifact in ("model", "code", "dataset"):
+        decision = report["recommendation"]["artifacts"][artifact]
+        assert decision["tier"] == "open"
+        assert decision["retention"] == "indefinite"
+        assert decision["reasons"] == []
+    assert report["declared"] == {"release": "open", "commercial": True}
+    assert report["findings"] == []
+    assert report["bundle"]["files"] == 16
+
+
+def test_unlicensed_unfilled_bundle_is_gated_and_fails_its_declared_intent(cli):
+    result = cli("assess", UNLICENSED, "--format", "json")
+    assert result.code == 1
+    report = result.json()
+    ids = finding_ids(report)
+    assert ids.count("docs.license-missing") == 3
+    assert "docs.card-placeholder" in ids
+    assert "docs.dataset-card-missing" in ids
+    missing = {f["artifact"]: f for f in report["findings"] if f["id"] == "docs.license-missing"}
+    assert set(missing) == {"model", "code", "dataset"}
+    assert missing["code"]["checkpoint"] == "model-code"
+    assert missing["dataset"]["checkpoint"] == "dataset"
+    placeholder = next(f for f in report["findings"] if f["id"] == "docs.card-placeholder")
+    # The Hugging Face template leaves the risks section unanswered: medium.
+    assert placeholder["severity"] == "medium"
+    assert placeholder["count"] == len(placeholder["location"]["lines"]) > 20
+    assert "Bias, Risks, and Limitations" in placeholder["message"]
+    rec = report["recommendation"]
+    assert rec["overall"] == "gated"
+    for artifact in ("model", "code", "dataset"):
+        decision = rec["artifacts"][artifact]
+        assert decision["tier"] == "gated"
+        assert any("license-missing" in r for r in decision["reasons"])
+        assert any("LICENSE" in step for step in decision["to_lower"])
+
+
+def test_terminal_report_groups_by_checkpoint_and_explains(cli):
+    result = cli("assess", UNLICENSED)
+    assert result.code == 1
+    out = result.out
+    positions = [out.index(title) for title in
+                 ("Dataset", "Model code", "Training resources", "Publishing & attribution",
+                  "Recommendation")]
+    assert positions == sorted(positions)
+    assert "docs.card-placeholder ×" in out
+    assert "GATED" in out
+    assert "to release more openly" in out
+    assert "fails the gate" in out
+    assert "\x1b[" not in out  # no colour when not writing to a terminal
+
+
+def test_fail_on_gates_on_severity(cli, tmp_path):
+    # Declared gated: the tier gate passes, so only --fail-on decides.
+    bundle = tmp_path / "b"
+    shutil.copytree(UNLICENSED, bundle)
+    (bundle / "aiart-release.yaml").write_text("release: gated\n")
+    assert cli("assess", bundle, "--format", "json").code == 0
+    assert cli("assess", bundle, "--format", "json", "--fail-on", "high").code == 1
+    assert cli("assess", bundle, "--format", "json", "--fail-on", "critical").code == 0
+    (bundle / "aiart-release.yaml").write_text("release: gated\nfail_on: medium\n")
+    assert cli("assess", bundle, "--format", "json").code == 1
+    # The command line wins over the file.
+    assert cli("assess", bundle, "--format", "json", "--fail-on", "none").code == 0
+
+
+def test_output_file_and_json_is_deterministic(cli, tmp_path):
+    first, second = tmp_path / "one.json", tmp_path / "two.json"
+    assert cli("assess", UNLICENSED, "-f", "json", "-o", first).code == 1
+    assert cli("assess", UNLICENSED, "-f", "json", "-o", second, "--no-cache").code == 1
+    one, two = json.loads(first.read_text()), json.loads(second.read_text())
+    assert one.pop("timings") and two.pop("timings")
+    assert one == two
+
+
+def test_assessing_writes_nothing_inside_the_bundle(cli, tmp_path):
+    bundle = tmp_path / "b"
+    shutil.copytree(UNLICENSED, bundle)
+    before = tree_state(bundle)
+    cli("assess", bundle)
+    cli("assess", bundle, "--format", "json")
+    assert tree_state(bundle) == before
+
+
+def test_cache_makes_a_second_run_reuse_results(tmp_path):
+    bundle = make_bundle(tmp_path / "b", {f"data/t{i}.txt": f"mail me at a{i}@example.com\n"
+                                          for i in range(5)})
+    env = {"AIART_RELEASE_PLUGINS": "testplugins.echo_pii", "PYTHONPATH": str(TESTS),
+           "AIART_RELEASE_CACHE_DIR": str(tmp_path / "cache")}
+    first = run_tool("assess", bundle, "-f", "json", env=env)
+    second = run_tool("assess", bundle, "-f", "json", env=env)
+    a, b = json.loads(first.out), json.loads(second.out)
+    assert a["findings"] == b["findings"]
+    assert finding_ids(a).count("pii.test-email") == 5
+    # Cached results cost no check time.
+    assert b["timings"]["echo-emails"] == 0
+    cached = "".join(p.read_text() for p in (tmp_path / "cache").rglob("*.json"))
+    assert "a1@example.com" not in cached and "data/t1.txt" in cached
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["assess", "does-not-exist"], "does not exist"),
+        (["assess", EXAMPLES / "own-work" / "LICENSE"], "is a file"),
+        (["assess", EXAMPLES / "own-work", "--format", "yaml"], "unknown format 'yaml'"),
+        (["assess", EXAMPLES / "own-work", "--fail-on", "severe"], "unknown severity 'severe'"),
+        (["assess", EXAMPLES / "own-work", "--device", "tpu"], "unknown device 'tpu'"),
+        (["assess", EXAMPLES / "own-work", "--policy", "nope.yaml"], "cannot read policy"),
+    ],
+)
+def test_bad_input_is_one_clear_line_and_exit_2(cli, args, message):
+    result = cli(*args)
+    assert result.code == 2
+    assert message in result.err
+    assert "Traceback" not in result.err
+    assert len(result.err.strip().splitlines()) == 1
+
+
+def test_empty_folder_is_a_usage_error(cli, tmp_path):
+    result = cli("assess", tmp_path)
+    assert result.code == 2
+    assert "holds no files" in result.err
+
+
+def test_config_with_wrong_types_names_file_and_line(cli, tmp_path):
+    bundle = make_bundle(tmp_path / "b", {
+        "README.md": "# hi\n",
+        "aiart-release.yaml": "release: open\ncommercial: maybe\nlimits:\n  sniff_bytes: 12\n",
+    })
+    result = cli("assess", bundle)
+    assert result.code == 2
+    assert "aiart-release.yaml:2:13: commercial: 'maybe' is not of type 'boolean'" in result.err
+    assert "aiart-release.yaml:4:16: limits.sniff_bytes" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_internal_error_is_one_line_without_debug_and_a_traceback_with_it(cli, monkeypatch):
+    import aiart_release.engine as engine
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret@example.com")
+
+    monkeypatch.setattr(engine, "gather_facts", broken)
+    quiet = cli("assess", OWN_WORK)
+    assert quiet.code == 3
+    assert "internal error: RuntimeError" in quiet.err
+    assert "Traceback" not in quiet.err and "secret@example.com" not in quiet.err
+    loud = cli("assess", OWN_WORK, "--debug")
+    assert loud.code == 3
+    assert "Traceback" in loud.err
+
+
+def test_init_writes_a_config_that_validates_and_refuses_to_overwrite(cli, tmp_path):
+    bundle = make_bundle(tmp_path / "b", {"model/w.safetensors": b"\0" * 16})
+    assert cli("init", bundle).code == 0
+    assert (bundle / "aiart-release.yaml").is_file()
+    assert cli("init", bundle).code == 2
+    result = cli("assess", bundle, "-f", "json")
+    assert result.json()["declared"] == {"release": "open", "commercial": False}
+
+
+def test_version_and_help(cli):
+    assert "aiart-release, version" in cli("--version").out
+    result = cli("--help")
+    assert result.code == 0
+    for command in ("assess", "plugins", "hook", "init"):
+        assert command in result.out
+
+
+def test_help_does_not_import_heavy_libraries():
+    code = (
+        "import sys; from aiart_release.cli import main; "
+        "main(['--help']); "
+        "heavy = [m for m in ('huggingface_hub', 'jsonschema', 'torch', 'spacy', 'presidio_analyzer') "
+        "if m in sys.modules]; print('HEAVY', heavy)"
+    )
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
+    assert "HEAVY []" in out
+
+
+def test_progress_bar_stays_off_when_stderr_is_not_a_terminal(tmp_path):
+    result = run_tool("assess", OWN_WORK)
+    assert result.code == 0
+    assert result.err == ""
+
+
+def test_single_symlink_loop_and_unreadable_files_are_findings_not_crashes(cli, tmp_path):
+    bundle = make_bundle(tmp_path / "b", {"LICENSE": "MIT License\n", "notes.txt": "hello\n"})
+    os.symlink(bundle, bundle / "loop")
+    os.symlink(tmp_path / "missing", bundle / "dangling")
+    result = cli("assess", bundle, "-f", "json")
+    ids = finding_ids(result.json())
+    assert "bundle.symlink-loop" in ids
+    assert "bundle.unreadable" in ids
+    assert result.json()["bundle"]["skipped"] == 2

@@ -1,0 +1,315 @@
+"""The plugin engine: entry-point discovery, every hook, and plugins that
+fail in every way a plugin can."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import zipfile
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+from conftest import EXAMPLES, ROOT, TESTS, finding_ids, make_bundle, run_tool
+
+from aiart_release import hookspecs
+from aiart_release.plugins import build_registry
+
+HOOK_NAMES = sorted(name for name in dir(hookspecs) if name.startswith("aiart_release_"))
+
+
+def _plugin_env(*modules: str) -> dict[str, str]:
+    return {"AIART_RELEASE_PLUGINS": ",".join(modules), "PYTHONPATH": str(TESTS)}
+
+
+# --- the contract ----------------------------------------------------------
+
+def test_there_are_hooks_for_checks_rules_recognizers_reporters_and_classification():
+    assert HOOK_NAMES == [
+        "aiart_release_classify_file",
+        "aiart_release_register_checks",
+        "aiart_release_register_recognizers",
+        "aiart_release_register_reporters",
+        "aiart_release_register_rules",
+    ]
+
+
+@pytest.mark.parametrize("hook", HOOK_NAMES)
+def test_every_hook_is_documented(hook):
+    docs = (ROOT / "docs" / "plugins.md").read_text()
+    assert re.search(rf"^#+ `?{hook}", docs, re.MULTILINE), f"{hook} has no heading in docs/plugins.md"
+
+
+@pytest.mark.parametrize("hook", HOOK_NAMES)
+def test_every_hook_has_a_test(hook):
+    # As datasette does: each hook needs a test named test_hook_<name>.
+    wanted = "def test_hook_" + hook.removeprefix("aiart_release_") + "("
+    assert any(wanted in p.read_text() for p in TESTS.glob("test_*.py")), (
+        f"no test named {wanted[4:-1]}"
+    )
+
+
+def test_builtin_plugins_have_no_pending_hooks_and_all_hookspecs_are_documented_functions():
+    registry = build_registry()
+    registry.pm.check_pending()
+    assert registry.failures == []
+    for hook in HOOK_NAMES:
+        assert getattr(hookspecs, hook).__doc__, f"{hook} has no docstring"
+
+
+def test_builtins_load_through_the_entry_point_group():
+    names = {ep.name: ep for ep in metadata.entry_points(group="aiart_release")}
+    for builtin in ("file-kinds", "reporters", "license-presence", "cards"):
+        assert names[builtin].dist.metadata["Name"] == "aiart-release"
+    registry = build_registry()
+    info = {p.name: p for p in registry.plugins}
+    assert info["cards"].builtin and info["cards"].checks == ["cards"]
+    assert "aiart_release_classify_file" in info["file-kinds"].hooks
+
+
+# --- a real third-party package --------------------------------------------
+
+def test_third_party_package_is_discovered_through_its_entry_point(monkeypatch):
+    monkeypatch.delenv("AIART_RELEASE_PLUGINS", raising=False)
+    eps = [ep for ep in metadata.entry_points(group="aiart_release") if ep.name == "studio"]
+    assert eps, "make test installs examples/plugins/aiart-release-studio with pip"
+    assert eps[0].dist.metadata["Name"] == "aiart-release-studio"
+    # Installed as a distribution, not imported from the source tree.
+    import aiart_release_studio
+
+    assert "site-packages" in aiart_release_studio.__file__
+    registry = build_registry()
+    studio = registry.plugin("studio")
+    assert studio.dist == "aiart-release-studio" and studio.version == "0.1.0"
+    assert not studio.builtin
+    assert studio.checks == ["studio-working-files"]
+    assert set(studio.hooks) == {"aiart_release_classify_file", "aiart_release_register_checks"}
+
+
+def test_plugins_command_lists_name_version_hooks_and_checks(cli):
+    result = cli("plugins", "--json")
+    assert result.code == 0
+    listed = {p["name"]: p for p in json.loads(result.out)["plugins"]}
+    assert listed["studio"]["version"] == "0.1.0"
+    assert listed["studio"]["distribution"] == "aiart-release-studio"
+    assert listed["reporters"]["reporters"] == ["json", "terminal"]
+    table = cli("plugins").out
+    for word in ("studio", "aiart-release-studio", "studio-working-files", "built-in",
+                 "classify_file"):
+        assert word in table
+
+
+def test_hook_register_checks(cli, tmp_path):
+    """A third-party check and classifier (aiart-release-studio) run in assess."""
+    kra = tmp_path / "poster.kra"
+    with zipfile.ZipFile(kra, "w") as archive:
+        archive.writestr("mimetype", "application/x-krita")
+        archive.writestr("maindoc.xml", "<DOC/>")
+    bundle = make_bundle(tmp_path / "b", {
+        "LICENSE": "MIT License\n",
+        "art/poster.kra": kra.read_bytes(),
+        # Named like a Krita file, but it is not one: no finding.
+        "art/fake.kra": b"just text",
+    })
+    report = cli("assess", bundle, "-f", "json").json()
+    hits = [f for f in report["findings"] if f["id"] == "image.layered-source"]
+    assert [f["location"]["path"] for f in hits] == ["art/poster.kra"]
+    assert hits[0]["check"] == "studio-working-files"
+    assert any(p.startswith("studio ") for p in report["tool"]["plugins"])
+
+
+# --- broken plugins --------------------------------------------------------
+
+@pytest.fixture
+def broken_entry_point(tmp_path) -> dict[str, str]:
+    """A real installed distribution whose entry point names a missing module."""
+    site = tmp_path / "site"
+    dist = site / "aiart_release_broken-0.1.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: aiart-release-broken\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text("[aiart_release]\nbroken = aiart_release_missing_mod\n")
+    return {"PYTHONPATH": str(site)}
+
+
+def test_broken_entry_point_does_not_crash_help_plugins_or_assess(broken_entry_point):
+    help_ = run_tool("--help", env=broken_entry_point)
+    assert help_.code == 0 and "assess" in help_.out
+    plugins = run_tool("plugins", env=broken_entry_point)
+    assert plugins.code == 0
+    assert "warning: plugin 'broken' failed (load): ModuleNotFoundError" in plugins.err
+    assert "FAILED" in plugins.out and "cards" in plugins.out
+    assess = run_tool("assess", EXAMPLES / "own-work", "-f", "json", env=broken_entry_point)
+    assert "Traceback" not in assess.err
+    report = json.loads(assess.out)
+    failed = [f for f in report["findings"] if f["id"] == "plugin.load-failed"]
+    assert len(failed) == 1 and "broken" in failed[0]["message"]
+    # The assessment is incomplete, so it is not recommended open.
+    assert report["recommendation"]["overall"] == "gated"
+    assert assess.code == 1
+    strict = run_tool("assess", EXAMPLES / "own-work", "--strict", env=broken_entry_point)
+    assert strict.code == 3
+
+
+def test_a_broken_plugin_can_be_disabled_by_name(broken_entry_point):
+    env = {**broken_entry_point, "AIART_RELEASE_DISABLE_PLUGINS": "broken"}
+    result = run_tool("assess", EXAMPLES / "own-work", env=env)
+    assert result.code == 0 and result.err == ""
+
+
+def test_a_misspelled_hook_is_reported_not_ignored():
+    registry = build_registry(extra=[("misspelled", _module("misspelled"))])
+    failure = next(f for f in registry.failures if f.plugin == "misspelled")
+    assert failure.stage == "register"
+    assert "aiart_release_register_check" in failure.error
+
+
+def test_a_duplicate_check_id_is_reported_and_the_first_one_kept():
+    registry = build_registry(extra=[("duplicate", _module("duplicate"))])
+    failure = next(f for f in registry.failures if f.plugin == "duplicate")
+    assert "already registered by plugin 'cards'" in failure.error
+    assert type(registry.checks["cards"]).__name__ == "Cards"
+
+
+def _module(name: str):
+    import importlib
+
+    return importlib.import_module(f"testplugins.{name}")
+
+
+# --- each hook, used -------------------------------------------------------
+
+def test_hook_register_reporters(cli, monkeypatch):
+    monkeypatch.setenv("AIART_RELEASE_PLUGINS", "testplugins.extras")
+    result = cli("assess", EXAMPLES / "unlicensed-unfilled", "--format", "count")
+    assert result.out.strip().endswith("finding(s)")
+    assert int(result.out.split()[0]) >= 5
+
+
+def test_hook_register_rules(cli, monkeypatch):
+    monkeypatch.setenv("AIART_RELEASE_PLUGINS", "testplugins.extras")
+    report = cli("assess", EXAMPLES / "unlicensed-unfilled", "-f", "json").json()
+    scenario = next(s for s in report["scenarios"] if s["id"] == "misuse.test-unlicensed-model")
+    assert scenario["pack"] == "test-pack 1.0.0"
+    assert any("docs.license-missing" in b for b in scenario["because"])
+    model = report["recommendation"]["artifacts"]["model"]
+    assert model["tier"] == "closed"
+    assert any("misuse.test-unlicensed-model" in r for r in model["reasons"])
+    # The own-work bundle has a licence: the rule does not fire.
+    clean = cli("assess", EXAMPLES / "own-work", "-f", "json").json()
+    assert clean["scenarios"] == []
+
+
+def test_hook_register_recognizers():
+    from testplugins import extras
+
+    registry = build_registry(extra=[("extras", extras)])
+    assert ("extras", extras.recognizer_factory) in registry.recognizer_factories
+    assert extras.FACTORY_CALLS == []  # Presidio is not loaded just by loading plugins
+    assert registry.plugin("extras").recognizers == 1
+
+
+def test_hook_classify_file(cli, tmp_path, monkeypatch):
+    bundle = make_bundle(tmp_path / "b", {"song.lyrics": "la la\n", "LICENSE": "MIT\n"})
+    monkeypatch.setenv("AIART_RELEASE_PLUGINS", "testplugins.failing,testplugins.extras")
+    (bundle / "song.lyrics").write_text("BOOM\n")
+    report = cli("assess", bundle, "-f", "json").json()
+    # Only a file classified as text reaches the 'explodes' check.
+    failed = [f for f in report["findings"] if f["id"] == "plugin.check-failed"]
+    assert [f["location"]["path"] for f in failed] == ["song.lyrics"]
+
+
+# --- checks that fail, checks on the accelerator ----------------------------
+
+def test_a_check_that_raises_becomes_a_finding_and_the_run_goes_on(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("AIART_RELEASE_PLUGINS", "testplugins.failing")
+    bundle = make_bundle(tmp_path / "b", {
+        "LICENSE": "MIT\n", "a.txt": "fine\n", "b.txt": "BOOM jane@example.com\n",
+        "model/w.safetensors": b"\0" * 8,
+    })
+    result = cli("assess", bundle, "-f", "json")
+    report = result.json()
+    failed = [f for f in report["findings"] if f["id"] == "plugin.check-failed"]
+    assert len(failed) == 1
+    assert failed[0]["location"]["path"] == "b.txt"
+    assert "ValueError" in failed[0]["message"]
+    assert "jane@example.com" not in result.out + result.err  # the exception quoted content
+    # Other checks still ran.
+    assert "docs.model-card-missing" in finding_ids(report)
+    assert cli("assess", bundle, "--strict").code == 3
+    debug = cli("assess", bundle, "--debug", "-f", "json")
+    assert "Traceback" in debug.err and "ValueError" in debug.err
+
+
+@pytest.mark.parametrize("device, expected", [("cpu", "ran on cpu"), ("auto", None)])
+def test_accelerator_checks_run_on_the_chosen_device(cli, tmp_path, monkeypatch, device, expected):
+    monkeypatch.setenv("AIART_RELEASE_PLUGINS", "testplugins.accelerated")
+    bundle = make_bundle(tmp_path / "b", {"model/w.safetensors": b"\0" * 8, "LICENSE": "MIT\n"})
+    report = cli("assess", bundle, "-f", "json", "--device", device).json()
+    probe = next(f for f in report["findings"] if f["id"] == "model.device-probe")
+    from aiart_release.device import resolve_device
+
+    assert probe["message"] == (expected or f"ran on {resolve_device('auto').device}")
+
+
+def test_an_unavailable_cuda_device_skips_accelerator_checks_and_says_so(cli, tmp_path,
+                                                                         monkeypatch):
+    from aiart_release.device import resolve_device
+
+    if resolve_device("cuda:7").available:
+        pytest.skip("this machine has eight CUDA devices")
+    monkeypatch.setenv("AIART_RELEASE_PLUGINS", "testplugins.accelerated")
+    bundle = make_bundle(tmp_path / "b", {"model/w.safetensors": b"\0" * 8, "LICENSE": "MIT\n"})
+    result = cli("assess", bundle, "-f", "json", "--device", "cuda:7")
+    skipped = [f for f in result.json()["findings"] if f["id"] == "plugin.check-skipped"]
+    assert len(skipped) == 1 and "cuda:7 is not available" in skipped[0]["message"]
+    assert result.code == 0
+
+
+def test_cuda_device_is_used_when_present(cli, tmp_path, monkeypatch):
+    from aiart_release.device import resolve_device
+
+    if not resolve_device("auto").device.startswith("cuda"):
+        pytest.skip("no CUDA device on this machine")
+    monkeypatch.setenv("AIART_RELEASE_PLUGINS", "testplugins.accelerated")
+    bundle = make_bundle(tmp_path / "b", {"model/w.safetensors": b"\0" * 8})
+    report = cli("assess", bundle, "-f", "json", "--device", "cuda").json()
+    probe = next(f for f in report["findings"] if f["id"] == "model.device-probe")
+    assert probe["message"] == "ran on cuda:0"
+
+
+def test_parallel_and_serial_runs_give_the_same_findings(tmp_path):
+    files = {f"data/part{i:03d}.txt": f"line one\ncontact x{i}@example.org now\n" for i in range(80)}
+    files["LICENSE"] = "MIT\n"
+    bundle = make_bundle(tmp_path / "b", files)
+    env = {**_plugin_env("testplugins.echo_pii"), "AIART_RELEASE_CACHE_DIR": str(tmp_path / "c")}
+    serial = run_tool("assess", bundle, "-f", "json", "--jobs", "1", "--no-cache", env=env)
+    parallel = run_tool("assess", bundle, "-f", "json", "--jobs", "2", "--no-cache", env=env)
+    a, b = json.loads(serial.out), json.loads(parallel.out)
+    assert a["findings"] == b["findings"]
+    assert finding_ids(a).count("pii.test-email") == 80
+
+
+# --- raw values stay masked -------------------------------------------------
+
+def test_raw_values_never_reach_any_output_unless_show_pii(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("AIART_RELEASE_PLUGINS", "testplugins.echo_pii")
+    secret = "maria.gonzalez@example.net"
+    bundle = make_bundle(tmp_path / "b", {"data/captions.txt": f"portrait by {secret}\n",
+                                          "LICENSE": "MIT\n"})
+    outputs = [cli("assess", bundle, "-f", fmt) for fmt in ("terminal", "json")]
+    for result in outputs:
+        assert secret not in result.out + result.err
+        assert "m***@***" in result.out
+    cache_dir = Path(__import__("os").environ["AIART_RELEASE_CACHE_DIR"])
+    assert secret not in "".join(p.read_text() for p in cache_dir.rglob("*.json"))
+    shown = cli("assess", bundle, "-f", "json", "--show-pii")
+    assert secret in shown.out
+    assert secret not in "".join(p.read_text() for p in cache_dir.rglob("*.json"))
+
+
+def test_python_dash_m_runs_the_cli():
+    proc = subprocess.run([sys.executable, "-m", "aiart_release", "--version"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0 and "aiart-release" in proc.stdout
