@@ -21,7 +21,7 @@ EXIT_OK, EXIT_GATE, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 CONFIG_TEMPLATE = """\
 # aiart-release configuration: what you intend to release.
-# Docs: https://github.com/aiart-release/aiart-release/blob/main/docs/configuration.md
+# Every key is explained in docs/configuration.md of aiart-release.
 
 # The release you intend: open, gated or closed (or one per artifact:
 # release: {model: gated, code: open, dataset: closed}).

@@ -26,7 +26,7 @@ from .checks import BundleContext, Check, FileContext
 from .config import Config
 from .device import DeviceChoice, resolve_device
 from .facts import Facts, gather_facts
-from .findings import CHECKPOINT_OF_ARTIFACT, Checkpoint, Finding, Location, Severity
+from .findings import CHECKPOINT_OF_ARTIFACT, Checkpoint, Finding, Location, Severity, plural
 from .plugins import Registry
 from .policy import Policy, Recommendation, decide, stricter
 from .rules import load_packs, scenarios
@@ -87,18 +87,19 @@ class Assessment:
     def gate(self, fail_on: Severity | None) -> list[str]:
         """Why the assessment fails the gate (empty: it passes)."""
         reasons = []
+        over_intent: dict[tuple[str, str], list[str]] = defaultdict(list)
         for artifact, decision in self.recommendation.artifacts.items():
             declared = self.config.release.get(artifact)
             if declared and stricter(decision.tier, declared):
-                reasons.append(
-                    f"{artifact}: recommended {decision.tier}, but the declared release is {declared}"
-                )
+                over_intent[(decision.tier, declared)].append(artifact)
+        for (tier, declared), artifacts in over_intent.items():
+            names = " and ".join([", ".join(artifacts[:-1]), artifacts[-1]] if len(artifacts) > 1
+                                 else artifacts)
+            reasons.append(f"{names} recommended {tier}, declared {declared}")
         if fail_on is not None:
             over = [f for f in self.findings if f.severity >= fail_on]
             if over:
-                reasons.append(
-                    f"{len(over)} finding(s) at or above --fail-on {fail_on.value}"
-                )
+                reasons.append(f"{plural(len(over), 'finding')} at or above {fail_on.value}")
         return reasons
 
     def to_dict(self, show_pii: bool = False) -> dict[str, Any]:

@@ -1,22 +1,21 @@
 """Facts: what the bundle declares about itself, gathered before checks run.
 
-Sources: the configuration (``release``, ``commercial``), the front matter of
-model and dataset cards (parsed with ``huggingface_hub``, the reference
-implementation of the Hub's card format), and the inventory (which kinds of
-media the dataset holds). Checks add facts of their own after they run
+Sources: the configuration (``release``, ``commercial``), the YAML front
+matter of model and dataset cards (the Hugging Face Hub's card format), and
+the inventory (which kinds of media the dataset holds). Checks add facts of their own after they run
 (``Check.facts``). Facts are a flat mapping that conditions in the policy and
 the misuse rules read by name.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from .bundle import BundleFile, Inventory
 from .config import Config
 from .textio import TextUnreadable, read_text
+from .yamlfile import DataFileError, load_yaml
 
 CARD_KINDS = ("model-card", "dataset-card")
 MAX_CARD_BYTES = 4 * 1024 * 1024
@@ -179,9 +178,9 @@ def read_card(file: BundleFile) -> Card:
     if front is None:
         return card
     try:
-        card.metadata = parse_card_metadata(text, file.kind)
-    except Exception as exc:  # huggingface_hub raises ValueError / yaml errors
-        card.error = _one_line(exc)
+        card.metadata = parse_card_metadata(front, file.path)
+    except DataFileError as exc:
+        card.error = exc.problems[0]
     return card
 
 
@@ -197,19 +196,14 @@ def split_front_matter(text: str) -> tuple[str | None, int]:
     return None, 1
 
 
-def parse_card_metadata(text: str, kind: str) -> dict[str, Any]:
-    """Card metadata as the Hugging Face Hub reads it."""
-    from huggingface_hub import DatasetCard, ModelCard
-    from huggingface_hub.utils import logging as hf_logging
-
-    hf_logging.set_verbosity_error()
-    logging.getLogger("huggingface_hub").setLevel(logging.ERROR)
-    card_class = DatasetCard if kind == "dataset-card" else ModelCard
-    card = card_class(text, ignore_metadata_errors=True)
-    data = card.data.to_dict()
-    return data if isinstance(data, dict) else {}
-
-
-def _one_line(exc: Exception) -> str:
-    text = " ".join(str(exc).split())
-    return text[:300] or type(exc).__name__
+def parse_card_metadata(front: str, path: str) -> dict[str, Any]:
+    """Card metadata as the Hub reads it: the front matter, loaded with the
+    safe YAML loader. Ours also reports positions (offset by the opening
+    ``---`` line) and duplicate keys, which the Hub silently collapses.
+    Raises DataFileError."""
+    loaded = load_yaml("\n" + front, path)
+    if loaded.data is None:
+        return {}
+    if not isinstance(loaded.data, dict):
+        raise DataFileError([f"{path}:2:1: the card metadata must be a mapping of keys"])
+    return loaded.data

@@ -226,3 +226,8 @@ def fingerprint(finding_id: str, path: str, matched: str | None) -> str:
         digest.update(part.encode("utf-8", "surrogatepass"))
         digest.update(b"\0")
     return "sha256:" + digest.hexdigest()
+
+
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """``"1 file"``, ``"3 files"``: for finding messages."""
+    return f"{count} {noun if count == 1 else (nouns or noun + 's')}"

@@ -16,7 +16,7 @@ import re
 
 from aiart_release import hookimpl
 from aiart_release.checks import Check
-from aiart_release.findings import Checkpoint, Finding, Location, Severity
+from aiart_release.findings import Checkpoint, Finding, Location, Severity, plural
 
 # Text a card template leaves behind. Each is unambiguous outside code blocks.
 _PLACEHOLDERS = [
@@ -94,7 +94,7 @@ class Cards(Check):
             yield Finding(
                 id="docs.model-card-missing",
                 severity=Severity.MEDIUM,
-                message=f"{len(weights)} model file(s) but no model card",
+                message=f"{plural(len(weights), 'model file')} but no model card",
                 location=Location(path=weights[0].directory + "/" if weights[0].directory
                                   else "."),
                 remediation=(
@@ -111,7 +111,7 @@ class Cards(Check):
             yield Finding(
                 id="docs.dataset-card-missing",
                 severity=Severity.LOW,
-                message=f"A dataset of {len(data)} file(s) with no dataset card",
+                message=f"A dataset of {plural(len(data), 'file')} with no dataset card",
                 location=Location(path=data[0].path.split("/")[0] + "/" if "/" in data[0].path
                                   else "."),
                 remediation=(
@@ -166,7 +166,7 @@ class Cards(Check):
             id="docs.card-placeholder",
             severity=Severity.MEDIUM if key else Severity.LOW,
             message=(
-                f"{label} still holds template text on {len(lines)} line(s)"
+                f"{label} still holds template text on {plural(len(lines), 'line')}"
                 + (f"; unanswered: {', '.join(key[:_MAX_SECTIONS_SHOWN])}" if key else "")
             ),
             location=Location(path=card.path, line=lines[0], lines=lines),

@@ -24,7 +24,14 @@ from pathlib import PurePosixPath
 
 from aiart_release import hookimpl
 from aiart_release.checks import Check
-from aiart_release.findings import CHECKPOINT_OF_ARTIFACT, Checkpoint, Finding, Location, Severity
+from aiart_release.findings import (
+    CHECKPOINT_OF_ARTIFACT,
+    Checkpoint,
+    Finding,
+    Location,
+    Severity,
+    plural,
+)
 
 _SPDX = re.compile(rb"SPDX-License-Identifier:\s*[A-Za-z0-9.+()-]")
 _SPDX_HEAD_BYTES = 4096
@@ -82,8 +89,7 @@ class LicensePresence(Check):
             yield Finding(
                 id="docs.license-missing",
                 severity=Severity.HIGH,
-                message=(f"No licence covers the {artifact} ({len(files)} "
-                         f"file{'' if len(files) == 1 else 's'}){extra}"),
+                message=f"No licence covers the {artifact} ({plural(len(files), 'file')}){extra}",
                 location=Location(path=where),
                 remediation=(
                     "Add a LICENSE file with the licence text, and name the licence in the "

@@ -221,4 +221,5 @@ def render(assessment: Assessment, options: ReportOptions) -> str:
     else:
         verdict.append("  ✓ passes the gate", style="green")
     console.print(verdict)
-    return buffer.getvalue()
+    # Table padding leaves trailing spaces; they only clutter logs and files.
+    return "\n".join(line.rstrip() for line in buffer.getvalue().split("\n"))
