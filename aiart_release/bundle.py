@@ -300,7 +300,8 @@ class _Walker:
             if is_link:
                 self._link(entry, rel, ancestors)
             elif is_dir:
-                self._walk_dir(Path(entry.path), rel + "/", [*ancestors, os.path.realpath(entry.path)])
+                real = os.path.realpath(entry.path)
+                self._walk_dir(Path(entry.path), rel + "/", [*ancestors, real])
             else:
                 self._file(entry.path, rel)
 

@@ -199,7 +199,8 @@ def _run_assessment(path: Path, *, fmt: str, output: Path | None, fail_on: str |
     from .bundle import BundleError
     from .config import ConfigError, load_config
     from .device import DeviceError, parse_device
-    from .engine import Options, assess as run
+    from .engine import Options
+    from .engine import assess as run
     from .policy import PolicyError, load_policy
     from .report import ReportOptions
 

@@ -220,7 +220,8 @@ def _finding_matches(f: Finding, spec: Mapping[str, Any], ids: list[str]) -> boo
         ops = sev if isinstance(sev, Mapping) else {"eq": sev}
         for op, expected in ops.items():
             if op == "in":
-                options = [Severity.parse(x) for x in (expected if isinstance(expected, list) else [expected])]
+                listed = expected if isinstance(expected, list) else [expected]
+                options = [Severity.parse(x) for x in listed]
                 if f.severity not in options:
                     return False
             elif not compare(op, f.severity.rank, Severity.parse(expected).rank):

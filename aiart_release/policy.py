@@ -237,7 +237,9 @@ def decide(
     return Recommendation(overall=overall, artifacts=decisions)
 
 
-def _targets(spec: str | list[str], matched: Sequence[Finding], present: Sequence[str]) -> list[str]:
+def _targets(
+    spec: str | list[str], matched: Sequence[Finding], present: Sequence[str]
+) -> list[str]:
     if spec == "matched":
         wanted: set[str] = set()
         for f in matched:

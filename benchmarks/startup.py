@@ -55,8 +55,8 @@ def main() -> None:
     if precommit:
         commands["pre-commit --help"] = [precommit, "--help"]
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-          f", {platform.system()} {platform.release()}")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}, {platform.system()} {platform.release()}")
     print(f"median of {args.runs} runs each\n")
     results = {name: timed(cmd, args.runs) for name, cmd in commands.items()}
     floor = results["python -c pass (floor)"]

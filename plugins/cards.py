@@ -82,7 +82,7 @@ class Cards(Check):
     findings = {
         "docs.model-card-missing": "Model weights with no model card beside them",
         "docs.dataset-card-missing": "A dataset with no dataset card or datasheet",
-        "docs.card-placeholder": "A card still holds template text such as [More Information Needed]",
+        "docs.card-placeholder": "A card still holds template text ([More Information Needed])",
         "docs.card-metadata-invalid": "A card's YAML front matter cannot be parsed",
         "docs.card-metadata-missing": "A card has no YAML front matter (licence, tags, base model)",
     }
@@ -146,7 +146,9 @@ class Cards(Check):
                 severity=Severity.LOW,
                 message=f"{label} has no YAML metadata (license, tags, base model)",
                 location=Location(path=card.path, line=1),
-                remediation="Start the card with a --- block declaring at least `license` and `tags`",
+                remediation=(
+                    "Start the card with a --- block declaring at least `license` and `tags`"
+                ),
                 artifact=card.artifact,
                 checkpoint=checkpoint,
                 references=("https://huggingface.co/docs/hub/model-cards#model-card-metadata",),

@@ -191,7 +191,8 @@ def test_help_does_not_import_heavy_libraries():
     code = (
         "import sys; from aiart_release.cli import main; "
         "main(['--help']); "
-        "heavy = [m for m in ('huggingface_hub', 'jsonschema', 'torch', 'spacy', 'presidio_analyzer') "
+        "heavy = [m for m in "
+        "('huggingface_hub', 'jsonschema', 'torch', 'spacy', 'presidio_analyzer') "
         "if m in sys.modules]; print('HEAVY', heavy)"
     )
     import subprocess

@@ -39,7 +39,8 @@ def test_there_are_hooks_for_checks_rules_recognizers_reporters_and_classificati
 @pytest.mark.parametrize("hook", HOOK_NAMES)
 def test_every_hook_is_documented(hook):
     docs = (ROOT / "docs" / "plugins.md").read_text()
-    assert re.search(rf"^#+ `?{hook}", docs, re.MULTILINE), f"{hook} has no heading in docs/plugins.md"
+    heading = re.search(rf"^#+ `?{hook}", docs, re.MULTILINE)
+    assert heading, f"{hook} has no heading in docs/plugins.md"
 
 
 @pytest.mark.parametrize("hook", HOOK_NAMES)
@@ -128,7 +129,8 @@ def broken_entry_point(tmp_path) -> dict[str, str]:
     site = tmp_path / "site"
     dist = site / "aiart_release_broken-0.1.dist-info"
     dist.mkdir(parents=True)
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: aiart-release-broken\nVersion: 0.1\n")
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: aiart-release-broken\nVersion: 0.1\n")
     (dist / "entry_points.txt").write_text("[aiart_release]\nbroken = aiart_release_missing_mod\n")
     return {"PYTHONPATH": str(site)}
 
@@ -280,7 +282,8 @@ def test_cuda_device_is_used_when_present(cli, tmp_path, monkeypatch):
 
 
 def test_parallel_and_serial_runs_give_the_same_findings(tmp_path):
-    files = {f"data/part{i:03d}.txt": f"line one\ncontact x{i}@example.org now\n" for i in range(80)}
+    files = {f"data/part{i:03d}.txt": f"line one\ncontact x{i}@example.org now\n"
+             for i in range(80)}
     files["LICENSE"] = "MIT\n"
     bundle = make_bundle(tmp_path / "b", files)
     env = {**_plugin_env("testplugins.echo_pii"), "AIART_RELEASE_CACHE_DIR": str(tmp_path / "c")}

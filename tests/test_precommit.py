@@ -23,7 +23,8 @@ def _pre_commit() -> str:
 
 
 def test_manifest_validates():
-    proc = subprocess.run([_pre_commit(), "validate-manifest", str(ROOT / ".pre-commit-hooks.yaml")],
+    manifest = str(ROOT / ".pre-commit-hooks.yaml")
+    proc = subprocess.run([_pre_commit(), "validate-manifest", manifest],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 

@@ -19,7 +19,7 @@ def train(image_dir: Path) -> np.ndarray:
     brightness = pixels.mean(axis=1)
     edges = np.quantile(brightness, [0.0, 0.25, 0.5, 0.75, 1.0])
     centres = []
-    for low, high in zip(edges[:-1], edges[1:]):
+    for low, high in zip(edges[:-1], edges[1:], strict=True):
         chosen = pixels[(brightness >= low) & (brightness <= high)]
         centres.append(chosen.mean(axis=0))
     return np.stack(centres).astype(np.float32)
