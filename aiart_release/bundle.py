@@ -421,10 +421,12 @@ def _assign_artifacts(files: list[BundleFile], globs: dict[str, list[str]]) -> l
 def _infer_artifact(f: BundleFile, media_dirs: set[str], weight_dirs: set[str]) -> str:
     if f.kind in _KINDS_FIXING_ARTIFACT:
         return _KINDS_FIXING_ARTIFACT[f.kind]
+    # A folder with weights is a model folder even when it also holds sample
+    # images; only then does "beside media" mean the dataset.
+    if f.kind in ("config", "text", "other") and f.directory in weight_dirs:
+        return "model"
     if f.kind in ("text", "table", "config", "other") and f.directory in media_dirs:
         return "dataset"
-    if f.kind == "config" and f.directory in weight_dirs:
-        return "model"
     for part in PurePosixPath(f.path).parts[:-1]:
         for artifact, names in _ARTIFACT_HINTS.items():
             if part.lower() in names:

@@ -60,7 +60,9 @@ def evaluate(cond: Any, facts: Mapping[str, Any], findings: Sequence[Finding]) -
             outcome = _any(_conds(key, spec), facts, findings)
         elif key == "not":
             inner = evaluate(spec, facts, findings)
-            outcome = Outcome(not inner.holds, [f"not ({'; '.join(inner.because) or key})"])
+            # When the inner condition fails it has no reasons of its own:
+            # say what was negated instead.
+            outcome = Outcome(not inner.holds, [f"not ({describe(spec)})"])
         elif key == "finding":
             outcome = _finding(spec, findings)
         else:
@@ -70,6 +72,74 @@ def evaluate(cond: Any, facts: Mapping[str, Any], findings: Sequence[Finding]) -
         because.extend(outcome.because)
         matched.extend(outcome.findings)
     return Outcome(True, because, _unique(matched))
+
+
+def describe(cond: Any) -> str:
+    """A condition in a few words: ``finding sensitive.*``, ``commercial = True``."""
+    if not isinstance(cond, Mapping):
+        return repr(cond)
+    parts = []
+    for key, spec in cond.items():
+        if key in ("all", "any") and isinstance(spec, list):
+            joiner = " and " if key == "all" else " or "
+            parts.append("(" + joiner.join(describe(c) for c in spec) + ")")
+        elif key == "not":
+            parts.append(f"not {describe(spec)}")
+        elif key == "finding":
+            ids = spec.get("id", "*") if isinstance(spec, Mapping) else spec
+            parts.append("finding " + ("/".join(ids) if isinstance(ids, list) else str(ids)))
+        else:
+            ops = spec if isinstance(spec, Mapping) else {"eq": spec}
+            parts.append(f"{key} {_describe_ops(ops)}")
+    return "; ".join(parts)
+
+
+def check(cond: Any, where: str = "when") -> None:
+    """Validate a condition's shape without evaluating it: unknown operators,
+    finding keys and severities raise ConditionError, so a policy or rule pack
+    with a typo is rejected when it loads, not when a bundle reaches it."""
+    if not isinstance(cond, Mapping) or not cond:
+        raise ConditionError(f"{where}: a condition must be a non-empty mapping")
+    for key, spec in cond.items():
+        here = f"{where}.{key}"
+        if key in ("all", "any"):
+            for i, item in enumerate(_conds(key, spec)):
+                check(item, f"{here}[{i}]")
+        elif key == "not":
+            check(spec, here)
+        elif key == "finding":
+            _check_finding(spec, here)
+        else:
+            ops = spec if isinstance(spec, Mapping) else {"eq": spec}
+            unknown = [op for op in ops if op not in OPERATORS]
+            if unknown:
+                raise ConditionError(
+                    f"{here}: unknown operator {unknown[0]!r} (use one of {', '.join(OPERATORS)})"
+                )
+
+
+def _check_finding(spec: Any, where: str) -> None:
+    if isinstance(spec, str):
+        return
+    if not isinstance(spec, Mapping):
+        raise ConditionError(f"{where}: takes an id glob or a mapping")
+    unknown = set(spec) - _FINDING_KEYS
+    if unknown:
+        raise ConditionError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    severity = spec.get("severity")
+    if severity is not None:
+        ops = severity if isinstance(severity, Mapping) else {"eq": severity}
+        for op, value in ops.items():
+            if op not in OPERATORS:
+                raise ConditionError(f"{where}.severity: unknown operator {op!r}")
+            for item in value if isinstance(value, list) else [value]:
+                try:
+                    Severity.parse(item)
+                except ValueError as exc:
+                    raise ConditionError(f"{where}.severity: {exc}") from None
+
+
+_FINDING_KEYS = {"id", "severity", "artifact", "check", "count"}
 
 
 def _conds(key: str, spec: Any) -> list[Any]:
@@ -190,7 +260,7 @@ def _finding(spec: Any, findings: Sequence[Finding]) -> Outcome:
         spec = {"id": spec}
     if not isinstance(spec, Mapping):
         raise ConditionError("'finding' takes an id glob or a mapping")
-    unknown = set(spec) - {"id", "severity", "artifact", "check", "count"}
+    unknown = set(spec) - _FINDING_KEYS
     if unknown:
         raise ConditionError(f"unknown key(s) in 'finding': {', '.join(sorted(unknown))}")
     ids = spec.get("id", "*")
@@ -218,14 +288,16 @@ def _finding_matches(f: Finding, spec: Mapping[str, Any], ids: list[str]) -> boo
     if "severity" in spec:
         sev = spec["severity"]
         ops = sev if isinstance(sev, Mapping) else {"eq": sev}
-        for op, expected in ops.items():
-            if op == "in":
-                listed = expected if isinstance(expected, list) else [expected]
-                options = [Severity.parse(x) for x in listed]
-                if f.severity not in options:
+        try:
+            for op, expected in ops.items():
+                if op == "in":
+                    listed = expected if isinstance(expected, list) else [expected]
+                    if f.severity not in [Severity.parse(x) for x in listed]:
+                        return False
+                elif not compare(op, f.severity.rank, Severity.parse(expected).rank):
                     return False
-            elif not compare(op, f.severity.rank, Severity.parse(expected).rank):
-                return False
+        except ValueError as exc:
+            raise ConditionError(str(exc)) from None
     return True
 
 

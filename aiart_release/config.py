@@ -100,9 +100,15 @@ def find_config(bundle: Path) -> Path | None:
     pyproject = bundle / "pyproject.toml"
     if pyproject.is_file():
         try:
-            data = tomllib.loads(pyproject.read_text("utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            return None  # a broken pyproject is a finding for other checks, not our config
+            text = pyproject.read_text("utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            # Broken TOML that holds our table is our configuration, and the
+            # user must hear about it; otherwise it is someone else's file.
+            return pyproject if re.search(r"^\s*\[\s*tool\.\"?aiart-release", text, re.M) else None
         if PYPROJECT_TABLE in data.get("tool", {}):
             return pyproject
     return None
@@ -124,7 +130,11 @@ def load_config(bundle: Path, explicit: Path | None = None) -> Config:
         try:
             doc = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError([f"{shown}: invalid TOML: {exc}"]) from None
+            message = str(exc)
+            place = re.search(r"\(at line (\d+), column (\d+)\)", message)
+            where = f"{shown}:{place.group(1)}:{place.group(2)}" if place else shown
+            message = re.sub(r"\s*\(at line \d+, column \d+\)", "", message)
+            raise ConfigError([f"{where}: invalid TOML: {message}"]) from None
         table = doc.get("tool", {}).get(PYPROJECT_TABLE, {})
         loaded = LoadedToml(table, text, shown)
     else:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .conditions import ConditionError, evaluate
+from .conditions import check as check_condition
 from .findings import RELEASE_ARTIFACTS, Finding
 from .yamlfile import DataFileError, LoadedYaml, load_yaml, validate
 
@@ -147,6 +148,10 @@ def _build(data: dict[str, Any], source: str) -> Policy:
     for raw in data.get("lines", []):
         if raw.get("disabled"):
             continue
+        try:
+            check_condition(raw["when"], f"line {raw['id']!r}: when")
+        except ConditionError as exc:
+            raise PolicyError([f"{source}: {exc}"]) from None
         if raw.get("data_class") and raw["data_class"] not in classes:
             raise PolicyError(
                 [f"{source}: line {raw['id']!r} names data class {raw['data_class']!r}, "

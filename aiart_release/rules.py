@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .conditions import ConditionError, evaluate
+from .conditions import check as check_condition
 from .findings import Finding
 from .yamlfile import DataFileError, LoadedYaml, load_yaml, validate
 
@@ -56,6 +57,11 @@ def load_pack(source: Any, plugin: str = "") -> RulePack:
         raise DataFileError([f"{loaded.filename}:1:1: a rule pack must be a mapping"])
     validate(loaded, "rules.schema.json")
     data = loaded.data
+    for i, rule in enumerate(data["rules"]):
+        try:
+            check_condition(rule["when"], f"{rule['id']}: when")
+        except ConditionError as exc:
+            raise DataFileError([f"{loaded.where(['rules', i, 'when'])}: {exc}"]) from None
     return RulePack(
         name=data["pack"],
         version=str(data["version"]),

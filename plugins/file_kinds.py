@@ -146,6 +146,8 @@ def aiart_release_classify_file(file):
         return "other"
     if file.looks_binary:
         return "other"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")):
+        return "text"  # a byte-order mark: Unicode text
     try:
         head.decode("utf-8")
     except UnicodeDecodeError as exc:
