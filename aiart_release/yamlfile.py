@@ -7,6 +7,7 @@ error a user sees names the place to fix.
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -130,24 +131,33 @@ def validate(loaded: LoadedYaml, schema_name: str) -> None:
     from jsonschema import Draft202012Validator  # only when a file is validated
 
     validator = Draft202012Validator(schema(schema_name))
-    errors = sorted(
-        validator.iter_errors(loaded.data),
-        key=lambda e: loaded.position(list(e.absolute_path)),
-    )
-    if errors:
-        raise DataFileError([_describe(loaded, e) for e in errors])
+    problems = sorted(p for e in validator.iter_errors(loaded.data) for p in _describe(loaded, e))
+    if problems:
+        raise DataFileError([message for _, message in problems])
 
 
-def _describe(loaded: LoadedYaml, error: Any) -> str:
+def _describe(loaded: LoadedYaml, error: Any) -> list[tuple[tuple[int, int], str]]:
+    """(position, ``file:line:column: path: message``) for one schema error."""
     path = list(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        # One message per unexpected key, at the key itself, suggesting the
+        # key that was probably meant.
+        allowed = sorted(error.schema.get("properties", {}))
+        out = []
+        for key in (k for k in error.instance if k not in allowed):
+            close = difflib.get_close_matches(str(key), allowed, n=1)
+            hint = (f" (did you mean {close[0]!r}?)" if close
+                    else f" (expected one of: {', '.join(allowed)})" if allowed else "")
+            where = [*path, key]
+            dotted = ".".join(str(p) for p in where)
+            out.append((loaded.position(where),
+                        f"{loaded.where(where)}: {dotted}: unknown key {key!r}{hint}"))
+        if out:
+            return out
+    message = error.message
     where = loaded.where(path)
     dotted = ".".join(str(p) for p in path) or "(top level)"
-    message = error.message
-    # jsonschema's messages for enums and oneOf are long; keep one line.
-    if error.validator == "additionalProperties":
-        message = message.replace(" were unexpected", " are not allowed").replace(
-            " was unexpected", " is not allowed"
-        )
-    elif error.validator == "oneOf" and error.context:
+    # jsonschema's messages for oneOf are long; keep one line.
+    if error.validator == "oneOf" and error.context:
         message = "; or ".join(sorted({c.message for c in error.context}))
-    return f"{where}: {dotted}: {message}"
+    return [(loaded.position(path), f"{where}: {dotted}: {message}")]
