@@ -17,7 +17,6 @@ from typing import Any
 
 import yaml
 
-
 # libyaml's parser when PyYAML has it (the wheels do): same safe constructor,
 # same marks, several times faster.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
