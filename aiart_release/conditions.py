@@ -126,6 +126,12 @@ def _check_finding(spec: Any, where: str) -> None:
     unknown = set(spec) - _FINDING_KEYS
     if unknown:
         raise ConditionError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    _id_globs(spec.get("id", "*"), where)
+    count = spec.get("count")
+    if isinstance(count, Mapping):
+        bad = [op for op in count if op not in OPERATORS]
+        if bad:
+            raise ConditionError(f"{where}.count: unknown operator {bad[0]!r}")
     severity = spec.get("severity")
     if severity is not None:
         ops = severity if isinstance(severity, Mapping) else {"eq": severity}
@@ -140,6 +146,13 @@ def _check_finding(spec: Any, where: str) -> None:
 
 
 _FINDING_KEYS = {"id", "severity", "artifact", "check", "count"}
+
+
+def _id_globs(ids: Any, where: str = "finding") -> list[str]:
+    listed = ids if isinstance(ids, list) else [ids]
+    if not listed or not all(isinstance(i, str) for i in listed):
+        raise ConditionError(f"{where}.id: an id glob or a list of them, not {ids!r}")
+    return listed
 
 
 def _conds(key: str, spec: Any) -> list[Any]:
@@ -263,8 +276,7 @@ def _finding(spec: Any, findings: Sequence[Finding]) -> Outcome:
     unknown = set(spec) - _FINDING_KEYS
     if unknown:
         raise ConditionError(f"unknown key(s) in 'finding': {', '.join(sorted(unknown))}")
-    ids = spec.get("id", "*")
-    ids = ids if isinstance(ids, list) else [ids]
+    ids = _id_globs(spec.get("id", "*"))
     matched = [f for f in findings if _finding_matches(f, spec, ids)]
     count_spec = spec.get("count", {"gte": 1})
     count_ops = count_spec if isinstance(count_spec, Mapping) else {"eq": count_spec}

@@ -86,7 +86,9 @@ class LoadedToml:
                     break
         return line + 1, 1
 
-    def where(self, path: list[str | int]) -> str:
+    key_position = position  # a TOML key and its value share a line
+
+    def where(self, path: list[str | int], key: bool = False) -> str:
         line, column = self.position(path)
         return f"{self.filename}:{line}:{column}"
 
@@ -150,7 +152,11 @@ def load_config(bundle: Path, explicit: Path | None = None) -> Config:
         validate(loaded, "config.schema.json")  # type: ignore[arg-type]
     except DataFileError as exc:
         raise ConfigError(exc.problems) from None
-    return _from_data(loaded.data, path, shown)
+    try:
+        return _from_data(loaded.data, path, shown)
+    except ValueError as exc:  # a size the schema's pattern let through (0.5 bytes)
+        where = loaded.where(["limits", "max_file_size"])
+        raise ConfigError([f"{where}: limits.max_file_size: {exc}"]) from None
 
 
 def _from_data(data: dict[str, Any], path: Path, shown: str) -> Config:
@@ -187,4 +193,7 @@ def parse_size(value: int | str) -> int:
     if not match:
         raise ValueError(f"not a size: {value!r}")
     number, unit = match.groups()
-    return int(float(number) * _UNITS[(unit or "").upper()])
+    size = int(float(number) * _UNITS[(unit or "").upper()])
+    if size < 1:
+        raise ValueError(f"not a size: {value!r} is less than one byte")
+    return size

@@ -99,9 +99,25 @@ def _load_file(text: str, filename: str, check_schema: bool = True) -> LoadedYam
             raise DataFileError([f"{filename}:1:1: a policy must be a mapping"])
         if check_schema:
             validate(loaded, "policy.schema.json")
+            _check_conditions(loaded)
     except DataFileError as exc:
         raise PolicyError(exc.problems) from None
     return loaded
+
+
+def _check_conditions(loaded: LoadedYaml) -> None:
+    """Reject a policy whose conditions use unknown operators or severities,
+    at the line of the condition."""
+    problems = []
+    for i, line in enumerate(loaded.data.get("lines", [])):
+        if "when" not in line or line.get("disabled"):
+            continue
+        try:
+            check_condition(line["when"], "when")
+        except ConditionError as exc:
+            problems.append(f"{loaded.where(['lines', i, 'when'])}: line {line['id']!r}: {exc}")
+    if problems:
+        raise DataFileError(problems)
 
 
 def load_policy(override: Path | None = None) -> Policy:
@@ -148,10 +164,6 @@ def _build(data: dict[str, Any], source: str) -> Policy:
     for raw in data.get("lines", []):
         if raw.get("disabled"):
             continue
-        try:
-            check_condition(raw["when"], f"line {raw['id']!r}: when")
-        except ConditionError as exc:
-            raise PolicyError([f"{source}: {exc}"]) from None
         if raw.get("data_class") and raw["data_class"] not in classes:
             raise PolicyError(
                 [f"{source}: line {raw['id']!r} names data class {raw['data_class']!r}, "

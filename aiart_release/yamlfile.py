@@ -54,8 +54,20 @@ class LoadedYaml:
             best = (node.start_mark.line + 1, node.start_mark.column + 1)
         return best
 
-    def where(self, path: Sequence[str | int]) -> str:
-        line, column = self.position(path)
+    def key_position(self, path: Sequence[str | int]) -> tuple[int, int]:
+        """1-based (line, column) of the KEY that ends ``path`` (a value may
+        start on a later line), or of its value when there is no key."""
+        parent = self.node
+        for key in path[:-1]:
+            parent = _child(parent, key)
+        if isinstance(parent, yaml.MappingNode) and path:
+            for k, _ in parent.value:
+                if isinstance(k, yaml.ScalarNode) and k.value == str(path[-1]):
+                    return k.start_mark.line + 1, k.start_mark.column + 1
+        return self.position(path)
+
+    def where(self, path: Sequence[str | int], key: bool = False) -> str:
+        line, column = self.key_position(path) if key else self.position(path)
         return f"{self.filename}:{line}:{column}"
 
 
@@ -149,8 +161,9 @@ def _describe(loaded: LoadedYaml, error: Any) -> list[tuple[tuple[int, int], str
                     else f" (expected one of: {', '.join(allowed)})" if allowed else "")
             where = [*path, key]
             dotted = ".".join(str(p) for p in where)
-            out.append((loaded.position(where),
-                        f"{loaded.where(where)}: {dotted}: unknown key {key!r}{hint}"))
+            position = loaded.key_position(where)
+            out.append((position, f"{loaded.filename}:{position[0]}:{position[1]}: "
+                                  f"{dotted}: unknown key {key!r}{hint}"))
         if out:
             return out
     message = error.message

@@ -33,27 +33,35 @@ _PLACEHOLDERS = [
 ]
 # Sections whose emptiness matters most: the questions the field guide asks.
 _KEY_SECTIONS = re.compile(
-    r"bias|risk|limitation|out-of-scope|misuse|training data|uses|consent|personal|sensitive",
+    r"bias|risk|limitation|out-of-scope|misuse|training data|\buses?\b|consent|personal"
+    r"|sensitive",
     re.IGNORECASE,
 )
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
-_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _MAX_SECTIONS_SHOWN = 5
 
 
 def placeholder_lines(text: str, first_line: int = 1) -> list[tuple[int, str]]:
-    """(line number, section heading) of each line that holds template text,
-    outside fenced code blocks and HTML comments."""
+    """(line number, section path) of each line that holds template text,
+    outside fenced code blocks and HTML comments. The section path joins the
+    headings above the line (``Uses > Direct Use``)."""
     hits = []
-    section = ""
-    in_fence = False
+    headings: list[tuple[int, str]] = []  # (level, title), the open sections
+    fence: str | None = None  # the opening fence (``` or ~~~~), while inside one
     in_comment = False
     for offset, line in enumerate(text.split("\n")):
         number = first_line + offset
-        if _FENCE.match(line):
-            in_fence = not in_fence
+        opening = _FENCE.match(line)
+        if fence is not None:
+            # CommonMark: a fence closes only with the same character, at
+            # least as long, and nothing after it.
+            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence) \
+                    and not line.strip()[len(opening.group(1)):].strip():
+                fence = None
             continue
-        if in_fence:
+        if opening:
+            fence = opening.group(1)
             continue
         visible = line
         if in_comment:
@@ -67,10 +75,10 @@ def placeholder_lines(text: str, first_line: int = 1) -> list[tuple[int, str]]:
             in_comment = True
         heading = _HEADING.match(visible)
         if heading:
-            section = heading.group(2).strip()
-            continue
+            level = len(heading.group(1))
+            headings = [h for h in headings if h[0] < level] + [(level, heading.group(2))]
         if any(p.search(visible) for p in _PLACEHOLDERS):
-            hits.append((number, section))
+            hits.append((number, " > ".join(title for _, title in headings)))
     return hits
 
 
@@ -156,11 +164,14 @@ class Cards(Check):
         hits = placeholder_lines(card.text)
         if not hits:
             return
-        sections = []
-        for _, section in hits:
-            if section and section not in sections:
-                sections.append(section)
-        key = [s for s in sections if _KEY_SECTIONS.search(s)]
+        sections: list[str] = []  # the innermost heading of each hit
+        key: list[str] = []  # those under a section the field guide asks about
+        for _, path in hits:
+            leaf = path.rsplit(" > ", 1)[-1]
+            if leaf and leaf not in sections:
+                sections.append(leaf)
+                if _KEY_SECTIONS.search(path):
+                    key.append(leaf)
         shown = sections[:_MAX_SECTIONS_SHOWN]
         more = f", +{len(sections) - len(shown)} more" if len(sections) > len(shown) else ""
         lines = tuple(n for n, _ in hits)

@@ -33,7 +33,7 @@ from aiart_release.findings import (
     plural,
 )
 
-_SPDX = re.compile(rb"SPDX-License-Identifier:\s*[A-Za-z0-9.+()-]")
+_SPDX = re.compile(rb"SPDX-License-Identifier:[ \t]*[A-Za-z0-9.+()-]")
 _SPDX_HEAD_BYTES = 4096
 _PLACEHOLDER_LICENSES = {"", "todo", "tbd", "none", "?", "???"}
 
@@ -77,20 +77,33 @@ class LicensePresence(Check):
         empty = [f.path for f in inventory.of_kind("license") if f.size == 0]
         for artifact in inventory.artifacts_present():
             files = inventory.of_artifact(artifact)
-            dirs = {f.directory for f in files}
-            if any(_covers(ld, d) for ld in license_dirs for d in dirs):
-                continue
             if self._card_declares(ctx.facts, artifact):
                 continue
-            if artifact == "code" and self._code_declares(inventory, files):
+            if artifact == "code" and self._project_declares(inventory):
                 continue
-            where = _common_dir([f.path for f in files])
+            # Every file needs a licence: a vendored library's LICENSE covers
+            # that library, not the studio's own code beside it.
+            uncovered = [
+                f for f in files
+                if not any(_covers(ld, f.directory) for ld in license_dirs)
+                and not (f.kind == "code" and _has_spdx_header(f))
+            ]
+            if not uncovered:
+                continue
+            where = _common_dir([f.path for f in uncovered])
             extra = f" ({', '.join(empty)} is empty)" if empty else ""
+            if len(uncovered) == len(files):
+                what = f"the {artifact} ({plural(len(files), 'file')})"
+            else:
+                what = f"{len(uncovered)} of {len(files)} {artifact} files"
             yield Finding(
                 id="docs.license-missing",
                 severity=Severity.HIGH,
-                message=f"No licence covers the {artifact} ({plural(len(files), 'file')}){extra}",
+                message=f"No licence covers {what}{extra}",
                 location=Location(path=where),
+                evidence=", ".join(f.path for f in uncovered[:3])
+                + (f", +{len(uncovered) - 3} more" if len(uncovered) > 3 else ""),
+                count=len(uncovered),
                 remediation=(
                     "Add a LICENSE file with the licence text, and name the licence in the "
                     "card's `license` field (an SPDX id such as cc-by-4.0, or `other` with "
@@ -115,26 +128,26 @@ class LicensePresence(Check):
         return False
 
     @staticmethod
-    def _code_declares(inventory, files) -> bool:
+    def _project_declares(inventory) -> bool:
         pyproject = inventory.get("pyproject.toml")
-        if pyproject is not None and pyproject.readable:
-            try:
-                project = tomllib.loads(pyproject.abspath.read_text("utf-8")).get("project", {})
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-                project = {}
-            if project.get("license") or any(
-                "License ::" in c for c in project.get("classifiers", [])
-            ):
-                return True
-        for f in files:
-            if f.kind != "code" or not f.readable:
-                continue
-            try:
-                with open(f.abspath, "rb") as handle:
-                    if _SPDX.search(handle.read(_SPDX_HEAD_BYTES)):
-                        return True
-            except OSError:
-                continue
+        if pyproject is None or not pyproject.readable:
+            return False
+        try:
+            project = tomllib.loads(pyproject.abspath.read_text("utf-8")).get("project", {})
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return False
+        return bool(project.get("license")) or any(
+            "License ::" in c for c in project.get("classifiers", [])
+        )
+
+
+def _has_spdx_header(file) -> bool:
+    if not file.readable:
+        return False
+    try:
+        with open(file.abspath, "rb") as handle:
+            return bool(_SPDX.search(handle.read(_SPDX_HEAD_BYTES)))
+    except OSError:
         return False
 
 
