@@ -87,6 +87,9 @@ class FileContext:
     settings: Mapping[str, Any] = field(default_factory=dict)
     device: str = "cpu"
     max_read_bytes: int = 64 * 1024 * 1024
+    # Presidio recognizer factories registered by plugins
+    # (aiart_release_register_recognizers), for checks that run Presidio.
+    recognizers: tuple = ()
 
 
 @dataclass

@@ -215,6 +215,8 @@ def _fact(name: str, spec: Any, facts: Mapping[str, Any]) -> Outcome:
             raise ConditionError(f"unknown operator {op!r} for fact {name!r}")
         if not compare(op, value, expected):
             return Outcome(False)
+    if set(ops) == {"eq"} and isinstance(ops["eq"], bool):
+        return Outcome(True, [name if ops["eq"] else f"not {name}"])
     shown = "absent" if value is _MISSING else _show(value)
     return Outcome(True, [f"{name} is {shown} ({_describe_ops(ops)})"])
 

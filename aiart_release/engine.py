@@ -178,7 +178,7 @@ def _finish(check: Check, file: BundleFile | None, found: Any) -> list[Finding]:
 # Set in the parent before the pool forks; rebuilt from entry points in a
 # spawned worker.
 _WORKER_CHECKS: dict[str, Check] = {}
-_WORKER_DEBUG: list[str] = []
+_WORKER_RECOGNIZERS: list = []
 
 
 def _init_worker(check_ids: list[str]) -> None:
@@ -188,6 +188,7 @@ def _init_worker(check_ids: list[str]) -> None:
         registry = build_registry()
         _WORKER_CHECKS.update({cid: registry.checks[cid] for cid in check_ids
                                if cid in registry.checks})
+        _WORKER_RECOGNIZERS[:] = [factory for _, factory in registry.recognizer_factories]
 
 
 def _scan_unit(
@@ -197,7 +198,8 @@ def _scan_unit(
     results = []
     for check_id, settings in work:
         check = _WORKER_CHECKS[check_id]
-        ctx = FileContext(settings=settings, device=device)
+        ctx = FileContext(settings=settings, device=device,
+                          recognizers=tuple(_WORKER_RECOGNIZERS))
         started = time.perf_counter()
         try:
             found = _finish(check, file, check.scan_file(file, ctx))
@@ -254,6 +256,9 @@ def assess(
     accel_work: list[tuple[BundleFile, Check]] = []
     cache_keys: dict[tuple[str, str], str] = {}
     file_checks = [c for c in checks if c.scans_files]
+    # Any change to the installed plugins (a new recognizer, say) can change
+    # what a check finds: it is part of every cache key.
+    plugin_set = sorted(f"{p.name} {p.version}" for p in registry.plugins if p.error is None)
     for file in inventory.files:
         wanted = [c for c in file_checks if file.kind in c.kinds]
         if not wanted or not file.readable:
@@ -267,7 +272,8 @@ def assess(
                 except OSError:
                     content = ""
                 key = cache.key(check_id=check.id, check_version=check.version,
-                                settings=settings_hash(settings), path=file.path, content=content)
+                                settings=settings_hash([settings, plugin_set]), path=file.path,
+                                content=content)
                 hit = cache.get(key) if content else None
                 if hit is not None:
                     collect(check.id, hit[0], 0.0, None)
@@ -292,6 +298,7 @@ def assess(
 
     _WORKER_CHECKS.clear()
     _WORKER_CHECKS.update({c.id: c for c in checks})
+    _WORKER_RECOGNIZERS[:] = [factory for _, factory in registry.recognizer_factories]
     jobs = _jobs(options.jobs, cpu_units)
     if jobs > 1:
         _run_pool(cpu_units, jobs, store, [c.id for c in checks])

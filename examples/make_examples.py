@@ -71,7 +71,24 @@ def unlicensed_unfilled() -> None:
     (bundle / "model" / "README.md").write_text(str(card), "utf-8")
 
 
+def portrait_sessions() -> None:
+    """Abstract stand-ins for portraits: an oval face shape on a backdrop.
+    (No real person's photo belongs in an example.)"""
+    photos = HERE / "portrait-sessions" / "data" / "photos"
+    photos.mkdir(parents=True, exist_ok=True)
+    for i in range(1, 9):
+        rng = random.Random(200 + i)
+        backdrop = tuple(rng.randint(40, 120) for _ in range(3))
+        image = Image.new("RGB", (96, 96), backdrop)
+        pen = ImageDraw.Draw(image)
+        tone = tuple(rng.randint(150, 230) for _ in range(3))
+        pen.ellipse((30, 18, 66, 62), fill=tone)
+        pen.rectangle((24, 62, 72, 96), fill=tuple(rng.randint(20, 200) for _ in range(3)))
+        image.save(photos / f"session-{i:02d}.png", compress_level=9)
+
+
 if __name__ == "__main__":
     own_work()
     unlicensed_unfilled()
+    portrait_sessions()
     print("examples regenerated")

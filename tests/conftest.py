@@ -18,6 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 TESTS = Path(__file__).resolve().parent
 TOOL = Path(sys.executable).parent / "aiart-release"
+# The smallest valid safetensors file: an 8-byte header length, then "{}".
+SAFETENSORS = (2).to_bytes(8, "little") + b"{}"
 
 
 @pytest.fixture(autouse=True)

@@ -20,7 +20,7 @@ from aiart_release.config import Config
 from aiart_release.facts import gather_facts
 from aiart_release.plugins import build_registry
 
-WEIGHTS = b"\x10\0\0\0\0\0\0\0" + b'{"__metadata__":{}}'
+WEIGHTS = b"\x13\0\0\0\0\0\0\0" + b'{"__metadata__":{}}'
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 16
 CARD_META = "---\nlicense: mit\nbase_model: runwayml/stable-diffusion-v1-5\n---\n"
 

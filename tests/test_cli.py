@@ -7,7 +7,7 @@ import os
 import shutil
 
 import pytest
-from conftest import EXAMPLES, TESTS, finding_ids, make_bundle, run_tool, tree_state
+from conftest import EXAMPLES, SAFETENSORS, TESTS, finding_ids, make_bundle, run_tool, tree_state
 
 OWN_WORK = EXAMPLES / "own-work"
 UNLICENSED = EXAMPLES / "unlicensed-unfilled"
@@ -171,7 +171,7 @@ def test_internal_error_is_one_line_without_debug_and_a_traceback_with_it(cli, m
 
 
 def test_init_writes_a_config_that_validates_and_refuses_to_overwrite(cli, tmp_path):
-    bundle = make_bundle(tmp_path / "b", {"model/w.safetensors": b"\0" * 16})
+    bundle = make_bundle(tmp_path / "b", {"model/w.safetensors": SAFETENSORS})
     assert cli("init", bundle).code == 0
     assert (bundle / "aiart-release.yaml").is_file()
     assert cli("init", bundle).code == 2

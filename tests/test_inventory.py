@@ -21,7 +21,7 @@ from aiart_release.bundle import BundleError, build_inventory
 from aiart_release.plugins import build_registry
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 16
-WEIGHTS = b"\x10\0\0\0\0\0\0\0" + b'{"__metadata__":{}}'
+WEIGHTS = b"\x13\0\0\0\0\0\0\0" + b'{"__metadata__":{}}'
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, ROOT, TESTS, finding_ids, make_bundle, run_tool
+from conftest import EXAMPLES, ROOT, SAFETENSORS, TESTS, finding_ids, make_bundle, run_tool
 
 from aiart_release import hookspecs
 from aiart_release.plugins import build_registry
@@ -206,6 +206,7 @@ def test_hook_register_rules(cli, monkeypatch):
 def test_hook_register_recognizers():
     from testplugins import extras
 
+    extras.FACTORY_CALLS.clear()  # an assessment earlier in this process may have run it
     registry = build_registry(extra=[("extras", extras)])
     assert ("extras", extras.recognizer_factory) in registry.recognizer_factories
     assert extras.FACTORY_CALLS == []  # Presidio is not loaded just by loading plugins
@@ -228,7 +229,7 @@ def test_a_check_that_raises_becomes_a_finding_and_the_run_goes_on(cli, tmp_path
     monkeypatch.setenv("AIART_RELEASE_PLUGINS", "testplugins.failing")
     bundle = make_bundle(tmp_path / "b", {
         "LICENSE": "MIT\n", "a.txt": "fine\n", "b.txt": "BOOM jane@example.com\n",
-        "model/w.safetensors": b"\0" * 8,
+        "model/w.safetensors": SAFETENSORS,
     })
     result = cli("assess", bundle, "-f", "json")
     report = result.json()
@@ -247,7 +248,7 @@ def test_a_check_that_raises_becomes_a_finding_and_the_run_goes_on(cli, tmp_path
 @pytest.mark.parametrize("device, expected", [("cpu", "ran on cpu"), ("auto", None)])
 def test_accelerator_checks_run_on_the_chosen_device(cli, tmp_path, monkeypatch, device, expected):
     monkeypatch.setenv("AIART_RELEASE_PLUGINS", "testplugins.accelerated")
-    bundle = make_bundle(tmp_path / "b", {"model/w.safetensors": b"\0" * 8, "LICENSE": "MIT\n"})
+    bundle = make_bundle(tmp_path / "b", {"model/w.safetensors": SAFETENSORS, "LICENSE": "MIT\n"})
     report = cli("assess", bundle, "-f", "json", "--device", device).json()
     probe = next(f for f in report["findings"] if f["id"] == "model.device-probe")
     from aiart_release.device import resolve_device
@@ -262,7 +263,7 @@ def test_an_unavailable_cuda_device_skips_accelerator_checks_and_says_so(cli, tm
     if resolve_device("cuda:7").available:
         pytest.skip("this machine has eight CUDA devices")
     monkeypatch.setenv("AIART_RELEASE_PLUGINS", "testplugins.accelerated")
-    bundle = make_bundle(tmp_path / "b", {"model/w.safetensors": b"\0" * 8, "LICENSE": "MIT\n"})
+    bundle = make_bundle(tmp_path / "b", {"model/w.safetensors": SAFETENSORS, "LICENSE": "MIT\n"})
     result = cli("assess", bundle, "-f", "json", "--device", "cuda:7")
     skipped = [f for f in result.json()["findings"] if f["id"] == "plugin.check-skipped"]
     assert len(skipped) == 1 and "cuda:7 is not available" in skipped[0]["message"]
@@ -275,7 +276,7 @@ def test_cuda_device_is_used_when_present(cli, tmp_path, monkeypatch):
     if not resolve_device("auto").device.startswith("cuda"):
         pytest.skip("no CUDA device on this machine")
     monkeypatch.setenv("AIART_RELEASE_PLUGINS", "testplugins.accelerated")
-    bundle = make_bundle(tmp_path / "b", {"model/w.safetensors": b"\0" * 8})
+    bundle = make_bundle(tmp_path / "b", {"model/w.safetensors": SAFETENSORS})
     report = cli("assess", bundle, "-f", "json", "--device", "cuda").json()
     probe = next(f for f in report["findings"] if f["id"] == "model.device-probe")
     assert probe["message"] == "ran on cuda:0"

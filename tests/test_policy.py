@@ -121,7 +121,7 @@ def test_special_category_data_closes_the_dataset_for_90_days(policy):
     assert dataset.reasons == [
         "closed: The dataset ties people to special-category traits (health, beliefs, "
         "sexuality, ethnicity...); publishing that needs explicit consent (GDPR Art. 9). "
-        "[special-category-data: special_category_data is True (= True)]"
+        "[special-category-data: special_category_data]"
     ]
     assert dataset.forced_by == ["special-category-data"]
     # The model trained on it is personal data, kept a year.

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES, ROOT, make_bundle
+from conftest import EXAMPLES, ROOT, SAFETENSORS, make_bundle
 
 BIN = Path(sys.executable).parent
 
@@ -76,7 +76,7 @@ def test_hook_fails_the_commit_on_a_bundle_below_its_declared_intent(tmp_path):
 
 
 def test_hook_command_defaults_to_failing_on_high_findings(cli, tmp_path, monkeypatch):
-    bundle = make_bundle(tmp_path / "b", {"model/w.safetensors": b"\0" * 8,
+    bundle = make_bundle(tmp_path / "b", {"model/w.safetensors": SAFETENSORS,
                                           "model/README.md": "---\nlicense: mit\n---\n# w\n"})
     monkeypatch.chdir(bundle)
     assert cli("hook").code == 0  # no release declared, nothing high

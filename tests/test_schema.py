@@ -8,7 +8,7 @@ import zipfile
 from importlib import resources
 
 import pytest
-from conftest import EXAMPLES, make_bundle
+from conftest import EXAMPLES, SAFETENSORS, make_bundle
 from jsonschema import Draft202012Validator
 
 from aiart_release.yamlfile import load_yaml, schema, validate
@@ -26,7 +26,7 @@ def messy_bundle(tmp_path):
     with zipfile.ZipFile(kra, "w") as archive:
         archive.writestr("mimetype", "application/x-krita")
     bundle = make_bundle(tmp_path / "b", {
-        "model/w.safetensors": b"\0" * 32,
+        "model/w.safetensors": SAFETENSORS,
         "model/README.md": "---\nlicense: [\n---\n# card\nTODO\n",
         "data/a.txt": "BOOM write to someone@example.com\n",
         "data/b.txt": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",

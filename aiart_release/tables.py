@@ -1,0 +1,208 @@
+"""Streaming table reading: CSV, TSV, JSON Lines, JSON arrays of records and
+Parquet, one row at a time, so that a million-row caption file never sits in
+memory.
+
+Rows come out as ``(row, line, {field: text})``: ``row`` is the 1-based data
+row (header excluded), ``line`` the 1-based line where the row starts when the
+format has lines. Only text-like values are returned (strings, and numbers,
+which may be phone numbers); nested records are flattened one level with
+dotted field names. A file that cannot be read raises :class:`TableError`
+with the row where reading stopped; rows read before it have been yielded.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+# A cell longer than this is cut (and a caption that long is not a caption).
+MAX_CELL_CHARS = 100_000
+# A CSV field or JSON line longer than this makes the file unreadable: it is
+# not a table of captions, and reading it would need unbounded memory.
+MAX_RECORD_BYTES = 16 * 1024 * 1024
+
+Row = tuple[int, int | None, dict[str, str]]
+
+
+class TableError(Exception):
+    """The table cannot be read (further); ``row`` is where it stopped."""
+
+    def __init__(self, message: str, row: int | None = None, line: int | None = None):
+        self.row = row
+        self.line = line
+        where = f" at line {line}" if line else (f" at row {row}" if row else "")
+        super().__init__(f"{message}{where}")
+
+
+def table_format(path: Path) -> str | None:
+    """The format of a table file by its name, or None."""
+    suffix = path.suffix.lower()
+    return {
+        ".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
+        ".json": "json", ".parquet": "parquet",
+    }.get(suffix)
+
+
+def iter_rows(path: Path, fmt: str | None = None) -> Iterator[Row]:
+    """Rows of the table at ``path``; raises TableError."""
+    fmt = fmt or table_format(path)
+    if fmt in ("csv", "tsv"):
+        yield from _delimited(path, "\t" if fmt == "tsv" else ",")
+    elif fmt == "jsonl":
+        yield from _json_lines(path)
+    elif fmt == "json":
+        yield from _json_array(path)
+    elif fmt == "parquet":
+        yield from _parquet(path)
+    else:
+        raise TableError(f"not a table format: {path.suffix or path.name}")
+
+
+def _text_stream(path: Path) -> io.TextIOWrapper:
+    raw = open(path, "rb")
+    head = raw.peek(4)[:4] if hasattr(raw, "peek") else b""
+    encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    return io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline="")
+
+
+def _cell(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value[:MAX_CELL_CHARS] if value.strip() else None
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, list):
+        parts = [p for p in (_cell(v) for v in value if not isinstance(v, (dict, list))) if p]
+        return "; ".join(parts)[:MAX_CELL_CHARS] or None
+    return None
+
+
+def _record(data: dict[str, Any]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            for sub, inner in value.items():
+                text = _cell(inner)
+                if text is not None:
+                    out[f"{key}.{sub}"] = text
+        else:
+            text = _cell(value)
+            if text is not None:
+                out[str(key)] = text
+    return out
+
+
+def _delimited(path: Path, delimiter: str) -> Iterator[Row]:
+    csv.field_size_limit(MAX_RECORD_BYTES)
+    row = 0
+    with _text_stream(path) as stream:
+        # strict: an unclosed quote is an error, not a cell that swallows the
+        # rest of the file.
+        reader = csv.reader(stream, delimiter=delimiter, strict=True)
+        try:
+            header = next(reader, None)
+            if header is None:
+                return
+            header = [h.strip() or f"column {i + 1}" for i, h in enumerate(header)]
+            start = reader.line_num + 1
+            for values in reader:
+                row += 1
+                fields = {}
+                for i, value in enumerate(values):
+                    if "\0" in value:
+                        raise TableError("NUL byte: binary data, not text", row=row,
+                                         line=start)
+                    text = _cell(value)
+                    if text is not None:
+                        name = header[i] if i < len(header) else f"column {i + 1}"
+                        fields[name] = text
+                yield row, start, fields
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            raise TableError(f"broken CSV: {exc}", row=row + 1, line=reader.line_num) from None
+        except UnicodeDecodeError as exc:
+            raise TableError(f"not UTF-8 (byte 0x{exc.object[exc.start]:02x})",
+                             row=row + 1) from None
+
+
+def _json_lines(path: Path) -> Iterator[Row]:
+    row = 0
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(_bounded_lines(handle), start=1):
+            if not raw.strip():
+                continue
+            try:
+                data = json.loads(raw)
+            except UnicodeDecodeError:
+                raise TableError("not UTF-8", line=number) from None
+            except ValueError as exc:
+                raise TableError(f"invalid JSON ({exc.msg})", line=number) from None
+            if not isinstance(data, dict):
+                raise TableError(f"a JSON Lines record must be an object, not "
+                                 f"{type(data).__name__}", line=number)
+            row += 1
+            yield row, number, _record(data)
+
+
+def _bounded_lines(handle) -> Iterator[bytes]:
+    number = 0
+    while True:
+        line = handle.readline(MAX_RECORD_BYTES + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > MAX_RECORD_BYTES and not line.endswith(b"\n"):
+            raise TableError(f"a line longer than {MAX_RECORD_BYTES // (1024 * 1024)} MiB",
+                             line=number)
+        yield line
+
+
+def _json_array(path: Path) -> Iterator[Row]:
+    import ijson  # streaming JSON parser (C backend): a huge array is never in memory
+
+    row = 0
+    with open(path, "rb") as handle:
+        head = handle.read(4096)
+        body = head[3:] if head.startswith(codecs.BOM_UTF8) else head
+        stripped = body.lstrip()
+        if not stripped.startswith(b"["):
+            raise TableError("JSON is not an array of records")
+        handle.seek(len(head) - len(stripped))  # past the byte-order mark and spaces
+        try:
+            for item in ijson.items(handle, "item", use_float=True):
+                row += 1
+                if not isinstance(item, dict):
+                    raise TableError(f"array item is {type(item).__name__}, not a record",
+                                     row=row)
+                yield row, None, _record(item)
+        except ijson.JSONError as exc:
+            raise TableError(f"invalid JSON ({str(exc).splitlines()[0][:120]})",
+                             row=row + 1) from None
+        except UnicodeDecodeError:
+            raise TableError("not UTF-8", row=row + 1) from None
+
+
+def _parquet(path: Path) -> Iterator[Row]:
+    try:
+        import pyarrow.parquet as pq
+        from pyarrow import ArrowException
+    except ImportError:  # pragma: no cover - pyarrow is a dependency
+        raise TableError("reading Parquet needs pyarrow") from None
+    row = 0
+    try:
+        table = pq.ParquetFile(path)
+        for batch in table.iter_batches(batch_size=4096):
+            for record in batch.to_pylist():
+                row += 1
+                yield row, None, _record(record)
+    except (ArrowException, OSError) as exc:
+        raise TableError(f"broken Parquet: {str(exc).splitlines()[0][:160]}",
+                         row=row + 1 if row else None) from None

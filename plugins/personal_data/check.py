@@ -1,0 +1,296 @@
+"""The personal-data check: who is in the release, and what it says about them.
+
+Field guide, dataset checkpoint: "Does my dataset contain information that
+could identify individuals, such as addresses, or information about health,
+political or religious beliefs? Do the people featured even know they are in
+my dataset?" Presidio finds the personal data; our recognizers find the
+special categories of GDPR Art. 9 and children.
+
+Example: ``data/captions.csv`` with a column ``notes`` saying "Maria
+Gonzalez, diagnosed with HIV" gets ``pii.person-name`` and
+``sensitive.health`` (critical: a named person with a health condition), and
+the default policy keeps the dataset closed with a 90-day retention.
+
+Evidence is always masked; the raw values go only into ``matched`` (the
+fingerprint, and ``--show-pii``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiart_release.checks import Check
+from aiart_release.findings import Checkpoint, Finding, Location, Severity, fingerprint, plural
+from aiart_release.masking import mask
+from aiart_release.textio import unreadable_finding
+
+from .analyzer import DEFAULT_MODEL, Analyzer, Hit, settings_data
+from .recognizers import SENSITIVE_PREFIX, category_of, traits_data
+from .sources import Record, SourceError, records
+
+CHUNK_RECORDS = 4096
+EXAMPLES = 3
+# Finding ids that, in one record, make a person identifiable.
+IDENTIFYING = {
+    "pii.person-name", "pii.email-address", "pii.phone-number", "pii.street-address",
+    "pii.social-handle", "pii.national-id", "pii.birth-date", "pii.iban", "pii.credit-card",
+    "pii.gps-coordinates",
+}
+
+_ANALYZERS: dict[tuple, Analyzer] = {}
+
+
+def _analyzer(settings: dict[str, Any], factories: tuple) -> Analyzer:
+    """One analyzer per process and settings: loading spaCy takes seconds."""
+    model = settings.get("spacy_model", DEFAULT_MODEL)
+    countries = tuple(settings.get("countries", ("us", "uk")))
+    key = (model, countries, factories)
+    if key not in _ANALYZERS:
+        _ANALYZERS[key] = Analyzer(model=model, countries=countries, factories=factories)
+    return _ANALYZERS[key]
+
+
+def _entity_spec(entity: str) -> dict[str, str]:
+    if entity.startswith(SENSITIVE_PREFIX):
+        category = category_of(entity)
+        title = traits_data()["categories"].get(category, {}).get("title", category)
+        return {"id": f"sensitive.{category}", "severity": "medium", "mask": "words",
+                "title": title}
+    known = settings_data()["entities"].get(entity)
+    if known:
+        return known
+    # An entity a plugin's recognizer contributes.
+    return {"id": "pii." + entity.lower().replace("_", "-"), "severity": "medium",
+            "mask": "words", "title": entity.replace("_", " ").capitalize()}
+
+
+@dataclass
+class _Group:
+    """Every occurrence of one finding id in one field of one file."""
+
+    id: str
+    field: str
+    title: str
+    severity: Severity
+    mask_kind: str
+    rows: list[int] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    count: int = 0
+    score: float = 0.0
+    examples: list[str] = field(default_factory=list)
+    values: set[str] = field(default_factory=set)
+    named: bool = False  # sensitive: tied to an identifiable person somewhere
+
+
+class PersonalData(Check):
+    id = "pii"
+    checkpoint = Checkpoint.DATASET
+    covers = frozenset({Checkpoint.DATASET, Checkpoint.PUBLISHING})
+    description = "Personal data and sensitive traits (Presidio + spaCy) in text, tables, code"
+    kinds = frozenset({"text", "table", "model-card", "dataset-card", "code", "model-weights"})
+    version = "1"
+    findings = {
+        **{spec["id"]: spec["title"] for spec in settings_data()["entities"].values()},
+        **{f"sensitive.{c}": spec["title"] for c, spec in traits_data()["categories"].items()},
+    }
+
+    def scan_file(self, file, ctx):
+        if file.kind == "model-weights" and file.suffix != ".safetensors":
+            return
+        analyzer = _analyzer(dict(ctx.settings), tuple(ctx.recognizers))
+        groups: dict[tuple[str, str], _Group] = {}
+        total_rows = 0
+        error = None
+        try:
+            for chunk in _chunks(records(file.abspath, file.kind, file.suffix), CHUNK_RECORDS):
+                items = [(seg.text, seg.field) for rec in chunk for seg in rec.segments]
+                hits = iter(analyzer.analyze(items))
+                for record in chunk:
+                    total_rows = max(total_rows, record.row or 0)
+                    per_segment = [next(hits) for _ in record.segments]
+                    _add_record(groups, record, per_segment)
+        except SourceError as exc:
+            error = str(exc)
+        yield from _findings(file, groups, total_rows)
+        if error:
+            yield unreadable_finding(file.path, file.artifact, error, self.id)
+
+    def facts(self, findings: list[Finding]) -> dict[str, Any]:
+        ours = [f for f in findings if f.id.startswith(("pii.", "sensitive."))]
+        if not ours:
+            return {"personal_data": False, "special_category_data": False,
+                    "people_identifiable": 0, "minors": False}
+        return {
+            "personal_data": any(f.id.startswith("pii.") and f.severity >= Severity.MEDIUM
+                                 for f in ours),
+            "special_category_data": any(
+                f.id.startswith("sensitive.") and f.id != "sensitive.minors"
+                and f.severity >= Severity.HIGH for f in ours),
+            "people_identifiable": sum(f.count or 1 for f in ours if f.id in IDENTIFYING),
+            # A bare "kids" in a caption is not enough to call it children's data.
+            "minors": any(f.id == "sensitive.minors" and f.severity >= Severity.MEDIUM
+                          for f in ours),
+            "pii_found": sorted({f.id for f in ours}),
+        }
+
+
+def _chunks(items: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    chunk: list[Record] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What one hit in one record becomes: a finding id and a severity."""
+
+    finding_id: str
+    title: str
+    mask_kind: str
+    severity: Severity
+    hit: Hit
+    field: str
+    line: int | None
+    identified: bool
+
+
+def classify_record(fields: list[tuple[str, int | None]],
+                    per_segment: list[list[Hit]]) -> list[Decision]:
+    """Turn the hits of one record (its segments' ``(field, line)`` and
+    hits) into decisions. The record decides what a hit means: a place is
+    personal only next to a person, a trait next to a person is critical, an
+    age under 18 is a child."""
+    found = [(_entity_spec(hit.entity), hit, name, line)
+             for (name, line), hits in zip(fields, per_segment, strict=True) for hit in hits]
+    if not found:
+        return []
+    ids = {spec["id"] for spec, *_ in found}
+    identified = bool(ids & IDENTIFYING)
+    decisions = []
+    for spec, hit, field_name, line in found:
+        finding_id = spec["id"]
+        if finding_id == "pii.location" and (not identified or "pii.street-address" in ids):
+            # A place in a landscape caption is nobody's personal data, and
+            # the city of an address is part of the address.
+            continue
+        severity = Severity(spec["severity"])
+        if finding_id.startswith("sensitive."):
+            # Tied to a named or contactable person: the worst case. Stated
+            # about someone unnamed: medium. A bare mention: low.
+            severity = (Severity.CRITICAL if identified
+                        else Severity.MEDIUM if hit.score >= 0.8 else Severity.LOW)
+        if finding_id == "pii.age" and _is_minor(hit.value):
+            decisions.append(Decision(
+                "sensitive.minors", traits_data()["categories"]["minors"]["title"], "words",
+                Severity.CRITICAL if identified else Severity.MEDIUM, hit, field_name, line,
+                identified))
+        decisions.append(Decision(finding_id, spec["title"], spec.get("mask", "words"), severity,
+                                  hit, field_name, line, identified))
+    return decisions
+
+
+def _add_record(groups: dict[tuple[str, str], _Group], record: Record,
+                per_segment: list[list[Hit]]) -> None:
+    fields = [(segment.field, segment.line) for segment in record.segments]
+    for d in classify_record(fields, per_segment):
+        _add(groups, d, record)
+
+
+def _is_minor(value: str) -> bool:
+    digits = "".join(c for c in value if c.isdigit())
+    return bool(digits) and int(digits[:3]) < 18
+
+
+def _add(groups: dict[tuple[str, str], _Group], d: Decision, record: Record) -> None:
+    key = (d.finding_id, d.field)
+    group = groups.get(key)
+    if group is None:
+        group = groups[key] = _Group(d.finding_id, d.field, d.title, d.severity, d.mask_kind)
+    group.severity = max(group.severity, d.severity)
+    group.score = max(group.score, d.hit.score)
+    group.named = group.named or d.identified
+    hit, line = d.hit, d.line
+    # One occurrence per record: five names in one row count once for that row.
+    where_row, where_line = record.row, line or record.line
+    if where_row is not None:
+        if not group.rows or group.rows[-1] != where_row:
+            group.rows.append(where_row)
+            group.count += 1
+    elif where_line is not None:
+        if not group.lines or group.lines[-1] != where_line:
+            group.lines.append(where_line)
+            group.count += 1
+    else:
+        group.count += 1
+    value = hit.value.strip()
+    if value not in group.values:
+        group.values.add(value)
+        if len(group.examples) < EXAMPLES:
+            group.examples.append(value)
+
+
+def _findings(file, groups: dict[tuple[str, str], _Group], total_rows: int) -> Iterator[Finding]:
+    for (finding_id, field_name), g in sorted(groups.items()):
+        masked = [mask(v, g.mask_kind) for v in g.examples]
+        more = len(g.values) - len(g.examples)
+        evidence = ", ".join(masked) + (f" (+{more} more)" if more > 0 else "")
+        where = f" in column `{field_name}`" if g.rows and field_name else (
+            f" in {field_name}" if field_name else "")
+        if g.rows and total_rows:
+            share = f": {g.count:,} of {total_rows:,} rows ({100 * g.count / total_rows:.0f}%)"
+        else:
+            share = f": {plural(g.count, 'occurrence')}"
+        message = f"{g.title}{where}{share}"
+        if finding_id.startswith("sensitive."):
+            about = ("tied to an identifiable person" if g.named
+                     else "about someone unnamed" if g.severity >= Severity.MEDIUM
+                     else "mentioned, with no person in sight")
+            message = f"{g.title} ({about}){where}{share}"
+        location = Location(
+            path=file.path,
+            field=field_name or None,
+            row=g.rows[0] if len(g.rows) == 1 else None,
+            rows=tuple(g.rows) if len(g.rows) > 1 else None,
+            line=g.lines[0] if g.lines else None,
+            lines=tuple(g.lines) if len(g.lines) > 1 else None,
+        )
+        digest = hashlib.sha256("\0".join(sorted(g.values)).encode("utf-8", "surrogatepass"))
+        yield Finding(
+            id=finding_id,
+            severity=g.severity,
+            confidence=round(g.score, 2),
+            message=message,
+            location=location,
+            evidence=evidence,
+            count=g.count,
+            remediation=_remediation(finding_id),
+            matched=", ".join(g.examples),
+            # Hash of every value found (not the lines): stable under edits
+            # elsewhere, changed by new personal data.
+            fingerprint=fingerprint(finding_id, file.path, f"{field_name}\0{digest.hexdigest()}"),
+            references=_references(finding_id),
+        )
+
+
+def _remediation(finding_id: str) -> str:
+    if finding_id.startswith("sensitive."):
+        return ("Remove the statement, or record the person's explicit consent; "
+                "never publish it tied to a name")
+    if finding_id == "pii.person-name":
+        return ("Check that each person agreed to be named; replace names with pseudonyms or "
+                "drop the column before release")
+    return "Remove or pseudonymise it before release"
+
+
+def _references(finding_id: str) -> tuple[str, ...]:
+    if finding_id.startswith("sensitive."):
+        return ("https://gdpr-info.eu/art-9-gdpr/",)
+    return ("https://gdpr-info.eu/art-4-gdpr/",)

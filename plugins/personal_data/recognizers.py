@@ -1,0 +1,291 @@
+"""Presidio recognizers that Presidio does not ship and AI-art material needs:
+sensitive traits (GDPR Art. 9, children), ages, street addresses, GPS
+coordinates, social handles and profile links.
+
+They are registered through ``aiart_release_register_recognizers`` like any
+plugin's (see ``__init__.py``), and Presidio is imported only when a factory
+is called, never when the plugin loads.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+SENSITIVE_PREFIX = "SENSITIVE_"
+# Score of a trait stated about a person, and of a bare mention.
+PERSON_TRAIT_SCORE = 0.85
+BARE_TRAIT_SCORE = 0.45
+
+
+def entity_of(category: str) -> str:
+    """``health`` -> ``SENSITIVE_HEALTH``."""
+    return SENSITIVE_PREFIX + category.upper().replace("-", "_")
+
+
+def category_of(entity: str) -> str:
+    """``SENSITIVE_SEX_LIFE`` -> ``sex-life``."""
+    return entity[len(SENSITIVE_PREFIX):].lower().replace("_", "-")
+
+
+@cache
+def traits_data() -> dict[str, Any]:
+    text = resources.files("aiart_release.rules_data").joinpath("sensitive_traits.yaml")
+    return yaml.load(text.read_text("utf-8"), Loader=_LOADER)
+
+
+def _words(alternatives: list[str]) -> re.Pattern[str]:
+    return re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?![\w-])", re.IGNORECASE)
+
+
+def sensitive_recognizers() -> list[Any]:
+    """One Presidio recognizer per sensitive category."""
+    data = traits_data()
+    person = _words(data["person_cues"])
+    art = _words(data["art_context"])
+    not_traits = _words([re.escape(p) for p in data.get("not_traits", [])])
+    return [
+        _make_trait_recognizer(category, spec, person, art, not_traits)
+        for category, spec in data["categories"].items()
+    ]
+
+
+def _make_trait_recognizer(category: str, spec: dict[str, Any], person: re.Pattern[str],
+                           art: re.Pattern[str], not_traits: re.Pattern[str]) -> Any:
+    from presidio_analyzer import EntityRecognizer, RecognizerResult
+
+    terms = _words(spec["terms"])
+    entity = entity_of(category)
+
+    class SensitiveTraitRecognizer(EntityRecognizer):
+        """A special category of personal data (GDPR Art. 9) or a child,
+        stated in text. Art vocabulary next to the term cancels it."""
+
+        def load(self) -> None:
+            pass
+
+        def analyze(self, text, entities, nlp_artifacts=None):
+            if entity not in entities:
+                return []
+            results = []
+            excluded = [(m.start(), m.end()) for m in not_traits.finditer(text)]
+            for match in terms.finditer(text):
+                if any(a <= match.start() and match.end() <= b for a, b in excluded):
+                    continue
+                if _next_to_art(text, match.start(), match.end(), art):
+                    continue
+                sentence = _sentence(text, match.start(), match.end())
+                about_person = bool(person.search(sentence)) or _has_person(
+                    nlp_artifacts, match.start(), match.end(), text)
+                score = PERSON_TRAIT_SCORE if about_person else BARE_TRAIT_SCORE
+                results.append(RecognizerResult(entity, match.start(), match.end(), score))
+            return results
+
+    return SensitiveTraitRecognizer(
+        supported_entities=[entity], name=f"SensitiveTrait_{category}", supported_language="en"
+    )
+
+
+def _next_to_art(text: str, start: int, end: int, art: re.Pattern[str]) -> bool:
+    """One of the two words right after the term (within its clause), or the
+    word right before it, is an art word: "Islamic geometric tiling",
+    "propaganda poster of a socialist". Punctuation ends the look-ahead:
+    "depression, art therapy" is still about depression."""
+    clause = re.split(r"[,.;:!?()\n]", text[end:end + 40], maxsplit=1)[0]
+    following = re.findall(r"[\w'-]+", clause)[:2]
+    before_clause = re.split(r"[,.;:!?()\n]", text[max(0, start - 25):start])[-1]
+    before = re.findall(r"[\w'-]+", before_clause)[-1:]
+    return any(art.fullmatch(word) for word in following + before)
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    left = max(text.rfind(".", 0, start), text.rfind("\n", 0, start), text.rfind(";", 0, start))
+    right_candidates = [i for i in (text.find(".", end), text.find("\n", end),
+                                    text.find(";", end)) if i != -1]
+    right = min(right_candidates) if right_candidates else len(text)
+    return text[left + 1:right]
+
+
+def _has_person(nlp_artifacts: Any, start: int, end: int, text: str) -> bool:
+    if nlp_artifacts is None:
+        return False
+    sentence = _sentence(text, start, end)
+    lo = text.find(sentence)
+    hi = lo + len(sentence)
+    return any(ent.label_ == "PERSON" and lo <= ent.start_char < hi
+               for ent in getattr(nlp_artifacts, "entities", ()))
+
+
+# --- personal data Presidio does not cover ----------------------------------
+
+_STREET_TYPES = (
+    r"street|st\.?|avenue|ave\.?|road|rd\.?|boulevard|blvd\.?|lane|ln\.?|drive|dr\.?|court|"
+    r"ct\.?|place|pl\.?|way|parkway|pkwy\.?|terrace|square|sq\.?|crescent|close|gardens|"
+    r"highway|hwy\.?"
+)
+# Capitalised, as in addresses: "via Instagram" is not a street.
+_STREET_WORDS = r"Rue|Avenue|Boulevard|Via|Viale|Calle|Avenida|Rua|Straße|Strasse|Str\.|Platz|" \
+                r"Piazza|Plaza|Carrer|Ulica|ul\.|Allee|Gasse|Laan|Straat|Gracht|Quai|Chemin"
+
+PATTERNS: dict[str, list[tuple[str, str, float]]] = {
+    # 221B Baker Street; 1600 Amphitheatre Parkway; 12 Rue de Rivoli; Via Roma 12
+    "STREET_ADDRESS": [
+        ("house number, street, type",
+         rf"\b\d{{1,5}}[A-Za-z]?,?\s+(?:[A-Z][\w'.-]*\s+){{1,4}}(?i:{_STREET_TYPES})(?![\w-])",
+         0.7),
+        ("number, European street word, name",
+         rf"\b\d{{1,5}}[A-Za-z]?,?\s+(?:{_STREET_WORDS})\s+[\w'-]+(?:\s[\w'-]+){{0,3}}", 0.7),
+        ("European street word, name, number",
+         rf"\b(?:{_STREET_WORDS})\s+(?:[\w'-]+\s){{1,3}}\d{{1,4}}[a-z]?\b", 0.65),
+    ],
+    # 48.8584, 2.2945 / 48.8584 N 2.2945 E / GPSLatitude: 48.8584
+    "GPS_COORDINATES": [
+        ("decimal pair",
+         r"(?<![\d.])-?\d{1,2}\.\d{3,}\s*°?\s*[NS]?\s*[,;/ ]\s*-?\d{1,3}\.\d{3,}\s*°?\s*[EW]?(?![\d.])",
+         0.6),
+        ("EXIF GPS field", r"\bGPS\s?(?:Latitude|Longitude|Position|Coordinates)\s*[:=]\s*[^;\n]{3,40}",
+         0.8),
+        ("degrees minutes seconds",
+         r"\d{1,3}\s*°\s*\d{1,2}\s*['′]\s*\d{1,2}(?:\.\d+)?\s*[\"″]\s*[NSEW]", 0.75),
+    ],
+    # @inkfox, u/kit_painter, artstation.com/kitpaints
+    "SOCIAL_HANDLE": [
+        ("@handle", r"(?<![\w@.])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?(?![\w@]|\.\w)",
+         0.6),
+        ("reddit user", r"(?<![\w/])u/[A-Za-z0-9_-]{3,20}\b", 0.7),
+        ("profile link",
+         r"(?:https?://)?(?:www\.)?(?:artstation\.com|deviantart\.com|instagram\.com|"
+         r"twitter\.com|x\.com|tiktok\.com|facebook\.com|behance\.net|tumblr\.com|"
+         r"patreon\.com|github\.com|youtube\.com|threads\.net|bsky\.app/profile|"
+         r"pixiv\.net/(?:en/)?users|reddit\.com/u(?:ser)?|linkedin\.com/in|flickr\.com/people|"
+         r"dribbble\.com|cara\.app|mastodon\.social)/@?[A-Za-z0-9_.-]+", 0.75),
+        ("subdomain profile", r"\b[a-z0-9-]{3,30}\.(?:deviantart|tumblr|artstation|carrd)\.com\b",
+         0.7),
+    ],
+    # aged 34; 34 years old; a 16-year-old
+    "AGE": [
+        ("aged N", r"\b(?:aged?|age:)\s*\d{1,3}\b", 0.65),
+        ("N years old", r"\b\d{1,3}[- ](?:years?|yrs?|y/o|yo)(?:[- ]old)?\b", 0.65),
+        ("N months old", r"\b\d{1,2}[- ]months?[- ]old\b", 0.65),
+        ("is N", r"(?<=\b(?:is|was) )\d{1,2}(?= (?:and|when|now|today|but|in)\b|[,.;]|$)", 0.5),
+        ("at N", r"(?<=\b(?:at|both|turned) )\d{1,2}(?=[,.;)]|$| (?:and|when)\b)", 0.45),
+        ("name, N,", r"(?<=[A-Za-z], )\d{1,2}(?=,)", 0.45),
+        ("(N)", r"(?<=[(,] )\d{1,2}(?=\))|(?<=\()\d{1,2}(?=[),])", 0.45),
+    ],
+}
+# "(gay, 34)" is an age only next to a person; these need a context word.
+PATTERN_CONTEXT = {"AGE": ["aged", "age", "old", "year", "years", "born", "she", "he", "is",
+                           "was"]}
+
+
+def pattern_recognizers() -> list[Any]:
+    """Street addresses, GPS coordinates, social handles and ages."""
+    from presidio_analyzer import Pattern, PatternRecognizer
+
+    recognizers = []
+    for entity, patterns in PATTERNS.items():
+        recognizers.append(PatternRecognizer(
+            supported_entity=entity,
+            name=f"{entity.title().replace('_', '')}Recognizer",
+            patterns=[Pattern(name, regex, score) for name, regex, score in patterns],
+            context=PATTERN_CONTEXT.get(entity),
+            # Case matters for addresses (capitalised street names); the
+            # patterns say so where it does not.
+            global_regex_flags=re.MULTILINE | (0 if entity == "STREET_ADDRESS" else re.IGNORECASE),
+        ))
+    return recognizers
+
+
+# --- names the small NER model misses ---------------------------------------
+
+@cache
+def given_names() -> frozenset[str]:
+    """Given names of every locale Faker knows (about 30,000), lower case,
+    without those that are also everyday words (rose, may, hunter)."""
+    import importlib
+    import pkgutil
+
+    import faker.providers.person as people
+
+    names: set[str] = set()
+    for module_info in pkgutil.iter_modules(people.__path__):
+        try:
+            module = importlib.import_module(f"{people.__name__}.{module_info.name}")
+        except Exception:  # noqa: BLE001 - a locale that fails to import is skipped
+            continue
+        provider = getattr(module, "Provider", None)
+        for attribute in ("first_names", "first_names_male", "first_names_female"):
+            value = provider.__dict__.get(attribute) if provider is not None else None
+            if isinstance(value, dict):
+                value = list(value)
+            if isinstance(value, (list, tuple, set, frozenset)):
+                names.update(n.lower() for n in value if isinstance(n, str) and len(n) > 1)
+    from .analyzer import settings_data
+
+    return frozenset(names - set(settings_data()["ambiguous_given_names"]))
+
+
+_PARTICLES = r"(?:de|da|di|del|della|dos|das|van|von|der|den|le|la|bin|ibn|al|el)"
+_CAP = r"[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’-]+"
+_LOW = r"[a-zß-öø-ÿā-ž][\w'’-]+"
+_CREDIT_CUE = (r"(?:\bart by|\bby|\bafter|\bstyle of|\binspired by|\bhomage to|\bpainted by|"
+               r"\bdrawn by|\billustrated by|\bphoto(?:graph)? by|\bshot by|\bmanner of)")
+_CAPITALISED_NAME = re.compile(
+    rf"(?<![\w'’-])({_CAP})((?:\s+(?:{_PARTICLES}\s+)?{_CAP}){{1,3}})(?![\w'’-])")
+_PROMPT_NAME = re.compile(rf"{_CREDIT_CUE}\s+({_LOW})\s+({_LOW})(?=\s*(?:,|;|\.|\band\b|$))",
+                          re.IGNORECASE)
+# A lone given name, not starting the text, possibly possessive ("Priya's").
+_TITLE = r"[A-ZÀ-ÖØ-ÞĀ-Ž][a-zß-öø-ÿā-ž]+"  # Title case only: "LoRA" is no name
+_SINGLE_NAME = re.compile(rf"(?<=[\w,;:(] )({_TITLE})(?=(?:'s|’s)?(?![\w'’-])(?!\s+[A-Z]))")
+_CUE_SINGLE = re.compile(rf"{_CREDIT_CUE}\s+({_CAP})(?=\s*(?:,|;|\.|\)|\band\b|$))")
+
+
+def name_recognizers() -> list[Any]:
+    """PERSON from a given-name lexicon and credit phrases ("by greg
+    rutkowski", "inspired by Caravaggio", "Contact: Kwame Asante"), for names
+    en_core_web_sm misses or calls organisations."""
+    from presidio_analyzer import EntityRecognizer, RecognizerResult
+
+    from .analyzer import settings_data
+
+    lexicon = given_names()
+    not_name = set(settings_data()["not_name_words"])
+
+    def plausible(tokens: list[str]) -> bool:
+        return not any(t.lower().strip(".'’") in not_name for t in tokens)
+
+    class GivenNameRecognizer(EntityRecognizer):
+        def load(self) -> None:
+            pass
+
+        def analyze(self, text, entities, nlp_artifacts=None):
+            if "PERSON" not in entities:
+                return []
+            results = []
+            for match in _CAPITALISED_NAME.finditer(text):
+                tokens = match.group(0).split()
+                if tokens[0].lower() in lexicon and plausible(tokens):
+                    results.append(RecognizerResult("PERSON", match.start(), match.end(), 0.7))
+            for match in _PROMPT_NAME.finditer(text):
+                first, last = match.group(1), match.group(2)
+                if first.lower() in lexicon and plausible([first, last]) and \
+                        last.lower() not in lexicon | {"the", "a", "an"}:
+                    results.append(RecognizerResult("PERSON", match.start(1), match.end(2), 0.6))
+            for match in _SINGLE_NAME.finditer(text):
+                name = match.group(1)
+                if name.lower() in lexicon and plausible([name]) and not any(
+                        r.start <= match.start() < r.end for r in results):
+                    results.append(RecognizerResult("PERSON", match.start(1), match.end(1), 0.5))
+            for match in _CUE_SINGLE.finditer(text):
+                if plausible([match.group(1)]):
+                    results.append(RecognizerResult("PERSON", match.start(1), match.end(1), 0.55))
+            return results
+
+    return [GivenNameRecognizer(supported_entities=["PERSON"], name="GivenNameRecognizer",
+                                supported_language="en")]
