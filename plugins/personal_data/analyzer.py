@@ -39,6 +39,8 @@ NER_EXCLUDE = ["parser", "lemmatizer", "tagger", "attribute_ruler", "senter", "m
 MAX_TEXT_CHARS = 20_000
 SCORE_THRESHOLD = 0.35
 PARALLEL_MIN_TEXTS = 3000
+# Distinct texts remembered across the chunks of one file.
+MEMO_LIMIT = 500_000
 NER_ENTITIES = ("PERSON", "LOCATION", "DATE_TIME")
 
 
@@ -81,11 +83,34 @@ def _offline_tldextract() -> None:
     tldextract.extract = extract
 
 
-# Characters each kind of pattern needs; a text without them cannot match.
-_HAS_DIGIT = re.compile(r"\d")
-_HAS_AT = re.compile(r"@")
-_HAS_LINK = re.compile(r"\w\.\w|/")
+# What a text must contain for a recognizer of each entity to have a chance;
+# the others are not run on it. Entities not listed (other countries' ids, a
+# plugin's) need a digit, an "@" or a slash.
+PREFILTERS = {
+    "PHONE_NUMBER": r"(?:\d\D{0,3}){7}",
+    "CREDIT_CARD": r"(?:\d[ -]?){13}",
+    "IBAN_CODE": r"[A-Za-z]{2}\d{2}",
+    "US_BANK_NUMBER": r"\d{8}",
+    "IP_ADDRESS": r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:",
+    "EMAIL_ADDRESS": r"@",
+    "CRYPTO": r"[13][a-km-zA-HJ-NP-Z1-9]{25}|bc1[a-z0-9]{20}|0x[0-9a-fA-F]{40}",
+    "US_SSN": r"\d{3}\D?\d{2}\D?\d{4}",
+    "UK_NINO": r"[A-Za-z]{2}\s?\d{2}\s?\d{2}",
+    "UK_NHS": r"(?:\d\D?){10}",
+    "DATE_TIME": r"\d",
+    "AGE": r"\d",
+    "GPS_COORDINATES": r"\d\.\d{3}|°|GPS",
+    "STREET_ADDRESS": r"\d",
+    "SOCIAL_HANDLE": r"@|/|\.(?:com|net|app|social)\b",
+}
+_DEFAULT_PREFILTER = re.compile(r"\d|@|/")
 _NAME_LIKE = re.compile(r"(?<![.!?:;\n]\s)(?<!^)(?<![\"'(\[])\b[A-Z][a-z]")
+# Lower-case names come after credit words ("by greg rutkowski").
+_CREDIT_CUE = re.compile(r"\b(?:by|after|style of|inspired by|homage to|manner of)\s+[a-z]",
+                         re.IGNORECASE)
+# A table cell that is a file path ("images/0001.png") holds no personal data
+# we can find, and analysing a million of them would cost minutes.
+_PATH_LIKE = re.compile(r"^[\w./\\:-]+\.[A-Za-z0-9]{2,5}$")
 
 
 class Analyzer:
@@ -146,6 +171,14 @@ class Analyzer:
         self.not_name_words = set(data["not_name_words"])
         self.sensitive = sorted(e for e in self.entities if e.startswith(SENSITIVE_PREFIX))
         self._sensitive_cue = self._cue_pattern()
+        self._prefilters = {
+            entity: re.compile(PREFILTERS[entity]) if entity in PREFILTERS else _DEFAULT_PREFILTER
+            for entity in self._pattern_entities()
+        }
+        from presidio_analyzer import EntityRecognizer
+
+        self._remove_duplicates = EntityRecognizer.remove_duplicates
+        self._recognizers_for: dict[frozenset[str], list[Any]] = {}
 
     def _person_plausible(self, text: str, start: int, end: int) -> bool:
         """Drop what the NER model calls a person but is not: a subject of
@@ -180,27 +213,34 @@ class Analyzer:
         terms = [t for spec in traits_data()["categories"].values() for t in spec["terms"]]
         return re.compile(r"(?<![\w-])(?:" + "|".join(terms) + r")(?![\w-])", re.IGNORECASE)
 
-    def _wanted(self, text: str, has_ents: bool) -> list[str]:
-        wanted: list[str] = []
+    def _wanted(self, text: str, has_ents: bool) -> set[str]:
+        wanted: set[str] = {e for e, need in self._prefilters.items() if need.search(text)}
         if has_ents:
-            wanted.extend(NER_ENTITIES)
-        has_digit = bool(_HAS_DIGIT.search(text))
-        if has_digit or _HAS_AT.search(text) or _HAS_LINK.search(text):
-            wanted.extend(self._pattern_entities())
-        if has_digit:
-            wanted.append("DATE_TIME")  # Presidio's date patterns: birth dates
+            wanted.update(NER_ENTITIES)
+        elif _CREDIT_CUE.search(text):
+            wanted.add("PERSON")
+        if "DATE_TIME" in self.entities and any(c.isdigit() for c in text):
+            wanted.add("DATE_TIME")  # Presidio's date patterns: birth dates
         if self._sensitive_cue.search(text):
-            wanted.extend(self.sensitive)
-        return wanted
+            wanted.update(self.sensitive)
+        return wanted & self.entities
 
-    def analyze(self, items: Sequence[tuple[str, str]]) -> list[list[Hit]]:
+    def analyze(self, items: Sequence[tuple[str, str]],
+                memo: dict[tuple[str, str], list[Hit]] | None = None) -> list[list[Hit]]:
         """Hits for each ``(text, field)``; the field name (a table column, a
-        metadata key) is passed to Presidio as context."""
+        metadata key) is passed to Presidio as context. ``memo`` carries
+        results from one call to the next (the chunks of one large table), so
+        a caption repeated across the file is analysed once."""
+        memo = {} if memo is None else memo
+        if len(memo) > MEMO_LIMIT:
+            memo.clear()  # bounded memory: forget, and analyse repeats again
         keys: dict[tuple[str, str], int] = {}
-        order: list[int] = []
+        order: list[tuple[str, str]] = []
         for text, field in items:
             key = (text[:MAX_TEXT_CHARS], field)
-            order.append(keys.setdefault(key, len(keys)))
+            order.append(key)
+            if key not in memo:
+                keys.setdefault(key, len(keys))
         unique = list(keys)
         results: list[list[Hit]] = [[] for _ in unique]
 
@@ -215,6 +255,8 @@ class Analyzer:
             docs[i] = doc
 
         for i, (text, field) in enumerate(unique):
+            if _PATH_LIKE.match(text):
+                continue
             doc = docs.get(i)
             wanted = self._wanted(text, has_ents=bool(doc is not None and doc.ents))
             if not wanted:
@@ -222,12 +264,37 @@ class Analyzer:
             if doc is None:
                 doc = self.nlp.make_doc(text)
             artifacts = self.engine._doc_to_nlp_artifact(doc, "en")
-            found = self.presidio.analyze(
-                text, language="en", entities=sorted(set(wanted)), nlp_artifacts=artifacts,
-                context=[field] if field else None, score_threshold=SCORE_THRESHOLD,
-            )
+            if wanted & set(self._prefilters):
+                # Pattern recognizers score low without context ("phone",
+                # the column name): Presidio's engine enhances them.
+                found = self.presidio.analyze(
+                    text, language="en", entities=sorted(wanted), nlp_artifacts=artifacts,
+                    context=[field] if field else None, score_threshold=SCORE_THRESHOLD,
+                )
+            else:
+                found = self._recognize(text, wanted, artifacts)
             results[i] = self._keep(text, found)
-        return [results[k] for k in order]
+        for key, found in zip(unique, results, strict=True):
+            memo[key] = found
+        return [memo[key] for key in order]
+
+    def _recognize(self, text: str, wanted: set[str], artifacts: Any) -> list[Any]:
+        """Run the recognizers for ``wanted`` directly: for names and traits,
+        which need no context enhancement, the engine's bookkeeping (copies,
+        enhancement, tracing) costs more than the recognizers themselves."""
+        key = frozenset(wanted)
+        recognizers = self._recognizers_for.get(key)
+        if recognizers is None:
+            recognizers = self.presidio.registry.get_recognizers(
+                language="en", entities=sorted(wanted))
+            self._recognizers_for[key] = recognizers
+        entities = sorted(wanted)
+        found = []
+        for recognizer in recognizers:
+            found.extend(recognizer.analyze(text=text, entities=entities,
+                                            nlp_artifacts=artifacts) or [])
+        found = [r for r in found if r.score >= SCORE_THRESHOLD]
+        return self._remove_duplicates(found)
 
     def _keep(self, text: str, found: list[Any]) -> list[Hit]:
         lowered = text.lower()
