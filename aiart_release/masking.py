@@ -46,14 +46,22 @@ def mask_url(text: str) -> str:
     if not match:
         return mask_words(text)
     site, path = match.groups()
-    return site + (re.sub(r"[^/?=&.#-]", "*", path) if path else "")
+    if path:
+        return site + re.sub(r"[^/?=&.#-]", "*", path)
+    # No path: a profile on its own subdomain ("kit.tumblr.com").
+    scheme, _, host = site.rpartition("://")
+    labels = host.split(".")
+    if len(labels) >= 3 and labels[0] != "www":
+        labels[0] = _stars(labels[0])
+    return (scheme + "://" if scheme else "") + ".".join(labels)
 
 
 def mask_handle(text: str) -> str:
-    if "/" in text or "." in text:
-        return mask_url(text)
+    """``@aisha.paints`` -> ``@a***********``; a profile link keeps its site."""
     prefix = re.match(r"^(@|u/|r/)?", text).group(0)  # type: ignore[union-attr]
-    return prefix + _stars(text[len(prefix):])
+    if prefix or ("/" not in text and "." not in text):
+        return prefix + _stars(text[len(prefix):])
+    return mask_url(text)
 
 
 _MASKERS = {

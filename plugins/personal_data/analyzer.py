@@ -151,10 +151,13 @@ class Analyzer:
         registry = RecognizerRegistry(supported_languages=["en"])
         registry.load_predefined_recognizers(languages=["en"], nlp_engine=engine,
                                              countries=[c.lower() for c in countries])
+        predefined = {e for r in registry.recognizers for e in r.supported_entities}
+        contributed: set[str] = set()
         for factory in factories:
             made = factory()
             for recognizer in made if isinstance(made, list) else [made]:
                 registry.add_recognizer(recognizer)
+                contributed.update(recognizer.supported_entities)
         self.nlp = nlp
         self.engine = engine
         self.presidio = AnalyzerEngine(registry=registry, nlp_engine=engine,
@@ -171,10 +174,16 @@ class Analyzer:
         self.not_name_words = set(data["not_name_words"])
         self.sensitive = sorted(e for e in self.entities if e.startswith(SENSITIVE_PREFIX))
         self._sensitive_cue = self._cue_pattern()
+        # Presidio's own country recognizers need a digit, an "@" or a slash;
+        # what a plugin contributes runs on every text (we cannot know what
+        # it looks for).
         self._prefilters = {
             entity: re.compile(PREFILTERS[entity]) if entity in PREFILTERS else _DEFAULT_PREFILTER
             for entity in self._pattern_entities()
+            if entity in PREFILTERS or entity in predefined
         }
+        self._always = (contributed - predefined - set(PREFILTERS) - set(NER_ENTITIES)
+                        - set(self.sensitive))
         from presidio_analyzer import EntityRecognizer
 
         self._remove_duplicates = EntityRecognizer.remove_duplicates
@@ -213,12 +222,13 @@ class Analyzer:
         terms = [t for spec in traits_data()["categories"].values() for t in spec["terms"]]
         return re.compile(r"(?<![\w-])(?:" + "|".join(terms) + r")(?![\w-])", re.IGNORECASE)
 
-    def _wanted(self, text: str, has_ents: bool) -> set[str]:
+    def _wanted(self, text: str, ner_ran: bool, has_ents: bool) -> set[str]:
         wanted: set[str] = {e for e, need in self._prefilters.items() if need.search(text)}
+        wanted |= self._always
         if has_ents:
             wanted.update(NER_ENTITIES)
-        elif _CREDIT_CUE.search(text):
-            wanted.add("PERSON")
+        if ner_ran or _CREDIT_CUE.search(text):
+            wanted.add("PERSON")  # the given-name recognizer needs no NER result
         if "DATE_TIME" in self.entities and any(c.isdigit() for c in text):
             wanted.add("DATE_TIME")  # Presidio's date patterns: birth dates
         if self._sensitive_cue.search(text):
@@ -258,13 +268,14 @@ class Analyzer:
             if _PATH_LIKE.match(text):
                 continue
             doc = docs.get(i)
-            wanted = self._wanted(text, has_ents=bool(doc is not None and doc.ents))
+            wanted = self._wanted(text, ner_ran=doc is not None,
+                                  has_ents=bool(doc is not None and doc.ents))
             if not wanted:
                 continue
             if doc is None:
                 doc = self.nlp.make_doc(text)
             artifacts = self.engine._doc_to_nlp_artifact(doc, "en")
-            if wanted & set(self._prefilters):
+            if wanted & (set(self._prefilters) | self._always):
                 # Pattern recognizers score low without context ("phone",
                 # the column name): Presidio's engine enhances them.
                 found = self.presidio.analyze(

@@ -27,7 +27,7 @@ from aiart_release.findings import Checkpoint, Finding, Location, Severity, fing
 from aiart_release.masking import mask
 from aiart_release.textio import unreadable_finding
 
-from .analyzer import DEFAULT_MODEL, Analyzer, Hit, settings_data
+from .analyzer import DEFAULT_MODEL, Analyzer, Hit, ModelMissing, settings_data
 from .recognizers import SENSITIVE_PREFIX, category_of, traits_data
 from .sources import Record, SourceError, records
 
@@ -102,7 +102,16 @@ class PersonalData(Check):
     def scan_file(self, file, ctx):
         if file.kind == "model-weights" and file.suffix != ".safetensors":
             return
-        analyzer = _analyzer(dict(ctx.settings), tuple(ctx.recognizers))
+        try:
+            analyzer = _analyzer(dict(ctx.settings), tuple(ctx.recognizers))
+        except ModelMissing as exc:
+            yield Finding(
+                id="plugin.check-failed", severity=Severity.HIGH,
+                message=f"Check 'pii' cannot run: {exc}", location=Location(path=file.path),
+                remediation="Name an installed spaCy package in checks.pii.spacy_model, or "
+                            "remove the setting to use the default",
+            )
+            return
         groups: dict[tuple[str, str], _Group] = {}
         total_rows = 0
         error = None

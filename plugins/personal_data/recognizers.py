@@ -269,16 +269,26 @@ def name_recognizers() -> list[Any]:
                 return []
             results = []
             for match in _CAPITALISED_NAME.finditer(text):
-                tokens = match.group(0).split()
-                if tokens[0].lower() in lexicon and plausible(tokens):
-                    results.append(RecognizerResult("PERSON", match.start(), match.end(), 0.7))
+                # "Contact Kwame Asante": the name starts at the first given name.
+                words = [(m.start(), m.group(0)) for m in re.finditer(r"\S+", match.group(0))]
+                for i, (offset, word) in enumerate(words[:-1]):
+                    if word.lower() in lexicon:
+                        tokens = [w for _, w in words[i:]]
+                        if plausible(tokens):
+                            results.append(RecognizerResult(
+                                "PERSON", match.start() + offset, match.end(), 0.7))
+                        break
             for match in _PROMPT_NAME.finditer(text):
                 first, last = match.group(1), match.group(2)
                 if first.lower() in lexicon and plausible([first, last]) and \
                         last.lower() not in lexicon | {"the", "a", "an"}:
                     results.append(RecognizerResult("PERSON", match.start(1), match.end(2), 0.6))
+            places = [(e.start_char, e.end_char) for e in getattr(nlp_artifacts, "entities", ())
+                      if e.label_ in ("GPE", "LOC", "FAC", "LOCATION")]
             for match in _SINGLE_NAME.finditer(text):
                 name = match.group(1)
+                if any(a <= match.start(1) < b for a, b in places):
+                    continue  # "sunset over Venice": the model knows it is a place
                 if name.lower() in lexicon and plausible([name]) and not any(
                         r.start <= match.start() < r.end for r in results):
                     results.append(RecognizerResult("PERSON", match.start(1), match.end(1), 0.5))

@@ -1,0 +1,285 @@
+"""The personal-data check: what it flags and what it leaves alone, how it
+reports, and what the policy makes of it. Tables of (text, expected) in the
+style of detect-secrets' detector tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from conftest import EXAMPLES, TESTS, TOOL, finding_ids, make_bundle
+
+from aiart_release.plugins import build_registry
+
+PORTRAITS = EXAMPLES / "portrait-sessions"
+
+
+@pytest.fixture(scope="module")
+def analyze():
+    """One analyzer for the module (loading spaCy takes seconds); returns a
+    function giving the finding ids and severities of one record."""
+    from aiart_release.default_plugins.personal_data.check import _analyzer, classify_record
+
+    factories = tuple(f for _, f in build_registry().recognizer_factories)
+    analyzer = _analyzer({}, factories)
+
+    def run(text: str, field: str = "caption") -> dict[str, str]:
+        (hits,) = analyzer.analyze([(text, field)])
+        decisions = classify_record([(field, None)], [hits])
+        out: dict[str, str] = {}
+        for d in decisions:
+            if d.finding_id not in out or d.severity.rank > _rank(out[d.finding_id]):
+                out[d.finding_id] = d.severity.value
+        return out
+
+    return run
+
+
+def _rank(severity: str) -> int:
+    return ["info", "low", "medium", "high", "critical"].index(severity)
+
+
+@pytest.mark.parametrize("text, finding_id", [
+    ("booked via maria.gonzalez@example.com", "pii.email-address"),
+    ("call 415-555-0199 to reschedule", "pii.phone-number"),
+    ("Call +44 20 7946 0958", "pii.phone-number"),
+    ("portrait of Maria Gonzalez in the studio", "pii.person-name"),
+    ("Contact: Kwame Asante <kwame@example.org>", "pii.person-name"),
+    ("trending on artstation, by greg rutkowski, 8k", "pii.person-name"),
+    ("Still life with skull, inspired by Caravaggio", "pii.person-name"),
+    ("lives at 221B Baker Street, London", "pii.street-address"),
+    ("Ship prints to 12 Rue de Rivoli, 75001 Paris", "pii.street-address"),
+    ("GPSLatitude: 48.8584 N; GPSLongitude: 2.2945 E", "pii.gps-coordinates"),
+    ("follow her @aisha.paints", "pii.social-handle"),
+    ("portfolio: https://www.artstation.com/kitpaints", "pii.social-handle"),
+    ("posted by u/kit_painter", "pii.social-handle"),
+    ("upload from 203.0.113.42", "pii.ip-address"),
+    ("paid with 4111 1111 1111 1111", "pii.credit-card"),
+    ("IBAN DE89 3704 0044 0532 0130 00", "pii.iban"),
+    ("Julien Moreau, born 14 March 1990", "pii.birth-date"),
+    ("Ngozi Eze, aged 34, in her studio", "pii.age"),
+    ("Kenji Watanabe, who lives in Paris, sent sketches", "pii.location"),
+])
+def test_flags(analyze, text, finding_id):
+    assert finding_id in analyze(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Catholic iconography, gilded altarpiece",
+    "Baroque altarpiece with cherubs",
+    "nude study in charcoal",
+    "portrait of a woman in a red scarf",
+    "Madonna and Child, tempera on panel",
+    "Venus rising from the sea, oil on canvas",
+    "sunset over Venice, gondolas",
+    "painted in 1889, oil on canvas",
+    "summer 2021 sketchbook",
+    "3 overlapping circles in warm tones",
+    "Islamic geometric tiling, blue and white",
+    "Soviet propaganda poster style, bold red",
+    "black and white photo of a pier",
+    "Children's book illustration of a bear",
+    "masterpiece, best quality, 1girl, solo, long silver hair",
+    "images/0001234.png",
+    "Sampler: Euler a, Steps: 30, CFG scale: 7",
+    "Fine-tunes a small LoRA on the ink-wash studies",
+])
+def test_leaves_art_vocabulary_alone(analyze, text):
+    assert analyze(text) == {}
+
+
+def test_a_us_phone_number_is_not_an_nhs_number(analyze):
+    # Presidio's defaults report 415-555-0199 as UK_NHS with score 1.0.
+    assert analyze("call 415-555-0199") == {"pii.phone-number": "high"}
+
+
+@pytest.mark.parametrize("text, trait", [
+    ("Maria Gonzalez, diagnosed with HIV in 2019", "sensitive.health"),
+    ("John Smith is a member of the Communist Party", "sensitive.political-opinion"),
+    ("portrait of my neighbour Aisha Khan, who is Muslim", "sensitive.religion"),
+    ("Lucas Martin came out as bisexual last year", "sensitive.sex-life"),
+    ("union rep Dave Smith at the Unite rally", "sensitive.trade-union"),
+    ("Priya Sharma shared her DNA test results", "sensitive.genetic"),
+    ("fingerprint scan of Marco Rossi", "sensitive.biometric"),
+    ("Mehmet Kaya, who is Kurdish, in traditional dress", "sensitive.ethnic-origin"),
+    ("Yara Haddad, a 15-year-old painter", "sensitive.minors"),
+])
+def test_a_trait_tied_to_a_named_person_is_critical(analyze, text, trait):
+    found = analyze(text)
+    assert found.get(trait) == "critical", found
+    assert "pii.person-name" in found
+
+
+@pytest.mark.parametrize("text, trait, severity", [
+    ("a patient in a hospital bed", "sensitive.health", "medium"),
+    ("she is diabetic and paints every morning", "sensitive.health", "medium"),
+    ("protest crowd with union banners", "sensitive.trade-union", "low"),
+    ("pride parade, crowd, rainbow flags", "sensitive.sex-life", "low"),
+])
+def test_a_trait_with_no_person_is_medium_or_lower(analyze, text, trait, severity):
+    found = analyze(text)
+    assert found.get(trait) == severity, found
+    assert not any(s == "critical" for s in found.values())
+
+
+def test_a_name_in_one_column_and_a_trait_in_another_make_a_critical_row(cli, tmp_path):
+    bundle = make_bundle(tmp_path / "b", {
+        "LICENSE": "MIT\n",
+        "data/sitters.csv": "sitter,notes\nTomasz Nowak,diagnosed with diabetes last year\n"
+                            "Ana Silva,prefers morning sessions\n,diagnosed with asthma\n",
+    })
+    report = cli("assess", bundle, "-f", "json").json()
+    health = [f for f in report["findings"] if f["id"] == "sensitive.health"]
+    assert len(health) == 1
+    # Row 1 names Tomasz; row 3 names nobody: the finding is critical because
+    # of row 1, and lists both rows.
+    assert health[0]["severity"] == "critical"
+    assert health[0]["location"]["rows"] == [1, 3]
+    assert health[0]["location"]["field"] == "notes"
+
+
+def test_the_portrait_example_is_closed_with_a_short_justified_retention(cli):
+    result = cli("assess", PORTRAITS, "-f", "json")
+    assert result.code == 1  # declared open
+    report = result.json()
+    ids = finding_ids(report)
+    for expected in ("pii.person-name", "pii.email-address", "pii.phone-number",
+                     "pii.street-address", "pii.social-handle", "sensitive.health",
+                     "sensitive.political-opinion"):
+        assert expected in ids
+    health = next(f for f in report["findings"] if f["id"] == "sensitive.health")
+    assert health["severity"] == "critical"
+    assert health["location"] == {"path": "data/captions.csv", "row": 3, "field": "notes"}
+    names = next(f for f in report["findings"]
+                 if f["id"] == "pii.person-name" and f["location"].get("field") == "sitter")
+    # The column summary: how much of the column is personal data.
+    assert "in column `sitter`" in names["message"] and "of 8 rows" in names["message"]
+    assert names["count"] == len(names["location"]["rows"]) >= 5
+    dataset = report["recommendation"]["artifacts"]["dataset"]
+    assert dataset["tier"] == "closed"
+    assert dataset["retention"] == "P90D"
+    assert "Art. 5(1)(e)" in dataset["retention_reason"]
+    assert any("GDPR Art. 9" in r for r in dataset["reasons"])
+    assert any("consent" in step for step in dataset["to_lower"])
+
+
+def test_raw_personal_data_reaches_no_output_unless_show_pii(cli, tmp_path, monkeypatch):
+    raw = ["maria.gonzalez@example.com", "415-555-0199", "Maria Gonzalez", "@aisha.paints",
+           "221B Baker Street"]
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("AIART_RELEASE_CACHE_DIR", str(cache))
+    terminal = cli("assess", PORTRAITS)
+    json_out = cli("assess", PORTRAITS, "-f", "json")
+    report_file = tmp_path / "report.json"
+    cli("assess", PORTRAITS, "-f", "json", "-o", report_file, "--debug")
+    stored = "".join(p.read_text() for p in cache.rglob("*.json"))
+    assert stored  # the cache was written
+    for value in raw:
+        for text in (terminal.out, terminal.err, json_out.out, json_out.err,
+                     report_file.read_text(), stored):
+            assert value not in text, value
+    shown = cli("assess", PORTRAITS, "-f", "json", "--show-pii")
+    assert "maria.gonzalez@example.com" in shown.out
+    assert "maria.gonzalez@example.com" not in "".join(
+        p.read_text() for p in cache.rglob("*.json"))
+
+
+def test_thousands_of_hits_are_one_finding_with_every_row(cli, tmp_path):
+    rows = "\n".join(f"images/{i:05d}.png,commission for user{i}@example.com"
+                     for i in range(1, 2501))
+    bundle = make_bundle(tmp_path / "b", {"LICENSE": "MIT\n",
+                                          "data/captions.csv": "file_name,caption\n" + rows})
+    terminal = cli("assess", bundle)
+    report = cli("assess", bundle, "-f", "json").json()
+    (emails,) = [f for f in report["findings"] if f["id"] == "pii.email-address"]
+    assert emails["count"] == 2500
+    assert emails["location"]["rows"] == list(range(1, 2501))
+    assert "2,500 of 2,500 rows (100%)" in emails["message"]
+    assert emails["evidence"].endswith("(+2497 more)")
+    # The terminal summarises: no line per row.
+    assert "pii.email-address ×2500" in terminal.out
+    assert len(terminal.out.splitlines()) < 120
+
+
+def test_code_comments_notebooks_and_safetensors_metadata(cli, tmp_path):
+    header = json.dumps({"__metadata__": {"ss_dataset_dir": "/home/maria.gonzalez/photos",
+                                          "author": "Contact Kwame Asante"}}).encode()
+    notebook = {"cells": [{"cell_type": "markdown", "source": ["Data from Ana Silva\n"]},
+                          {"cell_type": "code", "source": ["# ask tom@example.org\n"],
+                           "outputs": [{"text": ["sent to 415-555-0199\n"]}]}]}
+    bundle = make_bundle(tmp_path / "b", {
+        "LICENSE": "MIT\n",
+        "code/train.py": "# dataset from jane.doe@example.com\nPATH = 'by Kwame Asante'\n",
+        "code/explore.ipynb": json.dumps(notebook),
+        "model/lora.safetensors": len(header).to_bytes(8, "little") + header,
+    })
+    report = cli("assess", bundle, "-f", "json").json()
+    where = {(f["id"], f["location"]["path"], f["location"].get("field")) for f in report["findings"]}
+    assert ("pii.email-address", "code/train.py", "comment") in where
+    assert ("pii.person-name", "code/train.py", "string") in where
+    assert ("pii.person-name", "model/lora.safetensors", "__metadata__.author") in where
+    notebook_ids = {i for i, path, _ in where if path == "code/explore.ipynb"}
+    assert {"pii.person-name", "pii.email-address", "pii.phone-number"} <= notebook_ids
+
+
+def test_hook_register_recognizers_feeds_the_personal_data_check(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("AIART_RELEASE_PLUGINS", "testplugins.codenames")
+    bundle = make_bundle(tmp_path / "b", {"LICENSE": "MIT\n",
+                                          "notes.txt": "moodboard for Project Nightjar\n"})
+    report = cli("assess", bundle, "-f", "json").json()
+    (hit,) = [f for f in report["findings"] if f["id"] == "pii.client-codename"]
+    assert hit["check"] == "pii" and hit["severity"] == "medium"
+    assert "Nightjar" not in json.dumps(report)
+
+
+def test_a_missing_spacy_model_is_a_clear_failure(cli, tmp_path):
+    bundle = make_bundle(tmp_path / "b", {
+        "LICENSE": "MIT\n", "notes.txt": "portrait of Maria Gonzalez\n",
+        "aiart-release.yaml": "checks:\n  pii:\n    spacy_model: en_core_web_nonexistent\n",
+    })
+    result = cli("assess", bundle, "-f", "json")
+    failed = [f for f in result.json()["findings"] if f["id"] == "plugin.check-failed"]
+    assert len(failed) == 1
+    assert "en_core_web_nonexistent" in failed[0]["message"]
+    assert "not installed" in failed[0]["message"]
+    assert "Traceback" not in result.err
+
+
+def test_facts_for_the_policy(cli):
+    from aiart_release.default_plugins.personal_data.check import PersonalData
+
+    report = cli("assess", PORTRAITS, "-f", "json").json()
+    from aiart_release.findings import Finding
+
+    findings = [Finding.from_dict(f) for f in report["findings"]]
+    facts = PersonalData().facts(findings)
+    assert facts["personal_data"] is True
+    assert facts["special_category_data"] is True
+    assert facts["people_identifiable"] >= 8
+    assert facts["minors"] is False  # "two kids" in a caption: low, not enough
+
+
+def test_offline_in_a_fresh_process_with_sockets_blocked(tmp_path):
+    # A fresh process, so spaCy, Presidio and tldextract load with the
+    # network gone, as on a CI machine without it.
+    code = (
+        "import socket, sys\n"
+        "def refuse(*a, **k): raise OSError('network blocked by the test')\n"
+        "socket.socket.connect = refuse\nsocket.create_connection = refuse\n"
+        "socket.getaddrinfo = refuse\n"
+        "from aiart_release.cli import main\n"
+        f"sys.exit(main(['assess', {str(PORTRAITS)!r}, '-f', 'json', '--no-cache']))\n"
+    )
+    env = {**os.environ, "AIART_RELEASE_CACHE_DIR": str(tmp_path / "c")}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          timeout=300)
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr and "publicsuffix" not in proc.stderr
+    report = json.loads(proc.stdout)
+    assert "sensitive.health" in finding_ids(report)
+    assert "plugin.check-failed" not in finding_ids(report)
+    assert not (tmp_path / "home").exists()
+    assert TOOL.exists() and TESTS.exists()
