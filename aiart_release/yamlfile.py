@@ -130,6 +130,14 @@ def load_yaml(text: str, filename: str) -> LoadedYaml:
 
 
 @cache
+def shipped_data(name: str) -> Any:
+    """A YAML data file shipped in ``rules/`` (``aiart_release.rules_data``),
+    parsed once per process. These files are validated by the test suite."""
+    text = resources.files("aiart_release.rules_data").joinpath(name).read_text("utf-8")
+    return yaml.load(text, Loader=_LOADER)
+
+
+@cache
 def schema(name: str) -> dict[str, Any]:
     """A JSON Schema shipped in ``aiart_release/schemas``."""
     text = resources.files("aiart_release.schemas").joinpath(name).read_text("utf-8")

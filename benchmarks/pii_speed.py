@@ -155,9 +155,11 @@ def memory(rows: int, seed: int) -> None:
         path = Path(tmp) / "captions.csv"
         write_csv(path, generate(rows, seed))
         size = path.stat().st_size
-        code = ("import sys; sys.path.insert(0, %r); from pii_speed import scan_with_check; "
-                "from pathlib import Path; s, n = scan_with_check(Path(%r)); "
-                "print(f'{s:.1f} s, {n} findings')") % (str(Path(__file__).parent), str(path))
+        here = str(Path(__file__).parent)
+        code = (f"import sys; sys.path.insert(0, {here!r}); from pii_speed import "
+                f"scan_with_check; from pathlib import Path; "
+                f"s, n = scan_with_check(Path({str(path)!r})); "
+                "print(f'{s:.1f} s, {n} findings')")
         start = time.perf_counter()
         proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
         elapsed = time.perf_counter() - start

@@ -10,13 +10,13 @@ check on the real inventory and facts, as the engine does.
 from __future__ import annotations
 
 import pytest
-from aiart_release.default_plugins.cards import Cards, placeholder_lines
-from aiart_release.default_plugins.license_presence import LicensePresence
 from conftest import EXAMPLES, finding_ids, make_bundle
 
 from aiart_release.bundle import build_inventory
 from aiart_release.checks import BundleContext
 from aiart_release.config import Config
+from aiart_release.default_plugins.cards import Cards, placeholder_lines
+from aiart_release.default_plugins.license_presence import LicensePresence
 from aiart_release.facts import gather_facts
 from aiart_release.plugins import build_registry
 

@@ -217,7 +217,8 @@ def test_code_comments_notebooks_and_safetensors_metadata(cli, tmp_path):
         "model/lora.safetensors": len(header).to_bytes(8, "little") + header,
     })
     report = cli("assess", bundle, "-f", "json").json()
-    where = {(f["id"], f["location"]["path"], f["location"].get("field")) for f in report["findings"]}
+    where = {(f["id"], f["location"]["path"], f["location"].get("field"))
+             for f in report["findings"]}
     assert ("pii.email-address", "code/train.py", "comment") in where
     assert ("pii.person-name", "code/train.py", "string") in where
     assert ("pii.person-name", "model/lora.safetensors", "__metadata__.author") in where

@@ -20,13 +20,9 @@ import multiprocessing
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from typing import Any
 
-import yaml
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from aiart_release.yamlfile import shipped_data
 
 from .recognizers import SENSITIVE_PREFIX
 
@@ -59,10 +55,8 @@ class ModelMissing(RuntimeError):
     """The spaCy model named in the settings is not installed."""
 
 
-@cache
 def settings_data() -> dict[str, Any]:
-    text = resources.files("aiart_release.rules_data").joinpath("personal_data.yaml")
-    return yaml.load(text.read_text("utf-8"), Loader=_LOADER)
+    return shipped_data("personal_data.yaml")
 
 
 def _offline_tldextract() -> None:

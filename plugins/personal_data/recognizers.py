@@ -11,12 +11,9 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from importlib import resources
 from typing import Any
 
-import yaml
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+from aiart_release.yamlfile import shipped_data
 
 SENSITIVE_PREFIX = "SENSITIVE_"
 # Score of a trait stated about a person, and of a bare mention.
@@ -34,10 +31,8 @@ def category_of(entity: str) -> str:
     return entity[len(SENSITIVE_PREFIX):].lower().replace("_", "-")
 
 
-@cache
 def traits_data() -> dict[str, Any]:
-    text = resources.files("aiart_release.rules_data").joinpath("sensitive_traits.yaml")
-    return yaml.load(text.read_text("utf-8"), Loader=_LOADER)
+    return shipped_data("sensitive_traits.yaml")
 
 
 def _words(alternatives: list[str]) -> re.Pattern[str]:
@@ -147,10 +142,10 @@ PATTERNS: dict[str, list[tuple[str, str, float]]] = {
     # 48.8584, 2.2945 / 48.8584 N 2.2945 E / GPSLatitude: 48.8584
     "GPS_COORDINATES": [
         ("decimal pair",
-         r"(?<![\d.])-?\d{1,2}\.\d{3,}\s*°?\s*[NS]?\s*[,;/ ]\s*-?\d{1,3}\.\d{3,}\s*°?\s*[EW]?(?![\d.])",
-         0.6),
-        ("EXIF GPS field", r"\bGPS\s?(?:Latitude|Longitude|Position|Coordinates)\s*[:=]\s*[^;\n]{3,40}",
-         0.8),
+         r"(?<![\d.])-?\d{1,2}\.\d{3,}\s*°?\s*[NS]?\s*[,;/ ]\s*"
+         r"-?\d{1,3}\.\d{3,}\s*°?\s*[EW]?(?![\d.])", 0.6),
+        ("EXIF GPS field",
+         r"\bGPS\s?(?:Latitude|Longitude|Position|Coordinates)\s*[:=]\s*[^;\n]{3,40}", 0.8),
         ("degrees minutes seconds",
          r"\d{1,3}\s*°\s*\d{1,2}\s*['′]\s*\d{1,2}(?:\.\d+)?\s*[\"″]\s*[NSEW]", 0.75),
     ],
