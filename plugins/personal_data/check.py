@@ -20,16 +20,20 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiart_release.checks import Check
 from aiart_release.findings import Checkpoint, Finding, Location, Severity, fingerprint, plural
 from aiart_release.masking import mask
 from aiart_release.textio import unreadable_finding
 
-from .analyzer import DEFAULT_MODEL, Analyzer, Hit, ModelMissing, settings_data
-from .recognizers import SENSITIVE_PREFIX, category_of, traits_data
-from .sources import Record, SourceError, records
+if TYPE_CHECKING:
+    from .analyzer import Analyzer, Hit
+    from .sources import Record
+
+# The analyzer and sources modules (regular expressions, multiprocessing,
+# csv, tokenize) are imported when a file is scanned, not when plugins load:
+# `aiart-release plugins` and a pre-commit hook with nothing to scan stay fast.
 
 # Records analysed together: large enough for spaCy's batching and its two
 # processes to pay off, small enough that memory stays flat.
@@ -47,6 +51,8 @@ _ANALYZERS: dict[tuple, Analyzer] = {}
 
 def _analyzer(settings: dict[str, Any], factories: tuple) -> Analyzer:
     """One analyzer per process and settings: loading spaCy takes seconds."""
+    from .analyzer import DEFAULT_MODEL, Analyzer
+
     model = settings.get("spacy_model", DEFAULT_MODEL)
     countries = tuple(settings.get("countries", ("us", "uk")))
     key = (model, countries, factories)
@@ -56,6 +62,9 @@ def _analyzer(settings: dict[str, Any], factories: tuple) -> Analyzer:
 
 
 def _entity_spec(entity: str) -> dict[str, str]:
+    from .analyzer import settings_data
+    from .recognizers import SENSITIVE_PREFIX, category_of, traits_data
+
     if entity.startswith(SENSITIVE_PREFIX):
         category = category_of(entity)
         title = traits_data()["categories"].get(category, {}).get("title", category)
@@ -94,12 +103,24 @@ class PersonalData(Check):
     description = "Personal data and sensitive traits (Presidio + spaCy) in text, tables, code"
     kinds = frozenset({"text", "table", "model-card", "dataset-card", "code", "model-weights"})
     version = "1"
-    findings = {
-        **{spec["id"]: spec["title"] for spec in settings_data()["entities"].values()},
-        **{f"sensitive.{c}": spec["title"] for c, spec in traits_data()["categories"].items()},
-    }
+
+    @property
+    def findings(self) -> dict[str, str]:  # type: ignore[override]
+        # From the data files, read on first use: `aiart-release plugins`
+        # and `--help` never parse them.
+        from .analyzer import settings_data
+        from .recognizers import traits_data
+
+        return {
+            **{spec["id"]: spec["title"] for spec in settings_data()["entities"].values()},
+            **{f"sensitive.{c}": spec["title"]
+               for c, spec in traits_data()["categories"].items()},
+        }
 
     def scan_file(self, file, ctx):
+        from .analyzer import ModelMissing
+        from .sources import SourceError, records
+
         if file.kind == "model-weights" and file.suffix != ".safetensors":
             return
         try:
@@ -200,6 +221,8 @@ def classify_record(fields: list[tuple[str, int | None]],
             severity = (Severity.CRITICAL if identified
                         else Severity.MEDIUM if hit.score >= 0.8 else Severity.LOW)
         if finding_id == "pii.age" and _is_minor(hit.value):
+            from .recognizers import traits_data
+
             decisions.append(Decision(
                 "sensitive.minors", traits_data()["categories"]["minors"]["title"], "words",
                 Severity.CRITICAL if identified else Severity.MEDIUM, hit, field_name, line,

@@ -13,8 +13,6 @@ import re
 from functools import cache
 from typing import Any
 
-from aiart_release.yamlfile import shipped_data
-
 SENSITIVE_PREFIX = "SENSITIVE_"
 # Score of a trait stated about a person, and of a bare mention.
 PERSON_TRAIT_SCORE = 0.85
@@ -32,6 +30,8 @@ def category_of(entity: str) -> str:
 
 
 def traits_data() -> dict[str, Any]:
+    from aiart_release.yamlfile import shipped_data  # PyYAML: only when data is needed
+
     return shipped_data("sensitive_traits.yaml")
 
 
