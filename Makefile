@@ -42,6 +42,9 @@ demo: $(STAMP)
 	@echo
 	@echo "--- a bundle with no licence and an unfilled card (exit 1 expected) ---"
 	-$(BIN)/aiart-release assess examples/unlicensed-unfilled
+	@echo
+	@echo "--- a session sheet with personal and health data (exit 1 expected) ---"
+	-$(BIN)/aiart-release assess examples/portrait-sessions
 
 ## make test: set up with dev extras, then run the whole suite.
 test: $(DEVSTAMP)
@@ -52,6 +55,8 @@ lint: $(DEVSTAMP)
 
 benchmarks: $(DEVSTAMP)
 	$(BIN)/python benchmarks/startup.py
+	$(BIN)/python benchmarks/pii_accuracy.py --per-category
+	$(BIN)/python benchmarks/pii_speed.py
 
 ## Regenerate the example bundles' images (deterministic).
 examples: $(STAMP)
