@@ -41,6 +41,9 @@ class Check:
     - ``version``: bump it when results change, so cached results are dropped.
     - ``findings``: every finding id the check may report, with one line on
       what it means (documented in ``docs/findings.md``).
+    - ``batch_size``: how many files ``scan_batch`` may receive at once
+      (default 1). A check whose per-call cost is high (a model, a batch NLP
+      pipeline) sees ten thousand caption sidecars in a few calls.
     """
 
     id: ClassVar[str] = ""
@@ -51,11 +54,22 @@ class Check:
     device: ClassVar[str] = "cpu"
     version: ClassVar[str] = "1"
     findings: ClassVar[Mapping[str, str]] = {}
+    batch_size: ClassVar[int] = 1
 
     def scan_file(self, file: BundleFile, ctx: FileContext) -> Iterable[Finding]:
         """Findings for one file. Must depend only on the file's path, its
         content and ``ctx.settings``: results are cached on those."""
         return ()
+
+    def scan_batch(
+        self, files: list[BundleFile], ctx: FileContext
+    ) -> Iterable[tuple[BundleFile, Iterable[Finding]]]:
+        """Findings for several files, as ``(file, findings)`` pairs; the
+        default calls ``scan_file`` on each. Override it to share work across
+        files (one NLP batch for many small files). Same rule as ``scan_file``:
+        each file's findings depend only on that file and the settings."""
+        for file in files:
+            yield file, self.scan_file(file, ctx)
 
     def scan_bundle(self, ctx: BundleContext) -> Iterable[Finding]:
         """Findings about the bundle as a whole (a missing licence, say)."""

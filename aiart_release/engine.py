@@ -191,24 +191,58 @@ def _init_worker(check_ids: list[str]) -> None:
         _WORKER_RECOGNIZERS[:] = [factory for _, factory in registry.recognizer_factories]
 
 
-def _scan_unit(
-    file: BundleFile, work: list[tuple[str, dict[str, Any]]], device: str
-) -> list[tuple[str, list[Finding], float, str | None]]:
-    """Run every check that reads ``file``; never raises."""
-    results = []
+Work = list[tuple[str, dict[str, Any]]]
+Result = tuple[str, str, list[Finding], float, str | None]  # path, check, findings, s, error
+
+
+def _scan_unit(files: list[BundleFile], work: Work, device: str) -> list[Result]:
+    """Run checks on files: every check of ``work`` on each file, through
+    ``scan_batch`` when there are several files. Never raises."""
+    results: list[Result] = []
     for check_id, settings in work:
         check = _WORKER_CHECKS[check_id]
         ctx = FileContext(settings=settings, device=device,
                           recognizers=tuple(_WORKER_RECOGNIZERS))
-        started = time.perf_counter()
-        try:
-            found = _finish(check, file, check.scan_file(file, ctx))
-            error = None
-        except Exception as exc:
-            found = [_failure(check, exc, file.path, file.artifact)]
-            error = "".join(traceback.format_exception(exc))
-        results.append((check_id, found, time.perf_counter() - started, error))
+        if len(files) > 1:
+            started = time.perf_counter()
+            try:
+                done = [(f, _finish(check, f, found)) for f, found in check.scan_batch(files, ctx)]
+            except Exception:
+                done = None  # find the file that fails: run them one by one
+            if done is not None and {f.path for f, _ in done} == {f.path for f in files}:
+                share = (time.perf_counter() - started) / len(files)
+                results.extend((f.path, check_id, found, share, None) for f, found in done)
+                continue
+        for file in files:
+            started = time.perf_counter()
+            try:
+                found = _finish(check, file, check.scan_file(file, ctx))
+                error = None
+            except Exception as exc:
+                found = [_failure(check, exc, file.path, file.artifact)]
+                error = "".join(traceback.format_exception(exc))
+            results.append((file.path, check_id, found, time.perf_counter() - started, error))
     return results
+
+
+# Files given to one scan_batch call: by count, and by bytes so that a few
+# large tables are not held back behind each other.
+BATCH_MAX_BYTES = 8 * 1024 * 1024
+
+
+def _batches(files: list[BundleFile], size: int) -> list[list[BundleFile]]:
+    out: list[list[BundleFile]] = []
+    current: list[BundleFile] = []
+    weight = 0
+    for file in files:
+        if current and (len(current) >= size or weight + file.size > BATCH_MAX_BYTES):
+            out.append(current)
+            current, weight = [], 0
+        current.append(file)
+        weight += file.size
+    if current:
+        out.append(current)
+    return out
 
 
 def assess(
@@ -252,7 +286,8 @@ def assess(
     # cache never holds them, so it is bypassed.
     use_cache = options.use_cache and not options.show_pii
     cache = ResultCache(_safe_cache_dir(options.cache_dir, path) if use_cache else None)
-    cpu_units: list[tuple[BundleFile, list[tuple[str, dict[str, Any]]]]] = []
+    cpu_units: list[tuple[list[BundleFile], Work]] = []
+    batched: dict[str, list[BundleFile]] = defaultdict(list)
     accel_work: list[tuple[BundleFile, Check]] = []
     cache_keys: dict[tuple[str, str], str] = {}
     file_checks = [c for c in checks if c.scans_files]
@@ -281,20 +316,26 @@ def assess(
                 cache_keys[(file.path, check.id)] = key
             if check.device == "accelerator":
                 accel_work.append((file, check))
+            elif check.batch_size > 1:
+                batched[check.id].append(file)
             else:
                 work.append((check.id, settings))
         if work:
-            cpu_units.append((file, work))
+            cpu_units.append(([file], work))
+    for check_id, files in batched.items():
+        check = registry.checks[check_id]
+        work = [(check_id, config.check_settings(check_id))]
+        cpu_units.extend((batch, work) for batch in _batches(files, check.batch_size))
 
-    progress.start(len(cpu_units) + len(accel_work))
+    progress.start(sum(len(files) * len(work) for files, work in cpu_units) + len(accel_work))
 
-    def store(file: BundleFile, results) -> None:
-        for check_id, found, seconds, error in results:
+    def store(results: list[Result]) -> None:
+        for path, check_id, found, seconds, error in results:
             collect(check_id, found, seconds, error)
-            key = cache_keys.get((file.path, check_id))
+            key = cache_keys.get((path, check_id))
             if key and error is None:
                 cache.put(key, found, seconds)
-        progress.advance(1, file.path)
+            progress.advance(1, path)
 
     _WORKER_CHECKS.clear()
     _WORKER_CHECKS.update({c.id: c for c in checks})
@@ -303,8 +344,8 @@ def assess(
     if jobs > 1:
         _run_pool(cpu_units, jobs, store, [c.id for c in checks])
     else:
-        for file, work in cpu_units:
-            store(file, _scan_unit(file, work, "cpu"))
+        for files, work in cpu_units:
+            store(_scan_unit(files, work, "cpu"))
 
     # --- accelerator checks: one at a time, on the chosen device -----------
     device_note = ""
@@ -316,8 +357,8 @@ def assess(
                 collect(check.id, [_skipped(check, file, choice)], 0.0, None)
                 progress.advance(1, file.path)
                 continue
-            store(file, _scan_unit(file, [(check.id, config.check_settings(check.id))],
-                                   choice.device or "cpu"))
+            store(_scan_unit([file], [(check.id, config.check_settings(check.id))],
+                             choice.device or "cpu"))
 
     # --- bundle checks -----------------------------------------------------
     for check in checks:
@@ -374,7 +415,8 @@ def assess(
 def _jobs(requested: int | None, units: list) -> int:
     if requested is not None:
         return max(1, min(requested, len(units) or 1))
-    if len(units) < PARALLEL_MIN_UNITS and sum(f.size for f, _ in units) < PARALLEL_MIN_BYTES:
+    size = sum(f.size for files, _ in units for f in files)
+    if len(units) < PARALLEL_MIN_UNITS and size < PARALLEL_MIN_BYTES:
         return 1
     return max(1, min(os.cpu_count() or 1, len(units)))
 
@@ -386,9 +428,9 @@ def _run_pool(units, jobs: int, store: Callable, check_ids: list[str]) -> None:
     with ProcessPoolExecutor(
         max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(check_ids,)
     ) as pool:
-        futures = [(file, pool.submit(_scan_unit, file, work, "cpu")) for file, work in units]
-        for file, future in futures:
-            store(file, future.result())
+        futures = [pool.submit(_scan_unit, files, work, "cpu") for files, work in units]
+        for future in futures:
+            store(future.result())
 
 
 def _skipped(check: Check, file: BundleFile, choice: DeviceChoice) -> Finding:

@@ -196,12 +196,8 @@ BROKEN_CSV_TABLE = [
     pytest.param(b'file,caption\na.png,a cat\nb.png,"never closed\nc.png,x\n', 2, 3,
                  id="unclosed-quote"),
     pytest.param(b"file,caption\na.png,a cat\nb.png,x\x00y\n", 2, 3, id="nul-byte"),
-    pytest.param(
-        b"file,caption\na.png,a cat\nb.png,caf\xe9\n", 2, 3, id="latin-1",
-        marks=pytest.mark.xfail(strict=True, reason=(
-            "tables._delimited decodes through io.TextIOWrapper, which decodes a whole "
-            "8 KiB chunk ahead of the csv reader: the UnicodeDecodeError comes before "
-            "row 1 is yielded, and is reported at row 1"))),
+    # Was a bug (fixed): strict decoding failed 8 KiB ahead of the csv reader.
+    pytest.param(b"file,caption\na.png,a cat\nb.png,caf\xe9\n", 2, 3, id="latin-1"),
 ]
 
 
@@ -227,10 +223,7 @@ def test_broken_csv_messages_say_what_is_wrong(tmp_path):
     assert "0xe9" in str(read_until_error(latin)[1])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "tables._delimited: TextIOWrapper reads ahead, so a bad byte in row 5001 is raised "
-    "while rows ~3000-5000 are still undecoded; they are never yielded and the error "
-    "names the wrong row"))
+# Was a bug (fixed): see git history.
 def test_a_bad_byte_deep_in_a_csv_is_reported_at_its_row(tmp_path):
     good = b"".join(b"%d.png,a caption\n" % i for i in range(5000))
     path = write(tmp_path, "captions.csv", b"file,caption\n" + good + b"x.png,caf\xe9\n")
@@ -427,10 +420,7 @@ def test_a_truncated_parquet_file_raises(tmp_path):
     assert "Parquet" in str(error)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "plugins/file_kinds.py classifies .arrow and .feather as 'table', but "
-    "tables.table_format knows no such suffix: every Arrow file (the Hugging Face "
-    "datasets cache format) is reported as bundle.unreadable"))
+# Was a bug (fixed): see git history.
 @pytest.mark.parametrize("name", ["data.arrow", "data.feather"])
 def test_every_suffix_the_inventory_calls_a_table_can_be_read(tmp_path, name):
     path = tmp_path / name

@@ -101,7 +101,8 @@ class PersonalData(Check):
     checkpoint = Checkpoint.DATASET
     covers = frozenset({Checkpoint.DATASET, Checkpoint.PUBLISHING})
     description = "Personal data and sensitive traits (Presidio + spaCy) in text, tables, code"
-    kinds = frozenset({"text", "table", "model-card", "dataset-card", "code", "model-weights"})
+    kinds = frozenset({"text", "table", "model-card", "dataset-card", "code", "model-weights",
+                       "config", "manifest"})
     version = "1"
 
     @property
@@ -171,12 +172,21 @@ class PersonalData(Check):
 
 
 def _chunks(items: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    """Lists of up to ``size`` records. When reading stops with an error, the
+    records read so far are still yielded, then the error is raised."""
+    from .sources import SourceError
+
     chunk: list[Record] = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
+    try:
+        for item in items:
+            chunk.append(item)
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+    except SourceError:
+        if chunk:
             yield chunk
-            chunk = []
+        raise
     if chunk:
         yield chunk
 

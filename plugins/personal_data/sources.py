@@ -59,6 +59,9 @@ def records(path: Path, kind: str, suffix: str) -> Iterator[Record]:
     elif kind == "model-weights":
         if suffix == ".safetensors":
             yield from _safetensors(path)
+    elif kind in ("config", "manifest"):
+        if suffix == ".json":
+            yield from _json_object(path)
     elif kind == "code":
         if suffix == ".ipynb":
             yield from _notebook(path)
@@ -155,10 +158,14 @@ def _code(source: str, suffix: str, line_offset: int = 0) -> Iterator[Record]:
     generic comment/string pattern."""
     if suffix in (".py", ".pyi", ".pyx"):
         try:
-            yield from _python(source, line_offset)
-            return
+            # Whole, before yielding: if tokenizing fails at the end, nothing
+            # has gone out twice.
+            found = list(_python(source, line_offset))
         except (tokenize.TokenError, SyntaxError, IndentationError):
             pass  # not valid Python: fall back to the generic reader
+        else:
+            yield from found
+            return
     for match in _GENERIC_CODE.finditer(source):
         text = next(g for g in match.groups() if g is not None)
         if len(text.strip()) >= MIN_STRING_CHARS:
@@ -169,9 +176,8 @@ def _code(source: str, suffix: str, line_offset: int = 0) -> Iterator[Record]:
 
 
 _GENERIC_CODE = re.compile(
-    r"//[ \t]*(.*)|/\*(.*?)\*/|(?<![\w$])#[ \t]*(.*)|--[ \t]+(.*)"
-    r"|\"((?:[^\"\\\n]|\\.){0,2000})\"|'((?:[^'\\\n]|\\.){0,2000})'",
-    re.DOTALL,
+    r"//[ \t]*(.*)|/\*([\s\S]*?)\*/|(?<![\w$])#[ \t]*(.*)|--[ \t]+(.*)"
+    r"|\"((?:[^\"\\\n]|\\.){0,2000})\"|'((?:[^'\\\n]|\\.){0,2000})'"
 )
 
 
@@ -182,11 +188,16 @@ def _python(source: str, line_offset: int) -> Iterator[Record]:
             text, kind = token.string.lstrip("#").strip(), "comment"
         elif token.type == tokenize.STRING:
             text, kind = _string_value(token.string), "string"
+        elif token.type == _FSTRING_MIDDLE:  # Python 3.12+ splits f-strings
+            text, kind = token.string, "string"
         else:
             continue
         if len(text.strip()) >= MIN_STRING_CHARS:
             line = token.start[0] + line_offset
             yield Record(line=line, segments=[Segment(text[:MAX_RECORD_CHARS], kind, line)])
+
+
+_FSTRING_MIDDLE = getattr(tokenize, "FSTRING_MIDDLE", -1)
 
 
 def _string_value(literal: str) -> str:
@@ -219,8 +230,10 @@ def _notebook(path: Path) -> Iterator[Record]:
                     yield Record(line=None, segments=[
                         Segment(text[:MAX_RECORD_CHARS], f"cell {number} output")])
         elif source.strip():
-            for record in _paragraphs(enumerate(source.split("\n"), start=1)):
-                yield _in_cell(record, number, "markdown")
+            kind = "markdown" if cell.get("cell_type") == "markdown" else "raw"
+            for record in _paragraphs(enumerate(source.split("\n"), start=1),
+                                      markdown=kind == "markdown"):
+                yield _in_cell(record, number, kind)
 
 
 def _in_cell(record: Record, number: int, kind: str) -> Record:
@@ -248,7 +261,11 @@ def _safetensors(path: Path) -> Iterator[Record]:
             (length,) = struct.unpack("<Q", prefix)
             if length > MAX_SAFETENSORS_HEADER:
                 raise SourceError(f"not a safetensors file: header length {length} is absurd")
-            header = json.loads(handle.read(length))
+            raw = handle.read(length)
+            if len(raw) < length:
+                raise SourceError(f"not a safetensors file: header length {length} exceeds "
+                                  "the file (truncated?)")
+            header = json.loads(raw)
     except SourceError:
         raise
     except (ValueError, UnicodeDecodeError) as exc:
@@ -262,3 +279,25 @@ def _safetensors(path: Path) -> Iterator[Record]:
                 for key, value in metadata.items() if isinstance(value, str) and value.strip()]
     if segments:
         yield Record(segments=segments)
+
+
+def _json_object(path: Path) -> Iterator[Record]:
+    """A JSON object, one record per top-level key: a caption map keyed by
+    image (kohya-ss ``meta_cap.json``), a config with an author field."""
+    try:
+        data = json.loads(_read_all(path))
+    except ValueError as exc:
+        raise SourceError(f"invalid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        return
+    for number, (key, value) in enumerate(data.items(), start=1):
+        if isinstance(value, str):
+            cells = {str(key): value}
+        elif isinstance(value, dict):
+            cells = {f"{key}.{k}": v for k, v in value.items() if isinstance(v, str)}
+        else:
+            continue
+        segments = [Segment(text[:MAX_RECORD_CHARS], name) for name, text in cells.items()
+                    if text.strip()]
+        if segments:
+            yield Record(row=number, segments=segments)
