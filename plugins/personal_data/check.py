@@ -23,7 +23,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aiart_release.checks import Check
-from aiart_release.findings import Checkpoint, Finding, Location, Severity, fingerprint, plural
+from aiart_release.findings import (
+    CHECKPOINT_OF_ARTIFACT,
+    Checkpoint,
+    Finding,
+    Location,
+    Severity,
+    fingerprint,
+    plural,
+)
 from aiart_release.masking import mask
 from aiart_release.textio import unreadable_finding
 
@@ -351,7 +359,7 @@ def _findings(file, groups: dict[tuple[str, str], _Group], total_rows: int) -> I
         more = len(g.values) - len(g.examples)
         evidence = ", ".join(masked) + (f" (+{more} more)" if more > 0 else "")
         where = f" in column `{field_name}`" if g.rows and field_name else (
-            f" in {field_name}" if field_name else "")
+            f" in {_FIELD_WORDS.get(field_name, field_name)}" if field_name else "")
         if g.rows and total_rows:
             share = f": {g.count:,} of {total_rows:,} rows ({100 * g.count / total_rows:.0f}%)"
         else:
@@ -360,7 +368,7 @@ def _findings(file, groups: dict[tuple[str, str], _Group], total_rows: int) -> I
         if finding_id.startswith("sensitive."):
             about = ("tied to an identifiable person" if g.named
                      else "about someone unnamed" if g.severity >= Severity.MEDIUM
-                     else "mentioned, with no person in sight")
+                     else "a bare mention, no one identified")
             message = f"{g.title} ({about}){where}{share}"
         location = Location(
             path=file.path,
@@ -380,12 +388,18 @@ def _findings(file, groups: dict[tuple[str, str], _Group], total_rows: int) -> I
             evidence=evidence,
             count=g.count,
             remediation=_remediation(finding_id),
+            # Personal data in code is a model-code question, in a model card
+            # a publishing one, in the data a dataset one.
+            checkpoint=CHECKPOINT_OF_ARTIFACT.get(file.artifact, Checkpoint.DATASET),
             matched=", ".join(g.examples),
             # Hash of every value found (not the lines): stable under edits
             # elsewhere, changed by new personal data.
             fingerprint=fingerprint(finding_id, file.path, f"{field_name}\0{digest.hexdigest()}"),
             references=_references(finding_id),
         )
+
+
+_FIELD_WORDS = {"comment": "a code comment", "string": "a string literal"}
 
 
 def _remediation(finding_id: str) -> str:
