@@ -38,13 +38,14 @@ install-dev: $(DEVSTAMP)
 
 ## make demo: set up, then assess the example bundles.
 demo: $(STAMP)
+	@echo "--- own work: drawn by its own script, licensed, documented ---"
 	$(BIN)/aiart-release assess examples/own-work
 	@echo
-	@echo "--- a bundle with no licence and an unfilled card (exit 1 expected) ---"
-	-$(BIN)/aiart-release assess examples/unlicensed-unfilled
+	@echo "--- no licence and an unfilled card: exit code 1, the release is held back ---"
+	@$(BIN)/aiart-release assess examples/unlicensed-unfilled; echo "exit code: $$?"
 	@echo
-	@echo "--- a session sheet with personal and health data (exit 1 expected) ---"
-	-$(BIN)/aiart-release assess examples/portrait-sessions
+	@echo "--- a session sheet with personal and health data: exit code 1 ---"
+	@$(BIN)/aiart-release assess examples/portrait-sessions; echo "exit code: $$?"
 
 ## make test: set up with dev extras, then run the whole suite.
 test: $(DEVSTAMP)
