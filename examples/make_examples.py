@@ -87,8 +87,31 @@ def portrait_sessions() -> None:
         image.save(photos / f"session-{i:02d}.png", compress_level=9)
 
 
+def nc_base_lora() -> None:
+    """Soft watercolour washes, and a LoRA file of small random tensors."""
+    bundle = HERE / "nc-base-lora"
+    images = bundle / "data" / "images"
+    images.mkdir(parents=True, exist_ok=True)
+    for i in range(6):
+        rng = random.Random(300 + i)
+        image = Image.new("RGB", (96, 96), (246, 242, 232))
+        pen = ImageDraw.Draw(image)
+        for _ in range(5):
+            x, y = rng.randint(-20, 80), rng.randint(-20, 80)
+            colour = (rng.randint(60, 200), rng.randint(90, 200), rng.randint(120, 230))
+            pen.ellipse((x, y, x + rng.randint(30, 70), y + rng.randint(20, 50)), fill=colour)
+        image.filter(ImageFilter.GaussianBlur(3)).save(images / f"wash-{i:02d}.png",
+                                                       compress_level=9)
+    rng_np = np.random.default_rng(11)
+    save_file({"lora_A": rng_np.standard_normal((16, 64), dtype=np.float32) * 0.01,
+               "lora_B": rng_np.standard_normal((64, 16), dtype=np.float32) * 0.01},
+              str(bundle / "model" / "lumen-watercolor-lora.safetensors"),
+              metadata={"base_model": "black-forest-labs/FLUX.1-dev", "rank": "16"})
+
+
 if __name__ == "__main__":
     own_work()
     unlicensed_unfilled()
     portrait_sessions()
+    nc_base_lora()
     print("examples regenerated")

@@ -24,7 +24,10 @@ def test_own_work_bundle_comes_out_open(cli):
         assert decision["retention"] == "indefinite"
         assert decision["reasons"] == []
     assert report["declared"] == {"release": "open", "commercial": True}
-    assert report["findings"] == []
+    # Only what was identified: the licence file and the cards' licences.
+    assert {f["severity"] for f in report["findings"]} == {"info"}
+    assert {f["id"] for f in report["findings"]} == {"license.detected"}
+    assert {f["evidence"] for f in report["findings"]} == {"MIT"}
     assert report["bundle"]["files"] == 16
 
 

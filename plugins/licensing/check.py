@@ -1,0 +1,384 @@
+"""Licences: which ones the bundle states, whether they agree, and what the
+release owes to what it is built on.
+
+Field guide, model-code and publishing checkpoints: "Whose code am I
+depending on, and under which licence? Is there content that might infringe
+a copyright? Who owns the outputs?" A LoRA trained on FLUX.1 [dev] (a
+non-commercial licence) and released under MIT for commercial use gets
+``license.noncommercial-conflict`` (critical); a fine-tune of Stable
+Diffusion released without the OpenRAIL use restrictions gets
+``license.rail-restrictions-missing``; a README that says "do not sell the
+outputs" above an MIT licence gets ``license.restriction-outside-license``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from aiart_release.checks import Check
+from aiart_release.findings import (
+    CHECKPOINT_OF_ARTIFACT,
+    Checkpoint,
+    Finding,
+    Location,
+    Severity,
+)
+from aiart_release.masking import mask_words
+
+from . import catalog
+from .sources import (
+    Source,
+    card_sources,
+    covers,
+    license_files,
+    pyproject_source,
+    spdx_headers,
+)
+
+CONFIDENT = 0.9
+
+
+class Licenses(Check):
+    id = "licenses"
+    checkpoint = Checkpoint.PUBLISHING
+    covers = frozenset({Checkpoint.DATASET, Checkpoint.MODEL_CODE, Checkpoint.PUBLISHING})
+    description = ("Licences identified (SPDX), consistent, and compatible with the base model, "
+                   "the code and the commercial intent")
+    findings = {
+        "license.detected": "A licence was identified (which, where, how sure)",
+        "license.unidentified": "A licence file that matches no known licence",
+        "license.other-incomplete": "A card says `license: other` without license_name and link",
+        "license.card-mismatch": "A card's licence differs from the licence file next to it",
+        "license.noncommercial-conflict": "Non-commercial material in a release meant for sale",
+        "license.rail-restrictions-missing": "Use restrictions of a RAIL base model not passed on",
+        "license.llama-obligations": "Llama naming and attribution duties not met",
+        "license.permissive-relicense": "Copyleft code released under a permissive licence",
+        "license.restriction-outside-license": "A restriction stated outside the licence",
+        "license.base-model-unknown": "The base model's licence is not known",
+    }
+
+    def scan_bundle(self, ctx):
+        inventory, facts = ctx.inventory, ctx.facts
+        files, problems = license_files(inventory)
+        cards = card_sources(facts)
+        project = pyproject_source(inventory)
+        headers = spdx_headers(inventory)
+        sources = files + cards + ([project] if project else []) + headers
+
+        yield from self._detected(sources)
+        for path, reason in problems:
+            if reason != "empty":  # an empty file is docs.license-missing's to report
+                yield _finding("license.unidentified", Severity.MEDIUM, path,
+                               f"Licence file could not be read: {reason}",
+                               "Save it as UTF-8 text", artifact=_artifact(inventory, path))
+        yield from self._consistency(inventory, facts, files, cards)
+
+        by_artifact = _licenses_by_artifact(inventory, files, cards, project, headers)
+        facts.update({
+            "licenses": sorted({s.license for s in sources if s.license}),
+            "license_of": {a: sorted(ids) for a, ids in by_artifact.items()},
+        })
+        yield from self._propagation(inventory, facts, by_artifact, files, headers)
+        yield from self._restrictions(inventory, facts, by_artifact)
+
+    # --- what was found ------------------------------------------------------
+
+    def _detected(self, sources: list[Source]) -> Iterator[Finding]:
+        for s in sources:
+            if s.license is None:
+                continue
+            how = {"dice": f"text matches the SPDX text ({s.confidence:.0%})",
+                   "spdx-identifier": "SPDX-License-Identifier",
+                   "phrase": "its own wording", "reference": "named in a notice",
+                   "card": f"card metadata `license: {s.detail}`",
+                   "pyproject": "pyproject.toml `license`"}.get(s.method, s.method)
+            yield _finding(
+                "license.detected", Severity.INFO, s.path,
+                f"{catalog.info(s.license).name if ' ' not in s.license else s.license}"
+                f" ({how}){' in vendored code' if s.vendored else ''}",
+                "", artifact=s.artifact, evidence=s.license, confidence=s.confidence,
+                matched=s.license,
+            )
+
+    def _consistency(self, inventory, facts, files: list[Source],
+                     cards: list[Source]) -> Iterator[Finding]:
+        for s in files:
+            if s.license is None:
+                yield _finding(
+                    "license.unidentified", Severity.MEDIUM, s.path,
+                    f"Licence file matches no known licence (starts: {s.detail!r})",
+                    "Use the licence's standard text, or add a line `SPDX-License-Identifier: "
+                    "<id>` (https://spdx.org/licenses/)", artifact=s.artifact,
+                    references=("https://spdx.org/licenses/",))
+        for card in facts.cards:
+            value = card.metadata.get("license")
+            if isinstance(value, str) and value.strip().lower() == "other":
+                missing = [k for k in ("license_name", "license_link")
+                           if not str(card.metadata.get(k) or "").strip()]
+                if missing:
+                    yield _finding(
+                        "license.other-incomplete", Severity.MEDIUM, card.path,
+                        f"`license: other` without {' and '.join(missing)}",
+                        "Give license_name (a short id) and license_link (the licence text: a "
+                        "file in the repository or a URL)", artifact=card.artifact,
+                        references=("https://huggingface.co/docs/hub/repositories-licenses",))
+        for c in cards:
+            if c.license is None:
+                continue
+            near = [s for s in files if s.license and s.confidence >= CONFIDENT
+                    and not s.vendored and covers(s.covers, c.path)]
+            if near and all(not _same_terms(c.license, s.license) for s in near):
+                other = near[0]
+                yield _finding(
+                    "license.card-mismatch", Severity.HIGH, c.path,
+                    f"The card declares {c.license}, but {other.path} is {other.license}",
+                    "Make the card's `license` and the licence file say the same thing",
+                    artifact=c.artifact, evidence=f"{c.license} / {other.license}",
+                    matched=f"{c.license}/{other.license}")
+
+    # --- what the release owes ----------------------------------------------
+
+    def _propagation(self, inventory, facts, by_artifact: dict[str, set[str]],
+                     files: list[Source], headers: list[Source]) -> Iterator[Finding]:
+        commercial = facts.config.commercial
+        model_licenses = by_artifact.get("model", set())
+        for card in facts.cards_of("model-card"):
+            bases = card.metadata.get("base_model")
+            for base in bases if isinstance(bases, list) else [bases]:
+                if not isinstance(base, str) or not base.strip():
+                    continue
+                license_id = catalog.base_model_license(base)
+                declared = card.metadata.get("base_model_license")
+                if license_id is None and isinstance(declared, str):
+                    license_id = catalog.resolve(declared)
+                if license_id is None:
+                    yield _finding(
+                        "license.base-model-unknown", Severity.LOW, card.path,
+                        f"Base model {base} has a licence this tool does not know",
+                        "Check the base model's licence and what it asks of derivatives; "
+                        "name it in the card (`base_model_license`)", artifact="model",
+                        matched=base)
+                    continue
+                base_info = catalog.info(license_id)
+                yield from self._base_obligations(card, base, base_info, model_licenses,
+                                                  commercial)
+        # Code and data components: vendored licences, SPDX headers, cards.
+        for artifact, ids in by_artifact.items():
+            for license_id in sorted(ids):
+                terms = catalog.info(license_id)
+                if commercial and (terms.non_commercial or terms.research_only):
+                    where = _where(artifact, license_id, files, headers, facts)
+                    yield _finding(
+                        "license.noncommercial-conflict", Severity.HIGH, where,
+                        f"The release is declared commercial, but its {artifact} is under "
+                        f"{terms.name}, which forbids commercial use",
+                        "Replace the non-commercial material, obtain a commercial licence, or "
+                        "declare `commercial: false`", artifact=artifact, evidence=license_id,
+                        matched=f"{artifact}:{license_id}")
+        yield from self._relicensing(by_artifact, files, headers)
+
+    def _base_obligations(self, card, base: str, terms: catalog.LicenseInfo,
+                          model_licenses: set[str], commercial: bool | None):
+        if commercial and (terms.non_commercial or terms.research_only):
+            yield _finding(
+                "license.noncommercial-conflict", Severity.CRITICAL, card.path,
+                f"Fine-tuned from {base} ({terms.name}), which forbids commercial use, but "
+                "the release is declared commercial",
+                "Train from a base model whose licence allows commercial use, obtain a "
+                "commercial licence, or declare `commercial: false`", artifact="model",
+                evidence=f"{base}: {terms.id}", matched=f"{base}:{terms.id}")
+        if terms.use_restrictions and model_licenses and not any(
+                catalog.info(lid).use_restrictions for lid in model_licenses):
+            yield _finding(
+                "license.rail-restrictions-missing", Severity.HIGH, card.path,
+                f"Fine-tuned from {base} ({terms.name}): its use restrictions must pass on to "
+                f"derivatives, but the model is released under "
+                f"{', '.join(sorted(model_licenses))}",
+                terms.obligations or "Release the model under a licence that carries the base "
+                "model's use restrictions (the same RAIL licence)", artifact="model",
+                evidence=f"{base}: {terms.id}", matched=f"{base}:{terms.id}",
+                references=("https://www.licenses.ai/",))
+        if terms.llama:
+            yield from self._llama(card, base, terms)
+
+    def _llama(self, card, base: str, terms: catalog.LicenseInfo):
+        text = card.text
+        title = str(card.metadata.get("model_name") or _title(text) or "")
+        missing = []
+        if "built with llama" not in text.lower() and "built with meta llama" not in text.lower():
+            missing.append('the notice "Built with Llama"')
+        if not title.lower().startswith("llama"):
+            missing.append(f'a model name that begins with "Llama" (it is {title!r})')
+        if missing:
+            yield _finding(
+                "license.llama-obligations", Severity.MEDIUM, card.path,
+                f"Derived from {base} ({terms.name}), but the card lacks "
+                f"{' and '.join(missing)}", terms.obligations, artifact="model",
+                evidence=terms.id, matched=f"{base}:llama")
+
+    def _relicensing(self, by_artifact, files: list[Source], headers: list[Source]):
+        own = [s for s in files if s.license and not s.vendored and s.covers == ""]
+        own_terms = [catalog.info(lid) for s in own for lid in catalog.license_ids(s.license)]
+        if not own_terms or any(t.copyleft for t in own_terms):
+            return
+        for s in files + headers:
+            if not s.license or s.path in {o.path for o in own}:
+                continue
+            for lid in catalog.license_ids(s.license):
+                terms = catalog.info(lid)
+                if terms.cls == "copyleft":
+                    yield _finding(
+                        "license.permissive-relicense", Severity.HIGH, s.path,
+                        f"{s.path} is under {terms.name} (copyleft), but the release is "
+                        f"licensed {', '.join(t.id for t in own_terms)}: copyleft code cannot "
+                        "be re-licensed permissively",
+                        "License the release under the copyleft licence, or replace that code",
+                        artifact=s.artifact, evidence=lid, matched=f"{s.path}:{lid}")
+
+    # --- restrictions written outside the licence -------------------------
+
+    def _restrictions(self, inventory, facts, by_artifact) -> Iterator[Finding]:
+        everything = {lid for ids in by_artifact.values() for lid in ids}
+        for path, artifact, text in _prose(inventory, facts):
+            # The licences of the part this text documents (a top-level
+            # README documents them all).
+            ids = by_artifact.get(artifact) or everything
+            terms = [catalog.info(lid) for lid in sorted(ids)]
+            if not terms or not all(t.cls in ("permissive", "public-domain") for t in terms):
+                continue
+            public_domain = all(t.cls == "public-domain" for t in terms)
+            lines = text.split("\n")
+            for number, line in enumerate(lines, start=1):
+                # A sentence often runs onto the next line of a Markdown file.
+                sentence = line + " " + (lines[number] if number < len(lines) else "")
+                for kind, pattern in _RESTRICTIONS:
+                    match = pattern.search(line)
+                    if not match or (kind == "attribution" and not public_domain
+                                     and not _demands_more(sentence)):
+                        continue
+                    quote = _quote(sentence, match)
+                    licenses = ", ".join(t.id for t in terms)
+                    yield _finding(
+                        "license.restriction-outside-license", Severity.MEDIUM, path,
+                        f"Line {number} adds a restriction ({kind}) that the licence "
+                        f"({licenses}) does not have: {quote}",
+                        "Put the restriction in the licence (choose one that has it, such as "
+                        "CC BY-NC or a RAIL licence), or remove the sentence: a restriction "
+                        "outside the licence does not bind anyone",
+                        artifact=artifact, line=number, evidence=quote, matched=line.strip())
+                    break
+
+
+# Sentences that restrict what a permissive licence allows.
+_RESTRICTIONS = [
+    ("commercial-use", re.compile(
+        r"\b(?:non[- ]?commercial(?: use)? only|not for (?:commercial|resale)|no commercial use|"
+        r"do not (?:sell|resell|monetise|monetize)|don'?t (?:sell|resell)|"
+        r"(?:commercial use|selling)[^.]{0,30}(?:not (?:allowed|permitted)|prohibited|forbidden)|"
+        r"personal use only|for personal use only)\b", re.I)),
+    ("research-only", re.compile(r"\b(?:research (?:use )?only|for research purposes only|"
+                                 r"academic use only)\b", re.I)),
+    ("attribution", re.compile(r"\b(?:credit me|you must credit|please credit|give (?:me )?credit|"
+                               r"attribution (?:is )?required|must (?:be )?credit(?:ed)?)\b",
+                               re.I)),
+    ("redistribution", re.compile(r"\b(?:do not|don'?t) (?:redistribute|re-?upload|repost|share)\b",
+                                  re.I)),
+]
+
+
+def _demands_more(line: str) -> bool:
+    """Permissive licences ask to keep the copyright notice, not to credit
+    the author where the work is used: "credit me in your posts" asks more."""
+    return bool(re.search(r"\b(?:post|posts|output|outputs|image|images|work|publication|"
+                          r"everywhere|when you|if you use)\b", line, re.I))
+
+
+def _quote(line: str, match: re.Match) -> str:
+    """The clause around the restriction, capitalised words (names) masked."""
+    start = max(line.rfind(".", 0, match.start()), line.rfind(";", 0, match.start())) + 1
+    ends = [i for i in (line.find(".", match.end()), line.find(";", match.end())) if i != -1]
+    clause = line[start:min(ends) + 1 if ends else len(line)].strip()[:160]
+    words = clause.split(" ")
+    masked = [words[0]] + [mask_words(w) if re.match(r"[A-Z][a-z]", w) else w for w in words[1:]]
+    return "“" + " ".join(masked) + "”"
+
+
+def _prose(inventory, facts) -> Iterator[tuple[str, str, str]]:
+    for card in facts.cards:
+        if card.text:
+            yield card.path, card.artifact, card.text
+    from aiart_release.textio import TextUnreadable, read_text
+
+    for f in inventory.of_kind("text"):
+        if f.readable and f.name.lower().startswith(("readme", "terms", "usage")) \
+                and f.size < 2 * 1024 * 1024:
+            try:
+                text, _ = read_text(f.abspath, 2 * 1024 * 1024)
+            except TextUnreadable:
+                continue
+            yield f.path, f.artifact, text
+
+
+def _licenses_by_artifact(inventory, files: list[Source], cards: list[Source],
+                          project: Source | None, headers: list[Source]) -> dict[str, set[str]]:
+    """The licences that apply to each artifact: licence files covering its
+    files, its card's `license`, pyproject and SPDX headers for code."""
+    out: dict[str, set[str]] = {}
+    for artifact in inventory.artifacts_present():
+        ids: set[str] = set()
+        members = inventory.of_artifact(artifact)
+        for s in files:
+            if s.license and any(covers(s.covers, f.path) for f in members):
+                ids.update(catalog.license_ids(s.license))
+        for s in cards:
+            if s.license and s.artifact == artifact:
+                ids.update(catalog.license_ids(s.license))
+        if artifact == "code":
+            if project and project.license:
+                ids.update(catalog.license_ids(project.license))
+            for s in headers:
+                if s.license and s.artifact == "code":
+                    ids.update(catalog.license_ids(s.license))
+        if ids:
+            out[artifact] = ids
+    return out
+
+
+def _where(artifact: str, license_id: str, files, headers, facts) -> str:
+    for s in [*files, *headers]:
+        if s.license and license_id in catalog.license_ids(s.license) and s.artifact == artifact:
+            return s.path
+    for card in facts.cards:
+        if card.artifact == artifact:
+            return card.path
+    return "."
+
+
+def _same_terms(a: str, b: str) -> bool:
+    ids_a, ids_b = set(catalog.license_ids(a)), set(catalog.license_ids(b))
+    return bool(ids_a & ids_b) or {catalog.info(i).id for i in ids_a} == {
+        catalog.info(i).id for i in ids_b}
+
+
+def _title(text: str) -> str | None:
+    match = re.search(r"^#\s+(.+)$", text, re.MULTILINE)
+    return match.group(1).strip() if match else None
+
+
+def _artifact(inventory, path: str) -> str:
+    f = inventory.get(path)
+    return f.artifact if f else "docs"
+
+
+def _finding(finding_id: str, severity: Severity, path: str, message: str, remediation: str,
+             *, artifact: str, evidence: str | None = None, confidence: float = 1.0,
+             matched: str | None = None, line: int | None = None,
+             references: tuple[str, ...] = ()) -> Finding:
+    return Finding(
+        id=finding_id, severity=severity, message=message,
+        location=Location(path=path, line=line), remediation=remediation,
+        evidence=evidence, confidence=confidence, matched=matched, artifact=artifact,
+        checkpoint=CHECKPOINT_OF_ARTIFACT.get(artifact, Checkpoint.PUBLISHING),
+        references=references,
+    )

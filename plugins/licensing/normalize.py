@@ -1,0 +1,41 @@
+"""Licence text normalisation, as licensee does it before comparing texts:
+case, punctuation, spelling variants, copyright lines and template fields do
+not make two licences different."""
+
+from __future__ import annotations
+
+import re
+
+_COPYRIGHT = re.compile(r"^\s*(?:copyright|\(c\)|©|all rights reserved).*$",
+                        re.IGNORECASE | re.MULTILINE)
+_FIELDS = re.compile(r"<[^>\n]{1,80}>|\[[^\]\n]{1,80}\]|\{[^}\n]{1,80}\}")
+_URL = re.compile(r"https?://\S+|www\.\S+")
+_WORD = re.compile(r"[a-z0-9]+")
+# British and American spellings, and words licences write either way.
+_VARIANTS = {
+    "licence": "license", "licences": "licenses", "licensor": "licensor",
+    "organisation": "organization", "authorised": "authorized", "utilise": "utilize",
+    "favour": "favor", "offence": "offense", "acknowledgement": "acknowledgment",
+    "per": "per", "sublicence": "sublicense", "non": "non",
+}
+# Words that carry no meaning for telling licences apart.
+_STOP = {"the", "a", "an", "of", "and", "or", "to", "in", "this", "that", "is", "be", "by",
+         "for", "on", "as", "with", "any", "are", "it", "its", "at", "from"}
+
+
+def normalize(text: str) -> str:
+    text = text.lower()
+    text = _COPYRIGHT.sub(" ", text)
+    text = _URL.sub(" url ", text)
+    text = _FIELDS.sub(" ", text)
+    return text
+
+
+def words(text: str) -> set[str]:
+    """The set of normalised words of a licence text."""
+    found = set()
+    for word in _WORD.findall(normalize(text)):
+        word = _VARIANTS.get(word, word)
+        if word not in _STOP and not word.isdigit():
+            found.add(word)
+    return found
