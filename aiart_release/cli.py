@@ -334,6 +334,40 @@ def plugins_cmd(as_json):
 
 @cli.command()
 @click.argument("path", type=click.Path(path_type=Path, file_okay=False), default=".")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="Where to write (default: CREDITS.md in PATH).")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@_debug_option
+def credits(path, output, force):
+    """Write CREDITS.md from the bundle's sources manifests: creators with
+    their sources and licences, and how to ask for removal."""
+    from .bundle import BundleError, build_inventory
+    from .config import ConfigError, load_config
+    from .credits import write_credits
+
+    if not path.is_dir():
+        raise UsageProblem(f"'{path}' is not a folder")
+    try:
+        config = load_config(path)
+        inventory = build_inventory(path, _registry().classify, exclude=config.exclude,
+                                    artifact_globs=config.artifacts)
+    except (ConfigError, BundleError) as exc:
+        raise UsageProblem(str(exc)) from None
+    target = output or path / "CREDITS.md"
+    try:
+        people, items = write_credits(path, inventory, config, target, force)
+    except FileExistsError:
+        raise UsageProblem(f"{target} exists (use --force to overwrite)") from None
+    if not items:
+        click.echo(f"wrote {target}: no sources manifest with items was found "
+                   "(add data/sources.csv: file, creator, source, license, consent)")
+    else:
+        # Counts only: the names are in the file the user asked for.
+        click.echo(f"wrote {target}: {people} contributor(s), {items} item(s)")
+
+
+@cli.command()
+@click.argument("path", type=click.Path(path_type=Path, file_okay=False), default=".")
 @click.option("--force", is_flag=True, help="Overwrite an existing aiart-release.yaml.")
 def init(path, force):
     """Write a commented aiart-release.yaml into PATH (default: here)."""

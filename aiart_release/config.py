@@ -38,6 +38,7 @@ class Config:
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
     policy: Path | None = None
     fail_on: str | None = None
+    contact: str | None = None
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     sniff_bytes: int = DEFAULT_SNIFF_BYTES
 
@@ -176,6 +177,7 @@ def _from_data(data: dict[str, Any], path: Path, shown: str) -> Config:
         checks={k: dict(v) for k, v in data.get("checks", {}).items()},
         policy=(path.parent / policy) if policy else None,
         fail_on=data.get("fail_on"),
+        contact=data.get("contact"),
         max_file_size=parse_size(limits.get("max_file_size", DEFAULT_MAX_FILE_SIZE)),
         sniff_bytes=int(limits.get("sniff_bytes", DEFAULT_SNIFF_BYTES)),
     )

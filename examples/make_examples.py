@@ -109,9 +109,26 @@ def nc_base_lora() -> None:
               metadata={"base_model": "black-forest-labs/FLUX.1-dev", "rank": "16"})
 
 
+def forum_fanart() -> None:
+    """Stand-ins for forum fan art: dragons of overlapping triangles."""
+    images = HERE / "forum-fanart" / "data" / "images"
+    images.mkdir(parents=True, exist_ok=True)
+    for i in range(5):
+        rng = random.Random(400 + i)
+        image = Image.new("RGB", (96, 96), (20, 20, 35))
+        pen = ImageDraw.Draw(image)
+        for _ in range(9):
+            x, y = rng.randint(0, 90), rng.randint(0, 90)
+            colour = (rng.randint(120, 255), rng.randint(40, 160), rng.randint(40, 200))
+            pen.polygon([(x, y), (x + rng.randint(-30, 30), y + rng.randint(5, 30)),
+                         (x + rng.randint(5, 30), y + rng.randint(-20, 20))], fill=colour)
+        image.save(images / f"fan-{i:02d}.png", compress_level=9)
+
+
 if __name__ == "__main__":
     own_work()
     unlicensed_unfilled()
     portrait_sessions()
     nc_base_lora()
+    forum_fanart()
     print("examples regenerated")

@@ -131,10 +131,16 @@ def test_the_non_commercial_base_model_example(cli):
     result = cli("assess", EXAMPLES / "nc-base-lora", "-f", "json")
     assert result.code == 1
     report = result.json()
-    assert _ids(report) == ["license.noncommercial-conflict", "license.permissive-relicense",
-                            "license.rail-restrictions-missing",
+    assert _ids(report) == ["license.noncommercial-conflict", "license.noncommercial-conflict",
+                            "license.permissive-relicense", "license.rail-restrictions-missing",
                             "license.restriction-outside-license"]
-    conflict = next(f for f in report["findings"] if f["id"] == "license.noncommercial-conflict")
+    # One conflict from the base model (critical), one from a CC BY-NC item of
+    # the dataset manifest (high).
+    conflicts = {f["location"]["path"]: f for f in report["findings"]
+                 if f["id"] == "license.noncommercial-conflict"}
+    assert conflicts["data/sources.csv"]["severity"] == "high"
+    assert conflicts["data/sources.csv"]["location"]["row"] == 3
+    conflict = conflicts["model/README.md"]
     assert conflict["severity"] == "critical" and "FLUX.1-dev" in conflict["message"]
     relicense = next(f for f in report["findings"] if f["id"] == "license.permissive-relicense")
     assert relicense["location"]["path"] == "code/vendor/colorutil/COPYING"

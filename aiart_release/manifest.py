@@ -1,0 +1,261 @@
+"""Dataset sources manifests: one row per item (file, creator, source,
+licence, consent), as CSV, TSV, JSON Lines, a JSON array, YAML, or
+Croissant JSON-LD (MLCommons' dataset metadata format).
+
+Column names vary between tools and people, so each field accepts the usual
+aliases (``file_name`` as the Hugging Face imagefolder writes it, ``artist``,
+``source_url``, ``licence``...).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from aiart_release.tables import TableError, iter_rows, table_format
+from aiart_release.textio import TextUnreadable, read_text
+
+ALIASES = {
+    "path": ("path", "file", "file_name", "filename", "file_path", "image", "image_path",
+             "audio", "audio_path", "video", "item", "local_path"),
+    "sha256": ("sha256", "sha-256", "hash", "checksum", "digest", "content_hash"),
+    "creator": ("creator", "author", "artist", "by", "credit", "credits", "photographer",
+                "owner", "uploader", "contributor", "made_by", "attribution"),
+    "source": ("source", "url", "source_url", "origin", "link", "page", "src", "web_url",
+               "found_at"),
+    "license": ("license", "licence", "license_id", "licence_id", "rights", "spdx"),
+    "consent": ("consent", "permission", "permissions", "opt_in", "release_form",
+                "model_release", "consent_given"),
+}
+_YES = {"yes", "y", "true", "1", "granted", "given", "signed", "ok", "opt-in", "opted in",
+        "agreed", "permission granted", "written permission"}
+_NO = {"no", "n", "false", "0", "refused", "denied", "opt-out", "opted out", "withdrawn",
+       "revoked", "declined"}
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+
+
+@dataclass
+class Item:
+    """One entry of a manifest."""
+
+    row: int
+    line: int | None
+    path: str | None = None  # bundle-relative, when it names a file
+    declared_path: str | None = None
+    sha256: str | None = None
+    creator: str | None = None
+    source: str | None = None
+    license: str | None = None
+    consent: str = "unknown"  # yes | no | unknown
+
+
+@dataclass
+class Manifest:
+    path: str
+    items: list[Item] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    error: str | None = None
+    dataset_license: str | None = None
+    dataset_creator: str | None = None
+
+
+class ManifestError(Exception):
+    pass
+
+
+def consent_value(value: str | None) -> str:
+    text = (value or "").strip().lower()
+    if text in _YES:
+        return "yes"
+    if text in _NO:
+        return "no"
+    return "unknown"
+
+
+def _field(record: dict[str, Any], name: str) -> str | None:
+    lowered = {str(k).strip().lower().replace(" ", "_"): v for k, v in record.items()}
+    for alias in ALIASES[name]:
+        value = lowered.get(alias)
+        if isinstance(value, (str, int, float)) and str(value).strip():
+            return str(value).strip()
+    return None
+
+
+def _item(row: int, line: int | None, record: dict[str, Any]) -> Item:
+    sha = _field(record, "sha256")
+    if sha:
+        sha = sha.lower().removeprefix("sha256:").strip()
+    return Item(
+        row=row, line=line, declared_path=_field(record, "path"), sha256=sha,
+        creator=_field(record, "creator"), source=_field(record, "source"),
+        license=_field(record, "license"), consent=consent_value(_field(record, "consent")),
+    )
+
+
+def read_manifest(file, root: Path) -> Manifest:
+    """Read a manifest file (a BundleFile); problems go in ``error``."""
+    manifest = Manifest(path=file.path)
+    try:
+        if file.suffix in (".yaml", ".yml"):
+            _from_records(manifest, _yaml_records(file.abspath))
+        elif file.suffix == ".json" and _is_croissant(file.abspath):
+            _croissant(manifest, file.abspath)
+        elif file.suffix == ".json" and not _is_array(file.abspath):
+            _from_records(manifest, _json_object_records(file.abspath))
+        elif table_format(file.abspath):
+            for row, line, cells in iter_rows(file.abspath):
+                if not manifest.columns:
+                    manifest.columns = list(cells)
+                manifest.items.append(_item(row, line, cells))
+        else:
+            raise ManifestError(f"not a manifest format: {file.suffix}")
+    except (TableError, ManifestError, TextUnreadable, ValueError) as exc:
+        manifest.error = str(exc)
+    base = PurePosixPath(file.path).parent
+    for item in manifest.items:
+        item.path = _locate(item.declared_path, base, root)
+    return manifest
+
+
+def _locate(declared: str | None, base: PurePosixPath, root: Path) -> str | None:
+    """The bundle-relative path a manifest entry names: relative to the
+    manifest's folder (as the Hub's imagefolder does), else to the root."""
+    if not declared or "://" in declared:
+        return None
+    declared = declared.replace("\\", "/")
+    if declared.startswith("./"):
+        declared = declared[2:]
+    for candidate in (base / declared, PurePosixPath(declared)):
+        text = candidate.as_posix().lstrip("/")
+        if ".." in PurePosixPath(text).parts:
+            continue
+        if (root / text).is_file():
+            return text
+    return (base / declared).as_posix().lstrip("/")
+
+
+def _read(path: Path) -> str:
+    text, truncated = read_text(path, MAX_MANIFEST_BYTES)
+    if truncated:
+        raise ManifestError("larger than 64 MiB: not read")
+    return text
+
+
+def _yaml_records(path: Path) -> Iterator[tuple[int, int | None, dict[str, Any]]]:
+    from aiart_release.yamlfile import DataFileError, load_yaml
+
+    try:
+        loaded = load_yaml(_read(path), path.name)
+    except DataFileError as exc:
+        raise ManifestError(exc.problems[0]) from None
+    data = loaded.data
+    if isinstance(data, dict):
+        data = next((data[k] for k in ("items", "files", "sources", "images", "records")
+                     if isinstance(data.get(k), list)), None)
+    if not isinstance(data, list):
+        raise ManifestError("a YAML manifest must be a list of entries (or hold one under "
+                            "`items`, `files` or `sources`)")
+    for i, record in enumerate(data, start=1):
+        if isinstance(record, dict):
+            line, _ = loaded.position([i - 1]) if loaded.node is not None else (None, None)
+            yield i, line, record
+
+
+def _json_object_records(path: Path) -> Iterator[tuple[int, int | None, dict[str, Any]]]:
+    data = json.loads(_read(path))
+    entries = None
+    if isinstance(data, dict):
+        entries = next((data[k] for k in ("items", "files", "sources", "images", "records")
+                        if isinstance(data.get(k), list)), None)
+        if entries is None and all(isinstance(v, dict) for v in data.values()):
+            # {"a.png": {"creator": ...}}: keyed by file
+            entries = [{"file": key, **value} for key, value in data.items()]
+    if not isinstance(entries, list):
+        raise ManifestError("JSON manifest holds no list of entries")
+    for i, record in enumerate(entries, start=1):
+        if isinstance(record, dict):
+            yield i, None, record
+
+
+def _from_records(manifest: Manifest, records) -> None:
+    for row, line, record in records:
+        if not manifest.columns:
+            manifest.columns = [str(k) for k in record]
+        manifest.items.append(_item(row, line, record))
+
+
+def _is_array(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[")
+
+
+def _is_croissant(path: Path) -> bool:
+    with open(path, "rb") as handle:
+        return b"mlcommons.org/croissant" in handle.read(65536)
+
+
+def _croissant(manifest: Manifest, path: Path) -> None:
+    """Croissant: the dataset's licence and creator, and one item per
+    FileObject in `distribution` (its contentUrl and sha256)."""
+    data = json.loads(_read(path))
+    if not isinstance(data, dict):
+        raise ManifestError("Croissant metadata must be a JSON object")
+    manifest.dataset_license = _text(data.get("license"))
+    manifest.dataset_creator = _text(data.get("creator"))
+    for i, entry in enumerate(data.get("distribution") or [], start=1):
+        if not isinstance(entry, dict):
+            continue
+        kind = str(entry.get("@type", ""))
+        if not kind.endswith("FileObject"):
+            continue
+        item = Item(row=i, line=None, declared_path=_text(entry.get("contentUrl")),
+                    sha256=(_text(entry.get("sha256")) or None),
+                    creator=_text(entry.get("creator")) or manifest.dataset_creator,
+                    source=_text(entry.get("url") or entry.get("sameAs"))
+                    or _text(data.get("url") or data.get("sameAs")),
+                    license=_text(entry.get("license")) or manifest.dataset_license)
+        manifest.items.append(item)
+    manifest.columns = ["contentUrl", "sha256", "license", "creator"]
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, dict):
+        return _text(value.get("name") or value.get("@id") or value.get("url"))
+    if isinstance(value, list) and value:
+        return ", ".join(t for t in (_text(v) for v in value) if t) or None
+    return None
+
+
+# --- what an item's source and licence say ----------------------------------
+
+_PLATFORMS = re.compile(
+    r"(?:^|[/.@])(?:reddit\.com|redd\.it|deviantart\.com|artstation\.com|pixiv\.net|"
+    r"twitter\.com|x\.com|instagram\.com|tumblr\.com|pinterest\.\w+|danbooru\.donmai\.us|"
+    r"gelbooru\.com|safebooru\.org|e621\.net|4chan\.org|4channel\.org|discord(?:app)?\.com|"
+    r"facebook\.com|tiktok\.com|flickr\.com|behance\.net|newgrounds\.com|furaffinity\.net|"
+    r"weibo\.com|vk\.com|threads\.net|bsky\.app|mastodon\.\w+|cara\.app|imgur\.com)\b",
+    re.IGNORECASE,
+)
+_OWN = re.compile(r"^(?:self|me|myself|own(?: work)?|original|in[- ]house|studio|ours?|"
+                  r"the studio|generated|synthetic|procedural)$", re.IGNORECASE)
+_PUBLIC_DOMAIN = re.compile(r"public[- ]domain|\bpdm\b|\bcc0\b|no known copyright", re.I)
+
+
+def from_platform(item: Item) -> bool:
+    """The item was taken from a forum or social platform."""
+    return bool(item.source and _PLATFORMS.search(item.source))
+
+
+def own_work(item: Item) -> bool:
+    return bool((item.creator and _OWN.match(item.creator.strip())) or
+                (item.source and _OWN.match(item.source.strip())))
+
+
+def public_domain(item: Item) -> bool:
+    return bool(item.license and _PUBLIC_DOMAIN.search(item.license))

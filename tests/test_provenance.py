@@ -1,0 +1,198 @@
+"""Provenance, consent and attribution (check `provenance`), and the
+`credits` command: manifests in every format, reconciled with real files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+
+import pytest
+from conftest import EXAMPLES, make_bundle
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _found(report, prefix=("provenance.", "consent.", "attribution.")):
+    return {f["id"]: f for f in report["findings"] if f["id"].startswith(prefix)}
+
+
+def _bundle(tmp_path, manifest_name, manifest, images=("a.png", "b.png"), extra=None):
+    files = {"LICENSE": "MIT\n", manifest_name: manifest,
+             **{f"data/images/{n}": PNG + n.encode() for n in images}, **(extra or {})}
+    return make_bundle(tmp_path / "b", files)
+
+
+CSV = ("file_name,creator,source,license,consent,sha256\n"
+       f"images/a.png,Mira Holt,https://example.org/mira,CC-BY-4.0,yes,{_sha(PNG + b'a.png')}\n"
+       f"images/b.png,Jun Sato,https://example.org/jun,CC0-1.0,yes,{_sha(PNG + b'b.png')}\n")
+
+
+@pytest.mark.parametrize("name, manifest", [
+    ("data/sources.csv", CSV),
+    ("data/sources.tsv", CSV.replace(",", "\t")),
+    ("data/sources.jsonl", "\n".join(json.dumps(r) for r in [
+        {"file": "images/a.png", "artist": "Mira Holt", "url": "https://example.org/mira",
+         "licence": "cc-by-4.0", "consent": "granted", "sha256": _sha(PNG + b"a.png")},
+        {"file": "images/b.png", "artist": "Jun Sato", "url": "https://example.org/jun",
+         "licence": "cc0-1.0", "consent": "yes", "sha256": _sha(PNG + b"b.png")}])),
+    ("data/sources.yaml", "items:\n"
+     "  - {path: images/a.png, author: Mira Holt, source: https://example.org/mira,\n"
+     "     license: CC-BY-4.0, consent: yes}\n"
+     "  - {path: images/b.png, author: Jun Sato, source: https://example.org/jun,\n"
+     "     license: CC0-1.0, consent: yes}\n"),
+    ("data/croissant.json", json.dumps({
+        "@context": {"@vocab": "https://schema.org/", "cr": "http://mlcommons.org/croissant/"},
+        "@type": "Dataset", "name": "x", "license": "CC-BY-4.0", "creator": "Mira Holt",
+        "url": "https://example.org/mira",
+        "distribution": [{"@type": "cr:FileObject", "contentUrl": f"images/{n}",
+                          "sha256": _sha(PNG + n.encode())} for n in ("a.png", "b.png")]})),
+])
+def test_a_complete_manifest_in_any_format_raises_nothing(cli, tmp_path, name, manifest):
+    bundle = _bundle(tmp_path, name, manifest,
+                     extra={"aiart-release.yaml": "contact: removals@example.org\n",
+                            "CREDITS.md": "Mira Holt, Jun Sato\n"})
+    report = cli("assess", bundle, "-f", "json").json()
+    found = _found(report)
+    if name.endswith("croissant.json"):
+        # Croissant items carry no consent field: unknown, and reported so.
+        assert set(found) == {"consent.unknown"}
+    else:
+        assert found == {}
+
+
+def test_reconciliation_with_the_files(cli, tmp_path):
+    manifest = ("file_name,creator,source,license,consent,sha256\n"
+                f"images/a.png,Mira Holt,https://example.org/m,CC0-1.0,yes,{'0' * 64}\n"
+                "images/gone.png,Jun Sato,https://example.org/j,CC0-1.0,yes,\n"
+                "images/a.png,Mira Holt,https://example.org/m,CC0-1.0,yes,\n")
+    bundle = _bundle(tmp_path, "data/sources.csv", manifest, images=("a.png", "b.png", "c.png"))
+    found = _found(cli("assess", bundle, "-f", "json").json())
+    assert found["provenance.unlisted-file"]["count"] == 2
+    assert "data/images/b.png" in found["provenance.unlisted-file"]["evidence"]
+    assert found["provenance.missing-file"]["location"]["row"] == 2
+    assert found["provenance.duplicate-entry"]["location"]["row"] == 3
+    mismatch = found["provenance.hash-mismatch"]
+    assert mismatch["severity"] == "high" and mismatch["location"]["row"] == 1
+
+
+def test_incomplete_entries_and_consent(cli, tmp_path):
+    manifest = ("file,author,url,license,consent\n"
+                "images/a.png,,https://www.deviantart.com/someone/art/1,,unknown\n"
+                "images/b.png,Jun Sato,,CC-BY-4.0,no\n"
+                "images/c.png,Studio,in-house,,\n"
+                "images/d.png,Anon,https://example.org/d,CC0-1.0,\n"
+                "images/e.png,Kai,https://example.org/e,CC-BY-4.0,\n")
+    bundle = _bundle(tmp_path, "data/sources.csv", manifest,
+                     images=("a.png", "b.png", "c.png", "d.png", "e.png"))
+    report = cli("assess", bundle, "-f", "json").json()
+    by_field = {(f["id"], f["location"].get("field")): f for f in report["findings"]}
+    # Row 3 is own work and row 4 public domain: neither needs a licence.
+    assert by_field[("provenance.incomplete-entry", "license")]["location"]["row"] == 1
+    assert by_field[("provenance.incomplete-entry", "creator")]["location"]["row"] == 1
+    assert by_field[("provenance.incomplete-entry", "source")]["location"]["row"] == 2
+    assert by_field[("consent.refused", "consent")]["severity"] == "critical"
+    scraped = by_field[("consent.scraped-without-permission", "consent")]
+    assert scraped["location"]["row"] == 1 and "deviantart.com" in scraped["message"]
+    assert by_field[("consent.unknown", "consent")]["location"]["row"] == 5
+    assert "consent.no-opt-out" in _found(report)
+    assert report["recommendation"]["artifacts"]["dataset"]["tier"] == "closed"
+
+
+@pytest.mark.parametrize("extra, has_route", [
+    ({}, False),
+    ({"aiart-release.yaml": "contact: https://example.org/removal\n"}, True),
+    ({"README.md": "# Data\nArtists can opt out: write to us and we take it down.\n"}, True),
+    ({"README.md": "# Data\nSend takedown requests to the studio.\n"}, True),
+])
+def test_an_opt_out_route(cli, tmp_path, extra, has_route):
+    manifest = "file,creator,source,license,consent\nimages/a.png,Kai,https://e.org,CC0,yes\n" \
+               "images/b.png,Lu,https://e.org/2,CC-BY-4.0,yes\n"
+    bundle = _bundle(tmp_path, "data/sources.csv", manifest, extra=extra)
+    found = _found(cli("assess", bundle, "-f", "json").json())
+    assert ("consent.no-opt-out" not in found) == has_route
+
+
+@pytest.mark.parametrize("name, code, scrapes", [
+    ("fetch.py", "import requests\nrequests.get('https://example.org')\n", True),
+    ("soup.py", "from bs4 import BeautifulSoup\n", True),
+    ("crawl.py", "import urllib.request\n", True),
+    ("dl.sh", "#!/bin/sh\nwget -r https://forum.example.org/gallery\n", True),
+    ("note.py", "# we used to use requests here\nx = 'import requests'\n", False),
+    ("train.py", "import torch\nfrom pathlib import Path\n", False),
+    ("explore.ipynb", json.dumps({"cells": [{"cell_type": "code", "source": [
+        "!gallery-dl https://www.pixiv.net/users/1\n"]}]}), True),
+])
+def test_scraping_code(cli, tmp_path, name, code, scrapes):
+    bundle = make_bundle(tmp_path / "b", {"LICENSE": "MIT\n", f"code/{name}": code})
+    found = _found(cli("assess", bundle, "-f", "json").json())
+    assert ("provenance.scraping-code" in found) == scrapes
+
+
+def test_scraped_data_with_no_manifest(cli, tmp_path):
+    bundle = make_bundle(tmp_path / "b", {
+        "LICENSE": "MIT\n", "code/fetch.py": "import requests\n",
+        "data/images/a.png": PNG, "data/README.md": "---\nsource_datasets: [original]\n---\n"})
+    found = _found(cli("assess", bundle, "-f", "json").json())
+    # Declared original, but scraped: the declaration does not excuse a manifest.
+    assert found["provenance.manifest-missing"]["severity"] == "high"
+    assert "consent.scraped-without-permission" in found
+
+
+def test_own_original_work_needs_no_manifest(cli):
+    found = _found(cli("assess", EXAMPLES / "own-work", "-f", "json").json())
+    assert found == {}
+
+
+def test_the_forum_fanart_example(cli):
+    result = cli("assess", EXAMPLES / "forum-fanart", "-f", "json")
+    assert result.code == 1
+    report = result.json()
+    found = _found(report)
+    assert set(found) >= {"provenance.scraping-code", "consent.scraped-without-permission",
+                          "consent.refused", "provenance.incomplete-entry",
+                          "consent.no-opt-out"}
+    assert found["consent.scraped-without-permission"]["count"] == 5
+    assert found["provenance.scraping-code"]["location"]["path"] == "code/scrape.py"
+    dataset = report["recommendation"]["artifacts"]["dataset"]
+    assert dataset["tier"] == "closed" and dataset["retention"] == "P180D"
+    assert any("refused consent" in r for r in dataset["reasons"])
+
+
+def test_credits_writes_the_file_and_clears_the_attribution_finding(cli, tmp_path):
+    bundle = tmp_path / "b"
+    shutil.copytree(EXAMPLES / "nc-base-lora", bundle)
+    before = _found(cli("assess", bundle, "-f", "json").json())
+    assert before["attribution.missing"]["severity"] == "medium"
+    result = cli("credits", bundle)
+    assert result.code == 0
+    assert "4 contributor(s), 6 item(s)" in result.out
+    assert "Mira Holt" not in result.out  # names go to the file, not the terminal
+    text = (bundle / "CREDITS.md").read_text()
+    assert "| Mira Holt | 1 | CC-BY-4.0 |" in text
+    assert "black-forest-labs/FLUX.1-dev" in text and "colorutil" in text
+    assert "Lumen Forge Studio" not in text.split("## Data")[1].split("own work")[0]
+    after = _found(cli("assess", bundle, "-f", "json").json())
+    assert "attribution.missing" not in after
+    assert cli("credits", bundle).code == 2  # exists
+    assert cli("credits", bundle, "--force").code == 0
+
+
+def test_credits_names_the_contact(cli, tmp_path):
+    bundle = tmp_path / "b"
+    shutil.copytree(EXAMPLES / "forum-fanart", bundle)
+    (bundle / "aiart-release.yaml").write_text("contact: removals@example.org\n")
+    assert cli("credits", bundle).code == 0
+    assert "write to removals@example.org" in (bundle / "CREDITS.md").read_text()
+
+
+def test_a_broken_manifest_is_a_finding(cli, tmp_path):
+    bundle = _bundle(tmp_path, "data/sources.csv", 'file,creator\n"images/a.png,never closed\n')
+    report = cli("assess", bundle, "-f", "json").json()
+    broken = [f for f in report["findings"] if f["id"] == "bundle.unreadable"
+              and f["location"]["path"] == "data/sources.csv"]
+    assert broken and "CSV" in broken[0]["message"]
