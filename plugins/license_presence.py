@@ -71,8 +71,10 @@ class LicensePresence(Check):
 
     def scan_bundle(self, ctx):
         inventory = ctx.inventory
+        # An empty, binary or unreadable licence file licenses nothing.
         license_dirs = [
-            _license_dir(f.path) for f in inventory.of_kind("license") if f.size > 0
+            _license_dir(f.path) for f in inventory.of_kind("license")
+            if f.size > 0 and f.readable
         ]
         empty = [f.path for f in inventory.of_kind("license") if f.size == 0]
         for artifact in inventory.artifacts_present():

@@ -196,3 +196,26 @@ def test_a_broken_manifest_is_a_finding(cli, tmp_path):
     broken = [f for f in report["findings"] if f["id"] == "bundle.unreadable"
               and f["location"]["path"] == "data/sources.csv"]
     assert broken and "CSV" in broken[0]["message"]
+
+
+def test_a_manifest_with_no_file_column_says_so(cli, tmp_path):
+    bundle = _bundle(tmp_path, "data/sources.csv",
+                     "artist,url,license,consent\nMira,https://e.org,CC0-1.0,yes\n")
+    found = _found(cli("assess", bundle, "-f", "json").json())
+    assert "names no files" in found["provenance.unlisted-file"]["message"]
+    assert found["provenance.unlisted-file"]["count"] == 2
+
+
+def test_bad_licence_and_readme_files_are_findings_not_crashes(cli, tmp_path):
+    bundle = make_bundle(tmp_path / "b", {
+        "LICENSE": b"\x00\x01binary\x00licence",
+        "COPYING": "",
+        "README.md": "# Huge\n" + ("do not sell these. " * 200_000) + "\n",
+        "data/sources.csv": "file\n\"broken\n",
+        "data/images/a.png": PNG,
+    })
+    result = cli("assess", bundle, "-f", "json")
+    assert result.code in (0, 1) and "Traceback" not in result.err
+    ids = [f["id"] for f in result.json()["findings"]]
+    assert "plugin.check-failed" not in ids
+    assert "bundle.binary-content" in ids and "docs.license-missing" in ids

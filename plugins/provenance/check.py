@@ -148,7 +148,14 @@ class Provenance(Check):
             if item.path:
                 listed[item.path].append(item)
         unlisted = [f.path for f in media if f.path not in listed]
-        if unlisted and listed:
+        if unlisted and not any(i.declared_path for i in m.items):
+            # A manifest without a file column cannot be reconciled at all.
+            yield _f("provenance.unlisted-file", Severity.MEDIUM, m.path,
+                     "The manifest names no files (no column called file, file_name, path or "
+                     f"image), so none of the {plural(len(unlisted), 'dataset file')} can be "
+                     "matched to an entry", "Add a `file` column with each item's path",
+                     evidence=_paths(unlisted), count=len(unlisted), matched=" ".join(unlisted))
+        elif unlisted:
             yield _f("provenance.unlisted-file", Severity.MEDIUM, m.path,
                      f"{plural(len(unlisted), 'dataset file')} not listed in the manifest",
                      "Add a row for each file (or remove files you cannot account for)",
