@@ -332,6 +332,120 @@ def plugins_cmd(as_json):
         Console(width=None if sys.stdout.isatty() else 120).print(listing)
 
 
+@cli.group()
+def rules():
+    """Misuse rules: list, show, validate and test rule packs."""
+
+
+def _loaded_packs():
+    from .rules import load_pack
+    from .yamlfile import DataFileError
+
+    registry = _registry()
+    packs, problems = [], []
+    for plugin, source in registry.rule_sources:
+        try:
+            packs.append((plugin, source, load_pack(source, plugin)))
+        except DataFileError as exc:
+            problems.append((plugin, exc.problems))
+    for plugin, found in problems:
+        click.echo(f"aiart-release: warning: rule pack from plugin {plugin!r} skipped: "
+                   f"{found[0]}", err=True)
+    return packs
+
+
+@rules.command("list")
+@click.option("--json", "as_json", is_flag=True, help="List rules as JSON.")
+def rules_list(as_json):
+    """Every misuse rule: id, title, pack and the plugin that supplied it."""
+    rows = [{"id": r["id"], "title": r["title"], "pack": f"{pack.name} {pack.version}",
+             "plugin": plugin, "likelihood": r["likelihood"], "impact": r["impact"]}
+            for plugin, _, pack in _loaded_packs() for r in pack.rules]
+    rows.sort(key=lambda r: r["id"])
+    if as_json:
+        import json
+
+        click.echo(json.dumps(rows, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="misuse rules", title_justify="left")
+    table.add_column("rule", no_wrap=True)
+    for column in ("title", "pack", "plugin"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        table.add_row(r["id"], r["title"], r["pack"], r["plugin"])
+    Console(width=None if sys.stdout.isatty() else 120).print(table)
+
+
+@rules.command("show")
+@click.argument("rule_id")
+def rules_show(rule_id):
+    """One rule in full: conditions, scenario, mitigations."""
+    import yaml
+
+    for plugin, _, pack in _loaded_packs():
+        for rule in pack.rules:
+            if rule["id"] == rule_id:
+                click.echo(f"# from pack {pack.name} {pack.version} (plugin {plugin})")
+                click.echo(yaml.safe_dump(rule, sort_keys=False, allow_unicode=True, width=88))
+                return
+    raise UsageProblem(f"no rule {rule_id!r} (see `aiart-release rules list`)")
+
+
+@rules.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def rules_validate(files):
+    """Check rule pack files against the rule schema; errors as
+    file:line:column with what was expected (exit 2)."""
+    from .rules import load_pack
+    from .yamlfile import DataFileError
+
+    failed = False
+    for path in files:
+        try:
+            pack = load_pack(path)
+        except DataFileError as exc:
+            failed = True
+            for problem in exc.problems:
+                click.echo(problem, err=True)
+            continue
+        click.echo(f"{path}: ok ({pack.name} {pack.version}, {len(pack.rules)} rules)")
+    sys.exit(EXIT_USAGE if failed else EXIT_OK)
+
+
+@rules.command("test")
+@click.argument("path", required=False, type=click.Path(path_type=Path, exists=True))
+def rules_test(path):
+    """Run the positive and negative fixtures of every rule (of the pack
+    file PATH, or of every installed pack); exit 1 when one fails."""
+    from .rules import fixtures_of, load_pack, run_fixtures
+    from .yamlfile import DataFileError
+
+    if path is not None:
+        try:
+            targets = [("file", path, load_pack(path))]
+        except DataFileError as exc:
+            raise UsageProblem(exc.problems[0]) from None
+    else:
+        targets = _loaded_packs()
+    failures = 0
+    total = 0
+    for _, source, pack in targets:
+        results = run_fixtures(pack, fixtures_of(source))
+        for result in results:
+            total += 1
+            if not result.passed:
+                failures += 1
+                why = result.error or (f"expected the scenario to be "
+                                       f"{'raised' if result.expected else 'silent'}")
+                click.echo(f"FAIL {result.rule} {result.name}: {why}")
+        passed = sum(r.passed for r in results)
+        click.echo(f"{pack.name} {pack.version}: {passed}/{len(results)} fixtures pass")
+    sys.exit(EXIT_GATE if failures else EXIT_OK)
+
+
 @cli.command()
 @click.argument("path", type=click.Path(path_type=Path, file_okay=False), default=".")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),

@@ -12,10 +12,14 @@ Grammar (a mapping; several keys in one mapping must all hold)::
       artifact: dataset       one artifact, or a list
       check: pii
       count: {gte: 10}
+    text:                     the cards' and README's words (fact card_text)
+      any: [deepfake, face swap]   holds one of these words or phrases
+      all: [...]  none: [...]
+      matches: "regex"        a regular expression, run with a time limit
     FACT: VALUE               a fact (dotted names reach into mappings):
                               equal to VALUE, or containing it if a list
     FACT: {OP: VALUE}         OP one of eq, ne, in, gte, gt, lte, lt,
-                              any, all, none, exists
+                              any, all, none, exists, matches
 
 Evaluation returns whether it held, the reasons (``because``) in words, and
 the findings that made it hold.
@@ -24,13 +28,20 @@ the findings that made it hold.
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .findings import Finding, Severity
 
-OPERATORS = ("eq", "ne", "in", "gte", "gt", "lte", "lt", "any", "all", "none", "exists")
+OPERATORS = ("eq", "ne", "in", "gte", "gt", "lte", "lt", "any", "all", "none", "exists",
+             "matches")
+TEXT_OPERATORS = ("any", "all", "none", "matches")
+# Rules are data written by anyone: a regular expression runs with a time
+# limit (the `regex` module's timeout) on at most this much text.
+REGEX_TIMEOUT = 0.05
+REGEX_MAX_TEXT = 200_000
 _MISSING = object()
 
 
@@ -65,6 +76,8 @@ def evaluate(cond: Any, facts: Mapping[str, Any], findings: Sequence[Finding]) -
             outcome = Outcome(not inner.holds, [f"not ({describe(spec)})"])
         elif key == "finding":
             outcome = _finding(spec, findings)
+        elif key == "text":
+            outcome = _text(spec, facts)
         else:
             outcome = _fact(str(key), spec, facts)
         if not outcome.holds:
@@ -109,6 +122,15 @@ def check(cond: Any, where: str = "when") -> None:
             check(spec, here)
         elif key == "finding":
             _check_finding(spec, here)
+        elif key == "text":
+            if not isinstance(spec, Mapping) or not spec:
+                raise ConditionError(f"{here}: takes a mapping of {', '.join(TEXT_OPERATORS)}")
+            for op, value in spec.items():
+                if op not in TEXT_OPERATORS:
+                    raise ConditionError(f"{here}: unknown operator {op!r} (use one of "
+                                         f"{', '.join(TEXT_OPERATORS)})")
+                if op == "matches":
+                    compile_bounded(value, here)
         else:
             ops = spec if isinstance(spec, Mapping) else {"eq": spec}
             unknown = [op for op in ops if op not in OPERATORS]
@@ -116,6 +138,8 @@ def check(cond: Any, where: str = "when") -> None:
                 raise ConditionError(
                     f"{here}: unknown operator {unknown[0]!r} (use one of {', '.join(OPERATORS)})"
                 )
+            if "matches" in ops:
+                compile_bounded(ops["matches"], here)
 
 
 def _check_finding(spec: Any, where: str) -> None:
@@ -221,6 +245,65 @@ def _fact(name: str, spec: Any, facts: Mapping[str, Any]) -> Outcome:
     return Outcome(True, [f"{name} is {shown} ({_describe_ops(ops)})"])
 
 
+# A group with a quantifier, itself repeated: (a+)+, (a|aa)*, (\w+\s?)+ ...
+_NESTED = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*[+*{]")
+
+
+def compile_bounded(pattern: Any, where: str = "matches") -> Any:
+    """Compile a rule's regular expression with the `regex` module, refusing
+    the nested quantifiers that backtrack catastrophically; matching also
+    runs with a time limit."""
+    import regex
+
+    if not isinstance(pattern, str) or not pattern:
+        raise ConditionError(f"{where}: `matches` takes a regular expression")
+    if _NESTED.search(pattern):
+        raise ConditionError(f"{where}: {pattern!r} repeats a repeated group, which can take "
+                             "exponential time; rewrite it without nested quantifiers")
+    try:
+        return regex.compile(pattern, regex.IGNORECASE | regex.VERSION1)
+    except regex.error as exc:
+        raise ConditionError(f"{where}: not a regular expression ({exc})") from None
+
+
+def _search(pattern: str, text: str) -> bool:
+    try:
+        return bool(compile_bounded(pattern).search(text[:REGEX_MAX_TEXT],
+                                                    timeout=REGEX_TIMEOUT))
+    except TimeoutError:
+        return False  # too slow to decide: the condition does not hold
+
+
+def _text(spec: Any, facts: Mapping[str, Any]) -> Outcome:
+    """Words and phrases in the cards and README (the fact ``card_text``)."""
+    if not isinstance(spec, Mapping) or not spec:
+        raise ConditionError("'text' takes a mapping of any, all, none, matches")
+    text = str(facts.get("card_text") or "")
+    because = []
+    for op, value in spec.items():
+        if op == "matches":
+            if not _search(value, text):
+                return Outcome(False)
+            because.append(f"the card text matches {value!r}")
+            continue
+        if op not in ("any", "all", "none"):
+            raise ConditionError(f"unknown operator {op!r} for 'text'")
+        wanted = value if isinstance(value, list) else [value]
+        hits = [w for w in wanted if _has_phrase(text, str(w))]
+        if (op == "any" and not hits) or (op == "all" and len(hits) < len(wanted)) or (
+                op == "none" and hits):
+            return Outcome(False)
+        if op != "none":
+            because.append("the card says " + ", ".join(repr(h) for h in hits[:4]))
+        else:
+            because.append("the card never says " + ", ".join(repr(w) for w in wanted[:4]))
+    return Outcome(True, because)
+
+
+def _has_phrase(text: str, phrase: str) -> bool:
+    return re.search(r"(?<!\w)" + re.escape(phrase.lower()) + r"(?!\w)", text) is not None
+
+
 def compare(op: str, value: Any, expected: Any) -> bool:
     """Apply one operator. A list fact compared with a scalar means
     "contains" (``modality: image`` holds for ``["image", "audio"]``)."""
@@ -228,6 +311,8 @@ def compare(op: str, value: Any, expected: Any) -> bool:
         return (value is not _MISSING and value is not None) == bool(expected)
     if value is _MISSING or value is None:
         return op in ("ne", "none")
+    if op == "matches":
+        return isinstance(value, str) and _search(expected, value)
     if op in ("eq", "ne"):
         equal = _contains(value, expected) if isinstance(value, list) else _eq(value, expected)
         return equal if op == "eq" else not equal

@@ -141,7 +141,26 @@ def gather_facts(inventory: Inventory, config: Config) -> Facts:
         for card in facts.cards
     )
     values["modality"] = _modality(inventory, values)
+    values["card_text"] = _card_text(facts, inventory)
     return facts
+
+
+MAX_CARD_TEXT = 1024 * 1024
+
+
+def _card_text(facts: Facts, inventory: Inventory) -> str:
+    """The cards' and the top-level README's words, lower case, for the
+    keyword conditions of misuse rules (``text: {any: [...]}``)."""
+    parts = [card.text for card in facts.cards]
+    readme = next((f for f in inventory.files if f.directory == "" and
+                   f.name.lower().startswith("readme") and f.kind == "text"), None)
+    if readme is not None and readme.readable:
+        try:
+            parts.append(read_text(readme.abspath, MAX_CARD_TEXT)[0])
+        except TextUnreadable:
+            pass
+    tags = [str(t) for t in facts.values.get("tags", [])]
+    return ("\n".join(parts + tags)).lower()[:MAX_CARD_TEXT]
 
 
 def _modality(inventory: Inventory, values: dict[str, Any]) -> list[str]:

@@ -8,6 +8,7 @@ A pack is data: loaded with the safe YAML loader, validated against
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,3 +129,80 @@ def scenarios(
             raised.append(scenario)
     raised.sort(key=lambda s: s["id"])
     return raised, problems
+
+
+# --- fixtures: positive and negative examples beside each rule ----------------
+
+@dataclass
+class FixtureResult:
+    rule: str
+    name: str
+    expected: bool
+    held: bool
+    error: str | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and self.expected == self.held
+
+
+def fixtures_of(source: Any) -> Any | None:
+    """The fixtures folder of a pack file: ``fixtures/`` beside it."""
+    if isinstance(source, (str, Path)):
+        folder = Path(source).parent / "fixtures"
+        return folder if folder.is_dir() else None
+    parent = getattr(source, "parent", None)
+    if parent is not None:
+        folder = parent / "fixtures"
+        return folder if folder.is_dir() else None
+    return None
+
+
+def _fixture_findings(items: list[dict[str, Any]]) -> list[Finding]:
+    from .findings import Location, Severity
+
+    out = []
+    for item in items:
+        out.append(Finding(
+            id=item["id"], severity=Severity.parse(item.get("severity", "medium")),
+            message="fixture", location=Location(path=item.get("path", "fixture")),
+            artifact=item.get("artifact", "dataset"), count=item.get("count"),
+        ).with_defaults(check=item.get("check", "fixture"), checkpoint=_checkpoint(),
+                        artifact=item.get("artifact", "dataset")))
+    return out
+
+
+def _checkpoint():
+    from .findings import Checkpoint
+
+    return Checkpoint.DATASET
+
+
+def run_fixtures(pack: RulePack, folder: Any) -> list[FixtureResult]:
+    """Evaluate each rule on its fixtures: ``positive-*.json`` must raise the
+    scenario, ``negative-*.json`` must not. A rule with no positive and no
+    negative fixture fails."""
+    results = []
+    for rule in pack.rules:
+        rule_dir = folder / rule["id"] if folder is not None else None
+        names = sorted(p.name for p in rule_dir.iterdir()) if rule_dir is not None and \
+            rule_dir.is_dir() else []
+        kinds = {n.split("-", 1)[0] for n in names}
+        if not {"positive", "negative"} <= kinds:
+            results.append(FixtureResult(rule["id"], "(fixtures)", True, False,
+                                         "needs at least one positive-*.json and one "
+                                         "negative-*.json fixture"))
+        for name in names:
+            if not name.endswith(".json") or name.split("-", 1)[0] not in ("positive",
+                                                                            "negative"):
+                continue
+            expected = name.startswith("positive")
+            try:
+                data = json.loads((rule_dir / name).read_text("utf-8"))
+                outcome = evaluate(rule["when"], data.get("facts", {}),
+                                   _fixture_findings(data.get("findings", [])))
+                results.append(FixtureResult(rule["id"], name, expected, outcome.holds))
+            except (ValueError, KeyError, TypeError, ConditionError) as exc:
+                results.append(FixtureResult(rule["id"], name, expected, False,
+                                             f"{type(exc).__name__}: {exc}"))
+    return results

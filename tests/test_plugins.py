@@ -83,17 +83,19 @@ def test_third_party_package_is_discovered_through_its_entry_point(monkeypatch):
     assert "site-packages" in aiart_release_studio.__file__
     registry = build_registry()
     studio = registry.plugin("studio")
-    assert studio.dist == "aiart-release-studio" and studio.version == "0.1.0"
+    assert studio.dist == "aiart-release-studio" and studio.version == "0.2.0"
     assert not studio.builtin
     assert studio.checks == ["studio-working-files"]
-    assert set(studio.hooks) == {"aiart_release_classify_file", "aiart_release_register_checks"}
+    assert set(studio.hooks) == {"aiart_release_classify_file", "aiart_release_register_checks",
+                                 "aiart_release_register_recognizers",
+                                 "aiart_release_register_rules"}
 
 
 def test_plugins_command_lists_name_version_hooks_and_checks(cli):
     result = cli("plugins", "--json")
     assert result.code == 0
     listed = {p["name"]: p for p in json.loads(result.out)["plugins"]}
-    assert listed["studio"]["version"] == "0.1.0"
+    assert listed["studio"]["version"] == "0.2.0"
     assert listed["studio"]["distribution"] == "aiart-release-studio"
     assert listed["reporters"]["reporters"] == ["json", "terminal"]
     table = cli("plugins").out

@@ -7,6 +7,7 @@ package's pyproject.toml; nothing in aiart-release names it.
 from __future__ import annotations
 
 import zipfile
+from importlib import resources
 
 from aiart_release import hookimpl
 from aiart_release.checks import Check
@@ -87,3 +88,26 @@ class WorkingFiles(Check):
 @hookimpl
 def aiart_release_register_checks(register):
     register(WorkingFiles())
+
+
+# Client code names under NDA: never to appear in a release.
+CODENAMES = ["Project Nightjar", "Bluebell Campaign", "Operation Lantern"]
+
+
+def client_codenames():
+    """A Presidio recognizer for the studio's client code names (imported
+    here, when the personal-data check runs, not when the plugin loads)."""
+    from presidio_analyzer import PatternRecognizer
+
+    return PatternRecognizer(supported_entity="CLIENT_CODENAME", deny_list=CODENAMES,
+                             name="StudioClientCodenames")
+
+
+@hookimpl
+def aiart_release_register_recognizers(register):
+    register(client_codenames)
+
+
+@hookimpl
+def aiart_release_register_rules(register):
+    register(resources.files("aiart_release_studio").joinpath("rules", "studio.yaml"))

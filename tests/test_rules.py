@@ -1,0 +1,200 @@
+"""Misuse rules: the rule format and its schema, the built-in pack and its
+fixtures, the `rules` commands, scenarios in the assessment, and a
+third-party pack."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import zipfile
+
+import pytest
+from conftest import EXAMPLES, ROOT, make_bundle
+
+from aiart_release import conditions
+from aiart_release.rules import fixtures_of, load_pack, run_fixtures
+
+BUILTIN = ROOT / "rules" / "misuse" / "builtin.yaml"
+BUILTIN_IDS = {
+    "misuse.deepfake-real-people", "misuse.non-consensual-intimate-imagery",
+    "misuse.source-community-harassment", "misuse.style-mimicry",
+    "misuse.political-disinformation", "misuse.reidentification-surveillance",
+    "misuse.training-data-extraction", "misuse.voice-cloning-fraud", "misuse.minors-in-data",
+}
+
+
+def test_the_builtin_pack_covers_the_scenarios_the_field_guide_asks_about():
+    pack = load_pack(BUILTIN)
+    assert {r["id"] for r in pack.rules} == BUILTIN_IDS
+    assert pack.version == "1.0.0"
+    for rule in pack.rules:
+        assert rule["mitigations"] and rule["scenario"]["motivation"]
+        assert set(rule["min_tier"]) <= {"model", "code", "dataset"}
+
+
+@pytest.mark.parametrize("rule_id", sorted(BUILTIN_IDS))
+def test_every_builtin_rule_has_fixtures_that_pass(rule_id):
+    pack = load_pack(BUILTIN)
+    results = [r for r in run_fixtures(pack, fixtures_of(BUILTIN)) if r.rule == rule_id]
+    assert any(r.expected for r in results) and any(not r.expected for r in results)
+    assert all(r.passed for r in results), [r for r in results if not r.passed]
+
+
+def test_rules_list_and_show(cli):
+    listed = {r["id"]: r for r in json.loads(cli("rules", "list", "--json").out)}
+    assert BUILTIN_IDS <= set(listed)
+    assert listed["misuse.style-mimicry"]["plugin"] == "misuse"
+    # The third-party plugin installed by `make test` adds its rule.
+    assert listed["misuse.client-work-leak"]["plugin"] == "studio"
+    assert listed["misuse.client-work-leak"]["pack"] == "aiart-release-studio 0.1.0"
+    table = cli("rules", "list").out
+    assert "misuse.voice-cloning-fraud" in table and "studio" in table
+    shown = cli("rules", "show", "misuse.minors-in-data")
+    assert shown.code == 0 and "mitigations:" in shown.out and "sensitive.minors" in shown.out
+    missing = cli("rules", "show", "misuse.nope")
+    assert missing.code == 2 and "no rule" in missing.err
+
+
+def test_rules_test_runs_every_installed_packs_fixtures(cli):
+    result = cli("rules", "test")
+    assert result.code == 0
+    assert "aiart-release-builtin 1.0.0: 29/29 fixtures pass" in result.out
+    assert "aiart-release-studio 0.1.0: 3/3 fixtures pass" in result.out
+
+
+def _pack(tmp_path, rules_yaml: str, fixtures: dict[str, dict] | None = None):
+    pack = tmp_path / "pack.yaml"
+    pack.write_text('pack: mine\nversion: "0.1"\nrules:\n' + rules_yaml)
+    for name, body in (fixtures or {}).items():
+        path = tmp_path / "fixtures" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(body))
+    return pack
+
+
+RULE = ("  - id: misuse.mine\n    title: Mine\n    when: {modality: image}\n"
+        "    likelihood: low\n    impact: low\n    mitigations: [do something]\n")
+
+
+def test_rules_test_fails_on_a_wrong_fixture_and_on_missing_ones(cli, tmp_path):
+    good = _pack(tmp_path, RULE, {
+        "misuse.mine/positive-a.json": {"facts": {"modality": ["image"]}},
+        "misuse.mine/negative-a.json": {"facts": {"modality": ["image"]}},  # wrong on purpose
+    })
+    result = cli("rules", "test", good)
+    assert result.code == 1
+    assert "FAIL misuse.mine negative-a.json" in result.out
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    result = cli("rules", "test", _pack(bare, RULE))
+    assert result.code == 1 and "needs at least one positive" in result.out
+
+
+@pytest.mark.parametrize("rules_yaml, where, words", [
+    (RULE.replace("likelihood: low", "likelihood: often"), "pack.yaml:7:17", "'often'"),
+    (RULE.replace("id: misuse.mine", "id: mine"), "pack.yaml:4:9", "does not match"),
+    (RULE.replace("    mitigations: [do something]\n", ""), "pack.yaml:4:5", "mitigations"),
+    (RULE.replace("{modality: image}", "{modality: {has: image}}"), "pack.yaml:6:11",
+     "unknown operator 'has'"),
+    (RULE.replace("{modality: image}", "{text: {matches: '(a+)+$'}}"), "pack.yaml:6:11",
+     "exponential time"),
+    (RULE.replace("{modality: image}", "{text: {matches: '[unclosed'}}"), "pack.yaml:6:11",
+     "not a regular expression"),
+    (RULE.replace("    title: Mine\n", "    title: Mine\n    title: Again\n"), "pack.yaml:6:5",
+     "appears twice"),
+    (RULE.replace("{modality: image}", "{modality: [image"), "pack.yaml:", "invalid YAML"),
+])
+def test_rules_validate_names_file_line_and_column(cli, tmp_path, rules_yaml, where, words):
+    pack = _pack(tmp_path, rules_yaml)
+    result = cli("rules", "validate", pack)
+    assert result.code == 2
+    first = result.err.strip().splitlines()[0]
+    assert first.startswith(str(tmp_path / where)) and words in first, first
+
+
+def test_rules_validate_accepts_good_packs(cli):
+    result = cli("rules", "validate", BUILTIN)
+    assert result.code == 0 and "ok (aiart-release-builtin 1.0.0, 9 rules)" in result.out
+
+
+def test_a_slow_regular_expression_is_cut_off(monkeypatch):
+    monkeypatch.setattr(conditions, "REGEX_TIMEOUT", 1e-9)
+    outcome = conditions.evaluate({"text": {"matches": "(?:a|a)*b"}},
+                                  {"card_text": "a" * 5000}, [])
+    assert outcome.holds is False
+
+
+def test_rule_files_are_data_not_code(cli, tmp_path):
+    # A YAML tag that would build a Python object is refused by the safe loader.
+    pack = _pack(tmp_path, RULE.replace("title: Mine", "title: !!python/object/apply:os.system "
+                                                      "['echo pwned']"))
+    result = cli("rules", "validate", pack)
+    assert result.code == 2 and "pwned" not in result.out
+
+
+def test_scenarios_in_the_assessment(cli):
+    report = cli("assess", EXAMPLES / "forum-fanart", "-f", "json").json()
+    scenarios = {s["id"]: s for s in report["scenarios"]}
+    assert {"misuse.source-community-harassment", "misuse.style-mimicry"} <= set(scenarios)
+    harassment = scenarios["misuse.source-community-harassment"]
+    assert harassment["because"] == ["finding consent.scraped-without-permission"]
+    assert harassment["mitigations"] and harassment["pack"] == "aiart-release-builtin 1.0.0"
+    assert harassment["scenario"]["motivation"] == ["harassment", "profit"]
+    code = report["recommendation"]["artifacts"]["code"]
+    assert code["tier"] == "gated"  # the licence is missing: a policy line, not a scenario
+    terminal = cli("assess", EXAMPLES / "forum-fanart").out
+    assert "Who might misuse this, and how" in terminal
+    assert "misuse.style-mimicry" in terminal and "→ Do not use artists' names" in terminal
+
+
+def test_a_scenario_minimum_raises_the_tier_and_says_why(cli, tmp_path):
+    bundle = make_bundle(tmp_path / "b", {
+        "LICENSE": (EXAMPLES / "own-work" / "LICENSE").read_text(),
+        "model/README.md": "---\nlicense: mit\npipeline_tag: text-to-image\n---\n# m\n"
+                           "A LoRA for any celebrity likeness.\n",
+        "model/w.safetensors": (2).to_bytes(8, "little") + b"{}",
+        "aiart-release.yaml": "release: open\n",
+    })
+    result = cli("assess", bundle, "-f", "json")
+    report = result.json()
+    assert [s["id"] for s in report["scenarios"]] == ["misuse.deepfake-real-people"]
+    model = report["recommendation"]["artifacts"]["model"]
+    assert model["tier"] == "gated"
+    assert any("misuse scenario misuse.deepfake-real-people" in r for r in model["reasons"])
+    assert result.code == 1
+
+
+def test_the_third_party_rule_recognizer_and_check_work_together(cli, tmp_path):
+    kra = tmp_path / "x.kra"
+    with zipfile.ZipFile(kra, "w") as archive:
+        archive.writestr("mimetype", "application/x-krita")
+    bundle = make_bundle(tmp_path / "b", {
+        "LICENSE": "MIT\n", "data/art/cover.kra": kra.read_bytes(),
+        "data/captions.txt": "moodboard for Project Nightjar, teal and gold\n",
+    })
+    report = cli("assess", bundle, "-f", "json").json()
+    ids = {f["id"] for f in report["findings"]}
+    assert {"image.layered-source", "pii.client-codename"} <= ids
+    leak = next(s for s in report["scenarios"] if s["id"] == "misuse.client-work-leak")
+    assert leak["pack"] == "aiart-release-studio 0.1.0"
+    assert report["recommendation"]["artifacts"]["dataset"]["tier"] == "gated"
+    assert "Nightjar" not in json.dumps(report)
+
+
+def test_a_broken_third_party_pack_is_reported_and_skipped(cli, monkeypatch):
+    monkeypatch.setenv("AIART_RELEASE_PLUGINS", "testplugins.badrules")
+    result = cli("assess", EXAMPLES / "forum-fanart", "-f", "json")
+    report = result.json()
+    invalid = [f for f in report["findings"] if f["id"] == "plugin.rules-invalid"]
+    assert len(invalid) == 1 and "'often'" in invalid[0]["message"]
+    # The other packs still ran.
+    assert any(s["id"] == "misuse.source-community-harassment" for s in report["scenarios"])
+    assert cli("assess", EXAMPLES / "forum-fanart", "--strict").code == 3
+    listed = cli("rules", "list", "--json")
+    assert "misuse.broken" not in listed.out and "skipped" in listed.err
+
+
+def test_copy_of_a_pack_with_its_fixtures_tests_from_anywhere(cli, tmp_path):
+    shutil.copytree(BUILTIN.parent, tmp_path / "misuse")
+    result = cli("rules", "test", tmp_path / "misuse" / "builtin.yaml")
+    assert result.code == 0 and "29/29" in result.out
