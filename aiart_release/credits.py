@@ -10,10 +10,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .bundle import Inventory
-from .config import Config
 from .manifest import Item, Manifest, own_work, read_manifest
+
+if TYPE_CHECKING:
+    from .bundle import Inventory
+    from .config import Config
 
 
 @dataclass

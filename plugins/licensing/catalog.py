@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from aiart_release.yamlfile import shipped_data
-
 
 @dataclass(frozen=True)
 class LicenseInfo:
@@ -40,6 +38,8 @@ class LicenseInfo:
 
 @cache
 def _table() -> dict[str, Any]:
+    from aiart_release.yamlfile import shipped_data  # PyYAML: only when data is needed
+
     return shipped_data("licenses.yaml")
 
 
@@ -152,6 +152,8 @@ def _license_ids(expression: str) -> tuple[str, ...]:
 
 def base_model_license(model_id: str) -> str | None:
     """The licence of a well-known base model, by its Hub id."""
+    from aiart_release.yamlfile import shipped_data
+
     for entry in shipped_data("base_models.yaml")["models"]:
         if fnmatch.fnmatch(model_id.lower(), entry["match"].lower()):
             return entry["license"]

@@ -24,16 +24,8 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from aiart_release.checks import Check
-from aiart_release.credits import vendored_packages
 from aiart_release.findings import Checkpoint, Finding, Location, Severity, plural
-from aiart_release.manifest import (
-    Item,
-    Manifest,
-    from_platform,
-    own_work,
-    public_domain,
-    read_manifest,
-)
+from aiart_release.manifest import Item, Manifest, from_platform, own_work, public_domain
 from aiart_release.masking import mask_words
 from aiart_release.textio import TextUnreadable, read_text
 
@@ -70,6 +62,8 @@ class Provenance(Check):
     }
 
     def scan_bundle(self, ctx):
+        from aiart_release.manifest import read_manifest
+
         inventory, facts = ctx.inventory, ctx.facts
         manifests = [read_manifest(f, inventory.root) for f in inventory.of_kind("manifest")
                      if f.readable]
@@ -281,6 +275,8 @@ class Provenance(Check):
                                  f"The model card's text does not credit its base model {base}",
                                  "Name the base model and its authors in the card",
                                  artifact="model", matched=f"base:{base}")
+        from aiart_release.credits import vendored_packages
+
         for name in vendored_packages(inventory):
             if name.lower() not in credits_text:
                 yield _f("attribution.missing", Severity.LOW, ".",
