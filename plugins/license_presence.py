@@ -105,7 +105,6 @@ class LicensePresence(Check):
                 location=Location(path=where),
                 evidence=", ".join(f.path for f in uncovered[:3])
                 + (f", +{len(uncovered) - 3} more" if len(uncovered) > 3 else ""),
-                count=len(uncovered),
                 remediation=(
                     "Add a LICENSE file with the licence text, and name the licence in the "
                     "card's `license` field (an SPDX id such as cc-by-4.0, or `other` with "
