@@ -107,7 +107,8 @@ class Licenses(Check):
             if s.license is None:
                 yield _finding(
                     "license.unidentified", Severity.MEDIUM, s.path,
-                    f"Licence file matches no known licence (starts: {s.detail!r})",
+                    # Not its first line: that is often a copyright holder's name.
+                    "Licence file matches no licence this tool knows",
                     "Use the licence's standard text, or add a line `SPDX-License-Identifier: "
                     "<id>` (https://spdx.org/licenses/)", artifact=s.artifact,
                     references=("https://spdx.org/licenses/",))
