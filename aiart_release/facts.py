@@ -226,3 +226,18 @@ def parse_card_metadata(front: str, path: str) -> dict[str, Any]:
     if not isinstance(loaded.data, dict):
         raise DataFileError([f"{path}:2:1: the card metadata must be a mapping of keys"])
     return loaded.data
+
+
+def pyproject_project(inventory: Inventory) -> dict[str, Any]:
+    """The ``[project]`` table of the bundle's ``pyproject.toml`` (empty when
+    there is none or it does not parse)."""
+    import tomllib
+
+    pyproject = inventory.get("pyproject.toml")
+    if pyproject is None or not pyproject.readable:
+        return {}
+    try:
+        project = tomllib.loads(pyproject.abspath.read_text("utf-8")).get("project", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return {}
+    return project if isinstance(project, dict) else {}

@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .textio import LineTooLong, bounded_lines
+
 # A cell longer than this is cut (and a caption that long is not a caption).
 MAX_CELL_CHARS = 100_000
 # A CSV field or JSON line longer than this makes the file unreadable: it is
@@ -155,7 +157,14 @@ def _check_text(values: list[str], row: int, line: int) -> None:
 def _json_lines(path: Path) -> Iterator[Row]:
     row = 0
     with open(path, "rb") as handle:
-        for number, raw in enumerate(_bounded_lines(handle), start=1):
+        lines = bounded_lines(handle, MAX_RECORD_BYTES)
+        while True:
+            try:
+                number, raw = next(lines)
+            except StopIteration:
+                return
+            except LineTooLong as exc:
+                raise TableError(str(exc), line=exc.number) from None
             if not raw.strip():
                 continue
             try:
@@ -169,19 +178,6 @@ def _json_lines(path: Path) -> Iterator[Row]:
                                  f"{type(data).__name__}", line=number)
             row += 1
             yield row, number, _record(data)
-
-
-def _bounded_lines(handle) -> Iterator[bytes]:
-    number = 0
-    while True:
-        line = handle.readline(MAX_RECORD_BYTES + 1)
-        if not line:
-            return
-        number += 1
-        if len(line) > MAX_RECORD_BYTES and not line.endswith(b"\n"):
-            raise TableError(f"a line longer than {MAX_RECORD_BYTES // (1024 * 1024)} MiB",
-                             line=number)
-        yield line
 
 
 def _json_array(path: Path) -> Iterator[Row]:

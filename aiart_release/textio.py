@@ -72,3 +72,26 @@ def unreadable_finding(path: str, artifact: str, reason: str, check: str) -> Fin
         checkpoint=CHECKPOINT_OF_ARTIFACT.get(artifact),
         artifact=artifact,
     )
+
+
+class LineTooLong(Exception):
+    """A line over the limit: not text a person wrote (a 1 GB single line)."""
+
+    def __init__(self, number: int, limit: int):
+        self.number = number
+        self.limit = limit
+        super().__init__(f"line {number} is longer than {limit // (1024 * 1024)} MiB")
+
+
+def bounded_lines(handle, limit: int):
+    """``(number, raw bytes)`` for each line of a binary file, reading at most
+    ``limit`` bytes of any line; raises LineTooLong past it."""
+    number = 0
+    while True:
+        raw = handle.readline(limit + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > limit and not raw.endswith(b"\n"):
+            raise LineTooLong(number, limit)
+        yield number, raw

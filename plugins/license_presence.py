@@ -19,11 +19,11 @@ model, and the default policy holds the model at ``gated``.
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import PurePosixPath
 
 from aiart_release import hookimpl
 from aiart_release.checks import Check
+from aiart_release.facts import pyproject_project
 from aiart_release.findings import (
     CHECKPOINT_OF_ARTIFACT,
     Checkpoint,
@@ -130,13 +130,7 @@ class LicensePresence(Check):
 
     @staticmethod
     def _project_declares(inventory) -> bool:
-        pyproject = inventory.get("pyproject.toml")
-        if pyproject is None or not pyproject.readable:
-            return False
-        try:
-            project = tomllib.loads(pyproject.abspath.read_text("utf-8")).get("project", {})
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            return False
+        project = pyproject_project(inventory)
         return bool(project.get("license")) or any(
             "License ::" in c for c in project.get("classifiers", [])
         )

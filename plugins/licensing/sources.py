@@ -5,7 +5,6 @@ third-party folders with their own licence."""
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -96,14 +95,9 @@ def card_sources(facts) -> list[Source]:
 
 
 def pyproject_source(inventory) -> Source | None:
-    pyproject = inventory.get("pyproject.toml")
-    if pyproject is None or not pyproject.readable:
-        return None
-    try:
-        project = tomllib.loads(pyproject.abspath.read_text("utf-8")).get("project", {})
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None
-    value = project.get("license")
+    from aiart_release.facts import pyproject_project
+
+    value = pyproject_project(inventory).get("license")
     if isinstance(value, dict):
         value = value.get("text") or value.get("file")
     if not isinstance(value, str) or not value.strip():

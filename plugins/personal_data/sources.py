@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiart_release.tables import TableError, iter_rows
-from aiart_release.textio import TextUnreadable, decode
+from aiart_release.textio import LineTooLong, TextUnreadable, bounded_lines, decode
 
 MAX_LINE_BYTES = 1024 * 1024
 MAX_RECORD_CHARS = 20_000
@@ -96,14 +96,14 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
                 for number, line in enumerate(text.split("\n"), start=1):
                     yield number, line
                 return
-            number = 0
+            lines = bounded_lines(handle, MAX_LINE_BYTES)
             while True:
-                raw = handle.readline(MAX_LINE_BYTES + 1)
-                if not raw:
+                try:
+                    number, raw = next(lines)
+                except StopIteration:
                     return
-                number += 1
-                if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
-                    raise SourceError(f"line {number} is longer than 1 MiB: not text to read")
+                except LineTooLong as exc:
+                    raise SourceError(f"{exc}: not text to read") from None
                 if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                     raw = raw[3:]
                 try:
