@@ -39,6 +39,13 @@ def test_wheel_has_no_top_level_plugins_or_rules(wheel):
         "aiart_release/schemas/assessment.schema.json",
         "aiart_release/schemas/config.schema.json",
         "aiart_release/report/terminal.py",
+        "aiart_release/rules_data/license_index.json.gz",
+        "aiart_release/rules_data/misuse/builtin.yaml",
+        "aiart_release/rules_data/misuse/fixtures/misuse.minors-in-data/positive-minors-fact.json",
+        "aiart_release/rules_data/sensitive_traits.yaml",
+        "aiart_release/default_plugins/personal_data/check.py",
+        "aiart_release/default_plugins/licensing/identify.py",
+        "aiart_release/default_plugins/provenance/check.py",
     ):
         assert expected in names
 
@@ -73,4 +80,9 @@ def test_installed_wheel_assesses_a_bundle(wheel, tmp_path):
     first_line, _, rest = run.stdout.partition("\n")
     assert first_line.startswith(str(target)), first_line
     assert run.returncode == 0, run.stderr
-    assert json.loads(rest)["recommendation"]["overall"] == "open"
+    report = json.loads(rest)
+    assert report["recommendation"]["overall"] == "open"
+    # Every built-in plugin and its data loaded from the wheel.
+    ids = {f["id"] for f in report["findings"]}
+    assert not any(i.startswith("plugin.") for i in ids), ids
+    assert "license.detected" in ids
