@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .textio import LineTooLong, bounded_lines
+from .textio import bounded_lines
 
 # A cell longer than this is cut (and a caption that long is not a caption).
 MAX_CELL_CHARS = 100_000
@@ -157,14 +157,8 @@ def _check_text(values: list[str], row: int, line: int) -> None:
 def _json_lines(path: Path) -> Iterator[Row]:
     row = 0
     with open(path, "rb") as handle:
-        lines = bounded_lines(handle, MAX_RECORD_BYTES)
-        while True:
-            try:
-                number, raw = next(lines)
-            except StopIteration:
-                return
-            except LineTooLong as exc:
-                raise TableError(str(exc), line=exc.number) from None
+        too_long = lambda exc: TableError(str(exc), line=exc.number)  # noqa: E731
+        for number, raw in bounded_lines(handle, MAX_RECORD_BYTES, too_long):
             if not raw.strip():
                 continue
             try:

@@ -83,9 +83,10 @@ class LineTooLong(Exception):
         super().__init__(f"line {number} is longer than {limit // (1024 * 1024)} MiB")
 
 
-def bounded_lines(handle, limit: int):
+def bounded_lines(handle, limit: int, error=LineTooLong):
     """``(number, raw bytes)`` for each line of a binary file, reading at most
-    ``limit`` bytes of any line; raises LineTooLong past it."""
+    ``limit`` bytes of any line; past it raises ``error(LineTooLong)`` (the
+    caller's own exception, built from the LineTooLong)."""
     number = 0
     while True:
         raw = handle.readline(limit + 1)
@@ -93,5 +94,6 @@ def bounded_lines(handle, limit: int):
             return
         number += 1
         if len(raw) > limit and not raw.endswith(b"\n"):
-            raise LineTooLong(number, limit)
+            too_long = LineTooLong(number, limit)
+            raise too_long if error is LineTooLong else error(too_long)
         yield number, raw

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiart_release.tables import TableError, iter_rows
-from aiart_release.textio import LineTooLong, TextUnreadable, bounded_lines, decode
+from aiart_release.textio import TextUnreadable, bounded_lines, decode
 
 MAX_LINE_BYTES = 1024 * 1024
 MAX_RECORD_CHARS = 20_000
@@ -96,14 +96,8 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
                 for number, line in enumerate(text.split("\n"), start=1):
                     yield number, line
                 return
-            lines = bounded_lines(handle, MAX_LINE_BYTES)
-            while True:
-                try:
-                    number, raw = next(lines)
-                except StopIteration:
-                    return
-                except LineTooLong as exc:
-                    raise SourceError(f"{exc}: not text to read") from None
+            too_long = lambda exc: SourceError(f"{exc}: not text to read")  # noqa: E731
+            for number, raw in bounded_lines(handle, MAX_LINE_BYTES, too_long):
                 if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                     raw = raw[3:]
                 try:
