@@ -205,15 +205,21 @@ def _parquet(path: Path) -> Iterator[Row]:
         from pyarrow import ArrowException
     except ImportError:  # pragma: no cover - pyarrow is a dependency
         raise TableError("reading Parquet needs pyarrow") from None
+    yield from _arrow_rows(lambda: pq.ParquetFile(path).iter_batches(batch_size=4096),
+                           "Parquet", ArrowException)
+
+
+def _arrow_rows(batches, label: str, errors) -> Iterator[Row]:
+    """Rows of Arrow record batches; a broken file raises TableError at the
+    row where reading stopped."""
     row = 0
     try:
-        table = pq.ParquetFile(path)
-        for batch in table.iter_batches(batch_size=4096):
+        for batch in batches():
             for record in batch.to_pylist():
                 row += 1
                 yield row, None, _record(record)
-    except (ArrowException, OSError) as exc:
-        raise TableError(f"broken Parquet: {str(exc).splitlines()[0][:160]}",
+    except (errors, OSError) as exc:
+        raise TableError(f"broken {label}: {str(exc).splitlines()[0][:160]}",
                          row=row + 1 if row else None) from None
 
 
@@ -223,19 +229,13 @@ def _arrow(path: Path) -> Iterator[Row]:
     import pyarrow as pa
     from pyarrow import ArrowException
 
-    row = 0
-    try:
+    def batches():
         with pa.memory_map(str(path)) as source:
             try:
                 reader = pa.ipc.open_file(source)
-                batches = (reader.get_batch(i) for i in range(reader.num_record_batches))
+                yield from (reader.get_batch(i) for i in range(reader.num_record_batches))
             except ArrowException:
                 source.seek(0)
-                batches = iter(pa.ipc.open_stream(source))
-            for batch in batches:
-                for record in batch.to_pylist():
-                    row += 1
-                    yield row, None, _record(record)
-    except (ArrowException, OSError) as exc:
-        raise TableError(f"broken Arrow file: {str(exc).splitlines()[0][:160]}",
-                         row=row + 1 if row else None) from None
+                yield from pa.ipc.open_stream(source)
+
+    yield from _arrow_rows(batches, "Arrow file", ArrowException)

@@ -192,35 +192,30 @@ class Provenance(Check):
                                      ("license", Severity.HIGH)):
             lacking = [i for i in third_party if not getattr(i, field_name)]
             if lacking:
-                yield _f("provenance.incomplete-entry", severity, m.path,
-                         f"{plural(len(lacking), 'third-party item')} with no {field_name}",
-                         f"Record the {field_name} of each item (the field guide: who made it, "
-                         "where it came from, under which licence)", rows=[i.row for i in lacking],
-                         field=field_name, count=len(lacking),
-                         matched=f"{field_name}:" + ",".join(str(i.row) for i in lacking))
+                yield _items("provenance.incomplete-entry", severity, m.path, lacking, field_name,
+                             f"{plural(len(lacking), 'third-party item')} with no {field_name}",
+                             f"Record the {field_name} of each item (the field guide: who made "
+                             "it, where it came from, under which licence)")
         refused = [i for i in m.items if i.consent == "no"]
         if refused:
-            yield _f("consent.refused", Severity.CRITICAL, m.path,
-                     f"{plural(len(refused), 'item')} whose creator or subject refused consent",
-                     "Remove these items from the dataset and from any model trained on it",
-                     rows=[i.row for i in refused], field="consent", count=len(refused),
-                     matched="refused:" + ",".join(str(i.row) for i in refused))
+            yield _items("consent.refused", Severity.CRITICAL, m.path, refused, "consent",
+                         f"{plural(len(refused), 'item')} whose creator or subject refused "
+                         "consent",
+                         "Remove these items from the dataset and from any model trained on it")
         scraped = [i for i in third_party if from_platform(i) and i.consent != "yes"]
         if scraped:
             sites = sorted({_site(i.source or "") for i in scraped})
-            yield _f("consent.scraped-without-permission", Severity.HIGH, m.path,
-                     f"{plural(len(scraped), 'item')} taken from forums or social platforms "
-                     f"({', '.join(sites[:4])}) with no permission recorded",
-                     "Ask the creators and record their answer in the `consent` column, or "
-                     "remove their work", rows=[i.row for i in scraped], field="consent",
-                     count=len(scraped), matched="scraped:" + ",".join(str(i.row) for i in scraped))
+            yield _items("consent.scraped-without-permission", Severity.HIGH, m.path, scraped,
+                         "consent",
+                         f"{plural(len(scraped), 'item')} taken from forums or social platforms "
+                         f"({', '.join(sites[:4])}) with no permission recorded",
+                         "Ask the creators and record their answer in the `consent` column, or "
+                         "remove their work")
         unknown = [i for i in third_party if i.consent == "unknown" and i not in scraped]
         if unknown:
-            yield _f("consent.unknown", Severity.MEDIUM, m.path,
-                     f"{plural(len(unknown), 'third-party item')} with no consent recorded",
-                     "Record `yes` or `no` for each item once you have asked",
-                     rows=[i.row for i in unknown], field="consent", count=len(unknown),
-                     matched="unknown:" + ",".join(str(i.row) for i in unknown))
+            yield _items("consent.unknown", Severity.MEDIUM, m.path, unknown, "consent",
+                         f"{plural(len(unknown), 'third-party item')} with no consent recorded",
+                         "Record `yes` or `no` for each item once you have asked")
         # Item licences: what the release owes to them.
         non_commercial: list[tuple[Item, str]] = []
         for item in third_party:
@@ -337,6 +332,15 @@ def _paths(paths: list[str | None]) -> str:
     shown = [p for p in paths if p][:SHOWN]
     more = len([p for p in paths if p]) - len(shown)
     return ", ".join(shown) + (f" (+{more} more)" if more > 0 else "")
+
+
+def _items(finding_id: str, severity: Severity, path: str, items: list[Item], field: str,
+           message: str, remediation: str) -> Finding:
+    """A finding about some rows of a manifest: every row listed, and a
+    fingerprint made of which rows and which field."""
+    return _f(finding_id, severity, path, message, remediation, rows=[i.row for i in items],
+              field=field, count=len(items),
+              matched=f"{field}:" + ",".join(str(i.row) for i in items))
 
 
 def _f(finding_id: str, severity: Severity, path: str, message: str, remediation: str, *,
