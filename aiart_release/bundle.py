@@ -135,6 +135,10 @@ class BundleFile:
     kind: str
     artifact: str
     skipped: str | None = None
+    # "generated" (minified, source map, lock file, vendored copy) or
+    # "fixture" (test data) when the inventory recognised the file as such;
+    # None for the files a release is made of.
+    context: str | None = None
 
     @property
     def readable(self) -> bool:

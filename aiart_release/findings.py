@@ -69,6 +69,25 @@ _CHECKPOINT_TITLES = {
     Checkpoint.PUBLISHING: "Publishing & attribution",
 }
 
+CONTEXTS = (
+    "caption",         # a table cell or caption file: the data itself
+    "prose",           # card or README text
+    "code-comment",
+    "docstring",
+    "string-literal",
+    "citation",        # references, BibTeX, acknowledgements, CITATION.cff
+    "license-text",
+    "config",
+    "metadata",        # EXIF, PNG chunks, safetensors header
+    "file-name",
+    "generated",       # minified, vendored, lock and source-map files
+    "fixture",         # test data
+)
+"""Where the matched content of a finding lives (DESIGN.md, ``context``).
+Detectors, severities and the policy weigh a finding by it: an e-mail
+address in a caption is data about someone, the same address in a code
+header is its author's published contact."""
+
 ARTIFACTS = ("model", "code", "dataset", "docs")
 """Artifacts a file may belong to. ``docs`` is not released on its own."""
 
@@ -140,6 +159,11 @@ class Finding:
     checkpoint: Checkpoint | None = None
     artifact: str | None = None
     fingerprint: str = ""
+    # One of CONTEXTS, or None where the check cannot tell.
+    context: str | None = None
+    # Other files that hold the same content (same id and value): merged
+    # into this finding by the engine, every path kept.
+    also: tuple[str, ...] = ()
     # The raw matched value: hashed into the fingerprint, shown only under
     # --show-pii, never serialised.
     matched: str | None = field(default=None, repr=False, compare=False)
@@ -173,6 +197,10 @@ class Finding:
             "location": self.location.to_dict(),
             "message": self.message,
         }
+        if self.context is not None:
+            out["context"] = self.context
+        if self.also:
+            out["also"] = list(self.also)
         evidence = self.shown_evidence(show_pii)
         if evidence is not None:
             out["evidence"] = evidence
@@ -200,6 +228,8 @@ class Finding:
             fingerprint=data.get("fingerprint", ""),
             remediation=data.get("remediation", ""),
             references=tuple(data.get("references", ())),
+            context=data.get("context"),
+            also=tuple(data.get("also", ())),
         )
 
     def sort_key(self) -> tuple:
