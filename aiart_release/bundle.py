@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from .findings import CHECKPOINT_OF_ARTIFACT, Finding, Location, Severity
+from .doc_media import documentation_media
+from .findings import CHECKPOINT_OF_ARTIFACT, Finding, Location, Severity, plural
+from .origin import GENERATED, origin_of
 
 KINDS = (
     "model-weights",
@@ -235,7 +237,7 @@ def build_inventory(
     files = _assign_artifacts(files, artifact_globs or {})
     by_path = {f.path: f for f in files}
     findings = []
-    for finding in walker.findings:
+    for finding in [*walker.findings, *_generated_findings(files)]:
         listed = by_path.get(finding.location.path)
         artifact = listed.artifact if listed else _infer_artifact(
             BundleFile(finding.location.path, root, 0, "other", ""), set(), set()
@@ -378,7 +380,8 @@ class _Walker:
             skipped = "binary"
         if skipped is None and fi.read_error is not None:
             skipped = "unreadable"
-        self.files.append(BundleFile(rel, Path(path), size, kind, "", skipped))
+        origin = origin_of(rel, kind, fi.head, size) if skipped is None else None
+        self.files.append(BundleFile(rel, Path(path), size, kind, "", skipped, origin))
         if skipped == "too-large":
             self._report(
                 "bundle.too-large", rel, Severity.INFO,
@@ -401,30 +404,69 @@ class _Walker:
             )
 
 
+GENERATED_EXAMPLES = 3
+
+
+def _generated_findings(files: list[BundleFile]) -> list[Finding]:
+    """One info finding per folder of generated or vendored files: they are
+    listed, not scanned, and not hidden."""
+    by_dir: dict[str, list[BundleFile]] = defaultdict(list)
+    for f in files:
+        if f.context == GENERATED:
+            by_dir[f.directory or "."].append(f)
+    out = []
+    for directory, group in sorted(by_dir.items()):
+        names = ", ".join(f.name for f in group[:GENERATED_EXAMPLES])
+        more = len(group) - GENERATED_EXAMPLES
+        out.append(Finding(
+            id="bundle.generated",
+            severity=Severity.INFO,
+            message=f"{plural(len(group), 'generated, minified or vendored file')} not scanned "
+                    f"for personal data: {names}" + (f" (+{more} more)" if more > 0 else ""),
+            location=Location(path=directory if directory == "." else directory + "/"),
+            count=len(group),
+            remediation="Nothing to fix if these are copies of published libraries or build "
+                        "output; check that their licences are shipped with them",
+            check="inventory",
+            context=GENERATED,
+        ))
+    return out
+
+
 def _assign_artifacts(files: list[BundleFile], globs: dict[str, list[str]]) -> list[BundleFile]:
     specs = [(artifact, _compile(patterns)) for artifact, patterns in globs.items() if patterns]
     # Folders with media in them are dataset folders: caption sidecars and
     # metadata beside images belong to the dataset.
-    media_dirs = {f.directory for f in files if f.kind in ("image", "audio", "video")}
+    # README figures, web-page assets and sample outputs are documentation.
+    doc_media = documentation_media(files)
+    media_dirs = {f.directory for f in files
+                  if f.kind in ("image", "audio", "video") and f.path not in doc_media}
     weight_dirs = {f.directory for f in files if f.kind == "model-weights"}
+    # An archive or data file among the code (a tokenizer vocabulary, a
+    # zipped dependency) belongs to the code, unless media say otherwise.
+    code_dirs = {f.directory for f in files if f.kind == "code"} - media_dirs
     out = []
     for f in files:
         artifact = next((a for a, spec in specs if spec.match_file(f.path)), None)
         kind = f.kind
         if artifact is None:
-            artifact = _infer_artifact(f, media_dirs, weight_dirs)
+            artifact = "docs" if f.path in doc_media else _infer_artifact(
+                f, media_dirs, weight_dirs, code_dirs)
         if kind == "text" and f.name.lower().startswith("readme") and f.directory in weight_dirs:
             # A README beside the weights is the model card, metadata or not
             # (as on the Hugging Face Hub).
             kind = "model-card"
             artifact = "model" if artifact == "docs" else artifact
-        out.append(BundleFile(f.path, f.abspath, f.size, kind, artifact, f.skipped))
+        out.append(BundleFile(f.path, f.abspath, f.size, kind, artifact, f.skipped, f.context))
     return out
 
 
-def _infer_artifact(f: BundleFile, media_dirs: set[str], weight_dirs: set[str]) -> str:
+def _infer_artifact(f: BundleFile, media_dirs: set[str], weight_dirs: set[str],
+                    code_dirs: frozenset[str] | set[str] = frozenset()) -> str:
     if f.kind in _KINDS_FIXING_ARTIFACT:
         return _KINDS_FIXING_ARTIFACT[f.kind]
+    if f.kind in ("archive", "other") and f.directory in code_dirs and f.directory:
+        return "code"
     # A folder with weights is a model folder even when it also holds sample
     # images; only then does "beside media" mean the dataset.
     if f.kind in ("config", "text", "other") and f.directory in weight_dirs:

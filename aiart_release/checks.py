@@ -44,6 +44,10 @@ class Check:
     - ``batch_size``: how many files ``scan_batch`` may receive at once
       (default 1). A check whose per-call cost is high (a model, a batch NLP
       pipeline) sees ten thousand caption sidecars in a few calls.
+    - ``reads_generated``: whether ``scan_file`` also receives generated,
+      minified and vendored files (``file.context == "generated"``). Off by
+      default: their text was written by nobody in the release, and the
+      inventory lists them once as ``bundle.generated``.
     """
 
     id: ClassVar[str] = ""
@@ -55,6 +59,7 @@ class Check:
     version: ClassVar[str] = "1"
     findings: ClassVar[Mapping[str, str]] = {}
     batch_size: ClassVar[int] = 1
+    reads_generated: ClassVar[bool] = False
 
     def scan_file(self, file: BundleFile, ctx: FileContext) -> Iterable[Finding]:
         """Findings for one file. Must depend only on the file's path, its

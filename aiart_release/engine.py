@@ -27,6 +27,7 @@ from .config import Config
 from .device import DeviceChoice, resolve_device
 from .facts import Facts, gather_facts
 from .findings import CHECKPOINT_OF_ARTIFACT, Checkpoint, Finding, Location, Severity, plural
+from .origin import GENERATED
 from .plugins import Registry
 from .policy import Policy, Recommendation, decide, stricter
 from .rules import load_packs, scenarios
@@ -295,7 +296,8 @@ def assess(
     # what a check finds: it is part of every cache key.
     plugin_set = sorted(f"{p.name} {p.version}" for p in registry.plugins if p.error is None)
     for file in inventory.files:
-        wanted = [c for c in file_checks if file.kind in c.kinds]
+        wanted = [c for c in file_checks if file.kind in c.kinds
+                  and (c.reads_generated or file.context != GENERATED)]
         if not wanted or not file.readable:
             continue
         work = []
