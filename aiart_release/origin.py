@@ -63,7 +63,8 @@ _VENDOR_BANNER = re.compile(
     rb"(?:/\*!|@license\b|/\*\*?\s*\n?\s*\*?\s*[\w.-]+ v?\d+\.\d+(?:\.\d+)?\b)"
 )
 # Bundler output that is not minified: webpack's UMD wrapper and bootstrap.
-_BUNDLER_OUTPUT = re.compile(rb"webpackUniversalModuleDefinition|__webpack_require__|^/\*{6}/", re.M)
+_BUNDLER_OUTPUT = re.compile(
+    rb"webpackUniversalModuleDefinition|__webpack_require__|^/\*{6}/", re.M)
 _SOURCE_MAP_HEAD = re.compile(rb'^\s*\{\s*"version"\s*:\s*3\s*,')
 
 
