@@ -11,6 +11,8 @@ Grammar (a mapping; several keys in one mapping must all hold)::
       severity: high          exactly, or {gte: high} and the other operators
       artifact: dataset       one artifact, or a list
       check: pii
+      context: data           where its text lives: a context of findings.CONTEXTS,
+                              a group (data, docs, code, other), or a list
       count: {gte: 10}
     text:                     the cards' and README's words (fact card_text)
       any: [deepfake, face swap]   holds one of these words or phrases
@@ -151,6 +153,8 @@ def _check_finding(spec: Any, where: str) -> None:
     if unknown:
         raise ConditionError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     _id_globs(spec.get("id", "*"), where)
+    if "context" in spec:
+        expand_contexts(spec["context"], f"{where}.context")
     count = spec.get("count")
     if isinstance(count, Mapping):
         bad = [op for op in count if op not in OPERATORS]
@@ -169,7 +173,33 @@ def _check_finding(spec: Any, where: str) -> None:
                     raise ConditionError(f"{where}.severity: {exc}") from None
 
 
-_FINDING_KEYS = {"id", "severity", "artifact", "check", "count"}
+_FINDING_KEYS = {"id", "severity", "artifact", "check", "count", "context"}
+
+# Groups of contexts a policy line or a rule may name. A finding whose check
+# did not say where its text lives counts as data: the cautious reading.
+CONTEXT_GROUPS = {
+    "data": ("caption", "metadata", "file-name", "unknown"),
+    "docs": ("prose", "citation", "license-text"),
+    "code": ("code-comment", "docstring", "string-literal", "config"),
+    "other": ("generated", "fixture"),
+}
+
+
+def expand_contexts(spec: Any, where: str = "finding.context") -> set[str]:
+    """The context names a ``context:`` value stands for."""
+    from .findings import CONTEXTS
+
+    listed = spec if isinstance(spec, list) else [spec]
+    out: set[str] = set()
+    for name in listed:
+        if name in CONTEXT_GROUPS:
+            out.update(CONTEXT_GROUPS[name])
+        elif name in CONTEXTS or name == "unknown":
+            out.add(name)
+        else:
+            known = ", ".join([*CONTEXT_GROUPS, *CONTEXTS, "unknown"])
+            raise ConditionError(f"{where}: unknown context {name!r} (one of: {known})")
+    return out
 
 
 def _id_globs(ids: Any, where: str = "finding") -> list[str]:
@@ -372,6 +402,11 @@ def _finding(spec: Any, findings: Sequence[Finding]) -> Outcome:
         return Outcome(False)
     names = sorted({f.id for f in matched})
     words = ", ".join(names) if names else f"no finding {'/'.join(ids)}"
+    paths = sorted({f.location.path for f in matched})
+    if paths:
+        # A reviewer recognises files, not finding counts.
+        words += " at " + ", ".join(paths[:3]) + (f" and {len(paths) - 3} more"
+                                                   if len(paths) > 3 else "")
     return Outcome(True, [f"finding {words}"], matched)
 
 
@@ -383,6 +418,8 @@ def _finding_matches(f: Finding, spec: Mapping[str, Any], ids: list[str]) -> boo
         if f.artifact not in wanted:
             return False
     if "check" in spec and f.check != spec["check"]:
+        return False
+    if "context" in spec and (f.context or "unknown") not in expand_contexts(spec["context"]):
         return False
     if "severity" in spec:
         sev = spec["severity"]

@@ -42,6 +42,9 @@ class PolicyLine:
     because: str
     to_lower: str
     data_class: str | None = None
+    # "artifact": for each named artifact, the condition sees only the
+    # findings in that artifact. "bundle": it sees them all.
+    scope: str = "bundle"
 
 
 @dataclass
@@ -178,6 +181,7 @@ def _build(data: dict[str, Any], source: str) -> Policy:
                 because=" ".join(raw["because"].split()),
                 to_lower=" ".join(raw["to_lower"].split()),
                 data_class=raw.get("data_class"),
+                scope=raw.get("scope", "bundle"),
             )
         )
     return Policy(
@@ -211,14 +215,7 @@ def decide(
     raised: dict[str, list[tuple[int, str, str]]] = {a: [] for a in present}
 
     for line in policy.lines:
-        try:
-            outcome = evaluate(line.when, facts, findings)
-        except ConditionError as exc:
-            raise PolicyError([f"{policy.source}: line {line.id!r}: {exc}"]) from None
-        if not outcome.holds:
-            continue
-        targets = _targets(line.artifacts, outcome.findings, present)
-        for artifact in targets:
+        for artifact, outcome in _outcomes(policy, line, facts, findings, present):
             evidence = _evidence(
                 [f for f in outcome.findings if f.artifact in (artifact, "docs")]
                 or outcome.findings
@@ -239,6 +236,8 @@ def decide(
                 decision = decisions[artifact]
                 decision.tier = max(decision.tier, tier, key=tier_rank)
                 reason = f"{tier}: misuse scenario {scenario['id']}: {scenario.get('title', '')}"
+                if scenario.get("because"):
+                    reason += " [" + "; ".join(scenario["because"][:3]) + "]"
                 mitigation = "; ".join(scenario.get("mitigations", [])) or "Mitigate the scenario"
                 raised[artifact].append((tier_rank(tier), reason.rstrip(": "), mitigation))
                 decision.forced_by.append(scenario["id"])
@@ -252,6 +251,34 @@ def decide(
 
     overall = max((d.tier for d in decisions.values()), key=tier_rank, default="open")
     return Recommendation(overall=overall, artifacts=decisions)
+
+
+def _outcomes(policy: Policy, line: PolicyLine, facts: Mapping[str, Any],
+              findings: Sequence[Finding], present: Sequence[str]):
+    """``(artifact, outcome)`` for each artifact the line holds for.
+
+    A line scoped to the artifact weighs only what is in each of them:
+    personal data in a code comment moves the code's tier, never the
+    dataset's. A ``matched`` line holds for the artifacts of the findings
+    that made it hold (documentation ships with every artifact). Otherwise
+    the line holds for every artifact it names (a failed plugin gates all)."""
+    def run(scoped: Sequence[Finding]):
+        try:
+            return evaluate(line.when, facts, scoped)
+        except ConditionError as exc:
+            raise PolicyError([f"{policy.source}: line {line.id!r}: {exc}"]) from None
+
+    if line.artifacts == "matched" or line.scope != "artifact":
+        outcome = run(findings)
+        if outcome.holds:
+            for artifact in _targets(line.artifacts, outcome.findings, present):
+                yield artifact, outcome
+        return
+    for artifact in present:
+        if artifact in line.artifacts:
+            outcome = run([f for f in findings if f.artifact == artifact])
+            if outcome.holds:
+                yield artifact, outcome
 
 
 def _targets(

@@ -167,6 +167,7 @@ def _fixture_findings(items: list[dict[str, Any]]) -> list[Finding]:
             id=item["id"], severity=Severity.parse(item.get("severity", "medium")),
             message="fixture", location=Location(path=item.get("path", "fixture")),
             artifact=item.get("artifact", "dataset"), count=item.get("count"),
+            context=item.get("context"),
         ).with_defaults(check=item.get("check", "fixture"), checkpoint=_checkpoint(),
                         artifact=item.get("artifact", "dataset")))
     return out

@@ -362,14 +362,14 @@ def test_because_names_the_fact_its_value_and_the_test():
 
 def test_because_names_the_finding_ids_once_each():
     outcome = evaluate({"finding": "pii.*"}, FACTS, FINDINGS + [finding("pii.email-address")])
-    assert outcome.because == ["finding pii.email-address, pii.person-name"]
+    assert outcome.because == ["finding pii.email-address, pii.person-name at data/captions.csv"]
 
 
 def test_because_of_all_lists_every_part_and_any_only_what_held():
     outcome = evaluate({"all": [{"commercial": True}, {"finding": "docs.*"}]}, FACTS, FINDINGS)
-    assert outcome.because == ["commercial", "finding docs.license-missing"]
+    assert outcome.because == ["commercial", "finding docs.license-missing at ."]
     outcome = evaluate({"any": [{"commercial": False}, {"finding": "model.*"}]}, FACTS, FINDINGS)
-    assert outcome.because == ["finding model.pickle-import"]
+    assert outcome.because == ["finding model.pickle-import at model/w.ckpt"]
 
 
 def test_because_of_a_count_zero_says_there_was_none():
@@ -398,3 +398,22 @@ def test_because_of_not_names_what_was_negated(cond, because):
     outcome = evaluate(cond, FACTS, FINDINGS)
     assert outcome.holds
     assert outcome.because == because
+
+
+def test_finding_context_names_a_context_or_a_group():
+    from dataclasses import replace
+
+    comment = replace(finding("pii.person-name"), context="code-comment")
+    caption = replace(finding("pii.person-name"), context="caption")
+    unsaid = finding("pii.person-name")  # a check that did not say
+    cond = {"finding": {"id": "pii.*", "context": "data"}}
+    assert evaluate(cond, FACTS, [caption]).holds
+    assert evaluate(cond, FACTS, [unsaid]).holds
+    assert not evaluate(cond, FACTS, [comment]).holds
+    assert evaluate({"finding": {"context": ["code", "prose"]}}, FACTS, [comment]).holds
+    assert evaluate({"finding": {"context": "code-comment"}}, FACTS, [comment]).holds
+
+
+def test_an_unknown_context_is_refused_at_load():
+    with pytest.raises(ConditionError, match="unknown context 'captions'"):
+        check({"finding": {"id": "pii.*", "context": "captions"}})

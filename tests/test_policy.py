@@ -553,3 +553,43 @@ def test_an_unknown_severity_in_a_policy_is_exit_2_not_an_internal_error(cli, tm
     assert result.code == 2
     assert "unknown severity 'hgh'" in result.err
     assert "internal error" not in result.err
+
+
+def _in(id: str, severity: str, artifact: str, path: str, context: str) -> Finding:
+    from dataclasses import replace
+
+    return replace(finding(id, severity, artifact, path), context=context)
+
+
+def test_traits_in_code_comments_move_no_dataset(policy):
+    # A "health" word in a code comment, even at high, says nothing about
+    # the people in the dataset.
+    rec = decide(policy, {}, [_in("sensitive.health", "high", "code", "train.py",
+                                  "code-comment")], ALL)
+    assert tiers(rec) == {"model": "open", "code": "open", "dataset": "open"}
+
+
+def test_a_dataset_line_scoped_to_the_artifact_ignores_other_artifacts(policy):
+    # sensitive.minors in a caption of the model folder (sample outputs) does
+    # not close the dataset; in the dataset's captions it does.
+    elsewhere = _in("sensitive.minors", "critical", "model", "model/samples.csv", "caption")
+    assert decide(policy, {}, [elsewhere], ALL).artifacts["dataset"].tier == "open"
+    here = _in("sensitive.minors", "critical", "dataset", "data/captions.csv", "caption")
+    assert decide(policy, {}, [here], ALL).artifacts["dataset"].tier == "closed"
+
+
+def test_published_contacts_in_docs_do_not_gate_but_an_address_does(policy):
+    contact = _in("pii.email-address", "high", "docs", "README.md", "prose")
+    assert decide(policy, {}, [contact], ALL).overall == "open"
+    address = _in("pii.street-address", "high", "code", "prepare.py", "code-comment")
+    rec = decide(policy, {}, [address], ALL)
+    assert rec.artifacts["code"].tier == "gated"
+    assert "personal-data-in-docs-or-code: pii.street-address at prepare.py" in \
+        rec.artifacts["code"].reasons[0]
+    assert rec.artifacts["dataset"].tier == "open"
+
+
+def test_findings_without_a_context_count_as_data(policy):
+    # A plugin's check that does not say where its text lives: the cautious reading.
+    rec = decide(policy, {}, [finding("pii.person-name", "medium")], ALL)
+    assert rec.artifacts["dataset"].tier == "gated"

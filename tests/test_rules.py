@@ -137,7 +137,8 @@ def test_scenarios_in_the_assessment(cli):
     scenarios = {s["id"]: s for s in report["scenarios"]}
     assert {"misuse.source-community-harassment", "misuse.style-mimicry"} <= set(scenarios)
     harassment = scenarios["misuse.source-community-harassment"]
-    assert harassment["because"] == ["finding consent.scraped-without-permission"]
+    assert harassment["because"] == [
+        "finding consent.scraped-without-permission at data/sources.csv"]
     assert harassment["mitigations"] and harassment["pack"] == "aiart-release-builtin 1.0.0"
     assert harassment["scenario"]["motivation"] == ["harassment", "profit"]
     code = report["recommendation"]["artifacts"]["code"]
