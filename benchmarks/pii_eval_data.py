@@ -258,6 +258,55 @@ def load(path: str | Path = DEFAULT) -> list[Record]:
     return records
 
 
+def load_conll(path: str | Path, prefix: str = "") -> list[Record]:
+    """Read a CoNLL file (one ``token<TAB>tag`` a line, BIO tags, a blank
+    line between documents) such as WNUT-17. Tokens are joined with single
+    spaces, as Presidio's own evaluation does; only ``person`` entities
+    become spans (label PERSON), the other types are left unlabelled."""
+    records: list[Record] = []
+    tokens: list[tuple[str, str]] = []
+
+    def flush() -> None:
+        if not tokens:
+            return
+        text_parts: list[str] = []
+        spans: list[Span] = []
+        offset = 0
+        open_start: int | None = None
+        open_end = 0
+        for token, tag in tokens:
+            start = offset
+            offset += len(token)
+            text_parts.append(token)
+            kind = tag[2:] if tag[:2] in ("B-", "I-") else ""
+            if open_start is not None and not (tag.startswith("I-") and kind == "person"):
+                spans.append(Span(open_start, open_end, "PERSON"))
+                open_start = None
+            if kind == "person":
+                if open_start is None:
+                    open_start = start
+                open_end = offset
+            offset += 1  # the joining space
+        if open_start is not None:
+            spans.append(Span(open_start, open_end, "PERSON"))
+        records.append(Record(f"{prefix}{len(records) + 1}", "conll", None,
+                              " ".join(text_parts), tuple(spans)))
+        tokens.clear()
+
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            line = line.rstrip("\n")
+            if not line.strip():
+                flush()
+                continue
+            token, _, tag = line.rpartition("\t")
+            if not token:  # a line with a tag and no tab: the tag is the token
+                token, tag = tag, "O"
+            tokens.append((token, tag.strip()))
+    flush()
+    return records
+
+
 def main(argv: list[str]) -> int:
     path = Path(argv[0]) if argv else DEFAULT
     try:

@@ -26,7 +26,6 @@ import argparse
 import csv
 import os
 import platform
-import random
 import resource
 import subprocess
 import sys
@@ -34,63 +33,9 @@ import tempfile
 import time
 from pathlib import Path
 
-SUBJECTS = ["a red fox", "an old lighthouse", "a bowl of lemons", "two cats", "a heron",
-            "a mountain village", "a cyberpunk street", "a knight in armour", "a koi pond",
-            "an abandoned greenhouse", "a jazz trio", "a paper boat", "a field of poppies",
-            "a sleeping dragon", "a tram at dusk", "a bonsai tree", "a desert caravan"]
-STYLES = ["watercolor", "oil painting", "ink wash", "pixel art", "charcoal sketch",
-          "digital painting", "linocut print", "gouache", "isometric render", "pastel drawing"]
-DETAILS = ["soft morning light", "dramatic shadows", "muted palette", "high detail",
-           "loose brushstrokes", "golden hour", "foggy atmosphere", "vivid colours",
-           "shallow depth of field", "textured paper"]
-PLACES = ["Venice", "Kyoto", "Lisbon", "Mount Fuji", "the Scottish Highlands", "Marrakech",
-          "Reykjavik", "the Amalfi Coast", "New Orleans", "Patagonia"]
-MOVEMENTS = ["Art Nouveau", "Ukiyo-e", "Bauhaus", "Impressionist", "Baroque", "Art Deco"]
-FIRST = ["Maria", "Kwame", "Aisha", "Tomasz", "Yuki", "Priya", "Lucas", "Fatima", "Chen",
-         "Olga", "Diego", "Amara"]
-LAST = ["Gonzalez", "Asante", "Okafor", "Nowak", "Tanaka", "Sharma", "Martin", "Haddad",
-        "Wei", "Petrova", "Fernandez", "Obi"]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-
-def caption(rng: random.Random) -> str:
-    text = (f"{rng.choice(STYLES)} of {rng.choice(SUBJECTS)}, {rng.choice(DETAILS)}, "
-            f"{rng.choice(DETAILS)}")
-    roll = rng.random()
-    if roll < 0.2:
-        text += f", in {rng.choice(PLACES)}"
-    elif roll < 0.33:
-        text += f", {rng.choice(MOVEMENTS)} style"
-    if rng.random() < 0.5:
-        text = text[0].upper() + text[1:]
-    return text
-
-
-def personal(rng: random.Random, text: str) -> str:
-    first, last = rng.choice(FIRST), rng.choice(LAST)
-    kind = rng.randrange(5)
-    if kind == 0:
-        return f"{text}, portrait of {first} {last}"
-    if kind == 1:
-        return f"{text}, commissioned by {first.lower()}.{last.lower()}@example.com"
-    if kind == 2:
-        return f"{text}, photo {first} {last}, call 415-555-01{rng.randrange(10, 99)}"
-    if kind == 3:
-        return f"{text}, uploaded by @{first.lower()}_{last.lower()}"
-    return f"{text}, {first} {last} was diagnosed with asthma"
-
-
-def generate(rows: int, seed: int) -> list[str]:
-    rng = random.Random(seed)
-    out: list[str] = []
-    for _ in range(rows):
-        if out and rng.random() < 0.30:
-            out.append(rng.choice(out))
-            continue
-        text = caption(rng)
-        if rng.random() < 0.10:
-            text = personal(rng, text)
-        out.append(text)
-    return out
+from pii_speed_data import captions as generate  # noqa: E402
 
 
 def write_csv(path: Path, captions: list[str]) -> None:
