@@ -104,7 +104,8 @@ class ResultCache:
     def put(self, key: str, findings: list[Finding], seconds: float) -> None:
         if not self.enabled:
             return
-        payload = {"findings": [f.to_dict(show_pii=False) for f in findings], "seconds": seconds}
+        payload = {"findings": [{**f.to_dict(show_pii=False), "content": f.content}
+                                for f in findings], "seconds": seconds}
         self._write(self._file(key), json.dumps(payload))
 
     def save(self) -> None:

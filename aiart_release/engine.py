@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .aggregate import aggregate
 from .bundle import BundleError, BundleFile, Inventory, build_inventory
 from .cache import ResultCache, settings_hash
 from .checks import BundleContext, Check, FileContext
@@ -388,7 +389,8 @@ def assess(
             errors.append("".join(traceback.format_exception(exc)))
     for found in by_check.values():
         findings.extend(found)
-    findings = _dedupe(findings)
+    # One finding per id per file, identical content once: what a person reads.
+    findings = aggregate(_dedupe(findings))
 
     packs, problems = load_packs(registry.rule_sources)
     raised, more_problems = scenarios(packs, facts.values, findings)

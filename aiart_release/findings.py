@@ -164,6 +164,9 @@ class Finding:
     # Other files that hold the same content (same id and value): merged
     # into this finding by the engine, every path kept.
     also: tuple[str, ...] = ()
+    # Hash of id + matched value, without the path: the same content in two
+    # files has the same one. Kept in the cache, never in reports.
+    content: str = ""
     # The raw matched value: hashed into the fingerprint, shown only under
     # --show-pii, never serialised.
     matched: str | None = field(default=None, repr=False, compare=False)
@@ -178,6 +181,8 @@ class Finding:
         )
         if not done.fingerprint:
             done = replace(done, fingerprint=fingerprint(done.id, done.location.path, done.matched))
+        if not done.content and done.matched is not None:
+            done = replace(done, content=fingerprint(done.id, "", done.matched))
         return done
 
     def shown_evidence(self, show_pii: bool) -> str | None:
@@ -230,6 +235,7 @@ class Finding:
             references=tuple(data.get("references", ())),
             context=data.get("context"),
             also=tuple(data.get("also", ())),
+            content=data.get("content", ""),
         )
 
     def sort_key(self) -> tuple:

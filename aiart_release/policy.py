@@ -64,6 +64,9 @@ class ArtifactDecision:
     to_lower: list[str] = field(default_factory=list)
     data_classes: list[str] = field(default_factory=list)
     forced_by: list[str] = field(default_factory=list)
+    # Fingerprints of the findings that raised this tier, with the tier
+    # each raised it to: what to fix first.
+    raised_by: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -89,6 +92,13 @@ class Recommendation:
             "overall": self.overall,
             "artifacts": {name: d.to_dict() for name, d in self.artifacts.items()},
         }
+
+    def holds_back(self, finding: Finding) -> list[tuple[str, str]]:
+        """``(artifact, tier)`` for each artifact this finding holds back from
+        open, strictest first."""
+        out = [(name, d.raised_by[finding.fingerprint]) for name, d in self.artifacts.items()
+               if finding.fingerprint in d.raised_by]
+        return sorted(out, key=lambda item: -tier_rank(item[1]))
 
 
 def _default_text() -> str:
@@ -216,16 +226,19 @@ def decide(
 
     for line in policy.lines:
         for artifact, outcome in _outcomes(policy, line, facts, findings, present):
-            evidence = _evidence(
-                [f for f in outcome.findings if f.artifact in (artifact, "docs")]
-                or outcome.findings
-            ) or "; ".join(outcome.because)
+            # The findings in this artifact (or its docs) are what hold it back.
+            own = ([f for f in outcome.findings if f.artifact in (artifact, "docs")]
+                   or outcome.findings)
+            evidence = _evidence(own) or "; ".join(outcome.because)
             decision = decisions[artifact]
             if line.data_class and line.data_class not in decision.data_classes:
                 decision.data_classes.append(line.data_class)
             if line.tier == "open":
                 continue
             decision.tier = max(decision.tier, line.tier, key=tier_rank)
+            for f in own:
+                known = decision.raised_by.get(f.fingerprint, "open")
+                decision.raised_by[f.fingerprint] = max(known, line.tier, key=tier_rank)
             reason = f"{line.tier}: {line.because} [{line.id}: {evidence}]"
             raised[artifact].append((tier_rank(line.tier), reason, line.to_lower))
             decision.forced_by.append(line.id)

@@ -34,6 +34,7 @@ SEVERITY_STYLE = {
 TIER_STYLE = {"open": "bold green", "gated": "bold yellow", "closed": "bold red"}
 MAX_PER_CHECKPOINT = 40
 MAX_PLACES = 6
+MAX_FIX_FIRST = 10
 
 
 def _human(size: int) -> str:
@@ -74,6 +75,9 @@ def _finding_rows(findings: list[Finding], show_pii: bool) -> Table:
             body.append(f" ×{f.count}", style="bold")
         body.append("  ")
         body.append(_place(f), style="blue")
+        if f.also:
+            body.append(f" (+{len(f.also)} identical: {', '.join(f.also[:2])}"
+                        + (" …" if len(f.also) > 2 else "") + ")", style="blue")
         body.append("\n")
         body.append(f.message)
         evidence = f.shown_evidence(show_pii)
@@ -92,6 +96,50 @@ def _finding_rows(findings: list[Finding], show_pii: bool) -> Table:
             Text(f"… and {len(findings) - MAX_PER_CHECKPOINT} more (use --format json)",
                  style="dim"),
         )
+    return table
+
+
+def fix_first(assessment: Assessment) -> list[tuple[Finding, list[tuple[str, str]]]]:
+    """At most ten findings to fix first, each with the artifacts it holds
+    back: first what keeps an artifact closed, then what gates one, then by
+    severity and by how many places it covers."""
+    from ..policy import tier_rank
+
+    ranked = []
+    for f in assessment.findings:
+        holds = assessment.recommendation.holds_back(f)
+        if not holds and f.severity < Severity.MEDIUM:
+            continue
+        strongest = tier_rank(holds[0][1]) if holds else 0
+        ranked.append(((-strongest, -f.severity.rank, -(f.count or 1), f.sort_key()), f, holds))
+    ranked.sort(key=lambda item: item[0])
+    return [(f, holds) for _, f, holds in ranked[:MAX_FIX_FIRST]]
+
+
+def _fix_first_rows(items: list[tuple[Finding, list[tuple[str, str]]]]) -> Table:
+    table = Table(box=None, show_header=False, padding=(0, 1), expand=False)
+    table.add_column("n", no_wrap=True, justify="right", width=3)
+    table.add_column("severity", no_wrap=True, width=9)
+    table.add_column("what", overflow="fold")
+    for number, (f, holds) in enumerate(items, start=1):
+        body = Text()
+        body.append(f.id, style="bold")
+        body.append("  ")
+        body.append(_place(f), style="blue")
+        if f.also:
+            body.append(f" (+{len(f.also)} identical)", style="blue")
+        body.append("\n")
+        body.append(f.message)
+        if holds:
+            body.append("\n")
+            body.append("holds back: ", style="dim")
+            body.append(", ".join(f"{artifact} {tier}" for artifact, tier in holds))
+        if f.remediation:
+            body.append("\n")
+            body.append("fix: ", style="green")
+            body.append(f.remediation)
+        table.add_row(Text(f"{number}."), Text(f.severity.value.upper(),
+                                               style=SEVERITY_STYLE[f.severity]), body)
     return table
 
 
@@ -167,6 +215,14 @@ def render(assessment: Assessment, options: ReportOptions) -> str:
                            style="dim"))
     if assessment.device_note:
         console.print(Text(f"Device    {assessment.device_note}", style="dim"))
+
+    first = fix_first(assessment)
+    console.print()
+    console.print(Rule(Text("What to fix first", style="bold"), align="left", style="dim"))
+    if first:
+        console.print(_fix_first_rows(first))
+    else:
+        console.print(Text("  ✓ nothing holds the release back", style="green"))
 
     checkpoints_with_checks = {
         cp for c in assessment.registry.checks.values() for cp in c.checkpoints

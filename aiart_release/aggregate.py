@@ -1,0 +1,119 @@
+"""Findings a person reads: one per id per file, identical content once.
+
+A check reports what it sees where it sees it: the same name in three
+columns of one table, the same licence header copied into forty files.
+A reviewer wants one line for each of those, with every place kept for the
+machines (JSON ``location.rows``/``lines`` and ``also``).
+
+- **One finding per id per file.** Occurrence findings (those with a
+  ``count``) of one id in one file are merged: counts add up, rows and lines
+  are joined, the worst severity and its message lead, and the other fields
+  are named.
+- **Identical content in several files is one finding.** Findings with the
+  same id, context, message and matched value (``content``, a hash) in
+  different files are merged into the first, whose ``also`` lists the
+  other paths.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import replace
+
+from .findings import Finding, Location
+
+MAX_FIELDS_NAMED = 3
+
+
+def aggregate(findings: Iterable[Finding]) -> list[Finding]:
+    """The findings, merged as the module says, in their original order."""
+    return _merge_copies(_merge_per_file(list(findings)))
+
+
+def _merge_per_file(findings: list[Finding]) -> list[Finding]:
+    groups: dict[tuple[str, str], list[Finding]] = {}
+    order: list[object] = []
+    for f in findings:
+        if f.count is None:
+            order.append(f)
+            continue
+        key = (f.id, f.location.path)
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append(f)
+    out = []
+    for item in order:
+        if isinstance(item, Finding):
+            out.append(item)
+        else:
+            group = groups[item]
+            out.append(group[0] if len(group) == 1 else _merged(group))
+    return out
+
+
+def _merged(group: list[Finding]) -> Finding:
+    lead = max(group, key=lambda f: (f.severity.rank, f.count or 0))
+    rows = sorted({r for f in group for r in _numbers(f.location.rows, f.location.row)})
+    lines = sorted({n for f in group for n in _numbers(f.location.lines, f.location.line)})
+    fields = [f.location.field for f in group if f.location.field and f is not lead]
+    message = lead.message
+    if fields:
+        named = ", ".join(f"`{name}`" for name in fields[:MAX_FIELDS_NAMED])
+        more = len(fields) - MAX_FIELDS_NAMED
+        message += f"; also in {named}" + (f" (+{more} more)" if more > 0 else "")
+    evidence = _joined(f.evidence for f in sorted(group, key=lambda f: -f.severity.rank))
+    location = Location(
+        path=lead.location.path,
+        field=lead.location.field if not fields else None,
+        row=rows[0] if len(rows) == 1 else None,
+        rows=tuple(rows) if len(rows) > 1 else None,
+        line=lines[0] if lines else None,
+        lines=tuple(lines) if len(lines) > 1 else None,
+    )
+    # Stable while the file's content is: the parts' fingerprints hash the
+    # values found, never the lines.
+    digest = hashlib.sha256("\0".join(sorted(f.fingerprint for f in group)).encode())
+    return replace(
+        lead,
+        message=message,
+        location=location,
+        count=sum(f.count or 1 for f in group),
+        evidence=evidence,
+        confidence=max(f.confidence for f in group),
+        fingerprint="sha256:" + digest.hexdigest(),
+        matched=_joined(f.matched for f in group),
+    )
+
+
+def _numbers(many: tuple[int, ...] | None, one: int | None) -> tuple[int, ...]:
+    if many:
+        return many
+    return (one,) if one is not None else ()
+
+
+def _joined(values: Iterable[str | None]) -> str | None:
+    seen: list[str] = []
+    for value in values:
+        if value and value not in seen:
+            seen.append(value)
+    return ", ".join(seen) if seen else None
+
+
+def _merge_copies(findings: list[Finding]) -> list[Finding]:
+    first: dict[tuple, int] = {}
+    out: list[Finding] = []
+    for f in findings:
+        if not f.content:
+            out.append(f)
+            continue
+        key = (f.id, f.context, f.severity, f.message, f.content, f.count)
+        if key in first:
+            kept = out[first[key]]
+            if f.location.path != kept.location.path and f.location.path not in kept.also:
+                out[first[key]] = replace(kept, also=(*kept.also, f.location.path))
+            continue
+        first[key] = len(out)
+        out.append(f)
+    return out

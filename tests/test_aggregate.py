@@ -1,0 +1,71 @@
+"""One finding per id per file; identical content in two files once (issue 8, report)."""
+
+from __future__ import annotations
+
+from aiart_release.aggregate import aggregate
+from aiart_release.findings import Finding, Location, Severity
+
+
+def occ(id, path, severity="medium", field=None, rows=None, lines=None, count=1,
+        evidence="J*** S****", fp=None, message="Person name", context="caption",
+        content=None):
+    return Finding(
+        id=id, severity=Severity(severity), message=message,
+        location=Location(path=path, field=field,
+                          rows=tuple(rows) if rows and len(rows) > 1 else None,
+                          row=rows[0] if rows and len(rows) == 1 else None,
+                          lines=tuple(lines) if lines and len(lines) > 1 else None,
+                          line=lines[0] if lines else None),
+        count=count, evidence=evidence, context=context, content=content or "",
+        fingerprint=fp or f"sha256:{id}{path}{field}{severity}",
+    )
+
+
+def test_one_finding_per_id_per_file():
+    merged = aggregate([
+        occ("pii.person-name", "data/a.csv", field="caption", rows=[1, 4], count=2),
+        occ("pii.person-name", "data/a.csv", "high", field="credit", rows=[4, 9], count=2,
+            evidence="M**** G*******", message="Person name in column `credit`"),
+        occ("pii.email-address", "data/a.csv", field="credit", rows=[2]),
+    ])
+    assert [f.id for f in merged] == ["pii.person-name", "pii.email-address"]
+    name = merged[0]
+    assert name.severity is Severity.HIGH
+    assert name.count == 4
+    assert name.location.rows == (1, 4, 9)
+    assert name.location.field is None
+    assert name.message == "Person name in column `credit`; also in `caption`"
+    assert name.evidence == "M**** G*******, J*** S****"
+    # stable for the same parts, changed by a new one
+    again = aggregate([
+        occ("pii.person-name", "data/a.csv", field="caption", rows=[1, 4], count=2),
+        occ("pii.person-name", "data/a.csv", "high", field="credit", rows=[4, 9], count=2,
+            evidence="M**** G*******", message="Person name in column `credit`"),
+    ])[0]
+    assert again.fingerprint == name.fingerprint
+
+
+def test_identical_content_in_two_files_is_one_finding_with_both_paths():
+    merged = aggregate([
+        occ("pii.email-address", "Dreambooth/blocks.py", lines=[12], context="string-literal",
+            content="sha256:same"),
+        occ("pii.email-address", "AUTOMATIC1111_files/blocks.py", lines=[12],
+            context="string-literal", content="sha256:same"),
+        # the same mask, other content: not merged
+        occ("pii.email-address", "other.py", lines=[3], context="string-literal",
+            content="sha256:other"),
+    ])
+    assert len(merged) == 2
+    assert merged[0].location.path == "Dreambooth/blocks.py"
+    assert merged[0].also == ("AUTOMATIC1111_files/blocks.py",)
+    assert merged[0].to_dict()["also"] == ["AUTOMATIC1111_files/blocks.py"]
+
+
+def test_findings_without_counts_or_evidence_are_left_alone():
+    licences = [
+        Finding(id="license.detected", severity=Severity.INFO, message="MIT",
+                location=Location("LICENSE"), fingerprint="sha256:1"),
+        Finding(id="license.detected", severity=Severity.INFO, message="CC-BY-NC-4.0",
+                location=Location("LICENSE"), fingerprint="sha256:2"),
+    ]
+    assert aggregate(licences) == licences
