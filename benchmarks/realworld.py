@@ -62,12 +62,10 @@ def _norm(path: str) -> str:
 
 
 def finding_paths(finding: Finding) -> list[str]:
-    """Every path a finding stands for (merged duplicates keep all of theirs)."""
-    location = finding.get("location") or {}
-    paths = [location.get("path") or "."]
-    for extra in (location.get("paths"), finding.get("paths")):
-        if isinstance(extra, list):
-            paths.extend(p for p in extra if isinstance(p, str))
+    """Every path a finding stands for: identical content merged from several
+    files keeps the others in `also`."""
+    paths = [(finding.get("location") or {}).get("path") or "."]
+    paths += [p for p in finding.get("also") or [] if isinstance(p, str)]
     return [_norm(p) for p in paths]
 
 

@@ -92,7 +92,7 @@ def test_min_severity_and_evidence_narrow_a_pattern(rw):
 
 def test_merged_findings_match_on_any_of_their_paths(rw):
     merged = finding("pii.email-address", "a/README.md", "high")
-    merged["location"]["paths"] = ["a/README.md", "b/notes.txt"]
+    merged["also"] = ["b/notes.txt"]
     assert rw.matches(merged, {"path": "b/*"})
 
 
