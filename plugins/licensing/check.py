@@ -33,6 +33,7 @@ from .sources import (
     covers,
     license_files,
     pyproject_source,
+    readme_sources,
     spdx_headers,
 )
 
@@ -48,6 +49,7 @@ class Licenses(Check):
     findings = {
         "license.detected": "A licence was identified (which, where, how sure)",
         "license.unidentified": "A licence file that matches no known licence",
+        "license.modified": "A standard licence text with clauses added, removed or changed",
         "license.other-incomplete": "A card says `license: other` without license_name and link",
         "license.card-mismatch": "A card's licence differs from the licence file next to it",
         "license.noncommercial-conflict": "Non-commercial material in a release meant for sale",
@@ -64,23 +66,30 @@ class Licenses(Check):
         cards = card_sources(facts)
         project = pyproject_source(inventory)
         headers = spdx_headers(inventory)
-        sources = files + cards + ([project] if project else []) + headers
+        readmes = [r for r in readme_sources(inventory)
+                   if not any(c.path == r.path for c in cards if c.license)]
+        sources = files + cards + readmes + ([project] if project else []) + headers
 
         yield from self._detected(sources)
+        yield from self._modified(files)
         for path, reason in problems:
             if reason != "empty":  # an empty file is docs.license-missing's to report
                 yield _finding("license.unidentified", Severity.MEDIUM, path,
                                f"Licence file could not be read: {reason}",
-                               "Save it as UTF-8 text", artifact=_artifact(inventory, path))
+                               "Save the licence as UTF-8 text under the name LICENSE",
+                               artifact=_artifact(inventory, path))
         yield from self._consistency(inventory, facts, files, cards)
 
-        by_artifact = _licenses_by_artifact(inventory, files, cards, project, headers)
+        by_artifact = _licenses_by_artifact(inventory, files + readmes, cards, project, headers)
+        in_force = _licenses_by_artifact(inventory, [s for s in files + readmes
+                                                     if s.role == "main"],
+                                         cards, project, headers)
         facts.update({
             "licenses": sorted({s.license for s in sources if s.license}),
             "license_of": {a: sorted(ids) for a, ids in by_artifact.items()},
         })
-        yield from self._propagation(inventory, facts, by_artifact, files, headers)
-        yield from self._restrictions(inventory, facts, by_artifact)
+        yield from self._propagation(inventory, facts, by_artifact, sources)
+        yield from self._restrictions(inventory, facts, in_force)
 
     # --- what was found ------------------------------------------------------
 
@@ -91,20 +100,45 @@ class Licenses(Check):
             how = {"dice": f"text matches the SPDX text ({s.confidence:.0%})",
                    "spdx-identifier": "SPDX-License-Identifier",
                    "phrase": "its own wording", "reference": "named in a notice",
+                   "nc-terms": f"a licence of its own that says “{s.non_commercial}”",
+                   "readme": f"named in {s.path}, line {s.line}",
                    "card": f"card metadata `license: {s.detail}`",
                    "pyproject": "pyproject.toml `license`"}.get(s.method, s.method)
+            name = _name(s.license)
+            if s.role == "items":
+                what = f"{name}, the licence of {s.where}: not the licence of the collection"
+            elif s.role == "part" or (s.covers and s.kind == "file"):
+                what = f"{name} for {s.where}"
+            else:
+                what = name
             yield _finding(
                 "license.detected", Severity.INFO, s.path,
-                f"{catalog.info(s.license).name if ' ' not in s.license else s.license}"
-                f" ({how}){' in vendored code' if s.vendored else ''}",
+                f"{what} ({how}){' in vendored code' if s.vendored else ''}",
                 "", artifact=s.artifact, evidence=s.license, confidence=s.confidence,
-                matched=s.license,
+                matched=f"{s.license}:{s.line or ''}", line=s.line if s.kind != "card" else None,
             )
+
+    def _modified(self, files: list[Source]) -> Iterator[Finding]:
+        for s in files:
+            if not s.changes:
+                continue
+            original = catalog.info(s.changes.license)
+            yield _finding(
+                "license.modified", Severity.MEDIUM, s.path,
+                f"{s.path} is {original.name} with changes, so it is not {original.id}: "
+                f"{s.changes.summary()}",
+                f"Use the standard text of {original.id} unchanged and put extra terms in a "
+                "separate file that says what they add; or, if the changes are meant, name it "
+                "as a licence of its own (card: `license: other`, license_name, license_link), "
+                "so that nobody reads it as the standard licence",
+                artifact=s.artifact, evidence=s.changes.summary()[:300], line=s.line,
+                matched=f"{s.path}:{s.changes.license}",
+                references=("https://spdx.org/licenses/",))
 
     def _consistency(self, inventory, facts, files: list[Source],
                      cards: list[Source]) -> Iterator[Finding]:
         for s in files:
-            if s.license is None:
+            if s.license is None and s.role == "main":
                 yield _finding(
                     "license.unidentified", Severity.MEDIUM, s.path,
                     # Not its first line: that is often a copyright holder's name.
@@ -128,7 +162,7 @@ class Licenses(Check):
             if c.license is None:
                 continue
             near = [s for s in files if s.license and s.confidence >= CONFIDENT
-                    and not s.vendored and covers(s.covers, c.path)]
+                    and s.role == "main" and not s.vendored and covers(s.covers, c.path)]
             if near and all(not _same_terms(c.license, s.license) for s in near):
                 other = near[0]
                 yield _finding(
@@ -141,7 +175,7 @@ class Licenses(Check):
     # --- what the release owes ----------------------------------------------
 
     def _propagation(self, inventory, facts, by_artifact: dict[str, set[str]],
-                     files: list[Source], headers: list[Source]) -> Iterator[Finding]:
+                     sources: list[Source]) -> Iterator[Finding]:
         commercial = facts.config.commercial
         model_licenses = by_artifact.get("model", set())
         for card in facts.cards_of("model-card"):
@@ -164,20 +198,37 @@ class Licenses(Check):
                 base_info = catalog.info(license_id)
                 yield from self._base_obligations(card, base, base_info, model_licenses,
                                                   commercial)
-        # Code and data components: vendored licences, SPDX headers, cards.
-        for artifact, ids in by_artifact.items():
-            for license_id in sorted(ids):
-                terms = catalog.info(license_id)
-                if commercial and (terms.non_commercial or terms.research_only):
-                    where = _where(artifact, license_id, files, headers, facts)
-                    yield _finding(
-                        "license.noncommercial-conflict", Severity.HIGH, where,
-                        f"The release is declared commercial, but its {artifact} is under "
-                        f"{terms.name}, which forbids commercial use",
-                        "Replace the non-commercial material, obtain a commercial licence, or "
-                        "declare `commercial: false`", artifact=artifact, evidence=license_id,
-                        matched=f"{artifact}:{license_id}")
+        # Every licence stated, with the part it covers: the main licences,
+        # the third-party parts of a licence file, per-folder licences,
+        # cards, READMEs, SPDX headers.
+        if commercial:
+            yield from self._noncommercial(sources)
+        files = [s for s in sources if s.kind == "file"]
+        headers = [s for s in sources if s.kind == "spdx-header"]
         yield from self._relicensing(by_artifact, files, headers)
+
+    def _noncommercial(self, sources: list[Source]) -> Iterator[Finding]:
+        seen: set[tuple[str, str]] = set()
+        for s in sources:
+            if not s.license:
+                continue
+            for license_id in catalog.license_ids(s.license):
+                terms = catalog.info(license_id)
+                if not (terms.non_commercial or terms.research_only or s.non_commercial):
+                    continue
+                if (s.path, license_id) in seen:
+                    continue
+                seen.add((s.path, license_id))
+                why = f" (“{s.non_commercial}”)" if s.non_commercial else ""
+                yield _finding(
+                    "license.noncommercial-conflict", Severity.HIGH, s.path,
+                    f"The release is declared commercial, but {s.where} is under "
+                    f"{_name(license_id)}{why}, which forbids commercial use"
+                    f" ({s.path}{f', line {s.line}' if s.line else ''})",
+                    "Replace or remove the non-commercial part, obtain a commercial licence "
+                    "from its owner, or declare `commercial: false`", artifact=s.artifact,
+                    evidence=license_id, matched=f"{s.path}:{license_id}",
+                    line=s.line if s.kind != "card" else None)
 
     def _base_obligations(self, card, base: str, terms: catalog.LicenseInfo,
                           model_licenses: set[str], commercial: bool | None):
@@ -219,7 +270,8 @@ class Licenses(Check):
                 evidence=terms.id, matched=f"{base}:llama")
 
     def _relicensing(self, by_artifact, files: list[Source], headers: list[Source]):
-        own = [s for s in files if s.license and not s.vendored and s.covers == ""]
+        own = [s for s in files if s.license and not s.vendored and s.covers == ""
+               and s.role == "main"]
         own_terms = [catalog.info(lid) for s in own for lid in catalog.license_ids(s.license)]
         if not own_terms or any(t.copyleft for t in own_terms):
             return
@@ -283,6 +335,11 @@ _RESTRICTIONS = [
     ("attribution", re.compile(r"\b(?:credit me|you must credit|please credit|give (?:me )?credit|"
                                r"attribution (?:is )?required|must (?:be )?credit(?:ed)?)\b",
                                re.I)),
+    ("proprietary", re.compile(
+        r"\b(?:(?:this|the|our) (?:model|dataset|data|code|software|work|project|weights)"
+        r"(?: is| are)? (?:strictly )?proprietary|"
+        r"proprietary (?:and confidential|licen[cs]e|model|dataset|weights)|"
+        r"licen[cs]e:\s*proprietary)\b", re.I)),
     ("redistribution", re.compile(r"\b(?:do not|don'?t) (?:redistribute|re-?upload|repost|share)\b",
                                   re.I)),
 ]
@@ -330,7 +387,7 @@ def _licenses_by_artifact(inventory, files: list[Source], cards: list[Source],
         ids: set[str] = set()
         members = inventory.of_artifact(artifact)
         for s in files:
-            if s.license and any(covers(s.covers, f.path) for f in members):
+            if s.license and any(s.applies_to(f.path) for f in members):
                 ids.update(catalog.license_ids(s.license))
         for s in cards:
             if s.license and s.artifact == artifact:
@@ -346,14 +403,12 @@ def _licenses_by_artifact(inventory, files: list[Source], cards: list[Source],
     return out
 
 
-def _where(artifact: str, license_id: str, files, headers, facts) -> str:
-    for s in [*files, *headers]:
-        if s.license and license_id in catalog.license_ids(s.license) and s.artifact == artifact:
-            return s.path
-    for card in facts.cards:
-        if card.artifact == artifact:
-            return card.path
-    return "."
+def _name(license_id: str) -> str:
+    if " " in license_id:  # an expression
+        return license_id
+    if license_id.startswith("LicenseRef-Modified-"):
+        return f"a modified {catalog.info(license_id.removeprefix('LicenseRef-Modified-')).name}"
+    return catalog.info(license_id).name
 
 
 def _same_terms(a: str, b: str) -> bool:

@@ -47,6 +47,7 @@ class _Index:
     vocabulary: dict[str, int]
     sets: dict[str, frozenset[int]]
     postings: dict[int, list[str]]
+    sequences: dict[str, str]
 
 
 @cache
@@ -66,7 +67,14 @@ def _index() -> _Index:
         for word in members:
             if counts[word] <= limit:
                 postings.setdefault(word, []).append(lid)
-    return _Index(vocabulary, sets, postings)
+    return _Index(vocabulary, sets, postings, data.get("sequences", {}))
+
+
+def original_words(license_id: str) -> list[str] | None:
+    """The normalised words, in order, of a licence's standard text (only
+    for the licences ``rules/licenses.yaml`` describes), or None."""
+    sequence = _index().sequences.get(license_id)
+    return sequence.split(" ") if sequence else None
 
 
 def dice(text: str) -> list[tuple[str, float]]:
@@ -123,10 +131,12 @@ def identify_text(text: str) -> Identification | None:
     return None
 
 
-# "licensed under the MIT License", "CC BY-NC 4.0", "Apache License, Version 2.0"
+# "licensed under the MIT License", "CC BY-NC 4.0", "Apache License, Version 2.0".
+# Whitespace is folded to one space before matching, so a title split over
+# two lines ("Apache License\n  Version 2.0") still matches.
 _REFERENCES = [
-    (re.compile(r"\bcc[ -]?(by(?:[ -](?:nc|sa|nd)){0,2})[ -]?(\d\.\d)\b", re.I),
-     lambda m: f"CC-{m.group(1).upper().replace(' ', '-')}-{m.group(2)}"),
+    (re.compile(r"\b(?:cc|creative commons)[ -]?(by(?:[ -](?:nc|sa|nd)){0,2})[ -]?(\d\.\d)\b",
+                re.I), lambda m: f"CC-{m.group(1).upper().replace(' ', '-')}-{m.group(2)}"),
     (re.compile(r"creative commons attribution[- ]non[- ]?commercial[- ]share[- ]?alike (\d\.\d)",
                 re.I), lambda m: f"CC-BY-NC-SA-{m.group(1)}"),
     (re.compile(r"creative commons attribution[- ]non[- ]?commercial[- ]no[- ]?deriv\w* (\d\.\d)",
@@ -137,24 +147,69 @@ _REFERENCES = [
      lambda m: f"CC-BY-SA-{m.group(1)}"),
     (re.compile(r"creative commons attribution (\d\.\d)", re.I), lambda m: f"CC-BY-{m.group(1)}"),
     (re.compile(r"\b(?:cc0|creative commons zero)\b", re.I), lambda m: "CC0-1.0"),
-    (re.compile(r"apache license,? (?:version )?2\.0", re.I), lambda m: "Apache-2.0"),
-    (re.compile(r"\bmit license\b", re.I), lambda m: "MIT"),
-    (re.compile(r"\bgnu general public license,? (?:version |v)?3", re.I),
+    (re.compile(r"\bapache(?: license,?)?(?: version| v)?[ -]?2(?:\.0)?\b", re.I),
+     lambda m: "Apache-2.0"),
+    (re.compile(r"\bmit licen[cs]e\b|\b(?:licen[cs]ed|released|available|distributed) under "
+                r"(?:the |an? )?mit\b", re.I), lambda m: "MIT"),
+    (re.compile(r"\bgnu (?:lesser|library) general public licen[cs]e,? (?:version |v)?"
+                r"(\d(?:\.\d)?)", re.I), lambda m: {"2": "LGPL-2.1-only", "2.1": "LGPL-2.1-only",
+                                  "3": "LGPL-3.0-only"}.get(m.group(1), "x")),
+    (re.compile(r"\b(?:lgpl)[ -]?v?(3|2\.1)(?:\.0)?\b", re.I),
+     lambda m: "LGPL-3.0-only" if m.group(1) == "3" else "LGPL-2.1-only"),
+    (re.compile(r"\bgnu general public licen[cs]e,? (?:version |v)?3", re.I),
      lambda m: "GPL-3.0-only"),
-    (re.compile(r"\bgnu general public license,? (?:version |v)?2", re.I),
+    (re.compile(r"\bgnu general public licen[cs]e,? (?:version |v)?2", re.I),
      lambda m: "GPL-2.0-only"),
-    (re.compile(r"\bbsd[ -]3[ -]clause\b", re.I), lambda m: "BSD-3-Clause"),
-    (re.compile(r"\bbsd[ -]2[ -]clause\b", re.I), lambda m: "BSD-2-Clause"),
+    (re.compile(r"\b(?:a)?gpl[ -]?v?3(?:\.0)?\b", re.I),
+     lambda m: "AGPL-3.0-only" if m.group(0).lower().startswith("a") else "GPL-3.0-only"),
+    (re.compile(r"\bmozilla public licen[cs]e,? (?:version |v)?2\.0|\bmpl[ -]?2\.0\b", re.I),
+     lambda m: "MPL-2.0"),
+    (re.compile(r"\bbsd[ -]3[ -]clause\b|\b3-clause bsd\b", re.I), lambda m: "BSD-3-Clause"),
+    (re.compile(r"\bbsd[ -]2[ -]clause\b|\b2-clause bsd\b", re.I), lambda m: "BSD-2-Clause"),
     (re.compile(r"\bthe unlicense\b", re.I), lambda m: "Unlicense"),
 ]
 
 
-def reference(text: str) -> str | None:
-    """A licence a short notice names instead of quoting."""
+@dataclass(frozen=True)
+class Reference:
+    """A licence a text names, and where (character offset) it names it."""
+
+    license: str
+    start: int
+    end: int
+
+
+def references(text: str) -> list[Reference]:
+    """Every licence a text names instead of quoting, in text order
+    (overlapping names keep the first, longest one)."""
+    folded = re.sub(r"\s", " ", text)  # same offsets, one line
+    found: list[Reference] = []
     for pattern, make in _REFERENCES:
-        match = pattern.search(text)
-        if match:
-            found = resolve(make(match))
-            if found:
-                return found
-    return None
+        for match in pattern.finditer(folded):
+            if any(r.start < match.end() and match.start() < r.end for r in found):
+                continue
+            resolved = resolve(make(match))
+            if resolved:
+                found.append(Reference(resolved, match.start(), match.end()))
+    return sorted(found, key=lambda r: r.start)
+
+
+def reference(text: str) -> str | None:
+    """The first licence a short notice names instead of quoting."""
+    found = references(text)
+    return found[0].license if found else None
+
+
+# Terms of a licence of its own (not a standard text) that forbid commercial
+# use: "NONCOMMERCIAL RESEARCH USE ONLY", "for non-commercial purposes".
+_NC_TERMS = re.compile(
+    r"\bnon[- ]?commercial (?:research |academic )?(?:use|purposes?|research)\b|"
+    r"\bnot (?:be )?(?:used )?for (?:any )?commercial (?:use|purposes?)\b|"
+    r"\bno commercial use\b|\bcommercial use (?:is )?(?:not permitted|prohibited|forbidden)\b|"
+    r"\bresearch (?:use |purposes )?only\b|\bacademic (?:use|research) only\b", re.I)
+
+
+def non_commercial_terms(text: str) -> str | None:
+    """The words by which a text of its own forbids commercial use, or None."""
+    match = _NC_TERMS.search(re.sub(r"\s+", " ", text))
+    return match.group(0) if match else None

@@ -39,3 +39,19 @@ def words(text: str) -> set[str]:
         if word not in _STOP and not word.isdigit():
             found.add(word)
     return found
+
+
+# For the word sequence: a copyright notice is a line that starts with
+# "Copyright (c)", "Copyright 2021", "©" (not a wrapped line that happens to
+# begin with the word), and a web address is any host name with a path.
+_NOTICE = re.compile(r"^\s*(?:copyright\s*(?:\(c\)|©)?\s*\d{4}|copyright\s*(?:\(c\)|©)|"
+                     r"(?:\(c\)|©)\s*\d{4}|all rights reserved).*$", re.IGNORECASE | re.MULTILINE)
+_HOST = re.compile(r"\b(?:https?://)?(?:[a-z0-9-]+\.)+(?:org|com|net|io|edu|gov)\b[^\s)>\]]*")
+
+
+def word_sequence(text: str) -> list[str]:
+    """The normalised words of a text in order, stop words kept: what the
+    diff of a modified licence compares, and what it quotes."""
+    text = " ".join(_NOTICE.sub(" ", text.lower()).split())  # a field may span two lines
+    text = _FIELDS.sub(" ", _HOST.sub(" url ", text))
+    return [_VARIANTS.get(w, w) for w in _WORD.findall(text)]

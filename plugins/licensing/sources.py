@@ -1,4 +1,5 @@
-"""Where a bundle states its licences: licence files, card metadata,
+"""Where a bundle states its licences: licence files (each licence in them,
+with its scope), card metadata, a README's licence section,
 ``pyproject.toml``, ``SPDX-License-Identifier`` headers, and vendored
 third-party folders with their own licence."""
 
@@ -11,7 +12,9 @@ from pathlib import PurePosixPath
 from aiart_release.textio import TextUnreadable, read_text
 
 from .catalog import resolve
-from .identify import Identification, identify_text
+from .identify import non_commercial_terms
+from .modified import Changes
+from .sections import Part, parts
 
 MAX_LICENSE_BYTES = 1024 * 1024
 _SPDX_HEADER = re.compile(rb"SPDX-License-Identifier:[ \t]*([^\n\r*]+?)[ \t]*(?:\*/|-->)?[ \t]*$",
@@ -33,6 +36,36 @@ class Source:
     artifact: str
     vendored: bool = False
     detail: str = ""
+    line: int | None = None  # where in the file the licence is stated
+    # main: the licence of `covers`; part: of the paths named (or, without
+    # paths, of a part named by the words in `scope`); items: the licences of
+    # individual items a notice lists, not of the collection.
+    role: str = "main"
+    scope: str = ""
+    paths: tuple[str, ...] = ()
+    changes: Changes | None = None  # a standard text with clauses changed
+    non_commercial: str | None = None  # a custom text's words forbidding commercial use
+
+    def applies_to(self, path: str) -> bool:
+        """Whether this licence is the one in force for a bundle file."""
+        if self.role == "main":
+            return covers(self.covers, path)
+        if self.role == "part":
+            return any(path == p or path.startswith(p + "/") for p in self.paths)
+        return False
+
+    @property
+    def where(self) -> str:
+        """The part this licence covers, in words, for messages."""
+        if self.role == "items":
+            return f"items listed in {self.path} (“{self.scope}”)" if self.scope \
+                else f"items listed in {self.path}"
+        if self.paths:
+            return ", ".join(p + "/" if "." not in p.rsplit("/", 1)[-1] else p
+                             for p in self.paths[:3])
+        if self.role == "part":
+            return f"the part named “{self.scope}”" if self.scope else "a part of the bundle"
+        return f"{self.covers}/" if self.covers else "the bundle"
 
 
 def covering_dir(path: str) -> str:
@@ -54,8 +87,11 @@ def covers(folder: str, path: str) -> bool:
 
 
 def license_files(inventory) -> tuple[list[Source], list[tuple[str, str]]]:
-    """Identified licence files, and (path, reason) for those not read."""
+    """Every licence in the licence files (several per file when it has
+    sections), and (path, reason) for those not read."""
     sources, problems = [], []
+    known = known_paths(inventory)
+    names = {f.path for f in inventory.of_kind("license")}
     for f in inventory.of_kind("license"):
         if not f.readable:
             continue
@@ -67,15 +103,79 @@ def license_files(inventory) -> tuple[list[Source], list[tuple[str, str]]]:
         except TextUnreadable as exc:
             problems.append((f.path, str(exc)))
             continue
-        found: Identification | None = identify_text(text)
-        sources.append(Source(
-            path=f.path, kind="file", license=found.license if found else None,
-            confidence=found.confidence if found else 0.0,
-            method=found.method if found else "none", covers=covering_dir(f.path),
-            artifact=f.artifact, vendored=is_vendored(f.path),
-            detail=_first_line(text),
-        ))
+        if _binary(text):
+            problems.append((f.path, "binary content, not text"))
+            continue
+        suffix_part = _suffix_part(f.path, names)
+        for part in parts(text, known):
+            sources.append(_file_source(f, part, suffix_part, text))
     return sources, problems
+
+
+def _file_source(f, part: Part, suffix_part: str | None, text: str) -> Source:
+    role, scope = part.role, part.scope
+    if role == "main" and suffix_part:
+        # LICENSE-NVIDIA beside LICENSE: the licence of a part, not of the folder.
+        role, scope = "part", suffix_part
+    license_id = part.license
+    if part.changes and license_id:
+        license_id = f"LicenseRef-Modified-{license_id}"
+    return Source(
+        path=f.path, kind="file", license=license_id, confidence=part.confidence,
+        method=part.method, covers=covering_dir(f.path), artifact=f.artifact,
+        vendored=is_vendored(f.path), detail=_first_line(text), line=part.line, role=role,
+        scope=scope, paths=part.folders, changes=part.changes,
+        non_commercial=part.non_commercial or (
+            non_commercial_terms(" ".join(part.changes.added)) if part.changes else None),
+    )
+
+
+def _suffix_part(path: str, names: set[str]) -> str | None:
+    """The part a suffixed licence file names ("LICENSE-NVIDIA" ->
+    "NVIDIA") when a plain LICENSE sits beside it."""
+    folder, _, name = path.rpartition("/")
+    match = re.match(r"(?i)^(?:licen[cs]e|copying)[-_.]([^.]+)(?:\.(?:txt|md|rst))?$", name)
+    if not match or match.group(1).lower() in ("txt", "md", "rst", "mit", "apache", "lesser"):
+        return None
+    siblings = {n.rpartition("/")[2].lower() for n in names if n.rpartition("/")[0] == folder}
+    plain = {"license", "licence", "license.md", "license.txt", "licence.md", "licence.txt",
+             "copying"}
+    return match.group(1) if siblings & plain else None
+
+
+def known_paths(inventory) -> frozenset[str]:
+    """Every file and folder of the bundle, for naming the parts of a licence."""
+    out: set[str] = set()
+    for f in inventory.files:
+        out.add(f.path)
+        parts_ = f.path.split("/")[:-1]
+        for i in range(1, len(parts_) + 1):
+            out.add("/".join(parts_[:i]))
+    return frozenset(out)
+
+
+def _binary(text: str) -> bool:
+    """A licence file that decodes, but is not text (NUL bytes, control
+    characters): a PDF or an image saved under the name LICENSE."""
+    sample = text[:4096]
+    odd = sum(1 for c in sample if ord(c) < 32 and c not in "\n\r\t\f")
+    return "\x00" in sample or odd > len(sample) // 20
+
+
+def readme_sources(inventory) -> list[Source]:
+    """Licences named in a README's licence section or "released under"
+    sentence: they cover the README's folder."""
+    from .readme import readme_licenses
+
+    out = []
+    for f, found in readme_licenses(inventory, known_paths(inventory)):
+        for part in found:
+            out.append(Source(
+                path=f.path, kind="readme", license=part.license, confidence=part.confidence,
+                method="readme", covers=f.directory if f.directory != "." else "",
+                artifact=f.artifact, line=part.line, role=part.role, scope=part.scope,
+                paths=part.folders))
+    return out
 
 
 def card_sources(facts) -> list[Source]:

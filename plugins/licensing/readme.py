@@ -1,0 +1,77 @@
+"""A licence named only in a README: a "## License" section that says "MIT",
+or a sentence "released under the Apache 2.0 license".
+
+Many repositories have no LICENSE file and state their licence this way. It
+counts (as a licence of the README's folder), and the finding says where it
+was read, so that a reviewer can judge how binding it is.
+"""
+
+from __future__ import annotations
+
+import re
+
+from aiart_release.textio import TextUnreadable, read_text
+
+from .catalog import resolve
+from .sections import Part, named
+
+MAX_README_BYTES = 512 * 1024
+_README = re.compile(r"(?i)^readme(?:[._-].*)?\.(?:md|markdown|txt|rst)$|^readme$")
+_SECTION = re.compile(r"^(#{1,6})\s*(?:licen[cs]e|licen[cs]ing|copyright and licen[cs]e)s?\b.*$",
+                      re.I | re.M)
+_UNDERLINED = re.compile(r"^(?:licen[cs]e|licen[cs]ing)s?\s*\n[=-]{3,}\s*$", re.I | re.M)
+_RELEASED = re.compile(r"\b(?:is|are) (?:licen[cs]ed|released|distributed|made available|"
+                       r"available) under\b", re.I)
+# A section body of one bare licence id: "## License\n\nMIT".
+_BARE = re.compile(r"^\s*([A-Za-z0-9.+-]{2,40})\s*\.?\s*$")
+
+
+def readme_licenses(inventory, known_paths: frozenset[str]) -> list[tuple[object, list[Part]]]:
+    """(README file, [sections.Part]) for every README that names a licence."""
+    out = []
+    for f in inventory.files:
+        if not _README.match(f.name) or not f.readable or f.size > MAX_README_BYTES:
+            continue
+        try:
+            text, _ = read_text(f.abspath, MAX_README_BYTES)
+        except TextUnreadable:
+            continue
+        found = licence_section(text, known_paths) or released_under(text, known_paths)
+        if found:
+            out.append((f, found))
+    return out
+
+
+def licence_section(text: str, known_paths: frozenset[str] = frozenset()) -> list[Part]:
+    """The licences a README's licence section names, lines counted in the
+    whole README."""
+    match = _SECTION.search(text) or _UNDERLINED.search(text)
+    if not match:
+        return []
+    level = len(match.group(1)) if match.re is _SECTION else 2
+    body_start = match.end()
+    end = re.compile(rf"^#{{1,{level}}}\s", re.M).search(text, body_start)
+    body = text[body_start:end.start() if end else None]
+    line = text.count("\n", 0, body_start) + 1
+    found = named(body, line, known_paths)
+    if not found:
+        bare = next((b for b in body.split("\n") if b.strip()), "")
+        value = _BARE.match(bare)
+        resolved = resolve(value.group(1)) if value else None
+        if resolved:
+            number = line + body[:body.find(bare)].count("\n")
+            found = [Part(resolved, 0.8, "reference", number, "main")]
+    return found
+
+
+def released_under(text: str, known_paths: frozenset[str] = frozenset()) -> list[Part]:
+    """Licences a README names in a sentence saying the work is released
+    under them, outside any licence section."""
+    out = []
+    for match in _RELEASED.finditer(text):
+        start = text.rfind("\n\n", 0, match.start()) + 1
+        end = text.find("\n\n", match.end())
+        line = text.count("\n", 0, start) + 1
+        paragraph = text[start:end if end != -1 else None]
+        out.extend(named(paragraph[:600], line, known_paths))
+    return out[:5]

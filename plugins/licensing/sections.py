@@ -1,0 +1,262 @@
+"""The licences in one licence file, each with its scope.
+
+Real licence files are often several licences in one: the project's own
+licence, then "Third-party: the files in vendor/pose are under ..."; a
+notice that the source images are CC0 while "the dataset itself" is CC
+BY-NC; a LGPL text followed by the GPL it builds on. Reading such a file as
+one licence finds one of them, often the wrong one.
+
+The file is cut into paragraphs. A paragraph that names a part ("third
+party", "the files in <folder>", "portions of") or starts with the title of
+another licence starts a new block; every other paragraph continues the
+block before it, so a standard licence with its own headings stays whole.
+Each block is identified on its own (``identify_text``); a block that only
+names licences yields one part per licence named, scoped by its sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .identify import identify_text, non_commercial_terms, references
+from .modified import Changes, compare
+
+# Bounds: a licence file of 10,000 lines is read, but no more paragraphs
+# than this are examined one by one (the rest continue the last block).
+MAX_PARAGRAPHS = 2000
+HEAD_CHARS = 300
+CUSTOM_NC = "LicenseRef-Custom-Non-Commercial"
+_TEXT_METHODS = ("dice", "phrase", "spdx-identifier")
+
+# Words that start a paragraph about a part. Only at the start: licence texts
+# say "part of" and "third-party notices" inside their own sentences.
+_SCOPE = re.compile(
+    r"^(?:#+\s*)?(?:third[- ]party|3rd[- ]party|portions? of\b|parts? of\b|files?\b|code\b|"
+    r"contents?\b|the (?:files?|code|contents?|folders?|director(?:y|ies)|modules?|weights|"
+    r"checkpoints?|models?|images|data(?:set)?) (?:in|under|of|inside|from)\b|"
+    r"vendored|bundled|licen[cs]es? (?:for|of) (?:third|other|bundled|vendored|included))", re.I)
+_MAIN = re.compile(r"\b(?:the (?:dataset|code|model|software|project|repository|work) itself|"
+                   r"this (?:dataset|repository|repo|project|code|software|model|work|library)|"
+                   r"all other|the rest of)\b", re.I)
+_ITEMS = re.compile(r"\b(?:source|original|individual|underlying) (?:images?|photos?|pictures?|"
+                    r"videos?|works?|data|files|items)\b|\b(?:each|every) (?:image|photo|picture|"
+                    r"item|file)\b|\b(?:images?|photos?|pictures?) (?:are|were) (?:taken|sourced|"
+                    r"collected|obtained) from\b|\bcourtesy of\b", re.I)
+_HEADING = re.compile(r"^\s{0,3}(?:#{1,6}\s|[-=*_]{3,}\s*$)")
+_URL = re.compile(r"https?://|www\.")
+_SENTENCE_END = re.compile(r"[.!?](?=\s)|\n\s*\n")
+
+
+@dataclass(frozen=True)
+class Part:
+    """One licence found in a licence file, and what it covers."""
+
+    license: str | None
+    confidence: float
+    method: str
+    line: int
+    role: str  # main | part | items
+    scope: str = ""  # the words that name the part ("" for the main licence)
+    folders: tuple[str, ...] = ()  # bundle folders or files the scope names
+    changes: Changes | None = None
+    non_commercial: str | None = None  # a custom text's words forbidding commercial use
+
+
+@dataclass
+class _Block:
+    line: int
+    text: str
+    scope: str = ""
+
+
+def parts(text: str, known_paths: frozenset[str] = frozenset()) -> list[Part]:
+    """Every licence in ``text`` with its scope, main licence first."""
+    if _is_item_list(text):
+        return _named(_Block(1, text), known_paths, items=True) or _unknown(text)
+    found: list[Part] = []
+    for block in _blocks(text, known_paths):
+        found.extend(_identify(block, known_paths))
+    found = _drop_incorporated(found)
+    if not any(p.method in _TEXT_METHODS for p in found):
+        # A standard text whose own wording looked like parts: read it whole.
+        whole = identify_text(text)
+        if whole and whole.method in _TEXT_METHODS:
+            changes = compare(text, whole.license) if whole.method == "dice" else None
+            return [Part(whole.license, whole.confidence, whole.method, 1, "main",
+                         changes=changes or None)]
+    return found or _unknown(text)
+
+
+def _unknown(text: str) -> list[Part]:
+    terms = non_commercial_terms(text)
+    if terms:
+        return [Part(CUSTOM_NC, 0.7, "nc-terms", 1, "main", non_commercial=terms)]
+    return [Part(None, 0.0, "none", 1, "main")]
+
+
+def _paragraphs(text: str) -> list[tuple[int, str]]:
+    out: list[tuple[int, str]] = []
+    start, lines = 1, []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.strip() and not _HEADING.match(line):
+            if not lines:
+                start = number
+            lines.append(line)
+            continue
+        if _HEADING.match(line) and line.strip("-=*_ \t"):
+            # A Markdown heading is a paragraph of its own: it names what follows.
+            if lines:
+                out.append((start, "\n".join(lines)))
+            out.append((number, line))
+            lines = []
+            continue
+        if lines:
+            out.append((start, "\n".join(lines)))
+            lines = []
+    if lines:
+        out.append((start, "\n".join(lines)))
+    if len(out) > MAX_PARAGRAPHS:  # bounded: the tail is one paragraph
+        tail_start = out[MAX_PARAGRAPHS - 1][0]
+        out = out[:MAX_PARAGRAPHS - 1] + [(tail_start, "\n".join(p for _, p in
+                                                                 out[MAX_PARAGRAPHS - 1:]))]
+    return out
+
+
+def _blocks(text: str, known_paths: frozenset[str]) -> list[_Block]:
+    blocks: list[_Block] = []
+    current: str | None = None  # the licence of the last block, once asked
+    block_title: str | None = None  # the licence the last block's title names
+    heading: tuple[int, str] | None = None
+    for line, paragraph in _paragraphs(text):
+        if _HEADING.match(paragraph) and "\n" not in paragraph:
+            heading = (line, paragraph)  # it names what follows
+            continue
+        if heading is not None:
+            line, paragraph = heading[0], heading[1] + "\n" + paragraph
+            heading = None
+        head = " ".join(paragraph[:HEAD_CHARS].split())
+        scope = _scope(paragraph, head, known_paths)
+        title = _title(paragraph)
+        if title and title != block_title and blocks and not scope and current is None:
+            current = _license_of(blocks[-1].text)
+        if not blocks or scope or (title and title not in (block_title, current)):
+            blocks.append(_Block(line, paragraph, scope))
+            current = block_title = title
+        else:
+            blocks[-1].text += "\n\n" + paragraph
+    if heading is not None and blocks:
+        blocks[-1].text += "\n\n" + heading[1]
+    return blocks
+
+
+def _title(paragraph: str) -> str | None:
+    """The licence a paragraph's title names ("MIT License", "GNU LESSER
+    GENERAL PUBLIC LICENSE / Version 3"): its first one or two short lines."""
+    lines = [line.strip(" #*") for line in paragraph.split("\n")[:2]]
+    if not lines[0] or len(lines[0]) > 80:
+        return None
+    head = " ".join(line for line in lines if len(line) <= 80)
+    found = references(head)
+    # A title begins with the licence's name; a definition that mentions
+    # other licences ("Secondary License means the GNU GPL ...") is no title.
+    return found[0].license if found and found[0].start <= 12 else None
+
+
+def _license_of(text: str) -> str | None:
+    found = identify_text(text)
+    return found.license if found else None
+
+
+def _scope(paragraph: str, head: str, known_paths: frozenset[str]) -> str:
+    """The words naming a part at the start of a paragraph, or "": a
+    paragraph that starts by naming a part, or that names a folder of the
+    bundle and a licence."""
+    lines = [line.strip(" #:*") for line in paragraph.split("\n") if line.strip(" #:*")]
+    start = " ".join(" ".join(lines[:3]).split())
+    named = _folders(head, known_paths) and (references(paragraph) or
+                                             non_commercial_terms(paragraph))
+    if _SCOPE.match(start) or named:
+        sentence = re.split(r"(?<=[.:;])\s", start, maxsplit=1)[0]
+        return sentence.strip(" #:")[:120]
+    return ""
+
+
+def _folders(text: str, known_paths: frozenset[str]) -> tuple[str, ...]:
+    """The bundle paths a text names ("annotator/openpose", "op/")."""
+    out = []
+    for token in re.findall(r"[\w.-]+(?:/[\w.-]+)+/?|[\w-]+/(?=\s|$|[),.;:])", text):
+        path = token.strip("/.").removeprefix("./")
+        if path in known_paths and path not in out:
+            out.append(path)
+    return tuple(out)
+
+
+def _identify(block: _Block, known_paths: frozenset[str]) -> list[Part]:
+    found = identify_text(block.text)
+    folders = _folders(block.text[:HEAD_CHARS * 2], known_paths) if block.scope else ()
+    role = ("items" if _ITEMS.search(block.scope) and not folders else "part") if block.scope \
+        else "main"
+    if found and found.method != "reference":
+        changes = compare(block.text, found.license) if found.method == "dice" else None
+        return [Part(found.license, found.confidence, found.method, block.line, role,
+                     block.scope, folders, changes or None)]
+    named = _named(block, known_paths)
+    if named:
+        return named
+    terms = non_commercial_terms(block.text)
+    if terms:
+        return [Part(CUSTOM_NC, 0.7, "nc-terms", block.line, role, block.scope, folders,
+                     non_commercial=terms)]
+    return []
+
+
+def named(text: str, line: int = 1, known_paths: frozenset[str] = frozenset()) -> list[Part]:
+    """The licences a notice or a README names, one part per licence."""
+    return _named(_Block(line, text), known_paths)
+
+
+def _named(block: _Block, known_paths: frozenset[str], items: bool = False) -> list[Part]:
+    """One part per licence a notice names, scoped by the sentence naming it."""
+    out: list[Part] = []
+    seen: set[tuple[str, str]] = set()
+    for ref in references(block.text):
+        ends = [m.end() for m in _SENTENCE_END.finditer(block.text, 0, ref.start)]
+        after = _SENTENCE_END.search(block.text, ref.end)
+        sentence = " ".join(block.text[ends[-1] if ends else 0:
+                                       after.start() if after else None].split())
+        folders = _folders(sentence, known_paths)
+        if folders:
+            role, scope = "part", sentence
+        elif _MAIN.search(sentence) and not items:
+            role, scope = "main", ""
+        elif items or _ITEMS.search(sentence):
+            role, scope = "items", sentence
+        elif block.scope:
+            role, scope = "part", block.scope
+        else:
+            role, scope = "main", ""
+        if (ref.license, role) in seen:
+            continue
+        seen.add((ref.license, role))
+        line = block.line + block.text.count("\n", 0, ref.start)
+        out.append(Part(ref.license, 0.8, "reference", line, role, scope[:160], folders))
+    return out
+
+
+def _is_item_list(text: str) -> bool:
+    """A list of items with a source and a licence each (one image, one URL,
+    one licence per line): the items' licences, not the collection's."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    with_url = sum(1 for line in lines if _URL.search(line))
+    return with_url >= 10 and with_url >= 0.3 * len(lines)
+
+
+def _drop_incorporated(found: list[Part]) -> list[Part]:
+    """The LGPL-3.0 builds on the GPL-3.0, and a copy of the LGPL often
+    comes with the GPL's text: that GPL text is part of the LGPL, not a
+    second licence."""
+    ids = {p.license for p in found}
+    if ids & {"LGPL-3.0-only", "LGPL-3.0-or-later"}:
+        return [p for p in found if p.license not in ("GPL-3.0-only", "GPL-3.0-or-later")]
+    return found
