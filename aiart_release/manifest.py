@@ -234,7 +234,8 @@ def _text(value: Any) -> str | None:
 
 # --- what an item's source and licence say ----------------------------------
 
-_PLATFORMS = re.compile(
+# Forums and social platforms, where uploaders grant no licence to collectors.
+PLATFORMS = re.compile(
     r"(?:^|[/.@])(?:reddit\.com|redd\.it|deviantart\.com|artstation\.com|pixiv\.net|"
     r"twitter\.com|x\.com|instagram\.com|tumblr\.com|pinterest\.\w+|danbooru\.donmai\.us|"
     r"gelbooru\.com|safebooru\.org|e621\.net|4chan\.org|4channel\.org|discord(?:app)?\.com|"
@@ -249,7 +250,7 @@ _PUBLIC_DOMAIN = re.compile(r"public[- ]domain|\bpdm\b|\bcc0\b|no known copyrigh
 
 def from_platform(item: Item) -> bool:
     """The item was taken from a forum or social platform."""
-    return bool(item.source and _PLATFORMS.search(item.source))
+    return bool(item.source and PLATFORMS.search(item.source))
 
 
 def own_work(item: Item) -> bool:

@@ -40,6 +40,24 @@ _KEY_SECTIONS = re.compile(
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _MAX_SECTIONS_SHOWN = 5
+# Vendored copies and test data are not what the release publishes.
+_NOT_RELEASED = ("generated", "fixture")
+
+
+def _package_of(weights, paths: set[str]) -> str | None:
+    """The Python package whose folder holds every weight file (its package
+    data, as a vendored library ships it), or None."""
+    from pathlib import PurePosixPath
+
+    names = set()
+    for f in weights:
+        folder = PurePosixPath(f.path).parent
+        owner = next((p for p in [folder, *folder.parents]
+                      if p.as_posix() != "." and f"{p.as_posix()}/__init__.py" in paths), None)
+        if owner is None:
+            return None
+        names.add(owner.name)
+    return names.pop() if len(names) == 1 else None
 
 
 def placeholder_lines(text: str, first_line: int = 1) -> list[tuple[int, str]]:
@@ -96,13 +114,19 @@ class Cards(Check):
     }
 
     def scan_bundle(self, ctx):
+        from .provenance.placement import data_folder
+
         inventory, facts = ctx.inventory, ctx.facts
-        weights = inventory.of_kind("model-weights")
+        weights = [f for f in inventory.of_kind("model-weights")
+                   if f.context not in _NOT_RELEASED]
         if weights and not facts.cards_of("model-card"):
+            packaged = _package_of(weights, {f.path for f in inventory.files})
             yield Finding(
                 id="docs.model-card-missing",
-                severity=Severity.MEDIUM,
-                message=f"{plural(len(weights), 'model file')} but no model card",
+                severity=Severity.LOW if packaged else Severity.MEDIUM,
+                message=f"{plural(len(weights), 'model file')} but no model card"
+                + (f" (package data of `{packaged}`: say in its README where they come from)"
+                   if packaged else ""),
                 location=Location(path=weights[0].directory + "/" if weights[0].directory
                                   else "."),
                 remediation=(
@@ -114,14 +138,14 @@ class Cards(Check):
                 references=("https://huggingface.co/docs/hub/model-cards",),
             )
         data = [f for f in inventory.of_artifact("dataset")
-                if f.kind in ("image", "audio", "video", "table", "text")]
+                if f.kind in ("image", "audio", "video", "table", "text")
+                and f.context not in _NOT_RELEASED]
         if data and not facts.cards_of("dataset-card"):
             yield Finding(
                 id="docs.dataset-card-missing",
                 severity=Severity.LOW,
                 message=f"A dataset of {plural(len(data), 'file')} with no dataset card",
-                location=Location(path=data[0].path.split("/")[0] + "/" if "/" in data[0].path
-                                  else "."),
+                location=Location(path=data_folder(data)),
                 remediation=(
                     "Add a dataset card (README.md in the data folder, or DATASET_CARD.md) "
                     "saying where the data comes from, who is in it, and under which licence"

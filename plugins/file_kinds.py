@@ -7,9 +7,19 @@ better answers first.
 
 from __future__ import annotations
 
+import os
 import re
+from functools import lru_cache
 
 from aiart_release import hookimpl
+
+from .card_content import (
+    DATA_FOLDER_THRESHOLD,
+    README_THRESHOLD,
+    data_score,
+    kind_by_heading,
+    kind_by_name,
+)
 
 _BY_SUFFIX: dict[str, str] = {}
 
@@ -70,11 +80,8 @@ _LICENSE_NAME = re.compile(
     r"^(licen[cs]e|copying|unlicen[cs]e|notice|copyright|copyleft|patents)([-._].*)?$",
     re.IGNORECASE,
 )
-_MODEL_CARD_NAMES = {"model_card.md", "modelcard.md", "model-card.md", "model_card.markdown"}
-_DATASET_CARD_NAMES = {
-    "dataset_card.md", "datasetcard.md", "dataset-card.md", "datasheet.md", "data_card.md",
-    "datacard.md",
-}
+_CARD_SUFFIXES = {".md", ".markdown", ".mdx", ".rst", ".txt"}
+MAX_CARD_SNIFF = 64 * 1024
 _MANIFEST_STEM = re.compile(
     r"(^|[-_.])(sources?|provenance|manifest|croissant|attributions?)([-_.]|$)", re.IGNORECASE
 )
@@ -93,7 +100,13 @@ _DATASET_KEYS = re.compile(
 _DATA_DIRS = {"data", "dataset", "datasets", "images", "captions", "corpus", "train"}
 
 
-def _card_kind(file) -> str | None:
+_MEDIA_SUFFIXES = {s for s, k in _BY_SUFFIX.items() if k in ("image", "audio", "video")}
+
+
+def _front_matter_kind(file, readme: bool) -> str | None:
+    """A card by its Hub metadata. A README's front matter makes it a card
+    whatever keys it has (the Hub reads it so); another page's front matter
+    (Jekyll's ``layout:``) must hold keys only cards use."""
     head = file.head
     if not head.lstrip(b"\xef\xbb\xbf").startswith(b"---"):
         return None
@@ -101,9 +114,53 @@ def _card_kind(file) -> str | None:
         return "model-card"
     if _DATASET_KEYS.search(head):
         return "dataset-card"
-    if any(part.lower() in _DATA_DIRS for part in file.parts[:-1]):
+    if not readme:
+        return None
+    if _in_data_folder(file):
         return "dataset-card"
     return "model-card"
+
+
+@lru_cache(maxsize=4096)
+def _holds_media(folder: str) -> bool:
+    try:
+        return any(os.path.splitext(n)[1].lower() in _MEDIA_SUFFIXES for n in os.listdir(folder))
+    except OSError:
+        return False
+
+
+def _in_data_folder(file) -> bool:
+    """Below a folder named like data, or beside images, audio or video
+    (the repository's root does not count: its pictures illustrate it)."""
+    if len(file.parts) < 2:
+        return False
+    if any(part.lower() in _DATA_DIRS for part in file.parts[:-1]):
+        return True
+    return _holds_media(str(file.abspath.parent))
+
+
+def _markdown_card_kind(file, readme: bool) -> str | None:
+    """Model or dataset card by front matter, title and content."""
+    kind = _front_matter_kind(file, readme)
+    if kind:
+        return kind
+    try:
+        with open(file.abspath, "rb") as handle:
+            text = handle.read(MAX_CARD_SNIFF).decode("utf-8", "replace")
+    except OSError:
+        return None
+    kind = kind_by_heading(text)
+    if kind:
+        return kind
+    in_data = _in_data_folder(file)
+    # A README at the root of a data folder is its card once it says anything
+    # about the data; another page there once it describes a dataset; a
+    # README elsewhere only when it is mostly about data.
+    threshold = (DATA_FOLDER_THRESHOLD if readme else DATA_FOLDER_THRESHOLD + 1) if in_data \
+        else README_THRESHOLD if readme else None
+    if threshold is not None and data_score(text) >= threshold:
+        return "dataset-card"
+    return None
 
 
 def _json_kind(file) -> str:
@@ -122,12 +179,12 @@ def aiart_release_classify_file(file):
     in_licenses_dir = any(part.upper() in ("LICENSES", "LICENCES") for part in file.parts[:-1])
     if in_licenses_dir or _LICENSE_NAME.match(name):
         return "license"
-    if name in _MODEL_CARD_NAMES:
-        return "model-card"
-    if name in _DATASET_CARD_NAMES:
-        return "dataset-card"
-    if suffix in (".md", ".markdown") and name.startswith("readme"):
-        return _card_kind(file) or "text"
+    if suffix in _CARD_SUFFIXES:
+        kind = kind_by_name(name)
+        if kind:
+            return kind
+    if suffix in (".md", ".markdown", ".mdx"):
+        return _markdown_card_kind(file, name.startswith("readme")) or "text"
     stem = name[: -len(suffix)] if suffix else name
     if suffix in _MANIFEST_SUFFIXES and _MANIFEST_STEM.search(stem):
         return "manifest"

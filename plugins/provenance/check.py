@@ -29,14 +29,13 @@ from aiart_release.manifest import Item, Manifest, from_platform, own_work, publ
 from aiart_release.masking import mask_words
 from aiart_release.textio import TextUnreadable, read_text
 
-from .scraping import scrapers
+from .optout import route_sentence
+from .placement import data_folder
+from .tools import Tool, find_tools
 
 MEDIA = ("image", "audio", "video")
 MAX_HASH_BYTES = 512 * 1024 * 1024
 SHOWN = 5
-_OPT_OUT = re.compile(r"\bopt[- ]?out\b|\bremoval request|\brequest (?:the )?removal|"
-                      r"\btake ?down\b|\bto be removed\b|\bremove (?:your|their) work\b", re.I)
-
 
 class Provenance(Check):
     id = "provenance"
@@ -76,22 +75,30 @@ class Provenance(Check):
                     location=Location(path=m.path),
                     remediation="Fix the manifest (one row per item: file, creator, source, "
                                 "license, consent)", artifact="dataset")
-        scraping = list(self._scraping(inventory))
-        yield from (f for f, _ in scraping)
-        scraped = bool(scraping)
+        tools = find_tools(inventory)
+        yield from (_tool_finding(t, inventory) for t in tools)
+        scraped = bool(tools)
         items = [item for m in manifests for item in m.items]
-        media = [f for f in inventory.of_artifact("dataset") if f.kind in MEDIA]
+        media = [f for f in inventory.of_artifact("dataset")
+                 if f.kind in MEDIA and f.context not in ("generated", "fixture")]
+        cards = facts.cards_of("dataset-card")
         original = _declared_original(facts)
+        where = data_folder(media, cards, tools)
 
         if media and not manifests and (scraped or not original):
-            yield _f("provenance.manifest-missing", Severity.HIGH if scraped else Severity.MEDIUM,
-                     _folder(media), f"{plural(len(media), 'dataset file')} with no sources "
-                     "manifest" + (" (and code in the bundle scrapes websites)" if scraped else ""),
+            described = [] if scraped else _sources_described(inventory, cards, where)
+            severity = Severity.HIGH if scraped else Severity.LOW if described else \
+                Severity.MEDIUM
+            yield _f("provenance.manifest-missing", severity, where,
+                     f"{plural(len(media), 'dataset file')} with no sources manifest"
+                     + (" (and code in the bundle scrapes websites)" if scraped else "")
+                     + (f"; the sources are described only in prose ({', '.join(described)})"
+                        if described else ""),
                      "Add data/sources.csv with one row per file: file, creator, source, "
                      "license, consent (or declare `source_datasets: [original]` in the dataset "
                      "card if it is all your own work)")
             if scraped:
-                yield _f("consent.scraped-without-permission", Severity.HIGH, _folder(media),
+                yield _f("consent.scraped-without-permission", Severity.HIGH, where,
                          "The dataset was collected by scraping code, with no record of the "
                          "creators' permission", "Record each item's source and permission in a "
                          "sources manifest, or remove what you have no permission for",
@@ -100,9 +107,14 @@ class Provenance(Check):
             yield from self._reconcile(inventory, m, media)
             yield from self._items(m, facts)
         third_party = [i for i in items if not (own_work(i) or public_domain(i))]
-        if (third_party or scraped) and not _opt_out(inventory, facts):
-            yield _f("consent.no-opt-out", Severity.MEDIUM,
-                     manifests[0].path if manifests else _folder(media) if media else ".",
+        harvested = _card_says_harvested(cards)
+        route = opt_out_route(inventory, facts)
+        if (third_party or (scraped and media) or harvested) and route is None:
+            # On the data it is about: the manifest's items, the scraper's
+            # output, else the card that says the data was harvested.
+            place = manifests[0].path if manifests else where if scraped and media \
+                else harvested or where
+            yield _f("consent.no-opt-out", Severity.MEDIUM, place,
                      "The release holds others' work or data but documents no way to ask for "
                      "removal (opt-out)",
                      "Set `contact:` in aiart-release.yaml and say in the card how creators and "
@@ -114,25 +126,6 @@ class Provenance(Check):
             "third_party_items": len(third_party),
             "consent_unknown": sum(1 for i in third_party if i.consent == "unknown"),
         })
-
-    # --- scraping code --------------------------------------------------------
-
-    def _scraping(self, inventory) -> Iterator[tuple[Finding, list[str]]]:
-        for f in inventory.of_kind("code"):
-            if not f.readable or f.size > 4 * 1024 * 1024:
-                continue
-            try:
-                source, _ = read_text(f.abspath, 4 * 1024 * 1024)
-            except TextUnreadable:
-                continue
-            found = scrapers(source, f.suffix)
-            if found:
-                yield _f("provenance.scraping-code", Severity.MEDIUM, f.path,
-                         f"Code that downloads from websites ({', '.join(found)}): the data it "
-                         "collects needs a recorded source and permission for each item",
-                         "List each downloaded item with its source, creator, licence and "
-                         "consent in the sources manifest", artifact=f.artifact,
-                         evidence=", ".join(found), checkpoint=Checkpoint.MODEL_CODE), found
 
     # --- manifest against files ---------------------------------------------
 
@@ -294,10 +287,76 @@ def _credits_text(inventory, facts) -> str:
     return "\n".join(parts)
 
 
-def _opt_out(inventory, facts) -> bool:
+# Files, besides cards and READMEs, where a release says how to leave it.
+_ROUTE_FILES = re.compile(r"^(?:credits|attributions?|acknowledge?ments|authors|contributors|"
+                          r"notice|readme|privacy|takedown|opt[-_]?out|removals?|consent|contact|"
+                          r"data[-_]?policy|faq)\b", re.I)
+MAX_ROUTE_TEXT = 2 * 1024 * 1024
+
+
+def opt_out_route(inventory, facts) -> str | None:
+    """Where the release says how to ask for removal: the configured
+    contact, or the file whose sentence gives a route; None when nowhere."""
     if facts.config.contact:
-        return True
-    return bool(_OPT_OUT.search(_credits_text(inventory, facts)))
+        return "aiart-release.yaml"
+    for card in facts.cards:
+        if route_sentence(card.text):
+            return card.path
+    for f in inventory.files:
+        if not f.readable or f.context in ("generated", "fixture") or f.size > MAX_ROUTE_TEXT:
+            continue
+        named = f.kind in ("text", "manifest") and _ROUTE_FILES.match(f.name)
+        if not (named or f.kind == "manifest"):
+            continue
+        try:
+            text, _ = read_text(f.abspath, MAX_ROUTE_TEXT)
+        except TextUnreadable:
+            continue
+        if route_sentence(text):
+            return f.path
+    return None
+
+
+_SOURCES_FILE = re.compile(r"(?:^|[-_.])(?:references?|sources?|credits?|attributions?|"
+                           r"provenance|licen[cs]es)(?:[-_.]|$)", re.I)
+_SOURCES_PROSE = re.compile(r"\b(?:sourced|collected|downloaded|obtained|taken|captured|"
+                            r"photographed|gathered|licensed|harvested|crawled)\s+(?:from|by|via|"
+                            r"at|under)\b", re.I)
+_HARVESTED = re.compile(
+    r"\b(?:harvested|scraped|crawled|collected|downloaded|gathered|mined)\s+from\s+(?:the\s+)?"
+    r"(?:web|internet|websites?|online|social\s+media|open\s+web|public\s+(?:web|websites?))\b"
+    r"|\bweb[- ](?:scraped|crawled|harvested)\b|\bcommon\s*crawl\b", re.I)
+
+
+def _sources_described(inventory, cards, where: str) -> list[str]:
+    """Files that describe where the dataset's items come from in prose: a
+    card that says so, a references or credits file in the data folder."""
+    found = [c.path for c in cards if _SOURCES_PROSE.search(c.text)]
+    prefix = "" if where == "." else where
+    found += [f.path for f in inventory.files
+              if f.kind in ("text", "table") and f.path.startswith(prefix)
+              and _SOURCES_FILE.search(f.name.rsplit(".", 1)[0])]
+    return found[:3]
+
+
+def _card_says_harvested(cards) -> str | None:
+    """The dataset card that says the data was harvested from the web."""
+    return next((c.path for c in cards if _HARVESTED.search(c.text)), None)
+
+
+def _tool_finding(tool: Tool, inventory) -> Finding:
+    has_data = any(f.artifact == "dataset" and f.kind in MEDIA for f in inventory.files)
+    return _f("provenance.scraping-code", Severity.MEDIUM, tool.path,
+              f"Scraping tool ({tool.label}, {plural(len(tool.files), 'file')} that fetch): "
+              f"{'; '.join(tool.reasons)}. What it collects needs a recorded source and "
+              "permission for each item",
+              "List each downloaded item with its source, creator, licence and consent in the "
+              "sources manifest" + ("" if has_data else
+                                    "; say in the README what users must respect (the sites' "
+                                    "terms, the creators' wishes)"),
+              artifact=inventory.get(tool.path).artifact if inventory.get(tool.path) else "code",
+              evidence=", ".join(sorted(tool.collectors | tool.clients)),
+              checkpoint=Checkpoint.MODEL_CODE, matched=f"tool:{tool.kind}:{tool.name}")
 
 
 def _declared_original(facts) -> bool:
@@ -321,11 +380,6 @@ def _sha256(path) -> str:
 def _site(url: str) -> str:
     match = re.search(r"(?:https?://)?(?:www\.)?([^/\s]+)", url)
     return match.group(1).lower() if match else url
-
-
-def _folder(files) -> str:
-    first = files[0].path
-    return first.split("/")[0] + "/" if "/" in first else "."
 
 
 def _paths(paths: list[str | None]) -> str:

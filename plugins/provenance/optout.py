@@ -1,0 +1,64 @@
+"""Opt-out and removal routes, however a card or README words them.
+
+"How to get your photo removed", "if you'd like your image taken down",
+"request removal", "contact us to be excluded", "opt out", "if you do not
+want your work included": each tells the people in the data, or the artists
+whose work it holds, how to leave it. Ordinary uses of the same verbs ("we
+removed blurry images", "remove the cache folder", "take down the server")
+do not.
+
+Read one sentence at a time, so that a removal verb in one sentence and a
+"contact us" in the next do not make a route.
+"""
+
+from __future__ import annotations
+
+import re
+
+# What people ask to have removed: their own works, images, likeness, data.
+_THEIRS = (r"(?:your|their|his|her|my)\s+(?:own\s+)?(?:personal\s+)?(?:photo|image|picture|pic|"
+           r"work|art|artwork|painting|drawing|illustration|likeness|face|content|creation|"
+           r"contribution|item|video|recording|voice|portrait|data|post|submission|entry|"
+           r"entries|material)s?")
+_GONE = r"(?:removed|deleted|excluded|taken\s+down|taken\s+out|left\s+out|withdrawn|purged|erased)"
+_VERB = r"(?:remove|delete|exclude|take\s+down|withdraw|purge|erase)"
+_ASK = (r"(?:contact|e-?mail|write\s+to|reach\s+out|let\s+(?:us|me)\s+know|ask|request|notify|"
+        r"message|open\s+an?\s+issue|submit|file|fill\s+(?:in|out)|send|wish|want|like|prefer)")
+ROUTE_PATTERNS = [
+    # "opt out", "opt-out form", "opting out", "Do Not Train" registries
+    re.compile(r"\bopt(?:s|ed|ing)?[- ]?out\b", re.I),
+    re.compile(r"\bdo[- ]not[- ]train\b|\bhaveibeentrained\b|\bspawning\.ai\b", re.I),
+    # "takedown request", "DMCA notice"
+    re.compile(r"\btake[- ]?downs?\s+(?:request|notice|form|polic|process)|\bdmca\b", re.I),
+    # "request removal", "removal request", "a deletion form"
+    re.compile(r"\brequest(?:s|ed|ing)?\s+(?:the\s+|its\s+|their\s+|a\s+|an\s+)?"
+               r"(?:removal|deletion|exclusion|take[- ]?down)", re.I),
+    re.compile(r"\b(?:removal|deletion|exclusion|take[- ]?down)\s+(?:request|form|polic|process)",
+               re.I),
+    # "get your photo removed", "if you'd like your image taken down"
+    re.compile(_THEIRS + r"\b[^.!?\n]{0,60}?\b" + _GONE + r"\b", re.I),
+    # "remove your work from the dataset" (asked of us, not told to the reader:
+    # the sentence also asks, contacts or says "we")
+    re.compile(r"\b(?:we\s+(?:will|can|'ll|shall)|us\s+to)\s+(?:promptly\s+)?" + _VERB + r"\s+"
+               + _THEIRS, re.I),
+    # "contact us to be excluded", "wish to be removed"
+    re.compile(r"\b" + _ASK + r"\b[^.!?\n]{0,60}?\bto\s+(?:be|have\s+(?:it|them))\s+" + _GONE
+               + r"\b", re.I),
+    # "if you do not want your work included / used"
+    re.compile(r"\b(?:do\s+not|don't|doesn't|does\s+not|not)\s+(?:want|wish|like)\s+"
+               + _THEIRS + r"\s+(?:to\s+be\s+)?(?:included|used|in\b|part\s+of)", re.I),
+    # "... and we will remove it / take it down"
+    re.compile(r"\b(?:we|they)\s+(?:will|'ll|can|shall)\s+(?:promptly\s+)?(?:remove|delete|"
+               r"take\s+down|exclude)\s+(?:it|them|the\s+(?:image|photo|item|work|file)s?)\b",
+               re.I),
+]
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n\s*\n|\n(?=\s*(?:[-*#>]|\d+\.)\s)")
+
+
+def route_sentence(text: str) -> str | None:
+    """The first sentence of ``text`` that gives an opt-out or removal route."""
+    for sentence in _SENTENCE.split(text):
+        flat = " ".join(sentence.split())
+        if any(p.search(flat) for p in ROUTE_PATTERNS):
+            return flat
+    return None

@@ -1,0 +1,136 @@
+"""Scraping tools in a bundle: code files grouped into the package or script
+set they belong to, and each group judged once.
+
+A package whose thirteen modules import its own downloader is one scraper,
+not thirteen: it is reported once, on the module that does the fetching.
+Imports of the bundle's own modules are the project's code, not a tool.
+Test fixtures and vendored or generated files are not the release's tools.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from aiart_release.textio import TextUnreadable, read_text
+
+from .scraping import Profile, profile_code
+
+MAX_CODE_BYTES = 4 * 1024 * 1024
+# Named in one file that fetches, a site is a target; named only elsewhere
+# in the package (a "share on X" link), it takes several to make one.
+MIN_SITES_ACROSS_FILES = 3
+_SKIPPED_CONTEXTS = {"generated", "fixture"}
+
+
+@dataclass
+class Tool:
+    """One package or script set that collects works from websites."""
+
+    name: str  # the package, or the folder of a script set
+    kind: str  # "package", "scripts" or "script"
+    path: str  # the file that does the fetching: where the finding goes
+    files: list[str] = field(default_factory=list)  # its files that fetch
+    collectors: set[str] = field(default_factory=set)
+    clients: set[str] = field(default_factory=set)
+    targets: set[str] = field(default_factory=set)
+    platforms: set[str] = field(default_factory=set)
+    folders: set[str] = field(default_factory=set)  # folders its code names
+
+    @property
+    def label(self) -> str:
+        if self.kind == "package":
+            return f"package `{self.name}`"
+        if self.kind == "scripts":
+            return f"scripts in `{self.name or '.'}/`"
+        return f"`{self.path}`"
+
+    @property
+    def reasons(self) -> list[str]:
+        why = sorted(self.collectors) + sorted(self.targets)
+        if self.platforms:
+            shown = sorted(self.platforms)[:4]
+            more = len(self.platforms) - len(shown)
+            why.append("names " + ", ".join(shown) + (f" (+{more} more)" if more > 0 else ""))
+        return why
+
+
+def _packages(paths: set[str]) -> dict[str, str]:
+    """Folder -> the root folder of the Python package it belongs to."""
+    inits = {str(PurePosixPath(p).parent) for p in paths if p.endswith("/__init__.py")}
+    roots: dict[str, str] = {}
+    for folder in inits:
+        root = PurePosixPath(folder)
+        while str(root.parent) in inits:
+            root = root.parent
+        roots[folder] = str(root)
+    return roots
+
+
+def find_tools(inventory) -> list[Tool]:
+    """The scraping tools of the bundle, one per package or script set."""
+    code = [f for f in inventory.of_kind("code") if f.readable and f.size <= MAX_CODE_BYTES
+            and f.context not in _SKIPPED_CONTEXTS]
+    paths = {f.path for f in inventory.files}
+    packages = _packages(paths)
+    stems: dict[str, set[str]] = defaultdict(set)
+    for p in paths:
+        if p.endswith(".py"):
+            stems[PurePosixPath(p).parent.as_posix()].add(PurePosixPath(p).stem)
+    package_names = frozenset(PurePosixPath(r).name for r in set(packages.values()))
+    groups: dict[tuple[str, str], list[Profile]] = defaultdict(list)
+    for f in code:
+        try:
+            source, _ = read_text(f.abspath, MAX_CODE_BYTES)
+        except TextUnreadable:
+            continue
+        folder = PurePosixPath(f.path).parent.as_posix()
+        own = package_names | stems[folder]
+        profile = profile_code(f.path, source, f.suffix, own)
+        if not (profile.fetches or profile.targets or profile.platforms):
+            continue
+        root = packages.get(folder)
+        key = ("package", root) if root else ("scripts", "" if folder == "." else folder)
+        groups[key].append(profile)
+    tools = [tool for (kind, name), profiles in sorted(groups.items())
+             if (tool := _judge(kind, name, profiles)) is not None]
+    return tools
+
+
+def _judge(kind: str, name: str, profiles: list[Profile]) -> Tool | None:
+    if kind == "scripts":
+        # Scripts side by side need not work together: each is judged on its
+        # own, and those that scrape are reported together.
+        scraping = [p for p in profiles if _judge("script", name, [p]) is not None]
+        if not scraping:
+            return None
+        profiles = scraping
+    fetching = [p for p in profiles if p.fetches]
+    if not fetching:
+        return None
+    collectors = set().union(*(p.collectors for p in fetching))
+    targets = set().union(*(p.targets for p in profiles))
+    platforms = set().union(*(p.platforms for p in fetching))
+    everywhere = set().union(*(p.platforms for p in profiles))
+    if len(everywhere) >= MIN_SITES_ACROSS_FILES:
+        platforms = everywhere
+    if not (collectors or targets or platforms):
+        return None  # it downloads weights, code or dependencies: not others' works
+
+    def score(p: Profile) -> tuple:
+        return (-4 * bool(p.collectors) - 2 * bool(p.targets or p.platforms)
+                - min(p.media_io, 3), p.path.count("/"), p.path)
+
+    best = min(fetching, key=score)
+    if kind == "scripts" and len(fetching) == 1:
+        kind = "script"
+    if kind == "script":
+        name = str(PurePosixPath(best.path).parent)
+    display = PurePosixPath(name).name if kind == "package" else name
+    return Tool(
+        name=display, kind=kind, path=best.path, files=sorted(p.path for p in fetching),
+        collectors=collectors, clients=set().union(*(p.clients for p in fetching)),
+        targets=targets, platforms=platforms,
+        folders=set().union(*(p.folders for p in profiles)),
+    )
