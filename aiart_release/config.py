@@ -20,6 +20,7 @@ TIERS = ("open", "gated", "closed")
 
 DEFAULT_MAX_FILE_SIZE = 4 * 1024**3
 DEFAULT_SNIFF_BYTES = 8192
+DEFAULT_SECONDS_PER_FILE = 120.0  # see watchdog.py
 
 
 class ConfigError(DataFileError):
@@ -41,6 +42,8 @@ class Config:
     contact: str | None = None
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
     sniff_bytes: int = DEFAULT_SNIFF_BYTES
+    # Time one check may spend on one file before the watchdog stops it.
+    seconds_per_file: float = DEFAULT_SECONDS_PER_FILE
 
     def check_settings(self, check_id: str) -> dict[str, Any]:
         settings = dict(self.checks.get(check_id, {}))
@@ -180,6 +183,7 @@ def _from_data(data: dict[str, Any], path: Path, shown: str) -> Config:
         contact=data.get("contact"),
         max_file_size=parse_size(limits.get("max_file_size", DEFAULT_MAX_FILE_SIZE)),
         sniff_bytes=int(limits.get("sniff_bytes", DEFAULT_SNIFF_BYTES)),
+        seconds_per_file=float(limits.get("seconds_per_file", DEFAULT_SECONDS_PER_FILE)),
     )
 
 

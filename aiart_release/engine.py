@@ -32,6 +32,7 @@ from .origin import GENERATED
 from .plugins import Registry
 from .policy import Policy, Recommendation, decide, stricter
 from .rules import load_packs, scenarios
+from .watchdog import TimeBudgetExceeded, time_budget
 
 SCHEMA_VERSION = "1"
 
@@ -197,9 +198,11 @@ Work = list[tuple[str, dict[str, Any]]]
 Result = tuple[str, str, list[Finding], float, str | None]  # path, check, findings, s, error
 
 
-def _scan_unit(files: list[BundleFile], work: Work, device: str) -> list[Result]:
+def _scan_unit(files: list[BundleFile], work: Work, device: str,
+               budget: float | None = None) -> list[Result]:
     """Run checks on files: every check of ``work`` on each file, through
-    ``scan_batch`` when there are several files. Never raises."""
+    ``scan_batch`` when there are several files, each file within ``budget``
+    seconds (a batch within its files' budgets together). Never raises."""
     results: list[Result] = []
     for check_id, settings in work:
         check = _WORKER_CHECKS[check_id]
@@ -208,7 +211,9 @@ def _scan_unit(files: list[BundleFile], work: Work, device: str) -> list[Result]
         if len(files) > 1:
             started = time.perf_counter()
             try:
-                done = [(f, _finish(check, f, found)) for f, found in check.scan_batch(files, ctx)]
+                with time_budget(budget * len(files) if budget else None):
+                    done = [(f, _finish(check, f, found))
+                            for f, found in check.scan_batch(files, ctx)]
             except Exception:
                 done = None  # find the file that fails: run them one by one
             if done is not None and {f.path for f, _ in done} == {f.path for f in files}:
@@ -218,7 +223,11 @@ def _scan_unit(files: list[BundleFile], work: Work, device: str) -> list[Result]
         for file in files:
             started = time.perf_counter()
             try:
-                found = _finish(check, file, check.scan_file(file, ctx))
+                with time_budget(budget):
+                    found = _finish(check, file, check.scan_file(file, ctx))
+                error = None
+            except TimeBudgetExceeded as exc:
+                found = [_too_slow(check, file, exc)]
                 error = None
             except Exception as exc:
                 found = [_failure(check, exc, file.path, file.artifact)]
@@ -345,10 +354,10 @@ def assess(
     _WORKER_RECOGNIZERS[:] = [factory for _, factory in registry.recognizer_factories]
     jobs = _jobs(options.jobs, cpu_units)
     if jobs > 1:
-        _run_pool(cpu_units, jobs, store, [c.id for c in checks])
+        _run_pool(cpu_units, jobs, store, [c.id for c in checks], config.seconds_per_file)
     else:
         for files, work in cpu_units:
-            store(_scan_unit(files, work, "cpu"))
+            store(_scan_unit(files, work, "cpu", config.seconds_per_file))
 
     # --- accelerator checks: one at a time, on the chosen device -----------
     device_note = ""
@@ -425,16 +434,30 @@ def _jobs(requested: int | None, units: list) -> int:
     return max(1, min(os.cpu_count() or 1, len(units)))
 
 
-def _run_pool(units, jobs: int, store: Callable, check_ids: list[str]) -> None:
+def _run_pool(units, jobs: int, store: Callable, check_ids: list[str],
+              budget: float | None = None) -> None:
     methods = multiprocessing.get_all_start_methods()
     # fork shares the loaded plugins with the workers; elsewhere they reload.
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     with ProcessPoolExecutor(
         max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(check_ids,)
     ) as pool:
-        futures = [pool.submit(_scan_unit, files, work, "cpu") for files, work in units]
+        futures = [pool.submit(_scan_unit, files, work, "cpu", budget) for files, work in units]
         for future in futures:
             store(future.result())
+
+
+def _too_slow(check: Check, file: BundleFile, exc: TimeBudgetExceeded) -> Finding:
+    return Finding(
+        id="bundle.too-slow",
+        severity=Severity.MEDIUM,
+        message=f"Check {check.id!r} {exc} on this file and was stopped; what the rest of the "
+                "file holds is unknown",
+        location=Location(path=file.path),
+        remediation="Split the file, or raise limits.seconds_per_file in aiart-release.yaml "
+                    "and assess again",
+    ).with_defaults(check=check.id, checkpoint=CHECKPOINT_OF_ARTIFACT.get(
+        file.artifact, check.checkpoint), artifact=file.artifact)
 
 
 def _skipped(check: Check, file: BundleFile, choice: DeviceChoice) -> Finding:
