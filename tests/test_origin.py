@@ -145,3 +145,23 @@ def test_archive_among_code_is_code(tmp_path):
     (tmp_path / "meta.json").write_text(json.dumps({"a": 1}))
     artifacts = {f.path: f.artifact for f in _inventory(tmp_path).files}
     assert artifacts["mypkg/vocab.txt.gz"] == "code"
+
+
+def test_megabytes_of_minified_code_and_source_maps_are_listed_not_read(tmp_path):
+    from aiart_release.config import load_config
+    from aiart_release.engine import Options, assess
+    from aiart_release.policy import load_policy
+
+    dist = tmp_path / "site" / "dist"
+    dist.mkdir(parents=True)
+    # One line of 6 MB, as a bundler writes it, and its source map.
+    (dist / "app.js").write_bytes(b"!function(){" + b"var a=1;" * 750_000 + b"}();")
+    (dist / "app.js.map").write_bytes(
+        b'{"version":3,"sources":["a.js"],"mappings":"' + b"AAAA;" * 1_200_000 + b'"}')
+    (tmp_path / "LICENSE").write_text("SPDX-License-Identifier: MIT\n")
+    result = assess(tmp_path, build_registry(), load_config(tmp_path), load_policy(),
+                    Options(use_cache=False))
+    generated = [f for f in result.findings if f.id == "bundle.generated"]
+    assert [(f.location.path, f.count) for f in generated] == [("site/dist/", 2)]
+    assert not [f for f in result.findings if f.id != "bundle.generated"
+                and f.location.path.startswith("site/dist/") and f.severity.rank >= 2]
