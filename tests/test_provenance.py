@@ -120,28 +120,14 @@ def test_an_opt_out_route(cli, tmp_path, extra, has_route):
     assert ("consent.no-opt-out" not in found) == has_route
 
 
-@pytest.mark.parametrize("name, code, scrapes", [
-    ("fetch.py", "import requests\nrequests.get('https://example.org')\n", True),
-    ("soup.py", "from bs4 import BeautifulSoup\n", True),
-    ("crawl.py", "import urllib.request\n", True),
-    ("dl.sh", "#!/bin/sh\nwget -r https://forum.example.org/gallery\n", True),
-    ("note.py", "# we used to use requests here\nx = 'import requests'\n", False),
-    ("train.py", "import torch\nfrom pathlib import Path\n", False),
-    ("explore.ipynb", json.dumps({"cells": [{"cell_type": "code", "source": [
-        "!gallery-dl https://www.pixiv.net/users/1\n"]}]}), True),
-])
-def test_scraping_code(cli, tmp_path, name, code, scrapes):
-    bundle = make_bundle(tmp_path / "b", {"LICENSE": "MIT\n", f"code/{name}": code})
-    found = _found(cli("assess", bundle, "-f", "json").json())
-    assert ("provenance.scraping-code" in found) == scrapes
-
-
 def test_scraped_data_with_no_manifest(cli, tmp_path):
     bundle = make_bundle(tmp_path / "b", {
-        "LICENSE": "MIT\n", "code/fetch.py": "import requests\n",
+        "LICENSE": "MIT\n",
+        "code/fetch.py": "import requests\nrequests.get('https://www.reddit.com/r/art/')\n",
         "data/images/a.png": PNG, "data/README.md": "---\nsource_datasets: [original]\n---\n"})
     found = _found(cli("assess", bundle, "-f", "json").json())
     # Declared original, but scraped: the declaration does not excuse a manifest.
+    # (Which code scrapes, and which only downloads, is tested in test_scraping.py.)
     assert found["provenance.manifest-missing"]["severity"] == "high"
     assert "consent.scraped-without-permission" in found
 

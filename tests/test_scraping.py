@@ -1,0 +1,194 @@
+"""Scraping told apart from downloading (plugins/provenance/scraping.py), one
+finding per tool (tools.py), and consent findings placed on the data they
+are about (placement.py). Small synthetic bundles, run through the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import make_bundle
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+
+
+def _notebook(*cells: str) -> str:
+    return json.dumps({"cells": [{"cell_type": "code", "source": c.splitlines(True)}
+                                 for c in cells]})
+
+
+def _found(report, finding_id):
+    return [f for f in report["findings"] if f["id"] == finding_id]
+
+
+SCRAPERS = [
+    ("soup.py", "import requests\nfrom bs4 import BeautifulSoup\n"
+                "page = requests.get('https://forum.example.org/t/1').text\n"
+                "for img in BeautifulSoup(page, 'html.parser').find_all('img'):\n"
+                "    print(img['src'])\n"),
+    ("tags.py", "import requests\n"
+                "r = requests.get('https://www.deviantart.com/tag/fanart')\n"),
+    ("urls.py", "import requests\n"
+                "for i, image_url in enumerate(open('urls.txt')):\n"
+                "    open(f'out/{i}.jpg', 'wb').write(requests.get(image_url).content)\n"),
+    ("pull.py", "from img2dataset import download\ndownload(url_list='urls.parquet')\n"),
+    ("reddit.py", "import praw\nreddit = praw.Reddit(client_id='x')\n"),
+    ("mirror.sh", "#!/bin/sh\nwget -r -A jpg,png https://gallery.example.org/\n"),
+    ("grab.sh", "#!/bin/sh\ngallery-dl --range 1-500 \"$ARTIST_URL\"\n"),
+    ("list.sh", "#!/bin/sh\naria2c -i image_urls.txt -d data/raw\n"),
+    ("explore.ipynb", _notebook("!gallery-dl https://www.pixiv.net/users/1\n")),
+    ("bash.ipynb", _notebook("%%bash\nwget --mirror https://art.example.org/\n")),
+]
+DOWNLOADS = [
+    # The project's own weights, code and dependencies.
+    ("get.sh", "#!/bin/sh\nwget https://example.org/releases/v1/harbour.ckpt\n"
+               "curl -L -o vae.safetensors https://huggingface.co/x/y/resolve/main/vae.safetensors\n"),
+    ("deps.sh", "#!/bin/sh\nwget -q -i https://raw.githubusercontent.com/me/p/main/deps.txt\n"
+                "wget https://github.com/me/p/releases/download/v1/tool.tar.gz\n"),
+    ("setup.ipynb", _notebook(
+        "!wget -q https://huggingface.co/a/b/resolve/main/model.safetensors -O model.safetensors\n"
+        "!gdown --fuzzy $MODEL_LINK -O model.ckpt\n",
+        "import wget\nwget.download('https://raw.githubusercontent.com/me/p/main/util.py')\n")),
+    ("hub.py", "from huggingface_hub import hf_hub_download\n"
+               "path = hf_hub_download(repo_id='me/harbour', filename='unet.safetensors')\n"),
+    ("load.py", "import torch\nsd = torch.hub.load_state_dict_from_url("
+                "'https://example.org/weights/lin.pth')\n"),
+    ("gd.py", "import gdown\ngdown.download(id='1AbC', output='ckpt.pth')\n"),
+    ("ckpts.py", "import urllib.request\n"
+                 "for name in ['a.pth', 'b.pth']:\n"
+                 "    urllib.request.urlretrieve('https://example.org/w/' + name, name)\n"),
+    # Fetching, but of nothing that is someone's work.
+    ("api.py", "import requests\nr = requests.get('https://api.example.org/status').json()\n"),
+    ("client.py", "import urllib.request\n"),
+    ("local.py", "from bs4 import BeautifulSoup\n"
+                 "doc = BeautifulSoup(open('docs/index.html').read(), 'html.parser')\n"),
+    ("cache.py", "cache = {}\nfor image in images:\n    cache.get(image)\n"),
+    ("note.py", "# we used to use requests here\nx = 'import requests'\n"),
+    ("train.py", "import torch\nfrom pathlib import Path\n"),
+]
+
+
+@pytest.mark.parametrize("name, code", SCRAPERS, ids=[n for n, _ in SCRAPERS])
+def test_code_that_collects_works_is_scraping(cli, tmp_path, name, code):
+    bundle = make_bundle(tmp_path / "b", {"LICENSE": "MIT\n", f"code/{name}": code})
+    [finding] = _found(cli("assess", bundle, "-f", "json").json(), "provenance.scraping-code")
+    assert finding["location"]["path"] == f"code/{name}"
+
+
+@pytest.mark.parametrize("name, code", DOWNLOADS, ids=[n for n, _ in DOWNLOADS])
+def test_downloading_weights_code_or_dependencies_is_not_scraping(cli, tmp_path, name, code):
+    bundle = make_bundle(tmp_path / "b", {"LICENSE": "MIT\n", f"code/{name}": code,
+                                          "data/images/a.png": PNG})
+    report = cli("assess", bundle, "-f", "json").json()
+    assert _found(report, "provenance.scraping-code") == []
+    assert _found(report, "consent.scraped-without-permission") == []
+
+
+def _scraper_package(scripts: int = 13) -> dict[str, str]:
+    """A collection tool as a package: a downloader module that fetches,
+    site modules that name the sites, and scripts and tests that import it."""
+    files = {
+        "LICENSE": "MIT\n",
+        "harvest/__init__.py": "from . import net\n",
+        "harvest/net.py": "import mimetypes\nimport requests\n"
+                          "from requests.exceptions import HTTPError\n\n"
+                          "def save(session, url, path):\n"
+                          "    r = session.get(url, stream=True)\n"
+                          "    with open(path, 'wb') as out:\n"
+                          "        for chunk in r.iter_content(65536):\n"
+                          "            out.write(chunk)\n"
+                          "    return r.headers.get('Content-Type', 'image/jpeg')\n",
+        "harvest/common.py": "import requests\n\nSESSION = requests.Session()\n",
+        "harvest/sites/__init__.py": "",
+        "harvest/sites/pix.py": "ROOT = 'https://www.pixiv.net/en/users/'\n",
+        "harvest/sites/art.py": "ROOT = 'https://www.artstation.com/'\n",
+        "harvest/sites/dev.py": "ROOT = 'https://www.deviantart.com/'\n",
+    }
+    for i in range(scripts):
+        files[f"scripts/tool_{i}.py"] = "import harvest\nfrom harvest import net\n"
+    return files
+
+
+def test_a_package_is_one_tool_reported_on_its_downloader(cli, tmp_path):
+    bundle = make_bundle(tmp_path / "b", _scraper_package())
+    [finding] = _found(cli("assess", bundle, "-f", "json").json(), "provenance.scraping-code")
+    assert finding["location"]["path"] == "harvest/net.py"
+    assert "package `harvest`" in finding["message"]
+    assert "pixiv.net" in finding["message"]
+
+
+def test_two_tools_are_two_findings(cli, tmp_path):
+    files = _scraper_package(scripts=2)
+    files["tools/grab.sh"] = "#!/bin/sh\ngallery-dl https://www.tumblr.com/someone\n"
+    bundle = make_bundle(tmp_path / "b", files)
+    found = _found(cli("assess", bundle, "-f", "json").json(), "provenance.scraping-code")
+    assert sorted(f["location"]["path"] for f in found) == ["harvest/net.py", "tools/grab.sh"]
+
+
+def test_a_share_link_in_one_module_does_not_make_a_package_a_scraper(cli, tmp_path):
+    bundle = make_bundle(tmp_path / "b", {
+        "app/__init__.py": "",
+        "app/telemetry.py": "import requests\nrequests.post('https://api.example.org/ping')\n",
+        "app/about.py": "SHARE = 'https://twitter.com/intent/tweet?text=made+with+app'\n",
+    })
+    assert _found(cli("assess", bundle, "-f", "json").json(), "provenance.scraping-code") == []
+
+
+SCRAPER = ("import requests\nfrom bs4 import BeautifulSoup\nOUT = 'data/collected'\n"
+           "html = requests.get('https://forum.example.org/t/1').text\n"
+           "page = BeautifulSoup(html, 'html.parser')\n")
+
+
+def test_consent_findings_land_on_the_folder_the_scraper_fills(cli, tmp_path):
+    files = {"LICENSE": "MIT\n", "code/collect.py": SCRAPER,
+             # More images elsewhere: renders the model made, not collected data.
+             **{f"data/renders/{i}.png": PNG + bytes([i]) for i in range(6)},
+             **{f"data/collected/{i}.png": PNG + bytes([i]) for i in range(3)}}
+    report = cli("assess", make_bundle(tmp_path / "b", files), "-f", "json").json()
+    for finding_id in ("consent.scraped-without-permission", "provenance.manifest-missing",
+                       "consent.no-opt-out"):
+        [finding] = _found(report, finding_id)
+        assert finding["location"]["path"] == "data/collected/", finding_id
+
+
+def test_provenance_findings_land_on_the_folder_the_card_describes(cli, tmp_path):
+    files = {"LICENSE": "MIT\n",
+             "README.md": "# Harbour Lights Dataset\n\nThe dataset consists of 3 photographs "
+                          "in `harbours/`. The photographs were taken by friends.\n",
+             **{f"outputs/{i}.png": PNG + bytes([i]) for i in range(6)},
+             **{f"harbours/{i}.png": PNG + bytes([i]) for i in range(3)}}
+    report = cli("assess", make_bundle(tmp_path / "b", files), "-f", "json").json()
+    [missing] = _found(report, "provenance.manifest-missing")
+    assert missing["location"]["path"] == "harbours/"
+    # The card says where the photographs come from: a weaker finding.
+    assert missing["severity"] == "low"
+
+
+def test_a_scraping_tool_with_no_data_raises_no_dataset_finding(cli, tmp_path):
+    bundle = make_bundle(tmp_path / "b", _scraper_package(scripts=1))
+    report = cli("assess", bundle, "-f", "json").json()
+    ids = {f["id"] for f in report["findings"]}
+    assert "provenance.scraping-code" in ids
+    assert not ids & {"provenance.manifest-missing", "consent.no-opt-out",
+                      "consent.scraped-without-permission"}
+
+
+def test_a_code_repository_with_no_dataset_needs_no_manifest(cli, tmp_path):
+    bundle = make_bundle(tmp_path / "b", {
+        "LICENSE": "MIT\n", "README.md": "# Harbour\n\nA diffusion trainer.\n",
+        "harbour/__init__.py": "", "harbour/train.py": "import torch\n",
+        "get_weights.sh": "#!/bin/sh\nwget https://example.org/w/harbour.safetensors\n"})
+    ids = {f["id"] for f in cli("assess", bundle, "-f", "json").json()["findings"]}
+    assert not {i for i in ids if i.startswith(("provenance.", "consent."))}
+
+
+def test_a_card_that_says_the_data_was_harvested_needs_an_opt_out(cli, tmp_path):
+    card = ("# Street Captions Dataset\n\nThe dataset contains 2 million image-caption pairs "
+            "harvested from the web.\n\n## License\n\nThe captions are released under CC BY.\n")
+    bundle = make_bundle(tmp_path / "b", {"LICENSE": "MIT\n", "README.md": card})
+    [finding] = _found(cli("assess", bundle, "-f", "json").json(), "consent.no-opt-out")
+    assert finding["location"]["path"] == "README.md"
+    with_route = make_bundle(tmp_path / "c", {
+        "LICENSE": "MIT\n",
+        "README.md": card + "\n## Removal\n\nIf you'd like your image taken down, email us.\n"})
+    assert _found(cli("assess", with_route, "-f", "json").json(), "consent.no-opt-out") == []
