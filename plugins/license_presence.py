@@ -7,9 +7,11 @@ licence-identification check's job; this one only asks that one exists.
 
 A licence covers an artifact when a licence file (``LICENSE*``, ``COPYING*``,
 ``LICENSES/``) sits at the bundle root or in a folder that holds the
-artifact's files, when the artifact's card names one in its ``license``
-metadata, or, for code, when ``pyproject.toml`` declares one or source files
-carry ``SPDX-License-Identifier`` headers.
+artifact's files, when a README there names one in its licence section
+("## License" then "MIT") or says the work "is released under" one, when
+the artifact's card names one in its ``license`` metadata, or, for code,
+when ``pyproject.toml`` declares one or source files carry
+``SPDX-License-Identifier`` headers.
 
 Example: a bundle with ``model/lora.safetensors`` and ``model/README.md``
 (no ``license:``) and no LICENSE file gets ``docs.license-missing`` for the
@@ -76,6 +78,7 @@ class LicensePresence(Check):
             _license_dir(f.path) for f in inventory.of_kind("license")
             if f.size > 0 and f.readable
         ]
+        license_dirs += _readme_dirs(inventory)
         empty = [f.path for f in inventory.of_kind("license") if f.size == 0]
         for artifact in inventory.artifacts_present():
             files = inventory.of_artifact(artifact)
@@ -134,6 +137,15 @@ class LicensePresence(Check):
         return bool(project.get("license")) or any(
             "License ::" in c for c in project.get("classifiers", [])
         )
+
+
+def _readme_dirs(inventory) -> list[str]:
+    """The folders whose README names the licence of what is in them."""
+    from .licensing.readme import readme_licenses
+    from .licensing.sources import known_paths
+
+    return [f.directory for f, found in readme_licenses(inventory, known_paths(inventory))
+            if any(p.license and p.role == "main" for p in found)]
 
 
 def _has_spdx_header(file) -> bool:

@@ -208,17 +208,20 @@ class Licenses(Check):
         yield from self._relicensing(by_artifact, files, headers)
 
     def _noncommercial(self, sources: list[Source]) -> Iterator[Finding]:
+        # One finding per licence and part: a README that repeats what the
+        # LICENSE says is the same conflict (licence files come first).
         seen: set[tuple[str, str]] = set()
-        for s in sources:
+        for s in sorted(sources, key=lambda s: s.kind != "file"):
             if not s.license:
                 continue
             for license_id in catalog.license_ids(s.license):
                 terms = catalog.info(license_id)
                 if not (terms.non_commercial or terms.research_only or s.non_commercial):
                     continue
-                if (s.path, license_id) in seen:
+                part = (license_id, s.role + ":" + (",".join(s.paths) or s.covers or s.scope))
+                if (s.path, license_id) in seen or part in seen:
                     continue
-                seen.add((s.path, license_id))
+                seen.update({(s.path, license_id), part})
                 why = f" (“{s.non_commercial}”)" if s.non_commercial else ""
                 yield _finding(
                     "license.noncommercial-conflict", Severity.HIGH, s.path,

@@ -79,6 +79,7 @@ def compare(text: str, license_id: str) -> Changes | None:
         if op == "delete" and (i1 >= terms_end or i2 <= title_end):
             continue  # the optional appendix or the title left out
         if op == "insert" and (len(after) <= 4 and set(after) <= title | _MEANINGLESS
+                               or i1 <= title_end and "copyright" in after and len(after) <= 20
                                or i1 >= terms_end and not _new_words(after, vocabulary)):
             continue  # a title repeated, or the appendix in another edition
         if op == "insert":

@@ -132,8 +132,9 @@ def _blocks(text: str, known_paths: frozenset[str]) -> list[_Block]:
         if _HEADING.match(paragraph) and "\n" not in paragraph:
             heading = (line, paragraph)  # it names what follows
             continue
-        if heading is not None:
-            line, paragraph = heading[0], heading[1] + "\n" + paragraph
+        if heading is not None:  # keep the lines where they are in the file
+            gap = "\n" * max(1, line - heading[0])
+            line, paragraph = heading[0], heading[1] + gap + paragraph
             heading = None
         head = " ".join(paragraph[:HEAD_CHARS].split())
         scope = _scope(paragraph, head, known_paths)

@@ -58,13 +58,15 @@ class Source:
     def where(self) -> str:
         """The part this licence covers, in words, for messages."""
         if self.role == "items":
-            return f"items listed in {self.path} (“{self.scope}”)" if self.scope \
+            quote = self.scope if len(self.scope) <= 80 else self.scope[:79] + "…"
+            return f"items listed in {self.path} (“{quote}”)" if self.scope \
                 else f"items listed in {self.path}"
         if self.paths:
             return ", ".join(p + "/" if "." not in p.rsplit("/", 1)[-1] else p
                              for p in self.paths[:3])
         if self.role == "part":
-            return f"the part named “{self.scope}”" if self.scope else "a part of the bundle"
+            quote = self.scope if len(self.scope) <= 80 else self.scope[:79] + "…"
+            return f"the part named “{quote}”" if self.scope else "a part of the bundle"
         return f"{self.covers}/" if self.covers else "the bundle"
 
 
