@@ -155,7 +155,7 @@ def test_provenance_findings_land_on_the_folder_the_card_describes(cli, tmp_path
     files = {"LICENSE": "MIT\n",
              "README.md": "# Harbour Lights Dataset\n\nThe dataset consists of 3 photographs "
                           "in `harbours/`. The photographs were taken by friends.\n",
-             **{f"outputs/{i}.png": PNG + bytes([i]) for i in range(6)},
+             **{f"extra/{i}.png": PNG + bytes([i]) for i in range(6)},
              **{f"harbours/{i}.png": PNG + bytes([i]) for i in range(3)}}
     report = cli("assess", make_bundle(tmp_path / "b", files), "-f", "json").json()
     [missing] = _found(report, "provenance.manifest-missing")
