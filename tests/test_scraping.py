@@ -192,3 +192,20 @@ def test_a_card_that_says_the_data_was_harvested_needs_an_opt_out(cli, tmp_path)
         "LICENSE": "MIT\n",
         "README.md": card + "\n## Removal\n\nIf you'd like your image taken down, email us.\n"})
     assert _found(cli("assess", with_route, "-f", "json").json(), "consent.no-opt-out") == []
+
+
+@pytest.mark.parametrize("files, severity", [
+    # Pictures in a code repository that nothing calls data: at most low.
+    ({"app/__init__.py": "", **{f"inputs_demo/{i}.png": PNG + bytes([i]) for i in range(4)}},
+     {None, "low"}),
+    # A folder named as the data, or captions beside the images: a dataset.
+    ({**{f"data/{i}.png": PNG + bytes([i]) for i in range(4)}}, {"medium"}),
+    ({**{f"set_a/{i}.png": PNG + bytes([i]) for i in range(4)},
+      **{f"set_a/{i}.txt": "a harbour at night\n" for i in range(4)}}, {"medium"}),
+])
+def test_a_missing_manifest_weighs_what_says_the_pictures_are_data(cli, tmp_path, files,
+                                                                     severity):
+    report = cli("assess", make_bundle(tmp_path / "b", {"LICENSE": "MIT\n", **files}),
+                 "-f", "json").json()
+    found = _found(report, "provenance.manifest-missing")
+    assert (found[0]["severity"] if found else None) in severity

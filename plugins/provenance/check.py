@@ -87,13 +87,18 @@ class Provenance(Check):
 
         if media and not manifests and (scraped or not original):
             described = [] if scraped else _sources_described(inventory, cards, where)
-            severity = Severity.HIGH if scraped else Severity.LOW if described else \
-                Severity.MEDIUM
+            evident = scraped or _dataset_evident(inventory, media, cards)
+            severity = Severity.HIGH if scraped else Severity.LOW if described or not evident \
+                else Severity.MEDIUM
             yield _f("provenance.manifest-missing", severity, where,
                      f"{plural(len(media), 'dataset file')} with no sources manifest"
                      + (" (and code in the bundle scrapes websites)" if scraped else "")
-                     + (f"; the sources are described only in prose ({', '.join(described)})"
-                        if described else ""),
+                     + (f"; {', '.join(described)} describe the sources, but no manifest "
+                        "lists them file by file" if described else "")
+                     + ("; nothing says these are training data (no dataset card, data "
+                        "folder or captions): if they are examples, declare them `docs` under "
+                        "`artifacts:` in aiart-release.yaml" if not (evident or described)
+                        else ""),
                      "Add data/sources.csv with one row per file: file, creator, source, "
                      "license, consent (or declare `source_datasets: [original]` in the dataset "
                      "card if it is all your own work)")
@@ -337,6 +342,27 @@ def _sources_described(inventory, cards, where: str) -> list[str]:
               if f.kind in ("text", "table") and f.path.startswith(prefix)
               and _SOURCES_FILE.search(f.name.rsplit(".", 1)[0])]
     return found[:3]
+
+
+# Folder names that say "this is the data" (bundle.py's hints, less the
+# generic "images" and "raw" that also hold figures and examples).
+_DATA_FOLDERS = {"data", "dataset", "datasets", "training_data", "training-data", "train",
+                 "corpus", "captions", "instance_images", "class_images", "instance_data"}
+MANY_MEDIA = 100
+
+
+def _dataset_evident(inventory, media, cards) -> bool:
+    """Something besides the pictures says the bundle holds a dataset: a
+    dataset card, a folder named as data, caption files beside the media,
+    a table in the dataset, or more media than examples ever are."""
+    if cards or len(media) >= MANY_MEDIA:
+        return True
+    if any(part.lower() in _DATA_FOLDERS for f in media for part in f.path.split("/")[:-1]):
+        return True
+    stems = {f.path.rsplit(".", 1)[0] for f in media}
+    return any(f.artifact == "dataset" and (f.kind == "table" or f.kind == "text" and
+                                            f.path.rsplit(".", 1)[0] in stems)
+               for f in inventory.files)
 
 
 def _card_says_harvested(cards) -> str | None:
