@@ -23,6 +23,7 @@ from aiart_release.default_plugins.personal_data.sources import (
     Record,
     Segment,
     SourceError,
+    file_context,
     records,
 )
 
@@ -56,6 +57,10 @@ def texts(found: list[Record]) -> list[tuple[int | None, str]]:
 
 def by_field(found: list[Record]) -> list[tuple[str, int | None, str]]:
     return [(s.field, s.line, s.text) for r in found for s in r.segments]
+
+
+def by_context(found: list[Record]) -> list[tuple[str, int | None, str]]:
+    return [(s.context, s.line, s.text) for r in found for s in r.segments]
 
 
 # --- text: paragraphs --------------------------------------------------------
@@ -199,15 +204,18 @@ def train():
 def test_python_comments_and_strings_with_their_lines(tmp_path):
     found = read(write(tmp_path, "train.py", PYTHON), "code")
     assert by_field(found) == [
-        ("string", 1, "Training script by Maria Gonzalez."),  # module docstring
+        ("docstring", 1, "Training script by Maria Gonzalez."),  # module docstring
         ("comment", 2, "contact: maria@example.com"),
         ("string", 5, "photos of my neighbour"),
         ("comment", 6, "too short to hold a name"),  # "ab" itself is too short
         ("string", 7, "hello {DATA} from Maria"),  # an f-string's text
         ("string", 8, "raw bytes here"),
-        ("string", 12, "Train the LoRA\n    on Maria's photos."),  # starts on line 12
+        ("docstring", 12, "Train the LoRA\n    on Maria's photos."),  # starts on line 12
         ("string", 14, "HOME"),
     ]
+    assert [s.context for r in found for s in r.segments] == [
+        "docstring", "code-comment", "string-literal", "code-comment", "string-literal",
+        "string-literal", "docstring", "string-literal"]
     assert all(r.line == r.segments[0].line for r in found)
 
 
@@ -433,10 +441,12 @@ def test_a_csv_row_is_a_record_and_each_cell_a_segment(tmp_path):
                  "c.png,a dog,\n")
     found = read(path, "table")
     assert [(r.row, r.line) for r in found] == [(1, 2), (2, 3), (3, 5)]
-    assert found[0].segments == [Segment("a.png", "file", 2),
-                                 Segment("Maria Gonzalez at the beach", "caption", 2)]
-    assert found[1].segments == [Segment("b.png", "file", 3), Segment("two\nlines", "caption", 3),
-                                 Segment("shy", "notes", 3)]
+    # Every cell of a table is data: caption context.
+    assert found[0].segments == [Segment("a.png", "file", 2, "caption"),
+                                 Segment("Maria Gonzalez at the beach", "caption", 2, "caption")]
+    assert found[1].segments == [Segment("b.png", "file", 3, "caption"),
+                                 Segment("two\nlines", "caption", 3, "caption"),
+                                 Segment("shy", "notes", 3, "caption")]
 
 
 def test_a_jsonl_record_has_dotted_fields(tmp_path):
@@ -457,3 +467,226 @@ def test_a_table_that_is_no_table_format_raises(tmp_path):
     # The reader, not the caller, decides: a .txt passed as a table is refused.
     _, error = read_until_error(write(tmp_path, "captions.txt", "a,b\n"), "table")
     assert ".txt" in str(error)
+
+
+# --- contexts: where each segment's text comes from ---------------------------
+
+README = """---
+license: mit
+author: Jane Roe
+---
+# Ink-wash LoRA
+
+Trained on our own sketches.
+Questions go to the issue tracker.
+
+```python
+pipe = load("ink-wash")  # by the studio
+```
+
+```
+@article{roe2024ink,
+  author = {Roe, Jane and Asante, Kwame},
+}
+```
+
+## Citation
+
+If you use it, cite Jane Roe and Kwame Asante.
+
+### BibTeX entry
+
+See above.
+
+## Limitations
+
+It draws hands badly.
+
+@inproceedings{asante2023,
+  title = {Brushes},
+}
+"""
+
+
+def test_markdown_prose_citations_fences_and_front_matter(tmp_path):
+    found = read(write(tmp_path, "README.md", README), "model-card")
+    assert by_context(found) == [
+        ("config", 2, "license: mit\nauthor: Jane Roe"),  # front matter: card metadata
+        ("prose", 7, "Trained on our own sketches.\nQuestions go to the issue tracker."),
+        ("string-literal", 11, 'pipe = load("ink-wash")  # by the studio'),  # example code
+        ("citation", 15, "@article{roe2024ink,\n  author = {Roe, Jane and Asante, Kwame},\n}"),
+        # Under "## Citation", including its subsections, until the next
+        # heading of its level.
+        ("citation", 22, "If you use it, cite Jane Roe and Kwame Asante."),
+        ("citation", 26, "See above."),
+        ("prose", 30, "It draws hands badly."),
+        # A BibTeX entry outside a fence is a citation too, until its paragraph ends.
+        ("citation", 32, "@inproceedings{asante2023,\n  title = {Brushes},\n}"),
+    ]
+
+
+CITATION_HEADINGS_TABLE = [
+    ("## Acknowledgements", True),
+    ("## Acknowledgments", True),
+    ("## Credits", True),
+    ("## Contributors", True),
+    ("## References", True),
+    ("## How to cite", True),
+    ("## Authors", True),
+    ("## Usage", False),
+    ("## Training data", False),
+]
+
+
+@pytest.mark.parametrize("heading, citation", CITATION_HEADINGS_TABLE,
+                         ids=[h for h, _ in CITATION_HEADINGS_TABLE])
+def test_citation_sections_by_heading(tmp_path, heading, citation):
+    found = read(write(tmp_path, "notes.md", f"{heading}\n\nThanks to Maria Gonzalez.\n"))
+    assert by_context(found) == [("citation" if citation else "prose", 3,
+                                  "Thanks to Maria Gonzalez.")]
+
+
+RST = """Ink wash
+========
+
+Photos by Maria Gonzalez.
+
+Acknowledgements
+----------------
+
+Kwame Asante helped.
+
+Sub part
+~~~~~~~~
+
+Still credits.
+
+Usage
+-----
+
+Run it.
+"""
+
+
+def test_rst_sections_by_underlined_headings(tmp_path):
+    found = read(write(tmp_path, "index.rst", RST))
+    assert by_context(found) == [
+        ("prose", 4, "Photos by Maria Gonzalez."),
+        ("citation", 9, "Kwame Asante helped."),
+        ("citation", 14, "Still credits."),  # a subsection of the credits
+        ("prose", 19, "Run it."),
+    ]
+
+
+HTML = """<html><head><style>
+.author { color: red }
+</style><script>var maria = "Maria Gonzalez";</script></head>
+<body>
+<p>Photos of <a href="x">Maria
+Gonzalez</a> &amp; friends.</p>
+<h2 class="title">BibTeX</h2>
+<pre><code>@article{park2021,
+  author = {Park, Keun},
+}</code></pre>
+</body></html>
+"""
+
+
+def test_html_text_without_tags_scripts_and_styles(tmp_path):
+    found = read(write(tmp_path, "index.html", HTML))
+    assert [(c, line, " ".join(t.split())) for c, line, t in by_context(found)] == [
+        ("prose", 5, "Photos of Maria Gonzalez & friends."),
+        ("citation", 8, "@article{park2021, author = {Park, Keun}, }"),
+    ]
+
+
+DOCSTRINGS_TABLE = [
+    # (source, [(field, context)] of what is read)
+    ('"""Module docs here."""\nx = "a string here"\n',
+     [("docstring", "docstring"), ("string", "string-literal")]),
+    ('def f():\n    """Function docs."""\n    return "value here"\n',
+     [("docstring", "docstring"), ("string", "string-literal")]),
+    ('class A:\n    """Class docs here."""\n\n    def g(self):\n        """Method docs."""\n',
+     [("docstring", "docstring"), ("docstring", "docstring")]),
+    ('@decorator\nasync def f():\n    """Async docs."""\n',
+     [("docstring", "docstring")]),
+    # A string that starts an expression is no docstring.
+    ('def f():\n    "joined here".join(parts)\n', [("string", "string-literal")]),
+    # The second string of a body is no docstring.
+    ('def f():\n    """Docs here."""\n    """Not docs."""\n',
+     [("docstring", "docstring"), ("string", "string-literal")]),
+    ('x = 1\n"""Not a module docstring."""\n', [("string", "string-literal")]),
+    ('# licence header line\n"""Module docs after a comment."""\n',
+     [("comment", "code-comment"), ("docstring", "docstring")]),
+]
+
+
+@pytest.mark.parametrize("source, expected", DOCSTRINGS_TABLE,
+                         ids=[str(i) for i in range(len(DOCSTRINGS_TABLE))])
+def test_python_docstrings_are_told_from_string_literals(tmp_path, source, expected):
+    found = read(write(tmp_path, "m.py", source), "code")
+    assert [(s.field, s.context) for r in found for s in r.segments] == expected
+
+
+def test_generic_block_comment_lines_point_at_the_text(tmp_path):
+    source = "int x;\n/*\n * Written by Maria Gonzalez\n */\n/** Docs by Kwame Asante */\n"
+    found = read(write(tmp_path, "a.c", source), "code")
+    assert [(s.context, s.line, s.text.split("\n")[0]) for r in found for s in r.segments] == [
+        ("code-comment", 3, "* Written by Maria Gonzalez"),
+        ("docstring", 5, "Docs by Kwame Asante"),
+    ]
+
+
+def test_notebook_contexts(tmp_path):
+    found = read(write(tmp_path, "explore.ipynb", json.dumps(NOTEBOOK)), "code")
+    assert [s.context for r in found for s in r.segments] == [
+        "prose", "prose", "code-comment", "string-literal", "string-literal", "string-literal"]
+
+
+FILE_CONTEXT_TABLE = [
+    # (name, kind, artifact, origin, context of every segment)
+    ("captions.csv", "table", "dataset", None, "caption"),
+    ("sources.yaml", "manifest", "dataset", None, "caption"),
+    ("0001.txt", "text", "dataset", None, "caption"),  # a caption sidecar
+    ("talk.srt", "text", "dataset", None, "caption"),
+    ("README.md", "text", "dataset", None, None),  # Markdown decides per line
+    ("notes.txt", "text", "docs", None, None),
+    ("CITATION.cff", "text", "docs", None, "citation"),
+    ("AUTHORS", "text", "docs", None, "citation"),
+    ("CONTRIBUTORS.md", "text", "docs", None, "citation"),
+    ("references_and_licenses.txt", "text", "dataset", None, "citation"),
+    ("paper.bib", "text", "docs", None, "citation"),
+    (".pylintrc", "text", "code", None, "config"),
+    (".flake8", "text", "code", None, "config"),
+    ("lora.safetensors", "model-weights", "model", None, "metadata"),
+    ("train.py", "code", "code", None, None),
+    ("results.py", "code", "code", "fixture", "fixture"),
+    ("captions.csv", "table", "dataset", "fixture", "fixture"),
+]
+
+
+@pytest.mark.parametrize("name, kind, artifact, origin, expected", FILE_CONTEXT_TABLE,
+                         ids=[f"{n}-{o}" for n, _, _, o, _ in FILE_CONTEXT_TABLE])
+def test_file_context(name, kind, artifact, origin, expected):
+    assert file_context(name, kind, artifact, origin) == expected
+
+
+def test_records_apply_a_file_context_to_every_segment(tmp_path):
+    path = write(tmp_path, "test_data.py", '"""Docs by Maria."""\n# note by Kwame\n')
+    assert {s.context for r in records(path, "code", ".py", "fixture") for s in r.segments} \
+        == {"fixture"}
+
+
+JSON_OBJECT_TABLE = [
+    ('{"a.png": "portrait of Maria", "b.png": "a cat"}', "config", "caption"),
+    ('{"a": {"caption": "portrait of Maria"}}', "config", "caption"),
+    ('{"author": "Maria Gonzalez", "lr": "1e-4"}', "config", "config"),
+    ('{"creator": "Maria Gonzalez"}', "manifest", "caption"),
+]
+
+
+@pytest.mark.parametrize("content, kind, expected", JSON_OBJECT_TABLE,
+                         ids=[str(i) for i in range(len(JSON_OBJECT_TABLE))])
+def test_a_json_object_is_a_caption_map_or_a_config(tmp_path, content, kind, expected):
+    found = read(write(tmp_path, "meta.json", content), kind)
+    assert {s.context for r in found for s in r.segments} == {expected}

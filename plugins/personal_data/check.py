@@ -94,6 +94,7 @@ class _Group:
 
     id: str
     field: str
+    context: str
     title: str
     severity: Severity
     mask_kind: str
@@ -167,12 +168,13 @@ class PersonalData(Check):
 
         if file.kind == "model-weights" and file.suffix != ".safetensors":
             return
-        groups: dict[tuple[str, str], _Group] = {}
+        groups: dict[tuple[str, str, str], _Group] = {}
         total_rows = 0
         error = None
         memo: dict = {}
         try:
-            for chunk in _chunks(records(file.abspath, file.kind, file.suffix), CHUNK_RECORDS):
+            for chunk in _chunks(records(file.abspath, file.kind, file.suffix,
+                                         _file_context(file)), CHUNK_RECORDS):
                 total_rows = _analyse(analyzer, chunk, groups, memo, total_rows)
         except SourceError as exc:
             error = str(exc)
@@ -191,7 +193,8 @@ class PersonalData(Check):
                 continue
             got: list[Record] = []
             try:
-                for record in records(file.abspath, file.kind, file.suffix):
+                for record in records(file.abspath, file.kind, file.suffix,
+                                      _file_context(file)):
                     got.append(record)
             except SourceError as exc:
                 read.append((file, got, str(exc)))
@@ -202,7 +205,7 @@ class PersonalData(Check):
         hits = iter(analyzer.analyze(items, {}))
         out: dict[str, list[Finding]] = {}
         for file, recs, error in read:
-            groups: dict[tuple[str, str], _Group] = {}
+            groups: dict[tuple[str, str, str], _Group] = {}
             total_rows = 0
             for record in recs:
                 total_rows = max(total_rows, record.row or 0)
@@ -214,25 +217,39 @@ class PersonalData(Check):
         return out
 
     def facts(self, findings: list[Finding]) -> dict[str, Any]:
+        """Facts about the DATA: only what was found in captions, table
+        cells, metadata and file names counts. A maintainer's address in a
+        code header or a name in a README says nothing about the people in
+        the dataset, and must not close it (the findings themselves still
+        move the tier of the artifact that holds them)."""
+        from .contexts import DATA_CONTEXTS
+
         ours = [f for f in findings if f.id.startswith(("pii.", "sensitive."))]
+        data = [f for f in ours if f.context is None or f.context in DATA_CONTEXTS]
         if not ours:
             return {"personal_data": False, "special_category_data": False,
                     "people_identifiable": 0, "minors": False}
         return {
             "personal_data": any(f.id.startswith("pii.") and f.severity >= Severity.MEDIUM
-                                 for f in ours),
+                                 for f in data),
             "special_category_data": any(
                 f.id.startswith("sensitive.") and f.id != "sensitive.minors"
-                and f.severity >= Severity.HIGH for f in ours),
-            "people_identifiable": sum(f.count or 1 for f in ours if f.id in IDENTIFYING),
+                and f.severity >= Severity.HIGH for f in data),
+            "people_identifiable": sum(f.count or 1 for f in data if f.id in IDENTIFYING),
             # A bare "kids" in a caption is not enough to call it children's data.
             "minors": any(f.id == "sensitive.minors" and f.severity >= Severity.MEDIUM
-                          for f in ours),
+                          for f in data),
             "pii_found": sorted({f.id for f in ours}),
         }
 
 
-def _analyse(analyzer, chunk: list[Record], groups: dict[tuple[str, str], _Group],
+def _file_context(file) -> str | None:
+    from .sources import file_context
+
+    return file_context(file.name, file.kind, file.artifact, getattr(file, "context", None))
+
+
+def _analyse(analyzer, chunk: list[Record], groups: dict[tuple[str, str, str], _Group],
              memo: dict, total_rows: int) -> int:
     items = [(seg.text, seg.field) for rec in chunk for seg in rec.segments]
     hits = iter(analyzer.analyze(items, memo))
@@ -274,49 +291,88 @@ class Decision:
     field: str
     line: int | None
     identified: bool
+    context: str = "caption"
 
 
-def classify_record(fields: list[tuple[str, int | None]],
-                    per_segment: list[list[Hit]]) -> list[Decision]:
-    """Turn the hits of one record (its segments' ``(field, line)`` and
-    hits) into decisions. The record decides what a hit means: a place is
-    personal only next to a person, a trait next to a person is critical, an
-    age under 18 is a child."""
-    found = [(_entity_spec(hit.entity), hit, name, line)
-             for (name, line), hits in zip(fields, per_segment, strict=True) for hit in hits]
+def classify_record(fields: list[tuple[str, int | None]], per_segment: list[list[Hit]],
+                    contexts: list[str] | None = None, texts: list[str] | None = None,
+                    lines_inside: bool = True) -> list[Decision]:
+    """Turn the hits of one record (its segments' ``(field, line)``, their
+    contexts and texts, and hits) into decisions. The record decides what a
+    hit means: a place is personal only next to a person, a trait next to a
+    person is critical, an age under 18 is a child; the context decides what
+    counts and how much it weighs (see ``contexts``). Without contexts every
+    segment is a caption; without texts no hit is dropped for its
+    surroundings. ``lines_inside``: a hit's line is its segment's line plus
+    the lines before it in the segment (not in a table row)."""
+    from .contexts import DATA_CONTEXTS, FIXTURE, PROSE, cap, clean_hits, offered_as_contact
+    from .contexts import sentence_bounds as bounds
+
+    count = len(fields)
+    contexts = list(contexts) if contexts is not None else ["caption"] * count
+    texts_: list[str | None] = list(texts) if texts is not None else [None] * count
+    cleaned = [clean_hits(text, hits, context)
+               for text, hits, context in zip(texts_, per_segment, contexts, strict=True)]
+    found = [(_entity_spec(hit.entity), hit, i) for i, hits in enumerate(cleaned) for hit in hits]
     if not found:
         return []
     ids = {spec["id"] for spec, *_ in found}
-    identified = bool(ids & IDENTIFYING)
+    people = [[h for h in hits if _entity_spec(h.entity)["id"] in IDENTIFYING]
+              for hits in cleaned]
+    anyone = any(people)
+
+    def identified(i: int, hit: Hit) -> bool:
+        """A person named or contactable where the hit is: anywhere in a
+        record of data (a row names the sitter in one column, the trait in
+        another), in the same sentence elsewhere."""
+        text = texts_[i]
+        if contexts[i] in DATA_CONTEXTS or contexts[i] == FIXTURE or text is None:
+            return anyone
+        left, right = bounds(text, hit.start, hit.end)
+        return any(left <= p.start < right and p is not hit for p in people[i])
+
     decisions = []
-    for spec, hit, field_name, line in found:
-        finding_id = spec["id"]
-        if finding_id == "pii.location" and (not identified or "pii.street-address" in ids):
+    for spec, hit, i in found:
+        finding_id, context, text = spec["id"], contexts[i], texts_[i]
+        who = identified(i, hit)
+        if finding_id == "pii.location" and (not who or "pii.street-address" in ids):
             # A place in a landscape caption is nobody's personal data, and
             # the city of an address is part of the address.
             continue
+        line = fields[i][1]
+        if line is not None and text is not None and lines_inside:
+            line += text.count("\n", 0, hit.start)
+        contact = context == PROSE and text is not None and offered_as_contact(
+            text, hit.start, hit.end)
         severity = Severity(spec["severity"])
         if finding_id.startswith("sensitive."):
             # Tied to a named or contactable person: the worst case. Stated
             # about someone unnamed: medium. A bare mention: low.
-            severity = (Severity.CRITICAL if identified
+            severity = (Severity.CRITICAL if who
                         else Severity.MEDIUM if hit.score >= 0.8 else Severity.LOW)
+        named = who and hit.score >= 0.8
         if finding_id == "pii.age" and _is_minor(hit.value):
             from .recognizers import traits_data
 
+            minor = Severity.CRITICAL if who else Severity.MEDIUM
             decisions.append(Decision(
                 "sensitive.minors", traits_data()["categories"]["minors"]["title"], "words",
-                Severity.CRITICAL if identified else Severity.MEDIUM, hit, field_name, line,
-                identified))
-        decisions.append(Decision(finding_id, spec["title"], spec.get("mask", "words"), severity,
-                                  hit, field_name, line, identified))
+                cap("sensitive.minors", context, minor, named=who), hit, fields[i][0], line,
+                who, context))
+        decisions.append(Decision(
+            finding_id, spec["title"], spec.get("mask", "words"),
+            cap(finding_id, context, severity, named=named, contact=contact),
+            hit, fields[i][0], line, who, context))
     return decisions
 
 
-def _add_record(groups: dict[tuple[str, str], _Group], record: Record,
+def _add_record(groups: dict[tuple[str, str, str], _Group], record: Record,
                 per_segment: list[list[Hit]]) -> None:
-    fields = [(segment.field, segment.line) for segment in record.segments]
-    for d in classify_record(fields, per_segment):
+    segments = record.segments
+    decisions = classify_record([(s.field, s.line) for s in segments], per_segment,
+                                [s.context for s in segments], [s.text for s in segments],
+                                lines_inside=record.row is None)
+    for d in decisions:
         _add(groups, d, record)
 
 
@@ -325,11 +381,12 @@ def _is_minor(value: str) -> bool:
     return bool(digits) and int(digits[:3]) < 18
 
 
-def _add(groups: dict[tuple[str, str], _Group], d: Decision, record: Record) -> None:
-    key = (d.finding_id, d.field)
+def _add(groups: dict[tuple[str, str, str], _Group], d: Decision, record: Record) -> None:
+    key = (d.finding_id, d.field, d.context)
     group = groups.get(key)
     if group is None:
-        group = groups[key] = _Group(d.finding_id, d.field, d.title, d.severity, d.mask_kind)
+        group = groups[key] = _Group(d.finding_id, d.field, d.context, d.title, d.severity,
+                                     d.mask_kind)
     group.severity = max(group.severity, d.severity)
     group.score = max(group.score, d.hit.score)
     group.named = group.named or d.identified
@@ -353,8 +410,9 @@ def _add(groups: dict[tuple[str, str], _Group], d: Decision, record: Record) -> 
             group.examples.append(value)
 
 
-def _findings(file, groups: dict[tuple[str, str], _Group], total_rows: int) -> Iterator[Finding]:
-    for (finding_id, field_name), g in sorted(groups.items()):
+def _findings(file, groups: dict[tuple[str, str, str], _Group],
+              total_rows: int) -> Iterator[Finding]:
+    for (finding_id, field_name, context), g in sorted(groups.items()):
         masked = [mask(v, g.mask_kind) for v in g.examples]
         more = len(g.values) - len(g.examples)
         evidence = ", ".join(masked) + (f" (+{more} more)" if more > 0 else "")
@@ -396,10 +454,12 @@ def _findings(file, groups: dict[tuple[str, str], _Group], total_rows: int) -> I
             # elsewhere, changed by new personal data.
             fingerprint=fingerprint(finding_id, file.path, f"{field_name}\0{digest.hexdigest()}"),
             references=_references(finding_id),
+            context=context,
         )
 
 
-_FIELD_WORDS = {"comment": "a code comment", "string": "a string literal"}
+_FIELD_WORDS = {"comment": "a code comment", "string": "a string literal",
+                "docstring": "a docstring"}
 
 
 def _remediation(finding_id: str) -> str:

@@ -70,10 +70,17 @@ def _make_trait_recognizer(category: str, spec: dict[str, Any], person: re.Patte
                 return []
             results = []
             excluded = [(m.start(), m.end()) for m in not_traits.finditer(text)]
+            names = [(e.start_char, e.end_char) for e in getattr(nlp_artifacts, "entities", ())
+                     if e.label_ == "PERSON"]
             for match in terms.finditer(text):
                 if any(a <= match.start() and match.end() <= b for a, b in excluded):
                     continue
                 if _next_to_art(text, match.start(), match.end(), art):
+                    continue
+                # Part of a name ("Christian Theobalt"), or the genus of a
+                # species ("Cancer pagurus"): no trait of anyone.
+                if any(a <= match.start() < b for a, b in names) or _SPECIES.match(
+                        text, match.end()) and text[match.start()].isupper():
                     continue
                 sentence = _sentence(text, match.start(), match.end())
                 about_person = bool(person.search(sentence)) or _has_person(
@@ -85,6 +92,10 @@ def _make_trait_recognizer(category: str, spec: dict[str, Any], person: re.Patte
     return SensitiveTraitRecognizer(
         supported_entities=[entity], name=f"SensitiveTrait_{category}", supported_language="en"
     )
+
+
+# The lower-case epithet after a capitalised genus: "Cancer pagurus".
+_SPECIES = re.compile(r" [a-z]+(?:us|um|is|ae|ii|a|es|ens|ata|oides|ensis)\b(?! \w+ly\b)")
 
 
 def _next_to_art(text: str, start: int, end: int, art: re.Pattern[str]) -> bool:
@@ -128,6 +139,11 @@ _STREET_TYPES = (
 _STREET_WORDS = r"Rue|Avenue|Boulevard|Via|Viale|Calle|Avenida|Rua|Straße|Strasse|Str\.|Platz|" \
                 r"Piazza|Plaza|Carrer|Ulica|ul\.|Allee|Gasse|Laan|Straat|Gracht|Quai|Chemin"
 
+# Paths of a social site that are its own pages, not someone's profile.
+_SITE_PAGES = (r"(?:share|sharer(?:\.php)?|intent|home|watch|search|explore|hashtag|i|login|"
+               r"signup|about|help|privacy|legal|tos|terms|settings|embed|p|reel|tv|stories|"
+               r"events|groups|pages|photo(?:\.php)?|video|status|notifications|messages)")
+
 PATTERNS: dict[str, list[tuple[str, str, float]]] = {
     # 221B Baker Street; 1600 Amphitheatre Parkway; 12 Rue de Rivoli; Via Roma 12
     "STREET_ADDRESS": [
@@ -154,19 +170,26 @@ PATTERNS: dict[str, list[tuple[str, str, float]]] = {
         ("@handle", r"(?<![\w@.])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?(?![\w@]|\.\w)",
          0.6),
         ("reddit user", r"(?<![\w/])u/[A-Za-z0-9_-]{3,20}\b", 0.7),
+        # Profiles of people on social and art sites. Not code hosts (a
+        # github.com/<owner>/<repo> URL names a project, not a person to
+        # protect), nor the sites' own pages (share, intent, watch...).
         ("profile link",
          r"(?:https?://)?(?:www\.)?(?:artstation\.com|deviantart\.com|instagram\.com|"
          r"twitter\.com|x\.com|tiktok\.com|facebook\.com|behance\.net|tumblr\.com|"
-         r"patreon\.com|github\.com|youtube\.com|threads\.net|bsky\.app/profile|"
-         r"pixiv\.net/(?:en/)?users|reddit\.com/u(?:ser)?|linkedin\.com/in|flickr\.com/people|"
-         r"dribbble\.com|cara\.app|mastodon\.social)/@?[A-Za-z0-9_.-]+", 0.75),
+         r"patreon\.com|youtube\.com(?=/@)|youtube\.com/(?:c|user|channel)|threads\.net|"
+         r"bsky\.app/profile|pixiv\.net/(?:en/)?users|reddit\.com/u(?:ser)?|linkedin\.com/in|"
+         r"flickr\.com/people|dribbble\.com|cara\.app|mastodon\.social)/"
+         rf"(?!{_SITE_PAGES}(?![\w.-]))@?[A-Za-z0-9_.-]+", 0.75),
         ("subdomain profile", r"\b[a-z0-9-]{3,30}\.(?:deviantart|tumblr|artstation|carrd)\.com\b",
          0.7),
     ],
     # aged 34; 34 years old; a 16-year-old
     "AGE": [
         ("aged N", r"\b(?:aged?|age:)\s*\d{1,3}\b", 0.65),
-        ("N years old", r"\b\d{1,3}[- ](?:years?|yrs?|y/o|yo)(?:[- ]old)?\b", 0.65),
+        # "5 years" alone is a duration ("after 5 years of work"); "old" or
+        # "y/o" makes it an age.
+        ("N years old", r"\b\d{1,3}[- ](?:years?|yrs?)[- ]old\b|\b\d{1,3}[- ]?(?:y/o|yo)\b",
+         0.65),
         ("N months old", r"\b\d{1,2}[- ]months?[- ]old\b", 0.65),
         ("is N", r"(?<=\b(?:is|was) )\d{1,2}(?= (?:and|when|now|today|but|in)\b|[,.;]|$)", 0.5),
         ("at N", r"(?<=\b(?:at|both|turned) )\d{1,2}(?=[,.;)]|$| (?:and|when)\b)", 0.45),

@@ -5,6 +5,11 @@ cells are segments, the column name is their field), a paragraph of a text
 file or card, a comment or string literal in code, the ``__metadata__`` of a
 safetensors file. Records stream: a million-row table or a long text file is
 never held in memory at once.
+
+Every segment says where its text comes from (its ``context``, one of
+``aiart_release.findings.CONTEXTS``): a caption or table cell is data about
+people; the same words in a docstring, a BibTeX entry or a linter config are
+not, and the check weighs them accordingly.
 """
 
 from __future__ import annotations
@@ -14,12 +19,14 @@ import json
 import re
 import struct
 import tokenize
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiart_release.tables import TableError, iter_rows
 from aiart_release.textio import TextUnreadable, bounded_lines, decode
+
+from .markup import marked_lines
 
 MAX_LINE_BYTES = 1024 * 1024
 MAX_RECORD_CHARS = 20_000
@@ -31,7 +38,23 @@ _SUBTITLE_NOISE = re.compile(
 )
 
 
-_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
+# Contexts of segments (aiart_release.findings.CONTEXTS).
+CAPTION, PROSE, COMMENT, DOCSTRING, STRING = (
+    "caption", "prose", "code-comment", "docstring", "string-literal")
+CITATION, CONFIG, METADATA, FIXTURE = "citation", "config", "metadata", "fixture"
+
+# Files that are lists of authors, credits or references, whatever their suffix.
+_CITATION_FILE = re.compile(
+    r"^(?:citation|citations|authors|contributors|credits|thanks|maintainers|"
+    r"acknowledge?ments|references)(?:[-_. ].*)?$|\.bib$|\.cff$", re.IGNORECASE)
+# Tool settings in a dot-file (.pylintrc, .flake8, .coveragerc) or a config
+# read as text: words there are option names, not people.
+_CONFIG_FILE = re.compile(
+    r"^\.[\w.-]*(?:rc|ignore|flake8|editorconfig|config)$|\.(?:cfg|ini|toml|ya?ml|conf)$",
+    re.IGNORECASE)
+# Text files that are the data when they sit in the dataset: caption sidecars,
+# transcripts.
+_CAPTION_SUFFIXES = {"", ".txt", ".caption", ".text", ".srt", ".vtt", ".ass"}
 
 
 @dataclass
@@ -39,6 +62,7 @@ class Segment:
     text: str
     field: str = ""
     line: int | None = None
+    context: str = PROSE
 
 
 @dataclass
@@ -52,8 +76,41 @@ class SourceError(Exception):
     """The file cannot be read (further); records before it were yielded."""
 
 
-def records(path: Path, kind: str, suffix: str) -> Iterator[Record]:
-    """The records of one file; raises SourceError where reading stops."""
+def file_context(name: str, kind: str, artifact: str = "", origin: str | None = None
+                 ) -> str | None:
+    """The context every segment of a file has, where the file alone decides
+    it (a test fixture, a CITATION.cff, a caption sidecar in the dataset);
+    None where each segment has its own (code, Markdown)."""
+    if origin == FIXTURE:
+        return FIXTURE
+    lowered = name.lower()
+    suffix = lowered[lowered.rfind("."):] if "." in lowered.lstrip(".") else ""
+    if kind in ("text", "config") and _CITATION_FILE.search(lowered):
+        return CITATION
+    if kind in ("table", "manifest"):
+        return CAPTION
+    if kind == "model-weights":
+        return METADATA
+    if kind in ("text", "config") and _CONFIG_FILE.search(lowered):
+        return CONFIG
+    if kind == "text" and artifact == "dataset" and suffix in _CAPTION_SUFFIXES:
+        return CAPTION
+    return None
+
+
+def records(path: Path, kind: str, suffix: str, context: str | None = None
+            ) -> Iterator[Record]:
+    """The records of one file; raises SourceError where reading stops.
+    ``context``, when given, is the context of every segment (see
+    :func:`file_context`)."""
+    for record in _records(path, kind, suffix):
+        if context is not None:
+            for segment in record.segments:
+                segment.context = context
+        yield record
+
+
+def _records(path: Path, kind: str, suffix: str) -> Iterator[Record]:
     if kind == "table":
         yield from _table(path)
     elif kind == "model-weights":
@@ -61,23 +118,30 @@ def records(path: Path, kind: str, suffix: str) -> Iterator[Record]:
             yield from _safetensors(path)
     elif kind in ("config", "manifest"):
         if suffix == ".json":
-            yield from _json_object(path)
+            yield from _json_object(path, kind)
     elif kind == "code":
         if suffix == ".ipynb":
             yield from _notebook(path)
         else:
             yield from _code(_read_all(path), suffix)
     else:
-        markdown = kind in ("model-card", "dataset-card") or suffix in (".md", ".markdown")
-        yield from _paragraphs(_lines(path), subtitles=suffix in (".srt", ".vtt"),
-                               markdown=markdown)
+        lines: Iterator[tuple[int, str]] = _lines(path)
+        if suffix in (".srt", ".vtt"):
+            lines = ((n, "" if _SUBTITLE_NOISE.match(t) else t) for n, t in lines)
+        yield from _paragraphs(marked_lines(lines, _markup(kind, suffix)))
+
+
+def _markup(kind: str, suffix: str) -> str | None:
+    if kind in ("model-card", "dataset-card") or suffix in (".md", ".markdown"):
+        return "markdown"
+    return {".rst": "rst", ".html": "html", ".htm": "html"}.get(suffix)
 
 
 def _table(path: Path) -> Iterator[Record]:
     try:
         for row, line, cells in iter_rows(path):
-            yield Record(row=row, line=line,
-                         segments=[Segment(text, name, line) for name, text in cells.items()])
+            yield Record(row=row, line=line, segments=[
+                Segment(text, name, line, CAPTION) for name, text in cells.items()])
     except TableError as exc:
         raise SourceError(str(exc)) from None
     except OSError as exc:
@@ -108,31 +172,28 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
         raise SourceError(exc.strerror or str(exc)) from None
 
 
-def _paragraphs(lines: Iterator[tuple[int, str]], subtitles: bool = False,
-                markdown: bool = False) -> Iterator[Record]:
+def _paragraphs(lines: Iterable[tuple[int, str, str]]) -> Iterator[Record]:
+    """Paragraphs of ``(number, text, context)`` lines: a blank line, a
+    change of context (prose to a BibTeX entry) or MAX_RECORD_CHARS ends one."""
     buffer: list[str] = []
     start = 0
     size = 0
-    for number, line in lines:
+    context = PROSE
+    for number, line, where in lines:
         line = line.rstrip("\r\n")
-        if subtitles and _SUBTITLE_NOISE.match(line):
-            line = ""
-        # Markdown headings are Title Case, which the NER model reads as
-        # names ("## Bias, Risks, and Limitations"); they hold no personal data.
-        if markdown and _MD_HEADING.match(line):
-            line = ""
-        if not line.strip() or size > MAX_RECORD_CHARS:
+        if not line.strip() or size > MAX_RECORD_CHARS or (buffer and where != context):
             if buffer:
-                yield Record(line=start, segments=[Segment("\n".join(buffer), "", start)])
+                yield Record(line=start, segments=[
+                    Segment("\n".join(buffer), "", start, context)])
                 buffer, size = [], 0
             if not line.strip():
                 continue
         if not buffer:
-            start = number
+            start, context = number, where
         buffer.append(line)
         size += len(line)
     if buffer:
-        yield Record(line=start, segments=[Segment("\n".join(buffer), "", start)])
+        yield Record(line=start, segments=[Segment("\n".join(buffer), "", start, context)])
 
 
 def _read_all(path: Path, limit: int = 64 * 1024 * 1024) -> str:
@@ -147,9 +208,9 @@ def _read_all(path: Path, limit: int = 64 * 1024 * 1024) -> str:
 
 
 def _code(source: str, suffix: str, line_offset: int = 0) -> Iterator[Record]:
-    """Comments and string literals: where code holds names, addresses and
-    credentials. Python is tokenized; other languages are read with a
-    generic comment/string pattern."""
+    """Comments, docstrings and string literals: where code holds names,
+    addresses and credentials. Python is tokenized; other languages are read
+    with a generic comment/string pattern."""
     if suffix in (".py", ".pyi", ".pyx"):
         try:
             # Whole, before yielding: if tokenizing fails at the end, nothing
@@ -161,34 +222,83 @@ def _code(source: str, suffix: str, line_offset: int = 0) -> Iterator[Record]:
             yield from found
             return
     for match in _GENERIC_CODE.finditer(source):
-        text = next(g for g in match.groups() if g is not None)
-        if len(text.strip()) >= MIN_STRING_CHARS:
-            line = source.count("\n", 0, match.start()) + 1 + line_offset
-            kind = "comment" if match.group(0).lstrip()[:1] in "#/-" else "string"
-            yield Record(line=line, segments=[Segment(text.strip()[:MAX_RECORD_CHARS], kind,
-                                                      line)])
+        index = next(i for i, g in enumerate(match.groups(), start=1) if g is not None)
+        text = match.group(index)
+        doc = match.group(0).startswith("/**")  # JSDoc / Javadoc documentation
+        begin = match.start(index) + doc
+        text = text[1:] if doc else text
+        stripped = text.strip()
+        if len(stripped) < MIN_STRING_CHARS:
+            continue
+        # The line of the first character of text, not of the opening "/*".
+        begin += len(text) - len(text.lstrip())
+        line = source.count("\n", 0, begin) + 1 + line_offset
+        opening = match.group(0).lstrip()[:3]
+        if doc:
+            kind, context = "docstring", DOCSTRING
+        elif opening[:1] in "#/-":
+            kind, context = "comment", COMMENT
+        else:
+            kind, context = "string", STRING
+        yield _record(stripped, kind, context, line)
 
 
 _GENERIC_CODE = re.compile(
     r"//[ \t]*(.*)|/\*([\s\S]*?)\*/|(?<![\w$])#[ \t]*(.*)|--[ \t]+(.*)"
     r"|\"((?:[^\"\\\n]|\\.){0,2000})\"|'((?:[^'\\\n]|\\.){0,2000})'"
 )
+_BLOCK_WORDS = ("def", "class", "async")
+_QUIET = {tokenize.NL, tokenize.INDENT, tokenize.DEDENT, tokenize.ENCODING}
 
 
 def _python(source: str, line_offset: int) -> Iterator[Record]:
+    """Comments, docstrings (the first statement of a module, class or
+    function, when it is a lone string) and other string literals."""
     tokens = tokenize.generate_tokens(io.StringIO(source).readline)
+    at_line_start = True
+    opens_block = False  # the logical line began with def/class
+    doc_expected = True  # the next statement may be a docstring
+    pending: Record | None = None  # a string that is a docstring if its line ends here
     for token in tokens:
-        if token.type == tokenize.COMMENT:
-            text, kind = token.string.lstrip("#").strip(), "comment"
-        elif token.type == tokenize.STRING:
-            text, kind = _string_value(token.string), "string"
-        elif token.type == _FSTRING_MIDDLE:  # Python 3.12+ splits f-strings
-            text, kind = token.string, "string"
-        else:
+        kind = token.type
+        if pending is not None and kind not in (tokenize.COMMENT, tokenize.NL):
+            if kind == tokenize.NEWLINE:
+                for segment in pending.segments:
+                    segment.field, segment.context = "docstring", DOCSTRING
+            yield pending
+            pending = None
+        if kind == tokenize.COMMENT:
+            text = token.string.lstrip("#").strip()
+            if len(text) >= MIN_STRING_CHARS:
+                yield _record(text, "comment", COMMENT, token.start[0] + line_offset)
             continue
-        if len(text.strip()) >= MIN_STRING_CHARS:
-            line = token.start[0] + line_offset
-            yield Record(line=line, segments=[Segment(text[:MAX_RECORD_CHARS], kind, line)])
+        if kind in _QUIET:
+            if kind == tokenize.INDENT and opens_block:
+                doc_expected = True
+            continue
+        if kind == tokenize.NEWLINE:
+            at_line_start = True
+            doc_expected = doc_expected and opens_block
+            continue
+        if at_line_start:
+            opens_block = kind == tokenize.NAME and token.string in _BLOCK_WORDS
+        if kind in (tokenize.STRING, _FSTRING_MIDDLE):
+            text = _string_value(token.string) if kind == tokenize.STRING else token.string
+            if len(text.strip()) >= MIN_STRING_CHARS:
+                record = _record(text, "string", STRING, token.start[0] + line_offset)
+                if at_line_start and doc_expected and kind == tokenize.STRING:
+                    pending = record
+                else:
+                    yield record
+        doc_expected = doc_expected and opens_block
+        at_line_start = False
+    if pending is not None:
+        yield pending
+
+
+def _record(text: str, field_name: str, context: str, line: int) -> Record:
+    return Record(line=line, segments=[Segment(text[:MAX_RECORD_CHARS], field_name, line,
+                                               context)])
 
 
 _FSTRING_MIDDLE = getattr(tokenize, "FSTRING_MIDDLE", -1)
@@ -221,12 +331,15 @@ def _notebook(path: Path) -> Iterator[Record]:
                 text = _joined((output or {}).get("text")) or _joined(
                     ((output or {}).get("data") or {}).get("text/plain"))
                 if text.strip():
+                    # What the code printed: logs and values, weighed like
+                    # the string literals that produced them.
                     yield Record(line=None, segments=[
-                        Segment(text[:MAX_RECORD_CHARS], f"cell {number} output")])
+                        Segment(text[:MAX_RECORD_CHARS], f"cell {number} output", None, STRING)])
         elif source.strip():
             kind = "markdown" if cell.get("cell_type") == "markdown" else "raw"
-            for record in _paragraphs(enumerate(source.split("\n"), start=1),
-                                      markdown=kind == "markdown"):
+            lines = enumerate(source.split("\n"), start=1)
+            markup = "markdown" if kind == "markdown" else None
+            for record in _paragraphs(marked_lines(lines, markup)):
                 yield _in_cell(record, number, kind)
 
 
@@ -269,21 +382,24 @@ def _safetensors(path: Path) -> Iterator[Record]:
     metadata = header.get("__metadata__") if isinstance(header, dict) else None
     if not isinstance(metadata, dict):
         return
-    segments = [Segment(value[:MAX_RECORD_CHARS], f"__metadata__.{key}")
+    segments = [Segment(value[:MAX_RECORD_CHARS], f"__metadata__.{key}", None, METADATA)
                 for key, value in metadata.items() if isinstance(value, str) and value.strip()]
     if segments:
         yield Record(segments=segments)
 
 
-def _json_object(path: Path) -> Iterator[Record]:
+def _json_object(path: Path, kind: str = "config") -> Iterator[Record]:
     """A JSON object, one record per top-level key: a caption map keyed by
-    image (kohya-ss ``meta_cap.json``), a config with an author field."""
+    image (kohya-ss ``meta_cap.json``), a config with an author field. A
+    manifest or a caption map holds data (caption context); anything else
+    is configuration."""
     try:
         data = json.loads(_read_all(path))
     except ValueError as exc:
         raise SourceError(f"invalid JSON ({exc})") from None
     if not isinstance(data, dict):
         return
+    context = CAPTION if kind == "manifest" or _caption_map(data) else CONFIG
     for number, (key, value) in enumerate(data.items(), start=1):
         if isinstance(value, str):
             cells = {str(key): value}
@@ -291,7 +407,24 @@ def _json_object(path: Path) -> Iterator[Record]:
             cells = {f"{key}.{k}": v for k, v in value.items() if isinstance(v, str)}
         else:
             continue
-        segments = [Segment(text[:MAX_RECORD_CHARS], name) for name, text in cells.items()
-                    if text.strip()]
+        segments = [Segment(text[:MAX_RECORD_CHARS], name, None, context)
+                    for name, text in cells.items() if text.strip()]
         if segments:
             yield Record(row=number, segments=segments)
+
+
+_MEDIA_NAME = re.compile(r"\.(?:png|jpe?g|webp|gif|bmp|tiff?|wav|mp3|flac|mp4|mov|webm)$",
+                         re.IGNORECASE)
+_CAPTION_KEYS = {"caption", "captions", "tags", "text", "prompt", "description", "title"}
+
+
+def _caption_map(data: dict) -> bool:
+    """Keys that name media files, or records with a caption: the data of a
+    dataset, not the settings of a tool."""
+    keys = list(data)[:50]
+    if not keys:
+        return False
+    if sum(bool(_MEDIA_NAME.search(str(k))) for k in keys) * 2 >= len(keys):
+        return True
+    return any(isinstance(data[k], dict) and _CAPTION_KEYS & {str(x).lower() for x in data[k]}
+               for k in keys)

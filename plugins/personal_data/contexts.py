@@ -1,0 +1,245 @@
+"""What a hit means depends on where its text comes from.
+
+The analyzer finds entities in any text; this module decides, from the
+context of the text (``aiart_release.findings.CONTEXTS``), which hits are
+artefacts of that kind of text and how much the rest weigh:
+
+- digits inside a URL or a file path are ids of pages and files, not card,
+  phone or identity numbers; ``icon@2x.png`` is a file, not an address;
+- a CamelCase, snake_case or dotted word is a code identifier, not a name;
+- a bare number is an age only in a sentence about a person;
+- a trait term in a list of class labels states nothing about anyone;
+- names and contacts in a code header or a docstring are the maintainers'
+  published contacts, authors in a citation are credits, words in a linter
+  config are options.
+
+Severities follow (``cap``): the data itself (captions, metadata, file
+names) keeps the full weight; card and README prose at most medium; code
+and config low; citations info; test fixtures low.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from aiart_release.findings import Severity
+
+if TYPE_CHECKING:
+    from .analyzer import Hit
+
+CAPTION, PROSE, CITATION, FIXTURE = "caption", "prose", "citation", "fixture"
+# Where the text is data about people: full severity.
+DATA_CONTEXTS = frozenset({"caption", "metadata", "file-name"})
+# Code and configuration: what is found there is the authors' own text.
+CODE_CONTEXTS = frozenset({"code-comment", "docstring", "string-literal", "config"})
+# Published, not data: credits, licence texts, generated files.
+QUIET_CONTEXTS = frozenset({"citation", "license-text", "generated"})
+
+# Entities whose value is a string of digits: inside a URL or a path they
+# are the id of a page, an image or a commit.
+_NUMBER_SHAPED = frozenset({
+    "PHONE_NUMBER", "CREDIT_CARD", "US_SSN", "US_ITIN", "US_PASSPORT", "US_DRIVER_LICENSE",
+    "UK_NINO", "UK_NHS", "UK_PASSPORT", "UK_DRIVING_LICENCE", "IBAN_CODE", "US_BANK_NUMBER",
+    "EMAIL_ADDRESS", "IP_ADDRESS", "AGE", "CRYPTO",
+})
+# A URL with a scheme or www., or a path token (a slash or backslash and a
+# letter): "images/IMG_20190512_143022.jpg", "C:\\data\\4111111111111111".
+_URL = re.compile(r"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)[^\s<>\"'`)\]]+", re.IGNORECASE)
+_PATH = re.compile(r"[^\s<>\"'`()\[\]{},;]*[/\\][^\s<>\"'`()\[\]{},;]*")
+_FILE_NAME = re.compile(
+    r"[\w@.+-]+\.(?:jpe?g|png|gif|webp|svg|ico|bmp|tiff?|heic|avif|mp[34]|mov|webm|wav|flac|"
+    r"pdf|zip|tar|gz|txt|json|jsonl|csv|tsv|ya?ml|toml|py|js|ts|css|html?|md|safetensors|"
+    r"ckpt|pth?|bin|onnx|parquet)\b", re.IGNORECASE)
+# "icon@2x.png": the "domain" of this address is a file extension.
+_FILE_TLD = re.compile(
+    r"\.(?:jpe?g|png|gif|webp|svg|ico|bmp|tiff?|pdf|js|css|py|json|txt|md|html?|zip|gz|"
+    r"mp[34]|mov|webm|wav|csv|ya?ml)$", re.IGNORECASE)
+
+# Code identifiers: CamelCase inside a word (but not McDonald, DeVito,
+# O'Brien), snake_case, dotted names, words with digits, Python constants.
+_CAMEL = re.compile(r"[a-z][A-Z]|[A-Z]{2,}[a-z]")
+_NAME_PREFIX = re.compile(r"^(?:Mc|Mac|De|Di|Da|Du|La|Le|Van|Von|O['’])[A-Z][a-z]+$")
+_CODE_WORDS = frozenset({"true", "false", "none", "null", "nan", "self", "cls", "todo",
+                         "fixme", "args", "kwargs", "lorem", "ipsum", "dolor"})
+# A key or a line of a config that says it holds a person.
+_PERSON_KEY = re.compile(r"author|maintainer|contact|owner|email|name|creator|by\b",
+                         re.IGNORECASE)
+# A sentence about a person: who the number or trait is about.
+_PERSON_NOUN = re.compile(
+    r"\b(?:i|i'm|me|my|he|she|him|her|his|hers|they|their|man|woman|boy|girl|child|kid|son|"
+    r"daughter|baby|toddler|teen|teenager|brother|sister|niece|nephew|grandson|granddaughter|"
+    r"student|pupil|person|people|patient|aged?|years?|old|born|birthday)\b", re.IGNORECASE)
+# A contact published on purpose: "Contact: ...", "questions to ...".
+_CONTACT_CUE = re.compile(
+    r"\b(?:contact(?:ed)?|questions?|inquir(?:y|ies)|enquir(?:y|ies)|reach|maintainers?|"
+    r"support|feedback|correspondence|issues?|e-?mail (?:us|me)|write to|report)\b",
+    re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?;]\s|\n")
+_LIST_SPLIT = re.compile(r"[,;|\n]")
+
+
+def clean_hits(text: str | None, hits: Sequence[Hit], context: str | None) -> list[Hit]:
+    """The hits of one segment that mean something in its context."""
+    if text is None or not hits:
+        return list(hits)
+    places = _url_and_path_spans(text) if any(h.entity in _NUMBER_SHAPED for h in hits) else []
+    persons = [h for h in hits if h.entity == "PERSON"]
+    kept = []
+    for hit in hits:
+        entity = hit.entity
+        if entity in _NUMBER_SHAPED and _inside(hit, places) and not _mailto(text, hit):
+            continue
+        if entity == "EMAIL_ADDRESS" and _FILE_TLD.search(hit.value.strip()):
+            continue
+        if entity == "PERSON" and not _person(text, hit, context):
+            continue
+        if entity == "SOCIAL_HANDLE" and hit.value.lstrip().startswith("@") and (
+                context in CODE_CONTEXTS or context in QUIET_CONTEXTS):
+            continue  # a decorator, a JSDoc tag, a BibTeX entry type
+        if entity == "AGE" and not _an_age(text, hit, context, persons):
+            continue
+        if entity.startswith("SENSITIVE_") and context not in DATA_CONTEXTS and \
+                context != FIXTURE and _in_label_list(text, hit):
+            continue
+        if context in QUIET_CONTEXTS and entity != "EMAIL_ADDRESS" and \
+                entity != "PHONE_NUMBER" and entity != "STREET_ADDRESS":
+            continue  # authors, affiliations, handles of a citation are credits
+        kept.append(hit)
+    if context == PROSE:
+        kept = _drop_bylines(text, kept)
+    return kept
+
+
+def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence (or line) around ``text[start:end]``."""
+    left = 0
+    for match in _SENTENCE_END.finditer(text, 0, start):
+        left = match.end()
+    following = _SENTENCE_END.search(text, end)
+    return left, following.start() if following else len(text)
+
+
+def cap(finding_id: str, context: str | None, severity: Severity, *,
+        named: bool = False, contact: bool = False) -> Severity:
+    """The severity of a finding in ``context``. ``named``: a trait stated
+    about a named person in the same sentence; ``contact``: the sentence
+    offers the value as a contact ("Contact: ...")."""
+    if context is None or context in DATA_CONTEXTS:
+        return severity
+    if context in QUIET_CONTEXTS:
+        return Severity.INFO
+    if context == FIXTURE:
+        return min(severity, Severity.LOW)
+    if context == PROSE:
+        if contact and finding_id in _CONTACTS:
+            return min(severity, Severity.LOW)
+        return min(severity, Severity.MEDIUM)
+    # Code and configuration: the maintainers' own words.
+    if finding_id.startswith("sensitive."):
+        return min(severity, Severity.MEDIUM if named else Severity.LOW)
+    if finding_id in _NUMBER_IDS:
+        return min(severity, Severity.MEDIUM)
+    return min(severity, Severity.LOW)
+
+
+_CONTACTS = frozenset({"pii.email-address", "pii.phone-number", "pii.street-address",
+                       "pii.social-handle", "pii.person-name"})
+_NUMBER_IDS = frozenset({"pii.credit-card", "pii.iban", "pii.national-id", "pii.crypto-wallet"})
+
+
+def offered_as_contact(text: str, start: int, end: int) -> bool:
+    left, right = sentence_bounds(text, start, end)
+    return bool(_CONTACT_CUE.search(text, left, right))
+
+
+def _url_and_path_spans(text: str) -> list[tuple[int, int]]:
+    spans = [m.span() for m in _URL.finditer(text)]
+    spans += [m.span() for m in _PATH.finditer(text)
+              if any(c.isalpha() for c in m.group(0))]
+    spans += [m.span() for m in _FILE_NAME.finditer(text)]
+    return spans
+
+
+def _inside(hit: Hit, spans: list[tuple[int, int]]) -> bool:
+    return any(a <= hit.start and hit.end <= b for a, b in spans)
+
+
+def _mailto(text: str, hit: Hit) -> bool:
+    return text[max(0, hit.start - 7):hit.start].lower().endswith("mailto:")
+
+
+def _person(text: str, hit: Hit, context: str | None) -> bool:
+    """Not a code identifier, a keyword, filler text, or an option in a config."""
+    value = hit.value.strip()
+    tokens = value.split()
+    for token in tokens:
+        word = token.strip(".,;:'’\"()")
+        if any(c.isdigit() for c in word) or "_" in word or (
+                "." in word.strip(".") and not re.fullmatch(r"(?:[A-Z]\.)+[A-Z]?", word)):
+            return False
+        if _CAMEL.search(word) and not _NAME_PREFIX.match(word):
+            return False
+        if word.lower() in _CODE_WORDS:
+            return False
+    # Glued to code punctuation: "Foo.bar", "Foo(", "Foo=", "`Foo`".
+    before = text[hit.start - 1:hit.start] if hit.start else ""
+    after = text[hit.end:hit.end + 1]
+    if before in (".", "`", "_", "$", "<") or after in ("(", ".", "=", "`", "_", "[", ">"):
+        return False
+    if context == "config":
+        left, right = sentence_bounds(text, hit.start, hit.end)
+        return bool(_PERSON_KEY.search(text, left, right))
+    return True
+
+
+def _an_age(text: str, hit: Hit, context: str | None, persons: list[Hit]) -> bool:
+    """"aged 7", "7 years old" say they are ages; a bare "7" ("(batch, 7)",
+    "Default: 7.") is one only in a sentence about a person, and never in
+    code, where numbers are sizes, defaults and versions."""
+    if not hit.value.strip().isdigit():
+        return True
+    if context in CODE_CONTEXTS:
+        return False
+    left, right = sentence_bounds(text, hit.start, hit.end)
+    if any(left <= p.start < right for p in persons):
+        return True
+    return bool(_PERSON_NOUN.search(text, left, right))
+
+
+def _in_label_list(text: str, hit: Hit) -> bool:
+    """The term is one item of a list of short labels ("'Monk', 'Nun',
+    'Baby', ..."): class names, not a statement about someone."""
+    items = [i.strip(" \t'\"[](){}") for i in _LIST_SPLIT.split(text)]
+    items = [i for i in items if i]
+    if len(items) < 6 or sum(1 for i in items if len(i.split()) <= 4) < 0.8 * len(items):
+        return False
+    left = max(text.rfind(c, 0, hit.start) for c in ",;|\n")
+    right = min([i for i in (text.find(c, hit.end) for c in ",;|\n") if i != -1] or [len(text)])
+    return len(text[left + 1:right].split()) <= 3
+
+
+def _drop_bylines(text: str, hits: list[Hit]) -> list[Hit]:
+    """An author line ("Ana Silva¹, Kwame Asante², Lee Wong*"): names and
+    little else on one line are the byline of a paper or a project, credits
+    like a citation, not people the release is about."""
+    names = [h for h in hits if h.entity == "PERSON"]
+    if len(names) < 2:
+        return hits
+    dropped: set[int] = set()
+    line_start = 0
+    for line in text.split("\n"):
+        line_end = line_start + len(line)
+        on_line = [h for h in names if line_start <= h.start < line_end]
+        marked = re.search(r"[¹²³⁴⁵⁶⁷⁸⁹⁰*†‡§]|[^\W\d_]\d\b", line)
+        if len(on_line) >= 3 or (len(on_line) == 2 and marked):
+            words = re.findall(r"[^\W\d_]{2,}", line)
+            named = sum(len(re.findall(r"[^\W\d_]{2,}", h.value)) for h in on_line)
+            others = [w for w in words if w.lower() not in ("and", "et", "al")]
+            if named >= 0.6 * len(others):
+                dropped.update(id(h) for h in hits
+                               if line_start <= h.start < line_end
+                               and h.entity in ("PERSON", "EMAIL_ADDRESS", "LOCATION"))
+        line_start = line_end + 1
+    return [h for h in hits if id(h) not in dropped]

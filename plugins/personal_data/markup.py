@@ -1,0 +1,186 @@
+"""Where prose stops being prose: headings, fenced code, front matter,
+BibTeX entries and the citation sections of Markdown, reStructuredText and
+HTML.
+
+:func:`marked_lines` takes the numbered lines of one file and gives each its
+context: ``prose``; ``citation`` under a "Citation", "References",
+"Acknowledgements", "Credits" or "Contributors" heading and in BibTeX
+entries; ``string-literal`` for example code in a fence; ``config`` for a
+card's front matter. Headings, fences and rules come back blank, so that
+they end a paragraph and their Title Case never reaches the NER model
+("## Bias, Risks, and Limitations" is no person).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Iterator
+
+PROSE, CITATION, EXAMPLE_CODE, CONFIG = "prose", "citation", "string-literal", "config"
+
+# Headings that open a list of authors, credits or references: the names
+# under them are published on purpose, not data about people.
+_CITATION_HEADING = re.compile(
+    r"\b(?:cit(?:e|es|ing|ations?)|references?|bibliography|bibtex|"
+    r"acknowledge?ments?|credits?|contributors?|authors?|thanks|maintainers?|team)\b",
+    re.IGNORECASE,
+)
+_ATX = re.compile(r"^\s{0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t#]*$")
+_RULE = re.compile(r"^\s*([=\-~^\"'`#*+:._])\1{2,}\s*$")
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})\s*([^\s`{]*)")
+_BIB_LANGS = {"bibtex", "bib", "biblatex", "tex-bib"}
+# "@article{key," / "@inproceedings{": the first line of a BibTeX entry.
+_BIBTEX = re.compile(r"^\s*@[A-Za-z]+\s*[{(]")
+_HTML_HEADING = re.compile(r"<h([1-6])\b[^>]*>(.*?)</h\1\s*>", re.IGNORECASE)
+_HIDDEN_OPEN = re.compile(r"<(script|style)\b", re.IGNORECASE)
+
+# One line, its number, and what it is: ("text", None), ("code", None) inside
+# a fence, ("fence", language or None), ("heading", (level, title)),
+# ("front", None) inside front matter.
+Line = tuple[int, str, str, object]
+
+
+def marked_lines(lines: Iterable[tuple[int, str]],
+                 markup: str | None = None) -> Iterator[tuple[int, str, str]]:
+    """``(number, text, context)`` for each line; ``markup`` is "markdown",
+    "rst", "html" or None (plain text: only BibTeX entries are told apart)."""
+    if markup == "html":
+        source: Iterable[Line] = _html(lines)
+    elif markup in ("markdown", "rst"):
+        source = _structured(lines, markup)
+    else:
+        source = ((n, text, "text", None) for n, text in lines)
+    section: int | None = None  # level of the citation heading the lines are under
+    fence_context: str | None = None
+    bibtex = False
+    for number, text, what, info in source:
+        if what == "heading":
+            level, title = info  # type: ignore[misc]
+            if section is not None and level <= section:
+                section = None
+            if section is None and _CITATION_HEADING.search(title):
+                section = level
+            bibtex = False
+            yield number, "", PROSE
+        elif what == "fence":
+            # Opening fence: its language may say BibTeX; otherwise the first
+            # line of code decides. Closing fence: nothing to decide.
+            fence_context = CITATION if str(info or "").lower() in _BIB_LANGS else None
+            yield number, "", PROSE
+        elif what == "code":
+            if fence_context is None and text.strip():
+                fence_context = CITATION if _BIBTEX.match(text) else EXAMPLE_CODE
+            yield number, text, CITATION if section is not None else (
+                fence_context or EXAMPLE_CODE)
+        elif what == "front":
+            yield number, text, CONFIG
+        else:
+            if not text.strip():
+                bibtex = False
+            elif _BIBTEX.match(text):
+                bibtex = True  # until the paragraph ends
+            yield number, text, CITATION if (section is not None or bibtex) else PROSE
+
+
+def _structured(lines: Iterable[tuple[int, str]], markup: str) -> Iterator[Line]:
+    """Markdown or reStructuredText lines, with headings (ATX, setext and
+    RST underlines), fences and front matter recognised."""
+    markdown = markup == "markdown"
+    underlines: list[str] = []  # RST: heading levels in order of first use
+    fence: str | None = None
+    front = False
+    it = iter(lines)
+    current = next(it, None)
+    while current is not None:
+        following = next(it, None)
+        number, text = current
+        if number == 1 and markdown and text.strip() == "---":
+            front = True
+            yield number, "", "text", None
+        elif front:
+            front = text.strip() not in ("---", "...")
+            yield number, text if front else "", "front" if front else "text", None
+        elif fence is not None:
+            stripped = text.strip()
+            if stripped.startswith(fence) and not stripped.strip(fence[0]):
+                fence = None
+                yield number, "", "fence", None
+            else:
+                yield number, text, "code", None
+        elif markdown and (match := _FENCE.match(text)):
+            fence = match.group(1)
+            yield number, "", "fence", match.group(2) or None
+        elif markdown and (match := _ATX.match(text)):
+            yield number, "", "heading", (len(match.group(1)), match.group(2) or "")
+        elif following is not None and _underlines(following[1], text, markdown):
+            char = following[1].strip()[0]
+            if markdown:
+                level = 1 if char == "=" else 2
+            else:
+                if char not in underlines:
+                    underlines.append(char)
+                level = underlines.index(char) + 1
+            yield number, "", "heading", (level, text.strip())
+            yield following[0], "", "text", None
+            following = next(it, None)
+        else:
+            # A rule or an RST overline holds no text.
+            yield number, "" if _RULE.match(text) else text, "text", None
+        current = following
+
+
+def _underlines(candidate: str, title: str, markdown: bool) -> bool:
+    if not title.strip() or _RULE.match(title) or not _RULE.match(candidate):
+        return False
+    char = candidate.strip()[0]
+    if markdown:
+        return char in "=-"
+    return len(candidate.strip()) >= len(title.strip())
+
+
+def _html(lines: Iterable[tuple[int, str]]) -> Iterator[Line]:
+    """The text of HTML lines: tags, scripts and styles blanked, entities
+    decoded; a line with an ``<h1>``-``<h6>`` is a heading."""
+    in_tag = False
+    hidden: str | None = None  # inside <script> or <style>
+    for number, raw in lines:
+        heading = _HTML_HEADING.search(raw)
+        out: list[str] = []
+        i = 0
+        while i < len(raw):
+            if hidden is not None:
+                end = raw.lower().find(f"</{hidden}", i)
+                if end == -1:
+                    break
+                hidden, i, in_tag = None, end, True
+                continue
+            if in_tag:
+                end = raw.find(">", i)
+                if end == -1:
+                    break
+                in_tag, i = False, end + 1
+                out.append(" ")
+                continue
+            start = raw.find("<", i)
+            if start == -1:
+                out.append(raw[i:])
+                break
+            out.append(raw[i:start])
+            opened = _HIDDEN_OPEN.match(raw, start)
+            end = raw.find(">", start)
+            if opened:
+                hidden = opened.group(1).lower()
+                i = len(raw) if end == -1 else end + 1
+                in_tag = end == -1
+                continue
+            in_tag, i = True, start
+        text = html.unescape("".join(out))
+        if heading:
+            title = _HTML_TAG.sub(" ", heading.group(2))
+            yield number, "", "heading", (int(heading.group(1)), html.unescape(title))
+        else:
+            yield number, text, "text", None
+
+
+_HTML_TAG = re.compile(r"<[^>]*>")
