@@ -113,6 +113,17 @@ def test_a_suffixed_licence_beside_the_main_one_is_a_part(cli, tmp_path):
     assert conflict["location"]["path"] == "LICENSE-POSE" and "POSE" in conflict["message"]
 
 
+def test_source_headers_that_name_a_part_licence_give_its_folder(cli, tmp_path):
+    findings = _assess(cli, tmp_path, {
+        "LICENSE": MIT, "LICENSE-POSE": "Pose kernels\n\nLicensed under CC BY-NC 4.0.\n",
+        "kernels/pose.cu": "// This file is made available under CC BY-NC 4.0.\nint x;\n",
+        "kernels/pose2.cu": "// Licensed under CC BY-NC 4.0.\nint y;\n",
+        "app.py": "x\n", "aiart-release.yaml": COMMERCIAL})
+    conflict, = _of(findings, "license.noncommercial-conflict")  # once, not once per file
+    assert conflict["location"]["path"] == "LICENSE-POSE"
+    assert "kernels/" in conflict["message"]
+
+
 # --- 4. a notice of item licences is not the dataset's licence ---------------
 
 ITEMS = "Sources of the images\n\n" + "".join(
@@ -144,7 +155,7 @@ def test_a_notice_with_source_and_collection_licences(cli, tmp_path):
     conflict, = _of(findings, "license.noncommercial-conflict")
     assert conflict["location"] == {"path": "LICENSE.txt", "line": 5}
     cc0 = next(f for f in _of(findings, "license.detected") if f["evidence"] == "CC0-1.0")
-    assert "items listed" in cc0["message"]
+    assert "items named" in cc0["message"]
 
 
 # --- 5. a licence named only in a README ---------------------------------------
@@ -161,6 +172,16 @@ def test_a_licence_named_in_a_readme_counts(cli, tmp_path, readme, expected, lin
     assert detected["location"] == {"path": "README.md", "line": line}
     assert "named in README.md" in detected["message"]
     assert not _of(findings, "docs.license-missing")
+
+
+def test_a_licence_of_its_own_that_allows_any_use(cli, tmp_path):
+    own = ("The photos may be freely used for any purpose; a credit to the studio is\n"
+           "welcome. They are provided as is, without warranty.\n")
+    findings = _assess(cli, tmp_path, {"LICENSE": own, "aiart-release.yaml": COMMERCIAL})
+    detected, = _of(findings, "license.detected")
+    assert detected["evidence"] == "LicenseRef-Custom-Permissive"
+    assert not _of(findings, "license.unidentified")
+    assert not _of(findings, "license.noncommercial-conflict")
 
 
 def test_a_readme_without_a_licence_leaves_the_licence_missing(cli, tmp_path):

@@ -34,6 +34,7 @@ from .sources import (
     license_files,
     pyproject_source,
     readme_sources,
+    scope_parts,
     spdx_headers,
 )
 
@@ -66,6 +67,7 @@ class Licenses(Check):
         cards = card_sources(facts)
         project = pyproject_source(inventory)
         headers = spdx_headers(inventory)
+        files = scope_parts(files, headers)
         readmes = [r for r in readme_sources(inventory)
                    if not any(c.path == r.path for c in cards if c.license)]
         sources = files + cards + readmes + ([project] if project else []) + headers
@@ -95,19 +97,22 @@ class Licenses(Check):
 
     def _detected(self, sources: list[Source]) -> Iterator[Finding]:
         for s in sources:
-            if s.license is None:
-                continue
+            if s.license is None or s.kind == "header":
+                continue  # header notices scope the parts; one per file is noise
             how = {"dice": f"text matches the SPDX text ({s.confidence:.0%})",
                    "spdx-identifier": "SPDX-License-Identifier",
                    "phrase": "its own wording", "reference": "named in a notice",
-                   "nc-terms": f"a licence of its own that says “{s.non_commercial}”",
+                   "nc-terms": f"its words: “{s.non_commercial}”",
+                   "own-terms": f"its words: “{s.scope}”",
                    "readme": f"named in {s.path}, line {s.line}",
+                   "header-notice": f"named in the file's header, line {s.line}",
                    "card": f"card metadata `license: {s.detail}`",
                    "pyproject": "pyproject.toml `license`"}.get(s.method, s.method)
             name = _name(s.license)
             if s.role == "items":
                 what = f"{name}, the licence of {s.where}: not the licence of the collection"
-            elif s.role == "part" or (s.covers and s.kind == "file"):
+            elif s.role == "part" or (s.covers and s.kind == "file") or (
+                    s.role == "main" and s.scope and s.method != "own-terms"):
                 what = f"{name} for {s.where}"
             else:
                 what = name
@@ -204,13 +209,14 @@ class Licenses(Check):
         if commercial:
             yield from self._noncommercial(sources)
         files = [s for s in sources if s.kind == "file"]
-        headers = [s for s in sources if s.kind == "spdx-header"]
+        headers = [s for s in sources if s.kind in ("spdx-header", "header")]
         yield from self._relicensing(by_artifact, files, headers)
 
     def _noncommercial(self, sources: list[Source]) -> Iterator[Finding]:
         # One finding per licence and part: a README that repeats what the
         # LICENSE says is the same conflict (licence files come first).
-        seen: set[tuple[str, str]] = set()
+        seen: set[tuple[str, str]] = {("file", lid) for s in sources if s.kind == "file"
+                                      and s.license for lid in catalog.license_ids(s.license)}
         for s in sorted(sources, key=lambda s: s.kind != "file"):
             if not s.license:
                 continue
@@ -218,8 +224,11 @@ class Licenses(Check):
                 terms = catalog.info(license_id)
                 if not (terms.non_commercial or terms.research_only or s.non_commercial):
                     continue
-                part = (license_id, s.role + ":" + (",".join(s.paths) or s.covers or s.scope))
-                if (s.path, license_id) in seen or part in seen:
+                # Source files whose headers name the licence: one finding.
+                part = (license_id, "header" if s.kind == "header" else
+                        s.role + ":" + (",".join(s.paths) or s.covers or s.scope))
+                if (s.path, license_id) in seen or part in seen or (
+                        s.kind == "header" and ("file", license_id) in seen):
                     continue
                 seen.update({(s.path, license_id), part})
                 why = f" (“{s.non_commercial}”)" if s.non_commercial else ""

@@ -209,6 +209,20 @@ _NC_TERMS = re.compile(
     r"\bresearch (?:use |purposes )?only\b|\bacademic (?:use|research) only\b", re.I)
 
 
+# Terms of a licence of its own that allow any use: "may be freely used for
+# any purpose".
+_ANY_USE = re.compile(
+    r"\b(?:may|can) be (?:freely )?used(?:, copied,? (?:and|or) modified)? for any purpose\b|"
+    r"\bpermission is (?:hereby )?granted[^.]{0,80}\bfor any purpose\b|"
+    r"\b(?:free|freely) (?:to|for) (?:use|anyone to use) for any purpose\b", re.I)
+
+
+def any_use_terms(text: str) -> str | None:
+    """The words by which a text of its own allows any use, or None."""
+    match = _ANY_USE.search(re.sub(r"\s+", " ", text))
+    return match.group(0) if match else None
+
+
 def non_commercial_terms(text: str) -> str | None:
     """The words by which a text of its own forbids commercial use, or None."""
     match = _NC_TERMS.search(re.sub(r"\s+", " ", text))

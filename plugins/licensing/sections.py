@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .identify import identify_text, non_commercial_terms, references
+from .identify import any_use_terms, identify_text, non_commercial_terms, references
 from .modified import Changes, compare
 
 # Bounds: a licence file of 10,000 lines is read, but no more paragraphs
@@ -27,6 +27,7 @@ from .modified import Changes, compare
 MAX_PARAGRAPHS = 2000
 HEAD_CHARS = 300
 CUSTOM_NC = "LicenseRef-Custom-Non-Commercial"
+CUSTOM_ANY_USE = "LicenseRef-Custom-Permissive"
 _TEXT_METHODS = ("dice", "phrase", "spdx-identifier")
 
 # Words that start a paragraph about a part. Only at the start: licence texts
@@ -92,6 +93,9 @@ def _unknown(text: str) -> list[Part]:
     terms = non_commercial_terms(text)
     if terms:
         return [Part(CUSTOM_NC, 0.7, "nc-terms", 1, "main", non_commercial=terms)]
+    allowed = any_use_terms(text)
+    if allowed:
+        return [Part(CUSTOM_ANY_USE, 0.6, "own-terms", 1, "main", scope=allowed)]
     return [Part(None, 0.0, "none", 1, "main")]
 
 
@@ -230,7 +234,7 @@ def _named(block: _Block, known_paths: frozenset[str], items: bool = False) -> l
         if folders:
             role, scope = "part", sentence
         elif _MAIN.search(sentence) and not items:
-            role, scope = "main", ""
+            role, scope = "main", _MAIN.search(sentence).group(0)
         elif items or _ITEMS.search(sentence):
             role, scope = "items", sentence
         elif block.scope:

@@ -59,15 +59,16 @@ class Source:
         """The part this licence covers, in words, for messages."""
         if self.role == "items":
             quote = self.scope if len(self.scope) <= 80 else self.scope[:79] + "…"
-            return f"items listed in {self.path} (“{quote}”)" if self.scope \
-                else f"items listed in {self.path}"
+            return f"items named in {self.path} (“{quote}”)" if self.scope \
+                else f"items named in {self.path}"
         if self.paths:
             return ", ".join(p + "/" if "." not in p.rsplit("/", 1)[-1] else p
                              for p in self.paths[:3])
         if self.role == "part":
             quote = self.scope if len(self.scope) <= 80 else self.scope[:79] + "…"
             return f"the part named “{quote}”" if self.scope else "a part of the bundle"
-        return f"{self.covers}/" if self.covers else "the bundle"
+        base = f"{self.covers}/" if self.covers else "the bundle"
+        return f"{base} (“{self.scope}”)" if self.scope else base
 
 
 def covering_dir(path: str) -> str:
@@ -211,23 +212,69 @@ def pyproject_source(inventory) -> Source | None:
 
 
 def spdx_headers(inventory, head_bytes: int = 4096) -> list[Source]:
+    """Licences stated at the top of source files: an
+    ``SPDX-License-Identifier`` line, or a notice ("This work is made
+    available under the Nvidia Source Code License-NC")."""
     out = []
     for f in inventory.of_kind("code"):
         if not f.readable:
             continue
         try:
             with open(f.abspath, "rb") as handle:
-                match = _SPDX_HEADER.search(handle.read(head_bytes))
+                head = handle.read(head_bytes)
         except OSError:
             continue
-        if not match:
+        match = _SPDX_HEADER.search(head)
+        if match:
+            value = match.group(1).decode("utf-8", "replace").strip()
+            resolved = resolve(value)
+            out.append(Source(path=f.path, kind="spdx-header", license=resolved,
+                              confidence=1.0 if resolved else 0.0, method="spdx-identifier",
+                              covers=f.path, artifact=f.artifact, vendored=is_vendored(f.path),
+                              detail=value))
             continue
-        value = match.group(1).decode("utf-8", "replace").strip()
-        resolved = resolve(value)
-        out.append(Source(path=f.path, kind="spdx-header", license=resolved,
-                          confidence=1.0 if resolved else 0.0, method="spdx-identifier",
-                          covers=f.path, artifact=f.artifact, vendored=is_vendored(f.path),
-                          detail=value))
+        notice = _header_notice(head.decode("utf-8", "replace"))
+        if notice:
+            license_id, line = notice
+            out.append(Source(path=f.path, kind="header", license=license_id, confidence=0.8,
+                              method="header-notice", covers=f.path, artifact=f.artifact,
+                              vendored=is_vendored(f.path), line=line))
+    return out
+
+
+_NOTICE = re.compile(r"\b(?:licen[cs]ed|made available|released|distributed) under\b", re.I)
+
+
+def _header_notice(head: str) -> tuple[str, int] | None:
+    """The licence a comment at the top of a source file names, and its line."""
+    from .catalog import phrases
+    from .identify import reference
+
+    match = _NOTICE.search(head)
+    if not match:
+        return None
+    sentence = " ".join(head[match.start():match.start() + 200].split())
+    line = head.count("\n", 0, match.start()) + 1
+    for phrase, license_id in phrases():
+        if phrase.lower() in sentence.lower():
+            return license_id, line
+    found = reference(sentence)
+    return (found, line) if found else None
+
+
+def scope_parts(files: list[Source], headers: list[Source]) -> list[Source]:
+    """A part licence that names no folder ("LICENSE-NVIDIA") covers the
+    source files whose header names the same licence."""
+    from dataclasses import replace
+
+    out = []
+    for s in files:
+        if s.role == "part" and not s.paths and s.license:
+            named = sorted({h.path.rpartition("/")[0] or h.path for h in headers
+                            if h.license == s.license})
+            if named:
+                s = replace(s, paths=tuple(named))
+        out.append(s)
     return out
 
 
