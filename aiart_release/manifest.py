@@ -21,12 +21,14 @@ from aiart_release.textio import TextUnreadable, read_text
 
 ALIASES = {
     "path": ("path", "file", "file_name", "filename", "file_path", "image", "image_path",
-             "audio", "audio_path", "video", "item", "local_path"),
+             "audio", "audio_path", "video", "item", "local_path", "imageid", "image_id",
+             "file_id"),
     "sha256": ("sha256", "sha-256", "hash", "checksum", "digest", "content_hash"),
     "creator": ("creator", "author", "artist", "by", "credit", "credits", "photographer",
                 "owner", "uploader", "contributor", "made_by", "attribution"),
     "source": ("source", "url", "source_url", "origin", "link", "page", "src", "web_url",
-               "found_at"),
+               "found_at", "originalurl", "original_url", "originallandingurl",
+               "original_landing_url", "landing_url", "landingurl", "page_url"),
     "license": ("license", "licence", "license_id", "licence_id", "rights", "spdx"),
     "consent": ("consent", "permission", "permissions", "opt_in", "release_form",
                 "model_release", "consent_given"),
@@ -92,7 +94,8 @@ def _item(row: int, line: int | None, record: dict[str, Any]) -> Item:
     return Item(
         row=row, line=line, declared_path=_field(record, "path"), sha256=sha,
         creator=_field(record, "creator"), source=_field(record, "source"),
-        license=_field(record, "license"), consent=consent_value(_field(record, "consent")),
+        license=license_name(_field(record, "license")),
+        consent=consent_value(_field(record, "consent")),
     )
 
 
@@ -116,16 +119,49 @@ def read_manifest(file, root: Path) -> Manifest:
     except (TableError, ManifestError, TextUnreadable, ValueError) as exc:
         manifest.error = str(exc)
     base = PurePosixPath(file.path).parent
+    by_stem = _StemIndex(root / base)
     for item in manifest.items:
-        item.path = _locate(item.declared_path, base, root)
+        item.path = _locate(item.declared_path, base, root, by_stem)
     return manifest
 
 
-def _locate(declared: str | None, base: PurePosixPath, root: Path) -> str | None:
+class _StemIndex:
+    """Files below the manifest's folder by name without suffix, built on
+    first use: manifests that name items by id (``0006400c1c224e19`` for
+    ``test_images/0006400c1c224e19.jpg``)."""
+
+    MAX_FILES = 200_000
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._index: dict[str, str] | None = None
+
+    def get(self, stem: str, root: Path) -> str | None:
+        if self._index is None:
+            self._index = {}
+            for n, path in enumerate(self.folder.rglob("*")):
+                if n >= self.MAX_FILES:
+                    break
+                if path.is_file() and not path.is_symlink():
+                    # The first file of each stem, in a stable order.
+                    rel = path.relative_to(root).as_posix()
+                    if path.stem not in self._index or rel < self._index[path.stem]:
+                        self._index[path.stem] = rel
+        return self._index.get(stem)
+
+
+def _locate(declared: str | None, base: PurePosixPath, root: Path,
+            by_stem: _StemIndex | None = None) -> str | None:
     """The bundle-relative path a manifest entry names: relative to the
-    manifest's folder (as the Hub's imagefolder does), else to the root."""
+    manifest's folder (as the Hub's imagefolder does), else to the root;
+    a bare id names the file of that name below the manifest's folder."""
     if not declared or "://" in declared:
         return None
+    if by_stem is not None and "/" not in declared and "\\" not in declared and \
+            not PurePosixPath(declared).suffix:
+        found = by_stem.get(declared, root)
+        if found:
+            return found
     declared = declared.replace("\\", "/")
     if declared.startswith("./"):
         declared = declared[2:]
@@ -233,6 +269,25 @@ def _text(value: Any) -> str | None:
 
 
 # --- what an item's source and licence say ----------------------------------
+
+_CC_URL = re.compile(r"creativecommons\.org/licenses/([a-z-]+)/(\d\.\d)", re.I)
+_CC0_URL = re.compile(r"creativecommons\.org/publicdomain/zero/1\.0", re.I)
+_CC_TEXT = re.compile(r"^cc[- ](by(?:[- ](?:nc|sa|nd))*)[- ]v?(\d\.\d)$", re.I)
+
+
+def license_name(value: str | None) -> str | None:
+    """A licence as a manifest writes it, with Creative Commons deeds
+    (``https://creativecommons.org/licenses/by/2.0/``) and spaced names
+    (``CC BY-NC 4.0``) turned into their SPDX ids; anything else as is."""
+    if not value:
+        return value
+    text = value.strip()
+    if _CC0_URL.search(text):
+        return "CC0-1.0"
+    match = _CC_URL.search(text) or _CC_TEXT.match(text)
+    if match:
+        return f"CC-{match.group(1).upper().replace(' ', '-')}-{match.group(2)}"
+    return text
 
 # Forums and social platforms, where uploaders grant no licence to collectors.
 PLATFORMS = re.compile(

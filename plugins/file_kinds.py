@@ -83,7 +83,8 @@ _LICENSE_NAME = re.compile(
 _CARD_SUFFIXES = {".md", ".markdown", ".mdx", ".rst", ".txt"}
 MAX_CARD_SNIFF = 64 * 1024
 _MANIFEST_STEM = re.compile(
-    r"(^|[-_.])(sources?|provenance|manifest|croissant|attributions?)([-_.]|$)", re.IGNORECASE
+    r"(^|[-_.])(sources?|provenance|manifest|croissant|attributions?|credits?)([-_.]|$)",
+    re.IGNORECASE
 )
 _MANIFEST_SUFFIXES = {".csv", ".tsv", ".json", ".jsonl", ".yaml", ".yml"}
 

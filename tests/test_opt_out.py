@@ -27,13 +27,15 @@ ROUTES = [
     "If you are the photographer, open an issue and we will remove it.",
     "Check your name on haveibeentrained.com before we train.",
     "Photographers who want their pictures deleted can reach us on the forum.",
+    # A contact for concerns about the data is a way to object.
+    "If you would like to share feedback or report concerns, please email us.",
 ]
 NOT_ROUTES = [
     "We removed blurry images.",
     "Remove the cache folder before running.",
     "Images were excluded if smaller than 256 px.",
     "Please contact us for business inquiries.",
-    "If you would like to share feedback or report concerns, please email us.",
+    "Contact us with questions about the code.",
     "The optimizer opts for a larger step.",
     "Take down the server with docker compose down.",
     "Use dropout 0.1.",

@@ -208,3 +208,49 @@ def test_bad_licence_and_readme_files_are_findings_not_crashes(cli, tmp_path):
     ids = [f["id"] for f in result.json()["findings"]]
     assert "plugin.check-failed" not in ids
     assert "bundle.binary-content" in ids and "docs.license-missing" in ids
+
+
+def test_a_credits_table_naming_items_by_id_is_a_manifest(cli, tmp_path):
+    # Items named by id (the file's name without suffix), sources on a photo
+    # platform, licences as Creative Commons deed URLs.
+    credits = ("ImageID,OriginalLandingURL,License,Author\n"
+               "a1f0,https://www.flickr.com/photos/kai/1,"
+               "https://creativecommons.org/licenses/by/2.0/,Kai\n"
+               "b2e9,https://www.flickr.com/photos/lu/2,CC BY 2.0,Lu\n")
+    bundle = make_bundle(tmp_path / "b", {
+        "LICENSE": "MIT\n", "eval/images/credits.csv": credits,
+        "eval/images/a1f0.jpg": PNG + b"1", "eval/images/b2e9.jpg": PNG + b"2"})
+    found = _found(cli("assess", bundle, "-f", "json").json())
+    # Listed, credited (the credits file names them) and licensed: the licence
+    # is the photographers' permission; only consent to this use is unknown.
+    assert "provenance.manifest-missing" not in found
+    assert "provenance.unlisted-file" not in found and "provenance.missing-file" not in found
+    assert "consent.scraped-without-permission" not in found
+    assert "attribution.missing" not in found
+    assert found["consent.unknown"]["severity"] == "low"
+    assert found["consent.unknown"]["location"]["path"] == "eval/images/credits.csv"
+
+
+def test_platform_items_without_a_licence_are_still_taken_without_permission(cli, tmp_path):
+    manifest = ("file,creator,source,license,consent\n"
+                "images/a.png,Kai,https://www.flickr.com/photos/kai/1,CC BY 2.0,\n"
+                "images/b.png,Lu,https://www.flickr.com/photos/lu/2,,\n")
+    found = _found(cli("assess", _bundle(tmp_path, "data/sources.csv", manifest), "-f",
+                       "json").json())
+    assert found["consent.scraped-without-permission"]["location"]["row"] == 2
+    assert found["consent.unknown"]["location"]["row"] == 1
+
+
+@pytest.mark.parametrize("written, spdx", [
+    ("https://creativecommons.org/licenses/by/2.0/", "CC-BY-2.0"),
+    ("http://creativecommons.org/licenses/by-nc-sa/4.0/deed.en", "CC-BY-NC-SA-4.0"),
+    ("https://creativecommons.org/publicdomain/zero/1.0/", "CC0-1.0"),
+    ("CC BY-NC 4.0", "CC-BY-NC-4.0"),
+    ("cc by 2.0", "CC-BY-2.0"),
+    ("MIT", "MIT"),
+    ("Unsplash License", "Unsplash License"),
+])
+def test_manifest_licences_in_the_usual_spellings(written, spdx):
+    from aiart_release.manifest import license_name
+
+    assert license_name(written) == spdx

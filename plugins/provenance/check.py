@@ -200,7 +200,9 @@ class Provenance(Check):
                          f"{plural(len(refused), 'item')} whose creator or subject refused "
                          "consent",
                          "Remove these items from the dataset and from any model trained on it")
-        scraped = [i for i in third_party if from_platform(i) and i.consent != "yes"]
+        # A licence that lets anyone reuse the work is its creator's permission.
+        scraped = [i for i in third_party if from_platform(i) and i.consent != "yes"
+                   and not _openly_licensed(i)]
         if scraped:
             sites = sorted({_site(i.source or "") for i in scraped})
             yield _items("consent.scraped-without-permission", Severity.HIGH, m.path, scraped,
@@ -211,8 +213,13 @@ class Provenance(Check):
                          "remove their work")
         unknown = [i for i in third_party if i.consent == "unknown" and i not in scraped]
         if unknown:
-            yield _items("consent.unknown", Severity.MEDIUM, m.path, unknown, "consent",
-                         f"{plural(len(unknown), 'third-party item')} with no consent recorded",
+            # Items under an open licence have their creators' permission to
+            # be reused; only consent to this use is unrecorded.
+            licensed = all(_openly_licensed(i) for i in unknown)
+            yield _items("consent.unknown", Severity.LOW if licensed else Severity.MEDIUM,
+                         m.path, unknown, "consent",
+                         f"{plural(len(unknown), 'third-party item')} with no consent recorded"
+                         + (" (each under an open licence)" if licensed else ""),
                          "Record `yes` or `no` for each item once you have asked")
         # Item licences: what the release owes to them.
         non_commercial: list[tuple[Item, str]] = []
@@ -393,6 +400,19 @@ def _declared_original(facts) -> bool:
         if any(isinstance(v, str) and v.strip().lower() == "original" for v in values):
             return True
     return False
+
+
+# Licence classes that let anyone reuse a work (some with conditions).
+_OPEN_CLASSES = {"permissive", "copyleft", "weak-copyleft", "share-alike", "public-domain",
+                 "non-commercial", "responsible-ai"}
+
+
+def _openly_licensed(item: Item) -> bool:
+    from aiart_release.default_plugins.licensing import catalog
+
+    resolved = catalog.resolve(item.license) if item.license else None
+    return bool(resolved) and all(catalog.info(lid).cls in _OPEN_CLASSES
+                                  for lid in catalog.license_ids(resolved))
 
 
 def _sha256(path) -> str:

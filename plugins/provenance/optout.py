@@ -3,7 +3,8 @@
 "How to get your photo removed", "if you'd like your image taken down",
 "request removal", "contact us to be excluded", "opt out", "if you do not
 want your work included": each tells the people in the data, or the artists
-whose work it holds, how to leave it. Ordinary uses of the same verbs ("we
+whose work it holds, how to leave it; so does an address for concerns
+about the data ("to report concerns, e-mail us at ..."). Ordinary uses of the same verbs ("we
 removed blurry images", "remove the cache folder", "take down the server")
 do not.
 
@@ -47,6 +48,10 @@ ROUTE_PATTERNS = [
     # "if you do not want your work included / used"
     re.compile(r"\b(?:do\s+not|don't|doesn't|does\s+not|not)\s+(?:want|wish|like)\s+"
                + _THEIRS + r"\s+(?:to\s+be\s+)?(?:included|used|in\b|part\s+of)", re.I),
+    # "to report concerns, please email us at ...": a contact for objections
+    re.compile(r"\b(?:concerns?|complaints?|objections?|grievances?)\b[^.!?\n]{0,80}?\b"
+               r"(?:e-?mail|contact|write\s+to|reach)\b|\b(?:e-?mail|contact|write\s+to)\b"
+               r"[^.!?\n]{0,60}?\b(?:concerns?|complaints?|objections?)\b", re.I),
     # "... and we will remove it / take it down"
     re.compile(r"\b(?:we|they)\s+(?:will|'ll|can|shall)\s+(?:promptly\s+)?(?:remove|delete|"
                r"take\s+down|exclude)\s+(?:it|them|the\s+(?:image|photo|item|work|file)s?)\b",
