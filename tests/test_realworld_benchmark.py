@@ -156,6 +156,24 @@ def test_nc_conflicts_found_missed_and_unexpected(rw):
     assert nc["unexpected"] == ["license.noncommercial-conflict data/urls.csv (high)"]
 
 
+def test_nc_conflict_on_the_expected_part_counts_and_says_the_tools_name(rw):
+    expected = [{"license": "*OpenPose*", "path": "vendor/pose*"}]
+    nc = rw.nc_conflicts(COMMERCIAL["findings"], expected)
+    assert nc["found"] == ["*OpenPose* @ vendor/pose* (named LicenseRef-Pose-NC)"]
+    assert nc["missed"] == []
+
+
+def test_printed_lists_group_findings_by_id_and_severity(rw, capsys):
+    rw._lines("not actionable", [
+        "pii.person-name a.py (medium)", "pii.person-name b.py (medium)",
+        "pii.person-name c d.py (medium)", "sensitive.minors e.py (critical)", "a plain line"])
+    assert capsys.readouterr().out.splitlines() == [
+        f"{'':18}not actionable: pii.person-name (medium) ×3: a.py, b.py, +1 more",
+        f"{'':18}not actionable: sensitive.minors (critical) ×1: e.py",
+        f"{'':18}not actionable: a plain line",
+    ]
+
+
 def test_totals_against_the_targets(rw):
     one = rw.score(EXPECT, AS_IS, COMMERCIAL, DEFAULTS)
     summary = rw.totals([one])
@@ -201,7 +219,8 @@ def test_missing_folder_is_skipped_and_present_one_scored(rw, tmp_path, capsys):
     out = tmp_path / "results.json"
 
     code = rw.main([str(tmp_path / "repos"), "--expectations", str(expectations),
-                    "--cli", str(cli), "--json", str(out), "--check"])
+                    "--cli", str(cli), "--json", str(out), "--check",
+                    "--save", str(tmp_path / "saved")])
 
     printed = capsys.readouterr().out
     assert "someone/absent-repo: skipped, no folder someone+absent-repo" in printed
@@ -210,6 +229,8 @@ def test_missing_folder_is_skipped_and_present_one_scored(rw, tmp_path, capsys):
     assert list(results["results"]) == ["someone/present"]
     assert results["totals"]["tiers"]["met"] is True
     assert code == 0
+    assert sorted(p.name for p in (tmp_path / "saved").iterdir()) == [
+        "someone+present-commercial.json", "someone+present.json"]
     # --only leaves out the other repositories; with none scored, --check fails
     assert rw.main([str(tmp_path / "repos"), "--expectations", str(expectations),
                     "--cli", str(cli), "--only", "absent-repo", "--check"]) == 1
