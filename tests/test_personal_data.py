@@ -26,9 +26,9 @@ def analyze():
     factories = tuple(f for _, f in build_registry().recognizer_factories)
     analyzer = _analyzer({}, factories)
 
-    def run(text: str, field: str = "caption") -> dict[str, str]:
+    def run(text: str, field: str = "caption", context: str = "caption") -> dict[str, str]:
         (hits,) = analyzer.analyze([(text, field)])
-        decisions = classify_record([(field, None)], [hits])
+        decisions = classify_record([(field, None)], [hits], [context], [text])
         out: dict[str, str] = {}
         for d in decisions:
             if d.finding_id not in out or d.severity.rank > _rank(out[d.finding_id]):
@@ -288,3 +288,211 @@ def test_offline_in_a_fresh_process_with_sockets_blocked(tmp_path):
     assert "plugin.check-failed" not in finding_ids(report)
     assert not (tmp_path / "home").exists()
     assert TOOL.exists() and TESTS.exists()
+
+
+# --- where the text comes from (context) ------------------------------------
+# Each table row: (text, context, finding id, expected severity or None for
+# "not reported"). The same words weigh differently in a caption, a README,
+# a docstring or a citation.
+
+NOT_A_STATEMENT_ABOUT_A_PERSON = [
+    # Digits in shapes, defaults and versions are no ages, hence no children.
+    ("x = x.view(-1)  # (batch, 4)", "code-comment"),
+    ("Default: 1.", "docstring"),
+    ("Args:\n    size (int): output size. Default is 5.", "docstring"),
+    ("Returns a tensor of shape (N, 3).", "docstring"),
+    ("upgrade to version 2, or 3", "prose"),
+    # Ordinary words that share a spelling with health terms.
+    ("Downloading the weights; please be patient.", "prose"),
+    ("SSL verification will be disabled", "string-literal"),
+    ("verification is disabled for this host", "code-comment"),
+    ("Add visual aids to the tutorial", "prose"),
+    # Class labels and species names are no statements about anyone.
+    ("classes = ['Acadian Flycatcher', 'Monk', 'Baby', 'Nun', 'Tabby cat', 'Shih Tzu', "
+     "'Crab']", "string-literal"),
+    ("'Monk',\n'Nun',\n'Baby',\n'Child',\n'Hen',\n'Crab',\n'Jay'", "prose"),
+    ("Cancer pagurus on a rock at low tide", "caption"),
+    # A name that contains a trait word is a name.
+    ("Christian Theobalt presented the results.", "prose"),
+]
+
+
+@pytest.mark.parametrize("text, context", NOT_A_STATEMENT_ABOUT_A_PERSON,
+                         ids=[f"{c}-{i}" for i, (_, c) in
+                              enumerate(NOT_A_STATEMENT_ABOUT_A_PERSON)])
+def test_no_trait_or_child_without_a_statement_about_a_person(analyze, text, context):
+    found = analyze(text, "", context)
+    assert not any(i.startswith("sensitive.") or i == "pii.age" for i in found), found
+
+
+CONTEXT_SEVERITY_TABLE = [
+    # The data keeps its full weight.
+    ("Maria Gonzalez, 7 years old, diagnosed with HIV", "caption", "sensitive.health",
+     "critical"),
+    ("Maria Gonzalez, 7 years old, diagnosed with HIV", "caption", "sensitive.minors",
+     "critical"),
+    ("booked via maria.gonzalez@example.com", "caption", "pii.email-address", "high"),
+    ("booked via maria.gonzalez@example.com", "metadata", "pii.email-address", "high"),
+    ("my son Leo, 7, at the beach", "caption", "sensitive.minors", "critical"),
+    ("follow her @aisha.paints", "caption", "pii.social-handle", "medium"),
+    ("https://twitter.com/aishapaints", "caption", "pii.social-handle", "medium"),
+    # README and card prose: medium at most; a contact offered as one is low.
+    ("portrait of Maria Gonzalez in the studio", "prose", "pii.person-name", "medium"),
+    ("Photos were sent by maria.gonzalez@example.com", "prose", "pii.email-address",
+     "medium"),
+    ("Questions? Contact maria.gonzalez@example.com", "prose", "pii.email-address", "low"),
+    ("Maria Gonzalez, diagnosed with HIV, sat for us", "prose", "sensitive.health", "medium"),
+    ("thanks to @pedro_paints for the demo", "prose", "pii.social-handle", "medium"),
+    # Code and configuration: the maintainers' own words, low.
+    ("Copyright 2021 Kwame Asante <kwame@example.org>", "code-comment", "pii.email-address",
+     "low"),
+    ("Copyright 2021 Kwame Asante <kwame@example.org>", "code-comment", "pii.person-name",
+     "low"),
+    ("Written by Kwame Asante, kwame@example.org", "docstring", "pii.email-address", "low"),
+    ("Kwame Asante", "string-literal", "pii.person-name", "low"),
+    ("author = Kwame Asante", "config", "pii.person-name", "low"),
+    # A sentence about a named human in code is still worth a look.
+    ("Maria Gonzalez was diagnosed with HIV in 2019.", "code-comment", "sensitive.health",
+     "medium"),
+    # Test data: low at most.
+    ("booked via maria.gonzalez@example.com", "fixture", "pii.email-address", "low"),
+    ("Maria Gonzalez, diagnosed with HIV", "fixture", "sensitive.health", "low"),
+    # Citations: contacts at info, names not reported.
+    ("Jane Roe, jane.roe@example.org", "citation", "pii.email-address", "info"),
+    ("If you use it, cite Jane Roe and Kwame Asante.", "citation", "pii.person-name", None),
+    ("@article{roe2024, author = {Roe, Jane and Asante, Kwame}}", "citation",
+     "pii.social-handle", None),
+    # Code identifiers, keywords and filler text are no names.
+    ("Uses ResNet and ToTensor from PyTorch", "docstring", "pii.person-name", None),
+    ("Set use_maria_gonzalez to True", "docstring", "pii.person-name", None),
+    ("Lorem Ipsum dolor sit amet", "prose", "pii.person-name", None),
+    ("Generative Model, Command Line, KITTI Distance", "prose", "pii.person-name", None),
+    ("disable=Tero Karras", "config", "pii.person-name", None),
+    # Bylines of papers and projects are credits.
+    ("Maria Gonzalez¹, Kwame Asante², Lee Wong¹", "prose", "pii.person-name", None),
+    ("Tero Karras (NVIDIA), Miika Aittala (NVIDIA), Janne Hellsten (NVIDIA)", "prose",
+     "pii.person-name", None),
+    # A project URL names an owner, not a person to protect.
+    ("Code: https://github.com/kwame-asante/ink-lora", "prose", "pii.social-handle", None),
+    ("see https://github.com/kwame-asante", "caption", "pii.social-handle", None),
+    ("@staticmethod", "code-comment", "pii.social-handle", None),
+    ("Use the `@staticmethod` decorator", "prose", "pii.social-handle", None),
+]
+
+
+@pytest.mark.parametrize("text, context, finding_id, severity", CONTEXT_SEVERITY_TABLE,
+                         ids=[f"{c}-{i}-{f}" for i, (_, c, f, _) in
+                              enumerate(CONTEXT_SEVERITY_TABLE)])
+def test_severity_follows_the_context(analyze, text, context, finding_id, severity):
+    found = analyze(text, "", context)
+    assert found.get(finding_id) == severity, found
+
+
+NUMBERS_IN_URLS_AND_PATHS = [
+    # (text, finding id that must not appear)
+    ("https://cdn.example.com/i/4111111111111111/photo.jpg", "pii.credit-card"),
+    ("https://example.com/items/4111-1111-1111-1111", "pii.credit-card"),
+    ("images/078-05-1120/0001.png", "pii.national-id"),
+    ("https://example.com/p/4155550199?size=large", "pii.phone-number"),
+    ("photos/IMG_20190512_4155550199.jpg", "pii.phone-number"),
+    ("C:\\data\\415-555-0199\\a.png", "pii.phone-number"),
+    ("icon@2x.png", "pii.email-address"),
+    ("assets/logo@3x.jpg, banner@2x.webp", "pii.email-address"),
+    ("shot on 06.01.2010 029", "pii.phone-number"),
+    ("python 3.7.4.3 installed", "pii.ip-address"),
+    ("server at 192.168.1.20", "pii.ip-address"),
+]
+
+
+@pytest.mark.parametrize("text, finding_id", NUMBERS_IN_URLS_AND_PATHS,
+                         ids=[str(i) for i in range(len(NUMBERS_IN_URLS_AND_PATHS))])
+def test_no_ids_from_digits_inside_urls_and_paths(analyze, text, finding_id):
+    assert finding_id not in analyze(text), analyze(text)
+
+
+@pytest.mark.parametrize("text, finding_id", [
+    ("paid with 4111 1111 1111 1111", "pii.credit-card"),
+    ("call 415-555-0199 or see https://example.com/p/1", "pii.phone-number"),
+    ("mailto:maria.gonzalez@example.com", "pii.email-address"),
+    ("upload from 203.0.113.42", "pii.ip-address"),
+])
+def test_ids_beside_urls_are_still_found(analyze, text, finding_id):
+    assert finding_id in analyze(text)
+
+
+def test_unix_times_in_docs_are_no_phone_numbers(analyze):
+    assert "pii.phone-number" not in analyze("Use a Unix time like 1546297200.", "", "prose")
+
+
+def test_a_class_name_in_a_docstring_identifies_nobody(analyze):
+    # "ResNet" is a class; the trait words are about modules: nothing at
+    # medium or above, nothing critical.
+    found = analyze("ResNet backbone. The children of this module are frozen; "
+                    "the patient schedule waits 5 epochs.", "", "docstring")
+    assert all(s in ("info", "low") for s in found.values()), found
+
+
+def test_hits_point_at_their_line(cli, tmp_path):
+    bundle = make_bundle(tmp_path / "b", {
+        "LICENSE": "MIT\n",
+        "README.md": "# Title\n\nA first line,\na second line,\n"
+                     "and maria.gonzalez@example.com sent photos.\n",
+        "code/train.py": 'def f():\n    """Train.\n\n    By kwame@example.org.\n    """\n',
+    })
+    report = cli("assess", bundle, "-f", "json").json()
+    lines = {(f["location"]["path"], f["id"]): f["location"].get("line")
+             for f in report["findings"] if f["id"] == "pii.email-address"}
+    assert lines == {("README.md", "pii.email-address"): 5,
+                     ("code/train.py", "pii.email-address"): 4}
+    contexts = {f["location"]["path"]: f["context"] for f in report["findings"]
+                if f["id"] == "pii.email-address"}
+    assert contexts == {"README.md": "prose", "code/train.py": "docstring"}
+
+
+def test_every_personal_data_finding_has_a_context(cli):
+    from aiart_release.findings import CONTEXTS
+
+    report = cli("assess", PORTRAITS, "-f", "json").json()
+    ours = [f for f in report["findings"] if f["check"] == "pii"
+            and f["id"].startswith(("pii.", "sensitive."))]
+    assert ours and all(f.get("context") in CONTEXTS for f in ours)
+
+
+def _finding(finding_id: str, severity: str, context: str | None):
+    from aiart_release.findings import Finding, Location, Severity
+
+    return Finding(id=finding_id, severity=Severity(severity), message="m",
+                   location=Location(path="x"), context=context)
+
+
+@pytest.mark.parametrize("finding_id, severity, context, fact, value", [
+    # A contact in a code header, a name in a README: not data about people.
+    ("pii.email-address", "high", "code-comment", "personal_data", False),
+    ("pii.person-name", "medium", "prose", "personal_data", False),
+    ("pii.person-name", "medium", "prose", "people_identifiable", 0),
+    ("sensitive.health", "critical", "docstring", "special_category_data", False),
+    ("sensitive.minors", "medium", "string-literal", "minors", False),
+    ("pii.email-address", "high", "fixture", "personal_data", False),
+    # The same in the data closes it.
+    ("pii.email-address", "high", "caption", "personal_data", True),
+    ("pii.person-name", "medium", "metadata", "people_identifiable", 1),
+    ("sensitive.health", "critical", "caption", "special_category_data", True),
+    ("sensitive.minors", "medium", "caption", "minors", True),
+])
+def test_facts_describe_the_data_only(finding_id, severity, context, fact, value):
+    from aiart_release.default_plugins.personal_data.check import PersonalData
+
+    assert PersonalData().facts([_finding(finding_id, severity, context)])[fact] == value
+
+
+def test_a_code_header_contact_does_not_close_the_dataset(cli, tmp_path):
+    bundle = make_bundle(tmp_path / "b", {
+        "LICENSE": "MIT\n",
+        "code/train.py": "# Copyright 2024 Kwame Asante <kwame@example.org>\nimport os\n",
+        "data/0001.txt": "an ink-wash landscape with a heron\n",
+        "data/0001.png": b"\x89PNG\r\n\x1a\n",
+    })
+    report = cli("assess", bundle, "-f", "json").json()
+    email = next(f for f in report["findings"] if f["id"] == "pii.email-address")
+    assert (email["severity"], email["context"]) == ("low", "code-comment")
+    assert report["recommendation"]["artifacts"]["dataset"]["tier"] != "closed"

@@ -20,6 +20,7 @@ and config low; citations info; test fixtures low.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -68,15 +69,19 @@ _PERSON_KEY = re.compile(r"author|maintainer|contact|owner|email|name|creator|by
                          re.IGNORECASE)
 # A sentence about a person: who the number or trait is about.
 _PERSON_NOUN = re.compile(
-    r"\b(?:i|i'm|me|my|he|she|him|her|his|hers|they|their|man|woman|boy|girl|child|kid|son|"
-    r"daughter|baby|toddler|teen|teenager|brother|sister|niece|nephew|grandson|granddaughter|"
-    r"student|pupil|person|people|patient|aged?|years?|old|born|birthday)\b", re.IGNORECASE)
+    r"\b(?:he|she|him|her|his|hers|man|woman|boy|girl|child|kid|son|daughter|baby|toddler|"
+    r"teen|teenager|brother|sister|niece|nephew|grandson|granddaughter|pupil|patient|"
+    r"birthday)\b", re.IGNORECASE)
 # A contact published on purpose: "Contact: ...", "questions to ...".
 _CONTACT_CUE = re.compile(
     r"\b(?:contact(?:ed)?|questions?|inquir(?:y|ies)|enquir(?:y|ies)|reach|maintainers?|"
     r"support|feedback|correspondence|issues?|e-?mail (?:us|me)|write to|report)\b",
     re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?;]\s|\n")
+# `code` and ``code`` in Markdown and reStructuredText prose.
+_INLINE_CODE = re.compile(r"(`+)[^`\n]+\1")
+# "06.01.2010 029": a date, not a phone number.
+_DATE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b")
 _LIST_SPLIT = re.compile(r"[,;|\n]")
 
 
@@ -85,11 +90,17 @@ def clean_hits(text: str | None, hits: Sequence[Hit], context: str | None) -> li
     if text is None or not hits:
         return list(hits)
     places = _url_and_path_spans(text) if any(h.entity in _NUMBER_SHAPED for h in hits) else []
+    # Code quoted in prose: an option, a decorator, a command.
+    quoted = [m.span() for m in _INLINE_CODE.finditer(text)] if context == PROSE else []
     persons = [h for h in hits if h.entity == "PERSON"]
     kept = []
     for hit in hits:
         entity = hit.entity
-        if entity in _NUMBER_SHAPED and _inside(hit, places) and not _mailto(text, hit):
+        if quoted and _inside(hit, quoted):
+            continue
+        if entity in _NUMBER_SHAPED and (
+                (_inside(hit, places) and not _mailto(text, hit))
+                or not _number_plausible(hit, context)):
             continue
         if entity == "EMAIL_ADDRESS" and _FILE_TLD.search(hit.value.strip()):
             continue
@@ -110,6 +121,40 @@ def clean_hits(text: str | None, hits: Sequence[Hit], context: str | None) -> li
     if context == PROSE:
         kept = _drop_bylines(text, kept)
     return kept
+
+
+def _number_plausible(hit: Hit, context: str | None) -> bool:
+    """Numbers that are no phone, card or identity number: a Unix time or a
+    count written without separators outside the data, a date, a version
+    written like an IP address, a private network, an id of three digits."""
+    value = hit.value.strip()
+    digits = sum(c.isdigit() for c in value)
+    entity = hit.entity
+    if entity == "PHONE_NUMBER":
+        if _DATE.search(value):
+            return False
+        if value.isdigit() and context not in DATA_CONTEXTS and context != FIXTURE:
+            return False
+    if entity == "IP_ADDRESS":
+        return _public_host(value)
+    if entity in ("EMAIL_ADDRESS", "AGE", "CRYPTO"):
+        return True
+    return digits >= 5
+
+
+def _public_host(value: str) -> bool:
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        return False  # a network ("105.48.0.0/12") or a fragment ("5::")
+    if address.version == 4 and all(int(part) < 10 for part in value.split(".")):
+        return False  # "3.7.4.3": a version
+    return not (address.is_loopback or address.is_link_local or address.is_multicast
+                or address.is_unspecified or any(address in net for net in _PRIVATE))
+
+
+_PRIVATE = tuple(ipaddress.ip_network(n) for n in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"))
 
 
 def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
@@ -135,6 +180,8 @@ def cap(finding_id: str, context: str | None, severity: Severity, *,
     if context == PROSE:
         if contact and finding_id in _CONTACTS:
             return min(severity, Severity.LOW)
+        if finding_id.startswith("sensitive.") and not named:
+            return min(severity, Severity.LOW)  # "child processes", "patient zero"
         return min(severity, Severity.MEDIUM)
     # Code and configuration: the maintainers' own words.
     if finding_id.startswith("sensitive."):
@@ -190,8 +237,19 @@ def _person(text: str, hit: Hit, context: str | None) -> bool:
         return False
     if context == "config":
         left, right = sentence_bounds(text, hit.start, hit.end)
-        return bool(_PERSON_KEY.search(text, left, right))
-    return True
+        if not _PERSON_KEY.search(text, left, right):
+            return False
+    if context in DATA_CONTEXTS or context == FIXTURE or context is None:
+        return True
+    # Outside the data, Title Case marks headings, products and terms
+    # ("Generative Model", "Stanford Cars", "Python"): a name there starts
+    # with a given name, and no word of it is in capitals ("KITTI").
+    from .recognizers import given_names
+
+    words = [t.strip(".,;:'’\"()") for t in tokens]
+    if any(len(w) > 1 and w.isupper() for w in words) or not words[0][:1].isupper():
+        return False
+    return words[0].lower() in given_names()
 
 
 def _an_age(text: str, hit: Hit, context: str | None, persons: list[Hit]) -> bool:
@@ -221,25 +279,33 @@ def _in_label_list(text: str, hit: Hit) -> bool:
 
 
 def _drop_bylines(text: str, hits: list[Hit]) -> list[Hit]:
-    """An author line ("Ana Silva¹, Kwame Asante², Lee Wong*"): names and
-    little else on one line are the byline of a paper or a project, credits
-    like a citation, not people the release is about."""
+    """An author line ("Ana Silva¹, Kwame Asante², Lee Wong (Studio)"):
+    names and little else, on one line or in a whole paragraph, are the
+    byline of a paper or a project, credits like a citation, not people the
+    release is about."""
     names = [h for h in hits if h.entity == "PERSON"]
     if len(names) < 2:
         return hits
-    dropped: set[int] = set()
-    line_start = 0
+    spans: list[tuple[int, int]] = []
+    if _byline(text, names, 3):
+        spans.append((0, len(text)))
+    start = 0
     for line in text.split("\n"):
-        line_end = line_start + len(line)
-        on_line = [h for h in names if line_start <= h.start < line_end]
+        end = start + len(line)
         marked = re.search(r"[¹²³⁴⁵⁶⁷⁸⁹⁰*†‡§]|[^\W\d_]\d\b", line)
-        if len(on_line) >= 3 or (len(on_line) == 2 and marked):
-            words = re.findall(r"[^\W\d_]{2,}", line)
-            named = sum(len(re.findall(r"[^\W\d_]{2,}", h.value)) for h in on_line)
-            others = [w for w in words if w.lower() not in ("and", "et", "al")]
-            if named >= 0.6 * len(others):
-                dropped.update(id(h) for h in hits
-                               if line_start <= h.start < line_end
-                               and h.entity in ("PERSON", "EMAIL_ADDRESS", "LOCATION"))
-        line_start = line_end + 1
-    return [h for h in hits if id(h) not in dropped]
+        if _byline(text[start:end], [h for h in names if start <= h.start < end],
+                   2 if marked else 3):
+            spans.append((start, end))
+        start = end + 1
+    return [h for h in hits if not (h.entity in ("PERSON", "EMAIL_ADDRESS", "LOCATION")
+                                    and _inside(h, spans))]
+
+
+def _byline(text: str, names: list[Hit], least: int) -> bool:
+    if len(names) < least:
+        return False
+    # Affiliations in parentheses and acronyms ("(NVIDIA)") are part of it.
+    words = [w for w in re.findall(r"[^\W\d_]{2,}", re.sub(r"\([^)]*\)", " ", text))
+             if w.lower() not in ("and", "et", "al") and not w.isupper()]
+    named = sum(len(re.findall(r"[^\W\d_]{2,}", h.value)) for h in names)
+    return named >= 0.6 * len(words)

@@ -142,7 +142,8 @@ _STREET_WORDS = r"Rue|Avenue|Boulevard|Via|Viale|Calle|Avenida|Rua|Straße|Stras
 # Paths of a social site that are its own pages, not someone's profile.
 _SITE_PAGES = (r"(?:share|sharer(?:\.php)?|intent|home|watch|search|explore|hashtag|i|login|"
                r"signup|about|help|privacy|legal|tos|terms|settings|embed|p|reel|tv|stories|"
-               r"events|groups|pages|photo(?:\.php)?|video|status|notifications|messages)")
+               r"events|groups|pages|photo(?:\.php)?|video|status|notifications|messages|"
+               r"developers?|api|blog|news|tags?|shop|store|join|download|apps|features)")
 
 PATTERNS: dict[str, list[tuple[str, str, float]]] = {
     # 221B Baker Street; 1600 Amphitheatre Parkway; 12 Rue de Rivoli; Via Roma 12
@@ -167,9 +168,9 @@ PATTERNS: dict[str, list[tuple[str, str, float]]] = {
     ],
     # @inkfox, u/kit_painter, artstation.com/kitpaints
     "SOCIAL_HANDLE": [
-        ("@handle", r"(?<![\w@.])@[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,28}[A-Za-z0-9_])?(?![\w@]|\.\w)",
+        ("@handle", r"(?<![\w@.])@[A-Za-z0-9_][A-Za-z0-9_.]{0,28}[A-Za-z0-9_](?![\w@]|\.\w)",
          0.6),
-        ("reddit user", r"(?<![\w/])u/[A-Za-z0-9_-]{3,20}\b", 0.7),
+        ("reddit user", r"(?<![\w/])u/[A-Za-z0-9_][A-Za-z0-9_-]{2,19}\b", 0.7),
         # Profiles of people on social and art sites. Not code hosts (a
         # github.com/<owner>/<repo> URL names a project, not a person to
         # protect), nor the sites' own pages (share, intent, watch...).

@@ -85,7 +85,7 @@ def file_context(name: str, kind: str, artifact: str = "", origin: str | None = 
         return FIXTURE
     lowered = name.lower()
     suffix = lowered[lowered.rfind("."):] if "." in lowered.lstrip(".") else ""
-    if kind in ("text", "config") and _CITATION_FILE.search(lowered):
+    if kind in ("text", "config", "table") and _CITATION_FILE.search(lowered):
         return CITATION
     if kind in ("table", "manifest"):
         return CAPTION
@@ -124,11 +124,29 @@ def _records(path: Path, kind: str, suffix: str) -> Iterator[Record]:
             yield from _notebook(path)
         else:
             yield from _code(_read_all(path), suffix)
+    elif kind == "text" and _is_script(path):
+        # A script without a suffix ("#!/bin/sh"), or a patch: code.
+        yield from _code(_read_all(path), ".py" if _is_script(path) == "python" else "")
     else:
         lines: Iterator[tuple[int, str]] = _lines(path)
         if suffix in (".srt", ".vtt"):
             lines = ((n, "" if _SUBTITLE_NOISE.match(t) else t) for n, t in lines)
         yield from _paragraphs(marked_lines(lines, _markup(kind, suffix)))
+
+
+def _is_script(path: Path) -> str | None:
+    """"python", "script" for another interpreter or a patch, None for text."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(256)
+    except OSError:
+        return None
+    if head.startswith(b"#!"):
+        return "python" if b"python" in head.split(b"\n", 1)[0] else "script"
+    if head.startswith((b"diff ", b"--- ", b"From ", b"Index: ")) and b"\n@@ " in head or \
+            head.startswith(b"diff --git "):
+        return "script"
+    return None
 
 
 def _markup(kind: str, suffix: str) -> str | None:
