@@ -13,6 +13,7 @@ unfilled), listing every line that holds template text.
 from __future__ import annotations
 
 import re
+from pathlib import PurePosixPath
 
 from aiart_release import hookimpl
 from aiart_release.checks import Check
@@ -172,7 +173,10 @@ class Cards(Check):
                 artifact=card.artifact,
                 checkpoint=checkpoint,
             )
-        elif not card.has_front_matter:
+        elif not card.has_front_matter and PurePosixPath(card.path).name.lower().startswith(
+                "readme"):
+            # Only a README's metadata is read by the Hub; a card kept as
+            # model-card.md or a page of a data folder is documentation.
             yield Finding(
                 id="docs.card-metadata-missing",
                 severity=Severity.LOW,
