@@ -63,6 +63,10 @@ DOWNLOADS = [
     ("local.py", "from bs4 import BeautifulSoup\n"
                  "doc = BeautifulSoup(open('docs/index.html').read(), 'html.parser')\n"),
     ("cache.py", "cache = {}\nfor image in images:\n    cache.get(image)\n"),
+    # An app that calls an API and links to its authors' profiles.
+    ("app.py", "import requests\nr = requests.post('https://api.example.org/v1/generate')\n"
+               "FOOTER = 'Made by us, follow https://twitter.com/harbour for news'\n"
+               "SHARE = 'https://twitter.com/intent/tweet?text=made+with+harbour'\n"),
     ("note.py", "# we used to use requests here\nx = 'import requests'\n"),
     ("train.py", "import torch\nfrom pathlib import Path\n"),
 ]

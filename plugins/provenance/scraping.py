@@ -227,8 +227,11 @@ def _strings(strings: list[str], profile: Profile) -> None:
         for url in _URL.findall(text):
             if _MODEL_FILE.search(url) or _NOT_WORKS_URL.search(url):
                 profile.downloads.add(url.rsplit("/", 1)[-1][:60])
-        profile.platforms |= platform_domains(text)
         stripped = text.strip()
+        # A site counts where a URL is a value the code may fetch; a link in
+        # a sentence or a "share on" button is not a target.
+        if stripped and not any(c.isspace() for c in stripped) and not _SHARE.search(stripped):
+            profile.platforms |= platform_domains(stripped)
         if ("/" in stripped or stripped.lower() in _OUTPUT_NAMES) and \
                 _FOLDER_LITERAL.match(stripped) and "://" not in stripped and \
                 not _MODEL_FILE.search(stripped):
@@ -238,6 +241,7 @@ def _strings(strings: list[str], profile: Profile) -> None:
             profile.media_io += 1
 
 
+_SHARE = re.compile(r"intent/|/share|sharer|/follow|/embed", re.IGNORECASE)
 # Folder names a collection script typically writes into.
 _OUTPUT_NAMES = {"data", "dataset", "images", "imgs", "downloads", "scraped", "raw", "output",
                  "out", "media", "photos", "pictures", "videos", "audio", "train"}
