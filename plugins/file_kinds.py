@@ -99,6 +99,8 @@ _DATASET_KEYS = re.compile(
     re.MULTILINE,
 )
 _DATA_DIRS = {"data", "dataset", "datasets", "images", "captions", "corpus", "train"}
+_DOC_DIRS = {"docs", "doc", "documentation", "assets", "static", "figures", "figs", "site",
+             "website", "screenshots", "github_page", "gh-pages", "_static"}
 
 
 _MEDIA_SUFFIXES = {s for s, k in _BY_SUFFIX.items() if k in ("image", "audio", "video")}
@@ -135,9 +137,12 @@ def _in_data_folder(file) -> bool:
     (the repository's root does not count: its pictures illustrate it)."""
     if len(file.parts) < 2:
         return False
-    if any(part.lower() in _DATA_DIRS for part in file.parts[:-1]):
+    folders = [part.lower() for part in file.parts[:-1]]
+    if any(part in _DATA_DIRS for part in folders):
         return True
-    return _holds_media(str(file.abspath.parent))
+    # Pictures in a documentation folder illustrate the documentation.
+    return not any(part in _DOC_DIRS for part in folders) and \
+        _holds_media(str(file.abspath.parent))
 
 
 def _markdown_card_kind(file, readme: bool) -> str | None:

@@ -129,11 +129,15 @@ def test_a_readme_at_the_root_of_a_data_folder_is_its_card(kinds):
         # A README there that says nothing about the data is not a card.
         "images/README.md": "Run `make thumbnails` to rebuild.\n",
         "images/a.png": PNG,
+        # Pictures in a documentation folder illustrate the documentation.
+        "docs/README.md": "The figures are released under CC BY 4.0.\n",
+        "docs/figure.png": PNG,
     })
     assert found["README.md"] == "text"
     assert found["samples/street/README.md"] == "dataset-card"
     assert found["data/README.md"] == "dataset-card"
     assert found["images/README.md"] == "text"
+    assert found["docs/README.md"] == "text"
 
 
 def test_pages_in_a_data_folder_that_describe_a_dataset_are_cards(kinds):
