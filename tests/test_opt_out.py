@@ -93,3 +93,21 @@ def test_a_route_in_a_manifest_counts(cli, tmp_path):
              "CREDITS.md": "Kai\n"}
     report = cli("assess", make_bundle(tmp_path / "b", files), "-f", "json").json()
     assert "consent.no-opt-out" not in {f["id"] for f in report["findings"]}
+
+
+def test_an_item_s_consent_answer_in_a_manifest_is_not_a_route(cli, tmp_path):
+    for name, manifest in (
+            ("data/sources.csv", "file,creator,source,license,consent\n"
+                                 "images/a.png,Kai,https://example.org/a,CC-BY-4.0,yes\n"
+                                 "images/b.png,Lu,https://example.org/b,CC-BY-4.0,opt-out\n"),
+            ("data/sources.yaml", "- {file: images/a.png, creator: Kai, source: "
+                                  "https://example.org/a, license: CC-BY-4.0, consent: yes}\n"
+                                  "- {file: images/b.png, creator: Lu, source: "
+                                  "https://example.org/b, license: CC-BY-4.0,"
+                                  " consent: opt-out}\n")):
+        files = {"LICENSE": "MIT\n", name: manifest, "data/images/a.png": PNG,
+                 "data/images/b.png": PNG + b"b", "CREDITS.md": "Kai, Lu\n"}
+        report = cli("assess", make_bundle(tmp_path / name.replace("/", "_"), files),
+                     "-f", "json").json()
+        ids = {f["id"] for f in report["findings"]}
+        assert "consent.refused" in ids and "consent.no-opt-out" in ids, name

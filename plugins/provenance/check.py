@@ -317,16 +317,25 @@ def opt_out_route(inventory, facts) -> str | None:
     for f in inventory.files:
         if not f.readable or f.context in ("generated", "fixture") or f.size > MAX_ROUTE_TEXT:
             continue
-        named = f.kind in ("text", "manifest") and _ROUTE_FILES.match(f.name)
-        if not (named or f.kind == "manifest"):
+        manifest = f.kind == "manifest"
+        if manifest and f.suffix in _TABLE_SUFFIXES:
+            continue  # cells, not sentences: a consent cell may say "opt-out"
+        if not (manifest or f.kind == "text" and _ROUTE_FILES.match(f.name)):
             continue
         try:
             text, _ = read_text(f.abspath, MAX_ROUTE_TEXT)
         except TextUnreadable:
             continue
+        if manifest:
+            text = _CONSENT_FIELD.sub("", text)  # an item's answer is not a route
         if route_sentence(text):
             return f.path
     return None
+
+
+_TABLE_SUFFIXES = {".csv", ".tsv", ".jsonl", ".ndjson"}
+_CONSENT_FIELD = re.compile(r"[\"']?\b(?:consent|permissions?|opt_in|consent_given)[\"']?\s*:"
+                            r"\s*[\"']?[\w -]*[\"']?", re.I)
 
 
 _SOURCES_FILE = re.compile(r"(?:^|[-_.])(?:references?|sources?|credits?|attributions?|"
