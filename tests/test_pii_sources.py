@@ -690,3 +690,24 @@ JSON_OBJECT_TABLE = [
 def test_a_json_object_is_a_caption_map_or_a_config(tmp_path, content, kind, expected):
     found = read(write(tmp_path, "meta.json", content), kind)
     assert {s.context for r in found for s in r.segments} == {expected}
+
+
+def test_html_lines_of_tags_only_keep_a_paragraph_together(tmp_path):
+    # An author block: one name per element, tags on the lines between. The
+    # names are one paragraph (one byline), and each keeps its own line.
+    source = ('<div class="authors">\n<span>\n<a href="a">Maria Gonzalez</a>,</span>\n'
+              '<span>\n<a href="b">Kwame Asante</a></span>\n</div>\n')
+    [record] = read(write(tmp_path, "index.html", source))
+    segment = record.segments[0]
+    assert segment.line == 3
+    assert [line.strip() for line in segment.text.split("\n")] == [
+        "Maria Gonzalez ,", "", "Kwame Asante", ""]  # lines 3, 4, 5, 6
+
+
+def test_inline_html_in_markdown_is_no_text(tmp_path):
+    source = "<table><tr><td><code>Maria Gonzalez</code></td></tr>\n<br>\n" \
+             "Mail <maria@example.com> or see <https://example.com>.\n"
+    found = read(write(tmp_path, "notes.md", source))
+    assert [(c, line, " ".join(t.split())) for c, line, t in by_context(found)] == [
+        ("prose", 1, "Maria Gonzalez\n\nMail <maria@example.com> or see <https://example.com>."
+         .replace("\n", " ").replace("  ", " "))]

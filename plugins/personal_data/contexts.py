@@ -221,6 +221,8 @@ def _person(text: str, hit: Hit, context: str | None) -> bool:
     """Not a code identifier, a keyword, filler text, or an option in a config."""
     value = hit.value.strip()
     tokens = value.split()
+    if "\n" in value or re.search(r"[<>/\\|{}\[\]=#*]", value):
+        return False  # across lines, or with markup: no name as written
     for token in tokens:
         word = token.strip(".,;:'’\"()")
         if any(c.isdigit() for c in word) or "_" in word or (

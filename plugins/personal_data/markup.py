@@ -18,6 +18,9 @@ import re
 from collections.abc import Iterable, Iterator
 
 PROSE, CITATION, EXAMPLE_CODE, CONFIG = "prose", "citation", "string-literal", "config"
+# A line that holds only markup (an HTML tag): it neither adds text nor ends
+# the paragraph around it.
+JOIN = "join"
 
 # Headings that open a list of authors, credits or references: the names
 # under them are published on purpose, not data about people.
@@ -75,6 +78,8 @@ def marked_lines(lines: Iterable[tuple[int, str]],
                 fence_context or EXAMPLE_CODE)
         elif what == "front":
             yield number, text, CONFIG
+        elif what == "tags":
+            yield number, "", JOIN
         else:
             if not text.strip():
                 bibtex = False
@@ -124,9 +129,13 @@ def _structured(lines: Iterable[tuple[int, str]], markup: str) -> Iterator[Line]
             yield number, "", "heading", (level, text.strip())
             yield following[0], "", "text", None
             following = next(it, None)
+        elif _RULE.match(text):
+            yield number, "", "text", None  # a rule or an RST overline holds no text
         else:
-            # A rule or an RST overline holds no text.
-            yield number, "" if _RULE.match(text) else text, "text", None
+            # Inline HTML in Markdown ("<td><code>...</code></td>"): its tags
+            # are no text. Autolinks (<https://...>, <a@b.org>) are.
+            bare = _ELEMENT.sub(" ", text) if markdown and "<" in text else text
+            yield number, bare, "tags" if text.strip() and not bare.strip() else "text", None
         current = following
 
 
@@ -179,8 +188,11 @@ def _html(lines: Iterable[tuple[int, str]]) -> Iterator[Line]:
         if heading:
             title = _HTML_TAG.sub(" ", heading.group(2))
             yield number, "", "heading", (int(heading.group(1)), html.unescape(title))
+        elif raw.strip() and not text.strip():
+            yield number, "", "tags", None
         else:
             yield number, text, "text", None
 
 
 _HTML_TAG = re.compile(r"<[^>]*>")
+_ELEMENT = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")

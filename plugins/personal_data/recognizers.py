@@ -143,7 +143,7 @@ _STREET_WORDS = r"Rue|Avenue|Boulevard|Via|Viale|Calle|Avenida|Rua|Straße|Stras
 _SITE_PAGES = (r"(?:share|sharer(?:\.php)?|intent|home|watch|search|explore|hashtag|i|login|"
                r"signup|about|help|privacy|legal|tos|terms|settings|embed|p|reel|tv|stories|"
                r"events|groups|pages|photo(?:\.php)?|video|status|notifications|messages|"
-               r"developers?|api|blog|news|tags?|shop|store|join|download|apps|features)")
+               r"developers?|api|blog|news|tags?|shop|store|join|download|apps|features|team)")
 
 PATTERNS: dict[str, list[tuple[str, str, float]]] = {
     # 221B Baker Street; 1600 Amphitheatre Parkway; 12 Rue de Rivoli; Via Roma 12
@@ -180,8 +180,9 @@ PATTERNS: dict[str, list[tuple[str, str, float]]] = {
          r"patreon\.com|youtube\.com(?=/@)|youtube\.com/(?:c|user|channel)|threads\.net|"
          r"bsky\.app/profile|pixiv\.net/(?:en/)?users|reddit\.com/u(?:ser)?|linkedin\.com/in|"
          r"flickr\.com/people|dribbble\.com|cara\.app|mastodon\.social)/"
-         rf"(?!{_SITE_PAGES}(?![\w.-]))@?[A-Za-z0-9_.-]+", 0.75),
-        ("subdomain profile", r"\b[a-z0-9-]{3,30}\.(?:deviantart|tumblr|artstation|carrd)\.com\b",
+         rf"(?!{_SITE_PAGES}(?![\w.-]))@?[A-Za-z0-9_.-]{{3,}}", 0.75),
+        ("subdomain profile",
+         r"\b(?!www\.)[a-z0-9-]{3,30}\.(?:deviantart|tumblr|artstation|carrd)\.com\b",
          0.7),
     ],
     # aged 34; 34 years old; a 16-year-old

@@ -26,7 +26,7 @@ from pathlib import Path
 from aiart_release.tables import TableError, iter_rows
 from aiart_release.textio import TextUnreadable, bounded_lines, decode
 
-from .markup import marked_lines
+from .markup import JOIN, marked_lines
 
 MAX_LINE_BYTES = 1024 * 1024
 MAX_RECORD_CHARS = 20_000
@@ -198,6 +198,10 @@ def _paragraphs(lines: Iterable[tuple[int, str, str]]) -> Iterator[Record]:
     size = 0
     context = PROSE
     for number, line, where in lines:
+        if where == JOIN:
+            if buffer:
+                buffer.append("")  # keeps the lines of the paragraph counted
+            continue
         line = line.rstrip("\r\n")
         if not line.strip() or size > MAX_RECORD_CHARS or (buffer and where != context):
             if buffer:
