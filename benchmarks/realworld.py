@@ -195,6 +195,8 @@ def score(expect: dict[str, Any], as_is: dict[str, Any], commercial: dict[str, A
     findings = as_is.get("findings") or []
     return {
         "findings": len(findings),
+        "by_severity": {sev: sum(f.get("severity") == sev for f in findings)
+                        for sev in reversed(SEVERITIES)},
         "tiers": tier_agreement(expect.get("artifacts") or {}, as_is.get("recommendation") or {}),
         "actionable": actionable_share(findings, expect.get("actionable") or []),
         "must_find": must_find(findings, expect.get("must_find") or []),
@@ -301,7 +303,8 @@ def counts(r: dict[str, Any]) -> dict[str, str]:
 
 def report(name: str, r: dict[str, Any]) -> None:
     c, a, lic = counts(r), r["actionable"], r["licences"]
-    print(f"\n== {name}: {r['findings']} findings, cold run {r['seconds']:.1f} s")
+    sev = ", ".join(f"{n} {s}" for s, n in r["by_severity"].items() if n)
+    print(f"\n== {name}: {r['findings']} findings ({sev or 'none'}), cold run {r['seconds']:.1f} s")
     wrong = [f"{t['artifact']} expected {t['expected']}, got {t['got']}"
              for t in r["tiers"] if not t["agree"]]
     print(f"  tiers         {c['tiers']} agree" + (f" ({'; '.join(wrong)})" if wrong else ""))

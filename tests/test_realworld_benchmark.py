@@ -181,6 +181,7 @@ def test_totals_against_the_targets(rw):
     assert not summary["tiers"]["met"]
     assert summary["actionable"]["share"] == pytest.approx(1 / 3)
     assert summary["findings"] == {"max": 7, "met": True}
+    assert one["by_severity"] == {"critical": 1, "high": 1, "medium": 1, "low": 1, "info": 3}
 
 
 FAKE_CLI = """\
@@ -224,6 +225,7 @@ def test_missing_folder_is_skipped_and_present_one_scored(rw, tmp_path, capsys):
 
     printed = capsys.readouterr().out
     assert "someone/absent-repo: skipped, no folder someone+absent-repo" in printed
+    assert "== someone/present: 1 findings (1 info), cold run" in printed
     assert "| someone/present | 3/3 | 0/0 | 1 | 1/1 | 0 | 1/1 | 0/0 (+1 unexpected) |" in printed
     results = json.loads(out.read_text("utf-8"))
     assert list(results["results"]) == ["someone/present"]
