@@ -10,6 +10,7 @@ aliases (``file_name`` as the Hugging Face imagefolder writes it, ``artist``,
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -139,14 +140,19 @@ class _StemIndex:
     def get(self, stem: str, root: Path) -> str | None:
         if self._index is None:
             self._index = {}
-            for n, path in enumerate(self.folder.rglob("*")):
-                if n >= self.MAX_FILES:
-                    break
-                if path.is_file() and not path.is_symlink():
-                    # The first file of each stem, in a stable order.
-                    rel = path.relative_to(root).as_posix()
-                    if path.stem not in self._index or rel < self._index[path.stem]:
-                        self._index[path.stem] = rel
+            seen = 0
+            for folder, dirs, names in os.walk(self.folder):  # links are not followed
+                # Hidden folders (.git) and caches are never part of the bundle.
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "__pycache__")
+                for name in sorted(names):
+                    seen += 1
+                    path = Path(folder, name)
+                    if seen > self.MAX_FILES:
+                        return self._index.get(stem)
+                    if path.is_symlink() or name.startswith("."):
+                        continue
+                    # The first file of each stem, in walk order.
+                    self._index.setdefault(path.stem, path.relative_to(root).as_posix())
         return self._index.get(stem)
 
 
