@@ -1,6 +1,7 @@
 """Real-world evaluation: assessments of public repositories against a reviewer's expectations.
 
-    python benchmarks/realworld.py ROOT [--expectations FILE] [--only NAME] [--json OUT] [--check]
+    python benchmarks/realworld.py ROOT [--expectations FILE] [--only NAME] [--json OUT]
+                                        [--save DIR] [--check]
 
 For each repository in the expectations (benchmarks/realworld/expectations.yaml,
 written before the tool was run on them) whose folder exists under ROOT
@@ -241,6 +242,14 @@ def default_cli() -> str:
     return str(beside) if beside.exists() else (shutil.which("aiart-release") or "aiart-release")
 
 
+def own_config(path: Path) -> dict[str, Any]:
+    """The repository's own aiart-release.yaml, which --config would otherwise replace."""
+    for name in ("aiart-release.yaml", ".aiart-release.yaml"):
+        if (path / name).is_file():
+            return yaml.safe_load((path / name).read_text("utf-8")) or {}
+    return {}
+
+
 def assess(cli: str, path: Path, commercial: bool, timeout: float) -> tuple[dict[str, Any], float]:
     """One cold assessment; the config and the cache live in a temporary folder."""
     with tempfile.TemporaryDirectory(prefix="aiart-realworld-") as tmp:
@@ -248,7 +257,7 @@ def assess(cli: str, path: Path, commercial: bool, timeout: float) -> tuple[dict
         cmd = [cli, "assess", str(path), "--format", "json", "--no-cache", "--output", str(out)]
         if commercial:
             config = Path(tmp) / "aiart-release.yaml"
-            config.write_text("commercial: true\n", "utf-8")
+            config.write_text(yaml.safe_dump({**own_config(path), "commercial": True}), "utf-8")
             cmd += ["--config", str(config)]
         env = dict(os.environ, AIART_RELEASE_CACHE_DIR=str(Path(tmp) / "cache"), NO_COLOR="1")
         start = time.perf_counter()

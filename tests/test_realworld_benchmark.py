@@ -188,7 +188,7 @@ FAKE_CLI = """\
 import json, sys
 args = sys.argv[1:]
 out = args[args.index("--output") + 1]
-commercial = "--config" in args
+commercial = "--config" in args and "commercial: true" in open(args[args.index("--config") + 1]).read()
 findings = [{"id": "license.detected", "severity": "info",
              "location": {"path": "LICENSE"}, "evidence": "MIT", "message": ""}]
 if commercial:
@@ -197,6 +197,12 @@ if commercial:
 json.dump({"findings": findings,
            "recommendation": {"artifacts": {"code": {"tier": "open"}}}}, open(out, "w"))
 """
+
+
+def test_commercial_run_keeps_the_repositorys_own_settings(rw, tmp_path):
+    assert rw.own_config(tmp_path) == {}
+    (tmp_path / "aiart-release.yaml").write_text("release: gated\ncommercial: false\n", "utf-8")
+    assert rw.own_config(tmp_path) == {"release": "gated", "commercial": False}
 
 
 def test_missing_folder_is_skipped_and_present_one_scored(rw, tmp_path, capsys):
