@@ -188,7 +188,8 @@ FAKE_CLI = """\
 import json, sys
 args = sys.argv[1:]
 out = args[args.index("--output") + 1]
-commercial = "--config" in args and "commercial: true" in open(args[args.index("--config") + 1]).read()
+config = args[args.index("--config") + 1] if "--config" in args else None
+commercial = config is not None and "commercial: true" in open(config).read()
 findings = [{"id": "license.detected", "severity": "info",
              "location": {"path": "LICENSE"}, "evidence": "MIT", "message": ""}]
 if commercial:
