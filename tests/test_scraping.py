@@ -213,3 +213,19 @@ def test_a_missing_manifest_weighs_what_says_the_pictures_are_data(cli, tmp_path
                  "-f", "json").json()
     found = _found(report, "provenance.manifest-missing")
     assert (found[0]["severity"] if found else None) in severity
+
+
+def test_bad_code_is_read_without_a_crash(cli, tmp_path):
+    deep = "x = " + "(" * 5000 + "1" + ")" * 5000 + "\nimport requests\n"
+    big = _notebook("!gallery-dl https://www.pixiv.net/users/1\n")
+    big = big[:-1] + ', "metadata": {"pad": "' + "A" * (6 * 1024 * 1024) + '"}}'
+    bundle = make_bundle(tmp_path / "b", {
+        "LICENSE": "MIT\n", "code/deep.py": deep, "code/broken.ipynb": "{not json",
+        "code/bin.py": b"\xff\xfe\x00\x01" * 100, "code/outputs.ipynb": big})
+    result = cli("assess", bundle, "-f", "json")
+    assert result.code in (0, 1) and "Traceback" not in result.err
+    report = result.json()
+    assert "plugin.check-failed" not in {f["id"] for f in report["findings"]}
+    # A notebook over the code size cap (outputs inline) is still read.
+    [found] = _found(report, "provenance.scraping-code")
+    assert found["location"]["path"] == "code/outputs.ipynb"

@@ -155,8 +155,8 @@ def profile_python(path: str, source: str, own: frozenset[str] = frozenset()) ->
     profile = Profile(path)
     try:
         tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return profile
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return profile  # not Python we can read: nothing is claimed about it
     strings: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):

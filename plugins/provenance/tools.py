@@ -18,6 +18,8 @@ from aiart_release.textio import TextUnreadable, read_text
 from .scraping import Profile, profile_code
 
 MAX_CODE_BYTES = 4 * 1024 * 1024
+# Notebooks carry their outputs (images as base64): read whole, up to this.
+MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024
 # Named in one file that fetches, a site is a target; named only elsewhere
 # in the package (a "share on X" link), it takes several to make one.
 MIN_SITES_ACROSS_FILES = 3
@@ -70,8 +72,9 @@ def _packages(paths: set[str]) -> dict[str, str]:
 
 def find_tools(inventory) -> list[Tool]:
     """The scraping tools of the bundle, one per package or script set."""
-    code = [f for f in inventory.of_kind("code") if f.readable and f.size <= MAX_CODE_BYTES
-            and f.context not in _SKIPPED_CONTEXTS]
+    code = [f for f in inventory.of_kind("code") if f.readable and f.context not in
+            _SKIPPED_CONTEXTS and f.size <= (MAX_NOTEBOOK_BYTES if f.suffix == ".ipynb"
+                                             else MAX_CODE_BYTES)]
     paths = {f.path for f in inventory.files}
     packages = _packages(paths)
     stems: dict[str, set[str]] = defaultdict(set)
@@ -82,7 +85,7 @@ def find_tools(inventory) -> list[Tool]:
     groups: dict[tuple[str, str], list[Profile]] = defaultdict(list)
     for f in code:
         try:
-            source, _ = read_text(f.abspath, MAX_CODE_BYTES)
+            source, _ = read_text(f.abspath, MAX_NOTEBOOK_BYTES)
         except TextUnreadable:
             continue
         folder = PurePosixPath(f.path).parent.as_posix()
