@@ -45,6 +45,13 @@ _MAX_SECTIONS_SHOWN = 5
 _NOT_RELEASED = ("generated", "fixture")
 
 
+def _is_the_card(path: str) -> bool:
+    from .card_content import kind_by_name
+
+    name = PurePosixPath(path).name
+    return name.lower().startswith("readme") or kind_by_name(name) is not None
+
+
 def _package_of(weights, paths: set[str]) -> str | None:
     """The Python package whose folder holds every weight file (its package
     data, as a vendored library ships it), or None."""
@@ -173,10 +180,10 @@ class Cards(Check):
                 artifact=card.artifact,
                 checkpoint=checkpoint,
             )
-        elif not card.has_front_matter and PurePosixPath(card.path).name.lower().startswith(
-                "readme"):
-            # Only a README's metadata is read by the Hub; a card kept as
-            # model-card.md or a page of a data folder is documentation.
+        elif not card.has_front_matter and _is_the_card(card.path):
+            # The Hub reads a README's metadata, and a file named as a card
+            # is meant as one; a page of a data folder that happens to
+            # describe a dataset is documentation, and needs none.
             yield Finding(
                 id="docs.card-metadata-missing",
                 severity=Severity.LOW,

@@ -314,19 +314,20 @@ def test_a_card_without_front_matter_is_card_metadata_missing(scan):
 
 
 def test_a_dataset_card_without_front_matter_belongs_to_the_dataset_checkpoint(scan):
-    findings = scan(Cards(), {"data/a.png": PNG, "data/README.md": "# Harbour photos\n\n"
-                              "The photographs were taken by the studio.\n"})
+    findings = scan(Cards(), {"data/a.png": PNG, "DATASHEET.md": "# Datasheet\n"})
     (missing,) = findings
     assert missing.id == "docs.card-metadata-missing"
     assert missing.checkpoint.value == "dataset"
     assert missing.message.startswith("Dataset card has no YAML metadata")
 
 
-def test_only_a_readme_card_needs_hub_metadata(scan):
-    # The Hub reads a README's front matter; DATASHEET.md or model-card.md
-    # kept beside the code are documentation, and need none.
-    assert scan(Cards(), {"data/a.png": PNG, "DATASHEET.md": "# Datasheet\n"}) == []
-    assert scan(Cards(), {"model-card.md": "# Model Card: Harbour\n"}) == []
+def test_a_page_that_only_reads_like_a_card_needs_no_metadata(scan):
+    # A README or a file named as a card is the card; a page of a data folder
+    # found to describe a dataset is documentation, and needs no metadata.
+    assert scan(Cards(), {"data/harbours.md": "# The Harbours Subset\n\nThe subset contains "
+                                              "2,000 images.\n"}) == []
+    [named] = scan(Cards(), {"model-card.md": "# Model Card: Harbour\n"})
+    assert named.id == "docs.card-metadata-missing"
 
 
 def test_valid_front_matter_gives_no_metadata_finding(scan):
