@@ -496,3 +496,13 @@ def test_a_code_header_contact_does_not_close_the_dataset(cli, tmp_path):
     email = next(f for f in report["findings"] if f["id"] == "pii.email-address")
     assert (email["severity"], email["context"]) == ("low", "code-comment")
     assert report["recommendation"]["artifacts"]["dataset"]["tier"] != "closed"
+
+
+@pytest.mark.parametrize("text, context", [
+    ("Keunhong Park 1 ,\n\nUtkarsh Sinha 2 ,\n\nJonathan T. Barron 2 ,\n\nSofien Bouaziz 2",
+     "prose"),
+    ("1 University of Washington, 2 Google Research", "prose"),
+    ("Set `names = [\"John\", \"David\"]` in the config", "prose"),
+])
+def test_credits_institutions_and_quoted_code_are_no_people(analyze, text, context):
+    assert "pii.person-name" not in analyze(text, "", context)

@@ -64,6 +64,10 @@ _CAMEL = re.compile(r"[a-z][A-Z]|[A-Z]{2,}[a-z]")
 _NAME_PREFIX = re.compile(r"^(?:Mc|Mac|De|Di|Da|Du|La|Le|Van|Von|O['’])[A-Z][a-z]+$")
 _CODE_WORDS = frozenset({"true", "false", "none", "null", "nan", "self", "cls", "todo",
                          "fixme", "args", "kwargs", "lorem", "ipsum", "dolor"})
+_INSTITUTION = re.compile(
+    r"\b(?:University|Institute|College|School|Academy|Museum|Bank|Department|Faculty|"
+    r"Ministry|Hospital|Church|Society|Republic|State|Kingdom|Centre|Center|Library|"
+    r"Foundation|Council|City|County|Port|Lake|Mount|Cape) of\s+$")
 # A key or a line of a config that says it holds a person.
 _PERSON_KEY = re.compile(r"author|maintainer|contact|owner|email|name|creator|by\b",
                          re.IGNORECASE)
@@ -237,6 +241,8 @@ def _person(text: str, hit: Hit, context: str | None) -> bool:
     after = text[hit.end:hit.end + 1]
     if before in (".", "`", "_", "$", "<") or after in ("(", ".", "=", "`", "_", "[", ">"):
         return False
+    if _INSTITUTION.search(text, max(0, hit.start - 40), hit.start):
+        return False  # "University of Washington"
     if context == "config":
         left, right = sentence_bounds(text, hit.start, hit.end)
         if not _PERSON_KEY.search(text, left, right):
@@ -304,10 +310,19 @@ def _drop_bylines(text: str, hits: list[Hit]) -> list[Hit]:
 
 
 def _byline(text: str, names: list[Hit], least: int) -> bool:
+    """Names make most of the words, or every word is capitalised (names the
+    model missed: "Keunhong Park¹, Utkarsh Sinha², ..."). Affiliations in
+    parentheses and acronyms ("(NVIDIA)") are part of a byline."""
     if len(names) < least:
         return False
-    # Affiliations in parentheses and acronyms ("(NVIDIA)") are part of it.
     words = [w for w in re.findall(r"[^\W\d_]{2,}", re.sub(r"\([^)]*\)", " ", text))
-             if w.lower() not in ("and", "et", "al") and not w.isupper()]
+             if w.lower() not in _NAME_PARTICLES and not w.isupper()]
+    if not words:
+        return False
     named = sum(len(re.findall(r"[^\W\d_]{2,}", h.value)) for h in names)
-    return named >= 0.6 * len(words)
+    capitalised = sum(1 for w in words if w[0].isupper())
+    return named >= 0.6 * len(words) or capitalised >= 0.9 * len(words)
+
+
+_NAME_PARTICLES = frozenset({"and", "et", "al", "de", "da", "di", "del", "van", "von", "der",
+                             "den", "le", "la", "du", "dos", "bin", "ibn"})

@@ -34,7 +34,7 @@ _RULE = re.compile(r"^\s*([=\-~^\"'`#*+:._])\1{2,}\s*$")
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})\s*([^\s`{]*)")
 _BIB_LANGS = {"bibtex", "bib", "biblatex", "tex-bib"}
 # "@article{key," / "@inproceedings{": the first line of a BibTeX entry.
-_BIBTEX = re.compile(r"^\s*@[A-Za-z]+\s*[{(]")
+_BIBTEX = re.compile(r"^[\s`]*@[A-Za-z]+\s*[{(]")
 _HTML_HEADING = re.compile(r"<h([1-6])\b[^>]*>(.*?)</h\1\s*>", re.IGNORECASE)
 _HIDDEN_OPEN = re.compile(r"<(script|style)\b", re.IGNORECASE)
 
@@ -129,14 +129,32 @@ def _structured(lines: Iterable[tuple[int, str]], markup: str) -> Iterator[Line]
             yield number, "", "heading", (level, text.strip())
             yield following[0], "", "text", None
             following = next(it, None)
+        elif not markdown and _definition_term(text, following):
+            yield number, "", "text", None  # "Valid Values" over its indented definition
         elif _RULE.match(text):
             yield number, "", "text", None  # a rule or an RST overline holds no text
         else:
             # Inline HTML in Markdown ("<td><code>...</code></td>"): its tags
             # are no text. Autolinks (<https://...>, <a@b.org>) are.
-            bare = _ELEMENT.sub(" ", text) if markdown and "<" in text else text
+            bare = _ELEMENT.sub(_element_text, text) if markdown and "<" in text else text
             yield number, bare, "tags" if text.strip() and not bare.strip() else "text", None
         current = following
+
+
+def _definition_term(text: str, following: tuple[int, str] | None) -> bool:
+    """A reStructuredText definition-list term: a short line of a few words,
+    not indented, over an indented definition."""
+    if following is None or not text.strip() or text[:1].isspace():
+        return False
+    nxt = following[1]
+    return (nxt[:1].isspace() and bool(nxt.strip()) and len(text.split()) <= 4
+            and not text.rstrip().endswith((".", ",", ":", ";", "!", "?")))
+
+
+def _element_text(match: re.Match[str]) -> str:
+    """What an HTML tag leaves in the text: a backtick for code elements
+    (their content is code, as in `code`), a space for the others."""
+    return "`" if _CODE_ELEMENT.match(match.group(0)) else " "
 
 
 def _underlines(candidate: str, title: str, markdown: bool) -> bool:
@@ -183,6 +201,8 @@ def _html(lines: Iterable[tuple[int, str]]) -> Iterator[Line]:
                 i = len(raw) if end == -1 else end + 1
                 in_tag = end == -1
                 continue
+            if _CODE_ELEMENT.match(raw, start):
+                out.append("`")
             in_tag, i = True, start
         text = html.unescape("".join(out))
         if heading:
@@ -196,3 +216,4 @@ def _html(lines: Iterable[tuple[int, str]]) -> Iterator[Line]:
 
 _HTML_TAG = re.compile(r"<[^>]*>")
 _ELEMENT = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
+_CODE_ELEMENT = re.compile(r"</?(?:code|kbd|samp|tt|var)\b", re.IGNORECASE)
