@@ -167,3 +167,15 @@ def test_the_same_numbers_in_prose_are_still_found(analyzer):
 def test_a_profile_link_is_still_found_inside_a_url(analyzer):
     (hits,) = analyzer.analyze([("see https://www.instagram.com/kit.paints for more", "")])
     assert [h.entity for h in hits] == ["SOCIAL_HANDLE"]
+
+
+def test_number_dense_text_without_hits_is_never_tokenised(analyzer, monkeypatch):
+    """A training log has digits everywhere but nothing whose score depends
+    on the words around it: no piece of it goes through spaCy at all."""
+    calls: list[int] = []
+    make_doc = analyzer.nlp.make_doc
+    monkeypatch.setattr(analyzer.nlp, "make_doc", lambda text: calls.append(1) or make_doc(text))
+    (hits,) = analyzer.analyze([(_log(3000), "")])
+    assert hits == [] and calls == []
+    analyzer.analyze([("my phone: 415 555 0199", "")])
+    assert calls  # a result to weigh by its context: tokens, then

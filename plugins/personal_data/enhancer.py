@@ -26,6 +26,7 @@ from bisect import bisect_right
 from typing import Any
 
 from presidio_analyzer.context_aware_enhancers import LemmaContextAwareEnhancer
+from presidio_analyzer.nlp_engine import NlpArtifacts
 
 # Tokens looked at on each side of a result. Presidio collects 5 keywords
 # before a result (stop words and punctuation skipped, so a few more tokens).
@@ -35,8 +36,30 @@ WINDOW_TOKENS = 12
 def keywords(doc: Any) -> list[str]:
     """Presidio's keywords (lower-case words that are neither stop words nor
     punctuation), from the tokens themselves: our pipeline has no lemmas."""
-    return [part for token in doc if not (token.is_stop or token.is_punct or token.is_space)
-            for part in token.lower_.split(":")]
+    return [part for token in doc if not _skipped(token) for part in token.lower_.split(":")]
+
+
+def _skipped(token: Any) -> bool:
+    return token.is_stop or token.is_punct or token.is_space
+
+
+class LazyArtifacts(NlpArtifacts):
+    """NLP artifacts whose keywords are computed on first use (the bounded
+    enhancer looks at tokens, not at this list)."""
+
+    def __init__(self, *, engine: Any, **kwargs: Any):
+        super().__init__(**kwargs)  # built with no engine: no keyword pass
+        self.nlp_engine = engine
+
+    @property
+    def keywords(self) -> list[str]:
+        if self._keywords is None:
+            self._keywords = keywords(self.tokens)
+        return self._keywords
+
+    @keywords.setter
+    def keywords(self, value: list[str]) -> None:
+        self._keywords = value or None
 
 
 class BoundedContextEnhancer(LemmaContextAwareEnhancer):
@@ -70,7 +93,7 @@ def _collect(tokens: Any, positions: range, wanted: int) -> list[str]:
     found: list[str] = []
     for i in positions:
         token = tokens[i]
-        if token.is_stop or token.is_punct or token.is_space:
+        if _skipped(token):
             continue
         found.extend(token.lower_.split(":"))
         if len(found) >= wanted:
