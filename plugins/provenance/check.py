@@ -8,8 +8,10 @@ A sources manifest (CSV, JSON, YAML or Croissant) is reconciled with the
 files by path and content hash; each item should say who made it, where it
 came from, under which licence and whether they consented. Items taken from
 forums or social platforms without recorded permission, code that scrapes
-websites, a release with no opt-out route, and creators a CC BY licence says
-must be credited are reported.
+websites (once per tool: scraping.py and tools.py; downloading the project's
+own weights is not scraping), a release with no opt-out route (optout.py),
+and creators a CC BY licence says must be credited are reported. Findings
+about the dataset as a whole land on the data they are about (placement.py).
 
 Example: ``data/sources.csv`` lists ``art/fox.png`` from deviantart.com with
 consent ``unknown``: ``consent.scraped-without-permission`` (high), and the
@@ -50,7 +52,8 @@ class Provenance(Check):
         "provenance.hash-mismatch": "A file whose content does not match its manifest hash",
         "provenance.duplicate-entry": "A file listed twice in the manifest",
         "provenance.incomplete-entry": "Manifest entries with no creator, source or licence",
-        "provenance.scraping-code": "Code that downloads from websites",
+        "provenance.scraping-code": "Code that collects third-party works from websites "
+                                    "(once per package or script set)",
         "consent.refused": "Items whose creator or subject refused consent",
         "consent.unknown": "Third-party items with no consent recorded",
         "consent.scraped-without-permission": "Items taken from forums or social platforms "
