@@ -338,6 +338,8 @@ CONTEXT_SEVERITY_TABLE = [
     ("https://twitter.com/aishapaints", "caption", "pii.social-handle", "medium"),
     # README and card prose: medium at most; a contact offered as one is low.
     ("portrait of Maria Gonzalez in the studio", "prose", "pii.person-name", "medium"),
+    ("The portraits show Ana Silva.", "prose", "pii.person-name", "medium"),  # a full stop
+    ("See Config.Name and model.Maria for details.", "docstring", "pii.person-name", None),
     ("Photos were sent by maria.gonzalez@example.com", "prose", "pii.email-address",
      "medium"),
     ("Questions? Contact maria.gonzalez@example.com", "prose", "pii.email-address", "low"),

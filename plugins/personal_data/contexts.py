@@ -123,7 +123,9 @@ def clean_hits(text: str | None, hits: Sequence[Hit], context: str | None) -> li
             continue  # authors, affiliations, handles of a citation are credits
         kept.append(hit)
     if context == PROSE:
-        kept = _drop_bylines(text, kept)
+        # Judged on every name the analyzer saw, even those dropped above
+        # ("Jonathan T. Barron  2" with its affiliation number).
+        kept = _drop_bylines(text, kept, persons)
     return kept
 
 
@@ -237,10 +239,12 @@ def _person(text: str, hit: Hit, context: str | None) -> bool:
         if word.lower() in _CODE_WORDS:
             return False
     # Glued to code punctuation: "Foo.bar", "Foo(", "Foo=", "`Foo`".
-    before = text[hit.start - 1:hit.start] if hit.start else ""
-    after = text[hit.end:hit.end + 1]
-    if before in (".", "`", "_", "$", "<") or after in ("(", ".", "=", "`", "_", "[", ">"):
+    before = text[max(0, hit.start - 2):hit.start]
+    after = text[hit.end:hit.end + 2]
+    if before[-1:] in ("`", "_", "$", "<") or after[:1] in ("(", "=", "`", "_", "[", ">"):
         return False
+    if re.fullmatch(r"\w\.", before) or re.fullmatch(r"\.\w", after):
+        return False  # obj.Name, Name.attr
     if _INSTITUTION.search(text, max(0, hit.start - 40), hit.start):
         return False  # "University of Washington"
     if context == "config":
@@ -286,12 +290,11 @@ def _in_label_list(text: str, hit: Hit) -> bool:
     return len(text[left + 1:right].split()) <= 3
 
 
-def _drop_bylines(text: str, hits: list[Hit]) -> list[Hit]:
+def _drop_bylines(text: str, hits: list[Hit], names: list[Hit]) -> list[Hit]:
     """An author line ("Ana Silva¹, Kwame Asante², Lee Wong (Studio)"):
     names and little else, on one line or in a whole paragraph, are the
     byline of a paper or a project, credits like a citation, not people the
     release is about."""
-    names = [h for h in hits if h.entity == "PERSON"]
     if len(names) < 2:
         return hits
     spans: list[tuple[int, int]] = []
