@@ -38,6 +38,8 @@ SCRAPERS = [
     ("list.sh", "#!/bin/sh\naria2c -i image_urls.txt -d data/raw\n"),
     ("explore.ipynb", _notebook("!gallery-dl https://www.pixiv.net/users/1\n")),
     ("bash.ipynb", _notebook("%%bash\nwget --mirror https://art.example.org/\n")),
+    ("pins.js", "const puppeteer = require('puppeteer');\n"
+                "await page.goto('https://www.pinterest.com/search/pins/?q=fanart');\n"),
 ]
 DOWNLOADS = [
     # The project's own weights, code and dependencies.
@@ -68,6 +70,8 @@ DOWNLOADS = [
                "FOOTER = 'Made by us, follow https://twitter.com/harbour for news'\n"
                "SHARE = 'https://twitter.com/intent/tweet?text=made+with+harbour'\n"),
     ("note.py", "# we used to use requests here\nx = 'import requests'\n"),
+    ("page.js", "import axios from 'axios';\nconst r = await axios.get('/api/results.json');\n"
+                "const share = 'https://twitter.com/intent/tweet?text=harbour';\n"),
     ("train.py", "import torch\nfrom pathlib import Path\n"),
 ]
 

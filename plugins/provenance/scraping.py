@@ -17,8 +17,9 @@ Fetching model files (``.ckpt``, ``.safetensors``, ``hf_hub_download``,
 raises no consent question.
 
 Detected from imports, calls and string literals, in Python (through
-``ast``, so a word in a comment does not count), in shell scripts and in
-notebooks (Python cells, ``!`` lines and ``%%bash`` cells). Nothing is run.
+``ast``, so a word in a comment does not count), in shell scripts, in
+notebooks (Python cells, ``!`` lines and ``%%bash`` cells) and, by pattern,
+in JavaScript (Puppeteer, axios, cheerio...). Nothing is run.
 """
 
 from __future__ import annotations
@@ -306,6 +307,30 @@ def profile_notebook(path: str, source: str, own: frozenset[str] = frozenset()) 
     return profile_shell(path, "\n".join(shell), profile)
 
 
+# --- JavaScript and TypeScript -------------------------------------------------
+
+_JS_IMPORT = re.compile(r"""(?:require\(\s*|from\s+|import\s+)['"]([@\w./-]+)['"]""")
+_JS_CLIENTS = {"axios": "axios", "node-fetch": "node-fetch", "got": "got", "puppeteer": "puppeteer",
+               "playwright": "playwright", "request": "request", "superagent": "superagent",
+               "undici": "undici", "selenium-webdriver": "selenium"}
+_JS_PARSERS = {"cheerio": "cheerio", "jsdom": "jsdom", "node-html-parser": "node-html-parser"}
+_JS_STRING = re.compile(r"""(['"`])((?:(?!\1)[^\\\n]|\\.){1,500})\1""")
+
+
+def profile_js(path: str, source: str) -> Profile:
+    """JavaScript by pattern: the packages it loads and the URLs it names."""
+    profile = Profile(path)
+    for match in _JS_IMPORT.finditer(source):
+        name = match.group(1)
+        top = name.split("/")[0] if not name.startswith("@") else "/".join(name.split("/")[:2])
+        if top in _JS_CLIENTS:
+            profile.clients.add(_JS_CLIENTS[top])
+        if top in _JS_PARSERS:
+            profile.targets.add(f"parses HTML ({_JS_PARSERS[top]})")
+    _strings([m.group(2) for m in _JS_STRING.finditer(source)], profile)
+    return profile
+
+
 def profile_code(path: str, source: str, suffix: str,
                  own: frozenset[str] = frozenset()) -> Profile:
     """Profile one code file by its suffix (other languages: an empty profile)."""
@@ -315,4 +340,6 @@ def profile_code(path: str, source: str, suffix: str,
         return profile_notebook(path, source, own)
     if suffix in (".sh", ".bash", ".zsh", ".ps1", ".bat") or suffix == "":
         return profile_shell(path, source)
+    if suffix in (".js", ".mjs", ".cjs", ".ts"):
+        return profile_js(path, source)
     return Profile(path)
