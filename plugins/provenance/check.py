@@ -392,7 +392,8 @@ def _card_says_harvested(cards) -> str | None:
 def _tool_finding(tool: Tool, inventory) -> Finding:
     has_data = any(f.artifact == "dataset" and f.kind in MEDIA for f in inventory.files)
     return _f("provenance.scraping-code", Severity.MEDIUM, tool.path,
-              f"Scraping tool ({tool.label}, {plural(len(tool.files), 'file')} that fetch): "
+              f"Scraping tool ({tool.label}"
+              + (f"; {len(tool.files)} of its files fetch" if len(tool.files) > 1 else "") + "): "
               f"{'; '.join(tool.reasons)}. What it collects needs a recorded source and "
               "permission for each item",
               "List each downloaded item with its source, creator, licence and consent in the "
