@@ -124,12 +124,18 @@ def _front_matter_kind(file, readme: bool) -> str | None:
     return "model-card"
 
 
-@lru_cache(maxsize=4096)
 def _holds_media(folder: str) -> bool:
     try:
-        return any(os.path.splitext(n)[1].lower() in _MEDIA_SUFFIXES for n in os.listdir(folder))
+        # The folder's mtime changes when files come or go: a cached answer
+        # never outlives the listing it came from.
+        return _listing_holds_media(folder, os.stat(folder).st_mtime_ns)
     except OSError:
         return False
+
+
+@lru_cache(maxsize=4096)
+def _listing_holds_media(folder: str, _mtime: int) -> bool:
+    return any(os.path.splitext(n)[1].lower() in _MEDIA_SUFFIXES for n in os.listdir(folder))
 
 
 def _in_data_folder(file) -> bool:
