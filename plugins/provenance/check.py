@@ -31,7 +31,8 @@ from aiart_release.manifest import Item, Manifest, from_platform, own_work, publ
 from aiart_release.masking import mask_words
 from aiart_release.textio import TextUnreadable, read_text
 
-from .optout import route_sentence
+from .evidence import card_says_harvested, dataset_evident, sources_described
+from .optout import opt_out_route
 from .placement import data_folder
 from .tools import Tool, find_tools
 
@@ -89,8 +90,8 @@ class Provenance(Check):
         where = data_folder(media, cards, tools)
 
         if media and not manifests and (scraped or not original):
-            described = [] if scraped else _sources_described(inventory, cards, where)
-            evident = scraped or _dataset_evident(inventory, media, cards)
+            described = [] if scraped else sources_described(inventory, cards, where)
+            evident = scraped or dataset_evident(inventory, media, cards)
             severity = Severity.HIGH if scraped else Severity.LOW if described or not evident \
                 else Severity.MEDIUM
             yield _f("provenance.manifest-missing", severity, where,
@@ -115,7 +116,7 @@ class Provenance(Check):
             yield from self._reconcile(inventory, m, media)
             yield from self._items(m, facts)
         third_party = [i for i in items if not (own_work(i) or public_domain(i))]
-        harvested = _card_says_harvested(cards)
+        harvested = card_says_harvested(cards)
         route = opt_out_route(inventory, facts)
         if (third_party or (scraped and media) or harvested) and route is None:
             # On the data it is about: the manifest's items, the scraper's
@@ -300,93 +301,6 @@ def _credits_text(inventory, facts) -> str:
             except TextUnreadable:
                 continue
     return "\n".join(parts)
-
-
-# Files, besides cards and READMEs, where a release says how to leave it.
-_ROUTE_FILES = re.compile(r"^(?:credits|attributions?|acknowledge?ments|authors|contributors|"
-                          r"notice|readme|privacy|takedown|opt[-_]?out|removals?|consent|contact|"
-                          r"data[-_]?policy|faq)\b", re.I)
-MAX_ROUTE_TEXT = 2 * 1024 * 1024
-
-
-def opt_out_route(inventory, facts) -> str | None:
-    """Where the release says how to ask for removal: the configured
-    contact, or the file whose sentence gives a route; None when nowhere."""
-    if facts.config.contact:
-        return "aiart-release.yaml"
-    for card in facts.cards:
-        if route_sentence(card.text):
-            return card.path
-    for f in inventory.files:
-        if not f.readable or f.context in ("generated", "fixture") or f.size > MAX_ROUTE_TEXT:
-            continue
-        manifest = f.kind == "manifest"
-        if manifest and f.suffix in _TABLE_SUFFIXES:
-            continue  # cells, not sentences: a consent cell may say "opt-out"
-        if not (manifest or f.kind == "text" and _ROUTE_FILES.match(f.name)):
-            continue
-        try:
-            text, _ = read_text(f.abspath, MAX_ROUTE_TEXT)
-        except TextUnreadable:
-            continue
-        if manifest:
-            text = _CONSENT_FIELD.sub("", text)  # an item's answer is not a route
-        if route_sentence(text):
-            return f.path
-    return None
-
-
-_TABLE_SUFFIXES = {".csv", ".tsv", ".jsonl", ".ndjson"}
-_CONSENT_FIELD = re.compile(r"[\"']?\b(?:consent|permissions?|opt_in|consent_given)[\"']?\s*:"
-                            r"\s*[\"']?[\w -]*[\"']?", re.I)
-
-
-_SOURCES_FILE = re.compile(r"(?:^|[-_.])(?:references?|sources?|credits?|attributions?|"
-                           r"provenance|licen[cs]es)(?:[-_.]|$)", re.I)
-_SOURCES_PROSE = re.compile(r"\b(?:sourced|collected|downloaded|obtained|taken|captured|"
-                            r"photographed|gathered|licensed|harvested|crawled)\s+(?:from|by|via|"
-                            r"at|under)\b", re.I)
-_HARVESTED = re.compile(
-    r"\b(?:harvested|scraped|crawled|collected|downloaded|gathered|mined)\s+from\s+(?:the\s+)?"
-    r"(?:web|internet|websites?|online|social\s+media|open\s+web|public\s+(?:web|websites?))\b"
-    r"|\bweb[- ](?:scraped|crawled|harvested)\b|\bcommon\s*crawl\b", re.I)
-
-
-def _sources_described(inventory, cards, where: str) -> list[str]:
-    """Files that describe where the dataset's items come from in prose: a
-    card that says so, a references or credits file in the data folder."""
-    found = [c.path for c in cards if _SOURCES_PROSE.search(c.text)]
-    prefix = "" if where == "." else where
-    found += [f.path for f in inventory.files
-              if f.kind in ("text", "table") and f.path.startswith(prefix)
-              and _SOURCES_FILE.search(f.name.rsplit(".", 1)[0])]
-    return found[:3]
-
-
-# Folder names that say "this is the data" (bundle.py's hints, less the
-# generic "images" and "raw" that also hold figures and examples).
-_DATA_FOLDERS = {"data", "dataset", "datasets", "training_data", "training-data", "train",
-                 "corpus", "captions", "instance_images", "class_images", "instance_data"}
-MANY_MEDIA = 100
-
-
-def _dataset_evident(inventory, media, cards) -> bool:
-    """Something besides the pictures says the bundle holds a dataset: a
-    dataset card, a folder named as data, caption files beside the media,
-    a table in the dataset, or more media than examples ever are."""
-    if cards or len(media) >= MANY_MEDIA:
-        return True
-    if any(part.lower() in _DATA_FOLDERS for f in media for part in f.path.split("/")[:-1]):
-        return True
-    stems = {f.path.rsplit(".", 1)[0] for f in media}
-    return any(f.artifact == "dataset" and (f.kind == "table" or f.kind == "text" and
-                                            f.path.rsplit(".", 1)[0] in stems)
-               for f in inventory.files)
-
-
-def _card_says_harvested(cards) -> str | None:
-    """The dataset card that says the data was harvested from the web."""
-    return next((c.path for c in cards if _HARVESTED.search(c.text)), None)
 
 
 def _tool_finding(tool: Tool, inventory) -> Finding:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 
+from aiart_release.textio import TextUnreadable, read_text
+
 # What people ask to have removed: their own works, images, likeness, data.
 _THEIRS = (r"(?:your|their|his|her|my)\s+(?:own\s+)?(?:personal\s+)?(?:photo|image|picture|pic|"
            r"work|art|artwork|painting|drawing|illustration|likeness|face|content|creation|"
@@ -67,3 +69,42 @@ def route_sentence(text: str) -> str | None:
         if any(p.search(flat) for p in ROUTE_PATTERNS):
             return flat
     return None
+
+
+# Files, besides cards and READMEs, where a release says how to leave it.
+_ROUTE_FILES = re.compile(r"^(?:credits|attributions?|acknowledge?ments|authors|contributors|"
+                          r"notice|readme|privacy|takedown|opt[-_]?out|removals?|consent|contact|"
+                          r"data[-_]?policy|faq)\b", re.I)
+MAX_ROUTE_TEXT = 2 * 1024 * 1024
+
+
+def opt_out_route(inventory, facts) -> str | None:
+    """Where the release says how to ask for removal: the configured
+    contact, or the file whose sentence gives a route; None when nowhere."""
+    if facts.config.contact:
+        return "aiart-release.yaml"
+    for card in facts.cards:
+        if route_sentence(card.text):
+            return card.path
+    for f in inventory.files:
+        if not f.readable or f.context in ("generated", "fixture") or f.size > MAX_ROUTE_TEXT:
+            continue
+        manifest = f.kind == "manifest"
+        if manifest and f.suffix in _TABLE_SUFFIXES:
+            continue  # cells, not sentences: a consent cell may say "opt-out"
+        if not (manifest or f.kind == "text" and _ROUTE_FILES.match(f.name)):
+            continue
+        try:
+            text, _ = read_text(f.abspath, MAX_ROUTE_TEXT)
+        except TextUnreadable:
+            continue
+        if manifest:
+            text = _CONSENT_FIELD.sub("", text)  # an item's answer is not a route
+        if route_sentence(text):
+            return f.path
+    return None
+
+
+_TABLE_SUFFIXES = {".csv", ".tsv", ".jsonl", ".ndjson"}
+_CONSENT_FIELD = re.compile(r"[\"']?\b(?:consent|permissions?|opt_in|consent_given)[\"']?\s*:"
+                            r"\s*[\"']?[\w -]*[\"']?", re.I)
