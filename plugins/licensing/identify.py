@@ -179,13 +179,23 @@ class Reference:
     end: int
 
 
+# A notice names a few licences; a file that names thousands is read for
+# the first ones only (the overlap test below is quadratic in this number).
+MAX_REFERENCES = 200
+# Licences are named near the top of a notice: a 1 MB file is searched in
+# its first 256 KB (linear, but 20 patterns).
+REFERENCE_CHARS = 256 * 1024
+
+
 def references(text: str) -> list[Reference]:
     """Every licence a text names instead of quoting, in text order
-    (overlapping names keep the first, longest one)."""
-    folded = re.sub(r"\s", " ", text)  # same offsets, one line
+    (overlapping names keep the first, longest one), at most MAX_REFERENCES."""
+    folded = re.sub(r"\s", " ", text[:REFERENCE_CHARS])  # same offsets, one line
     found: list[Reference] = []
     for pattern, make in _REFERENCES:
         for match in pattern.finditer(folded):
+            if len(found) >= MAX_REFERENCES:
+                break
             if any(r.start < match.end() and match.start() < r.end for r in found):
                 continue
             resolved = resolve(make(match))

@@ -58,13 +58,15 @@ class Changes:
 
 def compare(text: str, license_id: str) -> Changes | None:
     """The changes from the standard text of ``license_id``; None when that
-    text is not shipped or the text is far too long to be a copy of it."""
+    text is not shipped. A text far longer than the standard one is not
+    compared word by word: its length is the change."""
     original = original_words(license_id)
     if not original:
         return None
     words = word_sequence(text)
     if len(words) > MAX_RATIO * len(original) + 200:
-        return None
+        return Changes(license_id, added=[f"{len(words) - len(original)} words more than the "
+                                          "standard text (too long to compare word by word)"])
     terms_end = _terms_end(original)
     title_end = min(8, len(original) // 20)
     title, vocabulary = set(original[:12]), set(original)

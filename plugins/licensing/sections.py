@@ -17,6 +17,7 @@ names licences yields one part per licence named, scoped by its sentence.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from .identify import any_use_terms, identify_text, non_commercial_terms, references
@@ -25,6 +26,9 @@ from .modified import Changes, compare
 # Bounds: a licence file of 10,000 lines is read, but no more paragraphs
 # than this are examined one by one (the rest continue the last block).
 MAX_PARAGRAPHS = 2000
+# No more licences than this in one file; past it, paragraphs continue the
+# last block (each block is identified: a few milliseconds each).
+MAX_BLOCKS = 32
 HEAD_CHARS = 300
 CUSTOM_NC = "LicenseRef-Custom-Non-Commercial"
 CUSTOM_ANY_USE = "LicenseRef-Custom-Permissive"
@@ -145,7 +149,8 @@ def _blocks(text: str, known_paths: frozenset[str]) -> list[_Block]:
         title = _title(paragraph)
         if title and title != block_title and blocks and not scope and current is None:
             current = _license_of(blocks[-1].text)
-        if not blocks or scope or (title and title not in (block_title, current)):
+        if not blocks or len(blocks) < MAX_BLOCKS and (
+                scope or (title and title not in (block_title, current))):
             blocks.append(_Block(line, paragraph, scope))
             current = block_title = title
         else:
@@ -225,11 +230,12 @@ def _named(block: _Block, known_paths: frozenset[str], items: bool = False) -> l
     """One part per licence a notice names, scoped by the sentence naming it."""
     out: list[Part] = []
     seen: set[tuple[str, str]] = set()
+    ends = [m.end() for m in _SENTENCE_END.finditer(block.text)]
     for ref in references(block.text):
-        ends = [m.end() for m in _SENTENCE_END.finditer(block.text, 0, ref.start)]
-        after = _SENTENCE_END.search(block.text, ref.end)
-        sentence = " ".join(block.text[ends[-1] if ends else 0:
-                                       after.start() if after else None].split())
+        before = bisect_right(ends, ref.start) - 1
+        after = bisect_left(ends, ref.end + 1)
+        sentence = " ".join(block.text[ends[before] if before >= 0 else 0:
+                                       ends[after] if after < len(ends) else None].split())
         folders = _folders(sentence, known_paths)
         if folders:
             role, scope = "part", sentence
@@ -244,7 +250,7 @@ def _named(block: _Block, known_paths: frozenset[str], items: bool = False) -> l
         if (ref.license, role) in seen:
             continue
         seen.add((ref.license, role))
-        line = block.line + block.text.count("\n", 0, ref.start)
+        line = block.line + block.text.count("\n", 0, ref.start)  # at most MAX_REFERENCES
         out.append(Part(ref.license, 0.8, "reference", line, role, scope[:160], folders))
     return out
 
