@@ -505,6 +505,8 @@ def test_a_code_header_contact_does_not_close_the_dataset(cli, tmp_path):
      "prose"),
     ("1 University of Washington, 2 Google Research", "prose"),
     ("Set `names = [\"John\", \"David\"]` in the config", "prose"),
+    ("This Dolly zoom effect is fun", "prose"),  # a lone given name outside the data
+    ("thanks to Maria for testing", "code-comment"),
 ])
 def test_credits_institutions_and_quoted_code_are_no_people(analyze, text, context):
     assert "pii.person-name" not in analyze(text, "", context)

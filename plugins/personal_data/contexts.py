@@ -254,12 +254,14 @@ def _person(text: str, hit: Hit, context: str | None) -> bool:
     if context in DATA_CONTEXTS or context == FIXTURE or context is None:
         return True
     # Outside the data, Title Case marks headings, products and terms
-    # ("Generative Model", "Stanford Cars", "Python"): a name there starts
-    # with a given name, and no word of it is in capitals ("KITTI").
+    # ("Generative Model", "Python", "Dolly zoom"): a name there is a given
+    # name and a surname, and no word of it is in capitals ("KITTI"). A lone
+    # first name in a README or a comment identifies nobody.
     from .recognizers import given_names
 
     words = [t.strip(".,;:'’\"()") for t in tokens]
-    if any(len(w) > 1 and w.isupper() for w in words) or not words[0][:1].isupper():
+    if len(words) < 2 or any(len(w) > 1 and w.isupper() for w in words) or \
+            not words[0][:1].isupper():
         return False
     return words[0].lower() in given_names()
 
