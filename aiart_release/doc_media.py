@@ -84,13 +84,30 @@ def _shown_by_pages(files: list[_File], media: set[str]) -> set[str]:
         base = PurePosixPath(_parent(page.path))
         for match in _REFERENCE.finditer(text):
             target = next((g for g in match.groups() if g), None)
-            if not target or "://" in target:
+            if not target:
+                continue
+            if "://" in target:
+                # The repository's own file, linked absolutely
+                # (github.com/o/r/raw/main/figs/a.png, raw.githubusercontent...).
+                own = _own_file(target, media)
+                if own:
+                    shown.add(own)
                 continue
             resolved = _normalise(base / target.lstrip("/")) if not target.startswith("/") \
                 else _normalise(PurePosixPath(target.lstrip("/")))
             if resolved in media:
                 shown.add(resolved)
     return shown
+
+
+def _own_file(url: str, media: set[str]) -> str | None:
+    """The media path an absolute URL ends with, if any: the longest one."""
+    parts = url.split("://", 1)[1].split("?", 1)[0].split("/")
+    for start in range(1, len(parts)):
+        candidate = "/".join(parts[start:])
+        if candidate in media:
+            return candidate
+    return None
 
 
 def _normalise(path: PurePosixPath) -> str:

@@ -131,10 +131,14 @@ def test_readme_figures_and_page_assets_are_documentation(tmp_path):
 def test_html_page_references_count(tmp_path):
     _png(tmp_path / "static" / "images" / "a.png")
     _png(tmp_path / "imgs" / "b.png")
-    (tmp_path / "index.html").write_text('<img src="./imgs/b.png"><a href="x.html">x</a>')
+    _png(tmp_path / "Tool" / "3.png")
+    (tmp_path / "index.html").write_text(
+        '<img src="./imgs/b.png"><a href="x.html">x</a>'
+        '<img src="https://github.com/someone/tool/raw/main/Tool/3.png?raw=true">')
     artifacts = {f.path: f.artifact for f in _inventory(tmp_path).files}
     assert artifacts["static/images/a.png"] == "docs"
     assert artifacts["imgs/b.png"] == "docs"
+    assert artifacts["Tool/3.png"] == "docs"
 
 
 def test_archive_among_code_is_code(tmp_path):

@@ -58,7 +58,7 @@ def test_rules_list_and_show(cli):
 def test_rules_test_runs_every_installed_packs_fixtures(cli):
     result = cli("rules", "test")
     assert result.code == 0
-    assert "aiart-release-builtin 1.0.0: 29/29 fixtures pass" in result.out
+    assert "aiart-release-builtin 1.0.0: 31/31 fixtures pass" in result.out
     assert "aiart-release-studio 0.1.0: 3/3 fixtures pass" in result.out
 
 
@@ -198,4 +198,4 @@ def test_a_broken_third_party_pack_is_reported_and_skipped(cli, monkeypatch):
 def test_copy_of_a_pack_with_its_fixtures_tests_from_anywhere(cli, tmp_path):
     shutil.copytree(BUILTIN.parent, tmp_path / "misuse")
     result = cli("rules", "test", tmp_path / "misuse" / "builtin.yaml")
-    assert result.code == 0 and "29/29" in result.out
+    assert result.code == 0 and "31/31" in result.out
