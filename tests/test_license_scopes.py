@@ -268,6 +268,15 @@ def test_a_card_that_restricts_a_permissive_licence_is_reported(cli, tmp_path, s
     assert f"({kind})" in restriction["message"]
 
 
+def test_a_third_party_folder_licence_is_not_the_one_a_readme_documents(cli, tmp_path):
+    findings = _assess(cli, tmp_path, {
+        "LICENSE": MIT, "annotator/pose/LICENSE": OWN_NC, "annotator/pose/net.py": "x\n",
+        "README.md": "# Lanterns\n\nThe weights are for research purposes only.\n",
+        "app.py": "x\n"})
+    restriction, = _of(findings, "license.restriction-outside-license")
+    assert restriction["location"] == {"path": "README.md", "line": 3}
+
+
 def test_the_same_sentence_under_a_non_commercial_licence_is_fine(cli, tmp_path):
     card = "---\nlicense: cc-by-nc-4.0\n---\n# Lantern LoRA\n\nNon-commercial use only.\n"
     findings = _assess(cli, tmp_path, {"model/README.md": card})

@@ -83,15 +83,14 @@ class Licenses(Check):
         yield from self._consistency(inventory, facts, files, cards)
 
         by_artifact = _licenses_by_artifact(inventory, files + readmes, cards, project, headers)
-        in_force = _licenses_by_artifact(inventory, [s for s in files + readmes
-                                                     if s.role == "main"],
-                                         cards, project, headers)
+        main = [s for s in files + readmes if s.role == "main" and s.license]
+        in_force = _licenses_by_artifact(inventory, main, cards, project, headers)
         facts.update({
             "licenses": sorted({s.license for s in sources if s.license}),
             "license_of": {a: sorted(ids) for a, ids in by_artifact.items()},
         })
         yield from self._propagation(inventory, facts, by_artifact, sources)
-        yield from self._restrictions(inventory, facts, in_force)
+        yield from self._restrictions(inventory, facts, in_force, main + cards)
 
     # --- what was found ------------------------------------------------------
 
@@ -303,12 +302,18 @@ class Licenses(Check):
 
     # --- restrictions written outside the licence -------------------------
 
-    def _restrictions(self, inventory, facts, by_artifact) -> Iterator[Finding]:
+    def _restrictions(self, inventory, facts, by_artifact,
+                      stated: list[Source]) -> Iterator[Finding]:
         everything = {lid for ids in by_artifact.values() for lid in ids}
         for path, artifact, text in _prose(inventory, facts):
-            # The licences of the part this text documents (a top-level
-            # README documents them all).
-            ids = by_artifact.get(artifact) or everything
+            # The licences in force where this text is: the main licence of
+            # its folder (a third-party folder's own licence is not the one a
+            # top-level README documents) and its own card's; else those of
+            # the part it documents, or all of them.
+            ids = {lid for s in stated if (s.path == path if s.kind == "card"
+                                          else s.applies_to(path))
+                   for lid in catalog.license_ids(s.license or "")}
+            ids = ids or by_artifact.get(artifact) or everything
             terms = [catalog.info(lid) for lid in sorted(ids)]
             if not terms or not all(t.cls in ("permissive", "public-domain") for t in terms):
                 continue
