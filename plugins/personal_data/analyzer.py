@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .names import has_distinctive_name
 from .pieces import pieces
 from .recognizers import SENSITIVE_PREFIX
 
@@ -350,8 +351,10 @@ class Analyzer:
         prose = [_blank_urls(text) for text, _ in unique]
 
         # NER only where a name can be: a capitalised word not at a sentence
-        # start, outside URLs.
-        ner_index = [i for i, text in enumerate(prose) if _NAME_LIKE.search(text)]
+        # start, or a given name that is no English word in any case
+        # ("emma", "Casey is"), outside URLs.
+        ner_index = [i for i, text in enumerate(prose)
+                     if _NAME_LIKE.search(text) or has_distinctive_name(text)]
         docs: dict[int, Any] = {}
         n_process = 2 if (len(ner_index) >= PARALLEL_MIN_TEXTS
                           and multiprocessing.current_process().name == "MainProcess") else 1

@@ -71,7 +71,7 @@ def _make_trait_recognizer(category: str, spec: dict[str, Any], person: re.Patte
             results = []
             excluded = [(m.start(), m.end()) for m in not_traits.finditer(text)]
             names = [(e.start_char, e.end_char) for e in getattr(nlp_artifacts, "entities", ())
-                     if e.label_ == "PERSON"]
+                     if e.label_ == "PERSON" and _a_name(e.text)]
             for match in terms.finditer(text):
                 if any(a <= match.start() and match.end() <= b for a, b in excluded):
                     continue
@@ -79,8 +79,9 @@ def _make_trait_recognizer(category: str, spec: dict[str, Any], person: re.Patte
                     continue
                 # Part of a name ("Christian Theobalt"), or the genus of a
                 # species ("Cancer pagurus"): no trait of anyone.
-                if any(a <= match.start() < b for a, b in names) or _SPECIES.match(
-                        text, match.end()) and text[match.start()].isupper():
+                if text[match.start()].isupper() and (
+                        any(a <= match.start() < b for a, b in names)
+                        or _SPECIES.match(text, match.end())):
                     continue
                 sentence = _sentence(text, match.start(), match.end())
                 about_person = bool(person.search(sentence)) or _has_person(
@@ -92,6 +93,14 @@ def _make_trait_recognizer(category: str, spec: dict[str, Any], person: re.Patte
     return SensitiveTraitRecognizer(
         supported_entities=[entity], name=f"SensitiveTrait_{category}", supported_language="en"
     )
+
+
+def _a_name(value: str) -> bool:
+    """A PERSON span that is a name of someone, not "Communist Party"."""
+    from .analyzer import settings_data
+
+    words = {w.lower().strip(".,'’") for w in value.split()}
+    return len(words) > 1 and not words & set(settings_data()["not_name_words"])
 
 
 # The lower-case epithet after a capitalised genus: "Cancer pagurus".
@@ -262,7 +271,9 @@ _PROMPT_NAME = re.compile(rf"{_CREDIT_CUE}\s+({_LOW})\s+({_LOW})(?=\s*(?:,|;|\.|
                           re.IGNORECASE)
 # A lone given name, not starting the text, possibly possessive ("Priya's").
 _TITLE = r"[A-ZÀ-ÖØ-ÞĀ-Ž][a-zß-öø-ÿā-ž]+"  # Title case only: "LoRA" is no name
-_SINGLE_NAME = re.compile(rf"(?<=[\w,;:(] )({_TITLE})(?=(?:'s|’s)?(?![\w'’-])(?!\s+[A-Z]))")
+_SINGLE_NAME = re.compile(rf"(?<=[\w,;:(&] )({_TITLE})(?=(?:'s|’s)?(?![\w'’-])(?!\s+[A-Z]))")
+# A distinctive given name alone, whose case says nothing (names.py).
+LONE_NAME_SCORE = 0.45
 _CUE_SINGLE = re.compile(rf"{_CREDIT_CUE}\s+({_CAP})(?=\s*(?:,|;|\.|\)|\band\b|$))")
 
 
@@ -273,6 +284,7 @@ def name_recognizers() -> list[Any]:
     from presidio_analyzer import EntityRecognizer, RecognizerResult
 
     from .analyzer import settings_data
+    from .names import lone_names
 
     lexicon = given_names()
     not_name = set(settings_data()["not_name_words"])
@@ -315,6 +327,13 @@ def name_recognizers() -> list[Any]:
             for match in _CUE_SINGLE.finditer(text):
                 if plausible([match.group(1)]):
                     results.append(RecognizerResult("PERSON", match.start(1), match.end(1), 0.55))
+            # Names whose case says nothing ("wow emma and kaite", "Casey is
+            # great", "THANKS OBAMA"): only given names that are no English word.
+            for start, end in lone_names(text):
+                if plausible([text[start:end]]) and not any(
+                        r.start <= start < r.end for r in results) and not any(
+                        a <= start < b for a, b in places):
+                    results.append(RecognizerResult("PERSON", start, end, LONE_NAME_SCORE))
             return results
 
     return [GivenNameRecognizer(supported_entities=["PERSON"], name="GivenNameRecognizer",

@@ -1,0 +1,124 @@
+"""Given names that are no English word: how a name shows in text where
+capitals say nothing.
+
+Comments, posts and credits are written fast: "wow emma and kaite are so
+cute", "Casey is a great person", "THANKS OBAMA". The small NER model reads
+names from their capitals, so it misses the lower-case ones, and a capital
+at the start of a text or a sentence tells it nothing. A given name from
+the lexicon (``recognizers.given_names``) that is also no English word
+("emma", "kevin", "casey", not "bill", "mark" or "love") is a name even
+there.
+
+The English words are the ones the spaCy model's own lemmatizer knows (its
+lookup tables, about 89,000 words from WordNet), so nothing is downloaded.
+Without them (another model, or none with a lemmatizer) nothing here fires.
+Developed on WNUT-17 dev only; see docs/benchmarks.md for the held-out test.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import cache
+
+# Words that look like given names of some locale and are everyday words or
+# fillers on the Web; too short to tell apart.
+MIN_LOWER_CHARS = 4
+MIN_CAPS_CHARS = 4
+# Lower-case names are trusted only in text whose words are mostly English.
+ENGLISH_SHARE = 0.5
+_WORD = re.compile(r"(?<![\w@#/.'’-])[^\W\d_][^\W\d_'’-]*(?![\w@/'’-]|\.\w)")
+_SENTENCE_END = re.compile(r"(?:[.!?]+|\n)\s*$")
+_AFTER_DETERMINER = re.compile(
+    r"\b(?:a|an|the|this|that|these|those|my|your|his|her|its|our|their|some|any|no|every|"
+    r"each|another|such|what|which)\s+$", re.IGNORECASE)
+
+
+@cache
+def english_words() -> frozenset[str]:
+    """Every word form the default spaCy model's lemmatizer lists, lower case;
+    empty where the model or its tables are missing."""
+    import glob
+
+    import spacy
+    from spacy.lookups import Lookups
+
+    from .analyzer import DEFAULT_MODEL
+
+    try:
+        found = glob.glob(str(spacy.util.get_package_path(DEFAULT_MODEL) / "*" / "lemmatizer"
+                              / "lookups"))
+        lookups = Lookups().from_disk(found[0]) if found else None
+    except (OSError, ValueError, ImportError):
+        lookups = None
+    words: set[str] = set()
+    if lookups is None:
+        return frozenset()
+    for name in ("lemma_index", "lemma_exc", "lemma_lookup"):
+        if not lookups.has_table(name):
+            continue
+        for value in lookups.get_table(name).values():
+            if isinstance(value, dict):  # lemma_exc: {pos: {form: [lemmas]}}
+                for form, lemmas in value.items():
+                    words.add(form)
+                    words.update(lemmas)
+            elif isinstance(value, (list, tuple)):
+                words.update(value)
+            elif isinstance(value, str):
+                words.add(value)
+    return frozenset(w.lower() for w in words if isinstance(w, str))
+
+
+@cache
+def distinctive_given_names() -> frozenset[str]:
+    """Given names that are no English word and no stop word."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    from .recognizers import given_names
+
+    english = english_words()
+    if not english:
+        return frozenset()
+    return frozenset(given_names() - english - STOP_WORDS)
+
+
+def has_distinctive_name(text: str) -> bool:
+    """Whether a word of ``text``, in any case, is a distinctive given name:
+    worth running NER on, though no word is capitalised mid-sentence."""
+    names = distinctive_given_names()
+    return any(m.group(0).lower() in names for m in _WORD.finditer(text))
+
+
+def lone_names(text: str) -> Iterator[tuple[int, int]]:
+    """Spans of distinctive given names whose case says nothing: in lower
+    case, in capitals, or capitalised at the start of the text or of a
+    sentence (mid-sentence capitals are the NER model's and the lexicon
+    recognizer's business)."""
+    names = distinctive_given_names()
+    words = list(_WORD.finditer(text))
+    english = english_words()
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    known = sum(w.group(0).lower() in english or w.group(0).lower() in STOP_WORDS
+                for w in words)
+    # In text mostly not in English ("toh zada vadiya koi hiaga nahi"),
+    # every word may be in some locale's list of given names.
+    in_english = known >= ENGLISH_SHARE * len(words)
+    for match in words:
+        word = match.group(0)
+        if word.lower() not in names:
+            continue
+        if word.islower():
+            if not in_english:
+                continue
+            # "a lotta fun", "the barbie dolls": after a determiner, a noun.
+            if len(word) >= MIN_LOWER_CHARS and not _AFTER_DETERMINER.search(
+                    text, 0, match.start()):
+                yield match.start(), match.end()
+        elif word.isupper():
+            if len(word) >= MIN_CAPS_CHARS:
+                yield match.start(), match.end()
+        elif word.istitle():
+            before = text[:match.start()]
+            if not before.strip() or _SENTENCE_END.search(before):
+                yield match.start(), match.end()
