@@ -81,7 +81,8 @@ def _make_trait_recognizer(category: str, spec: dict[str, Any], person: re.Patte
                 # species ("Cancer pagurus"): no trait of anyone.
                 if text[match.start()].isupper() and (
                         any(a <= match.start() < b for a, b in names)
-                        or _SPECIES.match(text, match.end())):
+                        or (" " not in match.group(0)
+                            and _SPECIES.match(text, match.end()))):
                     continue
                 sentence = _sentence(text, match.start(), match.end())
                 about_person = bool(person.search(sentence)) or _has_person(
@@ -104,7 +105,7 @@ def _a_name(value: str) -> bool:
 
 
 # The lower-case epithet after a capitalised genus: "Cancer pagurus".
-_SPECIES = re.compile(r" [a-z]+(?:us|um|is|ae|ii|a|es|ens|ata|oides|ensis)\b(?! \w+ly\b)")
+_SPECIES = re.compile(r" [a-z]+(?:us|um|is|ae|ii|a|ens|ata|oides|ensis)\b(?! \w+ly\b)")
 
 
 def _next_to_art(text: str, start: int, end: int, art: re.Pattern[str]) -> bool:
