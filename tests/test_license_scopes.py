@@ -124,6 +124,35 @@ def test_source_headers_that_name_a_part_licence_give_its_folder(cli, tmp_path):
     assert "kernels/" in conflict["message"]
 
 
+def test_a_licence_in_source_file_comments_is_found_once(cli, tmp_path):
+    header = ("# Copyright (c) 2021, Example Labs. All rights reserved.\n"
+              "# NVIDIA Source Code License for the kernels below\n# (terms follow)\n")
+    findings = _assess(cli, tmp_path, {
+        "LICENSE": MIT, "ops/a.py": header + "x = 1\n", "ops/b.py": header + "y = 2\n",
+        "ops/c.py": 'TEMPLATE = "NVIDIA Source Code License for"\n',  # not a comment
+        "aiart-release.yaml": COMMERCIAL})
+    detected = {f["location"]["path"] for f in _of(findings, "license.detected")
+                if f["evidence"] == "LicenseRef-NVIDIA-Source-Code-NC"}
+    assert detected == {"ops/a.py", "ops/b.py"}
+    conflict, = _of(findings, "license.noncommercial-conflict")
+    assert conflict["location"] == {"path": "ops/a.py", "line": 2}
+    assert "1 more file" in conflict["message"]
+
+
+BSD2 = BSD3.split("3. Neither")[0] + BSD3[BSD3.index("THIS SOFTWARE"):]
+
+
+def test_a_third_party_notice_around_a_component_licence():
+    text = (OWN_NC + "\n\nTHIRD-PARTY SOFTWARE NOTICES\n\nThis project includes the "
+            "component below under its own terms.\n\n1. Lantern kernels, version 2\n\n"
+            + BSD2 + "\n\nCONTRIBUTIONS\n\nContributors keep the copyright of their "
+            "changes; the history of the repository records who wrote what.\n")
+    found = parts(text)
+    assert [(p.license, p.role) for p in found] == [
+        ("LicenseRef-Custom-Non-Commercial", "main"), ("BSD-2-Clause", "part")]
+    assert found[1].scope == "THIRD-PARTY SOFTWARE NOTICES" and found[1].method == "contains"
+
+
 # --- 4. a notice of item licences is not the dataset's licence ---------------
 
 ITEMS = "Sources of the images\n\n" + "".join(

@@ -23,6 +23,7 @@ from aiart_release.findings import (
     Finding,
     Location,
     Severity,
+    plural,
 )
 from aiart_release.masking import mask_words
 
@@ -72,7 +73,12 @@ class Licenses(Check):
                    if not any(c.path == r.path for c in cards if c.license)]
         sources = files + cards + readmes + ([project] if project else []) + headers
 
-        yield from self._detected(sources)
+        # A header naming the licence already in force (or the one a part's
+        # licence file states) says nothing new: one finding per file is noise.
+        said = [h for h in headers if h.kind == "header" and any(
+            f.license == h.license and (f.applies_to(h.path) or f.role == "part")
+            for f in files)]
+        yield from self._detected([s for s in sources if s not in said])
         yield from self._modified(files)
         for path, reason in problems:
             if reason != "empty":  # an empty file is docs.license-missing's to report
@@ -96,8 +102,8 @@ class Licenses(Check):
 
     def _detected(self, sources: list[Source]) -> Iterator[Finding]:
         for s in sources:
-            if s.license is None or s.kind == "header":
-                continue  # header notices scope the parts; one per file is noise
+            if s.license is None:
+                continue
             how = {"dice": f"text matches the SPDX text ({s.confidence:.0%})",
                    "spdx-identifier": "SPDX-License-Identifier",
                    "phrase": "its own wording", "reference": "named in a notice",
@@ -105,11 +111,15 @@ class Licenses(Check):
                    "own-terms": f"its words: “{s.scope}”",
                    "readme": f"named in {s.path}, line {s.line}",
                    "header-notice": f"named in the file's header, line {s.line}",
+                   "contains": f"the section holds its SPDX text ({s.confidence / 0.9:.0%} "
+                               "of its words)",
                    "card": f"card metadata `license: {s.detail}`",
                    "pyproject": "pyproject.toml `license`"}.get(s.method, s.method)
             name = _name(s.license)
             if s.role == "items":
                 what = f"{name}, the licence of {s.where}: not the licence of the collection"
+            elif s.kind == "header":
+                what = f"{name} for {s.path}"
             elif s.role == "part" or (s.covers and s.kind == "file") or (
                     s.role == "main" and s.scope and s.method != "own-terms"):
                 what = f"{name} for {s.where}"
@@ -216,6 +226,10 @@ class Licenses(Check):
         # LICENSE says is the same conflict (licence files come first).
         seen: set[tuple[str, str]] = {("file", lid) for s in sources if s.kind == "file"
                                       and s.license for lid in catalog.license_ids(s.license)}
+        in_headers: dict[str, list[str]] = {}
+        for s in sources:
+            if s.kind == "header" and s.license:
+                in_headers.setdefault(s.license, []).append(s.path)
         for s in sorted(sources, key=lambda s: s.kind != "file"):
             if not s.license:
                 continue
@@ -231,6 +245,9 @@ class Licenses(Check):
                     continue
                 seen.update({(s.path, license_id), part})
                 why = f" (“{s.non_commercial}”)" if s.non_commercial else ""
+                others = len(in_headers.get(license_id, [])) - 1 if s.kind == "header" else 0
+                why += f" (and {plural(others, 'more file')} with the same header)" \
+                    if others > 0 else ""
                 yield _finding(
                     "license.noncommercial-conflict", Severity.HIGH, s.path,
                     f"The release is declared commercial, but {s.where} is under "

@@ -106,6 +106,26 @@ def _score(index: _Index, found: set[int], extra: int, candidates) -> list[tuple
     return sorted(scored, key=lambda item: (-item[1], item[0]))
 
 
+# A section that holds a licence's text among other words (a third-party
+# notice: the component's name, its copyright lines, a contribution note)
+# contains nearly all of that licence's words, though its Dice is lower.
+CONTAINED = 0.97
+
+
+def contained(text: str) -> Identification | None:
+    """The licence whose words a longer text holds nearly all of, among the
+    best Dice candidates; None when there is none."""
+    index = _index()
+    found = {index.vocabulary[w] for w in words(text) if w in index.vocabulary}
+    best: tuple[float, int, str] | None = None
+    for license_id, _ in dice(text)[:5]:
+        members = index.sets[license_id]
+        share = len(found & members) / len(members)
+        if share >= CONTAINED and (best is None or (share, len(members)) > best[:2]):
+            best = (share, len(members), license_id)
+    return Identification(best[2], round(0.9 * best[0], 3), "contains") if best else None
+
+
 def identify_text(text: str) -> Identification | None:
     """Identify the licence a licence file holds, or None."""
     declared = _SPDX_LINE.search(text)

@@ -20,7 +20,13 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
-from .identify import any_use_terms, identify_text, non_commercial_terms, references
+from .identify import (
+    any_use_terms,
+    contained,
+    identify_text,
+    non_commercial_terms,
+    references,
+)
 from .modified import Changes, compare
 
 # Bounds: a licence file of 10,000 lines is read, but no more paragraphs
@@ -32,7 +38,7 @@ MAX_BLOCKS = 32
 HEAD_CHARS = 300
 CUSTOM_NC = "LicenseRef-Custom-Non-Commercial"
 CUSTOM_ANY_USE = "LicenseRef-Custom-Permissive"
-_TEXT_METHODS = ("dice", "phrase", "spdx-identifier")
+_TEXT_METHODS = ("dice", "phrase", "spdx-identifier", "contains")
 
 # Words that start a paragraph about a part. Only at the start: licence texts
 # say "part of" and "third-party notices" inside their own sentences.
@@ -204,6 +210,8 @@ def _folders(text: str, known_paths: frozenset[str]) -> tuple[str, ...]:
 
 def _identify(block: _Block, known_paths: frozenset[str]) -> list[Part]:
     found = identify_text(block.text)
+    if block.scope and (found is None or found.method == "reference"):
+        found = contained(block.text) or found  # a notice around a component's licence
     folders = _folders(block.text[:HEAD_CHARS * 2], known_paths) if block.scope else ()
     role = ("items" if _ITEMS.search(block.scope) and not folders else "part") if block.scope \
         else "main"

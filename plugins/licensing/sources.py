@@ -57,6 +57,8 @@ class Source:
     @property
     def where(self) -> str:
         """The part this licence covers, in words, for messages."""
+        if self.kind in ("header", "spdx-header"):
+            return self.path
         if self.role == "items":
             quote = self.scope if len(self.scope) <= 80 else self.scope[:79] + "…"
             return f"items named in {self.path} (“{quote}”)" if self.scope \
@@ -250,16 +252,23 @@ def _header_notice(head: str) -> tuple[str, int] | None:
     from .catalog import phrases
     from .identify import reference
 
-    match = _NOTICE.search(head)
+    # Only comments: a string in the code may name a licence for another
+    # purpose (a card template).
+    lines = head.split("\n")
+    comments = [(n, line) for n, line in enumerate(lines, start=1)
+                if line.lstrip().startswith(("#", "//", "/*", "*", "--", ";"))]
+    for number, line in comments:
+        lowered = line.lower()
+        for phrase, license_id in phrases():
+            if phrase.lower() in lowered:
+                return license_id, number
+    text = "\n".join(line for _, line in comments)
+    match = _NOTICE.search(text)
     if not match:
         return None
-    sentence = " ".join(head[match.start():match.start() + 200].split())
-    line = head.count("\n", 0, match.start()) + 1
-    for phrase, license_id in phrases():
-        if phrase.lower() in sentence.lower():
-            return license_id, line
-    found = reference(sentence)
-    return (found, line) if found else None
+    found = reference(" ".join(text[match.start():match.start() + 200].split()))
+    number = comments[text.count("\n", 0, match.start())][0]
+    return (found, number) if found else None
 
 
 def scope_parts(files: list[Source], headers: list[Source]) -> list[Source]:
