@@ -174,6 +174,22 @@ def test_an_item_notice_does_not_replace_the_dataset_licence(cli, tmp_path):
     assert "CC-BY-NC-SA-4.0" in conflict["message"]
 
 
+def test_a_text_file_named_for_licences_is_read_as_an_item_notice(cli, tmp_path):
+    notice = ("Where the photos come from\n\n" + "".join(
+        f"lantern_{i:02d}: https://photos.example.org/p/{2000 + i}\n" for i in range(12))
+        + "\nAll of them: Unsplash grants you an irrevocable licence to use them.\n")
+    findings = _assess(cli, tmp_path, {
+        "data/sources_and_licenses.txt": notice, "data/lantern_00.jpg": b"\xff\xd8\xff\xe0",
+        "data/README.md": "# Lanterns\n\n## License\n\nCC BY-NC 4.0\n",
+        "aiart-release.yaml": COMMERCIAL})
+    item, = [f for f in _of(findings, "license.detected")
+             if f["location"]["path"] == "data/sources_and_licenses.txt"]
+    assert item["evidence"] == "LicenseRef-Unsplash" and "items named" in item["message"]
+    assert item["location"]["line"] == 16
+    conflict, = _of(findings, "license.noncommercial-conflict")
+    assert conflict["location"]["path"] == "data/README.md"
+
+
 def test_a_notice_with_source_and_collection_licences(cli, tmp_path):
     notice = ("Lantern faces is a set of faces cropped from paintings.\n\n"
               "The source images are made available under CC0 1.0 by the museum that holds\n"

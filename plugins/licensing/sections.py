@@ -84,7 +84,8 @@ class _Block:
 def parts(text: str, known_paths: frozenset[str] = frozenset()) -> list[Part]:
     """Every licence in ``text`` with its scope, main licence first."""
     if _is_item_list(text):
-        return _named(_Block(1, text), known_paths, items=True) or _unknown(text)
+        return _named(_Block(1, text), known_paths, items=True) + _phrases(text) \
+            or _unknown(text)
     found: list[Part] = []
     for block in _blocks(text, known_paths):
         found.extend(_identify(block, known_paths))
@@ -260,6 +261,22 @@ def _named(block: _Block, known_paths: frozenset[str], items: bool = False) -> l
         seen.add((ref.license, role))
         line = block.line + block.text.count("\n", 0, ref.start)  # at most MAX_REFERENCES
         out.append(Part(ref.license, 0.8, "reference", line, role, scope[:160], folders))
+    return out
+
+
+def _phrases(text: str) -> list[Part]:
+    """Licences a list of items names by their own words ("Unsplash grants
+    you ..."): item licences too."""
+    from .catalog import phrases
+
+    lowered, out, seen = text.lower(), [], set()
+    for phrase, license_id in phrases():
+        at = lowered.find(phrase.lower())
+        if at != -1 and license_id not in seen:
+            seen.add(license_id)
+            line = text.count("\n", 0, at) + 1
+            out.append(Part(license_id, 0.9, "phrase", line, "items",
+                            " ".join(text[at:at + 80].split())))
     return out
 
 

@@ -97,7 +97,7 @@ def license_files(inventory) -> tuple[list[Source], list[tuple[str, str]]]:
     sources, problems = [], []
     known = known_paths(inventory)
     names = {f.path for f in inventory.of_kind("license")}
-    for f in inventory.of_kind("license"):
+    for f in inventory.of_kind("license") + _notices(inventory):
         if not f.readable:
             continue
         if f.size == 0:
@@ -133,6 +133,18 @@ def _file_source(f, part: Part, suffix_part: str | None, text: str) -> Source:
         non_commercial=part.non_commercial or (
             non_commercial_terms(" ".join(part.changes.added)) if part.changes else None),
     )
+
+
+_NOTICE_NAME = re.compile(r"(?i)licen[cs]es?\b|licen[cs]es?_|_licen[cs]es?")
+
+
+def _notices(inventory) -> list:
+    """Text files named for licences that the inventory did not take for a
+    licence file ("references_and_licenses.txt", "THIRD_PARTY_LICENSES.md"):
+    read the same way, they give item and third-party licences."""
+    return [f for f in inventory.of_kind("text", "other")
+            if _NOTICE_NAME.search(f.name) and not f.name.lower().startswith("readme")
+            and f.size <= MAX_LICENSE_BYTES]
 
 
 def _suffix_part(path: str, names: set[str]) -> str | None:
