@@ -378,6 +378,10 @@ CONTEXT_SEVERITY_TABLE = [
     ("Code: https://github.com/kwame-asante/ink-lora", "prose", "pii.social-handle", None),
     ("see https://github.com/kwame-asante", "caption", "pii.social-handle", None),
     ("@staticmethod", "code-comment", "pii.social-handle", None),
+    ("read https://hiperdex.com/manga/x", "caption", "pii.social-handle", None),  # not x.com
+    ("https://twitter.com/USERNAME", "caption", "pii.social-handle", None),  # a template
+    ("https://www.instagram.com/graphql/query", "caption", "pii.social-handle", None),
+    ("under the GNU General Public License", "prose", "pii.person-name", None),
     ("Use the `@staticmethod` decorator", "prose", "pii.social-handle", None),
 ]
 

@@ -82,6 +82,8 @@ _CONTACT_CUE = re.compile(
     r"support|feedback|correspondence|issues?|e-?mail (?:us|me)|write to|report)\b",
     re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?;]\s|\n")
+# The last part of a handle or profile link written in capitals: a template.
+_PLACEHOLDER = re.compile(r"[@/][A-Z][A-Z_]{2,}/?$")
 # `code` and ``code`` in Markdown and reStructuredText prose.
 _INLINE_CODE = re.compile(r"(`+)[^`\n]+\1")
 # "06.01.2010 029": a date, not a phone number.
@@ -113,6 +115,8 @@ def clean_hits(text: str | None, hits: Sequence[Hit], context: str | None) -> li
         if entity == "SOCIAL_HANDLE" and hit.value.lstrip().startswith("@") and (
                 context in CODE_CONTEXTS or context in QUIET_CONTEXTS):
             continue  # a decorator, a JSDoc tag, a BibTeX entry type
+        if entity == "SOCIAL_HANDLE" and _PLACEHOLDER.search(hit.value):
+            continue  # "twitter.com/USER", "@USERNAME": a template, nobody's handle
         if entity == "AGE" and not _an_age(text, hit, context, persons):
             continue
         if entity.startswith("SENSITIVE_") and context not in DATA_CONTEXTS and \

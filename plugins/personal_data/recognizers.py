@@ -153,7 +153,9 @@ _STREET_WORDS = r"Rue|Avenue|Boulevard|Via|Viale|Calle|Avenida|Rua|Straße|Stras
 _SITE_PAGES = (r"(?:share|sharer(?:\.php)?|intent|home|watch|search|explore|hashtag|i|login|"
                r"signup|about|help|privacy|legal|tos|terms|settings|embed|p|reel|tv|stories|"
                r"events|groups|pages|photo(?:\.php)?|video|status|notifications|messages|"
-               r"developers?|api|blog|news|tags?|shop|store|join|download|apps|features|team)")
+               r"developers?|api|blog|news|tags?|shop|store|join|download|apps|features|team|"
+               r"graphql|oauth2?|web|media|posts?|collections?|gallery|galleries|users?|stash|"
+               r"bookmarks|favou?rites|following|followers|feed|challenges|discover|trending)")
 
 PATTERNS: dict[str, list[tuple[str, str, float]]] = {
     # 221B Baker Street; 1600 Amphitheatre Parkway; 12 Rue de Rivoli; Via Roma 12
@@ -185,7 +187,7 @@ PATTERNS: dict[str, list[tuple[str, str, float]]] = {
         # github.com/<owner>/<repo> URL names a project, not a person to
         # protect), nor the sites' own pages (share, intent, watch...).
         ("profile link",
-         r"(?:https?://)?(?:www\.)?(?:artstation\.com|deviantart\.com|instagram\.com|"
+         r"(?<![\w.-])(?:https?://)?(?:www\.)?(?:artstation\.com|deviantart\.com|instagram\.com|"
          r"twitter\.com|x\.com|tiktok\.com|facebook\.com|behance\.net|tumblr\.com|"
          r"patreon\.com|youtube\.com(?=/@)|youtube\.com/(?:c|user|channel)|threads\.net|"
          r"bsky\.app/profile|pixiv\.net/(?:en/)?users|reddit\.com/u(?:ser)?|linkedin\.com/in|"
