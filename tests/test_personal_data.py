@@ -407,6 +407,8 @@ NUMBERS_IN_URLS_AND_PATHS = [
     ("shot on 06.01.2010 029", "pii.phone-number"),
     ("python 3.7.4.3 installed", "pii.ip-address"),
     ("server at 192.168.1.20", "pii.ip-address"),
+    ("mean = [0.48145466, 0.4578275, 0.40821073]", "pii.gps-coordinates"),
+    ("tensor([0.40821073, 0.27577711])", "pii.phone-number"),
 ]
 
 
@@ -421,6 +423,7 @@ def test_no_ids_from_digits_inside_urls_and_paths(analyze, text, finding_id):
     ("call 415-555-0199 or see https://example.com/p/1", "pii.phone-number"),
     ("mailto:maria.gonzalez@example.com", "pii.email-address"),
     ("upload from 203.0.113.42", "pii.ip-address"),
+    ("taken at 48.8584, 2.2945 last spring", "pii.gps-coordinates"),
 ])
 def test_ids_beside_urls_are_still_found(analyze, text, finding_id):
     assert finding_id in analyze(text)

@@ -114,7 +114,9 @@ class PersonalData(Check):
     description = "Personal data and sensitive traits (Presidio + spaCy) in text, tables, code"
     kinds = frozenset({"text", "table", "model-card", "dataset-card", "code", "model-weights",
                        "config", "manifest"})
-    version = "1"
+    # 2: findings carry a context, judged and weighed by it (cached results of
+    # version 1 are not reused).
+    version = "2"
 
     @property
     def findings(self) -> dict[str, str]:  # type: ignore[override]

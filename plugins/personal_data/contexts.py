@@ -119,6 +119,8 @@ def clean_hits(text: str | None, hits: Sequence[Hit], context: str | None) -> li
             continue  # "twitter.com/USER", "@USERNAME": a template, nobody's handle
         if entity == "AGE" and not _an_age(text, hit, context, persons):
             continue
+        if entity == "GPS_COORDINATES" and _in_vector(text, hit):
+            continue
         if entity.startswith("SENSITIVE_") and context not in DATA_CONTEXTS and \
                 context != FIXTURE and _in_label_list(text, hit):
             continue
@@ -133,6 +135,17 @@ def clean_hits(text: str | None, hits: Sequence[Hit], context: str | None) -> li
     return kept
 
 
+def _in_vector(text: str, hit: Hit) -> bool:
+    """A pair of decimals inside a longer run of numbers ("mean = [0.485,
+    0.456, 0.406]", a printed tensor) is a vector, not a latitude and a
+    longitude. Coordinates with degrees or a GPS label are kept."""
+    if re.search(r"°|GPS|[NSEW]\b", hit.value):
+        return False
+    before = text[max(0, hit.start - 20):hit.start]
+    after = text[hit.end:hit.end + 20]
+    return bool(re.search(r"\d\s*[,;]?\s*$", before) or re.match(r"\s*[,;]?\s*-?\d", after))
+
+
 def _number_plausible(hit: Hit, context: str | None) -> bool:
     """Numbers that are no phone, card or identity number: a Unix time or a
     count written without separators outside the data, a date, a version
@@ -141,8 +154,8 @@ def _number_plausible(hit: Hit, context: str | None) -> bool:
     digits = sum(c.isdigit() for c in value)
     entity = hit.entity
     if entity == "PHONE_NUMBER":
-        if _DATE.search(value):
-            return False
+        if _DATE.search(value) or re.fullmatch(r"-?\d+\.\d+", value):
+            return False  # a date, a decimal number
         if value.isdigit() and context not in DATA_CONTEXTS and context != FIXTURE:
             return False
     if entity == "IP_ADDRESS":
