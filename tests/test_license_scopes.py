@@ -229,6 +229,34 @@ def test_a_licence_of_its_own_that_allows_any_use(cli, tmp_path):
     assert not _of(findings, "license.noncommercial-conflict")
 
 
+def test_a_readme_in_a_folder_names_the_licence_of_that_folder(cli, tmp_path):
+    findings = _assess(cli, tmp_path, {
+        "LICENSE": MIT, "app.py": "x\n", "samples/a.jpg": b"\xff\xd8\xff\xe0",
+        "samples/README.md": "All images used under [CC BY 2.0](https://example.org/by2)\n"})
+    detected = next(f for f in _of(findings, "license.detected")
+                    if f["location"]["path"] == "samples/README.md")
+    assert detected["evidence"] == "CC-BY-2.0" and "for samples/" in detected["message"]
+
+
+def test_a_readme_sentence_about_the_base_models_licence_is_not_the_licence(cli, tmp_path):
+    readme = ("# Lantern LoRA\n\nFine-tuned from a base model which is licensed under the "
+              "Apache 2.0 license.\n")
+    findings = _assess(cli, tmp_path, {"README.md": readme, "train.py": "x\n"})
+    assert not _of(findings, "license.detected")
+    assert _of(findings, "docs.license-missing")
+
+
+def test_banners_of_bundled_scripts_and_style_sheets():
+    from aiart_release.default_plugins.licensing.sources import _header_notice
+
+    assert _header_notice("/*! widget.io v1.2 | MIT License | example.org */.a{b:c}") == \
+        ("MIT", 1)
+    assert _header_notice("/*!\n * Icons kit 5\n * License - (Icons: CC BY 4.0, Code: MIT "
+                          "License)\n */\n") == ("CC-BY-4.0", 3)
+    assert _header_notice("/**\n * @license Apache-2.0\n */\n") == ("Apache-2.0", 2)
+    assert _header_notice('x = "licensed under the MIT License"\n') is None  # not a comment
+
+
 def test_a_readme_without_a_licence_leaves_the_licence_missing(cli, tmp_path):
     findings = _assess(cli, tmp_path, {"README.md": "# Brushes\n\n## Licence\n\nAsk me.\n",
                                        "brush.py": "x = 1\n"})
@@ -311,6 +339,16 @@ def test_a_card_that_restricts_a_permissive_licence_is_reported(cli, tmp_path, s
     restriction, = _of(findings, "license.restriction-outside-license")
     assert restriction["location"] == {"path": "model/README.md", "line": 8}
     assert f"({kind})" in restriction["message"]
+
+
+def test_a_file_named_as_a_model_card_is_read_for_restrictions(cli, tmp_path):
+    card = ("# Lantern classifier\n\n## Intended use\n\nThe model is a research output.\n\n"
+            "Any deployed use of the model, whether commercial or not, is currently out of "
+            "scope.\n")
+    findings = _assess(cli, tmp_path, {"LICENSE": MIT, "model-card.md": card, "app.py": "x\n"})
+    restriction, = _of(findings, "license.restriction-outside-license")
+    assert restriction["location"] == {"path": "model-card.md", "line": 7}
+    assert "(out-of-scope use)" in restriction["message"]
 
 
 def test_a_third_party_folder_licence_is_not_the_one_a_readme_documents(cli, tmp_path):

@@ -120,7 +120,7 @@ class Licenses(Check):
                 what = f"{name}, the licence of {s.where}: not the licence of the collection"
             elif s.kind == "header":
                 what = f"{name} for {s.path}"
-            elif s.role == "part" or (s.covers and s.kind == "file") or (
+            elif s.role == "part" or (s.covers and s.kind in ("file", "readme")) or (
                     s.role == "main" and s.scope and s.method != "own-terms"):
                 what = f"{name} for {s.where}"
             else:
@@ -366,6 +366,9 @@ _RESTRICTIONS = [
         r"personal use only|for personal use only)\b", re.I)),
     ("research-only", re.compile(r"\b(?:research (?:use )?only|for research purposes only|"
                                  r"academic use only)\b", re.I)),
+    ("out-of-scope use", re.compile(
+        r"\b(?:commercial|deployed) use(?: cases?)?\b[^.]{0,80}\b(?:is|are) (?:currently )?"
+        r"out of scope\b", re.I)),
     ("attribution", re.compile(r"\b(?:credit me|you must credit|please credit|give (?:me )?credit|"
                                r"attribution (?:is )?required|must (?:be )?credit(?:ed)?)\b",
                                re.I)),
@@ -377,6 +380,9 @@ _RESTRICTIONS = [
     ("redistribution", re.compile(r"\b(?:do not|don'?t) (?:redistribute|re-?upload|repost|share)\b",
                                   re.I)),
 ]
+
+
+_CARD_NAME = re.compile(r"(?:model|data(?:set)?)[-_ ]?card")
 
 
 def _demands_more(line: str) -> bool:
@@ -397,14 +403,19 @@ def _quote(line: str, match: re.Match) -> str:
 
 
 def _prose(inventory, facts) -> Iterator[tuple[str, str, str]]:
+    """Cards, READMEs, terms of use, and files named as cards
+    ("model-card.md", "Lantern_Model_Card.md") that the card reader did not
+    take for one."""
+    cards = {card.path for card in facts.cards}
     for card in facts.cards:
         if card.text:
             yield card.path, card.artifact, card.text
     from aiart_release.textio import TextUnreadable, read_text
 
     for f in inventory.of_kind("text"):
-        if f.readable and f.name.lower().startswith(("readme", "terms", "usage")) \
-                and f.size < 2 * 1024 * 1024:
+        name = f.name.lower()
+        if f.readable and f.path not in cards and f.size < 2 * 1024 * 1024 and (
+                name.startswith(("readme", "terms", "usage")) or _CARD_NAME.search(name)):
             try:
                 text, _ = read_text(f.abspath, 2 * 1024 * 1024)
             except TextUnreadable:

@@ -20,8 +20,11 @@ _README = re.compile(r"(?i)^readme(?:[._-].*)?\.(?:md|markdown|txt|rst)$|^readme
 _SECTION = re.compile(r"^(#{1,6})\s*(?:licen[cs]e|licen[cs]ing|copyright and licen[cs]e)s?\b.*$",
                       re.I | re.M)
 _UNDERLINED = re.compile(r"^(?:licen[cs]e|licen[cs]ing)s?\s*\n[=-]{3,}\s*$", re.I | re.M)
-_RELEASED = re.compile(r"\b(?:is|are) (?:licen[cs]ed|released|distributed|made available|"
-                       r"available) under\b", re.I)
+_RELEASED = re.compile(r"\b(?:(?:is|are) (?:licen[cs]ed|released|distributed|made available|"
+                       r"available)|(?:used|shared|published|provided)) under\b", re.I)
+# A sentence about someone else's licence: the base model's, the source's.
+_UPSTREAM = re.compile(r"\b(?:which|base model|based on|fine-?tuned (?:from|on)|derived from|"
+                       r"trained on|upstream|original)\b", re.I)
 # A section body of one bare licence id: "## License\n\nMIT".
 _BARE = re.compile(r"^\s*([A-Za-z0-9.+-]{2,40})\s*\.?\s*$")
 
@@ -73,5 +76,8 @@ def released_under(text: str, known_paths: frozenset[str] = frozenset()) -> list
         end = text.find("\n\n", match.end())
         line = text.count("\n", 0, start) + 1
         paragraph = text[start:end if end != -1 else None]
+        sentence = paragraph[max(0, match.start() - start - 200):match.end() - start + 120]
+        if _UPSTREAM.search(sentence):
+            continue
         out.extend(named(paragraph[:600], line, known_paths))
     return out[:5]

@@ -230,7 +230,8 @@ def spdx_headers(inventory, head_bytes: int = 4096) -> list[Source]:
     ``SPDX-License-Identifier`` line, or a notice ("This work is made
     available under the Nvidia Source Code License-NC")."""
     out = []
-    for f in inventory.of_kind("code"):
+    styles = [f for f in inventory.of_kind("text") if f.suffix in (".css", ".scss", ".less")]
+    for f in inventory.of_kind("code") + styles:
         if not f.readable:
             continue
         try:
@@ -269,6 +270,16 @@ def _header_notice(head: str) -> tuple[str, int] | None:
     lines = head.split("\n")
     comments = [(n, line) for n, line in enumerate(lines, start=1)
                 if line.lstrip().startswith(("#", "//", "/*", "*", "--", ";"))]
+    # A banner at the top of a bundled script or style sheet:
+    # "/*! bulma.io v0.9.1 | MIT License | github.com/... */", "@license MIT".
+    if comments and comments[0][1].lstrip().startswith("/*!"):
+        for number, line in comments[:5]:
+            found = reference(line[:300]) or _license_tag(line[:300])
+            if found:
+                return found, number
+    for number, line in comments[:5]:
+        if "@license" in line and _license_tag(line):
+            return _license_tag(line), number
     for number, line in comments:
         lowered = line.lower()
         for phrase, license_id in phrases():
@@ -281,6 +292,11 @@ def _header_notice(head: str) -> tuple[str, int] | None:
     found = reference(" ".join(text[match.start():match.start() + 200].split()))
     number = comments[text.count("\n", 0, match.start())][0]
     return (found, number) if found else None
+
+
+def _license_tag(line: str) -> str | None:
+    match = re.search(r"@license\s+([A-Za-z0-9.+-]+)", line)
+    return resolve(match.group(1)) if match else None
 
 
 def scope_parts(files: list[Source], headers: list[Source]) -> list[Source]:
