@@ -113,6 +113,14 @@ def test_a_suffixed_licence_beside_the_main_one_is_a_part(cli, tmp_path):
     assert conflict["location"]["path"] == "LICENSE-POSE" and "POSE" in conflict["message"]
 
 
+def test_a_suffixed_licence_covers_what_is_named_like_the_part(cli, tmp_path):
+    findings = _assess(cli, tmp_path, {
+        "LICENSE": MIT, "LICENSE-SKETCH": BSD3, "sketch/net.py": "x\n", "app.py": "x\n"})
+    part = next(f for f in _of(findings, "license.detected")
+                if f["location"]["path"] == "LICENSE-SKETCH")
+    assert part["message"].startswith("BSD-3-Clause for sketch/ ")
+
+
 def test_source_headers_that_name_a_part_licence_give_its_folder(cli, tmp_path):
     findings = _assess(cli, tmp_path, {
         "LICENSE": MIT, "LICENSE-POSE": "Pose kernels\n\nLicensed under CC BY-NC 4.0.\n",

@@ -32,6 +32,7 @@ from .sources import (
     Source,
     card_sources,
     covers,
+    known_paths,
     license_files,
     pyproject_source,
     readme_sources,
@@ -68,7 +69,7 @@ class Licenses(Check):
         cards = card_sources(facts)
         project = pyproject_source(inventory)
         headers = spdx_headers(inventory)
-        files = scope_parts(files, headers)
+        files = scope_parts(files, headers, known_paths(inventory))
         readmes = [r for r in readme_sources(inventory)
                    if not any(c.path == r.path for c in cards if c.license)]
         sources = files + cards + readmes + ([project] if project else []) + headers

@@ -299,9 +299,11 @@ def _license_tag(line: str) -> str | None:
     return resolve(match.group(1)) if match else None
 
 
-def scope_parts(files: list[Source], headers: list[Source]) -> list[Source]:
-    """A part licence that names no folder ("LICENSE-NVIDIA") covers the
-    source files whose header names the same licence."""
+def scope_parts(files: list[Source], headers: list[Source],
+                known: frozenset[str] = frozenset()) -> list[Source]:
+    """A part licence that names no folder ("LICENSE-NVIDIA", "LICENSE-LPIPS")
+    covers the source files whose header names the same licence, or else the
+    files and folders named like the part ("lpips/", "fid.py")."""
     from dataclasses import replace
 
     out = []
@@ -309,6 +311,10 @@ def scope_parts(files: list[Source], headers: list[Source]) -> list[Source]:
         if s.role == "part" and not s.paths and s.license:
             named = sorted({h.path.rpartition("/")[0] or h.path for h in headers
                             if h.license == s.license})
+            if not named and s.scope:
+                stem = s.scope.lower()
+                named = sorted(p for p in known
+                               if p.rpartition("/")[2].split(".")[0].lower() == stem)[:10]
             if named:
                 s = replace(s, paths=tuple(named))
         out.append(s)
