@@ -433,6 +433,18 @@ def test_unix_times_in_docs_are_no_phone_numbers(analyze):
     assert "pii.phone-number" not in analyze("Use a Unix time like 1546297200.", "", "prose")
 
 
+@pytest.mark.parametrize("text, context", [
+    ("Spawn a child process and wait for its children", "code-comment"),
+    ("class-agnostic NMS; agnostic (bool): merge all classes", "docstring"),
+    ("I tested it on my children's drawings", "code-comment"),  # about someone, named nobody
+    ("depressed keys are ignored", "string-literal"),
+    ("a 5 years old sample", "docstring"),
+])
+def test_code_states_no_trait_unless_it_names_someone(analyze, text, context):
+    found = analyze(text, "", context)
+    assert not any(i.startswith("sensitive.") for i in found), found
+
+
 def test_a_class_name_in_a_docstring_identifies_nobody(analyze):
     # "ResNet" is a class; the trait words are about modules: nothing at
     # medium or above, nothing critical.

@@ -307,7 +307,15 @@ def classify_record(fields: list[tuple[str, int | None]], per_segment: list[list
     segment is a caption; without texts no hit is dropped for its
     surroundings. ``lines_inside``: a hit's line is its segment's line plus
     the lines before it in the segment (not in a table row)."""
-    from .contexts import DATA_CONTEXTS, FIXTURE, PROSE, cap, clean_hits, offered_as_contact
+    from .contexts import (
+        CODE_CONTEXTS,
+        DATA_CONTEXTS,
+        FIXTURE,
+        PROSE,
+        cap,
+        clean_hits,
+        offered_as_contact,
+    )
     from .contexts import sentence_bounds as bounds
 
     count = len(fields)
@@ -353,7 +361,12 @@ def classify_record(fields: list[tuple[str, int | None]], per_segment: list[list
             severity = (Severity.CRITICAL if who
                         else Severity.MEDIUM if hit.score >= 0.8 else Severity.LOW)
         named = who and hit.score >= 0.8
-        if finding_id == "pii.age" and _is_minor(hit.value):
+        if context in CODE_CONTEXTS and finding_id.startswith("sensitive.") and not named:
+            # "child process", "class-agnostic", "her children" in a
+            # comment: code states traits of nobody unless it names someone.
+            continue
+        if finding_id == "pii.age" and _is_minor(hit.value) and (
+                who or context not in CODE_CONTEXTS):
             from .recognizers import traits_data
 
             minor = Severity.CRITICAL if who else Severity.MEDIUM
