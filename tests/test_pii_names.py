@@ -53,3 +53,22 @@ def test_the_analyzer_runs_ner_and_reports_a_lower_case_name():
     assert "emma" in [h.value for h in hits if h.entity == "PERSON"]
     (hits,) = analyzer.analyze([("this looks like a lotta fun", "comment")])
     assert not [h for h in hits if h.entity == "PERSON"]
+
+
+def test_shouting_is_no_name_but_a_shouted_given_name_is():
+    from aiart_release.default_plugins.personal_data.check import _analyzer
+    from aiart_release.plugins import build_registry
+
+    analyzer = _analyzer({}, tuple(f for _, f in build_registry().recognizer_factories))
+    for text in ("I LOVE THIS AJBDUENNDJD", "I LOVE ITTTTTTT", "guess RED IS NOT sponsoring it"):
+        (hits,) = analyzer.analyze([(text, "comment")])
+        assert not [h for h in hits if h.entity == "PERSON"], text
+    (hits,) = analyzer.analyze([("THANKS DIEGO ! : D", "comment")])
+    assert [h.value for h in hits if h.entity == "PERSON"] == ["DIEGO"]
+
+
+def test_a_statement_goes_through_ner_a_caption_need_not():
+    from aiart_release.default_plugins.personal_data.names import is_statement
+
+    assert is_statement("is it just me or is his voice scary")
+    assert not is_statement("watercolor of a red fox, soft morning light, muted palette")

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .names import has_distinctive_name
+from .names import has_distinctive_name, is_statement
 from .pieces import pieces
 from .recognizers import SENSITIVE_PREFIX
 
@@ -264,6 +264,7 @@ class Analyzer:
         art ("Madonna"), a metadata key ("Sampler:"), an organisation or
         product ("Studio Nebula", "MacBook Pro"), lower-case words ("thick
         impasto"), a capitalised first word that is no given name ("Starry")."""
+        from .names import distinctive_given_names
         from .recognizers import given_names
 
         value = _strip(text[start:end])
@@ -278,6 +279,8 @@ class Analyzer:
         known_first = lowered[0] in given_names()
         if value.islower() and not known_first:
             return False
+        if value.isupper() and not any(t in distinctive_given_names() for t in lowered):
+            return False  # shouting ("I LOVE THIS"), an acronym; "THANKS DIEGO" stays
         at_start = start == 0 or text[:start].rstrip().endswith(("\n", ".", ":", ";"))
         return not (len(tokens) == 1 and at_start and not known_first)
 
@@ -354,7 +357,8 @@ class Analyzer:
         # start, or a given name that is no English word in any case
         # ("emma", "Casey is"), outside URLs.
         ner_index = [i for i, text in enumerate(prose)
-                     if _NAME_LIKE.search(text) or has_distinctive_name(text)]
+                     if _NAME_LIKE.search(text) or has_distinctive_name(text)
+                     or is_statement(text)]
         docs: dict[int, Any] = {}
         n_process = 2 if (len(ner_index) >= PARALLEL_MIN_TEXTS
                           and multiprocessing.current_process().name == "MainProcess") else 1

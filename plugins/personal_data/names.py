@@ -28,7 +28,6 @@ MIN_CAPS_CHARS = 4
 # Lower-case names are trusted only in text whose words are mostly English.
 ENGLISH_SHARE = 0.5
 _WORD = re.compile(r"(?<![\w@#/.'’-])[^\W\d_][^\W\d_'’-]*(?![\w@/'’-]|\.\w)")
-_SENTENCE_END = re.compile(r"(?:[.!?]+|\n)\s*$")
 _AFTER_DETERMINER = re.compile(
     r"\b(?:a|an|the|this|that|these|those|my|your|his|her|its|our|their|some|any|no|every|"
     r"each|another|such|what|which)\s+$", re.IGNORECASE)
@@ -83,10 +82,47 @@ def distinctive_given_names() -> frozenset[str]:
 
 
 def has_distinctive_name(text: str) -> bool:
-    """Whether a word of ``text``, in any case, is a distinctive given name:
-    worth running NER on, though no word is capitalised mid-sentence."""
+    """Whether ``text`` is worth running NER on though no word is capitalised
+    mid-sentence: a word in any case is a distinctive given name ("emma"),
+    or a capitalised word starting the text or a sentence is a given name
+    ("Harry got shot"): the model, not the capital, then decides."""
     names = distinctive_given_names()
-    return any(m.group(0).lower() in names for m in _WORD.finditer(text))
+    known = None
+    for match in _WORD.finditer(text):
+        word = match.group(0)
+        lowered = word.lower()
+        if lowered in names:
+            return True
+        if word.istitle() and _starts_sentence(text, match.start()):
+            if known is None:
+                from .recognizers import given_names
+
+                known = given_names()
+            if lowered in known:
+                return True
+    return False
+
+
+# A pronoun or an auxiliary: the text says something about someone, as
+# comments and posts do and captions ("watercolor of a red fox, golden
+# hour") rarely do.
+_STATEMENT = re.compile(
+    r"\b(?:i|i'm|im|you|u|he|she|we|they|me|him|her|us|them|my|your|ur|his|our|their|"
+    r"is|was|are|were|am|has|have|had|does|did|will|would|should|could)\b", re.IGNORECASE)
+
+
+def is_statement(text: str) -> bool:
+    """Whether ``text`` reads as a statement (a pronoun or an auxiliary)."""
+    return _STATEMENT.search(text) is not None
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    """Whether only spaces stand between ``start`` and the start of the text,
+    a line or a sentence (looked at backwards: no copy of the prefix)."""
+    i = start - 1
+    while i >= 0 and text[i] in " \t":
+        i -= 1
+    return i < 0 or text[i] in ".!?\n"
 
 
 def lone_names(text: str) -> Iterator[tuple[int, int]]:
@@ -118,7 +154,5 @@ def lone_names(text: str) -> Iterator[tuple[int, int]]:
         elif word.isupper():
             if len(word) >= MIN_CAPS_CHARS:
                 yield match.start(), match.end()
-        elif word.istitle():
-            before = text[:match.start()]
-            if not before.strip() or _SENTENCE_END.search(before):
-                yield match.start(), match.end()
+        elif word.istitle() and _starts_sentence(text, match.start()):
+            yield match.start(), match.end()
