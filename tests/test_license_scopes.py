@@ -60,6 +60,7 @@ def test_each_section_of_a_licence_file_is_a_licence_with_its_scope(cli, tmp_pat
     assert conflicts[0]["location"]["path"] == "LICENSE"  # never "."
     assert "annotator/pose/" in conflicts[0]["message"]
     assert "CC-BY-NC-SA-4.0" in conflicts[0]["message"]
+    assert conflicts[0]["context"] == section["context"] == "license-text"
     # The appended section is another licence, not a change to the Apache text.
     assert not _of(findings, "license.modified")
 
@@ -143,6 +144,7 @@ def test_a_licence_in_source_file_comments_is_found_once(cli, tmp_path):
                 if f["evidence"] == "LicenseRef-NVIDIA-Source-Code-NC"}
     assert detected == {"ops/a.py", "ops/b.py"}
     conflict, = _of(findings, "license.noncommercial-conflict")
+    assert conflict["context"] == "code-comment"
     assert conflict["location"] == {"path": "ops/a.py", "line": 2}
     assert "1 more file" in conflict["message"]
 
@@ -223,7 +225,7 @@ def test_a_licence_named_in_a_readme_counts(cli, tmp_path, readme, expected, lin
     detected, = _of(findings, "license.detected")
     assert detected["evidence"] == expected
     assert detected["location"] == {"path": "README.md", "line": line}
-    assert "named in README.md" in detected["message"]
+    assert "named in README.md" in detected["message"] and detected["context"] == "prose"
     assert not _of(findings, "docs.license-missing")
 
 
@@ -346,7 +348,7 @@ def test_a_card_that_restricts_a_permissive_licence_is_reported(cli, tmp_path, s
     findings = _assess(cli, tmp_path, {"LICENSE": MIT, "model/README.md": card})
     restriction, = _of(findings, "license.restriction-outside-license")
     assert restriction["location"] == {"path": "model/README.md", "line": 8}
-    assert f"({kind})" in restriction["message"]
+    assert f"({kind})" in restriction["message"] and restriction["context"] == "prose"
 
 
 def test_a_file_named_as_a_model_card_is_read_for_restrictions(cli, tmp_path):

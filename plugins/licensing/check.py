@@ -131,6 +131,7 @@ class Licenses(Check):
                 f"{what} ({how}){' in vendored code' if s.vendored else ''}",
                 "", artifact=s.artifact, evidence=s.license, confidence=s.confidence,
                 matched=f"{s.license}:{s.line or ''}", line=s.line if s.kind != "card" else None,
+                context=_context(s),
             )
 
     def _modified(self, files: list[Source]) -> Iterator[Finding]:
@@ -147,7 +148,7 @@ class Licenses(Check):
                 "as a licence of its own (card: `license: other`, license_name, license_link), "
                 "so that nobody reads it as the standard licence",
                 artifact=s.artifact, evidence=s.changes.summary()[:300], line=s.line,
-                matched=f"{s.path}:{s.changes.license}",
+                matched=f"{s.path}:{s.changes.license}", context="license-text",
                 references=("https://spdx.org/licenses/",))
 
     def _consistency(self, inventory, facts, files: list[Source],
@@ -160,7 +161,7 @@ class Licenses(Check):
                     "Licence file matches no licence this tool knows",
                     "Use the licence's standard text, or add a line `SPDX-License-Identifier: "
                     "<id>` (https://spdx.org/licenses/)", artifact=s.artifact,
-                    references=("https://spdx.org/licenses/",))
+                    references=("https://spdx.org/licenses/",), context="license-text")
         for card in facts.cards:
             value = card.metadata.get("license")
             if isinstance(value, str) and value.strip().lower() == "other":
@@ -172,7 +173,8 @@ class Licenses(Check):
                         f"`license: other` without {' and '.join(missing)}",
                         "Give license_name (a short id) and license_link (the licence text: a "
                         "file in the repository or a URL)", artifact=card.artifact,
-                        references=("https://huggingface.co/docs/hub/repositories-licenses",))
+                        references=("https://huggingface.co/docs/hub/repositories-licenses",),
+                        context="metadata")
         for c in cards:
             if c.license is None:
                 continue
@@ -185,7 +187,7 @@ class Licenses(Check):
                     f"The card declares {c.license}, but {other.path} is {other.license}",
                     "Make the card's `license` and the licence file say the same thing",
                     artifact=c.artifact, evidence=f"{c.license} / {other.license}",
-                    matched=f"{c.license}/{other.license}")
+                    matched=f"{c.license}/{other.license}", context="metadata")
 
     # --- what the release owes ----------------------------------------------
 
@@ -208,7 +210,7 @@ class Licenses(Check):
                         f"Base model {base} has a licence this tool does not know",
                         "Check the base model's licence and what it asks of derivatives; "
                         "name it in the card (`base_model_license`)", artifact="model",
-                        matched=base)
+                        matched=base, context="metadata")
                     continue
                 base_info = catalog.info(license_id)
                 yield from self._base_obligations(card, base, base_info, model_licenses,
@@ -257,7 +259,7 @@ class Licenses(Check):
                     "Replace or remove the non-commercial part, obtain a commercial licence "
                     "from its owner, or declare `commercial: false`", artifact=s.artifact,
                     evidence=license_id, matched=f"{s.path}:{license_id}",
-                    line=s.line if s.kind != "card" else None)
+                    line=s.line if s.kind != "card" else None, context=_context(s))
 
     def _base_obligations(self, card, base: str, terms: catalog.LicenseInfo,
                           model_licenses: set[str], commercial: bool | None):
@@ -268,7 +270,7 @@ class Licenses(Check):
                 "the release is declared commercial",
                 "Train from a base model whose licence allows commercial use, obtain a "
                 "commercial licence, or declare `commercial: false`", artifact="model",
-                evidence=f"{base}: {terms.id}", matched=f"{base}:{terms.id}")
+                evidence=f"{base}: {terms.id}", matched=f"{base}:{terms.id}", context="metadata")
         if terms.use_restrictions and model_licenses and not any(
                 catalog.info(lid).use_restrictions for lid in model_licenses):
             yield _finding(
@@ -279,7 +281,7 @@ class Licenses(Check):
                 terms.obligations or "Release the model under a licence that carries the base "
                 "model's use restrictions (the same RAIL licence)", artifact="model",
                 evidence=f"{base}: {terms.id}", matched=f"{base}:{terms.id}",
-                references=("https://www.licenses.ai/",))
+                references=("https://www.licenses.ai/",), context="metadata")
         if terms.llama:
             yield from self._llama(card, base, terms)
 
@@ -296,7 +298,7 @@ class Licenses(Check):
                 "license.llama-obligations", Severity.MEDIUM, card.path,
                 f"Derived from {base} ({terms.name}), but the card lacks "
                 f"{' and '.join(missing)}", terms.obligations, artifact="model",
-                evidence=terms.id, matched=f"{base}:llama")
+                evidence=terms.id, matched=f"{base}:llama", context="prose")
 
     def _relicensing(self, by_artifact, files: list[Source], headers: list[Source]):
         own = [s for s in files if s.license and not s.vendored and s.covers == ""
@@ -316,7 +318,8 @@ class Licenses(Check):
                         f"licensed {', '.join(t.id for t in own_terms)}: copyleft code cannot "
                         "be re-licensed permissively",
                         "License the release under the copyleft licence, or replace that code",
-                        artifact=s.artifact, evidence=lid, matched=f"{s.path}:{lid}")
+                        artifact=s.artifact, evidence=lid, matched=f"{s.path}:{lid}",
+                        context=_context(s))
 
     # --- restrictions written outside the licence -------------------------
 
@@ -354,7 +357,8 @@ class Licenses(Check):
                         "Put the restriction in the licence (choose one that has it, such as "
                         "CC BY-NC or a RAIL licence), or remove the sentence: a restriction "
                         "outside the licence does not bind anyone",
-                        artifact=artifact, line=number, evidence=quote, matched=line.strip())
+                        artifact=artifact, line=number, evidence=quote, matched=line.strip(),
+                        context="prose")
                     break
 
 
@@ -476,11 +480,20 @@ def _artifact(inventory, path: str) -> str:
 def _finding(finding_id: str, severity: Severity, path: str, message: str, remediation: str,
              *, artifact: str, evidence: str | None = None, confidence: float = 1.0,
              matched: str | None = None, line: int | None = None,
-             references: tuple[str, ...] = ()) -> Finding:
+             references: tuple[str, ...] = (), context: str | None = None) -> Finding:
     return Finding(
         id=finding_id, severity=severity, message=message,
         location=Location(path=path, line=line), remediation=remediation,
         evidence=evidence, confidence=confidence, matched=matched, artifact=artifact,
         checkpoint=CHECKPOINT_OF_ARTIFACT.get(artifact, Checkpoint.PUBLISHING),
-        references=references,
+        references=references, context=context,
     )
+
+
+# Where the words of a licence statement were read (findings' `context`).
+_CONTEXT = {"file": "license-text", "readme": "prose", "card": "metadata",
+            "pyproject": "config", "spdx-header": "code-comment", "header": "code-comment"}
+
+
+def _context(source: Source) -> str | None:
+    return _CONTEXT.get(source.kind)
