@@ -409,6 +409,7 @@ NUMBERS_IN_URLS_AND_PATHS = [
     ("server at 192.168.1.20", "pii.ip-address"),
     ("mean = [0.48145466, 0.4578275, 0.40821073]", "pii.gps-coordinates"),
     ("tensor([0.40821073, 0.27577711])", "pii.phone-number"),
+    ('"user_id": "100064860875397"', "pii.credit-card"),  # passes Luhn, no card network
 ]
 
 

@@ -160,6 +160,8 @@ def _number_plausible(hit: Hit, context: str | None) -> bool:
             return False
     if entity == "IP_ADDRESS":
         return _public_host(value)
+    if entity == "CREDIT_CARD" and value[:1] not in "23456":
+        return False  # no card network issues numbers from 0, 1, 7, 8, 9: an id
     if entity in ("EMAIL_ADDRESS", "AGE", "CRYPTO"):
         return True
     return digits >= 5
