@@ -351,6 +351,14 @@ def test_a_card_that_restricts_a_permissive_licence_is_reported(cli, tmp_path, s
     assert f"({kind})" in restriction["message"] and restriction["context"] == "prose"
 
 
+def test_a_card_that_declares_a_proprietary_licence_beside_mit(cli, tmp_path):
+    card = "---\nlicense: proprietary\n---\n# Lantern LoRA\n\nA LoRA of paper lanterns.\n"
+    findings = _assess(cli, tmp_path, {"LICENSE": MIT, "model/README.md": card})
+    restriction, = _of(findings, "license.restriction-outside-license")
+    assert restriction["location"] == {"path": "model/README.md", "line": 2}
+    assert "(proprietary)" in restriction["message"] and "MIT" in restriction["message"]
+
+
 def test_a_file_named_as_a_model_card_is_read_for_restrictions(cli, tmp_path):
     card = ("# Lantern classifier\n\n## Intended use\n\nThe model is a research output.\n\n"
             "Any deployed use of the model, whether commercial or not, is currently out of "
