@@ -282,7 +282,15 @@ class Analyzer:
         if value.isupper() and not any(t in distinctive_given_names() for t in lowered):
             return False  # shouting ("I LOVE THIS"), an acronym; "THANKS DIEGO" stays
         at_start = start == 0 or text[:start].rstrip().endswith(("\n", ".", ":", ";"))
-        return not (len(tokens) == 1 and at_start and not known_first)
+        if len(tokens) == 1 and at_start and not known_first:
+            # A capital at the start says nothing, unless the word is no
+            # English word and the sentence goes on about it ("Niskanen
+            # should have said", "Muselk is the best").
+            from .names import english_words
+
+            return (lowered[0] not in english_words()
+                    and _SUBJECT_VERB.match(text, end) is not None)
+        return True
 
     def _pattern_entities(self) -> set[str]:
         """Entities found by our and Presidio's patterns, which the character
@@ -462,6 +470,9 @@ class Analyzer:
                 continue
             hits.append(Hit(entity, r.start, r.end, float(r.score), value))
         return _drop_overlaps(hits)
+
+
+_SUBJECT_VERB = re.compile(r"\s+(?:is|was|has|had|should|would|will|can|could|did|does)\b")
 
 
 def _blank_urls(text: str) -> str:
