@@ -18,12 +18,9 @@ from collections.abc import Iterator
 
 from aiart_release.checks import Check
 from aiart_release.findings import (
-    CHECKPOINT_OF_ARTIFACT,
     Checkpoint,
     Finding,
-    Location,
     Severity,
-    plural,
 )
 from aiart_release.masking import mask_words
 
@@ -39,6 +36,9 @@ from .sources import (
     scope_parts,
     spdx_headers,
 )
+from .stated import context as _context
+from .stated import detected, modified, noncommercial
+from .stated import finding as _finding
 
 CONFIDENT = 0.9
 
@@ -79,8 +79,8 @@ class Licenses(Check):
         said = [h for h in headers if h.kind == "header" and any(
             f.license == h.license and (f.applies_to(h.path) or f.role == "part")
             for f in files)]
-        yield from self._detected([s for s in sources if s not in said])
-        yield from self._modified(files)
+        yield from detected([s for s in sources if s not in said])
+        yield from modified(files)
         for path, reason in problems:
             if reason != "empty":  # an empty file is docs.license-missing's to report
                 yield _finding("license.unidentified", Severity.MEDIUM, path,
@@ -100,56 +100,6 @@ class Licenses(Check):
         yield from self._restrictions(inventory, facts, in_force, main + cards)
 
     # --- what was found ------------------------------------------------------
-
-    def _detected(self, sources: list[Source]) -> Iterator[Finding]:
-        for s in sources:
-            if s.license is None:
-                continue
-            how = {"dice": f"text matches the SPDX text ({s.confidence:.0%})",
-                   "spdx-identifier": "SPDX-License-Identifier",
-                   "phrase": "its own wording", "reference": "named in a notice",
-                   "nc-terms": f"its words: “{s.non_commercial}”",
-                   "own-terms": f"its words: “{s.scope}”",
-                   "readme": f"named in {s.path}, line {s.line}",
-                   "header-notice": f"named in the file's header, line {s.line}",
-                   "contains": f"the section holds its SPDX text ({s.confidence / 0.9:.0%} "
-                               "of its words)",
-                   "card": f"card metadata `license: {s.detail}`",
-                   "pyproject": "pyproject.toml `license`"}.get(s.method, s.method)
-            name = _name(s.license)
-            if s.role == "items":
-                what = f"{name}, the licence of {s.where}: not the licence of the collection"
-            elif s.kind == "header":
-                what = f"{name} for {s.path}"
-            elif s.role == "part" or (s.covers and s.kind in ("file", "readme")) or (
-                    s.role == "main" and s.scope and s.method != "own-terms"):
-                what = f"{name} for {s.where}"
-            else:
-                what = name
-            yield _finding(
-                "license.detected", Severity.INFO, s.path,
-                f"{what} ({how}){' in vendored code' if s.vendored else ''}",
-                "", artifact=s.artifact, evidence=s.license, confidence=s.confidence,
-                matched=f"{s.license}:{s.line or ''}", line=s.line if s.kind != "card" else None,
-                context=_context(s),
-            )
-
-    def _modified(self, files: list[Source]) -> Iterator[Finding]:
-        for s in files:
-            if not s.changes:
-                continue
-            original = catalog.info(s.changes.license)
-            yield _finding(
-                "license.modified", Severity.MEDIUM, s.path,
-                f"{s.path} is {original.name} with changes, so it is not {original.id}: "
-                f"{s.changes.summary()}",
-                f"Use the standard text of {original.id} unchanged and put extra terms in a "
-                "separate file that says what they add; or, if the changes are meant, name it "
-                "as a licence of its own (card: `license: other`, license_name, license_link), "
-                "so that nobody reads it as the standard licence",
-                artifact=s.artifact, evidence=s.changes.summary()[:300], line=s.line,
-                matched=f"{s.path}:{s.changes.license}", context="license-text",
-                references=("https://spdx.org/licenses/",))
 
     def _consistency(self, inventory, facts, files: list[Source],
                      cards: list[Source]) -> Iterator[Finding]:
@@ -219,47 +169,10 @@ class Licenses(Check):
         # the third-party parts of a licence file, per-folder licences,
         # cards, READMEs, SPDX headers.
         if commercial:
-            yield from self._noncommercial(sources)
+            yield from noncommercial(sources)
         files = [s for s in sources if s.kind == "file"]
         headers = [s for s in sources if s.kind in ("spdx-header", "header")]
         yield from self._relicensing(by_artifact, files, headers)
-
-    def _noncommercial(self, sources: list[Source]) -> Iterator[Finding]:
-        # One finding per licence and part: a README that repeats what the
-        # LICENSE says is the same conflict (licence files come first).
-        seen: set[tuple[str, str]] = {("file", lid) for s in sources if s.kind == "file"
-                                      and s.license for lid in catalog.license_ids(s.license)}
-        in_headers: dict[str, list[str]] = {}
-        for s in sources:
-            if s.kind == "header" and s.license:
-                in_headers.setdefault(s.license, []).append(s.path)
-        for s in sorted(sources, key=lambda s: s.kind != "file"):
-            if not s.license:
-                continue
-            for license_id in catalog.license_ids(s.license):
-                terms = catalog.info(license_id)
-                if not (terms.non_commercial or terms.research_only or s.non_commercial):
-                    continue
-                # Source files whose headers name the licence: one finding.
-                part = (license_id, "header" if s.kind == "header" else
-                        s.role + ":" + (",".join(s.paths) or s.covers or s.scope))
-                if (s.path, license_id) in seen or part in seen or (
-                        s.kind == "header" and ("file", license_id) in seen):
-                    continue
-                seen.update({(s.path, license_id), part})
-                why = f" (“{s.non_commercial}”)" if s.non_commercial else ""
-                others = len(in_headers.get(license_id, [])) - 1 if s.kind == "header" else 0
-                why += f" (and {plural(others, 'more file')} with the same header)" \
-                    if others > 0 else ""
-                yield _finding(
-                    "license.noncommercial-conflict", Severity.HIGH, s.path,
-                    f"The release is declared commercial, but {s.where} is under "
-                    f"{_name(license_id)}{why}, which forbids commercial use"
-                    f" ({s.path}{f', line {s.line}' if s.line else ''})",
-                    "Replace or remove the non-commercial part, obtain a commercial licence "
-                    "from its owner, or declare `commercial: false`", artifact=s.artifact,
-                    evidence=license_id, matched=f"{s.path}:{license_id}",
-                    line=s.line if s.kind != "card" else None, context=_context(s))
 
     def _base_obligations(self, card, base: str, terms: catalog.LicenseInfo,
                           model_licenses: set[str], commercial: bool | None):
@@ -453,14 +366,6 @@ def _licenses_by_artifact(inventory, files: list[Source], cards: list[Source],
     return out
 
 
-def _name(license_id: str) -> str:
-    if " " in license_id:  # an expression
-        return license_id
-    if license_id.startswith("LicenseRef-Modified-"):
-        return f"a modified {catalog.info(license_id.removeprefix('LicenseRef-Modified-')).name}"
-    return catalog.info(license_id).name
-
-
 def _same_terms(a: str, b: str) -> bool:
     ids_a, ids_b = set(catalog.license_ids(a)), set(catalog.license_ids(b))
     return bool(ids_a & ids_b) or {catalog.info(i).id for i in ids_a} == {
@@ -475,25 +380,3 @@ def _title(text: str) -> str | None:
 def _artifact(inventory, path: str) -> str:
     f = inventory.get(path)
     return f.artifact if f else "docs"
-
-
-def _finding(finding_id: str, severity: Severity, path: str, message: str, remediation: str,
-             *, artifact: str, evidence: str | None = None, confidence: float = 1.0,
-             matched: str | None = None, line: int | None = None,
-             references: tuple[str, ...] = (), context: str | None = None) -> Finding:
-    return Finding(
-        id=finding_id, severity=severity, message=message,
-        location=Location(path=path, line=line), remediation=remediation,
-        evidence=evidence, confidence=confidence, matched=matched, artifact=artifact,
-        checkpoint=CHECKPOINT_OF_ARTIFACT.get(artifact, Checkpoint.PUBLISHING),
-        references=references, context=context,
-    )
-
-
-# Where the words of a licence statement were read (findings' `context`).
-_CONTEXT = {"file": "license-text", "readme": "prose", "card": "metadata",
-            "pyproject": "config", "spdx-header": "code-comment", "header": "code-comment"}
-
-
-def _context(source: Source) -> str | None:
-    return _CONTEXT.get(source.kind)
