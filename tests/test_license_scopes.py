@@ -106,6 +106,24 @@ def test_a_licence_in_a_subfolder_covers_that_folder(cli, tmp_path):
     assert root["message"].startswith("MIT (")  # the root licence covers the rest
 
 
+def test_the_nearest_folder_licence_is_in_force(tmp_path):
+    from aiart_release.bundle import build_inventory
+    from aiart_release.checks import BundleContext
+    from aiart_release.config import Config
+    from aiart_release.default_plugins.licensing.check import Licenses
+    from aiart_release.facts import gather_facts
+    from aiart_release.plugins import build_registry
+
+    bundle = make_bundle(tmp_path / "b", {
+        "LICENSE": MIT, "train.py": "x\n", "data/LICENSE": "Licensed under CC BY-NC 4.0.\n",
+        "data/a.png": b"\x89PNG\r\n\x1a\n", "data/b.png": b"\x89PNG\r\n\x1a\n"})
+    inventory = build_inventory(bundle, build_registry().classify)
+    facts = gather_facts(inventory, Config())
+    list(Licenses().scan_bundle(BundleContext(inventory=inventory, facts=facts)))
+    assert facts.values["license_of"]["dataset"] == ["CC-BY-NC-4.0"]  # not the root MIT
+    assert facts.values["license_of"]["code"] == ["MIT"]
+
+
 def test_a_suffixed_licence_beside_the_main_one_is_a_part(cli, tmp_path):
     findings = _assess(cli, tmp_path, {
         "LICENSE": MIT, "LICENSE-POSE": OWN_NC, "app.py": "x\n",

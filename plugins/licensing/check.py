@@ -29,6 +29,7 @@ from .sources import (
     Source,
     card_sources,
     covers,
+    in_force,
     known_paths,
     license_files,
     pyproject_source,
@@ -244,9 +245,9 @@ class Licenses(Check):
             # its folder (a third-party folder's own licence is not the one a
             # top-level README documents) and its own card's; else those of
             # the part it documents, or all of them.
-            ids = {lid for s in stated if (s.path == path if s.kind == "card"
-                                          else s.applies_to(path))
-                   for lid in catalog.license_ids(s.license or "")}
+            here = in_force(stated, path) + [s for s in stated
+                                             if s.kind == "card" and s.path == path]
+            ids = {lid for s in here for lid in catalog.license_ids(s.license or "")}
             ids = ids or by_artifact.get(artifact) or everything
             terms = [catalog.info(lid) for lid in sorted(ids)]
             if not terms or not all(t.cls in ("permissive", "public-domain") for t in terms):
@@ -349,9 +350,10 @@ def _licenses_by_artifact(inventory, files: list[Source], cards: list[Source],
     for artifact in inventory.artifacts_present():
         ids: set[str] = set()
         members = inventory.of_artifact(artifact)
-        for s in files:
-            if s.license and any(s.applies_to(f.path) for f in members):
-                ids.update(catalog.license_ids(s.license))
+        for f in members:
+            for s in in_force(files, f.path):
+                if s.license:
+                    ids.update(catalog.license_ids(s.license))
         for s in cards:
             if s.license and s.artifact == artifact:
                 ids.update(catalog.license_ids(s.license))

@@ -91,6 +91,16 @@ def covers(folder: str, path: str) -> bool:
     return folder == "" or directory == folder or directory.startswith(folder + "/")
 
 
+def in_force(sources: list[Source], path: str) -> list[Source]:
+    """The licences in force for a bundle file: the parts and files that name
+    it, and the main licence of the nearest folder that has one (a LICENSE in
+    annotator/pose/ covers that folder; the root one covers the rest)."""
+    named = [s for s in sources if s.role == "part" and s.applies_to(path)]
+    main = [s for s in sources if s.role == "main" and s.kind != "card" and s.applies_to(path)]
+    deepest = max((len(s.covers) for s in main), default=0)
+    return named + [s for s in main if len(s.covers) == deepest]
+
+
 def license_files(inventory) -> tuple[list[Source], list[tuple[str, str]]]:
     """Every licence in the licence files (several per file when it has
     sections), and (path, reason) for those not read."""
