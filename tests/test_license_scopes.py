@@ -78,6 +78,19 @@ def test_a_title_starts_the_next_licence_in_a_concatenated_file():
     assert text.split("\n")[found[1].line - 1].strip() == "Apache License"
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("Code in this repository is licensed under the MIT License.\n", [("MIT", "main")]),
+    ("Third-party notices\n\nThe parser is licensed under the MIT License.\n",
+     [("MIT", "part")]),
+    ("The files in vendor/pose are under CC BY-NC 4.0.\n", [("CC-BY-NC-4.0", "part")]),
+    ("This project is released under the MIT License, except the files in vendor/pose, "
+     "which are under CC BY-NC 4.0.\n", [("MIT", "main"), ("CC-BY-NC-4.0", "part")]),
+])
+def test_the_first_paragraph_is_the_main_licence_unless_it_names_a_part(text, expected):
+    found = parts(text, frozenset({"vendor", "vendor/pose"}))
+    assert [(p.license, p.role) for p in found] == expected
+
+
 @pytest.mark.parametrize("text", [APACHE, MIT, GPL3, BSD3])
 def test_a_standard_text_stays_one_licence(text):
     found = parts(text)

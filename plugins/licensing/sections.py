@@ -47,6 +47,7 @@ _SCOPE = re.compile(
     r"contents?\b|the (?:files?|code|contents?|folders?|director(?:y|ies)|modules?|weights|"
     r"checkpoints?|models?|images|data(?:set)?) (?:in|under|of|inside|from)\b|"
     r"vendored|bundled|licen[cs]es? (?:for|of) (?:third|other|bundled|vendored|included))", re.I)
+_THIRD_PARTY = re.compile(r"\b(?:third|3rd)[- ]party\b", re.I)
 _MAIN = re.compile(r"\b(?:the (?:dataset|code|model|software|project|repository|work) itself|"
                    r"this (?:dataset|repository|repo|project|code|software|model|work|library)|"
                    r"all other|the rest of)\b", re.I)
@@ -56,7 +57,10 @@ _ITEMS = re.compile(r"\b(?:source|original|individual|underlying) (?:images?|pho
                     r"collected|obtained) from\b|\bcourtesy of\b", re.I)
 _HEADING = re.compile(r"^\s{0,3}(?:#{1,6}\s|[-=*_]{3,}\s*$)")
 _URL = re.compile(r"https?://|www\.")
-_SENTENCE_END = re.compile(r"[.!?](?=\s)|\n\s*\n")
+# Where a clause that states one licence ends: a sentence, a paragraph, or
+# ", except the files in ..." (one sentence, two licences).
+_SENTENCE_END = re.compile(r"[.!?;](?=\s)|\n\s*\n|,\s*(?=(?:except|but|while|whereas|"
+                           r"apart from|excluding)\b)", re.I)
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,11 @@ def parts(text: str, known_paths: frozenset[str] = frozenset()) -> list[Part]:
         return _named(_Block(1, text), known_paths, items=True) + _phrases(text) \
             or _unknown(text)
     found: list[Part] = []
-    for block in _blocks(text, known_paths):
+    for number, block in enumerate(_blocks(text, known_paths)):
+        if number == 0 and block.scope and not _THIRD_PARTY.search(block.scope) \
+                and not _folders(block.scope, known_paths):
+            # "Code in this repository is MIT, ..." at the top: the main licence.
+            block.scope = ""
         found.extend(_identify(block, known_paths))
     found = _drop_incorporated(found)
     if not any(p.method in _TEXT_METHODS for p in found):
