@@ -334,6 +334,10 @@ CONTEXT_SEVERITY_TABLE = [
     ("booked via maria.gonzalez@example.com", "caption", "pii.email-address", "high"),
     ("booked via maria.gonzalez@example.com", "metadata", "pii.email-address", "high"),
     ("my son Leo, 7, at the beach", "caption", "sensitive.minors", "critical"),
+    ("self-portrait at 27", "caption", "pii.age", "low"),  # a caption in the first person
+    ("model release: subject is a minor (13)", "caption", "sensitive.minors", "medium"),
+    ("Exif.Image.Artist = Mateo Rossi\nExif.Image.Copyright = 2017", "metadata",
+     "pii.person-name", "medium"),  # a name the model ran into the next line
     ("follow her @aisha.paints", "caption", "pii.social-handle", "medium"),
     ("https://twitter.com/aishapaints", "caption", "pii.social-handle", "medium"),
     # README and card prose: medium at most; a contact offered as one is low.

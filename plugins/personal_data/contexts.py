@@ -76,6 +76,11 @@ _PERSON_NOUN = re.compile(
     r"\b(?:he|she|him|her|his|hers|man|woman|boy|girl|child|kid|son|daughter|baby|toddler|"
     r"teen|teenager|brother|sister|niece|nephew|grandson|granddaughter|pupil|patient|"
     r"birthday)\b", re.IGNORECASE)
+# In the data, captions speak in the first person and of sitters and models:
+# "self-portrait at 27", "subject is a minor (13)".
+_DATA_PERSON_NOUN = re.compile(
+    r"\b(?:i|me|my|myself|self-portrait|selfie|subject|model|sitter|client|minor)\b",
+    re.IGNORECASE)
 # A contact published on purpose: "Contact: ...", "questions to ...".
 _CONTACT_CUE = re.compile(
     r"\b(?:contact(?:ed)?|questions?|inquir(?:y|ies)|enquir(?:y|ies)|reach|maintainers?|"
@@ -87,7 +92,7 @@ _PLACEHOLDER = re.compile(r"[@/][A-Z][A-Z_]{2,}/?$")
 # `code` and ``code`` in Markdown and reStructuredText prose.
 _INLINE_CODE = re.compile(r"(`+)[^`\n]+\1")
 # "06.01.2010 029": a date, not a phone number.
-_DATE = re.compile(r"\b\d{1,4}[./-]\d{1,2}[./-]\d{2,4}\b")
+_DATE = re.compile(r"\b(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}[./-]\d{1,2}[./-]\d{1,2})\b")
 _LIST_SPLIT = re.compile(r"[,;|\n]")
 
 
@@ -110,6 +115,8 @@ def clean_hits(text: str | None, hits: Sequence[Hit], context: str | None) -> li
             continue
         if entity == "EMAIL_ADDRESS" and _FILE_TLD.search(hit.value.strip()):
             continue
+        if entity == "PERSON" and "\n" in hit.value.strip():
+            hit = _first_line(hit)  # "Mateo Rossi\nExif": the model ran on
         if entity == "PERSON" and not _person(text, hit, context):
             continue
         if entity == "SOCIAL_HANDLE" and hit.value.lstrip().startswith("@") and (
@@ -133,6 +140,17 @@ def clean_hits(text: str | None, hits: Sequence[Hit], context: str | None) -> li
         # ("Jonathan T. Barron  2" with its affiliation number).
         kept = _drop_bylines(text, kept, persons)
     return kept
+
+
+def _first_line(hit: Hit) -> Hit:
+    """The part of a name before a line break, where the NER model ran a
+    name into the next line."""
+    from .analyzer import Hit
+
+    lead = len(hit.value) - len(hit.value.lstrip())
+    first = hit.value.lstrip().split("\n", 1)[0].rstrip()
+    start = hit.start + lead
+    return Hit(hit.entity, start, start + len(first), hit.score, first)
 
 
 def _in_vector(text: str, hit: Hit) -> bool:
@@ -246,7 +264,7 @@ def _person(text: str, hit: Hit, context: str | None) -> bool:
     """Not a code identifier, a keyword, filler text, or an option in a config."""
     value = hit.value.strip()
     tokens = value.split()
-    if "\n" in value or re.search(r"[<>/\\|{}\[\]=#*]", value):
+    if not tokens or "\n" in value or re.search(r"[<>/\\|{}\[\]=#*]", value):
         return False  # across lines, or with markup: no name as written
     for token in tokens:
         word = token.strip(".,;:'’\"()")
@@ -296,6 +314,9 @@ def _an_age(text: str, hit: Hit, context: str | None, persons: list[Hit]) -> boo
     left, right = sentence_bounds(text, hit.start, hit.end)
     if any(left <= p.start < right for p in persons):
         return True
+    if context in DATA_CONTEXTS or context in (FIXTURE, None):
+        if _DATA_PERSON_NOUN.search(text, left, right):
+            return True
     return bool(_PERSON_NOUN.search(text, left, right))
 
 
