@@ -534,3 +534,20 @@ def test_a_code_header_contact_does_not_close_the_dataset(cli, tmp_path):
 ])
 def test_credits_institutions_and_quoted_code_are_no_people(analyze, text, context):
     assert "pii.person-name" not in analyze(text, "", context)
+
+
+def test_context_rules_cost_linear_time_on_long_tokens():
+    # A long token (base64, a minified line) beside a number: looking for
+    # URLs and paths from every position of it would cost its square
+    # (minutes at this size); token by token it is instant.
+    import time
+
+    from aiart_release.default_plugins.personal_data.analyzer import Hit
+    from aiart_release.default_plugins.personal_data.contexts import clean_hits
+
+    text = "x" * 200_000 + " call 415-555-0199. " + "y/" * 50_000
+    start = text.index("415")
+    hit = Hit("PHONE_NUMBER", start, start + 12, 0.75, text[start:start + 12])
+    began = time.perf_counter()
+    assert clean_hits(text, [hit], "caption") == [hit]
+    assert time.perf_counter() - began < 2.0
