@@ -9,6 +9,8 @@ machines (JSON ``location.rows``/``lines`` and ``also``).
   ``count``) of one id in one file are merged: counts add up, rows and lines
   are joined, the worst severity and its message lead, and the other fields
   are named.
+- **Test data is one body of data.** Findings in test fixtures are merged
+  per id and test folder (``tests/``), every file kept in ``also``.
 - **Identical content in several files is one finding.** Findings with the
   same id, context, message and matched value (``content``, a hash) in
   different files are merged into the first, whose ``also`` lists the
@@ -22,13 +24,53 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from .findings import Finding, Location
+from .origin import FIXTURE, fixture_root
 
 MAX_FIELDS_NAMED = 3
 
 
 def aggregate(findings: Iterable[Finding]) -> list[Finding]:
     """The findings, merged as the module says, in their original order."""
-    return _merge_copies(_merge_per_file(list(findings)))
+    return _merge_fixtures(_merge_copies(_merge_per_file(list(findings))))
+
+
+def _merge_fixtures(findings: list[Finding]) -> list[Finding]:
+    """Test data is one body of data: one finding per id per test folder."""
+    groups: dict[tuple[str, str], list[Finding]] = {}
+    order: list[object] = []
+    for f in findings:
+        root = fixture_root(f.location.path) if f.context == FIXTURE else None
+        if root is None:
+            order.append(f)
+            continue
+        key = (f.id, root)
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append(f)
+    out = []
+    for item in order:
+        if isinstance(item, Finding):
+            out.append(item)
+            continue
+        group = groups[item]
+        if len(group) == 1:
+            out.append(group[0])
+            continue
+        lead = max(group, key=lambda f: (f.severity.rank, f.count or 0))
+        paths = sorted({p for f in group for p in (f.location.path, *f.also)})
+        digest = hashlib.sha256("\0".join(sorted(f.fingerprint for f in group)).encode())
+        out.append(replace(
+            lead,
+            message=f"{lead.message} (test data: {len(paths)} files in {item[1]})",
+            location=Location(path=item[1]),
+            count=sum(f.count or 1 for f in group),
+            evidence=_joined(f.evidence for f in group),
+            also=tuple(paths),
+            fingerprint="sha256:" + digest.hexdigest(),
+            matched=_joined(f.matched for f in group),
+        ))
+    return out
 
 
 def _merge_per_file(findings: list[Finding]) -> list[Finding]:

@@ -112,6 +112,15 @@ def _first_lines(head: bytes, count: int) -> bytes:
     return b"\n".join(head.split(b"\n", count)[:count])
 
 
+def fixture_root(path: str) -> str | None:
+    """The test folder a fixture lies in (``test/`` of ``test/results/a.py``)."""
+    parts = PurePosixPath(path).parts[:-1]
+    for index, part in enumerate(parts):
+        if part.lower() in _FIXTURE_DIRS:
+            return "/".join(parts[: index + 1]) + "/"
+    return None
+
+
 def _is_fixture_path(folders: list[str], name: str) -> bool:
     if _DATA_DIRS.intersection(folders):
         return False

@@ -215,6 +215,8 @@ def aiart_release_classify_file(file):
         return "other"
     if file.looks_binary:
         return "other"
+    if not suffix and head.startswith(b"#!"):
+        return "code"  # a script: `scripts/pull-request`, `bin/gallery-dl`
     if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")):
         return "text"  # a byte-order mark: Unicode text
     try:

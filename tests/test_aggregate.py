@@ -69,3 +69,25 @@ def test_findings_without_counts_or_evidence_are_left_alone():
                 location=Location("LICENSE"), fingerprint="sha256:2"),
     ]
     assert aggregate(licences) == licences
+
+
+def test_fixture_findings_are_one_per_id_per_test_folder():
+    merged = aggregate([
+        occ("pii.person-name", "test/results/a.py", "low", lines=[3], context="fixture",
+            fp="sha256:1"),
+        occ("pii.person-name", "test/results/b.py", "low", lines=[9], context="fixture",
+            fp="sha256:2"),
+        occ("pii.phone-number", "test/results/b.py", "low", lines=[4], context="fixture",
+            fp="sha256:3"),
+        occ("pii.person-name", "src/a.py", "low", lines=[1], context="code-comment",
+            fp="sha256:4"),
+    ])
+    names = [f for f in merged if f.id == "pii.person-name"]
+    assert len(names) == 2
+    fixture = next(f for f in names if f.context == "fixture")
+    assert fixture.location.path == "test/"
+    assert fixture.also == ("test/results/a.py", "test/results/b.py")
+    assert fixture.count == 2
+    assert "2 files in test/" in fixture.message
+    assert [f.location.path for f in merged if f.id == "pii.phone-number"] == \
+        ["test/results/b.py"]

@@ -169,3 +169,11 @@ def test_megabytes_of_minified_code_and_source_maps_are_listed_not_read(tmp_path
     assert [(f.location.path, f.count) for f in generated] == [("site/dist/", 2)]
     assert not [f for f in result.findings if f.id != "bundle.generated"
                 and f.location.path.startswith("site/dist/") and f.severity.rank >= 2]
+
+
+def test_a_script_without_a_suffix_is_code(tmp_path):
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "pull-request").write_text("#!/bin/sh\necho hi\n")
+    (tmp_path / "scripts" / "NOTES").write_text("plain words\n")
+    kinds = {f.path: f.kind for f in _inventory(tmp_path).files}
+    assert kinds == {"scripts/pull-request": "code", "scripts/NOTES": "text"}
