@@ -5,8 +5,11 @@
   its bundled Public Suffix List snapshot before Presidio loads, so nothing
   tries the network.
 - **Fast, and linear.** spaCy runs with only the components NER needs; each
-  distinct text is analysed once; texts that cannot hold a name (no capital
-  letter past a sentence start) skip NER; Presidio's pattern recognizers run
+  distinct text is analysed once; NER runs only where a name can be (a
+  capital past a sentence start, a statement about someone, a given name in
+  any case: see ``names.py``), so art captions skip it; spaCy tokenises a
+  text only where a result's score depends on its context; Presidio's
+  pattern recognizers run
   only on texts with the characters they look for (digits, ``@``, a dot),
   outside URLs (a photo id in a URL is no phone number), and the noisy ones
   only with their context word in the text; large batches use both cores.
