@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .names import has_distinctive_name, is_statement
+from .names import SUBJECT_VERB, has_distinctive_name, is_statement
 from .pieces import pieces
 from .recognizers import SENSITIVE_PREFIX
 
@@ -263,37 +263,49 @@ class Analyzer:
         self._recognizers_for: dict[frozenset[str], tuple[list[Any], bool]] = {}
 
     def _person_plausible(self, text: str, start: int, end: int) -> bool:
-        """Drop what the NER model calls a person but is not: a subject of
-        art ("Madonna"), a metadata key ("Sampler:"), an organisation or
-        product ("Studio Nebula", "MacBook Pro"), lower-case words ("thick
-        impasto"), a capitalised first word that is no given name ("Starry")."""
-        from .names import distinctive_given_names
+        return self._person_doubt(text, start, end) is None
+
+    def _person_doubt(self, text: str, start: int, end: int) -> str | None:
+        """Why what the NER model calls a person is not one, or None: a
+        subject of art ("Madonna"), a metadata key ("Sampler:"), an
+        organisation or product ("Studio Nebula", "MacBook Pro"), lower-case
+        words ("thick impasto"), a capitalised first word that is no given
+        name ("Starry")."""
+        from .names import distinctive_given_names, distinctive_surnames
         from .recognizers import given_names
 
         value = _strip(text[start:end])
         tokens = value.split()
-        if not tokens or value.lower() in self.not_people:
-            return False
+        if not tokens:
+            return "empty"
+        if value.lower() in self.not_people:
+            return "not-people"
         if re.match(r"\s*:", text[end:end + 3]):
-            return False
+            return "key"
         lowered = [t.lower().strip(".'’") for t in tokens]
         if any(t in self.not_name_words for t in lowered):
-            return False
+            return "not-name-word"
         known_first = lowered[0] in given_names()
-        if value.islower() and not known_first:
-            return False
-        if value.isupper() and not any(t in distinctive_given_names() for t in lowered):
-            return False  # shouting ("I LOVE THIS"), an acronym; "THANKS DIEGO" stays
+        # A family name that is no English word ("obama", "Sheeran") backs
+        # up the model where case says nothing.
+        surname = any(t in distinctive_surnames() for t in lowered)
+        if value.islower() and not (known_first or surname):
+            return "lower"
+        if value.isupper() and not (surname or any(t in distinctive_given_names()
+                                                   for t in lowered)):
+            return "upper"  # shouting ("I LOVE THIS"), an acronym; "THANKS DIEGO" stays
         at_start = start == 0 or text[:start].rstrip().endswith(("\n", ".", ":", ";"))
-        if len(tokens) == 1 and at_start and not known_first:
+        if len(tokens) == 1 and at_start and not (known_first or surname):
             # A capital at the start says nothing, unless the word is no
             # English word and the sentence goes on about it ("Niskanen
             # should have said", "Muselk is the best").
             from .names import english_words
 
-            return (lowered[0] not in english_words()
-                    and _SUBJECT_VERB.match(text, end) is not None)
-        return True
+            if lowered[0] in english_words():
+                return "start-english"
+            if SUBJECT_VERB.match(text, end) is None:
+                return "start-no-verb"
+        return None
 
     def _pattern_entities(self) -> set[str]:
         """Entities found by our and Presidio's patterns, which the character
@@ -475,7 +487,6 @@ class Analyzer:
         return _drop_overlaps(hits)
 
 
-_SUBJECT_VERB = re.compile(r"\s+(?:is|was|has|had|should|would|will|can|could|did|does)\b")
 
 
 def _blank_urls(text: str) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from functools import cache
+from typing import Any
 
 # Words that look like given names of some locale and are everyday words or
 # fillers on the Web; too short to tell apart.
@@ -28,15 +29,21 @@ MIN_CAPS_CHARS = 4
 # Lower-case names are trusted only in text whose words are mostly English.
 ENGLISH_SHARE = 0.5
 _WORD = re.compile(r"(?<![\w@#/.'’-])[^\W\d_][^\W\d_'’-]*(?![\w@/'’-]|\.\w)")
+# What follows a name that a sentence is about: an auxiliary, a verb of
+# saying or doing, a possessive ("Sheeran's", "Sheeran ' s" as tokenised).
+SUBJECT_VERB = re.compile(
+    r"\s*['’]\s?s\b|\s+(?:is|was|has|had|should|would|will|can|could|did|does|said|says|"
+    r"thinks|knows|wants|needs|looks|sounds|got|gets|made|makes|went|goes|just|never|always)\b")
 _AFTER_DETERMINER = re.compile(
     r"\b(?:a|an|the|this|that|these|those|my|your|his|her|its|our|their|some|any|no|every|"
     r"each|another|such|what|which)\s+$", re.IGNORECASE)
 
 
 @cache
-def english_words() -> frozenset[str]:
-    """Every word form the default spaCy model's lemmatizer lists, lower case;
-    empty where the model or its tables are missing."""
+def _lemma_tables() -> dict[str, Any]:
+    """The default spaCy model's lemmatizer lookup tables by name (WordNet
+    word lists by part of speech, irregular forms); empty where the model
+    or its tables are missing."""
     import glob
 
     import spacy
@@ -50,21 +57,40 @@ def english_words() -> frozenset[str]:
         lookups = Lookups().from_disk(found[0]) if found else None
     except (OSError, ValueError, ImportError):
         lookups = None
-    words: set[str] = set()
     if lookups is None:
-        return frozenset()
-    for name in ("lemma_index", "lemma_exc", "lemma_lookup"):
-        if not lookups.has_table(name):
-            continue
-        for value in lookups.get_table(name).values():
-            if isinstance(value, dict):  # lemma_exc: {pos: {form: [lemmas]}}
-                for form, lemmas in value.items():
-                    words.add(form)
-                    words.update(lemmas)
-            elif isinstance(value, (list, tuple)):
-                words.update(value)
-            elif isinstance(value, str):
-                words.add(value)
+        return {}
+    # spaCy Tables: keyed by string hashes, so looked up with .get("verb").
+    return {name: lookups.get_table(name)
+            for name in ("lemma_index", "lemma_exc", "lemma_lookup") if lookups.has_table(name)}
+
+
+def _forms(value: object) -> set[str]:
+    """The words in one table entry: a list, a word, or {form: [lemmas]}."""
+    if isinstance(value, dict):  # lemma_exc: {pos: {form: [lemmas]}}
+        return {w for form, lemmas in value.items() for w in (form, *lemmas)}
+    if isinstance(value, (list, tuple)):
+        return set(value)
+    return {value} if isinstance(value, str) else set()
+
+
+@cache
+def english_words() -> frozenset[str]:
+    """Every word form the default spaCy model's lemmatizer lists, lower case
+    (WordNet's nouns include names: "paul", "tanner")."""
+    words = {w for table in _lemma_tables().values() for v in table.values() for w in _forms(v)}
+    return frozenset(w.lower() for w in words if isinstance(w, str))
+
+
+@cache
+def everyday_words() -> frozenset[str]:
+    """Words WordNet lists as a verb, an adjective or an adverb, and irregular
+    forms: "beat", "link", "chance", "love". Names are nouns only there
+    ("paul", "jason", "murphy"), so these are the words a name can be
+    mistaken for."""
+    tables = _lemma_tables()
+    index = tables.get("lemma_index", {})
+    words = {w for pos in ("verb", "adj", "adv") for w in _forms(index.get(pos, ()))}
+    words.update(w for v in tables.get("lemma_exc", {}).values() for w in _forms(v))
     return frozenset(w.lower() for w in words if isinstance(w, str))
 
 
@@ -81,17 +107,33 @@ def distinctive_given_names() -> frozenset[str]:
     return frozenset(given_names() - english - STOP_WORDS)
 
 
+@cache
+def distinctive_surnames() -> frozenset[str]:
+    """Family names that are no English word and no stop word ("obama",
+    "sheeran"): what the NER model calls a person in lower case or in
+    capitals is one if its word is such a name."""
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    from .recognizers import surnames
+
+    english = english_words()
+    if not english:
+        return frozenset()
+    return frozenset(surnames() - english - STOP_WORDS)
+
+
 def has_distinctive_name(text: str) -> bool:
     """Whether ``text`` is worth running NER on though no word is capitalised
     mid-sentence: a word in any case is a distinctive given name ("emma"),
     or a capitalised word starting the text or a sentence is a given name
     ("Harry got shot"): the model, not the capital, then decides."""
     names = distinctive_given_names()
+    family = distinctive_surnames()
     known = None
     for match in _WORD.finditer(text):
         word = match.group(0)
         lowered = word.lower()
-        if lowered in names:
+        if lowered in names or lowered in family:
             return True
         if word.istitle() and _starts_sentence(text, match.start()):
             if known is None:
@@ -130,7 +172,11 @@ def lone_names(text: str) -> Iterator[tuple[int, int]]:
     case, in capitals, or capitalised at the start of the text or of a
     sentence (mid-sentence capitals are the NER model's and the lexicon
     recognizer's business)."""
+    from .recognizers import given_names
+
     names = distinctive_given_names()
+    given = given_names()
+    everyday = everyday_words()
     words = list(_WORD.finditer(text))
     english = english_words()
     from spacy.lang.en.stop_words import STOP_WORDS
@@ -143,6 +189,13 @@ def lone_names(text: str) -> Iterator[tuple[int, int]]:
     for match in words:
         word = match.group(0)
         if word.lower() not in names:
+            # "Tanner is a good dude": a given name that is also a noun
+            # ("tanner"), not a verb or an adjective ("Beat is so cold"),
+            # starting a sentence that goes on about it.
+            if (word.istitle() and word.lower() in given and word.lower() not in everyday
+                    and _starts_sentence(text, match.start())
+                    and SUBJECT_VERB.match(text, match.end())):
+                yield match.start(), match.end()
             continue
         if word.islower():
             if not in_english:
