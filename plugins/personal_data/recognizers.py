@@ -303,6 +303,37 @@ LONE_NAME_SCORE = 0.45
 _CUE_SINGLE = re.compile(rf"{_CREDIT_CUE}\s+({_CAP})(?=\s*(?:,|;|\.|\)|\band\b|$))")
 
 
+# Words after which a capitalised word names a place: "sunset over Venice".
+_PLACE_BEFORE = re.compile(
+    r"\b(?:in|at|from|to|into|near|across|around|over|through|via|of|visit|visited|"
+    r"visiting)\s+$", re.IGNORECASE)
+
+
+def _places(text: str, nlp_artifacts: Any) -> list[tuple[int, int]]:
+    """Spans the NER model calls places or nationalities, where a given name
+    is no name: a nationality that is an adjective ("French", "Muslim"); a
+    place, less the given names it guesses are places from their capital
+    alone ("about Mariah", "when Tiana's daddy"): a one-word "place" that is
+    a given name no English dictionary lists (WordNet lists Houston, Kenya,
+    Florida) and that no place word ("in", "from", "over"...) comes before."""
+    from .names import distinctive_given_names, everyday_words
+
+    names = distinctive_given_names()
+    places = []
+    for e in getattr(nlp_artifacts, "entities", ()):
+        if e.label_ in ("NORP", "NRP"):
+            if e.text.lower() in everyday_words():
+                places.append((e.start_char, e.end_char))
+            continue
+        if e.label_ not in ("GPE", "LOC", "FAC", "LOCATION"):
+            continue
+        if (e.text.istitle() and e.text.lower() in names
+                and not _PLACE_BEFORE.search(text, max(0, e.start_char - 12), e.start_char)):
+            continue
+        places.append((e.start_char, e.end_char))
+    return places
+
+
 def name_recognizers() -> list[Any]:
     """PERSON from a given-name lexicon and credit phrases ("by greg
     rutkowski", "inspired by Caravaggio", "Contact: Kwame Asante"), for names
@@ -341,8 +372,7 @@ def name_recognizers() -> list[Any]:
                 if first.lower() in lexicon and plausible([first, last]) and \
                         last.lower() not in lexicon | {"the", "a", "an"}:
                     results.append(RecognizerResult("PERSON", match.start(1), match.end(2), 0.6))
-            places = [(e.start_char, e.end_char) for e in getattr(nlp_artifacts, "entities", ())
-                      if e.label_ in ("GPE", "LOC", "FAC", "LOCATION")]
+            places = _places(text, nlp_artifacts)
             for match in _SINGLE_NAME.finditer(text):
                 name = match.group(1)
                 if any(a <= match.start(1) < b for a, b in places):
