@@ -7,6 +7,8 @@ import pytest
 
 from aiart_release.default_plugins.personal_data.names import (
     distinctive_given_names,
+    distinctive_surnames,
+    everyday_words,
     has_distinctive_name,
     lone_names,
 )
@@ -27,6 +29,8 @@ def test_the_lexicon_keeps_names_and_drops_english_words():
     ("Casey is a great person", ["Casey"]),
     ("great video . Casey is back", ["Casey"]),
     ("THANKS DIEGO ! : D", ["DIEGO"]),
+    # A given name that is also a noun, starting a sentence about it.
+    ("Mason is the best keeper we ever had", ["Mason"]),
 ])
 def test_lone_given_names_are_found(text, expected):
     assert _found(text) == expected
@@ -39,6 +43,8 @@ def test_lone_given_names_are_found(text, expected):
     "the love of my life",                  # English words only
     "@emma thanks for the print",           # a handle, not a bare name
     "toh zada vadiya koi hiaga nahi emma",  # mostly not English: no lower-case names
+    "Link should not carry a sword indoors",  # a given name that is also a verb
+    "Beat is so cold tonight",
 ])
 def test_words_that_are_no_lone_names(text):
     assert _found(text) == []
@@ -72,3 +78,36 @@ def test_a_statement_goes_through_ner_a_caption_need_not():
 
     assert is_statement("is it just me or is his voice scary")
     assert not is_statement("watercolor of a red fox, soft morning light, muted palette")
+
+
+def _analyzer():
+    from aiart_release.default_plugins.personal_data.check import _analyzer as make
+    from aiart_release.plugins import build_registry
+
+    return make({}, tuple(f for _, f in build_registry().recognizer_factories))
+
+
+def _persons(analyzer, text: str) -> list[str]:
+    (hits,) = analyzer.analyze([(text, "comment")])
+    return [h.value for h in hits if h.entity == "PERSON"]
+
+
+def test_word_lists_part_names_from_everyday_words():
+    assert {"obama", "sheeran"} <= distinctive_surnames()
+    assert not {"smith", "baker", "young"} & distinctive_surnames()
+    # WordNet lists names as nouns only; verbs and adjectives are everyday words.
+    assert {"beat", "link", "chance", "french"} <= everyday_words()
+    assert not {"paul", "jason", "murphy"} & everyday_words()
+
+
+def test_a_family_name_backs_up_a_shouted_name():
+    assert _persons(_analyzer(), "THANKS OBAMA") == ["OBAMA"]
+
+
+def test_a_given_name_the_model_calls_a_place_is_a_person_unless_placed():
+    analyzer = _analyzer()
+    assert _persons(analyzer, "we talked all about Mariah yesterday") == ["Mariah"]
+    assert _persons(analyzer, "the video where Tiana's dad fell over") == ["Tiana"]
+    for text in ("a gondola ride in Venice at dusk", "moved to Houston last year",
+                 "she cooks with a heavy French pan", "practise speaking French with us"):
+        assert _persons(analyzer, text) == [], text
