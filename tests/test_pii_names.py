@@ -111,3 +111,10 @@ def test_a_given_name_the_model_calls_a_place_is_a_person_unless_placed():
     for text in ("a gondola ride in Venice at dusk", "moved to Houston last year",
                  "she cooks with a heavy French pan", "practise speaking French with us"):
         assert _persons(analyzer, text) == [], text
+
+
+def test_a_lower_case_given_name_sends_the_text_to_ner_a_verb_does_not():
+    assert has_distinctive_name("lol martin short great bit")
+    # "wash" and "red" are given names somewhere, and a verb and an adjective here.
+    assert not has_distinctive_name("wash the red car at dusk")
+    assert not has_distinctive_name("an old barn, red paint")

@@ -122,10 +122,21 @@ def distinctive_surnames() -> frozenset[str]:
     return frozenset(surnames() - english - STOP_WORDS)
 
 
+@cache
+def _noun_given_names() -> frozenset[str]:
+    """Given names that are no verb, adjective or adverb ("martin", "harry";
+    not "wash", "red")."""
+    from .recognizers import given_names
+
+    return given_names() - everyday_words()
+
+
 def has_distinctive_name(text: str) -> bool:
     """Whether ``text`` is worth running NER on though no word is capitalised
-    mid-sentence: a word in any case is a distinctive given name ("emma"),
-    or a capitalised word starting the text or a sentence is a given name
+    mid-sentence: a word in any case is a distinctive given name ("emma") or
+    family name ("obama"), a lower-case word is a given name that is no verb
+    or adjective ("martin short is great", not "wash", "red"), or a
+    capitalised word starting the text or a sentence is such a given name
     ("Harry got shot"): the model, not the capital, then decides."""
     names = distinctive_given_names()
     family = distinctive_surnames()
@@ -135,11 +146,10 @@ def has_distinctive_name(text: str) -> bool:
         lowered = word.lower()
         if lowered in names or lowered in family:
             return True
-        if word.istitle() and _starts_sentence(text, match.start()):
+        if (word.islower() and len(word) >= MIN_LOWER_CHARS) or (
+                word.istitle() and _starts_sentence(text, match.start())):
             if known is None:
-                from .recognizers import given_names
-
-                known = given_names()
+                known = _noun_given_names()
             if lowered in known:
                 return True
     return False
@@ -172,11 +182,8 @@ def lone_names(text: str) -> Iterator[tuple[int, int]]:
     case, in capitals, or capitalised at the start of the text or of a
     sentence (mid-sentence capitals are the NER model's and the lexicon
     recognizer's business)."""
-    from .recognizers import given_names
-
     names = distinctive_given_names()
-    given = given_names()
-    everyday = everyday_words()
+    given = _noun_given_names()
     words = list(_WORD.finditer(text))
     english = english_words()
     from spacy.lang.en.stop_words import STOP_WORDS
@@ -192,8 +199,7 @@ def lone_names(text: str) -> Iterator[tuple[int, int]]:
             # "Tanner is a good dude": a given name that is also a noun
             # ("tanner"), not a verb or an adjective ("Beat is so cold"),
             # starting a sentence that goes on about it.
-            if (word.istitle() and word.lower() in given and word.lower() not in everyday
-                    and _starts_sentence(text, match.start())
+            if (word.istitle() and word.lower() in given and _starts_sentence(text, match.start())
                     and SUBJECT_VERB.match(text, match.end())):
                 yield match.start(), match.end()
             continue
