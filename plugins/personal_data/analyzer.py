@@ -6,8 +6,9 @@
   tries the network.
 - **Fast, and linear.** spaCy runs with only the components NER needs; each
   distinct text is analysed once; NER runs only where a name can be (a
-  capital past a sentence start, a statement about someone, a given name in
-  any case: see ``names.py``), so art captions skip it; spaCy tokenises a
+  capital past a sentence start, a statement about someone, a given or
+  family name in any case: see ``names.py``), so art captions skip it;
+  spaCy tokenises a
   text only where a result's score depends on its context; Presidio's
   pattern recognizers run
   only on texts with the characters they look for (digits, ``@``, a dot),
