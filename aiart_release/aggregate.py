@@ -11,6 +11,8 @@ machines (JSON ``location.rows``/``lines`` and ``also``).
   are named.
 - **Test data is one body of data.** Findings in test fixtures are merged
   per id and test folder (``tests/``), every file kept in ``also``.
+- **Low findings in code are one per id and artifact** (maintainers' names
+  in file headers, example addresses in docstrings), every file in ``also``.
 - **Identical content in several files is one finding.** Findings with the
   same id, context, message and matched value (``content``, a hash) in
   different files are merged into the first, whose ``also`` lists the
@@ -20,10 +22,11 @@ machines (JSON ``location.rows``/``lines`` and ``also``).
 from __future__ import annotations
 
 import hashlib
+import posixpath
 from collections.abc import Iterable
 from dataclasses import replace
 
-from .findings import Finding, Location
+from .findings import Finding, Location, Severity
 from .origin import FIXTURE, fixture_root
 
 MAX_FIELDS_NAMED = 3
@@ -31,7 +34,58 @@ MAX_FIELDS_NAMED = 3
 
 def aggregate(findings: Iterable[Finding]) -> list[Finding]:
     """The findings, merged as the module says, in their original order."""
-    return _merge_fixtures(_merge_copies(_merge_per_file(list(findings))))
+    merged = _merge_fixtures(_merge_copies(_merge_per_file(list(findings))))
+    return _merge_low_in_code(merged)
+
+
+# Where what a check finds is the authors' own words, rated low.
+_CODE_CONTEXTS = frozenset({"code-comment", "docstring", "string-literal", "config"})
+
+
+def _merge_low_in_code(findings: list[Finding]) -> list[Finding]:
+    """Low findings in code comments and strings (maintainers' names in
+    file headers, an example address in a docstring) are one line per id
+    and artifact: nobody acts on them file by file, and forty of them bury
+    the findings that matter. Every file stays in ``also``."""
+    groups: dict[tuple[str, str], list[Finding]] = {}
+    order: list[object] = []
+    for f in findings:
+        if f.context not in _CODE_CONTEXTS or f.severity > Severity.LOW:
+            order.append(f)
+            continue
+        key = (f.id, f.artifact or "")
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append(f)
+    out = []
+    for item in order:
+        if isinstance(item, Finding):
+            out.append(item)
+            continue
+        group = groups[item]
+        if len(group) == 1:
+            out.append(group[0])
+            continue
+        lead = max(group, key=lambda f: (f.severity.rank, f.count or 0))
+        paths = sorted({p for f in group for p in (f.location.path, *f.also)})
+        common = posixpath.commonpath(paths) if len(paths) > 1 else paths[0]
+        folder = common + "/" if common and common not in paths else "."
+        count = sum(f.count or 1 for f in group)
+        digest = hashlib.sha256("\0".join(sorted(f.fingerprint for f in group)).encode())
+        out.append(replace(
+            lead,
+            message=f"In {len(paths)} files of the {lead.artifact or 'bundle'} ({count} "
+                    f"occurrences in comments and strings); for example {lead.location.path}: "
+                    f"{lead.message}",
+            location=Location(path=folder),
+            count=count,
+            evidence=_joined(f.evidence for f in group),
+            also=tuple(paths),
+            fingerprint="sha256:" + digest.hexdigest(),
+            matched=_joined(f.matched for f in group),
+        ))
+    return out
 
 
 def _merge_fixtures(findings: list[Finding]) -> list[Finding]:

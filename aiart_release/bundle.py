@@ -446,8 +446,11 @@ def _assign_artifacts(files: list[BundleFile], globs: dict[str, list[str]]) -> l
     # zipped dependency) belongs to the code, unless media say otherwise.
     code_dirs = {f.directory for f in files if f.kind == "code"} - media_dirs
     out = []
+    declared_paths: set[str] = set()
     for f in files:
         artifact = next((a for a, spec in specs if spec.match_file(f.path)), None)
+        if artifact is not None:
+            declared_paths.add(f.path)
         kind = f.kind
         if artifact is None:
             artifact = "docs" if f.path in doc_media else _infer_artifact(
@@ -458,6 +461,21 @@ def _assign_artifacts(files: list[BundleFile], globs: dict[str, list[str]]) -> l
             kind = "model-card"
             artifact = "model" if artifact == "docs" else artifact
         out.append(BundleFile(f.path, f.abspath, f.size, kind, artifact, f.skipped, f.context))
+    return _no_model_without_weights(out, declared_paths)
+
+
+def _no_model_without_weights(files: list[BundleFile], declared: set[str]) -> list[BundleFile]:
+    """A model is weights or a model card. Architecture configs in a
+    ``models/`` folder, read by the code, do not make a release hold a model
+    (unless aiart-release.yaml says so)."""
+    if any(f.kind in ("model-weights", "model-card") for f in files):
+        return files
+    out = []
+    for f in files:
+        if f.artifact == "model" and f.path not in declared:
+            artifact = "code" if f.kind in ("code", "config") else "docs"
+            f = BundleFile(f.path, f.abspath, f.size, f.kind, artifact, f.skipped, f.context)
+        out.append(f)
     return out
 
 

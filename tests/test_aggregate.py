@@ -91,3 +91,25 @@ def test_fixture_findings_are_one_per_id_per_test_folder():
     assert "2 files in test/" in fixture.message
     assert [f.location.path for f in merged if f.id == "pii.phone-number"] == \
         ["test/results/b.py"]
+
+
+def test_low_findings_in_code_are_one_per_id_and_artifact():
+    from dataclasses import replace
+
+    def code(path, severity="low", context="code-comment", fp=None):
+        return replace(occ("pii.person-name", path, severity, lines=[1], context=context,
+                           fp=fp or f"sha256:{path}"), artifact="code")
+
+    merged = aggregate([
+        code("pkg/extractor/a.py"), code("pkg/extractor/b.py", context="string-literal"),
+        code("pkg/__init__.py"),
+        code("pkg/setup.py", severity="medium"),  # not low: kept on its own
+        replace(occ("pii.person-name", "README.md", "low", lines=[3], context="prose",
+                    fp="sha256:r"), artifact="docs"),
+    ])
+    assert len(merged) == 3
+    low = next(f for f in merged if f.location.path == "pkg/")
+    assert low.also == ("pkg/__init__.py", "pkg/extractor/a.py", "pkg/extractor/b.py")
+    assert low.count == 3
+    assert low.message.startswith("In 3 files of the code")
+    assert {f.location.path for f in merged} == {"pkg/", "pkg/setup.py", "README.md"}

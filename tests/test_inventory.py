@@ -168,7 +168,10 @@ ARTIFACT_TABLE = [
     # folder hints
     ({"data/notes.txt": "x"}, "data/notes.txt", "dataset"),
     ({"Data/Notes.txt": "x"}, "Data/Notes.txt", "dataset"),  # hints ignore case
-    ({"models/config.yaml": "a: 1"}, "models/config.yaml", "model"),
+    ({"models/config.yaml": "a: 1", "models/w.safetensors": WEIGHTS}, "models/config.yaml",
+     "model"),
+    # ...but configs alone in a models/ folder are the code's: no weights, no model
+    ({"models/config.yaml": "a: 1"}, "models/config.yaml", "code"),
     ({"src/notes.txt": "x"}, "src/notes.txt", "code"),
     ({"docs/guide.md": "# Guide"}, "docs/guide.md", "docs"),
     # a caption .txt beside images belongs to the dataset, whatever the folder

@@ -177,3 +177,15 @@ def test_a_script_without_a_suffix_is_code(tmp_path):
     (tmp_path / "scripts" / "NOTES").write_text("plain words\n")
     kinds = {f.path: f.kind for f in _inventory(tmp_path).files}
     assert kinds == {"scripts/pull-request": "code", "scripts/NOTES": "text"}
+
+
+def test_configs_in_a_models_folder_make_no_model(tmp_path):
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "arch_v15.yaml").write_text("model:\n  target: x\n")
+    (tmp_path / "train.py").write_text("import yaml\n")
+    artifacts = {f.path: f.artifact for f in _inventory(tmp_path).files}
+    assert artifacts["models/arch_v15.yaml"] == "code"
+    # with weights, the folder is the model's
+    (tmp_path / "models" / "w.safetensors").write_bytes(b"\x08\0\0\0\0\0\0\0{}      ")
+    artifacts = {f.path: f.artifact for f in _inventory(tmp_path).files}
+    assert artifacts["models/arch_v15.yaml"] == "model"

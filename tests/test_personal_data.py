@@ -340,15 +340,16 @@ CONTEXT_SEVERITY_TABLE = [
      "pii.person-name", "medium"),  # a name the model ran into the next line
     ("follow her @aisha.paints", "caption", "pii.social-handle", "medium"),
     ("https://twitter.com/aishapaints", "caption", "pii.social-handle", "medium"),
-    # README and card prose: medium at most; a contact offered as one is low.
-    ("portrait of Maria Gonzalez in the studio", "prose", "pii.person-name", "medium"),
-    ("The portraits show Ana Silva.", "prose", "pii.person-name", "medium"),  # a full stop
+    # README and card prose: medium at most; a contact offered as one is low,
+    # and so is a name or handle (a mention: credits, authors, public figures).
+    ("portrait of Maria Gonzalez in the studio", "prose", "pii.person-name", "low"),
+    ("The portraits show Ana Silva.", "prose", "pii.person-name", "low"),  # a full stop
     ("See Config.Name and model.Maria for details.", "docstring", "pii.person-name", None),
     ("Photos were sent by maria.gonzalez@example.com", "prose", "pii.email-address",
      "medium"),
     ("Questions? Contact maria.gonzalez@example.com", "prose", "pii.email-address", "low"),
     ("Maria Gonzalez, diagnosed with HIV, sat for us", "prose", "sensitive.health", "medium"),
-    ("thanks to @pedro_paints for the demo", "prose", "pii.social-handle", "medium"),
+    ("thanks to @pedro_paints for the demo", "prose", "pii.social-handle", "low"),
     # Code and configuration: the maintainers' own words, low.
     ("Copyright 2021 Kwame Asante <kwame@example.org>", "code-comment", "pii.email-address",
      "low"),

@@ -116,7 +116,7 @@ class PersonalData(Check):
                        "config", "manifest"})
     # 2: findings carry a context, judged and weighed by it (cached results of
     # version 1 are not reused).
-    version = "2"
+    version = "3"
 
     @property
     def findings(self) -> dict[str, str]:  # type: ignore[override]

@@ -14,8 +14,9 @@ artefacts of that kind of text and how much the rest weigh:
   config are options.
 
 Severities follow (``cap``): the data itself (captions, metadata, file
-names) keeps the full weight; card and README prose at most medium; code
-and config low; citations info; test fixtures low.
+names) keeps the full weight; card and README prose at most medium, and
+low for names and handles (credits, authors, public figures in prompt
+examples); code and config low; citations info; test fixtures low.
 """
 
 from __future__ import annotations
@@ -228,6 +229,12 @@ def cap(finding_id: str, context: str | None, severity: Severity, *,
             return min(severity, Severity.LOW)
         if finding_id.startswith("sensitive.") and not named:
             return min(severity, Severity.LOW)  # "child processes", "patient zero"
+        if finding_id in _MENTIONS:
+            # A name or handle in a README is a credit, an author, a public
+            # figure in a prompt example: a mention, not data about someone.
+            # What prose says about a person (a trait, an address) still
+            # weighs medium.
+            return min(severity, Severity.LOW)
         return min(severity, Severity.MEDIUM)
     # Code and configuration: the maintainers' own words.
     if finding_id.startswith("sensitive."):
@@ -239,6 +246,7 @@ def cap(finding_id: str, context: str | None, severity: Severity, *,
 
 _CONTACTS = frozenset({"pii.email-address", "pii.phone-number", "pii.street-address",
                        "pii.social-handle", "pii.person-name"})
+_MENTIONS = frozenset({"pii.person-name", "pii.social-handle"})
 _NUMBER_IDS = frozenset({"pii.credit-card", "pii.iban", "pii.national-id", "pii.crypto-wallet"})
 
 
