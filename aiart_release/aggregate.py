@@ -11,8 +11,9 @@ machines (JSON ``location.rows``/``lines`` and ``also``).
   are named.
 - **Test data is one body of data.** Findings in test fixtures are merged
   per id and test folder (``tests/``), every file kept in ``also``.
-- **Low findings in code are one per id and artifact** (maintainers' names
-  in file headers, example addresses in docstrings), every file in ``also``.
+- **Low occurrence findings in code are one per id and artifact**
+  (maintainers' names in file headers, example addresses in docstrings),
+  every file in ``also``.
 - **Identical content in several files is one finding.** Findings with the
   same id, context, message and matched value (``content``, a hash) in
   different files are merged into the first, whose ``also`` lists the
@@ -50,7 +51,9 @@ def _merge_low_in_code(findings: list[Finding]) -> list[Finding]:
     groups: dict[tuple[str, str], list[Finding]] = {}
     order: list[object] = []
     for f in findings:
-        if f.context not in _CODE_CONTEXTS or f.severity > Severity.LOW:
+        # Occurrence findings only (with a count): a licence found in a
+        # header says something different in each file.
+        if f.context not in _CODE_CONTEXTS or f.severity > Severity.LOW or f.count is None:
             order.append(f)
             continue
         key = (f.id, f.artifact or "")

@@ -97,8 +97,9 @@ class Provenance(Check):
             yield _f("provenance.manifest-missing", severity, where,
                      f"{plural(len(media), 'dataset file')} with no sources manifest"
                      + (" (and code in the bundle scrapes websites)" if scraped else "")
-                     + (f"; {', '.join(described)} describe the sources, but no manifest "
-                        "lists them file by file" if described else "")
+                     + (f"; {', '.join(described)} "
+                        f"{'describes' if len(described) == 1 else 'describe'} the sources, "
+                        "but no manifest lists them file by file" if described else "")
                      + ("; nothing says these are training data (no dataset card, data "
                         "folder or captions): if they are examples, declare them `docs` under "
                         "`artifacts:` in aiart-release.yaml" if not (evident or described)
