@@ -24,136 +24,60 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import replace
 
 from .findings import Finding, Location, Severity
 from .origin import FIXTURE, fixture_root
 
 MAX_FIELDS_NAMED = 3
+# Where what a check finds is the authors' own words.
+_CODE_CONTEXTS = frozenset({"code-comment", "docstring", "string-literal", "config"})
 
 
 def aggregate(findings: Iterable[Finding]) -> list[Finding]:
     """The findings, merged as the module says, in their original order."""
-    merged = _merge_fixtures(_merge_copies(_merge_per_file(list(findings))))
-    return _merge_low_in_code(merged)
+    found = _merge(list(findings), _same_file, _merged_in_file)
+    found = _merge_copies(found)
+    found = _merge(found, _same_test_folder, _merged_in_test_folder)
+    return _merge(found, _low_in_code, _merged_in_code)
 
 
-# Where what a check finds is the authors' own words, rated low.
-_CODE_CONTEXTS = frozenset({"code-comment", "docstring", "string-literal", "config"})
-
-
-def _merge_low_in_code(findings: list[Finding]) -> list[Finding]:
-    """Low findings in code comments and strings (maintainers' names in
-    file headers, an example address in a docstring) are one line per id
-    and artifact: nobody acts on them file by file, and forty of them bury
-    the findings that matter. Every file stays in ``also``."""
-    groups: dict[tuple[str, str], list[Finding]] = {}
-    order: list[object] = []
+def _merge(findings: list[Finding], key: Callable[[Finding], Hashable | None],
+           combine: Callable[[Hashable, list[Finding]], Finding]) -> list[Finding]:
+    """Findings with the same ``key`` (None: left alone) combined into one,
+    at the place of the first."""
+    groups: dict[Hashable, list[Finding]] = {}
+    order: list[Finding | tuple[Hashable]] = []
     for f in findings:
-        # Occurrence findings only (with a count): a licence found in a
-        # header says something different in each file.
-        if f.context not in _CODE_CONTEXTS or f.severity > Severity.LOW or f.count is None:
+        k = key(f)
+        if k is None:
             order.append(f)
             continue
-        key = (f.id, f.artifact or "")
-        if key not in groups:
-            groups[key] = []
-            order.append(key)
-        groups[key].append(f)
-    out = []
-    for item in order:
-        if isinstance(item, Finding):
-            out.append(item)
-            continue
-        group = groups[item]
-        if len(group) == 1:
-            out.append(group[0])
-            continue
-        lead = max(group, key=lambda f: (f.severity.rank, f.count or 0))
-        paths = sorted({p for f in group for p in (f.location.path, *f.also)})
-        common = posixpath.commonpath(paths) if len(paths) > 1 else paths[0]
-        folder = common + "/" if common and common not in paths else "."
-        count = sum(f.count or 1 for f in group)
-        digest = hashlib.sha256("\0".join(sorted(f.fingerprint for f in group)).encode())
-        out.append(replace(
-            lead,
-            message=f"In {len(paths)} files of the {lead.artifact or 'bundle'} ({count} "
-                    f"occurrences in comments and strings); for example {lead.location.path}: "
-                    f"{lead.message}",
-            location=Location(path=folder),
-            count=count,
-            evidence=_joined(f.evidence for f in group),
-            also=tuple(paths),
-            fingerprint="sha256:" + digest.hexdigest(),
-            matched=_joined(f.matched for f in group),
-        ))
-    return out
-
-
-def _merge_fixtures(findings: list[Finding]) -> list[Finding]:
-    """Test data is one body of data: one finding per id per test folder."""
-    groups: dict[tuple[str, str], list[Finding]] = {}
-    order: list[object] = []
-    for f in findings:
-        root = fixture_root(f.location.path) if f.context == FIXTURE else None
-        if root is None:
-            order.append(f)
-            continue
-        key = (f.id, root)
-        if key not in groups:
-            groups[key] = []
-            order.append(key)
-        groups[key].append(f)
-    out = []
-    for item in order:
-        if isinstance(item, Finding):
-            out.append(item)
-            continue
-        group = groups[item]
-        if len(group) == 1:
-            out.append(group[0])
-            continue
-        lead = max(group, key=lambda f: (f.severity.rank, f.count or 0))
-        paths = sorted({p for f in group for p in (f.location.path, *f.also)})
-        digest = hashlib.sha256("\0".join(sorted(f.fingerprint for f in group)).encode())
-        out.append(replace(
-            lead,
-            message=f"{lead.message} (test data: {len(paths)} files in {item[1]})",
-            location=Location(path=item[1]),
-            count=sum(f.count or 1 for f in group),
-            evidence=_joined(f.evidence for f in group),
-            also=tuple(paths),
-            fingerprint="sha256:" + digest.hexdigest(),
-            matched=_joined(f.matched for f in group),
-        ))
-    return out
-
-
-def _merge_per_file(findings: list[Finding]) -> list[Finding]:
-    groups: dict[tuple[str, str], list[Finding]] = {}
-    order: list[object] = []
-    for f in findings:
-        if f.count is None:
-            order.append(f)
-            continue
-        key = (f.id, f.location.path)
-        if key not in groups:
-            groups[key] = []
-            order.append(key)
-        groups[key].append(f)
+        if k not in groups:
+            groups[k] = []
+            order.append((k,))
+        groups[k].append(f)
     out = []
     for item in order:
         if isinstance(item, Finding):
             out.append(item)
         else:
-            group = groups[item]
-            out.append(group[0] if len(group) == 1 else _merged(group))
+            group = groups[item[0]]
+            out.append(group[0] if len(group) == 1 else combine(item[0], group))
     return out
 
 
-def _merged(group: list[Finding]) -> Finding:
-    lead = max(group, key=lambda f: (f.severity.rank, f.count or 0))
+# --- one finding per id per file ---------------------------------------------
+
+def _same_file(f: Finding) -> Hashable | None:
+    # Occurrence findings only (with a count): two licences found in one
+    # file are two findings.
+    return (f.id, f.location.path) if f.count is not None else None
+
+
+def _merged_in_file(_key: Hashable, group: list[Finding]) -> Finding:
+    lead = _lead(group)
     rows = sorted({r for f in group for r in _numbers(f.location.rows, f.location.row)})
     lines = sorted({n for f in group for n in _numbers(f.location.lines, f.location.line)})
     fields = [f.location.field for f in group if f.location.field and f is not lead]
@@ -162,7 +86,6 @@ def _merged(group: list[Finding]) -> Finding:
         named = ", ".join(f"`{name}`" for name in fields[:MAX_FIELDS_NAMED])
         more = len(fields) - MAX_FIELDS_NAMED
         message += f"; also in {named}" + (f" (+{more} more)" if more > 0 else "")
-    evidence = _joined(f.evidence for f in sorted(group, key=lambda f: -f.severity.rank))
     location = Location(
         path=lead.location.path,
         field=lead.location.field if not fields else None,
@@ -171,34 +94,50 @@ def _merged(group: list[Finding]) -> Finding:
         line=lines[0] if lines else None,
         lines=tuple(lines) if len(lines) > 1 else None,
     )
-    # Stable while the file's content is: the parts' fingerprints hash the
-    # values found, never the lines.
-    digest = hashlib.sha256("\0".join(sorted(f.fingerprint for f in group)).encode())
-    return replace(
-        lead,
-        message=message,
-        location=location,
-        count=sum(f.count or 1 for f in group),
-        evidence=evidence,
-        confidence=max(f.confidence for f in group),
-        fingerprint="sha256:" + digest.hexdigest(),
-        matched=_joined(f.matched for f in group),
-    )
+    evidence = _joined(f.evidence for f in sorted(group, key=lambda f: -f.severity.rank))
+    return _combined(group, message=message, location=location, evidence=evidence)
 
 
-def _numbers(many: tuple[int, ...] | None, one: int | None) -> tuple[int, ...]:
-    if many:
-        return many
-    return (one,) if one is not None else ()
+# --- test data: one finding per id per test folder ---------------------------
+
+def _same_test_folder(f: Finding) -> Hashable | None:
+    root = fixture_root(f.location.path) if f.context == FIXTURE else None
+    return (f.id, root) if root else None
 
 
-def _joined(values: Iterable[str | None]) -> str | None:
-    seen: list[str] = []
-    for value in values:
-        if value and value not in seen:
-            seen.append(value)
-    return ", ".join(seen) if seen else None
+def _merged_in_test_folder(key: Hashable, group: list[Finding]) -> Finding:
+    folder = key[1]  # type: ignore[index]
+    paths = _paths(group)
+    return _combined(group, message=f"{_lead(group).message} (test data: {len(paths)} files "
+                                    f"in {folder})",
+                     location=Location(path=folder), also=paths)
 
+
+# --- low findings in code: one per id and artifact ---------------------------
+
+def _low_in_code(f: Finding) -> Hashable | None:
+    """Low findings in code comments and strings (maintainers' names in file
+    headers, an example address in a docstring): nobody acts on them file by
+    file, and forty of them bury the findings that matter."""
+    if f.context not in _CODE_CONTEXTS or f.severity > Severity.LOW or f.count is None:
+        return None
+    return (f.id, f.artifact or "")
+
+
+def _merged_in_code(_key: Hashable, group: list[Finding]) -> Finding:
+    lead = _lead(group)
+    paths = _paths(group)
+    common = posixpath.commonpath(paths)
+    folder = common + "/" if common and common not in paths else "."
+    count = sum(f.count or 1 for f in group)
+    return _combined(
+        group,
+        message=f"In {len(paths)} files of the {lead.artifact or 'bundle'} ({count} occurrences "
+                f"in comments and strings); for example {lead.location.path}: {lead.message}",
+        location=Location(path=folder), also=paths)
+
+
+# --- identical content in several files --------------------------------------
 
 def _merge_copies(findings: list[Finding]) -> list[Finding]:
     first: dict[tuple, int] = {}
@@ -216,3 +155,47 @@ def _merge_copies(findings: list[Finding]) -> list[Finding]:
         first[key] = len(out)
         out.append(f)
     return out
+
+
+# --- helpers ------------------------------------------------------------------
+
+def _lead(group: list[Finding]) -> Finding:
+    """The finding whose severity and message stand for the group."""
+    return max(group, key=lambda f: (f.severity.rank, f.count or 0))
+
+
+def _paths(group: list[Finding]) -> tuple[str, ...]:
+    return tuple(sorted({p for f in group for p in (f.location.path, *f.also)}))
+
+
+def _combined(group: list[Finding], *, message: str, location: Location,
+              evidence: str | None = None, also: tuple[str, ...] | None = None) -> Finding:
+    lead = _lead(group)
+    # Stable while the content is: the parts' fingerprints hash the values
+    # found, never the lines.
+    digest = hashlib.sha256("\0".join(sorted(f.fingerprint for f in group)).encode())
+    return replace(
+        lead,
+        message=message,
+        location=location,
+        count=sum(f.count or 1 for f in group),
+        evidence=evidence if evidence is not None else _joined(f.evidence for f in group),
+        confidence=max(f.confidence for f in group),
+        also=lead.also if also is None else also,
+        fingerprint="sha256:" + digest.hexdigest(),
+        matched=_joined(f.matched for f in group),
+    )
+
+
+def _numbers(many: tuple[int, ...] | None, one: int | None) -> tuple[int, ...]:
+    if many:
+        return many
+    return (one,) if one is not None else ()
+
+
+def _joined(values: Iterable[str | None]) -> str | None:
+    seen: list[str] = []
+    for value in values:
+        if value and value not in seen:
+            seen.append(value)
+    return ", ".join(seen) if seen else None
