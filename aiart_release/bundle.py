@@ -14,13 +14,14 @@ import os
 import stat
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .doc_media import documentation_media
 from .findings import CHECKPOINT_OF_ARTIFACT, Finding, Location, Severity, plural
 from .origin import GENERATED, origin_of
+from .sizes import DEFAULT_MAX_FILE_SIZE, DEFAULT_SNIFF_BYTES, human_size
 
 KINDS = (
     "model-weights",
@@ -141,6 +142,11 @@ class BundleFile:
     # "fixture" (test data) when the inventory recognised the file as such;
     # None for the files a release is made of.
     context: str | None = None
+    # The first bytes of a readable file of a text kind, as the walk read
+    # them, so that header readers (SPDX lines, notices) do not open the file
+    # again. Empty for media, weights, tables and archives: kept only where
+    # it is read, so a bundle of many images does not hold their heads.
+    head: bytes = field(default=b"", repr=False, compare=False)
 
     @property
     def readable(self) -> bool:
@@ -214,8 +220,8 @@ def build_inventory(
     *,
     exclude: Iterable[str] = (),
     artifact_globs: dict[str, list[str]] | None = None,
-    max_file_size: int = 4 * 1024**3,
-    sniff_bytes: int = 8192,
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+    sniff_bytes: int = DEFAULT_SNIFF_BYTES,
 ) -> Inventory:
     """Walk ``root`` once and classify every file."""
     if not root.exists():
@@ -381,12 +387,13 @@ class _Walker:
         if skipped is None and fi.read_error is not None:
             skipped = "unreadable"
         origin = origin_of(rel, kind, fi.head, size) if skipped is None else None
-        self.files.append(BundleFile(rel, Path(path), size, kind, "", skipped, origin))
+        head = fi.head if skipped is None and kind in TEXT_KINDS else b""
+        self.files.append(BundleFile(rel, Path(path), size, kind, "", skipped, origin, head))
         if skipped == "too-large":
             self._report(
                 "bundle.too-large", rel, Severity.INFO,
-                f"File is larger than the size limit ({_human(size)} > "
-                f"{_human(self.max_file_size)}); listed but not read",
+                f"File is larger than the size limit ({human_size(size)} > "
+                f"{human_size(self.max_file_size)}); listed but not read",
                 "Raise limits.max_file_size in aiart-release.yaml to scan it",
             )
         elif skipped == "unreadable":
@@ -460,7 +467,7 @@ def _assign_artifacts(files: list[BundleFile], globs: dict[str, list[str]]) -> l
             # (as on the Hugging Face Hub).
             kind = "model-card"
             artifact = "model" if artifact == "docs" else artifact
-        out.append(BundleFile(f.path, f.abspath, f.size, kind, artifact, f.skipped, f.context))
+        out.append(replace(f, kind=kind, artifact=artifact))
     return _no_model_without_weights(out, declared_paths)
 
 
@@ -474,7 +481,7 @@ def _no_model_without_weights(files: list[BundleFile], declared: set[str]) -> li
     for f in files:
         if f.artifact == "model" and f.path not in declared:
             artifact = "code" if f.kind in ("code", "config") else "docs"
-            f = BundleFile(f.path, f.abspath, f.size, f.kind, artifact, f.skipped, f.context)
+            f = replace(f, artifact=artifact)
         out.append(f)
     return out
 
@@ -496,15 +503,6 @@ def _infer_artifact(f: BundleFile, media_dirs: set[str], weight_dirs: set[str],
             if part.lower() in names:
                 return artifact
     return _KIND_ARTIFACT.get(f.kind, "docs")
-
-
-def _human(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} TiB"
 
 
 def kinds_summary(inventory: Inventory) -> dict[str, int]:

@@ -34,6 +34,17 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def file_sha256(path: Path | str) -> str:
+    """The sha256 of a file's content, hex, read in 1 MiB blocks (weights
+    run to gigabytes). The one place a file is hashed: the cache and the
+    provenance check compare the same digests."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def settings_hash(settings: Any) -> str:
     return _sha(json.dumps(settings, sort_keys=True, default=str))
 
@@ -71,11 +82,7 @@ class ResultCache:
         cached = self._index.get(key)
         if cached and cached[:3] == stamp:
             return cached[3]
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        value = digest.hexdigest()
+        value = file_sha256(path)
         if self.enabled:
             self._index[key] = [*stamp, value]
             self._dirty = True

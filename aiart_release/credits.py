@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .manifest import Item, Manifest, own_work, read_manifest
+from .origin import vendor_dir_index
 
 if TYPE_CHECKING:
     from .bundle import Inventory
@@ -50,19 +51,15 @@ def contributors(found: list[Manifest]) -> list[Contributor]:
     return sorted(by_name.values(), key=lambda c: c.name.lower())
 
 
-VENDOR_DIRS = {"vendor", "vendored", "third_party", "third-party", "thirdparty", "external",
-               "extern", "_vendor"}
-
-
 def vendored_packages(inventory: Inventory) -> list[str]:
     """Names of the folders of third-party code copied into the bundle."""
     names = set()
     for f in inventory.of_artifact("code"):
         parts = f.path.split("/")
-        for i, part in enumerate(parts[:-2]):
-            if part.lower() in VENDOR_DIRS:
-                names.add(parts[i + 1])
-                break
+        index = vendor_dir_index(f.path)
+        # A package is a folder below the vendor folder, not a loose file in it.
+        if index is not None and index < len(parts) - 2:
+            names.add(parts[index + 1])
     return sorted(names)
 
 

@@ -41,10 +41,15 @@ _LOCK_FILES = {
     "poetry.lock", "pipfile.lock", "pdm.lock", "uv.lock", "cargo.lock", "gemfile.lock",
     "composer.lock", "go.sum", "flake.lock", "conda-lock.yml", "packages.lock.json",
 }
-_VENDOR_DIRS = {
-    "node_modules", "bower_components", "vendor", "vendors", "vendored", "third_party",
-    "third-party", "thirdparty", "external", "externals", "site-packages", "dist-packages",
-}
+# Folders that hold copies of other people's code: package managers'
+# install folders and the names projects give their vendored libraries. The
+# one list: the inventory marks files below them generated, the licence
+# checks read their licences as a third party's, credits name them.
+VENDOR_DIRS = frozenset({
+    "node_modules", "bower_components", "vendor", "vendors", "vendored", "_vendor",
+    "third_party", "third-party", "thirdparty", "external", "externals", "extern", "deps",
+    "submodules", "site-packages", "dist-packages",
+})
 _FIXTURE_DIRS = {
     "test", "tests", "testing", "__tests__", "spec", "specs", "fixtures", "fixture",
     "testdata", "test_data", "test-data", "__fixtures__", "__snapshots__",
@@ -82,7 +87,7 @@ def origin_of(path: str, kind: str, head: bytes, size: int) -> str | None:
     if name.endswith(".map") or (name.endswith(".json") and _SOURCE_MAP_HEAD.match(head)
                                  and b'"mappings"' in head):
         return GENERATED
-    if _VENDOR_DIRS.intersection(folders):
+    if VENDOR_DIRS.intersection(folders):
         return GENERATED
     suffix = pure.suffix.lower()
     if suffix in _WEB_SUFFIXES or name.endswith((".min.js", ".min.css")):
@@ -95,6 +100,18 @@ def origin_of(path: str, kind: str, head: bytes, size: int) -> str | None:
     if kind in _FIXTURE_KINDS and _is_fixture_path(folders, name):
         return FIXTURE
     return None
+
+
+def vendor_dir_index(path: str) -> int | None:
+    """The position, among the parts of ``path``, of the first folder named
+    like a vendored copy (``2`` for ``src/lib/vendor/x/a.py``), or None."""
+    folders = PurePosixPath(path).parts[:-1]
+    return next((i for i, part in enumerate(folders) if part.lower() in VENDOR_DIRS), None)
+
+
+def is_vendored(path: str) -> bool:
+    """Whether ``path`` lies below a folder of vendored third-party code."""
+    return vendor_dir_index(path) is not None
 
 
 def is_minified(head: bytes, size: int) -> bool:

@@ -20,7 +20,6 @@ model, and the default policy holds the model at ``gated``.
 
 from __future__ import annotations
 
-import re
 from pathlib import PurePosixPath
 
 from aiart_release import hookimpl
@@ -34,9 +33,8 @@ from aiart_release.findings import (
     Severity,
     plural,
 )
+from aiart_release.spdx import has_spdx_identifier
 
-_SPDX = re.compile(rb"SPDX-License-Identifier:[ \t]*[A-Za-z0-9.+()-]")
-_SPDX_HEAD_BYTES = 4096
 _PLACEHOLDER_LICENSES = {"", "todo", "tbd", "none", "?", "???"}
 
 
@@ -91,7 +89,7 @@ class LicensePresence(Check):
             uncovered = [
                 f for f in files
                 if not any(_covers(ld, f.directory) for ld in license_dirs)
-                and not (f.kind == "code" and _has_spdx_header(f))
+                and not (f.kind == "code" and has_spdx_identifier(f.head))
             ]
             if not uncovered:
                 continue
@@ -146,16 +144,6 @@ def _readme_dirs(inventory) -> list[str]:
 
     return [f.directory for f, found in readme_licenses(inventory, known_paths(inventory))
             if any(p.license and p.role == "main" for p in found)]
-
-
-def _has_spdx_header(file) -> bool:
-    if not file.readable:
-        return False
-    try:
-        with open(file.abspath, "rb") as handle:
-            return bool(_SPDX.search(handle.read(_SPDX_HEAD_BYTES)))
-    except OSError:
-        return False
 
 
 @hookimpl

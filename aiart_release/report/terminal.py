@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..findings import Checkpoint, Finding, Severity
+from ..sizes import human_size
 from . import ReportOptions
 
 if TYPE_CHECKING:
@@ -35,15 +36,6 @@ TIER_STYLE = {"open": "bold green", "gated": "bold yellow", "closed": "bold red"
 MAX_PER_CHECKPOINT = 40
 MAX_PLACES = 6
 MAX_FIX_FIRST = 10
-
-
-def _human(size: int) -> str:
-    value = float(size)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            return f"{int(value)} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"
 
 
 def _place(f: Finding) -> str:
@@ -198,7 +190,7 @@ def render(assessment: Assessment, options: ReportOptions) -> str:
     console.print(head)
     artifacts = ", ".join(inv.artifacts_present()) or "none"
     console.print(Text(
-        f"Bundle    {len(inv.files)} files · {_human(inv.total_bytes)} · "
+        f"Bundle    {len(inv.files)} files · {human_size(inv.total_bytes)} · "
         f"{inv.skipped} skipped · artifacts: {artifacts}"
     ))
     declared = config.declared()

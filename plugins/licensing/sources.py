@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from aiart_release.origin import is_vendored
+from aiart_release.spdx import SPDX_HEAD_BYTES, spdx_identifier
 from aiart_release.textio import TextUnreadable, read_text
 
 from .catalog import resolve
@@ -17,10 +19,6 @@ from .modified import Changes
 from .sections import Part, parts
 
 MAX_LICENSE_BYTES = 1024 * 1024
-_SPDX_HEADER = re.compile(rb"SPDX-License-Identifier:[ \t]*([^\n\r*]+?)[ \t]*(?:\*/|-->)?[ \t]*$",
-                          re.MULTILINE)
-_VENDOR_DIRS = {"vendor", "vendored", "third_party", "third-party", "thirdparty", "external",
-                "extern", "deps", "_vendor", "submodules"}
 
 
 @dataclass(frozen=True)
@@ -79,10 +77,6 @@ def covering_dir(path: str) -> str:
     while parts and parts[-1].upper() in ("LICENSES", "LICENCES"):
         parts = parts[:-1]
     return "/".join(parts)
-
-
-def is_vendored(path: str) -> bool:
-    return any(part.lower() in _VENDOR_DIRS for part in PurePosixPath(path).parts[:-1])
 
 
 def covers(folder: str, path: str) -> bool:
@@ -235,23 +229,19 @@ def pyproject_source(inventory) -> Source | None:
                   artifact="code", detail=value.strip()[:80])
 
 
-def spdx_headers(inventory, head_bytes: int = 4096) -> list[Source]:
+def spdx_headers(inventory) -> list[Source]:
     """Licences stated at the top of source files: an
     ``SPDX-License-Identifier`` line, or a notice ("This work is made
-    available under the Nvidia Source Code License-NC")."""
+    available under the Nvidia Source Code License-NC"), read from the head
+    the inventory kept."""
     out = []
     styles = [f for f in inventory.of_kind("text") if f.suffix in (".css", ".scss", ".less")]
     for f in inventory.of_kind("code") + styles:
         if not f.readable:
             continue
-        try:
-            with open(f.abspath, "rb") as handle:
-                head = handle.read(head_bytes)
-        except OSError:
-            continue
-        match = _SPDX_HEADER.search(head)
-        if match:
-            value = match.group(1).decode("utf-8", "replace").strip()
+        head = f.head[:SPDX_HEAD_BYTES]
+        value = spdx_identifier(head)
+        if value is not None:
             resolved = resolve(value)
             out.append(Source(path=f.path, kind="spdx-header", license=resolved,
                               confidence=1.0 if resolved else 0.0, method="spdx-identifier",
