@@ -68,5 +68,6 @@ def aiart_release_classify_file(file):
     dot) and ``head`` (the first bytes, read on first use). Return one of the
     kinds in :data:`aiart_release.bundle.KINDS`, or ``None`` to let the next
     plugin answer. The first non-``None`` answer wins; the built-in classifier
-    runs last.
+    runs last. An answer outside ``KINDS`` is reported as a plugin failure and
+    the next classifier is asked.
     """

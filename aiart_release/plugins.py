@@ -21,6 +21,7 @@ from typing import Any
 import pluggy
 
 from . import hookspecs
+from .bundle import KINDS
 from .checks import Check, validate_check
 
 ENTRY_POINT_GROUP = "aiart_release"
@@ -30,6 +31,16 @@ PROJECT_DIST = "aiart-release"
 ENV_EXTRA_PLUGINS = "AIART_RELEASE_PLUGINS"
 # Entry-point names not to load, comma-separated: a way around a broken plugin.
 ENV_DISABLED_PLUGINS = "AIART_RELEASE_DISABLE_PLUGINS"
+
+
+class UnknownKind(ValueError):
+    """A classifier answered a kind that is not one of the documented kinds."""
+
+    def __init__(self, kind: object, path: str):
+        super().__init__(
+            f"answered kind {kind!r} for {path!r}, which is not one of the documented kinds "
+            f"({', '.join(KINDS)}); the next classifier was asked"
+        )
 
 
 @dataclass
@@ -95,8 +106,13 @@ class Registry:
         return next((p for p in self.plugins if p.name == name), None)
 
     def classify(self, file: Any) -> str | None:
-        """Ask the classification hooks, first answer wins; a classifier that
-        raises is recorded and skipped."""
+        """Ask the classification hooks, first answer wins.
+
+        A classifier that raises, or answers a kind that is not one of the
+        documented :data:`~aiart_release.bundle.KINDS`, is recorded as a
+        plugin failure and the next classifier is asked: an unknown kind
+        would reach no check, so the file would be silently left unscanned.
+        """
         hook = self.pm.hook.aiart_release_classify_file
         # pluggy calls the last-registered implementation first.
         for impl in reversed(hook.get_hookimpls()):
@@ -105,8 +121,12 @@ class Registry:
             except Exception as exc:  # a third-party classifier must not stop the walk
                 self._fail(impl.plugin_name, "classify_file", exc)
                 continue
-            if kind is not None:
-                return kind
+            if kind is None:
+                continue
+            if kind not in KINDS:
+                self._fail(impl.plugin_name, "classify_file", UnknownKind(kind, file.path))
+                continue
+            return kind
         return None
 
     def _fail(self, plugin: str, stage: str, exc: BaseException) -> None:

@@ -225,6 +225,31 @@ def test_hook_classify_file(cli, tmp_path, monkeypatch):
     assert [f["location"]["path"] for f in failed] == ["song.lyrics"]
 
 
+def test_a_classifier_answering_an_unknown_kind_is_a_plugin_failure(cli, tmp_path, monkeypatch):
+    """An unknown kind reaches no check: the answer is reported and the file
+    goes to the next classifier (here the built-in one), not out of sight."""
+    from testplugins import oddkind
+
+    from aiart_release.bundle import build_inventory
+
+    bundle = make_bundle(tmp_path / "b", {
+        "LICENSE": "MIT\n", "song.lyrics": "la la\n", "tune.score": "do re mi\n",
+    })
+    registry = build_registry(extra=[("oddkind", oddkind)])
+    inventory = build_inventory(bundle, registry.classify)
+    kinds = {f.path: f.kind for f in inventory.files}
+    assert kinds["song.lyrics"] == "text" and kinds["tune.score"] == "text"
+    [failure] = registry.failures  # one per plugin and stage, not one per file
+    assert (failure.plugin, failure.stage) == ("oddkind", "classify_file")
+    assert "'lyrics'" in failure.error and "song.lyrics" in failure.error
+
+    monkeypatch.setenv("AIART_RELEASE_PLUGINS", "testplugins.oddkind")
+    report = cli("assess", bundle, "-f", "json").json()
+    failed = [f for f in report["findings"] if f["id"].startswith("plugin.")]
+    assert len(failed) == 1 and "classify_file" in failed[0]["message"]
+    assert failed[0]["id"] == "plugin.load-failed" and "'lyrics'" in failed[0]["message"]
+
+
 # --- checks that fail, checks on the accelerator ----------------------------
 
 def test_a_check_that_raises_becomes_a_finding_and_the_run_goes_on(cli, tmp_path, monkeypatch):
