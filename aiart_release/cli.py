@@ -1,4 +1,4 @@
-"""The command line: thin click commands over the engine.
+"""The command line: thin click commands over the pipeline.
 
 Exit codes: 0 the assessment is within the declared intent and below
 ``--fail-on``; 1 it fails that gate; 2 a usage, configuration or bundle-path
@@ -196,11 +196,11 @@ def _run_assessment(path: Path, *, fmt: str, output: Path | None, fail_on: str |
                     jobs: int | None = None, device: str = "auto", use_cache: bool = True,
                     show_pii: bool = False, strict: bool = False,
                     default_fail_on: str | None = None) -> int:
+    from . import pipeline
     from .bundle import BundleError
     from .config import ConfigError, load_config
     from .device import DeviceError, parse_device
     from .engine import Options
-    from .engine import assess as run
     from .policy import PolicyError, load_policy
     from .report import ReportOptions
 
@@ -226,7 +226,7 @@ def _run_assessment(path: Path, *, fmt: str, output: Path | None, fail_on: str |
     options = Options(jobs=jobs, device=device, use_cache=use_cache, show_pii=show_pii,
                       exclude=exclude, progress=progress, debug=_debugging())
     try:
-        assessment = run(path, registry, config, policy, options)
+        assessment = pipeline.assess(path, registry, config, policy, options)
     except BundleError as exc:
         raise UsageProblem(str(exc)) from None
     except PolicyError as exc:

@@ -1,9 +1,12 @@
-"""The engine: inventory -> facts -> checks -> rules -> policy.
+"""The engine: runs the checks and returns what they found.
 
-It owns parallelism (a process pool for CPU file checks), the accelerator
-(one check at a time), the result cache and progress. Checks never print;
-a check that raises becomes a ``plugin.check-failed`` finding and the run
-goes on.
+It owns parallelism (a process pool for CPU file checks, in batches), the
+accelerator (one check at a time), the result cache, the time budget per
+file and progress. It knows nothing of rules or policy: ``pipeline.assess``
+hands it the inventory and the declared facts, and takes back the findings,
+the facts each check derives from its findings, and the seconds each took.
+Checks never print; a check that raises becomes a ``plugin.check-failed``
+finding and the run goes on.
 """
 
 from __future__ import annotations
@@ -19,22 +22,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .aggregate import aggregate
-from .bundle import BundleError, BundleFile, Inventory, build_inventory
+from .bundle import BundleFile, Inventory
 from .cache import ResultCache, settings_hash
 from .checks import BundleContext, Check, FileContext
 from .config import Config
 from .device import DeviceChoice, resolve_device
-from .facts import Facts, gather_facts
-from .findings import CHECKPOINT_OF_ARTIFACT, Checkpoint, Finding, Location, Severity, plural
+from .facts import Facts
+from .findings import CHECKPOINT_OF_ARTIFACT, Finding, Location, Severity
 from .origin import GENERATED
 from .plugins import Registry
-from .policy import Policy, Recommendation, decide, stricter
-from .rules import load_packs, scenarios
 from .watchdog import TimeBudgetExceeded, time_budget
-
-SCHEMA_VERSION = "1"
 
 # Below this much file work, a process pool costs more than it saves.
 PARALLEL_MIN_UNITS = 64
@@ -65,87 +62,201 @@ class Progress:
     def stop(self) -> None: ...
 
 
-@dataclass
-class Assessment:
-    """The result of assessing one bundle."""
+@dataclass(frozen=True)
+class CheckRun:
+    """What running the checks returned.
 
-    bundle_path: str
-    inventory: Inventory
-    facts: Facts
+    ``findings`` come check by check, in the order the checks first
+    reported; ``provided`` holds, in check-id order, the facts each check
+    derived from its own findings (``Check.facts``), for the pipeline to
+    merge into the declared facts.
+    """
+
     findings: list[Finding]
-    scenarios: list[dict[str, Any]]
-    recommendation: Recommendation
+    provided: list[tuple[Check, dict[str, Any]]]
     timings: dict[str, float]
-    registry: Registry
-    config: Config
+    errors: list[str]  # tracebacks, shown under --debug
     device_note: str = ""
     cache_hits: int = 0
-    errors: list[str] = field(default_factory=list)  # tracebacks, shown under --debug
+
+
+def run_checks(path: Path, inventory: Inventory, facts: Facts, registry: Registry,
+               config: Config, options: Options | None = None) -> CheckRun:
+    """Run every enabled check on the bundle at ``path``: file checks on the
+    CPU (in a process pool when there is enough work), accelerator checks
+    one at a time, then bundle checks, which see the inventory and ``facts``."""
+    options = options or Options()
+    checks = [c for cid, c in sorted(registry.checks.items()) if config.check_enabled(cid)]
+    # Under --show-pii the raw values must come from a fresh scan, and the
+    # cache never holds them, so it is bypassed.
+    use_cache = options.use_cache and not options.show_pii
+    cache = ResultCache(_safe_cache_dir(options.cache_dir, path) if use_cache else None)
+    results = _Results(cache, options.progress or Progress())
+    plan = _plan_file_work(inventory, checks, registry, config, results)
+    results.progress.start(plan.size)
+    _run_cpu_work(plan, checks, registry, config, options.jobs, results)
+    device_note = _run_accelerator_work(plan.accelerator, config, options.device, results)
+    _run_bundle_checks(checks, inventory, facts, config, results)
+    results.progress.stop()
+    cache.save()
+    provided = _facts_of_checks(checks, results)
+    return CheckRun(
+        findings=[f for found in results.by_check.values() for f in found],
+        provided=provided, timings=dict(results.timings), errors=results.errors,
+        device_note=device_note, cache_hits=cache.hits,
+    )
+
+
+Work = list[tuple[str, dict[str, Any]]]
+Result = tuple[str, str, list[Finding], float, str | None]  # path, check, findings, s, error
+
+
+@dataclass
+class _Results:
+    """Findings, seconds and tracebacks per check, as results come in; a
+    fresh result is also written to the cache and counted as progress."""
+
+    cache: ResultCache
+    progress: Progress
+    cache_keys: dict[tuple[str, str], str] = field(default_factory=dict)
+    by_check: dict[str, list[Finding]] = field(default_factory=lambda: defaultdict(list))
+    timings: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, check_id: str, found: list[Finding], seconds: float,
+            error: str | None) -> None:
+        self.by_check[check_id].extend(found)
+        self.timings[check_id] += seconds
+        if error:
+            self.errors.append(error)
+
+    def store(self, results: list[Result]) -> None:
+        for path, check_id, found, seconds, error in results:
+            self.add(check_id, found, seconds, error)
+            key = self.cache_keys.get((path, check_id))
+            if key and error is None:
+                self.cache.put(key, found, seconds)
+            self.progress.advance(1, path)
+
+
+@dataclass
+class _Plan:
+    """The file work left after the cache answered: units for the CPU (one
+    file with its checks, or a batch of files for one check) and the files
+    for accelerator checks."""
+
+    cpu: list[tuple[list[BundleFile], Work]] = field(default_factory=list)
+    accelerator: list[tuple[BundleFile, Check]] = field(default_factory=list)
 
     @property
-    def plugin_failed(self) -> bool:
-        return any(f.id.startswith("plugin.") and f.id != "plugin.check-skipped"
-                   for f in self.findings)
-
-    def gate(self, fail_on: Severity | None) -> list[str]:
-        """Why the assessment fails the gate (empty: it passes)."""
-        reasons = []
-        over_intent: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for artifact, decision in self.recommendation.artifacts.items():
-            declared = self.config.release.get(artifact)
-            if declared and stricter(decision.tier, declared):
-                over_intent[(decision.tier, declared)].append(artifact)
-        for (tier, declared), artifacts in over_intent.items():
-            names = " and ".join([", ".join(artifacts[:-1]), artifacts[-1]] if len(artifacts) > 1
-                                 else artifacts)
-            reasons.append(f"{names} recommended {tier}, declared {declared}")
-        if fail_on is not None:
-            over = [f for f in self.findings if f.severity >= fail_on]
-            if over:
-                reasons.append(f"{plural(len(over), 'finding')} at or above {fail_on.value}")
-        return reasons
-
-    def to_dict(self, show_pii: bool = False) -> dict[str, Any]:
-        """The assessment in the JSON form of DESIGN.md."""
-        plugins = [
-            f"{p.name} {p.version}" if p.version else p.name
-            for p in self.registry.plugins
-            if p.error is None
-        ]
-        return {
-            "schema_version": SCHEMA_VERSION,
-            "tool": {"name": "aiart-release", "version": __version__, "plugins": plugins},
-            "bundle": {
-                "path": self.bundle_path,
-                "files": len(self.inventory.files),
-                "bytes": self.inventory.total_bytes,
-                "skipped": self.inventory.skipped,
-            },
-            "declared": self.config.declared(),
-            "findings": [f.to_dict(show_pii=show_pii) for f in self.findings],
-            "scenarios": self.scenarios,
-            "recommendation": self.recommendation.to_dict(),
-            "timings": {k: round(v, 4) for k, v in sorted(self.timings.items())},
-        }
+    def size(self) -> int:
+        return sum(len(files) * len(work) for files, work in self.cpu) + len(self.accelerator)
 
 
-def _plugin_failure_findings(registry: Registry) -> list[Finding]:
-    out = []
-    for failure in registry.failures:
-        out.append(
-            Finding(
-                id="plugin.load-failed",
-                severity=Severity.HIGH,
-                message=f"Plugin {failure.plugin!r} failed ({failure.stage}): {failure.error}",
-                location=Location(path="."),
-                remediation=(
-                    f"Fix or uninstall the plugin, or set AIART_RELEASE_DISABLE_PLUGINS="
-                    f"{failure.plugin} to skip it"
-                ),
-                matched=f"{failure.plugin}:{failure.stage}",
-            ).with_defaults(check="plugins", checkpoint=Checkpoint.PUBLISHING, artifact="docs")
-        )
-    return out
+def _plan_file_work(inventory: Inventory, checks: list[Check], registry: Registry,
+                    config: Config, results: _Results) -> _Plan:
+    """Which check reads which file; a cached result is taken at once."""
+    plan = _Plan()
+    cache = results.cache
+    batched: dict[str, list[BundleFile]] = defaultdict(list)
+    file_checks = [c for c in checks if c.scans_files]
+    # Any change to the installed plugins (a new recognizer, say) can change
+    # what a check finds: it is part of every cache key.
+    plugin_set = sorted(f"{p.name} {p.version}" for p in registry.plugins if p.error is None)
+    for file in inventory.files:
+        wanted = [c for c in file_checks if file.kind in c.kinds
+                  and (c.reads_generated or file.context != GENERATED)]
+        if not wanted or not file.readable:
+            continue
+        work = []
+        for check in wanted:
+            settings = config.check_settings(check.id)
+            if cache.enabled:
+                try:
+                    content = cache.content_hash(file.abspath)
+                except OSError:
+                    content = ""
+                key = cache.key(check_id=check.id, check_version=check.version,
+                                settings=settings_hash([settings, plugin_set]), path=file.path,
+                                content=content)
+                hit = cache.get(key) if content else None
+                if hit is not None:
+                    results.add(check.id, hit[0], 0.0, None)
+                    continue
+                results.cache_keys[(file.path, check.id)] = key
+            if check.device == "accelerator":
+                plan.accelerator.append((file, check))
+            elif check.batch_size > 1:
+                batched[check.id].append(file)
+            else:
+                work.append((check.id, settings))
+        if work:
+            plan.cpu.append(([file], work))
+    for check_id, files in batched.items():
+        check = registry.checks[check_id]
+        work = [(check_id, config.check_settings(check_id))]
+        plan.cpu.extend((batch, work) for batch in _batches(files, check.batch_size))
+    return plan
+
+
+def _run_cpu_work(plan: _Plan, checks: list[Check], registry: Registry, config: Config,
+                  requested_jobs: int | None, results: _Results) -> None:
+    _WORKER_CHECKS.clear()
+    _WORKER_CHECKS.update({c.id: c for c in checks})
+    _WORKER_RECOGNIZERS[:] = [factory for _, factory in registry.recognizer_factories]
+    jobs = _jobs(requested_jobs, plan.cpu)
+    if jobs > 1:
+        _run_pool(plan.cpu, jobs, results.store, [c.id for c in checks], config.seconds_per_file)
+    else:
+        for files, work in plan.cpu:
+            results.store(_scan_unit(files, work, "cpu", config.seconds_per_file))
+
+
+def _run_accelerator_work(work: list[tuple[BundleFile, Check]], config: Config,
+                          requested_device: str, results: _Results) -> str:
+    """Accelerator checks, one at a time on the chosen device; returns the
+    note on that device (empty when no check needed one)."""
+    if not work:
+        return ""
+    choice = resolve_device(requested_device)
+    for file, check in work:
+        if not choice.available:
+            results.add(check.id, [_skipped(check, file, choice)], 0.0, None)
+            results.progress.advance(1, file.path)
+            continue
+        results.store(_scan_unit([file], [(check.id, config.check_settings(check.id))],
+                                 choice.device or "cpu"))
+    return choice.note
+
+
+def _run_bundle_checks(checks: list[Check], inventory: Inventory, facts: Facts,
+                       config: Config, results: _Results) -> None:
+    for check in checks:
+        if not check.scans_bundle:
+            continue
+        ctx = BundleContext(inventory=inventory, facts=facts,
+                            settings=config.check_settings(check.id))
+        started = time.perf_counter()
+        try:
+            found = _finish(check, None, check.scan_bundle(ctx))
+            error = None
+        except Exception as exc:
+            found = [_failure(check, exc, ".", "docs")]
+            error = "".join(traceback.format_exception(exc))
+        results.add(check.id, found, time.perf_counter() - started, error)
+
+
+def _facts_of_checks(checks: list[Check], results: _Results) -> list[tuple[Check, dict]]:
+    """Each check's facts from its own findings; a check whose ``facts``
+    raises provides none and gets a ``plugin.check-failed`` finding."""
+    provided = []
+    for check in checks:
+        try:
+            provided.append((check, check.facts(results.by_check.get(check.id, []))))
+        except Exception as exc:
+            results.by_check[check.id].append(_failure(check, exc, ".", "docs"))
+            results.errors.append("".join(traceback.format_exception(exc)))
+    return provided
 
 
 def _failure(check: Check, exc: BaseException, path: str, artifact: str) -> Finding:
@@ -192,10 +303,6 @@ def _init_worker(check_ids: list[str]) -> None:
         _WORKER_CHECKS.update({cid: registry.checks[cid] for cid in check_ids
                                if cid in registry.checks})
         _WORKER_RECOGNIZERS[:] = [factory for _, factory in registry.recognizer_factories]
-
-
-Work = list[tuple[str, dict[str, Any]]]
-Result = tuple[str, str, list[Finding], float, str | None]  # path, check, findings, s, error
 
 
 def _scan_unit(files: list[BundleFile], work: Work, device: str,
@@ -256,175 +363,6 @@ def _batches(files: list[BundleFile], size: int) -> list[list[BundleFile]]:
     return out
 
 
-def assess(
-    path: Path,
-    registry: Registry,
-    config: Config,
-    policy: Policy,
-    options: Options | None = None,
-) -> Assessment:
-    """Assess the bundle at ``path``."""
-    options = options or Options()
-    progress = options.progress or Progress()
-    timings: dict[str, float] = defaultdict(float)
-    errors: list[str] = []
-    started = time.perf_counter()
-
-    inventory = build_inventory(
-        path,
-        registry.classify,
-        exclude=[*config.exclude, *options.exclude],
-        artifact_globs=config.artifacts,
-        max_file_size=config.max_file_size,
-        sniff_bytes=config.sniff_bytes,
-    )
-    if not inventory.files and not inventory.findings:
-        raise BundleError(f"'{path}' holds no files to assess")
-    facts = gather_facts(inventory, config)
-
-    checks = [c for cid, c in sorted(registry.checks.items()) if config.check_enabled(cid)]
-    findings: list[Finding] = list(inventory.findings) + _plugin_failure_findings(registry)
-    by_check: dict[str, list[Finding]] = defaultdict(list)
-
-    def collect(check_id: str, found: list[Finding], seconds: float, error: str | None) -> None:
-        by_check[check_id].extend(found)
-        timings[check_id] += seconds
-        if error:
-            errors.append(error)
-
-    # --- per-file checks -------------------------------------------------
-    # Under --show-pii the raw values must come from a fresh scan, and the
-    # cache never holds them, so it is bypassed.
-    use_cache = options.use_cache and not options.show_pii
-    cache = ResultCache(_safe_cache_dir(options.cache_dir, path) if use_cache else None)
-    cpu_units: list[tuple[list[BundleFile], Work]] = []
-    batched: dict[str, list[BundleFile]] = defaultdict(list)
-    accel_work: list[tuple[BundleFile, Check]] = []
-    cache_keys: dict[tuple[str, str], str] = {}
-    file_checks = [c for c in checks if c.scans_files]
-    # Any change to the installed plugins (a new recognizer, say) can change
-    # what a check finds: it is part of every cache key.
-    plugin_set = sorted(f"{p.name} {p.version}" for p in registry.plugins if p.error is None)
-    for file in inventory.files:
-        wanted = [c for c in file_checks if file.kind in c.kinds
-                  and (c.reads_generated or file.context != GENERATED)]
-        if not wanted or not file.readable:
-            continue
-        work = []
-        for check in wanted:
-            settings = config.check_settings(check.id)
-            if cache.enabled:
-                try:
-                    content = cache.content_hash(file.abspath)
-                except OSError:
-                    content = ""
-                key = cache.key(check_id=check.id, check_version=check.version,
-                                settings=settings_hash([settings, plugin_set]), path=file.path,
-                                content=content)
-                hit = cache.get(key) if content else None
-                if hit is not None:
-                    collect(check.id, hit[0], 0.0, None)
-                    continue
-                cache_keys[(file.path, check.id)] = key
-            if check.device == "accelerator":
-                accel_work.append((file, check))
-            elif check.batch_size > 1:
-                batched[check.id].append(file)
-            else:
-                work.append((check.id, settings))
-        if work:
-            cpu_units.append(([file], work))
-    for check_id, files in batched.items():
-        check = registry.checks[check_id]
-        work = [(check_id, config.check_settings(check_id))]
-        cpu_units.extend((batch, work) for batch in _batches(files, check.batch_size))
-
-    progress.start(sum(len(files) * len(work) for files, work in cpu_units) + len(accel_work))
-
-    def store(results: list[Result]) -> None:
-        for path, check_id, found, seconds, error in results:
-            collect(check_id, found, seconds, error)
-            key = cache_keys.get((path, check_id))
-            if key and error is None:
-                cache.put(key, found, seconds)
-            progress.advance(1, path)
-
-    _WORKER_CHECKS.clear()
-    _WORKER_CHECKS.update({c.id: c for c in checks})
-    _WORKER_RECOGNIZERS[:] = [factory for _, factory in registry.recognizer_factories]
-    jobs = _jobs(options.jobs, cpu_units)
-    if jobs > 1:
-        _run_pool(cpu_units, jobs, store, [c.id for c in checks], config.seconds_per_file)
-    else:
-        for files, work in cpu_units:
-            store(_scan_unit(files, work, "cpu", config.seconds_per_file))
-
-    # --- accelerator checks: one at a time, on the chosen device -----------
-    device_note = ""
-    if accel_work:
-        choice = resolve_device(options.device)
-        device_note = choice.note
-        for file, check in accel_work:
-            if not choice.available:
-                collect(check.id, [_skipped(check, file, choice)], 0.0, None)
-                progress.advance(1, file.path)
-                continue
-            store(_scan_unit([file], [(check.id, config.check_settings(check.id))],
-                             choice.device or "cpu"))
-
-    # --- bundle checks -----------------------------------------------------
-    for check in checks:
-        if not check.scans_bundle:
-            continue
-        ctx = BundleContext(inventory=inventory, facts=facts,
-                            settings=config.check_settings(check.id))
-        t0 = time.perf_counter()
-        try:
-            found = _finish(check, None, check.scan_bundle(ctx))
-            error = None
-        except Exception as exc:
-            found = [_failure(check, exc, ".", "docs")]
-            error = "".join(traceback.format_exception(exc))
-        collect(check.id, found, time.perf_counter() - t0, error)
-    progress.stop()
-    cache.save()
-
-    # --- facts from checks, rules, policy ---------------------------------
-    for check in checks:
-        try:
-            facts.update(check.facts(by_check.get(check.id, [])))
-        except Exception as exc:
-            by_check[check.id].append(_failure(check, exc, ".", "docs"))
-            errors.append("".join(traceback.format_exception(exc)))
-    for found in by_check.values():
-        findings.extend(found)
-    # One finding per id per file, identical content once: what a person reads.
-    findings = aggregate(_dedupe(findings))
-
-    packs, problems = load_packs(registry.rule_sources)
-    raised, more_problems = scenarios(packs, facts.values, findings)
-    for problem in [*problems, *more_problems]:
-        findings.append(_rules_problem(problem))
-    findings.sort(key=Finding.sort_key)
-
-    recommendation = decide(policy, facts.values, findings, inventory.artifacts_present(), raised)
-    timings["total"] = time.perf_counter() - started
-    return Assessment(
-        bundle_path=str(path),
-        inventory=inventory,
-        facts=facts,
-        findings=findings,
-        scenarios=raised,
-        recommendation=recommendation,
-        timings=dict(timings),
-        registry=registry,
-        config=config,
-        device_note=device_note,
-        cache_hits=cache.hits,
-        errors=errors,
-    )
-
-
 def _jobs(requested: int | None, units: list) -> int:
     if requested is not None:
         return max(1, min(requested, len(units) or 1))
@@ -468,29 +406,6 @@ def _skipped(check: Check, file: BundleFile, choice: DeviceChoice) -> Finding:
         location=Location(path=file.path),
         remediation="Run with --device auto or --device cpu to run it on the CPU",
     ).with_defaults(check=check.id, checkpoint=check.checkpoint, artifact=file.artifact)
-
-
-def _rules_problem(problem) -> Finding:
-    return Finding(
-        id="plugin.rules-invalid",
-        severity=Severity.MEDIUM,
-        message=f"Rule pack from plugin {problem.plugin!r} skipped: {problem.problems[0]}"
-        + (f" (and {len(problem.problems) - 1} more)" if len(problem.problems) > 1 else ""),
-        location=Location(path="."),
-        remediation="Run `aiart-release rules validate` on the pack and fix what it reports",
-        matched=problem.source,
-    ).with_defaults(check="rules", checkpoint=Checkpoint.PUBLISHING, artifact="docs")
-
-
-def _dedupe(findings: list[Finding]) -> list[Finding]:
-    seen: set[str] = set()
-    out = []
-    for f in findings:
-        if f.fingerprint in seen:
-            continue
-        seen.add(f.fingerprint)
-        out.append(f)
-    return out
 
 
 def _safe_cache_dir(requested: Path | None, bundle: Path) -> Path | None:

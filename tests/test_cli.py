@@ -158,12 +158,12 @@ def test_config_with_wrong_types_names_file_and_line(cli, tmp_path):
 
 
 def test_internal_error_is_one_line_without_debug_and_a_traceback_with_it(cli, monkeypatch):
-    import aiart_release.engine as engine
+    import aiart_release.pipeline as pipeline
 
     def broken(*args, **kwargs):
         raise RuntimeError("secret@example.com")
 
-    monkeypatch.setattr(engine, "gather_facts", broken)
+    monkeypatch.setattr(pipeline, "gather_facts", broken)
     quiet = cli("assess", OWN_WORK)
     assert quiet.code == 3
     assert "internal error: RuntimeError" in quiet.err

@@ -84,7 +84,8 @@ def test_generated_files_are_listed_once_per_folder_and_not_scanned(tmp_path):
 
 def test_generated_files_are_not_given_to_checks(tmp_path):
     from aiart_release.config import load_config
-    from aiart_release.engine import Options, assess
+    from aiart_release.engine import Options
+    from aiart_release.pipeline import assess
     from aiart_release.policy import load_policy
 
     js = tmp_path / "static" / "js"
@@ -153,7 +154,8 @@ def test_archive_among_code_is_code(tmp_path):
 
 def test_megabytes_of_minified_code_and_source_maps_are_listed_not_read(tmp_path):
     from aiart_release.config import load_config
-    from aiart_release.engine import Options, assess
+    from aiart_release.engine import Options
+    from aiart_release.pipeline import assess
     from aiart_release.policy import load_policy
 
     dist = tmp_path / "site" / "dist"

@@ -1,0 +1,148 @@
+"""The assessment, stage by stage: the floor plan of aiart-release.
+
+``assess`` calls each stage once, in the order of DESIGN.md's flow, and each
+stage takes what the one before returned and returns a new value:
+
+    bundle path -> inventory -> declared facts -> checks (findings)
+                -> derived facts -> misuse scenarios -> decision -> Assessment
+
+A reader follows a bundle from ``cli.py`` to the exit code by reading
+``assess`` and the functions it names; docs/architecture.md says where each
+module sits.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .aggregate import aggregate
+from .assessment import Assessment
+from .bundle import BundleError, Inventory, build_inventory
+from .checks import Check
+from .config import Config
+from .engine import Options, run_checks
+from .facts import Facts, gather_facts
+from .findings import Checkpoint, Finding, Location, Severity
+from .plugins import Registry
+from .policy import Policy, decide
+from .rules import RuleProblem, load_packs, scenarios
+
+
+def assess(path: Path, registry: Registry, config: Config, policy: Policy,
+           options: Options | None = None) -> Assessment:
+    """Assess the bundle at ``path`` with the plugins of ``registry``, the
+    user's ``config`` and ``policy``. Raises BundleError when the bundle
+    holds nothing to assess."""
+    options = options or Options()
+    started = time.perf_counter()
+    inventory = take_inventory(path, registry, config, options)
+    declared = gather_facts(inventory, config)
+    run = run_checks(path, inventory, declared, registry, config, options)
+    facts = derive_facts(declared, run.provided)
+    findings = merge_findings(inventory, registry, run.findings)
+    raised, findings = raise_scenarios(registry, facts, findings)
+    recommendation = decide(policy, facts.values, findings, inventory.artifacts_present(), raised)
+    return Assessment(
+        bundle_path=str(path),
+        inventory=inventory,
+        facts=facts,
+        findings=findings,
+        scenarios=raised,
+        recommendation=recommendation,
+        timings={**run.timings, "total": time.perf_counter() - started},
+        registry=registry,
+        config=config,
+        device_note=run.device_note,
+        cache_hits=run.cache_hits,
+        errors=run.errors,
+    )
+
+
+def take_inventory(path: Path, registry: Registry, config: Config,
+                   options: Options) -> Inventory:
+    """One walk of the bundle, each file classified by the plugins."""
+    inventory = build_inventory(
+        path,
+        registry.classify,
+        exclude=[*config.exclude, *options.exclude],
+        artifact_globs=config.artifacts,
+        max_file_size=config.max_file_size,
+        sniff_bytes=config.sniff_bytes,
+    )
+    if not inventory.files and not inventory.findings:
+        raise BundleError(f"'{path}' holds no files to assess")
+    return inventory
+
+
+def derive_facts(declared: Facts, provided: Sequence[tuple[Check, dict[str, Any]]]) -> Facts:
+    """The declared facts and those the checks derived from their findings,
+    merged in check-id order, as a new value."""
+    facts = Facts(config=declared.config, cards=declared.cards, values=dict(declared.values))
+    for _check, more in provided:
+        facts.update(more)
+    return facts
+
+
+def merge_findings(inventory: Inventory, registry: Registry,
+                   found: Sequence[Finding]) -> list[Finding]:
+    """Everything found, as a person reads it: the inventory's findings,
+    plugins that failed to load, then the checks'; identical findings once,
+    one finding per id per file."""
+    every = [*inventory.findings, *_plugin_failure_findings(registry), *found]
+    return aggregate(_dedupe(every))
+
+
+def raise_scenarios(registry: Registry, facts: Facts, findings: list[Finding],
+                    ) -> tuple[list[dict[str, Any]], list[Finding]]:
+    """The misuse scenarios the registered rule packs raise on these facts
+    and findings, and the findings with a ``plugin.rules-invalid`` finding
+    for each pack or rule that could not be used, in report order."""
+    packs, problems = load_packs(registry.rule_sources)
+    raised, more_problems = scenarios(packs, facts.values, findings)
+    findings = [*findings, *(_rules_problem(p) for p in [*problems, *more_problems])]
+    return raised, sorted(findings, key=Finding.sort_key)
+
+
+def _plugin_failure_findings(registry: Registry) -> list[Finding]:
+    out = []
+    for failure in registry.failures:
+        out.append(
+            Finding(
+                id="plugin.load-failed",
+                severity=Severity.HIGH,
+                message=f"Plugin {failure.plugin!r} failed ({failure.stage}): {failure.error}",
+                location=Location(path="."),
+                remediation=(
+                    f"Fix or uninstall the plugin, or set AIART_RELEASE_DISABLE_PLUGINS="
+                    f"{failure.plugin} to skip it"
+                ),
+                matched=f"{failure.plugin}:{failure.stage}",
+            ).with_defaults(check="plugins", checkpoint=Checkpoint.PUBLISHING, artifact="docs")
+        )
+    return out
+
+
+def _rules_problem(problem: RuleProblem) -> Finding:
+    return Finding(
+        id="plugin.rules-invalid",
+        severity=Severity.MEDIUM,
+        message=f"Rule pack from plugin {problem.plugin!r} skipped: {problem.problems[0]}"
+        + (f" (and {len(problem.problems) - 1} more)" if len(problem.problems) > 1 else ""),
+        location=Location(path="."),
+        remediation="Run `aiart-release rules validate` on the pack and fix what it reports",
+        matched=problem.source,
+    ).with_defaults(check="rules", checkpoint=Checkpoint.PUBLISHING, artifact="docs")
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[str] = set()
+    out = []
+    for f in findings:
+        if f.fingerprint in seen:
+            continue
+        seen.add(f.fingerprint)
+        out.append(f)
+    return out
