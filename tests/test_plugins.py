@@ -70,6 +70,18 @@ def test_builtins_load_through_the_entry_point_group():
     assert "aiart_release_classify_file" in info["file-kinds"].hooks
 
 
+def test_builtin_formats_are_registered_by_report_through_the_hook_without_a_wrapper():
+    """report/ holds the renderers and registers them as a third party would."""
+    from aiart_release.report import json_report, terminal
+
+    names = {ep.name: ep for ep in metadata.entry_points(group="aiart_release")}
+    assert names["reporters"].value == "aiart_release.report"
+    registry = build_registry()
+    assert registry.plugin("reporters").hooks == ["aiart_release_register_reporters"]
+    assert registry.reporters["terminal"].render is terminal.render
+    assert registry.reporters["json"].render is json_report.render
+
+
 # --- a real third-party package --------------------------------------------
 
 def test_third_party_package_is_discovered_through_its_entry_point(monkeypatch):

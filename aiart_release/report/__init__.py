@@ -1,5 +1,12 @@
 """Reporters turn an assessment into text: terminal, JSON and more, each in
-its own module, registered through ``aiart_release_register_reporters``."""
+its own module.
+
+This package is also the built-in ``reporters`` plugin (entry point
+``reporters = "aiart_release.report"``): it registers its renderers through
+``aiart_release_register_reporters``, exactly as a third-party format is
+registered. A renderer module is imported only when the hook is called, so
+that loading plugins for ``--help`` stays cheap.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from .. import hookimpl
+
 if TYPE_CHECKING:
-    from ..engine import Assessment
+    from ..assessment import Assessment
 
 
 @dataclass(frozen=True)
@@ -30,3 +39,14 @@ class Reporter:
     name: str
     description: str
     render: Callable[[Assessment, ReportOptions], str]
+
+
+@hookimpl
+def aiart_release_register_reporters(register):
+    """The built-in formats: the terminal report and JSON."""
+    from . import json_report, terminal
+
+    register(Reporter("terminal", "Human-readable report grouped by checkpoint (default)",
+                      terminal.render))
+    register(Reporter("json", "The assessment as JSON (schemas/assessment.schema.json)",
+                      json_report.render))

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING
 from . import ReportOptions
 
 if TYPE_CHECKING:
-    from ..engine import Assessment
+    from ..assessment import Assessment
 
 
 def render(assessment: Assessment, options: ReportOptions) -> str:
+    """The assessment as indented JSON; raw values only under ``show_pii``."""
     return json.dumps(assessment.to_dict(show_pii=options.show_pii), indent=2,
                       ensure_ascii=False) + "\n"

@@ -23,7 +23,7 @@ from ..sizes import human_size
 from . import ReportOptions
 
 if TYPE_CHECKING:
-    from ..engine import Assessment
+    from ..assessment import Assessment
 
 SEVERITY_STYLE = {
     Severity.CRITICAL: "bold white on red",
@@ -169,6 +169,7 @@ def _artifact_panel(name: str, decision, declared: str | None) -> Panel:
 
 
 def render(assessment: Assessment, options: ReportOptions) -> str:
+    """The report as text, with ANSI colour only when ``options.color``."""
     buffer = io.StringIO()
     console = Console(
         file=buffer,
