@@ -18,7 +18,7 @@ from .findings import Checkpoint, Finding
 
 if TYPE_CHECKING:
     from .bundle import BundleFile, Inventory
-    from .facts import Facts
+    from .facts import Fact, Facts
 
 DEVICES = ("cpu", "accelerator")
 
@@ -44,6 +44,11 @@ class Check:
     - ``batch_size``: how many files ``scan_batch`` may receive at once
       (default 1). A check whose per-call cost is high (a model, a batch NLP
       pipeline) sees ten thousand caption sidecars in a few calls.
+    - ``provides``: every fact the check adds (from ``facts`` or, for now,
+      from ``scan_bundle``), each a :class:`aiart_release.facts.Fact` with its
+      type and a one-line meaning (``{"personal_data": Fact(bool, "...")}``).
+      The policy and rule packs may name only declared facts; a fact the
+      check returns without declaring it fails the check (docs/facts.md).
     - ``reads_generated``: whether ``scan_file`` also receives generated,
       minified and vendored files (``file.context == "generated"``). Off by
       default: their text was written by nobody in the release, and the
@@ -60,6 +65,7 @@ class Check:
     findings: ClassVar[Mapping[str, str]] = {}
     batch_size: ClassVar[int] = 1
     reads_generated: ClassVar[bool] = False
+    provides: ClassVar[Mapping[str, Fact]] = {}
 
     def scan_file(self, file: BundleFile, ctx: FileContext) -> Iterable[Finding]:
         """Findings for one file. Must depend only on the file's path, its
@@ -82,9 +88,19 @@ class Check:
 
     def facts(self, findings: list[Finding]) -> dict[str, Any]:
         """Facts this check derives from its own findings, for the policy and
-        the misuse rules (``{"personal_data": True}``). Runs in the main
-        process after all the check's scans."""
+        the misuse rules (``{"personal_data": True}``), each declared in
+        ``provides``. Runs in the main process after all the check's scans."""
         return {}
+
+    def provided_facts(self, findings: list[Finding]) -> dict[str, Any]:
+        """``facts(findings)``, held to the declaration: raises
+        :class:`aiart_release.facts.UndeclaredFact` when a fact is not in
+        ``provides`` or not of its declared type. What the engine calls."""
+        from .facts import check_provided
+
+        values = self.facts(findings)
+        check_provided(self, values)
+        return values
 
     @property
     def checkpoints(self) -> frozenset[Checkpoint]:
@@ -133,4 +149,18 @@ def validate_check(check: object) -> str | None:
         return f"check {check.id!r}: device must be one of {', '.join(DEVICES)}"
     if not (check.scans_files or check.scans_bundle):
         return f"check {check.id!r} implements neither scan_file (with kinds) nor scan_bundle"
+    return _provides_problem(check)
+
+
+def _provides_problem(check: Check) -> str | None:
+    from .facts import Fact
+
+    if not isinstance(check.provides, Mapping):
+        return f"check {check.id!r}: provides must map fact names to aiart_release.facts.Fact"
+    for name, fact in check.provides.items():
+        if not isinstance(name, str) or not name.isidentifier():
+            return f"check {check.id!r}: fact name {name!r} must be an identifier"
+        if not isinstance(fact, Fact) or not isinstance(fact.type, type) or not fact.meaning:
+            return (f"check {check.id!r}: fact {name!r} must be declared as "
+                    "Fact(type, 'one-line meaning')")
     return None

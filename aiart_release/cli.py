@@ -332,6 +332,37 @@ def plugins_cmd(as_json):
         Console(width=None if sys.stdout.isatty() else 120).print(listing)
 
 
+@cli.command("facts")
+@click.option("--format", "-f", "fmt", type=click.Choice(["terminal", "json", "markdown"]),
+              default="terminal", show_default=True,
+              help="markdown: the table of docs/facts.md.")
+@_debug_option
+def facts_cmd(fmt):
+    """List the declared facts the policy and misuse rules may name: name,
+    type, meaning and provider (the core, or the checks that provide it)."""
+    from .facts import declared_facts, facts_markdown, facts_rows
+
+    declared = declared_facts(_registry().checks.values())
+    if fmt == "markdown":
+        click.echo(facts_markdown(declared), nl=False)
+        return
+    if fmt == "json":
+        import json
+
+        click.echo(json.dumps(facts_rows(declared), indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="declared facts", title_justify="left")
+    table.add_column("fact", no_wrap=True)
+    for column in ("type", "meaning", "provider"):
+        table.add_column(column, overflow="fold")
+    for row in facts_rows(declared):
+        table.add_row(row["fact"], row["type"], row["meaning"], row["provider"])
+    Console(width=None if sys.stdout.isatty() else 120).print(table)
+
+
 @cli.group()
 def rules():
     """Misuse rules: list, show, validate and test rule packs."""

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,6 +142,23 @@ def check(cond: Any, where: str = "when") -> None:
                 )
             if "matches" in ops:
                 compile_bounded(ops["matches"], here)
+
+
+def fact_names(cond: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple, str]]:
+    """``(path, name)`` for every fact a condition names, nested ``all``,
+    ``any`` and ``not`` included; ``path`` leads to the key that names it
+    (``("any", 0, "personal_data")``), for pointing at its line. A dotted
+    name is given whole (``release.dataset``): its first part is the fact."""
+    if not isinstance(cond, Mapping):
+        return
+    for key, spec in cond.items():
+        if key in ("all", "any") and isinstance(spec, list):
+            for i, item in enumerate(spec):
+                yield from fact_names(item, (*path, key, i))
+        elif key == "not":
+            yield from fact_names(spec, (*path, key))
+        elif key not in ("finding", "text"):
+            yield (*path, key), str(key)
 
 
 def _check_finding(spec: Any, where: str) -> None:

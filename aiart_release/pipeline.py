@@ -82,7 +82,7 @@ def derive_facts(declared: Facts, provided: Sequence[tuple[Check, dict[str, Any]
     merged in check-id order, as a new value."""
     facts = Facts(config=declared.config, cards=declared.cards, values=dict(declared.values))
     for _check, more in provided:
-        facts.update(more)
+        facts = facts.merged(more)
     return facts
 
 

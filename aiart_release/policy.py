@@ -14,12 +14,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .conditions import ConditionError, evaluate
+from .conditions import ConditionError, evaluate, fact_names
 from .conditions import check as check_condition
 from .findings import RELEASE_ARTIFACTS, Finding
 from .yamlfile import DataFileError, LoadedYaml, load_yaml, validate
+
+if TYPE_CHECKING:
+    from .facts import DeclaredFacts
 
 TIERS = ("open", "gated", "closed")
 INDEFINITE = "indefinite"
@@ -105,7 +108,8 @@ def _default_text() -> str:
     return resources.files("aiart_release.rules_data").joinpath("policy.yaml").read_text("utf-8")
 
 
-def _load_file(text: str, filename: str, check_schema: bool = True) -> LoadedYaml:
+def _load_file(text: str, filename: str, check_schema: bool = True,
+               facts: DeclaredFacts | None = None) -> LoadedYaml:
     try:
         loaded = load_yaml(text, filename)
         if not isinstance(loaded.data, dict):
@@ -113,6 +117,8 @@ def _load_file(text: str, filename: str, check_schema: bool = True) -> LoadedYam
         if check_schema:
             validate(loaded, "policy.schema.json")
             _check_conditions(loaded)
+        if facts is not None:
+            _check_facts(loaded, facts)
     except DataFileError as exc:
         raise PolicyError(exc.problems) from None
     return loaded
@@ -133,8 +139,27 @@ def _check_conditions(loaded: LoadedYaml) -> None:
         raise DataFileError(problems)
 
 
-def load_policy(override: Path | None = None) -> Policy:
-    """The default policy, merged with (or replaced by) ``override``."""
+def _check_facts(loaded: LoadedYaml, facts: DeclaredFacts) -> None:
+    """Reject a policy whose conditions name a fact nobody declares, at the
+    line that names it: a misspelt fact would make its line never fire."""
+    problems = []
+    for i, line in enumerate(loaded.data.get("lines", [])):
+        if not isinstance(line, dict) or line.get("disabled"):
+            continue
+        for path, name in fact_names(line.get("when"), ("lines", i, "when")):
+            why = facts.unknown(name)
+            if why:
+                problems.append(f"{loaded.where(path, key=True)}: line {line.get('id')!r}: {why}")
+    if problems:
+        raise DataFileError(problems)
+
+
+def load_policy(override: Path | None = None, facts: DeclaredFacts | None = None) -> Policy:
+    """The default policy, merged with (or replaced by) ``override``.
+
+    With ``facts`` (the declared facts, :func:`aiart_release.facts.declared_facts`),
+    the override may name only those; the shipped policy is checked against
+    the built-in checks' facts by the test suite."""
     # The shipped policy is validated by the test suite, not on every run
     # (that would import jsonschema for every assessment).
     base = _load_file(_default_text(), "aiart_release/rules_data/policy.yaml",
@@ -145,7 +170,7 @@ def load_policy(override: Path | None = None) -> Policy:
         text = override.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError([f"{override}: cannot read policy: {exc}"]) from None
-    user = _load_file(text, str(override)).data
+    user = _load_file(text, str(override), facts=facts).data
     if user.get("extends", "default") == "none":
         merged = user
         if "lines" not in merged or "retention" not in merged:

@@ -12,12 +12,15 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .conditions import ConditionError, evaluate
+from .conditions import ConditionError, evaluate, fact_names
 from .conditions import check as check_condition
 from .findings import Finding
 from .yamlfile import DataFileError, LoadedYaml, load_yaml, validate
+
+if TYPE_CHECKING:
+    from .facts import DeclaredFacts
 
 
 @dataclass
@@ -44,8 +47,9 @@ def _read(source: Any) -> tuple[str, str]:
     return source.read_text("utf-8"), str(getattr(source, "name", source))
 
 
-def load_pack(source: Any, plugin: str = "") -> RulePack:
-    """Load and validate one pack; raise DataFileError with positions."""
+def load_pack(source: Any, plugin: str = "", facts: DeclaredFacts | None = None) -> RulePack:
+    """Load and validate one pack; raise DataFileError with positions. With
+    ``facts`` (the declared facts), its conditions may name only those."""
     if isinstance(source, Mapping):
         loaded = LoadedYaml(data=dict(source), node=None, filename=f"<pack from {plugin}>")
     else:
@@ -63,6 +67,8 @@ def load_pack(source: Any, plugin: str = "") -> RulePack:
             check_condition(rule["when"], f"{rule['id']}: when")
         except ConditionError as exc:
             raise DataFileError([f"{loaded.where(['rules', i, 'when'])}: {exc}"]) from None
+    if facts is not None:
+        _check_facts(loaded, facts)
     return RulePack(
         name=data["pack"],
         version=str(data["version"]),
@@ -72,13 +78,27 @@ def load_pack(source: Any, plugin: str = "") -> RulePack:
     )
 
 
-def load_packs(sources: Sequence[tuple[str, Any]]) -> tuple[list[RulePack], list[RuleProblem]]:
+def _check_facts(loaded: LoadedYaml, facts: DeclaredFacts) -> None:
+    """Every fact the pack's conditions name must be declared: a misspelt
+    fact would make its rule silently never fire."""
+    problems = []
+    for i, rule in enumerate(loaded.data["rules"]):
+        for path, name in fact_names(rule["when"], ("rules", i, "when")):
+            why = facts.unknown(name)
+            if why:
+                problems.append(f"{loaded.where(path, key=True)}: {rule['id']}: {why}")
+    if problems:
+        raise DataFileError(problems)
+
+
+def load_packs(sources: Sequence[tuple[str, Any]], facts: DeclaredFacts | None = None,
+               ) -> tuple[list[RulePack], list[RuleProblem]]:
     """Every registered pack that loads; problems for the others."""
     packs, problems = [], []
     seen_ids: dict[str, str] = {}
     for plugin, source in sources:
         try:
-            pack = load_pack(source, plugin)
+            pack = load_pack(source, plugin, facts)
         except DataFileError as exc:
             problems.append(RuleProblem(plugin, str(source), exc.problems))
             continue

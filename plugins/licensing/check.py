@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator
 
 from aiart_release.checks import Check
+from aiart_release.facts import Fact
 from aiart_release.findings import (
     Checkpoint,
     Finding,
@@ -50,6 +51,12 @@ class Licenses(Check):
     covers = frozenset({Checkpoint.DATASET, Checkpoint.MODEL_CODE, Checkpoint.PUBLISHING})
     description = ("Licences identified (SPDX), consistent, and compatible with the base model, "
                    "the code and the commercial intent")
+    provides = {
+        "licenses": Fact(list, "every SPDX licence id the bundle states (files, cards, READMEs, "
+                               "pyproject.toml, SPDX headers)"),
+        "license_of": Fact(dict, "the licence ids stated for each artifact "
+                                 "(`{model: [MIT], dataset: [CC-BY-4.0]}`)"),
+    }
     findings = {
         "license.detected": "A licence was identified (which, where, how sure)",
         "license.unidentified": "A licence file that matches no known licence",

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aiart_release.checks import Check
+from aiart_release.facts import Fact
 from aiart_release.findings import (
     CHECKPOINT_OF_ARTIFACT,
     Checkpoint,
@@ -117,6 +118,18 @@ class PersonalData(Check):
     # 2: findings carry a context, judged and weighed by it (cached results of
     # version 1 are not reused).
     version = "3"
+    # From data contexts only (captions, table cells, metadata, file names):
+    # a name in a README says nothing about the people in the dataset.
+    provides = {
+        "personal_data": Fact(bool, "personal data (medium or above) found in the data itself: "
+                                    "captions, table cells, metadata, file names"),
+        "special_category_data": Fact(bool, "a special-category trait (health, beliefs, "
+                                            "sexuality, ethnicity...) tied to people in the data"),
+        "people_identifiable": Fact(int, "how many identifying items (names, addresses, "
+                                         "handles, ids...) the data holds"),
+        "minors": Fact(bool, "the data is about children"),
+        "pii_found": Fact(list, "the ids of every pii.* and sensitive.* finding, in any context"),
+    }
 
     @property
     def findings(self) -> dict[str, str]:  # type: ignore[override]

@@ -26,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from aiart_release.checks import Check
+from aiart_release.facts import Fact
 from aiart_release.findings import Checkpoint, Finding, Location, Severity, plural
 from aiart_release.manifest import Item, Manifest, from_platform, own_work, public_domain
 from aiart_release.masking import mask_words
@@ -46,6 +47,13 @@ class Provenance(Check):
     covers = frozenset({Checkpoint.DATASET, Checkpoint.MODEL_CODE, Checkpoint.PUBLISHING})
     description = ("Dataset sources manifest reconciled with the files; creators, licences, "
                    "consent, opt-out and credits; scraping code")
+    provides = {
+        "scraped": Fact(bool, "code in the bundle collects works from websites"),
+        "manifest_items": Fact(int, "how many items the sources manifests list"),
+        "third_party_items": Fact(int, "manifest items that are neither own work nor public "
+                                       "domain"),
+        "consent_unknown": Fact(int, "third-party manifest items with no consent recorded"),
+    }
     findings = {
         "provenance.manifest-missing": "Third-party or collected data with no sources manifest",
         "provenance.unlisted-file": "Dataset files the manifest does not list",
