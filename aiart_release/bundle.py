@@ -93,7 +93,12 @@ _UTF_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
 
 class FileInfo:
-    """What a classifier sees: the path and, on first use, the first bytes."""
+    """What a classifier sees: the path and, on first use, the first bytes.
+
+    The file is opened once for its head; a classifier that needs more
+    (a Markdown card's headings) asks :meth:`prefix`, which reads again only
+    when the file is longer than what was already read.
+    """
 
     def __init__(self, path: str, abspath: Path, size: int, sniff_bytes: int):
         self.path = path
@@ -104,20 +109,34 @@ class FileInfo:
         self.suffix = pure.suffix.lower()
         self.parts = pure.parts
         self._sniff_bytes = sniff_bytes
-        self._head: bytes | None = None
+        self._read: bytes | None = None  # the longest prefix read so far
+        self._whole = False  # whether _read is the whole file
         self.read_error: OSError | None = None
+
+    def do_not_read(self) -> None:
+        """Skip the file: every read answers empty (too large, unreadable)."""
+        self._read, self._whole = b"", True
+
+    def prefix(self, size: int) -> bytes:
+        """The first ``size`` bytes of the file (fewer when it is shorter;
+        empty when it cannot be read)."""
+        if self._read is None or (len(self._read) < size and not self._whole):
+            want = max(size, self._sniff_bytes)
+            try:
+                with open(self.abspath, "rb") as handle:
+                    self._read = handle.read(want)
+            except OSError as exc:
+                self.read_error = exc
+                self._read = b""
+                self._whole = True
+            else:
+                self._whole = len(self._read) < want
+        return self._read[:size]
 
     @property
     def head(self) -> bytes:
         """The first bytes of the file (empty when it cannot be read)."""
-        if self._head is None:
-            try:
-                with open(self.abspath, "rb") as handle:
-                    self._head = handle.read(self._sniff_bytes)
-            except OSError as exc:
-                self.read_error = exc
-                self._head = b""
-        return self._head
+        return self.prefix(self._sniff_bytes)
 
     @property
     def looks_binary(self) -> bool:
@@ -377,10 +396,10 @@ class _Walker:
         skipped = None
         if size > self.max_file_size:
             skipped = "too-large"
-            fi._head = b""  # do not read it at all
+            fi.do_not_read()
         elif not os.access(path, os.R_OK):
             skipped = "unreadable"
-            fi._head = b""
+            fi.do_not_read()
         kind = self.classify(fi) or "other"
         if skipped is None and kind in TEXT_KINDS and size and fi.looks_binary:
             skipped = "binary"

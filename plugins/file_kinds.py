@@ -156,11 +156,10 @@ def _markdown_card_kind(file, readme: bool) -> str | None:
     kind = _front_matter_kind(file, readme)
     if kind:
         return kind
-    try:
-        with open(file.abspath, "rb") as handle:
-            text = handle.read(MAX_CARD_SNIFF).decode("utf-8", "replace")
-    except OSError:
+    data = file.prefix(MAX_CARD_SNIFF)
+    if file.read_error is not None:
         return None
+    text = data.decode("utf-8", "replace")
     kind = kind_by_heading(text)
     if kind:
         return kind

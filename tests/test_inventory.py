@@ -572,3 +572,57 @@ def test_findings_are_sorted_by_path_and_filled_in(tmp_path, classify):
 def test_a_path_that_is_not_a_folder_is_a_bundle_error(tmp_path, classify, make, message):
     with pytest.raises(BundleError, match=message):
         walk(make(tmp_path), classify)
+
+
+# --- each file read once ------------------------------------------------------
+
+def test_each_file_is_opened_once_and_header_readers_use_the_kept_head(classify, tmp_path,
+                                                                       monkeypatch):
+    """The walk reads a file's head once (a Markdown card's longer sniff
+    included, when the file is short); the licence checks read SPDX lines
+    from the head the inventory kept, without opening the file again. (With
+    pictures in the bundle, pages are also read whole, for the pictures they
+    show: that is their content, not their head.)"""
+    import builtins
+    from collections import Counter
+
+    from aiart_release.default_plugins.licensing.sources import spdx_headers
+    from aiart_release.spdx import has_spdx_identifier
+
+    bundle = make_bundle(tmp_path / "b", {
+        "LICENSE": "MIT License\n",
+        "README.md": "# Portraits\n\nA few words about the pictures.\n",
+        "src/train.py": "# SPDX-License-Identifier: Apache-2.0\nimport os\n",
+        "notes": "plain text without a suffix\n",
+        "model/w.safetensors": WEIGHTS,
+    })
+    opened: Counter[str] = Counter()
+    real_open = builtins.open
+
+    def counting_open(file, *args, **kwargs):
+        opened[os.path.relpath(str(file), bundle)] += 1
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", counting_open)
+    inventory = build_inventory(bundle, classify)
+    assert opened and max(opened.values()) == 1, opened
+    before = dict(opened)
+    code = inventory.get("src/train.py")
+    assert has_spdx_identifier(code.head)
+    assert [(s.path, s.license) for s in spdx_headers(inventory)] == [
+        ("src/train.py", "Apache-2.0")]
+    assert dict(opened) == before
+    # Heads are kept for text kinds only: the weights' is not held in memory.
+    assert inventory.get("model/w.safetensors").head == b""
+
+
+def test_a_long_markdown_page_is_read_again_only_for_what_the_head_lacks(tmp_path):
+    from aiart_release.bundle import FileInfo
+
+    page = tmp_path / "page.md"
+    page.write_bytes(b"x" * 100)
+    info = FileInfo("page.md", page, 100, 8)
+    assert info.head == b"x" * 8
+    assert info.prefix(64 * 1024) == b"x" * 100  # one more read: the file is longer
+    page.unlink()
+    assert info.prefix(64 * 1024) == b"x" * 100 and info.head == b"x" * 8  # never again

@@ -234,3 +234,26 @@ def test_the_license_index_ships_with_the_package():
     index = _index()
     assert len(index.sets) >= 700
     assert {"MIT", "Apache-2.0", "CC-BY-NC-4.0", "GPL-3.0-only"} <= set(index.sets)
+
+
+@pytest.mark.parametrize(("head", "value", "states_one"), [
+    (b"# SPDX-License-Identifier: MIT\nimport os\n", "MIT", True),
+    (b"/* SPDX-License-Identifier: Apache-2.0 */\n", "Apache-2.0", True),
+    (b"<!-- SPDX-License-Identifier: CC-BY-4.0 -->\n", "CC-BY-4.0", True),
+    (b"# SPDX-License-Identifier:   \n", "", False),
+    (b"import os\n", None, False),
+    (b"\n" * 5000 + b"# SPDX-License-Identifier: MIT\n", None, False),  # not a header
+])
+def test_one_spdx_header_reader_for_both_licence_checks(head, value, states_one):
+    from aiart_release.spdx import has_spdx_identifier, spdx_identifier
+
+    assert spdx_identifier(head) == value
+    assert has_spdx_identifier(head) is states_one
+
+
+def test_vendored_folders_are_one_list_for_inventory_licences_and_credits():
+    from aiart_release.origin import VENDOR_DIRS, is_vendored, vendor_dir_index
+
+    assert {"vendor", "third_party", "node_modules", "extern", "_vendor"} <= VENDOR_DIRS
+    assert is_vendored("src/Third_Party/lib/a.py") and not is_vendored("src/vendor.py")
+    assert vendor_dir_index("src/lib/vendor/x/a.py") == 2
