@@ -1,5 +1,5 @@
 """The built-in card check (plugins/cards.py) and licence-presence check
-(plugins/license_presence.py), imported as installed:
+(plugins/licensing/presence.py), imported as installed:
 ``aiart_release.default_plugins``.
 
 Placeholder detection is a should-flag / should-not-flag table in the style
@@ -16,7 +16,7 @@ from aiart_release.bundle import build_inventory
 from aiart_release.checks import BundleContext
 from aiart_release.config import Config
 from aiart_release.default_plugins.cards import Cards, placeholder_lines
-from aiart_release.default_plugins.license_presence import LicensePresence
+from aiart_release.default_plugins.licensing.presence import LicensePresence
 from aiart_release.facts import gather_facts
 from aiart_release.plugins import build_registry
 

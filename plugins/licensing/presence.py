@@ -13,6 +13,9 @@ the artifact's card names one in its ``license`` metadata, or, for code,
 when ``pyproject.toml`` declares one or source files carry
 ``SPDX-License-Identifier`` headers.
 
+It is a plugin of its own (``license-presence``), kept beside the licensing
+check because both read licences the same way (:mod:`.sources`, :mod:`.readme`).
+
 Example: a bundle with ``model/lora.safetensors`` and ``model/README.md``
 (no ``license:``) and no LICENSE file gets ``docs.license-missing`` for the
 model, and the default policy holds the model at ``gated``.
@@ -35,19 +38,10 @@ from aiart_release.findings import (
 )
 from aiart_release.spdx import has_spdx_identifier
 
+from .sources import covering_dir, known_paths
+from .sources import covers as folder_covers
+
 _PLACEHOLDER_LICENSES = {"", "todo", "tbd", "none", "?", "???"}
-
-
-def _covers(license_dir: str, file_dir: str) -> bool:
-    return license_dir == "" or file_dir == license_dir or file_dir.startswith(license_dir + "/")
-
-
-def _license_dir(path: str) -> str:
-    parts = PurePosixPath(path).parts[:-1]
-    # A LICENSES/ folder (REUSE layout) covers the folder that holds it.
-    while parts and parts[-1].upper() in ("LICENSES", "LICENCES"):
-        parts = parts[:-1]
-    return "/".join(parts)
 
 
 def _common_dir(paths: list[str]) -> str:
@@ -73,7 +67,7 @@ class LicensePresence(Check):
         inventory = ctx.inventory
         # An empty, binary or unreadable licence file licenses nothing.
         license_dirs = [
-            _license_dir(f.path) for f in inventory.of_kind("license")
+            covering_dir(f.path) for f in inventory.of_kind("license")
             if f.size > 0 and f.readable
         ]
         license_dirs += _readme_dirs(inventory)
@@ -88,7 +82,7 @@ class LicensePresence(Check):
             # that library, not the studio's own code beside it.
             uncovered = [
                 f for f in files
-                if not any(_covers(ld, f.directory) for ld in license_dirs)
+                if not any(folder_covers(ld, f.path) for ld in license_dirs)
                 and not (f.kind == "code" and has_spdx_identifier(f.head))
             ]
             if not uncovered:
@@ -139,8 +133,7 @@ class LicensePresence(Check):
 
 def _readme_dirs(inventory) -> list[str]:
     """The folders whose README names the licence of what is in them."""
-    from .licensing.readme import readme_licenses
-    from .licensing.sources import known_paths
+    from .readme import readme_licenses
 
     return [f.directory for f, found in readme_licenses(inventory, known_paths(inventory))
             if any(p.license and p.role == "main" for p in found)]
