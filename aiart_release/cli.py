@@ -201,6 +201,7 @@ def _run_assessment(path: Path, *, fmt: str, output: Path | None, fail_on: str |
     from .config import ConfigError, load_config
     from .device import DeviceError, parse_device
     from .engine import Options
+    from .facts import declared_facts
     from .policy import PolicyError, load_policy
     from .report import ReportOptions
 
@@ -217,7 +218,8 @@ def _run_assessment(path: Path, *, fmt: str, output: Path | None, fail_on: str |
         raise UsageProblem(f"'{path}' does not exist")
     try:
         config = load_config(path if path.is_dir() else path.parent, config_path)
-        policy = load_policy(policy_path or config.policy)
+        policy = load_policy(policy_path or config.policy,
+                             facts=declared_facts(registry.checks.values()))
     except (ConfigError, PolicyError) as exc:
         raise UsageProblem(str(exc)) from None
     threshold = _severity(fail_on or config.fail_on or default_fail_on)

@@ -247,12 +247,13 @@ def _run_bundle_checks(checks: list[Check], inventory: Inventory, facts: Facts,
 
 
 def _facts_of_checks(checks: list[Check], results: _Results) -> list[tuple[Check, dict]]:
-    """Each check's facts from its own findings; a check whose ``facts``
-    raises provides none and gets a ``plugin.check-failed`` finding."""
+    """Each check's facts from its own findings. A check whose ``facts``
+    raises, or returns a fact it does not declare, provides none and gets a
+    ``plugin.check-failed`` finding."""
     provided = []
     for check in checks:
         try:
-            provided.append((check, check.facts(results.by_check.get(check.id, []))))
+            provided.append((check, check.provided_facts(results.by_check.get(check.id, []))))
         except Exception as exc:
             results.by_check[check.id].append(_failure(check, exc, ".", "docs"))
             results.errors.append("".join(traceback.format_exception(exc)))

@@ -24,7 +24,7 @@ from .bundle import BundleError, Inventory, build_inventory
 from .checks import Check
 from .config import Config
 from .engine import Options, run_checks
-from .facts import Facts, gather_facts
+from .facts import Facts, declared_facts, gather_facts
 from .findings import Checkpoint, Finding, Location, Severity
 from .plugins import Registry
 from .policy import Policy, decide
@@ -80,7 +80,7 @@ def take_inventory(path: Path, registry: Registry, config: Config,
 def derive_facts(declared: Facts, provided: Sequence[tuple[Check, dict[str, Any]]]) -> Facts:
     """The declared facts and those the checks derived from their findings,
     merged in check-id order, as a new value."""
-    facts = Facts(config=declared.config, cards=declared.cards, values=dict(declared.values))
+    facts = declared
     for _check, more in provided:
         facts = facts.merged(more)
     return facts
@@ -99,8 +99,9 @@ def raise_scenarios(registry: Registry, facts: Facts, findings: list[Finding],
                     ) -> tuple[list[dict[str, Any]], list[Finding]]:
     """The misuse scenarios the registered rule packs raise on these facts
     and findings, and the findings with a ``plugin.rules-invalid`` finding
-    for each pack or rule that could not be used, in report order."""
-    packs, problems = load_packs(registry.rule_sources)
+    for each pack or rule that could not be used (one naming a fact no check
+    declares, say), in report order."""
+    packs, problems = load_packs(registry.rule_sources, declared_facts(registry.checks.values()))
     raised, more_problems = scenarios(packs, facts.values, findings)
     findings = [*findings, *(_rules_problem(p) for p in [*problems, *more_problems])]
     return raised, sorted(findings, key=Finding.sort_key)
