@@ -12,14 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .sizes import DEFAULT_MAX_FILE_SIZE, DEFAULT_SNIFF_BYTES
 from .yamlfile import DataFileError, LoadedYaml, load_yaml, validate
 
 CONFIG_NAMES = ("aiart-release.yaml", "aiart-release.yml", ".aiart-release.yaml")
 PYPROJECT_TABLE = "aiart-release"
-TIERS = ("open", "gated", "closed")
 
-DEFAULT_MAX_FILE_SIZE = 4 * 1024**3
-DEFAULT_SNIFF_BYTES = 8192
 DEFAULT_SECONDS_PER_FILE = 120.0  # see watchdog.py
 
 

@@ -283,8 +283,8 @@ def decide(
     for artifact, decision in decisions.items():
         # Strictest first: what to fix to step down from closed comes first.
         ordered = sorted(raised[artifact], key=lambda r: -r[0])
-        decision.reasons = _dedupe(r[1] for r in ordered)
-        decision.to_lower = _dedupe(r[2] for r in ordered)
+        decision.reasons = list(dict.fromkeys(r[1] for r in ordered))
+        decision.to_lower = list(dict.fromkeys(r[2] for r in ordered))
         decision.retention, decision.retention_reason = _retention(policy, decision.data_classes)
 
     overall = max((d.tier for d in decisions.values()), key=tier_rank, default="open")
@@ -353,16 +353,6 @@ def _retention(policy: Policy, classes: list[str]) -> tuple[str, str]:
     shortest = min(classes, key=lambda c: duration_days(policy.classes[c]["retention"]))
     entry = policy.classes[shortest]
     return entry["retention"], f"{shortest}: {' '.join(entry['why'].split())}"
-
-
-def _dedupe(items) -> list[str]:
-    seen: set[str] = set()
-    out = []
-    for item in items:
-        if item not in seen:
-            seen.add(item)
-            out.append(item)
-    return out
 
 
 def stricter(recommended: str, declared: str) -> bool:

@@ -20,11 +20,11 @@ default policy gates the dataset.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterator
 
+from aiart_release.cache import file_sha256
 from aiart_release.checks import Check
 from aiart_release.facts import Fact
 from aiart_release.findings import Checkpoint, Finding, Location, Severity, plural
@@ -184,7 +184,7 @@ class Provenance(Check):
             sha = items[0].sha256
             if f is None or not sha or not f.readable or f.size > MAX_HASH_BYTES:
                 continue
-            if _sha256(f.abspath) != sha:
+            if file_sha256(f.abspath) != sha:
                 wrong.append(items[0])
         if wrong:
             yield _f("provenance.hash-mismatch", Severity.HIGH, m.path,
@@ -349,14 +349,6 @@ def _openly_licensed(item: Item) -> bool:
     resolved = catalog.resolve(item.license) if item.license else None
     return bool(resolved) and all(catalog.info(lid).cls in _OPEN_CLASSES
                                   for lid in catalog.license_ids(resolved))
-
-
-def _sha256(path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _site(url: str) -> str:
