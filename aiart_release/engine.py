@@ -231,6 +231,9 @@ def _run_accelerator_work(work: list[tuple[BundleFile, Check]], config: Config,
 
 def _run_bundle_checks(checks: list[Check], inventory: Inventory, facts: Facts,
                        config: Config, results: _Results) -> None:
+    # Two bundle checks (licensing, provenance) still add facts to ``facts``
+    # in place (``Facts.update``, transitional: docs/facts.md); every other
+    # fact a check provides comes back through ``CheckRun.provided``.
     for check in checks:
         if not check.scans_bundle:
             continue
