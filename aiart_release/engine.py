@@ -68,8 +68,9 @@ class CheckRun:
 
     ``findings`` come check by check, in the order the checks first
     reported; ``provided`` holds, in check-id order, the facts each check
-    derived from its own findings (``Check.facts``), for the pipeline to
-    merge into the declared facts.
+    derived from its own findings (``Check.provided_facts``: its ``facts``,
+    held to what it declares), for the pipeline to merge into the declared
+    facts.
     """
 
     findings: list[Finding]
