@@ -135,6 +135,16 @@ class BundleContext:
     facts: Facts
     settings: Mapping[str, Any] = field(default_factory=dict)
     device: str = "cpu"
+    # What the check provides from the whole bundle (``provide``); the
+    # pipeline merges it into the facts with what ``facts()`` returns.
+    provided: dict[str, Any] = field(default_factory=dict)
+
+    def provide(self, values: Mapping[str, Any]) -> None:
+        """Facts found while scanning the bundle (the licences in force,
+        the number of manifest items). Held to what the check declares in
+        ``provides``, like the results of ``facts``; ``ctx.facts`` itself
+        never changes."""
+        self.provided.update(values)
 
 
 def validate_check(check: object) -> str | None:

@@ -27,7 +27,7 @@ from .cache import ResultCache, settings_hash
 from .checks import BundleContext, Check, FileContext
 from .config import Config
 from .device import DeviceChoice, resolve_device
-from .facts import Facts
+from .facts import Facts, check_provided
 from .findings import CHECKPOINT_OF_ARTIFACT, Finding, Location, Severity
 from .origin import GENERATED
 from .plugins import Registry
@@ -123,6 +123,8 @@ class _Results:
     by_check: dict[str, list[Finding]] = field(default_factory=lambda: defaultdict(list))
     timings: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     errors: list[str] = field(default_factory=list)
+    # Facts bundle checks provided through ``BundleContext.provide``.
+    from_bundle: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def add(self, check_id: str, found: list[Finding], seconds: float,
             error: str | None) -> None:
@@ -232,9 +234,8 @@ def _run_accelerator_work(work: list[tuple[BundleFile, Check]], config: Config,
 
 def _run_bundle_checks(checks: list[Check], inventory: Inventory, facts: Facts,
                        config: Config, results: _Results) -> None:
-    # Two bundle checks (licensing, provenance) still add facts to ``facts``
-    # in place (``Facts.update``, transitional: docs/facts.md); every other
-    # fact a check provides comes back through ``CheckRun.provided``.
+    # What a bundle check provides (``ctx.provide``) comes back through
+    # ``CheckRun.provided``: the facts given to checks never change.
     for check in checks:
         if not check.scans_bundle:
             continue
@@ -248,6 +249,8 @@ def _run_bundle_checks(checks: list[Check], inventory: Inventory, facts: Facts,
             found = [_failure(check, exc, ".", "docs")]
             error = "".join(traceback.format_exception(exc))
         results.add(check.id, found, time.perf_counter() - started, error)
+        if ctx.provided:
+            results.from_bundle[check.id] = dict(ctx.provided)
 
 
 def _facts_of_checks(checks: list[Check], results: _Results) -> list[tuple[Check, dict]]:
@@ -257,7 +260,12 @@ def _facts_of_checks(checks: list[Check], results: _Results) -> list[tuple[Check
     provided = []
     for check in checks:
         try:
-            provided.append((check, check.provided_facts(results.by_check.get(check.id, []))))
+            # Facts found while scanning the bundle, then those derived from
+            # the check's findings: both held to what the check declares.
+            scanned = results.from_bundle.get(check.id, {})
+            check_provided(check, scanned)
+            derived = check.provided_facts(results.by_check.get(check.id, []))
+            provided.append((check, {**scanned, **derived}))
         except Exception as exc:
             results.by_check[check.id].append(_failure(check, exc, ".", "docs"))
             results.errors.append("".join(traceback.format_exception(exc)))

@@ -187,12 +187,6 @@ class Facts:
             values[key] = _combine(values.get(key), value)
         return Facts(config=self.config, cards=self.cards, values=values)
 
-    def update(self, more: Mapping[str, Any]) -> None:
-        """Transitional: merge in place, for the two callers written before
-        facts were frozen (the licensing and provenance checks add facts
-        during ``scan_bundle``). Everything else uses :meth:`merged`."""
-        object.__setattr__(self, "values", self.merged(more).values)
-
 
 def _combine(old: Any, value: Any) -> Any:
     if old is None:

@@ -101,7 +101,16 @@ def raise_scenarios(registry: Registry, facts: Facts, findings: list[Finding],
     and findings, and the findings with a ``plugin.rules-invalid`` finding
     for each pack or rule that could not be used (one naming a fact no check
     declares, say), in report order."""
-    packs, problems = load_packs(registry.rule_sources, declared_facts(registry.checks.values()))
+    # The built-in packs are tested against the built-in checks' facts; at
+    # run time a fact of a built-in plugin the user disabled is absent, not
+    # misspelt. Third-party packs may name only declared facts.
+    builtin = {p.name for p in registry.plugins if p.builtin}
+    ours = [(plugin, source) for plugin, source in registry.rule_sources if plugin in builtin]
+    theirs = [(plugin, source) for plugin, source in registry.rule_sources
+              if plugin not in builtin]
+    packs, problems = load_packs(ours)
+    more_packs, more = load_packs(theirs, declared_facts(registry.checks.values()))
+    packs, problems = [*packs, *more_packs], [*problems, *more]
     raised, more_problems = scenarios(packs, facts.values, findings)
     findings = [*findings, *(_rules_problem(p) for p in [*problems, *more_problems])]
     return raised, sorted(findings, key=Finding.sort_key)

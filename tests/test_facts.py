@@ -287,3 +287,39 @@ def test_the_pipeline_derives_facts_as_a_new_value():
     derived = derive_facts(declared, [(Counter(), {"personal_data": True, "faces": 3})])
     assert dict(derived.values) == {"personal_data": True, "faces": 3}
     assert dict(declared.values) == {"personal_data": False}
+
+
+def test_a_bundle_check_hands_facts_back_and_the_given_facts_never_change(tmp_path):
+    from aiart_release.bundle import build_inventory
+    from aiart_release.checks import BundleContext
+    from aiart_release.config import load_config
+    from aiart_release.facts import gather_facts
+    from aiart_release.plugins import build_registry
+
+    (tmp_path / "LICENSE").write_text("SPDX-License-Identifier: MIT\n")
+    registry = build_registry()
+    inventory = build_inventory(tmp_path, registry.classify)
+    facts = gather_facts(inventory, load_config(tmp_path))
+    before = dict(facts.values)
+    ctx = BundleContext(inventory=inventory, facts=facts)
+    list(registry.checks["licenses"].scan_bundle(ctx))
+    assert ctx.provided["licenses"] == ["MIT"]
+    assert dict(facts.values) == before
+    assert not hasattr(facts, "update")
+
+
+def test_disabling_a_builtin_plugin_leaves_the_builtin_rule_pack_whole(tmp_path):
+    # The pii check provides people_identifiable; without it the fact is
+    # absent, not misspelt: the built-in pack still loads, nothing fails.
+    import json
+    import os
+    import subprocess
+
+    from conftest import TOOL
+
+    (tmp_path / "notes.txt").write_text("hello\n")
+    env = {**os.environ, "AIART_RELEASE_DISABLE_PLUGINS": "personal-data"}
+    out = subprocess.run([str(TOOL), "assess", str(tmp_path), "-f", "json", "--no-cache"],
+                         capture_output=True, text=True, env=env, timeout=120).stdout
+    ids = {f["id"] for f in json.loads(out)["findings"]}
+    assert not any(i.startswith("plugin.") for i in ids)

@@ -222,10 +222,11 @@ def test_facts_name_the_licences_of_each_artifact(tmp_path):
     registry = build_registry()
     inventory = build_inventory(bundle, registry.classify)
     facts = gather_facts(inventory, Config(commercial=True))
-    list(Licenses().scan_bundle(BundleContext(inventory=inventory, facts=facts)))
-    assert facts.values["license_of"]["model"] == ["MIT"]
-    assert facts.values["license_of"]["code"] == ["GPL-3.0-only", "MIT"]
-    assert "GPL-3.0-only" in facts.values["licenses"]
+    ctx = BundleContext(inventory=inventory, facts=facts)
+    list(Licenses().scan_bundle(ctx))
+    assert ctx.provided["license_of"]["model"] == ["MIT"]
+    assert ctx.provided["license_of"]["code"] == ["GPL-3.0-only", "MIT"]
+    assert "GPL-3.0-only" in ctx.provided["licenses"]
 
 
 def test_the_license_index_ships_with_the_package():

@@ -100,7 +100,7 @@ class Licenses(Check):
         by_artifact = _licenses_by_artifact(inventory, files + readmes, cards, project, headers)
         main = [s for s in files + readmes if s.role == "main" and s.license]
         in_force = _licenses_by_artifact(inventory, main, cards, project, headers)
-        facts.update({
+        ctx.provide({
             "licenses": sorted({s.license for s in sources if s.license}),
             "license_of": {a: sorted(ids) for a, ids in by_artifact.items()},
         })

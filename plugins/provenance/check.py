@@ -138,7 +138,7 @@ class Provenance(Check):
                      "Set `contact:` in aiart-release.yaml and say in the card how creators and "
                      "people in the data can ask to be removed", artifact="dataset")
         yield from self._attribution(inventory, facts, items)
-        facts.update({
+        ctx.provide({
             "scraped": scraped,
             "manifest_items": len(items),
             "third_party_items": len(third_party),
