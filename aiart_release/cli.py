@@ -57,7 +57,7 @@ class UsageProblem(click.ClickException):
         click.echo(f"aiart-release: error: {self.format_message()}", err=True)
 
 
-def _debug_option(f):
+def debug_option(f):
     def remember(ctx: click.Context, _param, value: bool) -> bool:
         if value:
             ctx.ensure_object(dict)["debug"] = True
@@ -70,7 +70,7 @@ def _debug_option(f):
 _REGISTRY = None
 
 
-def _registry(warn: bool = True):
+def plugin_registry(warn: bool = True):
     """Load plugins once per invocation; warn about the ones that failed."""
     global _REGISTRY
     if _REGISTRY is None:
@@ -95,9 +95,38 @@ def _debugging() -> bool:
     return bool(os.environ.get("AIART_RELEASE_DEBUG"))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _CommandsWithPlugins(click.Group):
+    """The top-level group: the core's commands, and those plugins add through
+    ``aiart_release_register_commands``.
+
+    Plugin commands are collected only when a command line needs them (help
+    lists every command; an unknown name may be a plugin's), so a built-in
+    command such as ``assess`` or ``--version`` does not wait for them. A
+    plugin that breaks is reported and its commands are left out: ``--help``
+    always works.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *_plugin_commands(self)})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self.commands.get(cmd_name) or _plugin_commands(self).get(cmd_name)
+
+
+def _plugin_commands(group: click.Group) -> dict[str, click.Command]:
+    from .plugins import collect_commands
+
+    registry = plugin_registry()
+    before = len(registry.failures)
+    commands = collect_commands(registry, reserved=group.commands)
+    for failure in registry.failures[before:]:
+        click.echo(f"aiart-release: warning: {failure.summary}", err=True)
+    return commands
+
+
+@click.group(cls=_CommandsWithPlugins, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="aiart-release")
-@_debug_option
+@debug_option
 def cli() -> None:
     """Assess an AI-art release bundle (model, code, dataset) before you
     publish it, and get an open / gated / closed recommendation per artifact.
@@ -180,7 +209,7 @@ def _severity(value: str | None):
 @click.option("--show-pii", is_flag=True,
               help="Show raw personal data in evidence (never written to the cache).")
 @click.option("--strict", is_flag=True, help="Exit 3 when a plugin or check failed.")
-@_debug_option
+@debug_option
 def assess(path, fmt, output, fail_on, config_path, policy_path, exclude, jobs, device,
            no_cache, show_pii, strict):
     """Assess the release bundle at PATH (a folder or a git work tree)."""
@@ -205,7 +234,7 @@ def _run_assessment(path: Path, *, fmt: str, output: Path | None, fail_on: str |
     from .policy import PolicyError, load_policy
     from .report import ReportOptions
 
-    registry = _registry()
+    registry = plugin_registry()
     if fmt not in registry.reporters:
         raise UsageProblem(
             f"unknown format {fmt!r} (available: {', '.join(sorted(registry.reporters))})"
@@ -267,7 +296,7 @@ def _run_assessment(path: Path, *, fmt: str, output: Path | None, fail_on: str |
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--fail-on", metavar="SEVERITY", default=None,
               help="Fail the commit at or above SEVERITY (default: high).")
-@_debug_option
+@debug_option
 def hook(files, fail_on):
     """Pre-commit entry point: assess the repository in the current folder.
 
@@ -283,10 +312,11 @@ def hook(files, fail_on):
 
 @cli.command("plugins")
 @click.option("--json", "as_json", is_flag=True, help="List plugins as JSON.")
-@_debug_option
+@debug_option
 def plugins_cmd(as_json):
     """List installed plugins: name, version, hooks and what they register."""
-    registry = _registry()
+    registry = plugin_registry()
+    _plugin_commands(cli)  # so that each plugin lists the commands it adds
     if as_json:
         import json
 
@@ -312,6 +342,8 @@ def plugins_cmd(as_json):
             registers.append("checks: " + ", ".join(p.checks))
         if p.reporters:
             registers.append("formats: " + ", ".join(p.reporters))
+        if p.commands:
+            registers.append("commands: " + ", ".join(p.commands))
         if p.rule_packs:
             registers.append(f"rule packs: {p.rule_packs}")
         if p.recognizers:
@@ -338,13 +370,13 @@ def plugins_cmd(as_json):
 @click.option("--format", "-f", "fmt", type=click.Choice(["terminal", "json", "markdown"]),
               default="terminal", show_default=True,
               help="markdown: the table of docs/facts.md.")
-@_debug_option
+@debug_option
 def facts_cmd(fmt):
     """List the declared facts the policy and misuse rules may name: name,
     type, meaning and provider (the core, or the checks that provide it)."""
     from .facts import declared_facts, facts_markdown, facts_rows
 
-    declared = declared_facts(_registry().checks.values())
+    declared = declared_facts(plugin_registry().checks.values())
     if fmt == "markdown":
         click.echo(facts_markdown(declared), nl=False)
         return
@@ -374,7 +406,7 @@ def _loaded_packs():
     from .rules import load_pack
     from .yamlfile import DataFileError
 
-    registry = _registry()
+    registry = plugin_registry()
     packs, problems = [], []
     for plugin, source in registry.rule_sources:
         try:
@@ -484,7 +516,7 @@ def rules_test(path):
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
               help="Where to write (default: CREDITS.md in PATH).")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
-@_debug_option
+@debug_option
 def credits(path, output, force):
     """Write CREDITS.md from the bundle's sources manifests: creators with
     their sources and licences, and how to ask for removal."""
@@ -496,7 +528,7 @@ def credits(path, output, force):
         raise UsageProblem(f"'{path}' is not a folder")
     try:
         config = load_config(path)
-        inventory = build_inventory(path, _registry().classify, exclude=config.exclude,
+        inventory = build_inventory(path, plugin_registry().classify, exclude=config.exclude,
                                     artifact_globs=config.artifacts)
     except (ConfigError, BundleError) as exc:
         raise UsageProblem(str(exc)) from None

@@ -71,3 +71,19 @@ def aiart_release_classify_file(file):
     runs last. An answer outside ``KINDS`` is reported as a plugin failure and
     the next classifier is asked.
     """
+
+
+@hookspec
+def aiart_release_register_commands(cli):
+    """Contribute commands to the ``aiart-release`` command line.
+
+    ``cli`` is a :class:`click.Group`: add commands to it with
+    ``@cli.command()``, ``@cli.group()`` or ``cli.add_command(command)``, as
+    with simonw/llm's ``register_commands``. Called only when a command line
+    is built that needs the plugins' commands (``--help``, or a name the core
+    does not have), so a plugin that only adds checks costs nothing here. A
+    command named like a built-in one, or like another plugin's, is reported
+    as a plugin failure and left out; a hook that raises is reported and the
+    other plugins' commands still arrive. Import heavy libraries inside the
+    command, not in this hook. Returns nothing.
+    """

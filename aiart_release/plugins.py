@@ -69,6 +69,7 @@ class PluginInfo:
     hooks: list[str] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
     reporters: list[str] = field(default_factory=list)
+    commands: list[str] = field(default_factory=list)
     rule_packs: int = 0
     recognizers: int = 0
     error: str | None = None
@@ -83,6 +84,7 @@ class PluginInfo:
             "hooks": self.hooks,
             "checks": self.checks,
             "reporters": self.reporters,
+            "commands": self.commands,
             "rule_packs": self.rule_packs,
             "recognizers": self.recognizers,
             "error": self.error,
@@ -101,6 +103,8 @@ class Registry:
     reporters: dict[str, Any] = field(default_factory=dict)
     rule_sources: list[tuple[str, Any]] = field(default_factory=list)
     recognizer_factories: list[tuple[str, Callable[[], Any]]] = field(default_factory=list)
+    # Filled by collect_commands, only when a command line needs them.
+    commands: dict[str, Any] | None = None
 
     def plugin(self, name: str) -> PluginInfo | None:
         return next((p for p in self.plugins if p.name == name), None)
@@ -307,3 +311,41 @@ def _collect(registry: Registry) -> None:
     for info in registry.plugins:
         info.checks.sort()
         info.reporters.sort()
+
+
+def collect_commands(registry: Registry, reserved: Iterable[str]) -> dict[str, Any]:
+    """The click commands plugins add through ``aiart_release_register_commands``.
+
+    Each plugin is given a group of its own, so that what it adds is known to
+    be its own, and so that one plugin cannot replace a command of the core
+    (``reserved``) or of another plugin: such a name is recorded as a plugin
+    failure and left out. A hook that raises is recorded too; the others'
+    commands still arrive. Collected once per registry: the CLI asks only
+    when it needs more than its own commands (``--help``, an unknown name).
+    """
+    if registry.commands is not None:
+        return registry.commands
+    import click  # the CLI has it loaded already; assess in a worker never gets here
+
+    taken = set(reserved)
+    registry.commands = {}
+    for impl in registry.pm.hook.aiart_release_register_commands.get_hookimpls():
+        group = click.Group(name=impl.plugin_name)
+        try:
+            impl.function(cli=group)
+        except Exception as exc:
+            registry._fail(impl.plugin_name, "register_commands", exc)
+            continue
+        added, clashes = [], []
+        for name, command in group.commands.items():
+            (clashes if name in taken else added).append(name)
+            if name not in taken:
+                registry.commands[name] = command
+                taken.add(name)
+        info = registry.plugin(impl.plugin_name)
+        if info is not None:
+            info.commands = sorted(added)
+        if clashes:
+            registry._fail(impl.plugin_name, "register_commands", ValueError(
+                f"command name(s) {', '.join(map(repr, sorted(clashes)))} already taken"))
+    return registry.commands

@@ -132,9 +132,10 @@ def test_the_nearest_folder_licence_is_in_force(tmp_path):
         "data/a.png": b"\x89PNG\r\n\x1a\n", "data/b.png": b"\x89PNG\r\n\x1a\n"})
     inventory = build_inventory(bundle, build_registry().classify)
     facts = gather_facts(inventory, Config())
-    list(Licenses().scan_bundle(BundleContext(inventory=inventory, facts=facts)))
-    assert facts.values["license_of"]["dataset"] == ["CC-BY-NC-4.0"]  # not the root MIT
-    assert facts.values["license_of"]["code"] == ["MIT"]
+    ctx = BundleContext(inventory=inventory, facts=facts)
+    list(Licenses().scan_bundle(ctx))
+    assert ctx.provided["license_of"]["dataset"] == ["CC-BY-NC-4.0"]  # not the root MIT
+    assert ctx.provided["license_of"]["code"] == ["MIT"]
 
 
 def test_a_suffixed_licence_beside_the_main_one_is_a_part(cli, tmp_path):

@@ -30,6 +30,7 @@ def test_there_are_hooks_for_checks_rules_recognizers_reporters_and_classificati
     assert HOOK_NAMES == [
         "aiart_release_classify_file",
         "aiart_release_register_checks",
+        "aiart_release_register_commands",
         "aiart_release_register_recognizers",
         "aiart_release_register_reporters",
         "aiart_release_register_rules",
@@ -225,6 +226,42 @@ def test_hook_register_recognizers():
     assert ("extras", extras.recognizer_factory) in registry.recognizer_factories
     assert extras.FACTORY_CALLS == []  # Presidio is not loaded just by loading plugins
     assert registry.plugin("extras").recognizers == 1
+
+
+def test_hook_register_commands(cli, monkeypatch):
+    """A plugin adds commands and groups; a name the core has stays the core's."""
+    monkeypatch.setenv("AIART_RELEASE_PLUGINS", "testplugins.commands")
+    help_ = cli("--help")
+    assert help_.code == 0
+    assert "greet" in help_.out and "studio" in help_.out and "Studio tools." in help_.out
+    assert "warning: plugin 'testplugins.commands' failed (register_commands)" in help_.err
+    assert "'assess' already taken" in help_.err
+    assert cli("greet", "Ada").out == "hello Ada\n"
+    assert cli("studio", "sync").out == "synced\n"
+    assert "replaced" not in cli("assess", EXAMPLES / "own-work", "-f", "json").out
+    listed = {p["name"]: p for p in json.loads(cli("plugins", "--json").out)["plugins"]}
+    assert listed["testplugins.commands"]["commands"] == ["greet", "studio"]
+
+
+def test_a_plugin_whose_commands_hook_raises_does_not_break_help(cli, monkeypatch):
+    monkeypatch.setenv("AIART_RELEASE_PLUGINS", "testplugins.broken_commands")
+    help_ = cli("--help")
+    assert help_.code == 0 and "assess" in help_.out and "credits" in help_.out
+    assert ("plugin 'testplugins.broken_commands' failed (register_commands): "
+            "RuntimeError: no commands today") in help_.err
+    assert cli("nonesuch").code == 2
+
+
+def test_built_in_commands_do_not_collect_plugin_commands(monkeypatch):
+    from aiart_release import plugins
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("plugin commands collected for a built-in command")
+
+    monkeypatch.setattr(plugins, "collect_commands", refuse)
+    from aiart_release.cli import main
+
+    assert main(["init", "--help"]) == 0
 
 
 def test_hook_classify_file(cli, tmp_path, monkeypatch):
