@@ -1,4 +1,5 @@
-"""The command line: thin click commands over the pipeline.
+"""The command line: thin click commands over the pipeline; plugins add
+their own commands (``credits`` comes from the provenance plugin).
 
 Exit codes: 0 the assessment is within the declared intent and below
 ``--fail-on``; 1 it fails that gate; 2 a usage, configuration or bundle-path
@@ -509,40 +510,6 @@ def rules_test(path):
         passed = sum(r.passed for r in results)
         click.echo(f"{pack.name} {pack.version}: {passed}/{len(results)} fixtures pass")
     sys.exit(EXIT_GATE if failures else EXIT_OK)
-
-
-@cli.command()
-@click.argument("path", type=click.Path(path_type=Path, file_okay=False), default=".")
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
-              help="Where to write (default: CREDITS.md in PATH).")
-@click.option("--force", is_flag=True, help="Overwrite an existing file.")
-@debug_option
-def credits(path, output, force):
-    """Write CREDITS.md from the bundle's sources manifests: creators with
-    their sources and licences, and how to ask for removal."""
-    from .bundle import BundleError, build_inventory
-    from .config import ConfigError, load_config
-    from .credits import write_credits
-
-    if not path.is_dir():
-        raise UsageProblem(f"'{path}' is not a folder")
-    try:
-        config = load_config(path)
-        inventory = build_inventory(path, plugin_registry().classify, exclude=config.exclude,
-                                    artifact_globs=config.artifacts)
-    except (ConfigError, BundleError) as exc:
-        raise UsageProblem(str(exc)) from None
-    target = output or path / "CREDITS.md"
-    try:
-        people, items = write_credits(path, inventory, config, target, force)
-    except FileExistsError:
-        raise UsageProblem(f"{target} exists (use --force to overwrite)") from None
-    if not items:
-        click.echo(f"wrote {target}: no sources manifest with items was found "
-                   "(add data/sources.csv: file, creator, source, license, consent)")
-    else:
-        # Counts only: the names are in the file the user asked for.
-        click.echo(f"wrote {target}: {people} contributor(s), {items} item(s)")
 
 
 @cli.command()

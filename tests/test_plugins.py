@@ -241,6 +241,7 @@ def test_hook_register_commands(cli, monkeypatch):
     assert "replaced" not in cli("assess", EXAMPLES / "own-work", "-f", "json").out
     listed = {p["name"]: p for p in json.loads(cli("plugins", "--json").out)["plugins"]}
     assert listed["testplugins.commands"]["commands"] == ["greet", "studio"]
+    assert listed["provenance"]["commands"] == ["credits"]
 
 
 def test_a_plugin_whose_commands_hook_raises_does_not_break_help(cli, monkeypatch):

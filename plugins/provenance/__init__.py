@@ -1,5 +1,6 @@
 """Built-in plugin: dataset provenance, consent and attribution, and code
-that scrapes websites."""
+that scrapes websites; and the ``credits`` command, which writes CREDITS.md
+from the same sources manifests."""
 
 from __future__ import annotations
 
@@ -11,3 +12,10 @@ def aiart_release_register_checks(register):
     from .check import Provenance
 
     register(Provenance())
+
+
+@hookimpl
+def aiart_release_register_commands(cli):
+    from .command import credits
+
+    cli.add_command(credits)

@@ -288,7 +288,7 @@ class Provenance(Check):
                                  f"The model card's text does not credit its base model {base}",
                                  "Name the base model and its authors in the card",
                                  artifact="model", matched=f"base:{base}")
-        from aiart_release.credits import vendored_packages
+        from .credits import vendored_packages
 
         for name in vendored_packages(inventory):
             if name.lower() not in credits_text:

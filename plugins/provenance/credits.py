@@ -1,8 +1,8 @@
 """CREDITS.md from the sources manifests: who made what the release is built
 on, where it came from, under which licence, and how to ask for removal.
 
-Written only when the user runs ``aiart-release credits``: the one file this
-tool writes into a bundle on request.
+Written only when the user runs ``aiart-release credits`` (command.py): the
+one file this tool writes into a bundle on request.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .manifest import Item, Manifest, own_work, read_manifest
-from .origin import vendor_dir_index
+from aiart_release.manifest import Item, Manifest, own_work, read_manifest
+from aiart_release.origin import vendor_dir_index
 
 if TYPE_CHECKING:
-    from .bundle import Inventory
-    from .config import Config
+    from aiart_release.bundle import Inventory
+    from aiart_release.config import Config
 
 
 @dataclass
@@ -120,7 +120,7 @@ def write_credits(root: Path, inventory: Inventory, config: Config, target: Path
     """Write CREDITS.md; returns (contributors, items). Raises FileExistsError."""
     if target.exists() and not force:
         raise FileExistsError(str(target))
-    from .facts import gather_facts
+    from aiart_release.facts import gather_facts
 
     found = manifests(inventory)
     people = contributors(found)
