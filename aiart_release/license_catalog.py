@@ -1,6 +1,10 @@
 """What we know about licences: our table (``rules/licenses.yaml``),
 ScanCode's categories for the rest (through license-expression), the Hub's
-licence ids, and the licences of well-known base models."""
+licence ids, and the licences of well-known base models.
+
+In the core because more than one plugin reads it: the licensing check
+names the licences in force, the provenance check weighs each manifest item's
+licence (credit owed, commercial use), and plugins never import each other."""
 
 from __future__ import annotations
 

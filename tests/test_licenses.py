@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from conftest import EXAMPLES, ROOT, make_bundle
 
-from aiart_release.default_plugins.licensing import catalog
+from aiart_release import license_catalog
 from aiart_release.default_plugins.licensing.identify import dice, identify_text
 
 APACHE = (ROOT / "LICENSE").read_text()
@@ -94,7 +94,7 @@ def test_bsd2_and_bsd3_are_told_apart():
     ("other", None), ("unknown", None), ("", None), ("TODO", None),
 ])
 def test_card_values_resolve_like_the_hub_writes_them(value, expected):
-    assert catalog.resolve(value) == expected
+    assert license_catalog.resolve(value) == expected
 
 
 @pytest.mark.parametrize("license_id, commercial, restricted", [
@@ -106,7 +106,7 @@ def test_card_values_resolve_like_the_hub_writes_them(value, expected):
     ("LicenseRef-scancode-llama-2-license-2023", "limited", False),  # from ScanCode's category
 ])
 def test_licence_terms(license_id, commercial, restricted):
-    terms = catalog.info(license_id)
+    terms = license_catalog.info(license_id)
     assert terms.commercial == commercial and terms.use_restrictions == restricted
 
 
@@ -119,7 +119,7 @@ def test_licence_terms(license_id, commercial, restricted):
     ("someone/my-own-model", None),
 ])
 def test_base_model_licences(model, license_id):
-    assert catalog.base_model_license(model) == license_id
+    assert license_catalog.base_model_license(model) == license_id
 
 
 def _ids(report, prefix="license."):

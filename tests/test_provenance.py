@@ -251,6 +251,6 @@ def test_platform_items_without_a_licence_are_still_taken_without_permission(cli
     ("Unsplash License", "Unsplash License"),
 ])
 def test_manifest_licences_in_the_usual_spellings(written, spdx):
-    from aiart_release.manifest import license_name
+    from aiart_release.default_plugins.provenance.manifest import license_name
 
     assert license_name(written) == spdx

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from aiart_release import license_catalog
 from aiart_release.checks import Check
 from aiart_release.facts import Fact
 from aiart_release.findings import (
@@ -25,7 +26,6 @@ from aiart_release.findings import (
 )
 from aiart_release.masking import mask_words
 
-from . import catalog
 from .sources import (
     Source,
     card_sources,
@@ -158,10 +158,10 @@ class Licenses(Check):
             for base in bases if isinstance(bases, list) else [bases]:
                 if not isinstance(base, str) or not base.strip():
                     continue
-                license_id = catalog.base_model_license(base)
+                license_id = license_catalog.base_model_license(base)
                 declared = card.metadata.get("base_model_license")
                 if license_id is None and isinstance(declared, str):
-                    license_id = catalog.resolve(declared)
+                    license_id = license_catalog.resolve(declared)
                 if license_id is None:
                     yield _finding(
                         "license.base-model-unknown", Severity.LOW, card.path,
@@ -170,7 +170,7 @@ class Licenses(Check):
                         "name it in the card (`base_model_license`)", artifact="model",
                         matched=base, context="metadata")
                     continue
-                base_info = catalog.info(license_id)
+                base_info = license_catalog.info(license_id)
                 yield from self._base_obligations(card, base, base_info, model_licenses,
                                                   commercial)
         # Every licence stated, with the part it covers: the main licences,
@@ -182,7 +182,7 @@ class Licenses(Check):
         headers = [s for s in sources if s.kind in ("spdx-header", "header")]
         yield from self._relicensing(by_artifact, files, headers)
 
-    def _base_obligations(self, card, base: str, terms: catalog.LicenseInfo,
+    def _base_obligations(self, card, base: str, terms: license_catalog.LicenseInfo,
                           model_licenses: set[str], commercial: bool | None):
         if commercial and (terms.non_commercial or terms.research_only):
             yield _finding(
@@ -193,7 +193,7 @@ class Licenses(Check):
                 "commercial licence, or declare `commercial: false`", artifact="model",
                 evidence=f"{base}: {terms.id}", matched=f"{base}:{terms.id}", context="metadata")
         if terms.use_restrictions and model_licenses and not any(
-                catalog.info(lid).use_restrictions for lid in model_licenses):
+                license_catalog.info(lid).use_restrictions for lid in model_licenses):
             yield _finding(
                 "license.rail-restrictions-missing", Severity.HIGH, card.path,
                 f"Fine-tuned from {base} ({terms.name}): its use restrictions must pass on to "
@@ -206,7 +206,7 @@ class Licenses(Check):
         if terms.llama:
             yield from self._llama(card, base, terms)
 
-    def _llama(self, card, base: str, terms: catalog.LicenseInfo):
+    def _llama(self, card, base: str, terms: license_catalog.LicenseInfo):
         text = card.text
         title = str(card.metadata.get("model_name") or _title(text) or "")
         missing = []
@@ -224,14 +224,15 @@ class Licenses(Check):
     def _relicensing(self, by_artifact, files: list[Source], headers: list[Source]):
         own = [s for s in files if s.license and not s.vendored and s.covers == ""
                and s.role == "main"]
-        own_terms = [catalog.info(lid) for s in own for lid in catalog.license_ids(s.license)]
+        own_terms = [license_catalog.info(lid) for s in own
+                     for lid in license_catalog.license_ids(s.license)]
         if not own_terms or any(t.copyleft for t in own_terms):
             return
         for s in files + headers:
             if not s.license or s.path in {o.path for o in own}:
                 continue
-            for lid in catalog.license_ids(s.license):
-                terms = catalog.info(lid)
+            for lid in license_catalog.license_ids(s.license):
+                terms = license_catalog.info(lid)
                 if terms.cls == "copyleft":
                     yield _finding(
                         "license.permissive-relicense", Severity.HIGH, s.path,
@@ -254,9 +255,9 @@ class Licenses(Check):
             # the part it documents, or all of them.
             here = in_force(stated, path) + [s for s in stated
                                              if s.kind == "card" and s.path == path]
-            ids = {lid for s in here for lid in catalog.license_ids(s.license or "")}
+            ids = {lid for s in here for lid in license_catalog.license_ids(s.license or "")}
             ids = ids or by_artifact.get(artifact) or everything
-            terms = [catalog.info(lid) for lid in sorted(ids)]
+            terms = [license_catalog.info(lid) for lid in sorted(ids)]
             if not terms or not all(t.cls in ("permissive", "public-domain") for t in terms):
                 continue
             public_domain = all(t.cls == "public-domain" for t in terms)
@@ -360,25 +361,25 @@ def _licenses_by_artifact(inventory, files: list[Source], cards: list[Source],
         for f in members:
             for s in in_force(files, f.path):
                 if s.license:
-                    ids.update(catalog.license_ids(s.license))
+                    ids.update(license_catalog.license_ids(s.license))
         for s in cards:
             if s.license and s.artifact == artifact:
-                ids.update(catalog.license_ids(s.license))
+                ids.update(license_catalog.license_ids(s.license))
         if artifact == "code":
             if project and project.license:
-                ids.update(catalog.license_ids(project.license))
+                ids.update(license_catalog.license_ids(project.license))
             for s in headers:
                 if s.license and s.artifact == "code":
-                    ids.update(catalog.license_ids(s.license))
+                    ids.update(license_catalog.license_ids(s.license))
         if ids:
             out[artifact] = ids
     return out
 
 
 def _same_terms(a: str, b: str) -> bool:
-    ids_a, ids_b = set(catalog.license_ids(a)), set(catalog.license_ids(b))
-    return bool(ids_a & ids_b) or {catalog.info(i).id for i in ids_a} == {
-        catalog.info(i).id for i in ids_b}
+    ids_a, ids_b = set(license_catalog.license_ids(a)), set(license_catalog.license_ids(b))
+    return bool(ids_a & ids_b) or {license_catalog.info(i).id for i in ids_a} == {
+        license_catalog.info(i).id for i in ids_b}
 
 
 def _title(text: str) -> str | None:

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from .catalog import phrases, resolve
+from aiart_release.license_catalog import phrases, resolve
+
 from .normalize import words
 
 # Dice at or above this is a match (licensee uses 0.98 for an exact match and

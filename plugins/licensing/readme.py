@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
+from aiart_release.license_catalog import resolve
 from aiart_release.textio import TextUnreadable, read_text
 
-from .catalog import resolve
 from .sections import Part, named
 
 MAX_README_BYTES = 512 * 1024

@@ -275,7 +275,7 @@ def _named(block: _Block, known_paths: frozenset[str], items: bool = False) -> l
 def _phrases(text: str) -> list[Part]:
     """Licences a list of items names by their own words ("Unsplash grants
     you ..."): item licences too."""
-    from .catalog import phrases
+    from aiart_release.license_catalog import phrases
 
     lowered, out, seen = text.lower(), [], set()
     for phrase, license_id in phrases():

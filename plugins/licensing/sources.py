@@ -9,11 +9,11 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from aiart_release.license_catalog import resolve
 from aiart_release.origin import is_vendored
 from aiart_release.spdx import SPDX_HEAD_BYTES, spdx_identifier
 from aiart_release.textio import TextUnreadable, read_text
 
-from .catalog import resolve
 from .identify import non_commercial_terms
 from .modified import Changes
 from .sections import Part, parts
@@ -262,7 +262,8 @@ _NOTICE = re.compile(r"\b(?:licen[cs]ed|made available|released|distributed) und
 
 def _header_notice(head: str) -> tuple[str, int] | None:
     """The licence a comment at the top of a source file names, and its line."""
-    from .catalog import phrases
+    from aiart_release.license_catalog import phrases
+
     from .identify import reference
 
     # Only comments: a string in the code may name a licence for another

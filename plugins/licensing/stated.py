@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import aiart_release.findings as F
+from aiart_release import license_catalog
 from aiart_release.findings import Finding, Severity
 
-from . import catalog
 from .sources import Source
 
 
@@ -54,7 +54,7 @@ def modified(files: list[Source]) -> Iterator[Finding]:
     for s in files:
         if not s.changes:
             continue
-        original = catalog.info(s.changes.license)
+        original = license_catalog.info(s.changes.license)
         yield finding(
             "license.modified", Severity.MEDIUM, s.path,
             f"{s.path} is {original.name} with changes, so it is not {original.id}: "
@@ -74,7 +74,7 @@ def noncommercial(sources: list[Source]) -> Iterator[Finding]:
     # One finding per licence and part: a README that repeats what the
     # LICENSE says is the same conflict (licence files come first).
     seen: set[tuple[str, str]] = {("file", lid) for s in sources if s.kind == "file"
-                                  and s.license for lid in catalog.license_ids(s.license)}
+                                  and s.license for lid in license_catalog.license_ids(s.license)}
     in_headers: dict[str, list[str]] = {}
     for s in sources:
         if s.kind == "header" and s.license:
@@ -82,8 +82,8 @@ def noncommercial(sources: list[Source]) -> Iterator[Finding]:
     for s in sorted(sources, key=lambda s: s.kind != "file"):
         if not s.license:
             continue
-        for license_id in catalog.license_ids(s.license):
-            terms = catalog.info(license_id)
+        for license_id in license_catalog.license_ids(s.license):
+            terms = license_catalog.info(license_id)
             if not (terms.non_commercial or terms.research_only or s.non_commercial):
                 continue
             # Source files whose headers name the licence: one finding.
@@ -112,8 +112,9 @@ def name(license_id: str) -> str:
     if " " in license_id:  # an expression
         return license_id
     if license_id.startswith("LicenseRef-Modified-"):
-        return f"a modified {catalog.info(license_id.removeprefix('LicenseRef-Modified-')).name}"
-    return catalog.info(license_id).name
+        modified = license_id.removeprefix("LicenseRef-Modified-")
+        return f"a modified {license_catalog.info(modified).name}"
+    return license_catalog.info(license_id).name
 
 
 def finding(finding_id: str, severity: Severity, path: str, message: str, remediation: str,

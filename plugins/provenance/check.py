@@ -28,11 +28,11 @@ from aiart_release.cache import file_sha256
 from aiart_release.checks import Check
 from aiart_release.facts import Fact
 from aiart_release.findings import Checkpoint, Finding, Location, Severity, plural
-from aiart_release.manifest import Item, Manifest, from_platform, own_work, public_domain
 from aiart_release.masking import mask_words
 from aiart_release.textio import TextUnreadable, read_text
 
 from .evidence import card_says_harvested, dataset_evident, sources_described
+from .manifest import Item, Manifest, from_platform, own_work, public_domain
 from .optout import opt_out_route
 from .placement import data_folder
 from .tools import Tool, find_tools
@@ -73,7 +73,7 @@ class Provenance(Check):
     }
 
     def scan_bundle(self, ctx):
-        from aiart_release.manifest import read_manifest
+        from .manifest import read_manifest
 
         inventory, facts = ctx.inventory, ctx.facts
         manifests = [read_manifest(f, inventory.root) for f in inventory.of_kind("manifest")
@@ -196,7 +196,7 @@ class Provenance(Check):
     # --- each item: creator, source, licence, consent -----------------------
 
     def _items(self, m: Manifest, facts) -> Iterator[Finding]:
-        from aiart_release.default_plugins.licensing import catalog
+        from aiart_release import license_catalog
 
         third_party = [i for i in m.items if not (own_work(i) or public_domain(i))]
         for field_name, severity in (("creator", Severity.MEDIUM), ("source", Severity.MEDIUM),
@@ -237,9 +237,9 @@ class Provenance(Check):
         # Item licences: what the release owes to them.
         non_commercial: list[tuple[Item, str]] = []
         for item in third_party:
-            resolved = catalog.resolve(item.license) if item.license else None
+            resolved = license_catalog.resolve(item.license) if item.license else None
             if resolved:
-                terms = [catalog.info(lid) for lid in catalog.license_ids(resolved)]
+                terms = [license_catalog.info(lid) for lid in license_catalog.license_ids(resolved)]
                 if all(t.non_commercial or t.research_only for t in terms):
                     non_commercial.append((item, resolved))
         if non_commercial and facts.config.commercial:
@@ -257,16 +257,16 @@ class Provenance(Check):
     # --- credits ---------------------------------------------------------------
 
     def _attribution(self, inventory, facts, items: list[Item]) -> Iterator[Finding]:
-        from aiart_release.default_plugins.licensing import catalog
+        from aiart_release import license_catalog
 
         credits_text = _credits_text(inventory, facts).lower()
         needed: dict[str, list[Item]] = defaultdict(list)
         for item in items:
             if own_work(item) or not item.creator:
                 continue
-            resolved = catalog.resolve(item.license) if item.license else None
-            if resolved and any(catalog.info(lid).attribution
-                                for lid in catalog.license_ids(resolved)):
+            resolved = license_catalog.resolve(item.license) if item.license else None
+            if resolved and any(license_catalog.info(lid).attribution
+                                for lid in license_catalog.license_ids(resolved)):
                 if item.creator.lower() not in credits_text:
                     needed[item.creator].append(item)
         if needed:
@@ -344,11 +344,11 @@ _OPEN_CLASSES = {"permissive", "copyleft", "weak-copyleft", "share-alike", "publ
 
 
 def _openly_licensed(item: Item) -> bool:
-    from aiart_release.default_plugins.licensing import catalog
+    from aiart_release import license_catalog
 
-    resolved = catalog.resolve(item.license) if item.license else None
-    return bool(resolved) and all(catalog.info(lid).cls in _OPEN_CLASSES
-                                  for lid in catalog.license_ids(resolved))
+    resolved = license_catalog.resolve(item.license) if item.license else None
+    return bool(resolved) and all(license_catalog.info(lid).cls in _OPEN_CLASSES
+                                  for lid in license_catalog.license_ids(resolved))
 
 
 def _site(url: str) -> str:

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aiart_release.manifest import Item, Manifest, own_work, read_manifest
 from aiart_release.origin import vendor_dir_index
+
+from .manifest import Item, Manifest, own_work, read_manifest
 
 if TYPE_CHECKING:
     from aiart_release.bundle import Inventory

@@ -29,7 +29,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from aiart_release.manifest import PLATFORMS
+from .manifest import PLATFORMS
 
 # Python modules whose only purpose is collecting media or posts from sites.
 COLLECTORS = {
