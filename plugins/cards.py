@@ -46,7 +46,7 @@ _NOT_RELEASED = ("generated", "fixture")
 
 
 def _is_the_card(path: str) -> bool:
-    from .card_content import kind_by_name
+    from aiart_release.card_content import kind_by_name
 
     name = PurePosixPath(path).name
     return name.lower().startswith("readme") or kind_by_name(name) is not None
@@ -122,7 +122,7 @@ class Cards(Check):
     }
 
     def scan_bundle(self, ctx):
-        from .provenance.placement import data_folder
+        from aiart_release.placement import data_folder
 
         inventory, facts = ctx.inventory, ctx.facts
         weights = [f for f in inventory.of_kind("model-weights")

@@ -12,8 +12,7 @@ import re
 from functools import lru_cache
 
 from aiart_release import hookimpl
-
-from .card_content import (
+from aiart_release.card_content import (
     DATA_FOLDER_THRESHOLD,
     README_THRESHOLD,
     data_score,

@@ -1,6 +1,6 @@
 """Scraping told apart from downloading (plugins/provenance/scraping.py), one
 finding per tool (tools.py), and consent findings placed on the data they
-are about (placement.py). Small synthetic bundles, run through the CLI."""
+are about (aiart_release/placement.py). Small synthetic bundles, run through the CLI."""
 
 from __future__ import annotations
 

@@ -11,7 +11,8 @@ forums or social platforms without recorded permission, code that scrapes
 websites (once per tool: scraping.py and tools.py; downloading the project's
 own weights is not scraping), a release with no opt-out route (optout.py),
 and creators a CC BY licence says must be credited are reported. Findings
-about the dataset as a whole land on the data they are about (placement.py).
+about the dataset as a whole land on the data they are about
+(aiart_release/placement.py, which the cards check uses too).
 
 Example: ``data/sources.csv`` lists ``art/fox.png`` from deviantart.com with
 consent ``unknown``: ``consent.scraped-without-permission`` (high), and the
@@ -29,12 +30,12 @@ from aiart_release.checks import Check
 from aiart_release.facts import Fact
 from aiart_release.findings import Checkpoint, Finding, Location, Severity, plural
 from aiart_release.masking import mask_words
+from aiart_release.placement import data_folder
 from aiart_release.textio import TextUnreadable, read_text
 
 from .evidence import card_says_harvested, dataset_evident, sources_described
 from .manifest import Item, Manifest, from_platform, own_work, public_domain
 from .optout import opt_out_route
-from .placement import data_folder
 from .tools import Tool, find_tools
 
 MEDIA = ("image", "audio", "video")

@@ -8,6 +8,9 @@ consists of 1,336 images ... downloaded via ... ## License"). A code
 repository's README that mentions a dataset in its training instructions is
 not a dataset card: it is scored on how much it says about the data
 itself, against how much it says about installing and running code.
+
+In the core because two plugins ask: the built-in classifier (file_kinds)
+and the cards check (which Markdown file is the card itself).
 """
 
 from __future__ import annotations

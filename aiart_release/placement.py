@@ -5,6 +5,9 @@ manifest lists, the folder the dataset card describes or names, or the folder
 a scraper writes into. Failing those, the folder that holds most of the
 dataset's media. Never simply the first folder with images in it, which is
 as often sample outputs or a web page's assets.
+
+In the core because two plugins place findings on the data: provenance
+(consent, manifests) and cards (a dataset with no card).
 """
 
 from __future__ import annotations
