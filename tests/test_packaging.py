@@ -46,6 +46,10 @@ def test_wheel_has_no_top_level_plugins_or_rules(wheel):
         "aiart_release/default_plugins/personal_data/check.py",
         "aiart_release/default_plugins/licensing/identify.py",
         "aiart_release/default_plugins/provenance/check.py",
+        "aiart_release/default_plugins/provenance/manifest.py",
+        "aiart_release/default_plugins/provenance/credits.py",
+        "aiart_release/default_plugins/provenance/command.py",
+        "aiart_release/license_catalog.py",
     ):
         assert expected in names
 
@@ -86,3 +90,8 @@ def test_installed_wheel_assesses_a_bundle(wheel, tmp_path):
     ids = {f["id"] for f in report["findings"]}
     assert not any(i.startswith("plugin.") for i in ids), ids
     assert "license.detected" in ids
+    # A plugin's command (credits, from the provenance plugin) arrives too.
+    help_ = subprocess.run([sys.executable, "-m", "aiart_release", "--help"],
+                           capture_output=True, text=True, env=env, cwd=tmp_path)
+    assert help_.returncode == 0 and "credits" in help_.stdout, help_.stderr
+    assert help_.stderr == ""
