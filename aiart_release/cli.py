@@ -72,19 +72,37 @@ _REGISTRY = None
 
 
 def plugin_registry(warn: bool = True):
-    """Load plugins once per invocation; warn about the ones that failed."""
+    """The plugins and all they register, loaded once per invocation; warns
+    about the ones that failed."""
+    from .plugins import collect_registrations
+
+    registry = _loaded_plugins(warn)
+    before = len(registry.failures)
+    collect_registrations(registry)
+    if warn:
+        _warn(registry.failures[before:])
+    return registry
+
+
+def _loaded_plugins(warn: bool = True):
+    """The plugins, loaded once per invocation, their register hooks perhaps
+    not called yet: what listing the plugins' commands needs."""
     global _REGISTRY
     if _REGISTRY is None:
         from .plugins import build_registry
 
-        _REGISTRY = build_registry()
+        _REGISTRY = build_registry(collect=False)
         if warn:
-            debug = _debugging()
-            for failure in _REGISTRY.failures:
-                click.echo(f"aiart-release: warning: {failure.summary}", err=True)
-                if debug and failure.traceback:
-                    click.echo(failure.traceback, err=True)
+            _warn(_REGISTRY.failures)
     return _REGISTRY
+
+
+def _warn(failures) -> None:
+    debug = _debugging()
+    for failure in failures:
+        click.echo(f"aiart-release: warning: {failure.summary}", err=True)
+        if debug and failure.traceback:
+            click.echo(failure.traceback, err=True)
 
 
 def _debugging() -> bool:
@@ -117,11 +135,10 @@ class _CommandsWithPlugins(click.Group):
 def _plugin_commands(group: click.Group) -> dict[str, click.Command]:
     from .plugins import collect_commands
 
-    registry = plugin_registry()
+    registry = _loaded_plugins()
     before = len(registry.failures)
     commands = collect_commands(registry, reserved=group.commands)
-    for failure in registry.failures[before:]:
-        click.echo(f"aiart-release: warning: {failure.summary}", err=True)
+    _warn(registry.failures[before:])
     return commands
 
 

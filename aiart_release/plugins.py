@@ -105,6 +105,8 @@ class Registry:
     recognizer_factories: list[tuple[str, Callable[[], Any]]] = field(default_factory=list)
     # Filled by collect_commands, only when a command line needs them.
     commands: dict[str, Any] | None = None
+    # Whether the register hooks have been called (collect_registrations).
+    collected: bool = False
 
     def plugin(self, name: str) -> PluginInfo | None:
         return next((p for p in self.plugins if p.name == name), None)
@@ -171,11 +173,15 @@ def _dist_name(ep: metadata.EntryPoint) -> str | None:
     return dist.metadata["Name"] if dist is not None else None
 
 
-def build_registry(extra: Iterable[tuple[str, object]] = ()) -> Registry:
+def build_registry(extra: Iterable[tuple[str, object]] = (), *,
+                   collect: bool = True) -> Registry:
     """Load all plugins and collect their registrations.
 
     ``extra`` is ``(name, plugin_object)`` pairs registered after the entry
     points (tests use it; ``AIART_RELEASE_PLUGINS`` names modules the same way).
+    With ``collect=False`` the plugins are loaded but their ``register`` hooks
+    are not called yet (``collect_registrations`` does that): ``--help`` needs
+    only the plugins' commands, not their checks.
     """
     pm = pluggy.PluginManager(ENTRY_POINT_GROUP)
     pm.add_hookspecs(hookspecs)
@@ -219,8 +225,17 @@ def build_registry(extra: Iterable[tuple[str, object]] = ()) -> Registry:
         registry.plugins.append(PluginInfo(name=name, module=repr(plugin)))
         _register(registry, name, plugin)
 
-    _collect(registry)
+    if collect:
+        collect_registrations(registry)
     return registry
+
+
+def collect_registrations(registry: Registry) -> None:
+    """Call the ``register`` hooks of a registry built with ``collect=False``;
+    once: a second call does nothing."""
+    if not registry.collected:
+        registry.collected = True
+        _collect(registry)
 
 
 def _register(registry: Registry, name: str, plugin: object) -> None:

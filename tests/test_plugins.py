@@ -265,6 +265,21 @@ def test_built_in_commands_do_not_collect_plugin_commands(monkeypatch):
     assert main(["init", "--help"]) == 0
 
 
+def test_help_loads_the_plugins_but_collects_no_checks(monkeypatch, capsys):
+    """--help needs the plugins' commands only: no check module is imported
+    for it (the start-up budget, benchmarks/startup.py)."""
+    from aiart_release import plugins
+
+    def refuse(registry):
+        raise AssertionError("checks, reporters and rules collected for --help")
+
+    monkeypatch.setattr(plugins, "_collect", refuse)
+    from aiart_release.cli import main
+
+    assert main(["--help"]) == 0
+    assert "credits" in capsys.readouterr().out
+
+
 def test_hook_classify_file(cli, tmp_path, monkeypatch):
     bundle = make_bundle(tmp_path / "b", {"song.lyrics": "la la\n", "LICENSE": "MIT\n"})
     monkeypatch.setenv("AIART_RELEASE_PLUGINS", "testplugins.failing,testplugins.extras")
