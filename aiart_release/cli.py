@@ -59,6 +59,9 @@ class UsageProblem(click.ClickException):
 
 
 def debug_option(f):
+    """``--debug`` on a command: show tracebacks for internal errors (plugin
+    commands take it too)."""
+
     def remember(ctx: click.Context, _param, value: bool) -> bool:
         if value:
             ctx.ensure_object(dict)["debug"] = True
