@@ -424,8 +424,8 @@ def rules():
 
 
 def _loaded_packs():
+    from .readers.yamlfile import DataFileError
     from .rules import load_pack
-    from .yamlfile import DataFileError
 
     registry = plugin_registry()
     packs, problems = [], []
@@ -485,8 +485,8 @@ def rules_show(rule_id):
 def rules_validate(files):
     """Check rule pack files against the rule schema; errors as
     file:line:column with what was expected (exit 2)."""
+    from .readers.yamlfile import DataFileError
     from .rules import load_pack
-    from .yamlfile import DataFileError
 
     failed = False
     for path in files:
@@ -506,8 +506,8 @@ def rules_validate(files):
 def rules_test(path):
     """Run the positive and negative fixtures of every rule (of the pack
     file PATH, or of every installed pack); exit 1 when one fails."""
+    from .readers.yamlfile import DataFileError
     from .rules import fixtures_of, load_pack, run_fixtures
-    from .yamlfile import DataFileError
 
     if path is not None:
         try:

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .readers.yamlfile import DataFileError, LoadedYaml, load_yaml, validate
 from .sizes import DEFAULT_MAX_FILE_SIZE, DEFAULT_SNIFF_BYTES
-from .yamlfile import DataFileError, LoadedYaml, load_yaml, validate
 
 CONFIG_NAMES = ("aiart-release.yaml", "aiart-release.yml", ".aiart-release.yaml")
 PYPROJECT_TABLE = "aiart-release"

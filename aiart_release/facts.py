@@ -26,8 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from .bundle import BundleFile, Inventory
 from .config import Config
-from .textio import TextUnreadable, read_text
-from .yamlfile import DataFileError, load_yaml
+from .readers.text import TextUnreadable, read_text
+from .readers.yamlfile import DataFileError, load_yaml
 
 if TYPE_CHECKING:
     from .checks import Check

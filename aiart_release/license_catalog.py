@@ -42,7 +42,7 @@ class LicenseInfo:
 
 @cache
 def _table() -> dict[str, Any]:
-    from aiart_release.yamlfile import shipped_data  # PyYAML: only when data is needed
+    from aiart_release.readers.yamlfile import shipped_data  # PyYAML: only when data is needed
 
     return shipped_data("licenses.yaml")
 
@@ -156,7 +156,7 @@ def _license_ids(expression: str) -> tuple[str, ...]:
 
 def base_model_license(model_id: str) -> str | None:
     """The licence of a well-known base model, by its Hub id."""
-    from aiart_release.yamlfile import shipped_data
+    from aiart_release.readers.yamlfile import shipped_data
 
     for entry in shipped_data("base_models.yaml")["models"]:
         if fnmatch.fnmatch(model_id.lower(), entry["match"].lower()):

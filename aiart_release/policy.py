@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from .conditions import ConditionError, evaluate, fact_names
 from .conditions import check as check_condition
 from .findings import RELEASE_ARTIFACTS, Finding
-from .yamlfile import DataFileError, LoadedYaml, load_yaml, validate
+from .readers.yamlfile import DataFileError, LoadedYaml, load_yaml, validate
 
 if TYPE_CHECKING:
     from .facts import DeclaredFacts

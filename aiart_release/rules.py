@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from .conditions import ConditionError, evaluate, fact_names
 from .conditions import check as check_condition
 from .findings import Finding
-from .yamlfile import DataFileError, LoadedYaml, load_yaml, validate
+from .readers.yamlfile import DataFileError, LoadedYaml, load_yaml, validate
 
 if TYPE_CHECKING:
     from .facts import DeclaredFacts

@@ -7,7 +7,7 @@ import pytest
 from huggingface_hub import DatasetCard, DatasetCardData, ModelCard, ModelCardData
 
 from aiart_release.facts import parse_card_metadata, split_front_matter
-from aiart_release.yamlfile import DataFileError
+from aiart_release.readers.yamlfile import DataFileError
 
 MODEL_DATA = [
     ModelCardData(license="mit", tags=["lora", "text-to-image"], base_model="org/base"),

@@ -1,5 +1,5 @@
 """Configuration (aiart_release/config.py) and the YAML loader it shares with
-the policy and the rules (aiart_release/yamlfile.py).
+the policy and the rules (aiart_release/readers/yamlfile.py).
 
 A user writes ``aiart-release.yaml`` (or ``[tool.aiart-release]`` in
 pyproject.toml, or a file named with ``--config``); what they get back is a
@@ -24,7 +24,7 @@ from aiart_release.config import (
     load_config,
     parse_size,
 )
-from aiart_release.yamlfile import DataFileError, load_yaml
+from aiart_release.readers.yamlfile import DataFileError, load_yaml
 
 
 def write(tmp_path: Path, text: str, name: str = "aiart-release.yaml") -> Path:

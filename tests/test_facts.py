@@ -27,8 +27,8 @@ from aiart_release.facts import (
 from aiart_release.findings import Checkpoint
 from aiart_release.plugins import build_registry
 from aiart_release.policy import PolicyError, load_policy
+from aiart_release.readers.yamlfile import DataFileError
 from aiart_release.rules import load_pack, load_packs
-from aiart_release.yamlfile import DataFileError
 
 BUILTIN_PACK = ROOT / "rules" / "misuse" / "builtin.yaml"
 SHIPPED_POLICY = ROOT / "rules" / "policy.yaml"

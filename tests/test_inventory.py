@@ -157,7 +157,7 @@ def test_a_multibyte_character_cut_at_the_sniff_boundary_is_still_text(tmp_path,
 
 def test_utf16_text_with_a_bom_and_an_unknown_extension_is_text(tmp_path, classify):
     # Was a bug: only UTF-8 heads counted as text, although looks_binary and
-    # textio.decode both accept UTF-16 with a byte-order mark.
+    # readers.text.decode both accept UTF-16 with a byte-order mark.
     root = make_bundle(tmp_path / "b", {"notes.xyz": "plain words\n".encode("utf-16")})
     assert walk(root, classify).get("notes.xyz").kind == "text"
 

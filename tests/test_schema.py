@@ -11,7 +11,7 @@ import pytest
 from conftest import EXAMPLES, SAFETENSORS, make_bundle
 from jsonschema import Draft202012Validator
 
-from aiart_release.yamlfile import load_yaml, schema, validate
+from aiart_release.readers.yamlfile import load_yaml, schema, validate
 
 
 def _validator():

@@ -20,8 +20,8 @@ import pyarrow.feather as feather
 import pyarrow.parquet as pq
 import pytest
 
-import aiart_release.tables as tables
-from aiart_release.tables import TableError, iter_rows, table_format
+import aiart_release.readers.tables as tables
+from aiart_release.readers.tables import TableError, iter_rows, table_format
 
 
 def write(tmp_path, name: str, content: str | bytes):

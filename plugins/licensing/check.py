@@ -337,7 +337,7 @@ def _prose(inventory, facts) -> Iterator[tuple[str, str, str]]:
     for card in facts.cards:
         if card.text:
             yield card.path, card.artifact, card.text
-    from aiart_release.textio import TextUnreadable, read_text
+    from aiart_release.readers.text import TextUnreadable, read_text
 
     for f in inventory.of_kind("text"):
         name = f.name.lower()

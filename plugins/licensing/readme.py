@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from aiart_release.license_catalog import resolve
-from aiart_release.textio import TextUnreadable, read_text
+from aiart_release.readers.text import TextUnreadable, read_text
 
 from .sections import Part, named
 

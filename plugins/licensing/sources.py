@@ -11,8 +11,8 @@ from pathlib import PurePosixPath
 
 from aiart_release.license_catalog import resolve
 from aiart_release.origin import is_vendored
+from aiart_release.readers.text import TextUnreadable, read_text
 from aiart_release.spdx import SPDX_HEAD_BYTES, spdx_identifier
-from aiart_release.textio import TextUnreadable, read_text
 
 from .identify import non_commercial_terms
 from .modified import Changes

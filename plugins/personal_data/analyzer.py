@@ -65,7 +65,7 @@ class ModelMissing(RuntimeError):
 
 
 def settings_data() -> dict[str, Any]:
-    from aiart_release.yamlfile import shipped_data  # PyYAML: only when data is needed
+    from aiart_release.readers.yamlfile import shipped_data  # PyYAML: only when data is needed
 
     return shipped_data("personal_data.yaml")
 

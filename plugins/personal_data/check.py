@@ -34,7 +34,7 @@ from aiart_release.findings import (
     plural,
 )
 from aiart_release.masking import mask
-from aiart_release.textio import unreadable_finding
+from aiart_release.readers.text import unreadable_finding
 
 if TYPE_CHECKING:
     from .analyzer import Analyzer, Hit

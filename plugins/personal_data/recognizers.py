@@ -30,7 +30,7 @@ def category_of(entity: str) -> str:
 
 
 def traits_data() -> dict[str, Any]:
-    from aiart_release.yamlfile import shipped_data  # PyYAML: only when data is needed
+    from aiart_release.readers.yamlfile import shipped_data  # PyYAML: only when data is needed
 
     return shipped_data("sensitive_traits.yaml")
 

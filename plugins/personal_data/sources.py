@@ -23,8 +23,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from aiart_release.tables import TableError, iter_rows
-from aiart_release.textio import TextUnreadable, bounded_lines, decode
+from aiart_release.readers.tables import TableError, iter_rows
+from aiart_release.readers.text import TextUnreadable, bounded_lines, decode
 
 from .markup import JOIN, marked_lines
 

@@ -31,7 +31,7 @@ from aiart_release.facts import Fact
 from aiart_release.findings import Checkpoint, Finding, Location, Severity, plural
 from aiart_release.masking import mask_words
 from aiart_release.placement import data_folder
-from aiart_release.textio import TextUnreadable, read_text
+from aiart_release.readers.text import TextUnreadable, read_text
 
 from .evidence import card_says_harvested, dataset_evident, sources_described
 from .manifest import Item, Manifest, from_platform, own_work, public_domain

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from aiart_release.tables import TableError, iter_rows, table_format
-from aiart_release.textio import TextUnreadable, read_text
+from aiart_release.readers.tables import TableError, iter_rows, table_format
+from aiart_release.readers.text import TextUnreadable, read_text
 
 ALIASES = {
     "path": ("path", "file", "file_name", "filename", "file_path", "image", "image_path",
@@ -188,7 +188,7 @@ def _read(path: Path) -> str:
 
 
 def _yaml_records(path: Path) -> Iterator[tuple[int, int | None, dict[str, Any]]]:
-    from aiart_release.yamlfile import DataFileError, load_yaml
+    from aiart_release.readers.yamlfile import DataFileError, load_yaml
 
     try:
         loaded = load_yaml(_read(path), path.name)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from aiart_release.textio import TextUnreadable, read_text
+from aiart_release.readers.text import TextUnreadable, read_text
 
 # What people ask to have removed: their own works, images, likeness, data.
 _THEIRS = (r"(?:your|their|his|her|my)\s+(?:own\s+)?(?:personal\s+)?(?:photo|image|picture|pic|"

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from aiart_release.textio import TextUnreadable, read_text
+from aiart_release.readers.text import TextUnreadable, read_text
 
 from .scraping import Profile, profile_code
 

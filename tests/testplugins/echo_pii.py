@@ -4,7 +4,7 @@ tests can show the raw value never reaches output, cache or logs."""
 from aiart_release import hookimpl
 from aiart_release.checks import Check
 from aiart_release.findings import Checkpoint, Finding, Location, Severity
-from aiart_release.textio import read_text
+from aiart_release.readers.text import read_text
 
 
 class EchoEmails(Check):

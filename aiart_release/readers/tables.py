@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .textio import bounded_lines
+from .text import bounded_lines
 
 # A cell longer than this is cut (and a caption that long is not a caption).
 MAX_CELL_CHARS = 100_000

@@ -10,7 +10,7 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
-from .findings import CHECKPOINT_OF_ARTIFACT, Finding, Location, Severity
+from ..findings import CHECKPOINT_OF_ARTIFACT, Finding, Location, Severity
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
