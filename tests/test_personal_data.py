@@ -556,3 +556,23 @@ def test_context_rules_cost_linear_time_on_long_tokens():
     began = time.perf_counter()
     assert clean_hits(text, [hit], "caption") == [hit]
     assert time.perf_counter() - began < 2.0
+
+
+def test_a_list_of_class_labels_is_a_vocabulary_not_captions(cli, tmp_path):
+    # An ImageNet-style label map in data/: species names, "patient" words
+    # and place names in it state nothing about anyone.
+    labels = [f"{i}: 'label {i}, Genus species{i}'," for i in range(60)]
+    labels[3] = "3: 'Maria Gonzalez, diagnosed with HIV',"
+    labels[7] = "7: 'Madison Avenue, New York',"
+    bundle = make_bundle(tmp_path / "b", {
+        "LICENSE": "MIT\n", "data/labels.txt": "{" + "\n".join(labels) + "}\n",
+        "data/captions/001.txt": "Maria Gonzalez, diagnosed with HIV, at the studio\n",
+        "data/captions/001.png": b"\x89PNG\r\n\x1a\n" + b"\0" * 64})
+    report = cli("assess", bundle, "-f", "json").json()
+    in_labels = [f for f in report["findings"] if f["location"]["path"] == "data/labels.txt"]
+    assert all(f["context"] == "config" and f["severity"] in ("info", "low")
+               for f in in_labels)
+    # the same words in a caption sidecar are still data about a person
+    caption = {f["id"]: f for f in report["findings"]
+               if f["location"]["path"] == "data/captions/001.txt"}
+    assert caption["sensitive.health"]["severity"] == "critical"

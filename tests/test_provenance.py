@@ -254,3 +254,21 @@ def test_manifest_licences_in_the_usual_spellings(written, spdx):
     from aiart_release.default_plugins.provenance.manifest import license_name
 
     assert license_name(written) == spdx
+
+
+def test_a_json_object_named_manifest_that_lists_nothing_is_no_sources_manifest(cli, tmp_path):
+    # A web app's manifest.json and a bundler's asset-manifest.json are
+    # readable files that are not about the data: no bundle.unreadable.
+    import json as _json
+
+    from conftest import make_bundle
+
+    bundle = make_bundle(tmp_path / "b", {
+        "LICENSE": "MIT\n",
+        "docs/search/manifest.json": _json.dumps({"short_name": "Search", "icons": [],
+                                                  "start_url": "."}),
+        "docs/search/asset-manifest.json": _json.dumps({"files": {"main.js": "/a.js"},
+                                                        "entrypoints": ["a.js"]}),
+    })
+    report = cli("assess", bundle, "-f", "json").json()
+    assert not [f for f in report["findings"] if f["id"].startswith("bundle.")]

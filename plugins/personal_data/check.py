@@ -117,7 +117,7 @@ class PersonalData(Check):
                        "config", "manifest"})
     # 2: findings carry a context, judged and weighed by it (cached results of
     # version 1 are not reused).
-    version = "3"
+    version = "4"
     # From data contexts only (captions, table cells, metadata, file names):
     # a name in a README says nothing about the people in the dataset.
     provides = {
@@ -261,7 +261,8 @@ class PersonalData(Check):
 def _file_context(file) -> str | None:
     from .sources import file_context
 
-    return file_context(file.name, file.kind, file.artifact, getattr(file, "context", None))
+    return file_context(file.name, file.kind, file.artifact, getattr(file, "context", None),
+                        getattr(file, "head", b""))
 
 
 def _analyse(analyzer, chunk: list[Record], groups: dict[tuple[str, str, str], _Group],

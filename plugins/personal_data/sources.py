@@ -76,13 +76,17 @@ class SourceError(Exception):
     """The file cannot be read (further); records before it were yielded."""
 
 
-def file_context(name: str, kind: str, artifact: str = "", origin: str | None = None
-                 ) -> str | None:
+def file_context(name: str, kind: str, artifact: str = "", origin: str | None = None,
+                 head: bytes = b"") -> str | None:
     """The context every segment of a file has, where the file alone decides
-    it (a test fixture, a CITATION.cff, a caption sidecar in the dataset);
-    None where each segment has its own (code, Markdown)."""
+    it (a test fixture, a CITATION.cff, a caption sidecar in the dataset, a
+    list of class labels); None where each segment has its own (code,
+    Markdown). ``head`` is the file's first bytes, where the inventory kept
+    them."""
     if origin == FIXTURE:
         return FIXTURE
+    if kind == "text" and is_label_list(head):
+        return CONFIG
     lowered = name.lower()
     suffix = lowered[lowered.rfind("."):] if "." in lowered.lstrip(".") else ""
     if kind in ("text", "config", "table") and _CITATION_FILE.search(lowered):
@@ -96,6 +100,25 @@ def file_context(name: str, kind: str, artifact: str = "", origin: str | None = 
     if kind == "text" and artifact == "dataset" and suffix in _CAPTION_SUFFIXES:
         return CAPTION
     return None
+
+
+# `0: 'tench, Tinca tinca',` (a Python or JSON label map), `n01440764 tench`
+# (an ImageNet synset list), `"cat": 3,`: a vocabulary the code reads, not
+# sentences about anyone.
+_LABEL_LINE = re.compile(
+    r"""^\s*[{\[]?\s*(?:(?:\d+|'[^'\n]{1,80}'|"[^"\n]{1,80}")\s*:\s*(?:'[^'\n]*'|"[^"\n]*"|\d+)"""
+    r"""|n\d{8}\s+\S[^\n]{0,200})\s*,?\s*[}\]]?\s*$""")
+LABEL_LIST_MIN_LINES = 20
+
+
+def is_label_list(head: bytes) -> bool:
+    """Whether a text file is a list of class labels: at least 20 lines in
+    its head, nine in ten of them ``key: 'label'`` or ``synset label``."""
+    lines = [line for line in head.decode("utf-8", "replace").splitlines()[:-1]
+             if line.strip()]
+    if len(lines) < LABEL_LIST_MIN_LINES:
+        return False
+    return sum(1 for line in lines if _LABEL_LINE.match(line)) >= 0.9 * len(lines)
 
 
 def records(path: Path, kind: str, suffix: str, context: str | None = None

@@ -70,6 +70,12 @@ class ManifestError(Exception):
     pass
 
 
+class NotAManifest(Exception):
+    """A file named like a manifest that lists no items: a web app's
+    ``manifest.json``, a bundler's ``asset-manifest.json``. It is no
+    sources manifest, and no problem either."""
+
+
 def consent_value(value: str | None) -> str:
     text = (value or "").strip().lower()
     if text in _YES:
@@ -117,6 +123,8 @@ def read_manifest(file, root: Path) -> Manifest:
                 manifest.items.append(_item(row, line, cells))
         else:
             raise ManifestError(f"not a manifest format: {file.suffix}")
+    except NotAManifest:
+        return manifest
     except (TableError, ManifestError, TextUnreadable, ValueError) as exc:
         manifest.error = str(exc)
     base = PurePosixPath(file.path).parent
@@ -217,7 +225,7 @@ def _json_object_records(path: Path) -> Iterator[tuple[int, int | None, dict[str
             # {"a.png": {"creator": ...}}: keyed by file
             entries = [{"file": key, **value} for key, value in data.items()]
     if not isinstance(entries, list):
-        raise ManifestError("JSON manifest holds no list of entries")
+        raise NotAManifest(path)
     for i, record in enumerate(entries, start=1):
         if isinstance(record, dict):
             yield i, None, record
