@@ -34,6 +34,9 @@ READABLE_JS = b"// carousel for the project page\nfunction next() {\n  return 1;
         # by name or folder
         ("web/package-lock.json", "config", b"{}", "generated"),
         ("poetry.lock", "other", b"[[package]]\n", "generated"),
+        ("configs/tok/vocab.json", "config", b'{"!": 0, "the": 1}', "generated"),
+        ("configs/tok/merges.txt", "text", b"#version: 0.2\nt h\n", "generated"),
+        ("bpe/codes-v2.txt", "text", b"#version: 0.2\ne r\n", "generated"),
         ("static/js/jquery.min.js", "code", READABLE_JS, "generated"),
         ("third_party/lib/util.py", "code", b"def f():\n    pass\n", "generated"),
         # a vendored licence is what the licence checks read
