@@ -45,11 +45,17 @@ _MAX_SECTIONS_SHOWN = 5
 _NOT_RELEASED = ("generated", "fixture")
 
 
-def _is_the_card(path: str) -> bool:
-    from aiart_release.card_content import kind_by_name
+# A name that says the file is meant as a card: ``model_card.md``,
+# ``DATASET-CARD.md``, ``datasheet.md``. (The classifier may also find a
+# card by its content; such a page owes no metadata.)
+_MEANT_AS_CARD = re.compile(
+    r"(?:^|[-_. ])(?:model[-_ ]?cards?|data(?:[-_ ]?set)?[-_ ]?(?:cards?|sheets?))(?:$|[-_. ])"
+    r"|^modelcard", re.I)
 
+
+def _is_the_card(path: str) -> bool:
     name = PurePosixPath(path).name
-    return name.lower().startswith("readme") or kind_by_name(name) is not None
+    return name.lower().startswith("readme") or bool(_MEANT_AS_CARD.search(name.rsplit(".", 1)[0]))
 
 
 def _package_of(weights, paths: set[str]) -> str | None:

@@ -1,5 +1,5 @@
-"""Cards found by name and by content (plugins/file_kinds.py,
-aiart_release/card_content.py), on small bundles classified as the engine does.
+"""Cards found by name and by content (plugins/file_kinds/,
+with card content in plugins/file_kinds/cards.py), on small bundles classified as the engine does.
 
 A dataset repository's README is its dataset card; a code repository's
 README that mentions a dataset in its training instructions is not.
@@ -11,7 +11,7 @@ import pytest
 from conftest import make_bundle
 
 from aiart_release.bundle import build_inventory
-from aiart_release.card_content import data_score
+from aiart_release.default_plugins.file_kinds.cards import data_score
 from aiart_release.checks import BundleContext
 from aiart_release.config import Config
 from aiart_release.default_plugins.cards import Cards

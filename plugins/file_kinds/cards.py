@@ -9,8 +9,8 @@ repository's README that mentions a dataset in its training instructions is
 not a dataset card: it is scored on how much it says about the data
 itself, against how much it says about installing and running code.
 
-In the core because two plugins ask: the built-in classifier (file_kinds)
-and the cards check (which Markdown file is the card itself).
+Part of the built-in classifier: a card is a kind of file. The cards check
+then reads what the classifier found (``facts.cards``); it does not ask again.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """Built-in file classifier: names, extensions and, where those do not
-decide, a look at the first bytes.
+decide, a look at the first bytes. Which Markdown is a model or dataset
+card is decided here too, by name, Hub metadata and content (``cards.py``).
 
 It runs last (``trylast``), so a third-party plugin that knows a format
 better answers first.
@@ -12,7 +13,7 @@ import re
 from functools import lru_cache
 
 from aiart_release import hookimpl
-from aiart_release.card_content import (
+from .cards import (
     DATA_FOLDER_THRESHOLD,
     README_THRESHOLD,
     data_score,
