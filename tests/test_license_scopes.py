@@ -8,6 +8,7 @@ word sequences of the shipped SPDX index)."""
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -452,3 +453,29 @@ def test_a_binary_licence_file_gives_a_clear_finding_and_the_scan_goes_on(cli, t
                 and (f["id"].startswith("bundle.") or f["id"] == "license.unidentified")]
     assert problems, "the binary licence file is reported"
     assert any(f["id"] == "license.detected" for f in findings)  # the card is still read
+
+
+def test_both_licence_checks_read_a_readme_once(tmp_path, cli, monkeypatch):
+    """license-presence and licensing both ask which folders a README's
+    licence section covers; the README is read and parsed once per run."""
+    from collections import Counter
+
+    from aiart_release.default_plugins.licensing import readme
+
+    bundle = make_bundle(tmp_path / "b", {
+        "README.md": "# Lights\n\nPictures of harbours.\n\n## License\n\nMIT\n",
+        "src/train.py": "import os\n",
+        "data/a.txt": "a harbour at night\n",
+    })
+    reads: Counter[str] = Counter()
+    real = readme.read_text
+
+    def counting(path, *args, **kwargs):
+        reads[os.path.basename(path)] += 1
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(readme, "read_text", counting)
+    result = cli("assess", bundle, "--format", "json", "--no-cache", "-j", "1")
+    ids = {f["id"] for f in result.json()["findings"]}
+    assert "docs.license-missing" not in ids  # the README's section covered the bundle
+    assert reads == {"README.md": 1}

@@ -29,8 +29,22 @@ _UPSTREAM = re.compile(r"\b(?:which|base model|based on|fine-?tuned (?:from|on)|
 _BARE = re.compile(r"^\s*([A-Za-z0-9.+-]{2,40})\s*\.?\s*$")
 
 
+# The two licence checks both ask; each README is read and parsed once per
+# inventory (keyed by identity: an Inventory is a mutable dataclass, and the
+# newest one is the only one asked about).
+_LAST: list = [None, None, None]  # [inventory, known_paths, answer]
+
+
 def readme_licenses(inventory, known_paths: frozenset[str]) -> list[tuple[object, list[Part]]]:
     """(README file, [sections.Part]) for every README that names a licence."""
+    if _LAST[0] is inventory and _LAST[1] == known_paths:
+        return _LAST[2]
+    answer = _readme_licenses(inventory, known_paths)
+    _LAST[:] = [inventory, known_paths, answer]
+    return answer
+
+
+def _readme_licenses(inventory, known_paths: frozenset[str]) -> list[tuple[object, list[Part]]]:
     out = []
     for f in inventory.files:
         if not _README.match(f.name) or not f.readable or f.size > MAX_README_BYTES:
