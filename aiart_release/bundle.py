@@ -22,6 +22,7 @@ from .doc_media import documentation_media
 from .findings import CHECKPOINT_OF_ARTIFACT, Finding, Location, Severity, plural
 from .origin import GENERATED, origin_of
 from .sizes import DEFAULT_MAX_FILE_SIZE, DEFAULT_SNIFF_BYTES, human_size
+from .writes import shown
 
 KINDS = (
     "model-weights",
@@ -224,6 +225,49 @@ class BundleError(Exception):
     """The bundle path cannot be assessed at all (exit code 2)."""
 
 
+# Folders of the running system, not of any release: their files are
+# endless (/proc/kcore, /dev/zero), block when read (/dev/tty, a FIFO), or
+# change under the walk. /dev/shm is an ordinary memory-backed folder.
+SYSTEM_TREES = ("/proc", "/sys", "/dev")
+_ORDINARY_UNDER_SYSTEM_TREES = ("/dev/shm",)
+
+
+def system_tree(path: str | os.PathLike) -> str | None:
+    """The system folder (/proc, /sys, /dev) that ``path`` really lies in,
+    links resolved; None for an ordinary path."""
+    real = os.path.realpath(path)
+
+    def under(tree: str) -> bool:
+        return real == tree or real.startswith(tree + "/")
+
+    if any(under(tree) for tree in _ORDINARY_UNDER_SYSTEM_TREES):
+        return None
+    return next((tree for tree in SYSTEM_TREES if under(tree)), None)
+
+
+def check_root(root: Path) -> None:
+    """Refuse at once a bundle path that is no folder of files: missing, a
+    file, a pipe or device, or in a system folder. Raises BundleError."""
+    try:
+        info = os.stat(root)
+    except FileNotFoundError:
+        raise BundleError(f"'{shown(root)}' does not exist") from None
+    except OSError as exc:
+        raise BundleError(f"cannot read '{shown(root)}': {exc.strerror or exc}") from None
+    tree = system_tree(root)
+    if tree is not None:
+        raise BundleError(f"'{shown(root)}' is in {tree}, a folder of the running system, "
+                          "not a release folder")
+    if stat.S_ISREG(info.st_mode):
+        parent = root.parent if str(root.parent) != "." else "."
+        raise BundleError(
+            f"'{shown(root)}' is a file; assess takes the bundle folder that holds it "
+            f"(try: aiart-release assess {shown(parent)})"
+        )
+    if not stat.S_ISDIR(info.st_mode):
+        raise BundleError(f"'{shown(root)}' is not a folder (a pipe, socket or device)")
+
+
 Classifier = Callable[[FileInfo], "str | None"]
 
 
@@ -243,17 +287,11 @@ def build_inventory(
     sniff_bytes: int = DEFAULT_SNIFF_BYTES,
 ) -> Inventory:
     """Walk ``root`` once and classify every file."""
-    if not root.exists():
-        raise BundleError(f"'{root}' does not exist")
-    if not root.is_dir():
-        raise BundleError(
-            f"'{root}' is a file; assess takes the bundle folder that holds it "
-            f"(try: aiart-release assess {root.parent if str(root.parent) != '.' else '.'})"
-        )
+    check_root(root)
     try:
         os.listdir(root)
     except OSError as exc:
-        raise BundleError(f"cannot read '{root}': {exc.strerror or exc}") from None
+        raise BundleError(f"cannot read '{shown(root)}': {exc.strerror or exc}") from None
 
     excluded = _compile([*DEFAULT_EXCLUDES, *exclude])
     walker = _Walker(root, excluded, classify, max_file_size, sniff_bytes)
@@ -332,9 +370,24 @@ class _Walker:
                 self._link(entry, rel, ancestors)
             elif is_dir:
                 real = os.path.realpath(entry.path)
+                if self._system_folder(real, rel):
+                    continue
                 self._walk_dir(Path(entry.path), rel + "/", [*ancestors, real])
             else:
                 self._file(entry.path, rel)
+
+    def _system_folder(self, real: str, rel: str) -> bool:
+        """A bundle at / (or one holding a bind mount of /proc) must not
+        walk /proc, /sys or /dev: reported once, not entered."""
+        tree = system_tree(real)
+        if tree is None:
+            return False
+        self._report(
+            "bundle.system-folder", rel + "/", Severity.LOW,
+            f"A folder of the running system ({tree}); not walked",
+            "Assess the release folder itself, not a folder that holds the system's",
+        )
+        return True
 
     def _link(self, entry: os.DirEntry, rel: str, ancestors: list[str]) -> None:
         target = os.path.realpath(entry.path)
@@ -368,6 +421,8 @@ class _Walker:
                     "Symbolic link points to a folder that contains it; not followed",
                     "Remove the link",
                 )
+                return
+            if self._system_folder(target, rel):
                 return
             self._walk_dir(Path(entry.path), rel + "/", [*ancestors, target])
         else:

@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .writes import shown
 
 EXIT_OK, EXIT_GATE, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -56,6 +57,22 @@ class UsageProblem(click.ClickException):
 
     def show(self, file=None) -> None:
         click.echo(f"aiart-release: error: {self.format_message()}", err=True)
+
+
+def write_or_refuse(target: Path, content: str | None, *, force: bool,
+                    within: Path | None = None) -> None:
+    """Write a file the user asked for, safely (writes.py); with no content,
+    only check that it could be written. A refusal is a usage problem: one
+    line, exit 2. Plugin commands write through it too."""
+    from .writes import WriteRefused, check_target, write_file
+
+    try:
+        if content is None:
+            check_target(target, force=force, within=within)
+        else:
+            write_file(target, content, force=force, within=within)
+    except WriteRefused as exc:
+        raise UsageProblem(str(exc)) from None
 
 
 def debug_option(f):
@@ -212,6 +229,7 @@ def _severity(value: str | None):
               help="Output format: terminal, json, or one a plugin adds (see `plugins`).")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the report to FILE instead of standard output.")
+@click.option("--force", is_flag=True, help="Let --output replace an existing file.")
 @click.option("--fail-on", metavar="SEVERITY",
               help="Exit 1 when a finding is at or above SEVERITY "
                    "(info, low, medium, high, critical; default: none, or fail_on in the config).")
@@ -231,23 +249,24 @@ def _severity(value: str | None):
               help="Show raw personal data in evidence (never written to the cache).")
 @click.option("--strict", is_flag=True, help="Exit 3 when a plugin or check failed.")
 @debug_option
-def assess(path, fmt, output, fail_on, config_path, policy_path, exclude, jobs, device,
+def assess(path, fmt, output, force, fail_on, config_path, policy_path, exclude, jobs, device,
            no_cache, show_pii, strict):
     """Assess the release bundle at PATH (a folder or a git work tree)."""
     sys.exit(_run_assessment(
-        path, fmt=fmt, output=output, fail_on=fail_on, config_path=config_path,
+        path, fmt=fmt, output=output, force=force, fail_on=fail_on, config_path=config_path,
         policy_path=policy_path, exclude=exclude, jobs=jobs, device=device,
         use_cache=not no_cache, show_pii=show_pii, strict=strict,
     ))
 
 
-def _run_assessment(path: Path, *, fmt: str, output: Path | None, fail_on: str | None,
+def _run_assessment(path: Path, *, fmt: str, output: Path | None, force: bool = False,
+                    fail_on: str | None,
                     config_path: Path | None, policy_path: Path | None, exclude=(),
                     jobs: int | None = None, device: str = "auto", use_cache: bool = True,
                     show_pii: bool = False, strict: bool = False,
                     default_fail_on: str | None = None) -> int:
     from . import pipeline
-    from .bundle import BundleError
+    from .bundle import BundleError, check_root
     from .config import ConfigError, load_config
     from .device import DeviceError, parse_device
     from .engine import Options
@@ -264,10 +283,14 @@ def _run_assessment(path: Path, *, fmt: str, output: Path | None, fail_on: str |
         parse_device(device)
     except DeviceError as exc:
         raise UsageProblem(str(exc)) from None
-    if not path.exists():
-        raise UsageProblem(f"'{path}' does not exist")
+    if output is not None:
+        write_or_refuse(output, None, force=force)  # refused now, not after the run
     try:
-        config = load_config(path if path.is_dir() else path.parent, config_path)
+        check_root(path)
+    except BundleError as exc:
+        raise UsageProblem(str(exc)) from None
+    try:
+        config = load_config(path, config_path)
         policy = load_policy(policy_path or config.policy,
                              facts=declared_facts(registry.checks.values()))
     except (ConfigError, PolicyError) as exc:
@@ -299,11 +322,8 @@ def _run_assessment(path: Path, *, fmt: str, output: Path | None, fail_on: str |
     )
     text = registry.reporters[fmt].render(assessment, report_options)
     if output is not None:
-        try:
-            output.write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UsageProblem(f"cannot write {output}: {exc.strerror or exc}") from None
-        click.echo(f"aiart-release: report written to {output}", err=True)
+        write_or_refuse(output, text, force=force)
+        click.echo(f"aiart-release: report written to {shown(output)}", err=True)
     else:
         click.echo(text, nl=False)
 
@@ -537,14 +557,18 @@ def rules_test(path):
 @click.option("--force", is_flag=True, help="Overwrite an existing aiart-release.yaml.")
 def init(path, force):
     """Write a commented aiart-release.yaml into PATH (default: here)."""
+    from .bundle import BundleError, check_root
+
     if not path.is_dir():
-        raise UsageProblem(f"'{path}' is not a folder")
+        raise UsageProblem(f"'{shown(path)}' is not a folder")
+    try:
+        check_root(path)
+    except BundleError as exc:
+        raise UsageProblem(str(exc)) from None
     target = path / "aiart-release.yaml"
-    if target.exists() and not force:
-        raise UsageProblem(f"{target} exists (use --force to overwrite)")
-    target.write_text(CONFIG_TEMPLATE, encoding="utf-8")
-    click.echo(f"wrote {target}: set `release` and `commercial`, then run "
-               f"`aiart-release assess {path}`")
+    write_or_refuse(target, CONFIG_TEMPLATE, force=force, within=path)
+    click.echo(f"wrote {shown(target)}: set `release` and `commercial`, then run "
+               f"`aiart-release assess {shown(path)}`")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -557,6 +581,12 @@ def main(argv: list[str] | None = None) -> int:
         code = cli.main(args=argv, prog_name="aiart-release", standalone_mode=False)
     except click.exceptions.Exit as exc:
         code = exc.exit_code
+    except click.UsageError as exc:
+        # One line, as every usage error: what is wrong, and where help is.
+        command = exc.ctx.command_path if exc.ctx is not None else "aiart-release"
+        click.echo(f"aiart-release: error: {exc.format_message()} "
+                   f"(see `{command} --help`)", err=True)
+        code = EXIT_USAGE
     except click.ClickException as exc:
         exc.show()
         code = exc.exit_code

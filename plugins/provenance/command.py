@@ -11,7 +11,8 @@ from pathlib import Path
 
 import click
 
-from aiart_release.cli import UsageProblem, debug_option, plugin_registry
+from aiart_release.cli import UsageProblem, debug_option, plugin_registry, write_or_refuse
+from aiart_release.writes import lexically_inside, shown
 
 
 @click.command()
@@ -23,27 +24,31 @@ from aiart_release.cli import UsageProblem, debug_option, plugin_registry
 def credits(path: Path, output: Path | None, force: bool) -> None:
     """Write CREDITS.md from the bundle's sources manifests: creators with
     their sources and licences, and how to ask for removal."""
-    from aiart_release.bundle import BundleError, build_inventory
+    from aiart_release.bundle import BundleError, build_inventory, check_root
     from aiart_release.config import ConfigError, load_config
 
-    from .credits import write_credits
+    from .credits import credits_text
 
-    if not path.is_dir():
-        raise UsageProblem(f"'{path}' is not a folder")
+    try:
+        check_root(path)
+    except BundleError as exc:
+        raise UsageProblem(str(exc)) from None
+    target = output or path / "CREDITS.md"
+    # Inside the bundle, the file stays inside it: no folder on the way may
+    # be a link out. A path elsewhere is the user's own choice.
+    within = path if lexically_inside(target, path) else None
+    write_or_refuse(target, None, force=force, within=within)  # refused before the work
     try:
         config = load_config(path)
         inventory = build_inventory(path, plugin_registry().classify, exclude=config.exclude,
                                     artifact_globs=config.artifacts)
     except (ConfigError, BundleError) as exc:
         raise UsageProblem(str(exc)) from None
-    target = output or path / "CREDITS.md"
-    try:
-        people, items = write_credits(path, inventory, config, target, force)
-    except FileExistsError:
-        raise UsageProblem(f"{target} exists (use --force to overwrite)") from None
+    text, people, items = credits_text(path, inventory, config)
+    write_or_refuse(target, text, force=force, within=within)
     if not items:
-        click.echo(f"wrote {target}: no sources manifest with items was found "
+        click.echo(f"wrote {shown(target)}: no sources manifest with items was found "
                    "(add data/sources.csv: file, creator, source, license, consent)")
     else:
         # Counts only: the names are in the file the user asked for.
-        click.echo(f"wrote {target}: {people} contributor(s), {items} item(s)")
+        click.echo(f"wrote {shown(target)}: {people} contributor(s), {items} item(s)")

@@ -3,10 +3,22 @@ on, where it came from, under which licence, and how to ask for removal.
 
 Written only when the user runs ``aiart-release credits`` (command.py): the
 one file this tool writes into a bundle on request.
+
+Manifests come from anyone, so what they say is published with care:
+
+- names and links, never a creator's e-mail address or phone number
+  (``Mira Holt <mira@example.org>`` is credited as ``Mira Holt``), unless
+  the manifest marks that creator's contact as public (a ``contact_public``
+  column saying yes/true);
+- every cell escaped for Markdown, newlines and control characters
+  collapsed to spaces, so that a cell cannot add a line, a heading, a link,
+  HTML or a table column to the file; links are written as ``<...>`` with
+  the characters that could end them percent-encoded.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +31,64 @@ from .manifest import Item, Manifest, own_work, read_manifest
 if TYPE_CHECKING:
     from aiart_release.bundle import Inventory
     from aiart_release.config import Config
+
+
+_EMAIL = re.compile(r"(?:mailto:)?[\w.%+-]+@[\w-]+(?:\.[\w-]+)+", re.I)
+# Seven digits or more, in the usual groupings: a phone number, not a year
+# or a count. Only looked for outside links (a photo's id in a URL is no phone).
+_PHONE = re.compile(r"(?:tel:)?\+?\d(?:[\s().\-/]{0,3}\d){6,}")
+_ANGLE_CONTACT = re.compile(r"<[^<>]*>")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+# Backslash-escaped wherever they stand: what can open emphasis, code, a
+# link or image, HTML or an entity, a table column, strikethrough or maths.
+# Block markup (headings, lists, quotes) needs the start of a line, which a
+# cell never reaches once its newlines are spaces.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&!$#{}()])")
+_URL = re.compile(r"https?://[^\s<>\"'`]+\Z", re.I)
+_URL_UNSAFE = re.compile(r"[^A-Za-z0-9\-._~:/?#@!$&'()*+,;=%]")
+WITHHELD = "contact withheld"
+
+
+def one_line(text: str) -> str:
+    """Newlines, tabs and control characters as single spaces."""
+    return " ".join(_CONTROL.sub(" ", text).split())
+
+
+def markdown_text(text: str) -> str:
+    """``text`` as it reads, on one line, with no Markdown or HTML in it."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", one_line(text))
+
+
+def markdown_link(text: str) -> str:
+    """A web address as a Markdown autolink that cannot end early or break
+    a table; anything else as escaped text."""
+    text = one_line(text)
+    if not _URL.match(text):
+        return markdown_text(text)
+    encoded = _URL_UNSAFE.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()),
+                              text).replace("|", "%7C")
+    return f"<{encoded}>"
+
+
+def without_contact(text: str) -> str:
+    """A name as it may be published: e-mail addresses and phone numbers
+    taken out (``Name <e-mail>`` is ``Name``)."""
+    text = _ANGLE_CONTACT.sub(lambda m: " " if _EMAIL.search(m.group()) or
+                              _PHONE.search(m.group()) else m.group(), text)
+    text = _PHONE.sub(" ", _EMAIL.sub(" ", text))
+    return one_line(text).strip(" ,;:()[]-")
+
+
+def credited_name(creator: str, public: bool = False) -> str:
+    """How a creator is named in CREDITS.md (before Markdown escaping): as
+    written when the manifest marks the contact public, else without
+    contact data; the provenance check looks for this name."""
+    return one_line(creator) if public else without_contact(creator)
+
+
+def _contact_public(item: Item) -> bool:
+    # The manifest's ``contact_public`` column (yes/true); absent: private.
+    return bool(getattr(item, "contact_public", False))
 
 
 @dataclass
@@ -45,10 +115,13 @@ def contributors(found: list[Manifest]) -> list[Contributor]:
     by_name: dict[str, Contributor] = {}
     for m in found:
         for item in m.items:
-            name = (item.creator or "").strip()
-            if not name or own_work(item):
+            raw = (item.creator or "").strip()
+            if not raw or own_work(item):
                 continue
-            by_name.setdefault(name.lower(), Contributor(name)).items.append(item)
+            name = credited_name(raw, _contact_public(item))
+            # A creator named only by an address is still one creator.
+            key = name.lower() if name else "\0" + raw.lower()
+            by_name.setdefault(key, Contributor(name or WITHHELD)).items.append(item)
     return sorted(by_name.values(), key=lambda c: c.name.lower())
 
 
@@ -76,11 +149,13 @@ def base_models(facts) -> list[str]:
 
 def render(bundle_name: str, people: list[Contributor], found: list[Manifest],
            config: Config, bases: list[str] = (), code: list[str] = ()) -> str:
-    lines = [f"# Credits: {bundle_name}", ""]
+    lines = [f"# Credits: {markdown_text(bundle_name)}", ""]
     if bases or code:
         lines += ["## Models and code this release builds on", ""]
-        lines += [f"- base model: {b} (https://huggingface.co/{b})" for b in bases]
-        lines += [f"- code: {name} (vendored; see its licence file)" for name in code]
+        lines += [f"- base model: {markdown_text(b)} "
+                  f"({markdown_link('https://huggingface.co/' + b)})" for b in bases]
+        lines += [f"- code: {markdown_text(name)} (vendored; see its licence file)"
+                  for name in code]
         lines.append("")
         if people:
             lines += ["## Data", ""]
@@ -88,11 +163,7 @@ def render(bundle_name: str, people: list[Contributor], found: list[Manifest],
         lines += ["This release is built on the work of these creators:", ""]
         lines += ["| creator | items | licence | source |", "|---|---:|---|---|"]
         for person in people:
-            licences = ", ".join(person.licenses) or "not recorded"
-            sources = ", ".join(person.sources[:3]) + (
-                f" (+{len(person.sources) - 3} more)" if len(person.sources) > 3 else "")
-            lines.append(f"| {person.name} | {len(person.items)} | {licences} | "
-                         f"{sources or 'not recorded'} |")
+            lines.append(_row(person))
         lines.append("")
     own = sum(1 for m in found for i in m.items if own_work(i))
     if own:
@@ -102,31 +173,53 @@ def render(bundle_name: str, people: list[Contributor], found: list[Manifest],
         for item in m.items:
             licences[item.license or "not recorded"] += 1
     if licences:
-        lines += ["Items by licence: " + ", ".join(f"{k} ({v})" for k, v in
+        lines += ["Items by licence: " + ", ".join(f"{markdown_text(k)} ({v})" for k, v in
                                                    sorted(licences.items())) + ".", ""]
     lines += ["## Removal (opt-out)", ""]
     if config.contact:
+        # The release authors' own address, given to be published.
         lines.append(f"If your work or your likeness is in this release and you want it "
-                     f"removed, write to {config.contact}.")
+                     f"removed, write to {markdown_text(str(config.contact))}.")
     else:
         lines.append("If your work or your likeness is in this release and you want it "
                      "removed, contact the release authors. (Set `contact:` in "
                      "aiart-release.yaml to name an address here.)")
-    lines += ["", f"_Generated by aiart-release from {', '.join(m.path for m in found)}._", ""]
+    sources = ", ".join(markdown_text(m.path) for m in found)
+    lines += ["", f"_Generated by aiart-release from {sources}._", ""]
     return "\n".join(lines)
 
 
-def write_credits(root: Path, inventory: Inventory, config: Config, target: Path,
-                  force: bool = False) -> tuple[int, int]:
-    """Write CREDITS.md; returns (contributors, items). Raises FileExistsError."""
-    if target.exists() and not force:
-        raise FileExistsError(str(target))
+def _row(person: Contributor) -> str:
+    """One creator's row of the table: every cell escaped, sources as links,
+    no contact data in a licence or a source unless it is public."""
+    public = any(_contact_public(i) for i in person.items)
+
+    def shown(value: str) -> str:
+        return one_line(value) if public else without_contact(value)
+
+    licences = ", ".join(markdown_text(shown(x)) for x in person.licenses) or "not recorded"
+    sources = [s for s in (_source(x, public) for x in person.sources[:3]) if s]
+    more = f" (+{len(person.sources) - 3} more)" if len(person.sources) > 3 else ""
+    return (f"| {markdown_text(person.name)} | {len(person.items)} | {licences} | "
+            f"{', '.join(sources) + more if sources else 'not recorded'} |")
+
+
+def _source(value: str, public: bool) -> str:
+    """A link is shown as a link, unless it carries an e-mail address
+    (``mailto:``, ``?email=``) that is not public."""
+    if not public and _EMAIL.search(value):
+        return markdown_text(without_contact(value))
+    return markdown_link(value)
+
+
+def credits_text(root: Path, inventory: Inventory, config: Config) -> tuple[str, int, int]:
+    """CREDITS.md as text, the number of contributors and of items; the
+    command writes it (through the core's safe write)."""
     from aiart_release.facts import gather_facts
 
     found = manifests(inventory)
     people = contributors(found)
     facts = gather_facts(inventory, config)
-    target.write_text(render(root.resolve().name, people, found, config,
-                             base_models(facts), vendored_packages(inventory)),
-                      encoding="utf-8")
-    return len(people), sum(len(m.items) for m in found)
+    text = render(root.resolve().name, people, found, config, base_models(facts),
+                  vendored_packages(inventory))
+    return text, len(people), sum(len(m.items) for m in found)
