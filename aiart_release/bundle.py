@@ -16,10 +16,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from .doc_media import documentation_media
 from .findings import CHECKPOINT_OF_ARTIFACT, Finding, Location, Severity, plural
+from .globs import GlobError, GlobSet
 from .origin import GENERATED, origin_of
 from .sizes import DEFAULT_MAX_FILE_SIZE, DEFAULT_SNIFF_BYTES, human_size
 from .writes import shown
@@ -271,10 +271,14 @@ def check_root(root: Path) -> None:
 Classifier = Callable[[FileInfo], "str | None"]
 
 
-def _compile(patterns: Iterable[str]) -> Any:
-    from pathspec import GitIgnoreSpec
-
-    return GitIgnoreSpec.from_lines(list(patterns))
+def _compile(patterns: Iterable[str], setting: str) -> GlobSet:
+    """Gitignore-style patterns, matched in linear time (globs.py: a
+    pattern from a hostile config must not stall the walk); one that cannot
+    be read is a usage error naming the setting."""
+    try:
+        return GlobSet(patterns)
+    except GlobError as exc:
+        raise BundleError(f"{setting}: {exc}") from None
 
 
 def build_inventory(
@@ -293,7 +297,7 @@ def build_inventory(
     except OSError as exc:
         raise BundleError(f"cannot read '{shown(root)}': {exc.strerror or exc}") from None
 
-    excluded = _compile([*DEFAULT_EXCLUDES, *exclude])
+    excluded = _compile([*DEFAULT_EXCLUDES, *exclude], "exclude")
     walker = _Walker(root, excluded, classify, max_file_size, sniff_bytes)
     walker.walk()
     files = sorted(walker.files, key=lambda f: f.path)
@@ -515,7 +519,8 @@ def _generated_findings(files: list[BundleFile]) -> list[Finding]:
 
 
 def _assign_artifacts(files: list[BundleFile], globs: dict[str, list[str]]) -> list[BundleFile]:
-    specs = [(artifact, _compile(patterns)) for artifact, patterns in globs.items() if patterns]
+    specs = [(artifact, _compile(patterns, f"artifacts.{artifact}"))
+             for artifact, patterns in globs.items() if patterns]
     # Folders with media in them are dataset folders: caption sidecars and
     # metadata beside images belong to the dataset.
     # README figures, web-page assets and sample outputs are documentation.
