@@ -1,14 +1,19 @@
 """The Assessment: what ``pipeline.assess`` returns and every reporter reads.
 
 It holds each stage's result, judges the gate (the exit code's question) and
-writes the JSON form of DESIGN.md.
+writes the JSON form of DESIGN.md. What ``pipeline.assess`` returns has
+passed the masking gate (:meth:`Assessment.masked`) unless the user asked
+for ``--show-pii``: its findings, scenarios, reasons, bundle path and errors
+hold no raw personal data, and its findings no raw matched value. The
+inventory and the facts are the stages' own values, for the gate and the
+policy; a reporter shows counts of them, never their paths or values.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .bundle import Inventory
@@ -17,6 +22,9 @@ from .facts import Facts
 from .findings import Finding, Severity, plural
 from .plugins import Registry
 from .policy import Recommendation, stricter
+
+if TYPE_CHECKING:
+    from .masking import Gate
 
 SCHEMA_VERSION = "1"
 
@@ -62,6 +70,29 @@ class Assessment:
                 reasons.append(f"{plural(len(over), 'finding')} at or above {fail_on.value}")
         return reasons
 
+    def masked(self, gate: Gate) -> Assessment:
+        """This assessment with every text a reporter shows through ``gate``:
+        findings (raw values dropped, fingerprints kept), scenarios, the
+        recommendation's reasons, the bundle path and the errors."""
+        redact = gate.redact
+        recommendation = Recommendation(
+            overall=self.recommendation.overall,
+            artifacts={name: replace(d, reasons=[redact(r) for r in d.reasons],
+                                     to_lower=[redact(t) for t in d.to_lower],
+                                     retention_reason=redact(d.retention_reason),
+                                     raised_by=dict(d.raised_by))
+                       for name, d in self.recommendation.artifacts.items()},
+        )
+        return replace(
+            self,
+            bundle_path=redact(self.bundle_path),
+            findings=[gate.finding(f) for f in self.findings],
+            scenarios=[_masked_scenario(s, redact) for s in self.scenarios],
+            recommendation=recommendation,
+            timings=dict(self.timings),
+            errors=[redact(e) for e in self.errors],
+        )
+
     def to_dict(self, show_pii: bool = False) -> dict[str, Any]:
         """The assessment in the JSON form of DESIGN.md."""
         plugins = [
@@ -84,3 +115,21 @@ class Assessment:
             "recommendation": self.recommendation.to_dict(),
             "timings": {k: round(v, 4) for k, v in sorted(self.timings.items())},
         }
+
+
+# Scenario fields that are the rule's own codes, not text.
+_SCENARIO_CODES = frozenset({"id", "likelihood", "impact", "min_tier"})
+
+
+def _masked_scenario(scenario: dict[str, Any], redact) -> dict[str, Any]:
+    def walk(value: Any) -> Any:
+        if isinstance(value, str):
+            return redact(value)
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if isinstance(value, dict):
+            return {k: walk(v) for k, v in value.items()}
+        return value
+
+    return {key: value if key in _SCENARIO_CODES else walk(value)
+            for key, value in scenario.items()}

@@ -87,3 +87,27 @@ def aiart_release_register_commands(cli):
     other plugins' commands still arrive. Import heavy libraries inside the
     command, not in this hook. Returns nothing.
     """
+
+
+@hookspec
+def aiart_release_register_maskers(register):
+    """Contribute detectors to the masking gate.
+
+    Every piece of text taken from the bundle (finding messages, paths,
+    column and field names, quotes, evidence, reasons) passes one gate,
+    :func:`aiart_release.masking.redact`, before anything shows or caches
+    it, unless the user passes ``--show-pii``. The core finds what has a
+    shape (e-mail addresses, phone numbers, ids, card numbers, IBANs, IP
+    addresses, keys and tokens); a plugin adds what it knows how to find,
+    names of people above all.
+
+    ``register(masker)`` takes a callable ``masker(text) -> iterable of
+    (start, end, kind)``: each span ``text[start:end]`` is masked in the
+    style of ``kind`` (``email``, ``phone``, ``number``, ``id``, ``url``,
+    ``handle``, ``words``, ``secret``; an unknown kind is masked as words).
+    The gate runs on short strings, once per distinct string, in the main
+    process: keep a masker fast and free of heavy imports (no NLP model);
+    load data on the first call, not in this hook. A masker that raises or
+    answers anything else fails closed: the whole text is masked and the
+    failure is reported as a ``plugin.masker-failed`` finding. Returns nothing.
+    """

@@ -1,15 +1,37 @@
-"""Masking personal data for evidence: enough shape to recognise what was
-found (an e-mail address, a name with two parts, a number ending in 99),
-never the value itself.
+"""Masking personal data and secrets: the one gate every piece of text from
+the bundle passes before it is shown.
 
-``mask("maria@example.com", "email")`` gives ``m****@e******.com``: the first
-character of each part and the top-level domain stay, the rest become stars
-of the same length (as in DESIGN.md's example).
+Two layers:
+
+- **Styles.** ``mask("maria@example.com", "email")`` gives
+  ``m****@e******.com``: enough shape to recognise what was found (an e-mail
+  address, a name with two parts, a number ending in 99), never the value
+  itself. The first character of each part and the top-level domain stay,
+  the rest become stars of the same length (as in DESIGN.md's example).
+- **The gate.** ``redact(text)`` finds personal data and secrets in free
+  text (a message, a column name, a path, a quoted sentence) and masks each
+  span in its style. The core finds what has a shape, with linear-time
+  regular expressions: e-mail addresses, phone numbers, national ids, card
+  numbers (Luhn-checked), IBANs (mod-97-checked), IP addresses, keys and
+  tokens. Names have no shape: plugins add detectors for them through
+  ``aiart_release_register_maskers`` (the personal-data plugin registers
+  one built from its given-name and family-name lexicons).
+  ``redact_finding`` passes every text field of a finding through the gate;
+  the pipeline applies it once, before any reporter or the cache sees a
+  finding, unless the user passed ``--show-pii``.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .findings import Finding
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -64,6 +86,27 @@ def mask_handle(text: str) -> str:
     return mask_url(text)
 
 
+# Prefixes that say what kind of secret a token is, and nothing more.
+_SECRET_PREFIX = re.compile(
+    r"(?:AKIA|ASIA|ABIA|ACCA|gh[pousr]_|github_pat_|glpat-|hf_|"
+    r"sk-(?:proj-|svcacct-|admin-|ant-)?|xox[abposr]-|xapp-|[rs]k_(?:live|test)_|npm_|"
+    r"pypi-|SG\.|AIza|eyJ)")
+_KEY_BLOCK = re.compile(r"(-----BEGIN[^\n-]{0,40}-----)(.*?)(-----END[^\n-]{0,40}-----)?", re.S)
+
+
+def mask_secret(text: str) -> str:
+    """A key or a token: its well-known prefix stays (``ghp_``, ``AKIA``,
+    ``hf_``), every other letter and digit goes; a private-key block keeps
+    its BEGIN and END lines."""
+    block = _KEY_BLOCK.fullmatch(text)
+    if block:
+        head, body, tail = block.groups()
+        return head + re.sub(r"\S", "*", body) + (tail or "")
+    prefix = _SECRET_PREFIX.match(text)
+    keep = prefix.end() if prefix else 0
+    return text[:keep] + re.sub(r"[^\W_]", "*", text[keep:])
+
+
 _MASKERS = {
     "email": mask_email,
     "phone": lambda t: mask_digits(t, 2),
@@ -72,10 +115,374 @@ _MASKERS = {
     "url": mask_url,
     "handle": mask_handle,
     "words": mask_words,
+    "secret": mask_secret,
 }
+KINDS = tuple(_MASKERS)
 
 
 def mask(text: str, kind: str = "words") -> str:
     """Mask ``text`` in the style that suits ``kind``: email, phone, number
-    (card, IBAN: last four stay), id, url, handle, words (the default)."""
+    (card, IBAN: last four stay), id, url, handle, words (the default),
+    secret (a token's kind prefix stays)."""
     return _MASKERS.get(kind, mask_words)(text)
+
+
+# --- what the core finds in free text ----------------------------------------
+#
+# Every pattern is linear in the text: bounded or possessive repetitions, no
+# nested unbounded ones. What a shape cannot tell (is this a card number?)
+# a checksum or a structure test in Python decides.
+
+Span = tuple[int, int, str]
+"""``(start, end, kind)``: ``text[start:end]`` is to be masked in the style
+of ``kind`` (one of :data:`KINDS`)."""
+Masker = Callable[[str], Iterable[Span]]
+
+_TOKENS = re.compile(
+    r"(?<![A-Za-z0-9])(?:"
+    r"(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}"
+    r"|gh[pousr]_[A-Za-z0-9]{36,255}+"
+    r"|github_pat_[A-Za-z0-9_]{22,255}+"
+    r"|glpat-[A-Za-z0-9_-]{20,255}+"
+    r"|hf_[A-Za-z0-9]{30,255}+"
+    r"|sk-(?:proj-|svcacct-|admin-|ant-)?[A-Za-z0-9_-]{20,255}+"
+    r"|xox[abposr]-[A-Za-z0-9-]{10,255}+"
+    r"|xapp-[A-Za-z0-9-]{10,255}+"
+    r"|[rs]k_(?:live|test)_[A-Za-z0-9]{16,255}+"
+    r"|npm_[A-Za-z0-9]{36}"
+    r"|pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}+"
+    r"|SG\.[\w-]{22}\.[\w-]{43}"
+    r"|AIza[0-9A-Za-z_-]{35}"
+    r"|eyJ[A-Za-z0-9_-]{10,}+\.eyJ[A-Za-z0-9_-]{10,}+\.[A-Za-z0-9_-]{10,}+"
+    r")(?![A-Za-z0-9])")
+_PRIVATE_KEY = re.compile(
+    r"-----BEGIN[ A-Z0-9]{0,30}PRIVATE KEY(?: BLOCK)?-----(?:[^-]++|-(?!----END))*+"
+    r"(?:-----END[ A-Z0-9]{0,30}PRIVATE KEY(?: BLOCK)?-----)?")
+# user:password@ in a URL: the password goes.
+_URL_PASSWORD = re.compile(r"://[^\s:/@]{1,64}:([^\s:/@]{1,128})@")
+# password = "...", HF_TOKEN: ..., "api_key": "...": the value goes (as
+# detect-secrets' KeywordDetector). The keyword ends the name or is followed
+# by "_" or "-" and more of it: "tokenizer" and "max_tokens" are no secret.
+_ASSIGNED = re.compile(
+    r"(?i)(?<![\w-])(?:\w{1,30}[_-])?"
+    r"(?:passw(?:or)?d|pwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key|"
+    r"auth[_-]?key|private[_-]?key|client[_-]?secret|credentials?)"
+    r"(?:[_-]\w{1,30})?[\"']?[ \t]{0,3}(?::=|=|:)[ \t]{0,3}"
+    r"(?P<quote>[\"']?)(?P<value>[^\s\"'`,;)}\]>]{4,256}+)")
+_PLACEHOLDERS = frozenset({"null", "none", "true", "false", "required", "optional", "string",
+                           "str", "bool", "int", "yes", "no", "empty", "unset", "redacted",
+                           "changeme", "secret", "password", "token", "xxxx", "xxxxxxxx"})
+_EMAIL = re.compile(
+    r"(?<![\w.%+-])[\w.%+-]{1,64}+@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}(?![\w-])")
+# A run of digits and phone punctuation; which part of it is a phone number
+# _phone_spans decides.
+_DIGIT_RUN = re.compile(r"(?<![\w+/:.-])\+?\(?\d[\d ().-]*+")
+_CARD = re.compile(r"(?<![\d-])[2-6]\d{3}(?:[ -]?\d){9,15}(?![\d])")
+_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?"
+                   r"(?![A-Za-z0-9])")
+# US SSN / ITIN shape: never area 000 or 666, group 00, serial 0000.
+_SSN = re.compile(r"(?<![\d-])(?!000|666)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?![\d-])")
+_UK_NINO = re.compile(r"(?<![A-Za-z0-9])(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z]"
+                      r"[A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])")
+# Spain's DNI (the letter is a checksum); Italy's codice fiscale.
+_DNI = re.compile(r"(?<![A-Za-z0-9])(\d{8})-?([A-Z])(?![A-Za-z0-9])")
+_CODICE_FISCALE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z]"
+                             r"(?![A-Za-z0-9])")
+# An address, not a network ("105.48.0.0/12" names thousands of machines).
+_IPV4 = re.compile(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}"
+                   r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\w|\.\d|/\d)")
+_IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}+(?![\w:])")
+_DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
+
+
+def _secret_spans(text: str) -> Iterator[Span]:
+    for m in _PRIVATE_KEY.finditer(text):
+        yield m.start(), m.end(), "secret"
+    for m in _TOKENS.finditer(text):
+        if any(c.isdigit() for c in m.group(0)):  # a slug like sk-learn-... is no key
+            yield m.start(), m.end(), "secret"
+    for m in _URL_PASSWORD.finditer(text):
+        yield m.start(1), m.end(1), "secret"
+    for m in _ASSIGNED.finditer(text):
+        if _looks_secret(m.group("value"), quoted=bool(m.group("quote"))):
+            yield m.start("value"), m.end("value"), "secret"
+
+
+_KEY_CHARS = re.compile(r"[A-Za-z0-9_+/=-]{8,}")
+
+
+def _looks_secret(value: str, *, quoted: bool) -> bool:
+    """Whether the value of ``token = value`` is a secret: quoted and no
+    placeholder (``null``, ``${HF_TOKEN}``, ``<your key>``, a masked value),
+    or unquoted and shaped like a key (letters and digits, eight or more),
+    not code (``token = tokens[i]``) nor a sentence ("secret: keep it")."""
+    if value.lower() in _PLACEHOLDERS or value[0] in "$<{%*#" or set(value) <= {"*", "x", "X"}:
+        return False
+    if quoted:
+        return True
+    return (_KEY_CHARS.fullmatch(value) is not None and any(c.isdigit() for c in value)
+            and any(c.isalpha() for c in value))
+
+
+# "Domains" that are file extensions: ``icon@2x.png`` is a picture.
+_FILE_SUFFIXES = frozenset({
+    "png", "jpg", "jpeg", "gif", "webp", "svg", "bmp", "tif", "tiff", "avif", "heic", "ico",
+    "mp3", "mp4", "wav", "mov", "webm", "pdf", "txt", "csv", "tsv", "json", "jsonl", "yaml",
+    "yml", "toml", "md", "py", "js", "ts", "css", "html", "zip", "tar", "gz", "pt", "bin",
+    "safetensors", "ckpt", "onnx", "parquet", "ipynb"})
+
+
+def _email_spans(text: str) -> Iterator[Span]:
+    for m in _EMAIL.finditer(text):
+        if m.group(0).rpartition(".")[2].lower() not in _FILE_SUFFIXES:
+            yield m.start(), m.end(), "email"
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, c in enumerate(reversed(digits)):
+        n = int(c)
+        if i % 2:
+            n = n * 2 - 9 if n > 4 else n * 2
+        total += n
+    return total % 10 == 0
+
+
+def _card_spans(text: str) -> Iterator[Span]:
+    for m in _CARD.finditer(text):
+        value = m.group(0)
+        digits = re.sub(r"\D", "", value)
+        separators = set(re.sub(r"\d", "", value))
+        if 13 <= len(digits) <= 19 and len(separators) <= 1 and _luhn(digits):
+            yield m.start(), m.end(), "number"
+
+
+def _iban_valid(compact: str) -> bool:
+    if not 15 <= len(compact) <= 34:
+        return False
+    moved = compact[4:] + compact[:4]
+    number = "".join(str(int(c, 36)) for c in moved)
+    return int(number) % 97 == 1
+
+
+def _iban_spans(text: str) -> Iterator[Span]:
+    for m in _IBAN.finditer(text):
+        # The match may have run on into an upper-case word: try it whole,
+        # then less one group at a time.
+        value = m.group(0)
+        cuts = [len(value)] + [i for i in range(len(value) - 1, 4, -1) if value[i] == " "]
+        for cut in cuts:
+            if _iban_valid(value[:cut].replace(" ", "")):
+                yield m.start(), m.start() + cut, "number"
+                break
+
+
+def _id_spans(text: str) -> Iterator[Span]:
+    for pattern in (_SSN, _UK_NINO, _CODICE_FISCALE):
+        for m in pattern.finditer(text):
+            yield m.start(), m.end(), "id"
+    for m in _DNI.finditer(text):
+        if _DNI_LETTERS[int(m.group(1)) % 23] == m.group(2):
+            yield m.start(), m.end(), "id"
+
+
+def _ip_spans(text: str) -> Iterator[Span]:
+    for m in _IPV4.finditer(text):
+        octets = m.group(0).split(".")
+        # 0.0.0.0 and loopback name nobody; "1.2.3.4" is a version number.
+        if octets[0] in ("0", "127") or all(len(o) == 1 for o in octets):
+            continue
+        yield m.start(), m.end(), "number"
+    for m in _IPV6.finditer(text):
+        value = m.group(0)
+        if sum(1 for part in value.split(":") if part) < 3:
+            continue  # "a::b", "12:30"
+        try:
+            address = ipaddress.IPv6Address(value)
+        except ValueError:
+            continue
+        if not (address.is_loopback or address.is_unspecified):
+            yield m.start(), m.end(), "number"
+
+
+_GROUP = re.compile(r"\d+")
+
+
+def _phone_spans(text: str) -> Iterator[Span]:
+    for m in _DIGIT_RUN.finditer(text):
+        ends = [g.end() for g in _GROUP.finditer(m.group(0))]
+        # "call 415 555 0134 2 times": the longest leading groups that make
+        # a phone number.
+        for end in reversed(ends):
+            if _is_phone(m.group(0)[:end]):
+                yield m.start(), m.start() + end, "phone"
+                break
+
+
+# A date, perhaps with more numbers after it ("06.01.2010 029").
+_DATE = re.compile(r"\(?(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4})"
+                   r"(?!\d)")
+
+
+def _is_phone(span: str) -> bool:
+    """Whether ``span`` (digits and phone punctuation) is a phone number:
+    international (``+`` and 8 to 15 digits), North American (3-3-4,
+    1-3-3-4), or a
+    national number with its trunk 0 (``020 7946 0958``, ``06 12 34 56
+    78``). A bare run of digits (a timestamp, an id), a date, a version or
+    a list of sizes is none."""
+    groups = _GROUP.findall(span)
+    digits = "".join(groups)
+    if _DATE.match(span):
+        return False
+    if span.startswith("+"):
+        return 8 <= len(digits) <= 15
+    lengths = [len(g) for g in groups]
+    if lengths == [3, 3, 4] or (lengths == [1, 3, 3, 4] and digits[0] == "1"):
+        return True
+    return (len(groups) >= 2 and digits.startswith("0") and 9 <= len(digits) <= 12
+            and min(lengths) >= 2)
+
+
+CORE_DETECTORS: tuple[Masker, ...] = (
+    _secret_spans, _email_spans, _card_spans, _iban_spans, _id_spans, _ip_spans, _phone_spans,
+)
+"""What the core finds by shape, most specific first."""
+
+
+# --- the gate ------------------------------------------------------------------
+
+# Strings the gate remembers, per gate: messages repeat across findings
+# (paths, licence names), and a bound keeps a huge bundle's memory flat.
+MEMO_LIMIT = 50_000
+
+
+class Gate:
+    """Masks what the core's detectors and the plugins' maskers find.
+
+    A masker that raises, or answers something other than spans, fails
+    closed: the whole text is masked as words, and the failure is kept in
+    ``failures`` (``(masker, error)``) for the pipeline to report."""
+
+    def __init__(self, maskers: Iterable[tuple[str, Masker]] = ()):
+        self.maskers: tuple[tuple[str, Masker], ...] = tuple(maskers)
+        self.failures: list[tuple[str, str]] = []
+        self._memo: dict[str, str] = {}
+
+    def redact(self, text: str) -> str:
+        """``text`` with every span of personal data or secret masked."""
+        if not text:
+            return text
+        done = self._memo.get(text)
+        if done is None:
+            if len(self._memo) >= MEMO_LIMIT:
+                self._memo.clear()
+            done = self._memo[text] = self._redact(text)
+        return done
+
+    def _redact(self, text: str) -> str:
+        spans: list[Span] = []
+        for detector in CORE_DETECTORS:
+            spans.extend(detector(text))
+        for name, masker in self.maskers:
+            try:
+                spans.extend(_checked(masker(text), len(text)))
+            except Exception as exc:  # noqa: BLE001 - a plugin's masker must not leak
+                # The type only: a message may quote the text it was given.
+                self.failures.append((name, type(exc).__name__))
+                return mask_words(text)
+        return apply_spans(text, spans)
+
+    def finding(self, f: Finding) -> Finding:
+        """``f`` with every text field masked and its raw value dropped;
+        its fingerprint (of the raw value) kept."""
+        from .findings import fingerprint
+
+        if not f.fingerprint:
+            f = replace(f, fingerprint=fingerprint(f.id, f.location.path, f.matched))
+        loc = f.location
+        return replace(
+            f,
+            message=self.redact(f.message),
+            remediation=self.redact(f.remediation),
+            evidence=self.redact(f.evidence) if f.evidence else f.evidence,
+            location=replace(loc, path=self.redact(loc.path),
+                             field=self.redact(loc.field) if loc.field else loc.field),
+            also=tuple(self.redact(p) for p in f.also),
+            references=tuple(self.redact(r) for r in f.references),
+            matched=None,
+        )
+
+
+def _checked(spans: Iterable[Span], length: int) -> list[Span]:
+    out = []
+    for span in spans:
+        start, end, kind = span
+        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start <= end <= length
+                and isinstance(kind, str)):
+            raise ValueError(f"masker answered {span!r}, not (start, end, kind) within the text")
+        out.append((start, end, kind))
+    return out
+
+
+def apply_spans(text: str, spans: Iterable[Span]) -> str:
+    """``text`` with each span masked in its style. Overlapping spans are
+    joined (what any detector flagged is masked), in the style of the
+    longest of them, or as a secret where one of them is a secret (a
+    password before the "@" of a URL is no e-mail address to sketch)."""
+    merged: list[list] = []
+    for start, end, kind in sorted(spans, key=lambda s: (s[0], -(s[1] - s[0]))):
+        if start == end:
+            continue
+        if merged and start < merged[-1][1]:
+            last = merged[-1]
+            last[1] = max(last[1], end)
+            if kind == "secret":
+                last[2] = kind
+            continue
+        merged.append([start, end, kind])
+    out = []
+    at = 0
+    for start, end, kind in merged:
+        out.append(text[at:start])
+        out.append(mask(text[start:end], kind))
+        at = end
+    out.append(text[at:])
+    return "".join(out)
+
+
+_current = Gate()
+
+
+def current_gate() -> Gate:
+    """The gate in use: the core's detectors and the maskers the pipeline
+    installed for this assessment (:func:`using`)."""
+    return _current
+
+
+@contextmanager
+def using(maskers: Iterable[tuple[str, Masker]]):
+    """Install a gate with the plugins' ``maskers`` for the time of an
+    assessment (the engine masks what it caches through it)."""
+    global _current
+    before = _current
+    _current = Gate(maskers)
+    try:
+        yield _current
+    finally:
+        _current = before
+
+
+def redact(text: str) -> str:
+    """``text`` through the gate in use: personal data and secrets masked."""
+    return _current.redact(text)
+
+
+def redact_finding(f: Finding) -> Finding:
+    """``f`` through the gate in use (see :meth:`Gate.finding`)."""
+    return _current.finding(f)
+
+
+def redact_findings(found: Iterable[Finding]) -> list[Finding]:
+    """Each finding through the gate in use: what the cache may store."""
+    return [_current.finding(f) for f in found]

@@ -4,7 +4,8 @@
 stage takes what the one before returned and returns a new value:
 
     bundle path -> inventory -> declared facts -> checks (findings)
-                -> derived facts -> misuse scenarios -> decision -> Assessment
+                -> derived facts -> misuse scenarios -> decision
+                -> Assessment, masked for display
 
 A reader follows a bundle from ``cli.py`` to the exit code by reading
 ``assess`` and the functions it names; docs/architecture.md says where each
@@ -18,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from . import masking
 from .aggregate import aggregate
 from .assessment import Assessment
 from .bundle import BundleError, Inventory, build_inventory
@@ -38,27 +40,65 @@ def assess(path: Path, registry: Registry, config: Config, policy: Policy,
     holds nothing to assess."""
     options = options or Options()
     started = time.perf_counter()
-    inventory = take_inventory(path, registry, config, options)
-    declared = gather_facts(inventory, config)
-    run = run_checks(path, inventory, declared, registry, config, options)
-    facts = derive_facts(declared, run.provided)
-    findings = merge_findings(inventory, registry, run.findings)
-    raised, findings = raise_scenarios(registry, facts, findings)
-    recommendation = decide(policy, facts.values, findings, inventory.artifacts_present(), raised)
-    return Assessment(
-        bundle_path=str(path),
-        inventory=inventory,
-        facts=facts,
-        findings=findings,
-        scenarios=raised,
-        recommendation=recommendation,
-        timings={**run.timings, "total": time.perf_counter() - started},
-        registry=registry,
-        config=config,
-        device_note=run.device_note,
-        cache_hits=run.cache_hits,
-        errors=run.errors,
-    )
+    with masking.using(collect_maskers(registry)) as gate:
+        inventory = take_inventory(path, registry, config, options)
+        declared = gather_facts(inventory, config)
+        run = run_checks(path, inventory, declared, registry, config, options)
+        facts = derive_facts(declared, run.provided)
+        findings = merge_findings(inventory, registry, run.findings)
+        raised, findings = raise_scenarios(registry, facts, findings)
+        recommendation = decide(policy, facts.values, findings, inventory.artifacts_present(),
+                                raised)
+        assessment = Assessment(
+            bundle_path=str(path),
+            inventory=inventory,
+            facts=facts,
+            findings=findings,
+            scenarios=raised,
+            recommendation=recommendation,
+            timings={**run.timings, "total": time.perf_counter() - started},
+            registry=registry,
+            config=config,
+            device_note=run.device_note,
+            cache_hits=run.cache_hits,
+            errors=run.errors,
+        )
+        return mask_for_display(assessment, gate, options.show_pii)
+
+
+def collect_maskers(registry: Registry) -> list[tuple[str, masking.Masker]]:
+    """``(plugin, masker)`` for each masker the plugins register through
+    ``aiart_release_register_maskers``. A hook that raises, or registers
+    something that is not callable, is a plugin failure (reported as
+    ``plugin.load-failed``); the other plugins' maskers still arrive."""
+    maskers: list[tuple[str, masking.Masker]] = []
+    for impl in registry.pm.hook.aiart_release_register_maskers.get_hookimpls():
+        def register(masker: masking.Masker, plugin: str = impl.plugin_name) -> None:
+            if not callable(masker):
+                raise ValueError(f"{masker!r} is not a callable masker")
+            maskers.append((plugin, masker))
+
+        try:
+            impl.function(register=register)
+        except Exception as exc:  # a third-party hook must not stop the assessment
+            registry._fail(impl.plugin_name, "register_maskers", exc)
+    return maskers
+
+
+def mask_for_display(assessment: Assessment, gate: masking.Gate,
+                     show_pii: bool) -> Assessment:
+    """The assessment as reporters may show it: every text taken from the
+    bundle through the masking gate and no raw value kept (fingerprints are
+    of the raw values, so baselines still match). Under ``--show-pii``,
+    unchanged."""
+    if show_pii:
+        return assessment
+    started = time.perf_counter()
+    masked = assessment.masked(gate)
+    failed = [_masker_failure(plugin, error) for plugin, error in dict(gate.failures).items()]
+    masked.findings = sorted([*masked.findings, *failed], key=Finding.sort_key)
+    masked.timings["masking"] = time.perf_counter() - started
+    return masked
 
 
 def take_inventory(path: Path, registry: Registry, config: Config,
@@ -133,6 +173,19 @@ def _plugin_failure_findings(registry: Registry) -> list[Finding]:
             ).with_defaults(check="plugins", checkpoint=Checkpoint.PUBLISHING, artifact="docs")
         )
     return out
+
+
+def _masker_failure(plugin: str, error: str) -> Finding:
+    return Finding(
+        id="plugin.masker-failed",
+        severity=Severity.HIGH,
+        message=f"A masker of plugin {plugin!r} failed ({error}): the texts it was given "
+                "were masked whole",
+        location=Location(path="."),
+        remediation=f"Fix or uninstall the plugin, or set AIART_RELEASE_DISABLE_PLUGINS="
+                    f"{plugin} to skip it",
+        matched=f"{plugin}:masker",
+    ).with_defaults(check="plugins", checkpoint=Checkpoint.PUBLISHING, artifact="docs")
 
 
 def _rules_problem(problem: RuleProblem) -> Finding:

@@ -2,7 +2,9 @@
 
 Registers the check and, through ``aiart_release_register_recognizers``, the
 recognizers Presidio lacks (sensitive traits, ages, addresses, GPS, handles)
-exactly as a third-party plugin would register its own.
+exactly as a third-party plugin would register its own; and, through
+``aiart_release_register_maskers``, the detectors of names and profile links
+that the core's masking gate cannot have (``maskers.py``).
 """
 
 from __future__ import annotations
@@ -24,3 +26,11 @@ def aiart_release_register_recognizers(register):
     register(sensitive_recognizers)
     register(pattern_recognizers)
     register(name_recognizers)
+
+
+@hookimpl
+def aiart_release_register_maskers(register):
+    from .maskers import name_spans, profile_spans
+
+    register(name_spans)
+    register(profile_spans)
