@@ -88,6 +88,24 @@ def debug_option(f):
                         callback=remember, help="Show tracebacks for internal errors.")(f)
 
 
+def _positive_seconds(_ctx, _param, value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = float("nan")
+    if not seconds > 0 or seconds == float("inf"):
+        raise UsageProblem(f"--timeout: {value!r} is not a positive number of seconds")
+    return seconds
+
+
+def timeout_option(f):
+    """``--timeout SECONDS``: a limit on the whole run."""
+    return click.option("--timeout", metavar="SECONDS", callback=_positive_seconds,
+                        help="Stop the whole run after SECONDS (a positive number).")(f)
+
+
 _REGISTRY = None
 
 
@@ -248,19 +266,20 @@ def _severity(value: str | None):
 @click.option("--show-pii", is_flag=True,
               help="Show raw personal data in evidence (never written to the cache).")
 @click.option("--strict", is_flag=True, help="Exit 3 when a plugin or check failed.")
+@timeout_option
 @debug_option
 def assess(path, fmt, output, force, fail_on, config_path, policy_path, exclude, jobs, device,
-           no_cache, show_pii, strict):
+           no_cache, show_pii, strict, timeout):
     """Assess the release bundle at PATH (a folder or a git work tree)."""
     sys.exit(_run_assessment(
         path, fmt=fmt, output=output, force=force, fail_on=fail_on, config_path=config_path,
         policy_path=policy_path, exclude=exclude, jobs=jobs, device=device,
-        use_cache=not no_cache, show_pii=show_pii, strict=strict,
+        use_cache=not no_cache, show_pii=show_pii, strict=strict, timeout=timeout,
     ))
 
 
 def _run_assessment(path: Path, *, fmt: str, output: Path | None, force: bool = False,
-                    fail_on: str | None,
+                    fail_on: str | None, timeout: float | None = None,
                     config_path: Path | None, policy_path: Path | None, exclude=(),
                     jobs: int | None = None, device: str = "auto", use_cache: bool = True,
                     show_pii: bool = False, strict: bool = False,
@@ -337,8 +356,9 @@ def _run_assessment(path: Path, *, fmt: str, output: Path | None, force: bool = 
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--fail-on", metavar="SEVERITY", default=None,
               help="Fail the commit at or above SEVERITY (default: high).")
+@timeout_option
 @debug_option
-def hook(files, fail_on):
+def hook(files, fail_on, timeout):
     """Pre-commit entry point: assess the repository in the current folder.
 
     FILES (what pre-commit passes) are accepted; for now the whole work
@@ -347,7 +367,7 @@ def hook(files, fail_on):
     """
     sys.exit(_run_assessment(
         Path("."), fmt="terminal", output=None, fail_on=fail_on, config_path=None,
-        policy_path=None, default_fail_on="high",
+        policy_path=None, default_fail_on="high", timeout=timeout,
     ))
 
 
@@ -584,8 +604,8 @@ def main(argv: list[str] | None = None) -> int:
     except click.UsageError as exc:
         # One line, as every usage error: what is wrong, and where help is.
         command = exc.ctx.command_path if exc.ctx is not None else "aiart-release"
-        click.echo(f"aiart-release: error: {exc.format_message()} "
-                   f"(see `{command} --help`)", err=True)
+        message = " ".join(exc.format_message().split())
+        click.echo(f"aiart-release: error: {message} (see `{command} --help`)", err=True)
         code = EXIT_USAGE
     except click.ClickException as exc:
         exc.show()

@@ -38,6 +38,7 @@ _EMAIL = re.compile(r"(?:mailto:)?[\w.%+-]+@[\w-]+(?:\.[\w-]+)+", re.I)
 # or a count. Only looked for outside links (a photo's id in a URL is no phone).
 _PHONE = re.compile(r"(?:tel:)?\+?\d(?:[\s().\-/]{0,3}\d){6,}")
 _ANGLE_CONTACT = re.compile(r"<[^<>]*>")
+_EMPTY_BRACKETS = re.compile(r"\(\s*\)|\[\s*\]|<\s*>")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 # Backslash-escaped wherever they stand: what can open emphasis, code, a
 # link or image, HTML or an entity, a table column, strikethrough or maths.
@@ -73,10 +74,13 @@ def markdown_link(text: str) -> str:
 def without_contact(text: str) -> str:
     """A name as it may be published: e-mail addresses and phone numbers
     taken out (``Name <e-mail>`` is ``Name``)."""
-    text = _ANGLE_CONTACT.sub(lambda m: " " if _EMAIL.search(m.group()) or
-                              _PHONE.search(m.group()) else m.group(), text)
-    text = _PHONE.sub(" ", _EMAIL.sub(" ", text))
-    return one_line(text).strip(" ,;:()[]-")
+    cleaned = _ANGLE_CONTACT.sub(lambda m: " " if _EMAIL.search(m.group()) or
+                                 _PHONE.search(m.group()) else m.group(), text)
+    cleaned = _PHONE.sub(" ", _EMAIL.sub(" ", cleaned))
+    if cleaned != text:  # what held the address goes with it: "()", a trailing comma
+        cleaned = _EMPTY_BRACKETS.sub(" ", cleaned)
+        return one_line(cleaned).strip(" ,;:-/")
+    return one_line(cleaned)
 
 
 def credited_name(creator: str, public: bool = False) -> str:
