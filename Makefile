@@ -9,7 +9,7 @@ DEVSTAMP := $(VENV)/.installed-dev
 PIP    := $(BIN)/python -m pip
 PIP_FLAGS ?= --disable-pip-version-check --quiet
 
-.PHONY: demo test install install-dev lint benchmarks realworld examples clean
+.PHONY: demo test fuzz install install-dev lint benchmarks realworld examples clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "aiart-release needs Python >= 3.11"'
@@ -50,6 +50,12 @@ demo: $(STAMP)
 ## make test: set up with dev extras, then run the whole suite.
 test: $(DEVSTAMP)
 	$(BIN)/python -m pytest
+
+## make fuzz: the property tests of every reader with many more random
+## examples (FUZZ_EXAMPLES=N for more; docs/security.md says how to run
+## them under atheris).
+fuzz: $(DEVSTAMP)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz.py -p no:cacheprovider
 
 ## make realworld ROOT=DIR: the real-world evaluation on public repositories
 ## fetched into DIR as owner+name (never committed; see benchmarks/realworld/).
