@@ -10,6 +10,7 @@ findings, so that nothing is silently left out.
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import stat
 from collections import defaultdict
@@ -234,15 +235,51 @@ _ORDINARY_UNDER_SYSTEM_TREES = ("/dev/shm",)
 
 def system_tree(path: str | os.PathLike) -> str | None:
     """The system folder (/proc, /sys, /dev) that ``path`` really lies in,
-    links resolved; None for an ordinary path."""
-    real = os.path.realpath(path)
+    links resolved, or is a mount of (``mount --bind /proc bundle/p``): the
+    same device as /proc. None for an ordinary path."""
+    real = _real(path)
 
     def under(tree: str) -> bool:
         return real == tree or real.startswith(tree + "/")
 
     if any(under(tree) for tree in _ORDINARY_UNDER_SYSTEM_TREES):
         return None
-    return next((tree for tree in SYSTEM_TREES if under(tree)), None)
+    tree = next((tree for tree in SYSTEM_TREES if under(tree)), None)
+    if tree is not None:
+        return tree
+    try:
+        device = os.stat(path).st_dev
+    except OSError:
+        return None
+    return next((tree for tree, dev in _system_devices() if dev == device), None)
+
+
+@functools.lru_cache(maxsize=1)
+def _system_devices() -> tuple[tuple[str, int], ...]:
+    """The devices (file systems) of /proc, /sys and /dev, where each is a
+    file system of its own (not merely a folder of the root's)."""
+    try:
+        root = os.stat("/").st_dev
+    except OSError:
+        return ()
+    out = []
+    for tree in SYSTEM_TREES:
+        try:
+            device = os.stat(tree).st_dev
+        except OSError:
+            continue
+        if device != root:
+            out.append((tree, device))
+    return tuple(out)
+
+
+def _real(path: str | os.PathLike) -> str:
+    """The path with links resolved; as written (made absolute) when a link
+    on the way cannot be read (/proc/1/cwd of another user's process)."""
+    try:
+        return os.path.realpath(path)
+    except OSError:
+        return os.path.abspath(path)
 
 
 def check_root(root: Path) -> None:
@@ -321,7 +358,7 @@ def build_inventory(
 class _Walker:
     def __init__(self, root, excluded, classify, max_file_size, sniff_bytes):
         self.root = root
-        self.root_real = os.path.realpath(root)
+        self.root_real = _real(root)
         self.excluded_spec = excluded
         self.classify = classify
         self.max_file_size = max_file_size
@@ -373,17 +410,17 @@ class _Walker:
             if is_link:
                 self._link(entry, rel, ancestors)
             elif is_dir:
-                real = os.path.realpath(entry.path)
-                if self._system_folder(real, rel):
+                real = _real(entry.path)
+                if self._system_folder(entry.path, rel):
                     continue
                 self._walk_dir(Path(entry.path), rel + "/", [*ancestors, real])
             else:
                 self._file(entry.path, rel)
 
-    def _system_folder(self, real: str, rel: str) -> bool:
-        """A bundle at / (or one holding a bind mount of /proc) must not
-        walk /proc, /sys or /dev: reported once, not entered."""
-        tree = system_tree(real)
+    def _system_folder(self, path: str, rel: str) -> bool:
+        """A bundle at / (or one holding a mount of /proc) must not walk
+        /proc, /sys or /dev: reported once, not entered."""
+        tree = system_tree(path)
         if tree is None:
             return False
         self._report(
@@ -394,7 +431,15 @@ class _Walker:
         return True
 
     def _link(self, entry: os.DirEntry, rel: str, ancestors: list[str]) -> None:
-        target = os.path.realpath(entry.path)
+        try:
+            target = os.path.realpath(entry.path)
+        except OSError as exc:
+            self._report(
+                "bundle.unreadable", rel, Severity.LOW,
+                f"Symbolic link could not be followed: {exc.strerror or exc}",
+                "Remove the link or make its target readable",
+            )
+            return
         try:
             info = os.stat(entry.path)
         except OSError as exc:
@@ -426,7 +471,7 @@ class _Walker:
                     "Remove the link",
                 )
                 return
-            if self._system_folder(target, rel):
+            if self._system_folder(entry.path, rel):
                 return
             self._walk_dir(Path(entry.path), rel + "/", [*ancestors, target])
         else:
