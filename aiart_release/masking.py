@@ -234,8 +234,11 @@ _FILE_SUFFIXES = frozenset({
 
 def _email_spans(text: str) -> Iterator[Span]:
     for m in _EMAIL.finditer(text):
-        if m.group(0).rpartition(".")[2].lower() not in _FILE_SUFFIXES:
+        address, _, suffix = m.group(0).rpartition(".")
+        if suffix.lower() not in _FILE_SUFFIXES:
             yield m.start(), m.end(), "email"
+        elif _EMAIL.fullmatch(address):  # "kofi@mail.org.txt": a file named after an address
+            yield m.start(), m.start() + len(address), "email"
 
 
 def _luhn(digits: str) -> bool:

@@ -172,3 +172,121 @@ def test_the_part_of_a_name_after_its_first_letter_never_survives():
         first, last = _word(rng, 2), _word(rng, 2)
         masked = mask(f"{first} {last}", "words")
         assert masked == f"{first[0]}{'*' * (len(first) - 1)} {last[0]}{'*' * (len(last) - 1)}"
+
+
+# --- the gate: redact() on free text -------------------------------------------
+
+from aiart_release import masking  # noqa: E402
+from aiart_release.findings import Finding, Location, Severity, fingerprint  # noqa: E402
+from aiart_release.masking import Gate, redact  # noqa: E402
+
+REDACT_TABLE = [
+    # e-mail addresses, also as a folder name and as a column name
+    ("write to kofi.mensah@postbox-mail.org today", "write to k**********@p***********.org today"),
+    ("data/raoul.dupont@studio.example/notes.txt", "data/r***********@s*****.example/notes.txt"),
+    ("contact_hugo.lefebvre@atelier.example", "c********************@a******.example"),
+    # phone numbers: international, North American, national with a trunk 0
+    ("phone +1 415 555 0134.", "phone +* *** *** **34."),
+    ("call (415) 555-0134", "call (***) ***-**34"),
+    ("dial 1-800-555-0199 now", "dial *-***-***-**99 now"),
+    ("020 7946 0958", "*** **** **58"),
+    ("+33 6 12 34 56 78", "+** * ** ** ** 78"),
+    ("call 415 555 0134 2 times", "call *** *** **34 2 times"),
+    # national ids
+    ("SSN 123-45-6789,", "SSN ***-**-****,"),
+    ("NINO AB123456C", "NINO *********"),
+    ("DNI 12345678Z", "DNI *********"),
+    ("CF RSSMRA85T10A562S", "CF ****************"),
+    # card numbers pass Luhn; the last four stay
+    ("card 4111 1111 1111 1111", "card **** **** **** 1111"),
+    ("card 4111-1111-1111-1111", "card ****-****-****-1111"),
+    ("4111111111111111", "************1111"),
+    # IBANs pass mod 97, even when an upper-case word follows
+    ("IBAN DE89 3704 0044 0532 0130 00", "IBAN **** **** **** **** **30 00"),
+    ("GB82WEST12345698765432 AND", "******************5432 AND"),
+    # IP addresses
+    ("from 192.168.1.23", "from ***.**8.1.23"),
+    ("from 2001:db8::8a2e:370:7334", "from ****:***::****:***:7334"),
+    # secrets: the kind prefix stays
+    ("AKIAIOSFODNN7EXAMPLE", "AKIA****************"),
+    ("ghp_abcdefghijklmnopqrstuvwxyz0123456789", "ghp_" + "*" * 36),
+    ("github_pat_11ABCDEFG0abcdefghijklmn_opqrstu", "github_pat_" + "*" * 24 + "_" + "*" * 7),
+    ("HF_TOKEN=hf_Qx7vLm2Rt9Kp4Wz8Ny3Bc6Fd1Gh5Js0Ta", "HF_TOKEN=hf_" + "*" * 33),
+    ("sk-proj-abc123def456ghi789jkl012", "sk-proj-" + "*" * 24),
+    ("xoxb-1234567890-abcdefghij", "xoxb-**********-**********"),
+    ("password=hunter2x", "password=********"),
+    ('api_key: "s3cr3t value"', 'api_key: "****** value"'),
+    ("https://user:pa55word@host.example/x", "https://user:********@****.*******/x"),
+    ("-----BEGIN RSA PRIVATE KEY-----\nMIIEab\n-----END RSA PRIVATE KEY-----",
+     "-----BEGIN RSA PRIVATE KEY-----\n******\n-----END RSA PRIVATE KEY-----"),
+]
+
+
+@pytest.mark.parametrize("text, expected", REDACT_TABLE, ids=[t for t, _ in REDACT_TABLE])
+def test_redact_masks_each_kind_in_its_style(text, expected):
+    assert redact(text) == expected
+
+
+NOT_PERSONAL = [
+    "CC-BY-4.0", "CC-BY-NC-SA-4.0", "Apache-2.0", "LicenseRef-FLUX-1-dev-Non-Commercial",
+    "black-forest-labs/FLUX.1-dev", "stabilityai/stable-diffusion-xl-base-1.0",
+    "v2.1.0", "transformers 4.36.2", "1.2.3.4", "127.0.0.1", "0.0.0.0", "105.48.0.0/12",
+    "sha256:3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b8550",
+    "data/images/cat.png", "data/images/ink-00.png", "images/IMG_20190512_143022.jpg",
+    "icon@2x.png", "2024-01-15", "06.01.2010 029", "12:30:45", "1024 x 1024", "1700000000",
+    "Line 18 adds a restriction", "rows 1, 2, 3", "+13 more", "P90D", "P5Y",
+    "tokenizer: openai/clip-vit-large-patch14", "max_tokens=77", "token = tokens[i]",
+    "secret: keep it out of the repo", "password: null", 'token: "${HF_TOKEN}"',
+    "sk-learn", "@hookimpl", "@dataclass", "std::fs::File", "a::b",
+    "ValueError", "UnicodeDecodeError", "UnknownKind at plugins.py:120", "LineTooLong",
+    "Dataset", "Apache License 2.0", "Stable Diffusion XL", "Creative Commons Attribution",
+    "Meta Llama 3 Community License", "Model Card", "Publishing & attribution",
+    "The release holds others' work or data but documents no way to ask for removal",
+    "code/vendor/colorutil/COPYING", "train_lora.py", "meta-llama/Llama-3-8B",
+]
+
+
+@pytest.mark.parametrize("text", NOT_PERSONAL)
+def test_redact_leaves_code_licences_versions_hashes_and_paths_alone(text):
+    from plugins.personal_data.maskers import name_spans, profile_spans
+
+    gate = Gate([("personal-data", name_spans), ("personal-data", profile_spans)])
+    assert gate.redact(text) == text
+
+
+def test_redact_is_idempotent_on_what_it_masked():
+    text = "kofi.mensah@postbox-mail.org, +1 415 555 0134, 123-45-6789, 4111 1111 1111 1111"
+    once = redact(text)
+    assert redact(once) == once
+
+
+def test_a_finding_through_the_gate_keeps_its_fingerprint_and_drops_its_raw_value():
+    raw = Finding(id="pii.email-address", severity=Severity.HIGH,
+                  message="E-mail address in column `kofi.mensah@postbox-mail.org`",
+                  location=Location(path="data/raoul.dupont@studio.example/a.csv",
+                                    field="kofi.mensah@postbox-mail.org"),
+                  evidence="k**********@p***********.org", matched="kofi.mensah@postbox-mail.org",
+                  also=("x/kofi.mensah@postbox-mail.org.txt",),
+                  remediation="Write to kofi.mensah@postbox-mail.org").with_defaults(
+        check="pii", checkpoint=None, artifact="dataset")  # type: ignore[arg-type]
+    shown = masking.redact_finding(raw)
+    assert shown.fingerprint == raw.fingerprint == fingerprint(
+        raw.id, "data/raoul.dupont@studio.example/a.csv", "kofi.mensah@postbox-mail.org")
+    assert shown.matched is None and shown.shown_evidence(show_pii=True) == raw.evidence
+    assert "kofi" not in repr(shown.to_dict(show_pii=True))
+    assert "raoul" not in repr(shown.to_dict())
+
+
+def test_a_masker_that_raises_or_answers_garbage_fails_closed():
+    def raises(text):
+        raise RuntimeError(text)
+
+    def garbage(text):
+        return [(0, len(text) + 5, "words")]
+
+    for bad in (raises, garbage):
+        gate = Gate([("bad", bad)])
+        assert gate.redact("Ines Moreau said hi") == "I*** M***** s*** h*"
+        assert gate.failures and gate.failures[0][0] == "bad"
+        # The failure names the error's type, never the text it was given.
+        assert "Ines" not in repr(gate.failures)
