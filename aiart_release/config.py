@@ -2,17 +2,34 @@
 ``[tool.aiart-release]`` in its ``pyproject.toml``, or a file named with
 ``--config``. Validated against ``schemas/config.schema.json``; an invalid
 file raises :class:`ConfigError` naming the file and the line.
+
+The configuration is read as untrusted: only a regular file, at most 1 MiB,
+within the limits of :mod:`readers.limits`. A configuration found in the
+bundle may name a policy only inside the bundle (one from ``--config`` may
+name any). A declaration source that exists but cannot be read is an error,
+never "nothing declared": a gate must not pass because a file broke.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .readers.yamlfile import DataFileError, LoadedYaml, load_yaml, validate
+from .readers.limits import CONFIG_LIMITS, LimitExceeded
+from .readers.tomlfile import load_toml
+from .readers.yamlfile import (
+    DataFileError,
+    LoadedYaml,
+    decode_data,
+    load_yaml,
+    read_data_bytes,
+    read_data_file,
+    validate,
+)
 from .sizes import DEFAULT_MAX_FILE_SIZE, DEFAULT_SNIFF_BYTES
 
 CONFIG_NAMES = ("aiart-release.yaml", "aiart-release.yml", ".aiart-release.yaml")
@@ -96,43 +113,61 @@ class LoadedToml:
 
 
 def find_config(bundle: Path) -> Path | None:
-    """The config file a bundle declares, if any."""
+    """The config file a bundle declares, if any. Raises ConfigError when a
+    file that may hold the declarations cannot be read or leaves the bundle."""
     for name in CONFIG_NAMES:
         candidate = bundle / name
-        if candidate.is_file():
+        if os.path.lexists(candidate):
+            _check_inside(candidate, bundle, name)
             return candidate
     pyproject = bundle / "pyproject.toml"
-    if pyproject.is_file():
-        try:
-            text = pyproject.read_text("utf-8")
-        except (OSError, UnicodeDecodeError):
-            return None
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError:
-            # Broken TOML that holds our table is our configuration, and the
-            # user must hear about it; otherwise it is someone else's file.
-            return pyproject if re.search(r"^\s*\[\s*tool\.\"?aiart-release", text, re.M) else None
-        if PYPROJECT_TABLE in data.get("tool", {}):
-            return pyproject
+    if not os.path.lexists(pyproject):
+        return None
+    _check_inside(pyproject, bundle, "pyproject.toml")
+    raw = read_data_bytes(pyproject, CONFIG_LIMITS.max_bytes, "configuration", ConfigError)
+    if PYPROJECT_TABLE.encode() not in raw:
+        return None  # someone else's file, whatever state it is in
+    # From here on the file may hold our declarations: if they cannot be
+    # read, the run stops (fail closed) rather than assess undeclared.
+    text = decode_data(raw, str(pyproject), "configuration", ConfigError)
+    try:
+        data = load_toml(text, CONFIG_LIMITS)
+    except (tomllib.TOMLDecodeError, LimitExceeded):
+        # Broken TOML that holds our table is our configuration, and the
+        # user must hear about it; otherwise it is someone else's file.
+        return pyproject if re.search(r"^\s*\[\s*tool\.\"?aiart-release", text, re.M) else None
+    if PYPROJECT_TABLE in data.get("tool", {}):
+        return pyproject
     return None
 
 
+def _check_inside(path: Path, bundle: Path, name: str) -> None:
+    if not _inside(path, bundle):
+        raise ConfigError([f"{path}: {name} is a link that leaves the bundle: not read "
+                           "(pass --config to use a configuration from elsewhere)"])
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """Whether ``path``, links resolved, lies in ``folder``."""
+    real = Path(os.path.realpath(path))
+    return real.is_relative_to(os.path.realpath(folder))
+
+
 def load_config(bundle: Path, explicit: Path | None = None) -> Config:
-    """Load and validate the bundle's configuration (or ``explicit``)."""
+    """Load and validate the bundle's configuration (or ``explicit``, the
+    user's own, which may name files outside the bundle)."""
     path = explicit or find_config(bundle)
     if path is None:
         return Config()
     shown = str(path)
-    try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"{shown}: cannot read configuration: {exc}"]) from None
+    text = read_data_file(path, CONFIG_LIMITS.max_bytes, "configuration", ConfigError)
 
     loaded: LoadedYaml | LoadedToml
     if path.suffix == ".toml":
         try:
-            doc = tomllib.loads(text)
+            doc = load_toml(text, CONFIG_LIMITS)
+        except LimitExceeded as exc:
+            raise ConfigError.from_limit(exc, shown) from None
         except tomllib.TOMLDecodeError as exc:
             message = str(exc)
             place = re.search(r"\(at line (\d+), column (\d+)\)", message)
@@ -143,9 +178,9 @@ def load_config(bundle: Path, explicit: Path | None = None) -> Config:
         loaded = LoadedToml(table, text, shown)
     else:
         try:
-            loaded = load_yaml(text, shown)
+            loaded = load_yaml(text, shown, CONFIG_LIMITS)
         except DataFileError as exc:
-            raise ConfigError(exc.problems) from None
+            raise ConfigError(exc.problems, exc.limit) from None
         if loaded.data is None:
             loaded.data = {}
     if not isinstance(loaded.data, dict):
@@ -154,11 +189,27 @@ def load_config(bundle: Path, explicit: Path | None = None) -> Config:
         validate(loaded, "config.schema.json")  # type: ignore[arg-type]
     except DataFileError as exc:
         raise ConfigError(exc.problems) from None
+    _check_policy_path(loaded, path, bundle, from_bundle=explicit is None)
     try:
         return _from_data(loaded.data, path, shown)
-    except ValueError as exc:  # a size the schema's pattern let through (0.5 bytes)
+    except ValueError:  # a size the schema's pattern let through (0.5 bytes)
         where = loaded.where(["limits", "max_file_size"])
-        raise ConfigError([f"{where}: limits.max_file_size: {exc}"]) from None
+        raise ConfigError([f"{where}: limits.max_file_size: not a size of at least one "
+                           "byte (4096, 100MB, 2 GiB)"]) from None
+
+
+def _check_policy_path(loaded: LoadedYaml | LoadedToml, path: Path, bundle: Path,
+                       from_bundle: bool) -> None:
+    """A bundle's own configuration may name a policy only inside the bundle:
+    a bundle someone else made must not make the tool read (and quote) any
+    file of the machine. The user's ``--config`` may name any."""
+    policy = loaded.data.get("policy")
+    if not policy or not from_bundle:
+        return
+    if not _inside(path.parent / policy, bundle):
+        raise ConfigError([f"{loaded.where(['policy'])}: policy: the path leaves the bundle; "
+                           "a bundle's own configuration may name only files inside it "
+                           "(pass --policy to use a policy from elsewhere)"])
 
 
 def _from_data(data: dict[str, Any], path: Path, shown: str) -> Config:

@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING, Any
 
 from .bundle import BundleFile, Inventory
 from .config import Config
-from .readers.text import TextUnreadable, read_text
+from .readers.limits import CARD_LIMITS, CONFIG_LIMITS, LimitExceeded, read_regular_file
+from .readers.text import TextUnreadable, decode, read_text
 from .readers.yamlfile import DataFileError, load_yaml
 
 if TYPE_CHECKING:
@@ -376,7 +377,7 @@ def parse_card_metadata(front: str, path: str) -> dict[str, Any]:
     safe YAML loader. Ours also reports positions (offset by the opening
     ``---`` line) and duplicate keys, which the Hub silently collapses.
     Raises DataFileError."""
-    loaded = load_yaml("\n" + front, path)
+    loaded = load_yaml("\n" + front, path, CARD_LIMITS)
     if loaded.data is None:
         return {}
     if not isinstance(loaded.data, dict):
@@ -389,12 +390,15 @@ def pyproject_project(inventory: Inventory) -> dict[str, Any]:
     there is none or it does not parse)."""
     import tomllib
 
+    from .readers.tomlfile import load_toml
+
     pyproject = inventory.get("pyproject.toml")
     if pyproject is None or not pyproject.readable:
         return {}
     try:
-        project = tomllib.loads(pyproject.abspath.read_text("utf-8")).get("project", {})
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        text = decode(read_regular_file(pyproject.abspath, CONFIG_LIMITS.max_bytes))
+        project = load_toml(text, CONFIG_LIMITS).get("project", {})
+    except (OSError, TextUnreadable, LimitExceeded, tomllib.TOMLDecodeError):
         return {}
     return project if isinstance(project, dict) else {}
 

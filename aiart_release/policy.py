@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 from .conditions import ConditionError, evaluate, fact_names
 from .conditions import check as check_condition
 from .findings import RELEASE_ARTIFACTS, Finding
-from .readers.yamlfile import DataFileError, LoadedYaml, load_yaml, validate
+from .readers.limits import CONFIG_LIMITS
+from .readers.yamlfile import DataFileError, LoadedYaml, load_yaml, read_data_file, validate
 
 if TYPE_CHECKING:
     from .facts import DeclaredFacts
@@ -111,7 +112,7 @@ def _default_text() -> str:
 def _load_file(text: str, filename: str, check_schema: bool = True,
                facts: DeclaredFacts | None = None) -> LoadedYaml:
     try:
-        loaded = load_yaml(text, filename)
+        loaded = load_yaml(text, filename, CONFIG_LIMITS)
         if not isinstance(loaded.data, dict):
             raise DataFileError([f"{filename}:1:1: a policy must be a mapping"])
         if check_schema:
@@ -120,7 +121,7 @@ def _load_file(text: str, filename: str, check_schema: bool = True,
         if facts is not None:
             _check_facts(loaded, facts)
     except DataFileError as exc:
-        raise PolicyError(exc.problems) from None
+        raise PolicyError(exc.problems, exc.limit) from None
     return loaded
 
 
@@ -166,10 +167,8 @@ def load_policy(override: Path | None = None, facts: DeclaredFacts | None = None
                       check_schema=False).data
     if override is None:
         return _build(base, "default")
-    try:
-        text = override.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PolicyError([f"{override}: cannot read policy: {exc}"]) from None
+    # Read as untrusted: a regular file within the limit, never quoted.
+    text = read_data_file(override, CONFIG_LIMITS.max_bytes, "policy", PolicyError)
     user = _load_file(text, str(override), facts=facts).data
     if user.get("extends", "default") == "none":
         merged = user

@@ -8,7 +8,6 @@ A pack is data: loaded with the safe YAML loader, validated against
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,16 @@ from typing import TYPE_CHECKING, Any
 from .conditions import ConditionError, evaluate, fact_names
 from .conditions import check as check_condition
 from .findings import Finding
-from .readers.yamlfile import DataFileError, LoadedYaml, load_yaml, validate
+from .readers.jsonfile import load_json
+from .readers.limits import RULES_LIMITS
+from .readers.yamlfile import (
+    DataFileError,
+    LoadedYaml,
+    load_yaml,
+    read_data_bytes,
+    read_data_file,
+    validate,
+)
 
 if TYPE_CHECKING:
     from .facts import DeclaredFacts
@@ -40,11 +48,10 @@ class RuleProblem:
 
 
 def _read(source: Any) -> tuple[str, str]:
-    """(text, name) of a pack given as a path or traversable."""
-    if isinstance(source, (str, Path)):
-        path = Path(source)
-        return path.read_text("utf-8"), str(path)
-    return source.read_text("utf-8"), str(getattr(source, "name", source))
+    """(text, name) of a pack given as a path or traversable: a regular file
+    within RULES_LIMITS; raises DataFileError naming the file."""
+    name = str(source) if isinstance(source, (str, Path)) else str(getattr(source, "name", source))
+    return read_data_file(source, RULES_LIMITS.max_bytes, "rule pack"), name
 
 
 def load_pack(source: Any, plugin: str = "", facts: DeclaredFacts | None = None) -> RulePack:
@@ -53,11 +60,8 @@ def load_pack(source: Any, plugin: str = "", facts: DeclaredFacts | None = None)
     if isinstance(source, Mapping):
         loaded = LoadedYaml(data=dict(source), node=None, filename=f"<pack from {plugin}>")
     else:
-        try:
-            text, name = _read(source)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise DataFileError([f"{source}: cannot read rule pack: {exc}"]) from None
-        loaded = load_yaml(text, name)
+        text, name = _read(source)
+        loaded = load_yaml(text, name, RULES_LIMITS)
     if not isinstance(loaded.data, dict):
         raise DataFileError([f"{loaded.filename}:1:1: a rule pack must be a mapping"])
     validate(loaded, "rules.schema.json")
@@ -219,11 +223,12 @@ def run_fixtures(pack: RulePack, folder: Any) -> list[FixtureResult]:
                 continue
             expected = name.startswith("positive")
             try:
-                data = json.loads((rule_dir / name).read_text("utf-8"))
+                data = load_json(read_data_bytes(rule_dir / name, RULES_LIMITS.max_bytes,
+                                                 "fixture"), RULES_LIMITS)
                 outcome = evaluate(rule["when"], data.get("facts", {}),
                                    _fixture_findings(data.get("findings", [])))
                 results.append(FixtureResult(rule["id"], name, expected, outcome.holds))
-            except (ValueError, KeyError, TypeError, ConditionError) as exc:
+            except (ValueError, DataFileError, KeyError, TypeError, ConditionError) as exc:
                 results.append(FixtureResult(rule["id"], name, expected, False,
                                              f"{type(exc).__name__}: {exc}"))
     return results

@@ -21,13 +21,25 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .jsonfile import GuardedStream, check_json
+from .limits import DATA_LIMITS, LimitExceeded, Limits
 from .text import bounded_lines
 
 # A cell longer than this is cut (and a caption that long is not a caption).
 MAX_CELL_CHARS = 100_000
 # A CSV field or JSON line longer than this makes the file unreadable: it is
 # not a table of captions, and reading it would need unbounded memory.
+# csv.field_size_limit enforces it for CSV (the csv module's own guard).
 MAX_RECORD_BYTES = 16 * 1024 * 1024
+# One record (a JSON Lines line, an item of a JSON array): no deeper than
+# DATA_LIMITS allows, and no larger than a line may be.
+RECORD_LIMITS = Limits(max_bytes=MAX_RECORD_BYTES, max_depth=DATA_LIMITS.max_depth,
+                       max_nodes=DATA_LIMITS.max_nodes)
+# Parquet footers: pyarrow's own thrift guards, set explicitly (metadata of
+# captions needs far less than these).
+PARQUET_THRIFT_STRING_LIMIT = 64 * 1024 * 1024
+PARQUET_THRIFT_CONTAINER_LIMIT = 1_000_000
+PARQUET_SCHEMA_DEPTH_LIMIT = DATA_LIMITS.max_depth
 
 Row = tuple[int, int | None, dict[str, str]]
 
@@ -35,9 +47,11 @@ Row = tuple[int, int | None, dict[str, str]]
 class TableError(Exception):
     """The table cannot be read (further); ``row`` is where it stopped."""
 
-    def __init__(self, message: str, row: int | None = None, line: int | None = None):
+    def __init__(self, message: str, row: int | None = None, line: int | None = None,
+                 limit: LimitExceeded | None = None):
         self.row = row
         self.line = line
+        self.limit = limit  # set when the table passed a reader's limit
         where = f" at line {line}" if line else (f" at row {row}" if row else "")
         super().__init__(f"{message}{where}")
 
@@ -162,7 +176,10 @@ def _json_lines(path: Path) -> Iterator[Row]:
             if not raw.strip():
                 continue
             try:
+                check_json(raw, RECORD_LIMITS)
                 data = json.loads(raw)
+            except LimitExceeded as exc:
+                raise TableError(exc.describe(), line=number, limit=exc) from None
             except UnicodeDecodeError:
                 raise TableError("not UTF-8", line=number) from None
             except ValueError as exc:
@@ -186,12 +203,16 @@ def _json_array(path: Path) -> Iterator[Row]:
             raise TableError("JSON is not an array of records")
         handle.seek(len(head) - len(stripped))  # past the byte-order mark and spaces
         try:
-            for item in ijson.items(handle, "item", use_float=True):
+            # ijson follows any depth (40,000 levels cost it 4 GB): the
+            # stream is checked as ijson reads it.
+            for item in ijson.items(GuardedStream(handle), "item", use_float=True):
                 row += 1
                 if not isinstance(item, dict):
                     raise TableError(f"array item is {type(item).__name__}, not a record",
                                      row=row)
                 yield row, None, _record(item)
+        except LimitExceeded as exc:
+            raise TableError(exc.describe(), row=row + 1, limit=exc) from None
         except ijson.JSONError as exc:
             raise TableError(f"invalid JSON ({str(exc).splitlines()[0][:120]})",
                              row=row + 1) from None
@@ -205,8 +226,13 @@ def _parquet(path: Path) -> Iterator[Row]:
         from pyarrow import ArrowException
     except ImportError:  # pragma: no cover - pyarrow is a dependency
         raise TableError("reading Parquet needs pyarrow") from None
-    yield from _arrow_rows(lambda: pq.ParquetFile(path).iter_batches(batch_size=4096),
-                           "Parquet", ArrowException)
+    def batches():
+        table = pq.ParquetFile(path, thrift_string_size_limit=PARQUET_THRIFT_STRING_LIMIT,
+                               thrift_container_size_limit=PARQUET_THRIFT_CONTAINER_LIMIT,
+                               schema_depth_limit=PARQUET_SCHEMA_DEPTH_LIMIT)
+        return table.iter_batches(batch_size=4096)
+
+    yield from _arrow_rows(batches, "Parquet", ArrowException)
 
 
 def _arrow_rows(batches, label: str, errors) -> Iterator[Row]:

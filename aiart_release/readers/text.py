@@ -11,6 +11,7 @@ import codecs
 from pathlib import Path
 
 from ..findings import CHECKPOINT_OF_ARTIFACT, Finding, Location, Severity
+from .limits import LimitExceeded, too_complex_finding
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -60,8 +61,15 @@ def read_text(path: Path, max_bytes: int) -> tuple[str, bool]:
     return decode(data[:max_bytes], final=not truncated), truncated
 
 
-def unreadable_finding(path: str, artifact: str, reason: str, check: str) -> Finding:
-    """The ``bundle.unreadable`` finding a check reports for a file it could not read."""
+def unreadable_finding(path: str, artifact: str, reason: str | Exception,
+                       check: str) -> Finding:
+    """The ``bundle.unreadable`` finding a check reports for a file it could
+    not read. Given the exception itself, a file past a reader's limit
+    (:class:`~.limits.LimitExceeded`, or an error whose ``limit`` holds one)
+    becomes ``bundle.too-complex`` instead."""
+    exceeded = reason if isinstance(reason, LimitExceeded) else getattr(reason, "limit", None)
+    if isinstance(exceeded, LimitExceeded):
+        return too_complex_finding(path, artifact, exceeded, check)
     return Finding(
         id="bundle.unreadable",
         severity=Severity.MEDIUM,

@@ -13,9 +13,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import yaml
+
+from .limits import CONFIG_LIMITS, LimitExceeded, Limits, read_problem, read_regular_file
+from .text import TextUnreadable, decode
 
 # libyaml's parser when PyYAML has it (the wheels do): same safe constructor,
 # same marks, several times faster.
@@ -24,11 +28,55 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 class DataFileError(Exception):
     """A YAML/TOML/JSON data file that cannot be used; ``str()`` is one line
-    (``file:line:column: what is wrong``), or several for several errors."""
+    (``file:line:column: what is wrong``), or several for several errors.
+    ``limit`` is set when the file passed a reader's limit (too large, too
+    deep, too many aliases). Messages name keys and positions, never values
+    from the file (a policy path may name a file of credentials)."""
 
-    def __init__(self, problems: Sequence[str]):
+    def __init__(self, problems: Sequence[str], limit: LimitExceeded | None = None):
         self.problems = list(problems)
+        self.limit = limit
         super().__init__("\n".join(self.problems))
+
+    @classmethod
+    def from_limit(cls, exceeded: LimitExceeded, filename: str) -> DataFileError:
+        return cls([exceeded.at(filename)], limit=exceeded)
+
+
+def read_data_bytes(path: Any, max_bytes: int, what: str,
+                    error: type[DataFileError] = DataFileError) -> bytes:
+    """The bytes of a configuration, policy or rule file: a regular file
+    (never a FIFO, a device or ``/proc``: those would hang or never end)
+    within ``max_bytes``. ``path`` may be a plugin's packaged resource.
+    Raises ``error`` naming the file and why, never quoting it."""
+    shown = str(path)
+    try:
+        if isinstance(path, (str, Path)):
+            return read_regular_file(Path(path), max_bytes)
+        with path.open("rb") as handle:  # a plugin's packaged resource
+            data = handle.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise LimitExceeded("max_bytes", max_bytes)
+        return data
+    except LimitExceeded as exc:
+        raise error.from_limit(exc, shown) from None
+    except OSError as exc:
+        raise error([f"{shown}: cannot read {what}: {read_problem(exc)}"]) from None
+
+
+def decode_data(raw: bytes, shown: str, what: str,
+                error: type[DataFileError] = DataFileError) -> str:
+    """UTF-8 (or BOM-marked) text, or ``error`` saying why not."""
+    try:
+        return decode(raw)
+    except TextUnreadable as exc:
+        raise error([f"{shown}: cannot read {what}: {exc}"]) from None
+
+
+def read_data_file(path: Any, max_bytes: int, what: str,
+                   error: type[DataFileError] = DataFileError) -> str:
+    """:func:`read_data_bytes`, decoded."""
+    return decode_data(read_data_bytes(path, max_bytes, what, error), str(path), what, error)
 
 
 @dataclass
@@ -95,30 +143,86 @@ def _duplicate_keys(node: yaml.Node | None) -> Iterator[tuple[str, yaml.Node]]:
             yield from _duplicate_keys(item)
 
 
-def _parse(text: str, loader_class: type) -> tuple[yaml.Node | None, Any]:
+def _parse(text: str, loader_class: type, limits: Limits) -> tuple[yaml.Node | None, Any]:
     loader = loader_class(text)
     try:
         node = loader.get_single_node()
-        return node, loader.construct_document(node) if node is not None else None
+        if node is None:
+            return None, None
+        # Before any value is built: an alias bomb is a few nodes until
+        # something walks it.
+        check_node_graph(node, limits)
+        return node, loader.construct_document(node)
     finally:
         loader.dispose()
 
 
-def load_yaml(text: str, filename: str) -> LoadedYaml:
-    """Parse YAML safely (no tags that build objects); raise DataFileError
-    with the position of a syntax error or of a duplicated key."""
+def check_node_graph(root: yaml.Node, limits: Limits) -> None:
+    """Count aliases, depth and size (every alias expanded) of a composed
+    YAML document, visiting each node once; raise LimitExceeded.
+
+    PyYAML has no guard of its own: ten levels of nine aliases is a few
+    hundred bytes that expand to 3.5 billion values for whoever walks them."""
+    size: dict[int, int] = {}  # node -> values below it, aliases expanded
+    depth: dict[int, int] = {}
+    on_path: set[int] = set()
+    aliases = 0
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        children = _children(node)
+        if finished:
+            on_path.discard(key)
+            size[key] = 1 + sum(size[id(c)] for c in children)
+            depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
+            if size[key] > limits.max_nodes:
+                raise _limit_at("max_nodes", limits.max_nodes, node)
+            if depth[key] > limits.max_depth:
+                raise _limit_at("max_depth", limits.max_depth, node)
+        elif key in size:  # a node met again: an alias of it
+            aliases += 1
+            if aliases > limits.max_aliases:
+                raise _limit_at("max_aliases", limits.max_aliases, node)
+        elif key in on_path:
+            raise _limit_at("recursive", 0, node)
+        else:
+            on_path.add(key)
+            stack.append((node, True))
+            stack.extend((c, False) for c in children)
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _limit_at(limit: str, maximum: int, node: yaml.Node) -> LimitExceeded:
+    mark = node.start_mark
+    return LimitExceeded(limit, maximum, line=mark.line + 1, column=mark.column + 1)
+
+
+def load_yaml(text: str, filename: str, limits: Limits = CONFIG_LIMITS) -> LoadedYaml:
+    """Parse YAML safely (no tags that build objects) within ``limits``;
+    raise DataFileError with the position of a syntax error, of a
+    duplicated key or of the place a limit was passed (``.limit`` set)."""
+    if len(text) > limits.max_bytes:
+        raise DataFileError.from_limit(LimitExceeded("max_bytes", limits.max_bytes), filename)
     try:
-        node, data = _parse(text, _LOADER)
-    except yaml.YAMLError:
-        # Parse again with the pure-Python parser: it places errors where
-        # they are, where libyaml often reports the end of the stream.
-        try:
-            node, data = _parse(text, yaml.SafeLoader)
-        except yaml.YAMLError as exc:
+        node, data = _parse(text, _LOADER, limits)
+    except LimitExceeded as exc:
+        raise DataFileError.from_limit(exc, filename) from None
+    except yaml.YAMLError as exc:
+        if "maximum nesting depth" in str(exc):  # libyaml's own guard (1000 levels)
             mark = getattr(exc, "problem_mark", None)
-            where = f"{filename}:{mark.line + 1}:{mark.column + 1}" if mark else filename
-            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            raise DataFileError([f"{where}: invalid YAML: {problem}"]) from None
+            exceeded = LimitExceeded("max_depth", limits.max_depth,
+                                     line=mark.line + 1 if mark else None,
+                                     column=mark.column + 1 if mark else None)
+            raise DataFileError.from_limit(exceeded, filename) from None
+        raise _syntax_error(text, filename, exc) from None
     dupes = [
         f"{filename}:{k.start_mark.line + 1}:{k.start_mark.column + 1}: "
         f"key {name!r} appears twice"
@@ -127,6 +231,30 @@ def load_yaml(text: str, filename: str) -> LoadedYaml:
     if dupes:
         raise DataFileError(dupes)
     return LoadedYaml(data=data, node=node, filename=filename)
+
+
+# The pure-Python parser reads about 1 MB a second: larger files keep
+# libyaml's position.
+_REPARSE_MAX_CHARS = 1024 * 1024
+
+
+def _syntax_error(text: str, filename: str, first: yaml.YAMLError) -> DataFileError:
+    """The error for YAML that does not parse, at its place. Parsed again with
+    the pure-Python parser: it places errors where they are, where libyaml
+    often reports the end of the stream. Only the parser's problem is
+    quoted (``expected ':'``), never the text around it."""
+    exc: BaseException = first
+    if len(text) <= _REPARSE_MAX_CHARS:
+        try:
+            _parse(text, yaml.SafeLoader, CONFIG_LIMITS)
+        except yaml.YAMLError as again:
+            exc = again
+        except (RecursionError, LimitExceeded):  # deeper than Python's parser goes
+            pass
+    mark = getattr(exc, "problem_mark", None)
+    where = f"{filename}:{mark.line + 1}:{mark.column + 1}" if mark else filename
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return DataFileError([f"{where}: invalid YAML: {problem}"])
 
 
 @cache
@@ -174,10 +302,29 @@ def _describe(loaded: LoadedYaml, error: Any) -> list[tuple[tuple[int, int], str
                                   f"{dotted}: unknown key {key!r}{hint}"))
         if out:
             return out
-    message = error.message
     where = loaded.where(path)
     dotted = ".".join(str(p) for p in path) or "(top level)"
-    # jsonschema's messages for oneOf are long; keep one line.
-    if error.validator == "oneOf" and error.context:
-        message = "; or ".join(sorted({c.message for c in error.context}))
-    return [(loaded.position(path), f"{where}: {dotted}: {message}")]
+    return [(loaded.position(path), f"{where}: {dotted}: {value_free_message(error)}")]
+
+
+_THE = {str: "the string", list: "the list", dict: "the mapping"}
+
+
+def value_free_message(error: Any) -> str:
+    """jsonschema's message without the text it quotes from the file: a
+    string, list or mapping it starts with becomes "the string" (a policy
+    path may name a file of credentials). Numbers, booleans and null stay:
+    ``12 is less than the minimum of 512``."""
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        return "; or ".join(sorted({value_free_message(c) for c in error.context}))
+    message = error.message
+    instance = error.instance
+    the = next((name for kind, name in _THE.items() if isinstance(instance, kind)), None)
+    if the is None:
+        return message
+    shown = repr(instance)
+    if message.startswith(shown):
+        message = the + message[len(shown):]
+    if shown in message:  # quoted elsewhere in the sentence
+        return f"{the} is not allowed here ({error.validator})"
+    return message

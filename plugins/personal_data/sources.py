@@ -15,14 +15,15 @@ not, and the check weighs them accordingly.
 from __future__ import annotations
 
 import io
-import json
 import re
-import struct
 import tokenize
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from aiart_release.readers.jsonfile import load_json
+from aiart_release.readers.limits import DATA_LIMITS, LimitExceeded
+from aiart_release.readers.safetensors import SafetensorsError, read_header
 from aiart_release.readers.tables import TableError, iter_rows
 from aiart_release.readers.text import TextUnreadable, bounded_lines, decode
 
@@ -30,7 +31,6 @@ from .markup import JOIN, marked_lines
 
 MAX_LINE_BYTES = 1024 * 1024
 MAX_RECORD_CHARS = 20_000
-MAX_SAFETENSORS_HEADER = 100 * 1024 * 1024
 MIN_STRING_CHARS = 4
 # Subtitle cue numbers and timings carry no personal data.
 _SUBTITLE_NOISE = re.compile(
@@ -73,7 +73,17 @@ class Record:
 
 
 class SourceError(Exception):
-    """The file cannot be read (further); records before it were yielded."""
+    """The file cannot be read (further); records before it were yielded.
+    ``limit`` is set when the file passed a reader's limit
+    (:mod:`aiart_release.readers.limits`): a ``bundle.too-complex`` finding."""
+
+    def __init__(self, message: str, limit: LimitExceeded | None = None):
+        self.limit = limit
+        super().__init__(message)
+
+    @classmethod
+    def from_limit(cls, exceeded: LimitExceeded) -> SourceError:
+        return cls(exceeded.describe(), limit=exceeded)
 
 
 def file_context(name: str, kind: str, artifact: str = "", origin: str | None = None,
@@ -184,7 +194,7 @@ def _table(path: Path) -> Iterator[Record]:
             yield Record(row=row, line=line, segments=[
                 Segment(text, name, line, CAPTION) for name, text in cells.items()])
     except TableError as exc:
-        raise SourceError(str(exc)) from None
+        raise SourceError(str(exc), limit=exc.limit) from None
     except OSError as exc:
         raise SourceError(exc.strerror or str(exc)) from None
 
@@ -250,6 +260,18 @@ def _read_all(path: Path, limit: int = 64 * 1024 * 1024) -> str:
         raise SourceError(str(exc)) from None
     except OSError as exc:
         raise SourceError(exc.strerror or str(exc)) from None
+
+
+def _load_json(path: Path, invalid: str):
+    """A JSON document read whole, within DATA_LIMITS (depth and keys are
+    checked before it is parsed); ``invalid`` words the error for bad JSON."""
+    text = _read_all(path)
+    try:
+        return load_json(text, DATA_LIMITS)
+    except LimitExceeded as exc:
+        raise SourceError.from_limit(exc) from None
+    except ValueError as exc:
+        raise SourceError(invalid.format(exc)) from None
 
 
 def _code(source: str, suffix: str, line_offset: int = 0) -> Iterator[Record]:
@@ -358,10 +380,7 @@ def _string_value(literal: str) -> str:
 
 
 def _notebook(path: Path) -> Iterator[Record]:
-    try:
-        notebook = json.loads(_read_all(path))
-    except ValueError as exc:
-        raise SourceError(f"not a valid notebook (JSON error: {exc})") from None
+    notebook = _load_json(path, "not a valid notebook (JSON error: {})")
     cells = notebook.get("cells") if isinstance(notebook, dict) else None
     if not isinstance(cells, list):
         raise SourceError("not a Jupyter notebook: no list of cells")
@@ -406,22 +425,9 @@ def _safetensors(path: Path) -> Iterator[Record]:
     """The free-text ``__metadata__`` of a safetensors header: trainers
     write dataset paths, captions and user names there."""
     try:
-        with open(path, "rb") as handle:
-            prefix = handle.read(8)
-            if len(prefix) < 8:
-                raise SourceError("not a safetensors file: shorter than its header length")
-            (length,) = struct.unpack("<Q", prefix)
-            if length > MAX_SAFETENSORS_HEADER:
-                raise SourceError(f"not a safetensors file: header length {length} is absurd")
-            raw = handle.read(length)
-            if len(raw) < length:
-                raise SourceError(f"not a safetensors file: header length {length} exceeds "
-                                  "the file (truncated?)")
-            header = json.loads(raw)
-    except SourceError:
-        raise
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise SourceError(f"safetensors header is not valid JSON ({exc})") from None
+        header = read_header(path)
+    except SafetensorsError as exc:
+        raise SourceError(str(exc), limit=exc.limit) from None
     except OSError as exc:
         raise SourceError(exc.strerror or str(exc)) from None
     metadata = header.get("__metadata__") if isinstance(header, dict) else None
@@ -438,10 +444,7 @@ def _json_object(path: Path, kind: str = "config") -> Iterator[Record]:
     image (kohya-ss ``meta_cap.json``), a config with an author field. A
     manifest or a caption map holds data (caption context); anything else
     is configuration."""
-    try:
-        data = json.loads(_read_all(path))
-    except ValueError as exc:
-        raise SourceError(f"invalid JSON ({exc})") from None
+    data = _load_json(path, "invalid JSON ({})")
     if not isinstance(data, dict):
         return
     context = CAPTION if kind == "manifest" or _caption_map(data) else CONFIG

@@ -9,7 +9,6 @@ aliases (``file_name`` as the Hugging Face imagefolder writes it, ``artist``,
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Iterator
@@ -17,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from aiart_release.readers.jsonfile import load_json
+from aiart_release.readers.limits import DATA_LIMITS, YAML_DATA_LIMITS, LimitExceeded, Limits
 from aiart_release.readers.tables import TableError, iter_rows, table_format
 from aiart_release.readers.text import TextUnreadable, read_text
 
@@ -38,7 +39,6 @@ _YES = {"yes", "y", "true", "1", "granted", "given", "signed", "ok", "opt-in", "
         "agreed", "permission granted", "written permission"}
 _NO = {"no", "n", "false", "0", "refused", "denied", "opt-out", "opted out", "withdrawn",
        "revoked", "declined"}
-MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -62,12 +62,16 @@ class Manifest:
     items: list[Item] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
     error: str | None = None
+    # Set when the manifest passed a reader's limit: a bundle.too-complex finding.
+    limit: LimitExceeded | None = None
     dataset_license: str | None = None
     dataset_creator: str | None = None
 
 
 class ManifestError(Exception):
-    pass
+    def __init__(self, message: str, limit: LimitExceeded | None = None):
+        self.limit = limit
+        super().__init__(message)
 
 
 class NotAManifest(Exception):
@@ -127,6 +131,8 @@ def read_manifest(file, root: Path) -> Manifest:
         return manifest
     except (TableError, ManifestError, TextUnreadable, ValueError) as exc:
         manifest.error = str(exc)
+        limit = exc if isinstance(exc, LimitExceeded) else getattr(exc, "limit", None)
+        manifest.limit = limit if isinstance(limit, LimitExceeded) else None
     base = PurePosixPath(file.path).parent
     by_stem = _StemIndex(root / base)
     for item in manifest.items:
@@ -188,20 +194,26 @@ def _locate(declared: str | None, base: PurePosixPath, root: Path,
     return (base / declared).as_posix().lstrip("/")
 
 
-def _read(path: Path) -> str:
-    text, truncated = read_text(path, MAX_MANIFEST_BYTES)
+def _read(path: Path, limits: Limits = DATA_LIMITS) -> str:
+    text, truncated = read_text(path, limits.max_bytes)
     if truncated:
-        raise ManifestError("larger than 64 MiB: not read")
+        exceeded = LimitExceeded("max_bytes", limits.max_bytes)
+        raise ManifestError(exceeded.describe(), limit=exceeded)
     return text
+
+
+def _json(path: Path) -> Any:
+    """A JSON manifest, depth and size checked before it is parsed."""
+    return load_json(_read(path), DATA_LIMITS)
 
 
 def _yaml_records(path: Path) -> Iterator[tuple[int, int | None, dict[str, Any]]]:
     from aiart_release.readers.yamlfile import DataFileError, load_yaml
 
     try:
-        loaded = load_yaml(_read(path), path.name)
+        loaded = load_yaml(_read(path, YAML_DATA_LIMITS), path.name, YAML_DATA_LIMITS)
     except DataFileError as exc:
-        raise ManifestError(exc.problems[0]) from None
+        raise ManifestError(exc.problems[0], limit=exc.limit) from None
     data = loaded.data
     if isinstance(data, dict):
         data = next((data[k] for k in ("items", "files", "sources", "images", "records")
@@ -216,7 +228,7 @@ def _yaml_records(path: Path) -> Iterator[tuple[int, int | None, dict[str, Any]]
 
 
 def _json_object_records(path: Path) -> Iterator[tuple[int, int | None, dict[str, Any]]]:
-    data = json.loads(_read(path))
+    data = _json(path)
     entries = None
     if isinstance(data, dict):
         entries = next((data[k] for k in ("items", "files", "sources", "images", "records")
@@ -251,7 +263,7 @@ def _is_croissant(path: Path) -> bool:
 def _croissant(manifest: Manifest, path: Path) -> None:
     """Croissant: the dataset's licence and creator, and one item per
     FileObject in `distribution` (its contentUrl and sha256)."""
-    data = json.loads(_read(path))
+    data = _json(path)
     if not isinstance(data, dict):
         raise ManifestError("Croissant metadata must be a JSON object")
     manifest.dataset_license = _text(data.get("license"))

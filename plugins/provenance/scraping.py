@@ -25,9 +25,11 @@ in JavaScript (Puppeteer, axios, cheerio...). Nothing is run.
 from __future__ import annotations
 
 import ast
-import json
 import re
 from dataclasses import dataclass, field
+
+from aiart_release.readers.jsonfile import load_json
+from aiart_release.readers.limits import DATA_LIMITS
 
 from .manifest import PLATFORMS
 
@@ -280,7 +282,8 @@ def profile_shell(path: str, source: str, profile: Profile | None = None) -> Pro
 
 def profile_notebook(path: str, source: str, own: frozenset[str] = frozenset()) -> Profile:
     try:
-        cells = json.loads(source).get("cells", [])
+        # Depth and size checked before parsing (LimitExceeded is a ValueError).
+        cells = load_json(source, DATA_LIMITS).get("cells", [])
     except (ValueError, AttributeError):
         return Profile(path)
     python, shell = [], []
