@@ -1,0 +1,170 @@
+"""Image metadata: location, devices, creators, prompts, editing, thumbnails.
+
+Field guide, dataset checkpoint: do the people in a dataset know they are
+in it, and does the dataset say more about them than the pictures show? A
+photo's EXIF can hold where it was taken (to the metre), the serial number
+of the camera that took it, its owner's name; a generated PNG can hold the
+whole prompt, names and addresses included; an EXIF thumbnail can still show
+what was cropped or painted out of the picture.
+
+Example: ``data/img_0412.jpg`` with EXIF GPS and ``Artist: Jane Doe`` gets
+``image.gps-location`` (high; the message gives the place to about 10 km,
+never the coordinates) and ``image.creator-metadata`` (low, ``J*** D**``).
+
+The reader (``aiart_release.readers.media``) decodes no pixels, except an
+EXIF thumbnail and a reduced copy of its image when there is one.
+"""
+
+from __future__ import annotations
+
+from aiart_release.checks import Check
+from aiart_release.facts import Fact
+from aiart_release.findings import Checkpoint, Finding, Location, Severity
+from aiart_release.masking import mask, redact
+from aiart_release.readers.media import (
+    FORMATS,
+    Entry,
+    ImageMetadata,
+    UnreadableImage,
+    describe_location,
+    read_metadata,
+    thumbnail_differs,
+)
+
+_SHOWN = 3  # masked examples in a finding's evidence
+_STRIP = ("Strip the metadata before release (`exiftool -all= FILE`, or re-save the image "
+          "without EXIF/XMP/IPTC)")
+
+
+class MediaMetadata(Check):
+    id = "media"
+    checkpoint = Checkpoint.DATASET
+    description = "Image metadata: GPS, serial numbers, creators, prompts, editing, thumbnails"
+    kinds = frozenset({"image"})
+    version = "1"
+    findings = {
+        "image.gps-location": "An image's metadata holds the GPS position where it was taken",
+        "image.device-serial": "An image's metadata holds a camera, body or lens serial number",
+        "image.creator-metadata": "An image's metadata names its artist, owner or copyright holder",
+        "image.generation-parameters": "An image holds the prompt and settings it was generated "
+                                       "with",
+        "image.editing-metadata": "An image's metadata names editing software or history, or "
+                                  "its capture time with a time zone",
+        "image.thumbnail-mismatch": "An image's embedded EXIF thumbnail shows a different picture",
+        "bundle.unreadable": "An image that could not be read (truncated, corrupt, a wrong "
+                             "extension, a decompression bomb), or metadata in it that could not",
+    }
+    provides = {
+        "generated_images": Fact(bool, "an image holds generation parameters (a prompt record "
+                                       "from A1111, ComfyUI, InvokeAI or NovelAI)"),
+        "geotagged_images": Fact(int, "how many images hold a GPS position in their metadata"),
+        "image_creators": Fact(list, "the creators, owners and copyright holders image metadata "
+                                     "names, masked (J*** D**)"),
+    }
+
+    def scan_file(self, file, ctx):
+        if file.suffix not in FORMATS:
+            return []
+        if file.size == 0:
+            return [_unreadable(file, "the file is empty")]
+        try:
+            meta = read_metadata(file.abspath, file.suffix)
+        except UnreadableImage as exc:
+            return [_unreadable(file, str(exc))]
+        found = list(metadata_findings(file.path, meta))
+        if meta.thumbnail:
+            distance = thumbnail_differs(file.abspath, meta.thumbnail)
+            if distance is not None:
+                found.append(_thumbnail_finding(file.path, distance))
+        if meta.problems:
+            found.append(_unreadable(file, "; ".join(dict.fromkeys(meta.problems)),
+                                     partial=True))
+        return found
+
+    def facts(self, findings):
+        ours = [f for f in findings if f.check in ("", self.id)]
+        creators = sorted({shown for f in ours if f.id == "image.creator-metadata"
+                           for shown in (f.evidence or "").split("; ") if shown})
+        return {
+            "generated_images": any(f.id == "image.generation-parameters" for f in ours),
+            "geotagged_images": sum(1 for f in ours if f.id == "image.gps-location"),
+            "image_creators": creators,
+        }
+
+
+def metadata_findings(path: str, meta: ImageMetadata):
+    """The findings one image's metadata gives: at most one per id."""
+    if meta.location is not None:
+        place = describe_location(meta.location)
+        yield _finding(
+            "image.gps-location", Severity.HIGH, path,
+            f"GPS position in the image's metadata ({', '.join(meta.location_tags)}): "
+            f"{place} (coarsened to about 10 km)",
+            "Remove the GPS tags before release (`exiftool -gps:all= FILE`); "
+            "if the place matters, say it in words in the card",
+            evidence=place, matched=place)
+    if meta.serials:
+        yield _entries_finding(
+            "image.device-serial", Severity.MEDIUM, path, meta.serials,
+            "Device serial number in the image's metadata", "id",
+            "Remove the serial numbers (`exiftool -SerialNumber= -LensSerialNumber= "
+            "-BodySerialNumber= FILE`): they tie every photo to one camera and its owner")
+    if meta.creators:
+        yield _entries_finding(
+            "image.creator-metadata", Severity.LOW, path, meta.creators,
+            "Creator or copyright in the image's metadata", "words",
+            "Check that the named creators agreed to the release and are credited "
+            "(CREDITS.md, the sources manifest); strip the fields if they name private people")
+    if meta.generation:
+        tools = ", ".join(dict.fromkeys(e.value for e in meta.generation))
+        yield _finding(
+            "image.generation-parameters", Severity.INFO, path,
+            f"Generation parameters ({tools}) in {_tags(meta.generation)}: the prompt travels "
+            "with the image",
+            "Keep them if the release means to show how images were made (and check the "
+            "prompts for personal data); else strip them by re-saving without text chunks")
+    if meta.editing:
+        yield _finding(
+            "image.editing-metadata", Severity.INFO, path,
+            f"Editing software, history or capture time in {_tags(meta.editing)}",
+            "Nothing to do unless the history or the time zone says more than you mean to "
+            "publish; strip it with `exiftool -xmp:history= -OffsetTime*= FILE`",
+            evidence=redact("; ".join(dict.fromkeys(e.value[:80] for e in meta.editing[:_SHOWN]))))
+
+
+def _entries_finding(finding_id, severity, path, entries: list[Entry], message, kind,
+                     remediation):
+    values = list(dict.fromkeys(e.value for e in entries))
+    return _finding(
+        finding_id, severity, path, f"{message} ({_tags(entries)})", remediation,
+        evidence="; ".join(mask(v[:120], kind) for v in values[:_SHOWN]),
+        matched="; ".join(values))
+
+
+def _tags(entries: list[Entry]) -> str:
+    return ", ".join(dict.fromkeys(e.tag for e in entries))
+
+
+def _finding(finding_id, severity, path, message, remediation, *, evidence=None, matched=None):
+    return Finding(id=finding_id, severity=severity, message=message,
+                   location=Location(path=path), remediation=remediation,
+                   evidence=evidence, matched=matched, context="metadata",
+                   checkpoint=Checkpoint.DATASET)
+
+
+def _thumbnail_finding(path: str, distance: int) -> Finding:
+    return _finding(
+        "image.thumbnail-mismatch", Severity.MEDIUM, path,
+        f"The EXIF thumbnail shows a different picture from the image ({distance} of 64 bits "
+        "of their perceptual hashes differ): what was cropped or painted out may survive in it",
+        "Remove the thumbnail (`exiftool -ThumbnailImage= FILE`) or re-save the image "
+        "without EXIF")
+
+
+def _unreadable(file, reason: str, *, partial: bool = False) -> Finding:
+    what = "Image metadata could not all be read" if partial else "Image could not be read"
+    return Finding(
+        id="bundle.unreadable", severity=Severity.MEDIUM, message=f"{what}: {reason}",
+        location=Location(path=file.path), checkpoint=Checkpoint.DATASET,
+        remediation="Re-export the image from its source (or restore it), give it the "
+                    "extension of its format, or exclude it in aiart-release.yaml")
