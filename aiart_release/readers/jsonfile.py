@@ -43,9 +43,11 @@ class JsonShape:
         self._escape = b""  # a backslash that ended the last chunk inside a string
         self._lines = 0  # newlines fed before this chunk
         self._column = 0  # bytes fed since the last of them
+        self._carried = 0
 
     def feed(self, chunk: bytes) -> None:
         data = self._escape + chunk
+        self._carried = len(self._escape)  # bytes of data counted with the last chunk
         self._escape = b""
         pos = self._finish_string(data)
         if pos is not None:
@@ -110,7 +112,7 @@ class JsonShape:
         before = data[:pos]
         line = self._lines + before.count(b"\n") + 1
         newline = before.rfind(b"\n")
-        column = pos - newline - 1 if newline >= 0 else self._column + pos
+        column = pos - newline - 1 if newline >= 0 else self._column + pos - self._carried
         raise LimitExceeded("max_depth", self.limits.max_depth, line=line, column=column)
 
 
