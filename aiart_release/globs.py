@@ -164,9 +164,45 @@ def _fnmatch_tokens(pattern: str) -> tuple:
 
 # --- gitignore patterns -----------------------------------------------------
 
-# Segment tokens of a pattern: a glob (tuple of tokens), ANYSEG (a lone "*":
-# one segment, not empty) or DEEP ("**": any number of whole segments).
-_ANYSEG, _DEEP = "anyseg", "deep"
+# A pattern's segments: a test of one path segment (a callable), or DEEP
+# ("**": any number of whole segments).
+_DEEP = "deep"
+
+
+def _nonempty(segment: str) -> bool:
+    return bool(segment)
+
+
+def _segment_test(tokens: tuple):
+    """The quickest exact test for one segment's glob: string comparisons
+    for the usual shapes (``name``, ``*.ext``, ``prefix*``, ``*part*``), the
+    two-pointer match for the rest. Each takes linear time."""
+    literal = all(isinstance(t, str) for t in tokens)
+    if literal:
+        return _Literal("".join(tokens))
+    stars = [i for i, t in enumerate(tokens) if t is _STAR]
+    rest = [t for t in tokens if t is not _STAR]
+    if all(isinstance(t, str) for t in rest) and len(stars) <= 2:
+        text = "".join(rest)
+        if stars == [0] and len(tokens) > 1:
+            return lambda seg: seg.endswith(text)
+        if stars == [len(tokens) - 1] and len(tokens) > 1:
+            return lambda seg: seg.startswith(text)
+        if stars == [0, len(tokens) - 1] and len(tokens) > 2:
+            return lambda seg: text in seg
+        if len(stars) == 1:
+            head, tail = "".join(tokens[:stars[0]]), "".join(tokens[stars[0] + 1:])
+            return lambda seg: (len(seg) >= len(head) + len(tail) and seg.startswith(head)
+                                and seg.endswith(tail))
+    return lambda seg: match_segment(tokens, seg)
+
+
+class _Literal(str):
+    """A segment without wildcards: a test that is a string comparison, and
+    a string, so that "is it any of these segments" is one ``in``."""
+
+    def __call__(self, segment: str) -> bool:
+        return segment == self
 
 
 @dataclass(frozen=True)
@@ -175,40 +211,56 @@ class GitPattern:
 
     text: str
     include: bool  # True: the path is matched (excluded); False: "!" re-includes
-    segments: tuple  # globs, _ANYSEG and _DEEP
+    segments: tuple  # segment tests and _DEEP, the trailing "**" left out
     dir_only: bool  # written with a trailing "/"
-    ends_deep: bool  # the last segment is "**": something below must follow
+    ends_deep: bool  # ended with "**": something below must follow
     # pathspec's shortcuts for patterns made only of "**" and "*" (see
     # _shortcut): "all" paths, or every path "below" a folder (as a folder
     # match with "below-folder").
     shortcut: str | None = None
 
-    def match(self, path: str) -> int:
-        """0: no match; 1: matched as a folder above the path (or by a
-        pattern for folders); 2: matched as the path itself."""
-        if self.shortcut == "all":
-            return 2 if path else 0
+    def match(self, segs: list[str]) -> int:
+        """``segs``: the path split at "/". 0: no match; 1: matched as a
+        folder above the path (or by a pattern for folders); 2: matched as
+        the path itself."""
         if self.shortcut is not None:
-            return 0 if "/" not in path else 1 if self.shortcut == "below-folder" else 2
-        segs = path.split("/")
-        body = self.segments[:-1] if self.ends_deep else self.segments
-        ends = _walk(body, segs)
+            if self.shortcut == "all":
+                return 2 if segs != [""] else 0
+            return 0 if len(segs) < 2 else 1 if self.shortcut == "below-folder" else 2
+        # After the pattern's last segment comes the end of the path (it
+        # matched the path itself), or "/" and more (a folder above it); a
+        # trailing "**" wants the "/".
+        itself, below = _itself_and_below(self.segments, segs)
         if self.ends_deep:
-            # The last "**" wants a "/" and anything after it.
-            if any(ends[k] for k in range(len(segs))):
-                return 1 if self.dir_only else 2
-            return 0
-        if ends[len(segs)]:
-            return 2
-        if any(ends[k] for k in range(1, len(segs))):
-            return 1
-        return 0
+            return 0 if not below else 1 if self.dir_only else 2
+        return 2 if itself else 1 if below else 0
+
+
+def _itself_and_below(segments: tuple, path: list[str]) -> tuple[bool, bool]:
+    """Whether ``segments`` match the whole path, and whether they match
+    the first k path segments for some k between 1 and all but one."""
+    if len(segments) == 2 and segments[0] is _DEEP and segments[1] is not _DEEP:
+        # "name" or "**/name", the usual pattern: any one segment will do.
+        test = segments[1]
+        above = path[:-1]
+        below = test in above if isinstance(test, _Literal) else any(map(test, above))
+        return test(path[-1]), below
+    if _DEEP not in segments:
+        count = len(segments)
+        if count > len(path):
+            return False, False
+        matched = all(test(seg) for test, seg in zip(segments, path[:count], strict=True))
+        return matched and count == len(path), matched and count < len(path)
+    if segments[0] is not _DEEP and not segments[0](path[0]):
+        return False, False  # anchored, and the first folder differs: the usual answer
+    ends = _walk(segments, path)
+    return ends[len(path)], any(ends[1:len(path)])
 
 
 def _walk(segments: tuple, path: list[str]) -> list[bool]:
-    """For each k, whether the pattern segments match the first k path
-    segments exactly: the states of a small automaton, advanced one path
-    segment at a time (no backtracking)."""
+    """For each k, whether ``segments`` match the first k path segments: the
+    states of a small automaton, advanced one path segment at a time (no
+    backtracking)."""
     count = len(segments)
 
     def closure(states: set[int]) -> set[int]:
@@ -227,13 +279,9 @@ def _walk(segments: tuple, path: list[str]) -> list[bool]:
         for i in states:
             if i == count:
                 continue
-            token = segments[i]
-            if token is _DEEP:
+            if segments[i] is _DEEP:
                 following.add(i)  # "**" takes this segment too
-            elif token is _ANYSEG:
-                if seg:
-                    following.add(i + 1)
-            elif match_segment(token, seg):
+            elif segments[i](seg):
                 following.add(i + 1)
         states = closure(following)
         ends.append(count in states)
@@ -259,18 +307,18 @@ def read_pattern(line: str) -> GitPattern | None:
     shortcut = _shortcut(parts, dir_only)
     if shortcut is not None:
         return GitPattern(line, include, (), dir_only, False, shortcut)
+    ends_deep = len(parts) > 1 and parts[-1] == "**"
     segments: list = []
-    for part in parts:
+    for part in parts[:-1] if ends_deep else parts:
         if part == "**":
             segments.append(_DEEP)
         elif part == "*":
-            segments.append(_ANYSEG)
+            segments.append(_nonempty)
         else:
             tokens = _segment_tokens(part)
             if tokens is None:
                 return None
-            segments.append(tokens)
-    ends_deep = len(parts) > 1 and parts[-1] == "**"
+            segments.append(_segment_test(tokens))
     return GitPattern(line, include, tuple(segments), dir_only, ends_deep)
 
 
@@ -324,9 +372,10 @@ class GlobSet:
                 self.patterns.append(pattern)
 
     def match_file(self, path: str) -> bool:
+        segs = path.split("/")
         decided, weight = None, 0
         for pattern in reversed(self.patterns):
-            strength = pattern.match(path)
+            strength = pattern.match(segs)
             if strength > weight:
                 decided, weight = pattern.include, strength
                 if strength == 2:

@@ -52,7 +52,9 @@ def write_file(target: Path, content: str | bytes, *, force: bool = False,
     target lies in one. Raises :class:`WriteRefused`.
     """
     existing = check_target(target, force=force, within=within)
-    data = content.encode("utf-8") if isinstance(content, str) else content
+    # A file name from another system (bytes that are not UTF-8) quoted in
+    # the text is written as an escape, not a failure.
+    data = content.encode("utf-8", "backslashreplace") if isinstance(content, str) else content
     mode = stat.S_IMODE(existing.st_mode) if existing else _default_mode()
     _replace_atomically(Path(target), data, mode)
 

@@ -244,3 +244,13 @@ def test_the_example_credits_are_unchanged_by_escaping(cli, tmp_path):
     text = (bundle / "CREDITS.md").read_text()
     assert "| Mira Holt | 1 | CC-BY-4.0 | <https://www.flickr.com/photos/mira-holt/1> |" in text
     assert "Anonymous \\(Met Open Access\\)" in text
+
+
+def test_credits_for_a_bundle_whose_name_is_not_utf8(cli, tmp_path):
+    name = os.fsdecode(b"bundle-\xff")
+    bundle = make_bundle(tmp_path / name, {"LICENSE": "MIT\n", "data/sources.csv":
+                                           "file,creator\nimages/a.png,Kai\n",
+                                           "data/images/a.png": PNG})
+    result = cli("credits", bundle)
+    assert result.code == 0, result.err  # was: exit 3, UnicodeEncodeError
+    assert (bundle / "CREDITS.md").read_text().startswith("# Credits: bundle-\\\\xff")

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aiart_release.origin import vendor_dir_index
+from aiart_release.writes import shown
 
 from .manifest import Item, Manifest, own_work, read_manifest
 
@@ -51,7 +52,9 @@ WITHHELD = "contact withheld"
 
 
 def one_line(text: str) -> str:
-    """Newlines, tabs and control characters as single spaces."""
+    """Newlines, tabs and control characters as single spaces; bytes of a
+    file name that are not UTF-8 as escapes."""
+    text = shown(text)
     return " ".join(_CONTROL.sub(" ", text).split())
 
 
