@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .writes import shown
+from .writes import lexically_inside, shown
 
 EXIT_OK, EXIT_GATE, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -302,12 +302,15 @@ def _run_assessment(path: Path, *, fmt: str, output: Path | None, force: bool = 
         parse_device(device)
     except DeviceError as exc:
         raise UsageProblem(str(exc)) from None
-    if output is not None:
-        write_or_refuse(output, None, force=force)  # refused now, not after the run
     try:
         check_root(path)
     except BundleError as exc:
         raise UsageProblem(str(exc)) from None
+    # A report written into the bundle stays in it: no folder of the bundle
+    # on the way may be a link out of it.
+    within = path if output is not None and lexically_inside(output, path) else None
+    if output is not None:
+        write_or_refuse(output, None, force=force, within=within)  # refused now, not at the end
     try:
         config = load_config(path, config_path)
         policy = load_policy(policy_path or config.policy,
@@ -341,7 +344,7 @@ def _run_assessment(path: Path, *, fmt: str, output: Path | None, force: bool = 
     )
     text = registry.reporters[fmt].render(assessment, report_options)
     if output is not None:
-        write_or_refuse(output, text, force=force)
+        write_or_refuse(output, text, force=force, within=within)
         click.echo(f"aiart-release: report written to {shown(output)}", err=True)
     else:
         click.echo(text, nl=False)

@@ -254,3 +254,13 @@ def test_credits_for_a_bundle_whose_name_is_not_utf8(cli, tmp_path):
     result = cli("credits", bundle)
     assert result.code == 0, result.err  # was: exit 3, UnicodeEncodeError
     assert (bundle / "CREDITS.md").read_text().startswith("# Credits: bundle-\\\\xff")
+
+
+def test_a_report_written_into_the_bundle_stays_in_it(cli, tmp_path):
+    bundle = make_bundle(tmp_path / "b", {"LICENSE": "MIT\n", "README.md": "# hi\n"})
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (bundle / "reports").symlink_to(outside, target_is_directory=True)
+    result = cli("assess", bundle, "-f", "json", "-o", bundle / "reports" / "r.json", "--force")
+    _one_line_refusal(result, "outside")
+    assert list(outside.iterdir()) == []
