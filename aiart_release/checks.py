@@ -10,11 +10,12 @@ never execute bundle content.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from .findings import Checkpoint, Finding
+from .findings import ARTIFACTS, Checkpoint, Finding, Location, Severity
 
 if TYPE_CHECKING:
     from .bundle import BundleFile, Inventory
@@ -148,18 +149,110 @@ class BundleContext:
 
 
 def validate_check(check: object) -> str | None:
-    """Why ``check`` cannot be registered, or None when it can."""
+    """Why ``check`` cannot be registered, or None when it can: every
+    attribute the engine reads is of the type it expects, so that a
+    plugin's mistake is reported when it registers, not as a crash later."""
     if not isinstance(check, Check):
-        return f"{check!r} is not an aiart_release.checks.Check"
+        return f"{type(check).__name__} object is not an aiart_release.checks.Check"
     if not check.id or not isinstance(check.id, str):
         return f"{type(check).__name__} has no id"
     if not isinstance(check.checkpoint, Checkpoint):
         return f"check {check.id!r}: checkpoint must be an aiart_release Checkpoint"
     if check.device not in DEVICES:
         return f"check {check.id!r}: device must be one of {', '.join(DEVICES)}"
+    problem = _attribute_problem(check)
+    if problem is not None:
+        return f"check {check.id!r}: {problem}"
     if not (check.scans_files or check.scans_bundle):
         return f"check {check.id!r} implements neither scan_file (with kinds) nor scan_bundle"
     return _provides_problem(check)
+
+
+def _attribute_problem(check: Check) -> str | None:
+    from .bundle import KINDS
+
+    if not isinstance(check.kinds, (set, frozenset)) or not all(
+            isinstance(kind, str) for kind in check.kinds):
+        return "kinds must be a set of file kinds"
+    unknown = sorted(set(check.kinds) - set(KINDS))
+    if unknown:
+        # Such a check would never be given a file: silently unscanned.
+        return f"kinds {unknown} are not file kinds ({', '.join(KINDS)})"
+    if not isinstance(check.covers, (set, frozenset)) or not all(
+            isinstance(c, Checkpoint) for c in check.covers):
+        return "covers must be a set of Checkpoints"
+    if not isinstance(check.version, str):
+        return "version must be a string"
+    if not isinstance(check.description, str):
+        return "description must be a string"
+    if type(check.batch_size) is not int or check.batch_size < 1:
+        return "batch_size must be a whole number of at least 1"
+    if not isinstance(check.reads_generated, bool):
+        return "reads_generated must be True or False"
+    if not isinstance(check.findings, Mapping):
+        return "findings must map finding ids to one-line meanings"
+    return None
+
+
+# The finding ids the JSON schema accepts (assessment.schema.json).
+FINDING_ID = re.compile(r"(pii|sensitive|license|attribution|consent|provenance|image|model"
+                        r"|misuse|docs|training|bundle|plugin)\.[a-z0-9][a-z0-9._-]*")
+
+
+def finding_problem(finding: object) -> str | None:
+    """Why what a check returned is not a usable Finding, or None. Names
+    types, never values: a value may be content the check was reading."""
+    if not isinstance(finding, Finding):
+        return f"a {type(finding).__name__}, not a Finding"
+    wanted = (
+        ("id", isinstance(finding.id, str) and FINDING_ID.fullmatch(finding.id) is not None,
+         "an id like docs.missing-card"),
+        ("severity", isinstance(finding.severity, Severity), "a Severity"),
+        ("message", isinstance(finding.message, str) and finding.message != "", "a string"),
+        ("location", _location_ok(finding.location), "a Location with a path"),
+        ("checkpoint", finding.checkpoint is None or isinstance(finding.checkpoint, Checkpoint),
+         "a Checkpoint"),
+        ("artifact", finding.artifact is None or finding.artifact in ARTIFACTS,
+         f"one of {', '.join(ARTIFACTS)}"),
+        ("confidence", _number(finding.confidence) and 0 <= finding.confidence <= 1,
+         "a number from 0 to 1"),
+        ("count", finding.count is None or _whole(finding.count), "a whole number"),
+        ("references", _strings(finding.references), "a tuple of strings"),
+        ("also", _strings(finding.also), "a tuple of strings"),
+    )
+    for name, ok, what in wanted:
+        if not ok:
+            return f"a Finding whose {name} is not {what}"
+    texts = ("remediation", "check", "fingerprint", "content")
+    for name in texts:
+        if not isinstance(getattr(finding, name), str):
+            return f"a Finding whose {name} is not a string"
+    for name in ("evidence", "context", "matched"):
+        if getattr(finding, name) is not None and not isinstance(getattr(finding, name), str):
+            return f"a Finding whose {name} is not a string"
+    return None
+
+
+def _location_ok(location: object) -> bool:
+    if not isinstance(location, Location):
+        return False
+    return (isinstance(location.path, str) and location.path != ""
+            and all(v is None or _whole(v) for v in (location.line, location.row))
+            and (location.field is None or isinstance(location.field, str))
+            and all(v is None or (isinstance(v, (tuple, list)) and all(map(_whole, v)))
+                    for v in (location.lines, location.rows)))
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _strings(values: object) -> bool:
+    return isinstance(values, (tuple, list)) and all(isinstance(v, str) for v in values)
 
 
 def _provides_problem(check: Check) -> str | None:

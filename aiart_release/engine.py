@@ -2,36 +2,50 @@
 
 It owns parallelism (a process pool for CPU file checks, in batches), the
 accelerator (one check at a time), the result cache, the time budget per
-file and progress. It knows nothing of rules or policy: ``pipeline.assess``
-hands it the inventory and the declared facts, and takes back the findings,
-the facts each check derives from its findings, and the seconds each took.
-Checks never print; a check that raises becomes a ``plugin.check-failed``
-finding and the run goes on.
+file, the time limit of the run, and progress. It knows nothing of rules or
+policy: ``pipeline.assess`` hands it the inventory and the declared facts,
+and takes back the findings, the facts each check derives from its
+findings, and the seconds each took.
+
+It fails closed. Checks never print; every call into a check (``scan_file``,
+``scan_batch``, ``scan_bundle``, ``facts``) goes through
+``watchdog.guarded``: whatever it raises, ``SystemExit`` and other
+``BaseException`` included, or whatever garbage it returns, becomes a
+``plugin.check-failed`` finding, and a call past its time budget becomes
+``bundle.too-slow``; the run goes on. A pool worker that dies (``os._exit``,
+a crash in C) or does not stop when its budget runs out is ended and
+replaced, and the file it was reading reported. When the run's time limit
+(``Options.timeout``) passes, what was not assessed is one
+``bundle.timeout`` finding. SIGINT and SIGTERM end every worker before the
+run stops: nothing is left behind.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
+import threading
 import time
 import traceback
-from collections import defaultdict
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections import defaultdict, deque
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from multiprocessing.connection import wait as wait_for_any
 from pathlib import Path
 from typing import Any
 
 from .bundle import BundleFile, Inventory
 from .cache import ResultCache, settings_hash
-from .checks import BundleContext, Check, FileContext
+from .checks import BundleContext, Check, FileContext, finding_problem
 from .config import Config
 from .device import DeviceChoice, resolve_device
 from .facts import Facts, check_provided
 from .findings import CHECKPOINT_OF_ARTIFACT, Finding, Location, Severity
 from .origin import GENERATED
 from .plugins import Registry
-from .watchdog import TimeBudgetExceeded, time_budget
+from .watchdog import Terminated, TimeBudgetExceeded, guarded
 
 # Below this much file work, a process pool costs more than it saves.
 PARALLEL_MIN_UNITS = 64
@@ -50,6 +64,9 @@ class Options:
     debug: bool = False
     exclude: Sequence[str] = ()
     progress: Progress | None = None
+    # Seconds the checks may take in all (the CLI's --timeout); None: no
+    # limit. Past it, the work left is reported as one bundle.timeout.
+    timeout: float | None = None
 
 
 class Progress:
@@ -87,6 +104,7 @@ def run_checks(path: Path, inventory: Inventory, facts: Facts, registry: Registr
     CPU (in a process pool when there is enough work), accelerator checks
     one at a time, then bundle checks, which see the inventory and ``facts``."""
     options = options or Options()
+    deadline = _Deadline.after(options.timeout)
     checks = [c for cid, c in sorted(registry.checks.items()) if config.check_enabled(cid)]
     # Under --show-pii the raw values must come from a fresh scan, and the
     # cache never holds them, so it is bypassed.
@@ -95,17 +113,61 @@ def run_checks(path: Path, inventory: Inventory, facts: Facts, registry: Registr
     results = _Results(cache, options.progress or Progress())
     plan = _plan_file_work(inventory, checks, registry, config, results)
     results.progress.start(plan.size)
-    _run_cpu_work(plan, checks, registry, config, options.jobs, results)
-    device_note = _run_accelerator_work(plan.accelerator, config, options.device, results)
-    _run_bundle_checks(checks, inventory, facts, config, results)
+    _run_cpu_work(plan, checks, registry, config, options.jobs, results, deadline)
+    device_note = _run_accelerator_work(plan.accelerator, config, options.device, results,
+                                        deadline)
+    _run_bundle_checks(checks, inventory, facts, config, results, deadline)
     results.progress.stop()
     cache.save()
-    provided = _facts_of_checks(checks, results)
+    provided = _facts_of_checks(checks, results, config.seconds_per_file, deadline)
+    found = [f for found in results.by_check.values() for f in found]
+    if results.unassessed.any:
+        found.append(_timed_out(results.unassessed, options.timeout))
     return CheckRun(
-        findings=[f for found in results.by_check.values() for f in found],
-        provided=provided, timings=dict(results.timings), errors=results.errors,
-        device_note=device_note, cache_hits=cache.hits,
+        findings=found, provided=provided, timings=dict(results.timings),
+        errors=results.errors, device_note=device_note, cache_hits=cache.hits,
     )
+
+
+@dataclass(frozen=True)
+class _Deadline:
+    """When the run's time limit passes (``time.monotonic``), if it has one."""
+
+    at: float | None = None
+
+    @classmethod
+    def after(cls, seconds: float | None) -> _Deadline:
+        return cls(time.monotonic() + seconds if seconds and seconds > 0 else None)
+
+    @property
+    def passed(self) -> bool:
+        return self.at is not None and time.monotonic() >= self.at
+
+    def budget(self, seconds: float | None) -> float | None:
+        """The budget of one unit of work: its own, cut at the deadline."""
+        if self.at is None:
+            return seconds
+        left = max(self.at - time.monotonic(), 0.001)
+        return min(seconds, left) if seconds else left
+
+
+@dataclass
+class _Unassessed:
+    """What the run's time limit left undone."""
+
+    pairs: int = 0
+    files: set[str] = field(default_factory=set)
+    checks: set[str] = field(default_factory=set)
+    bundle_checks: set[str] = field(default_factory=set)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.pairs or self.bundle_checks)
+
+    def add_file_work(self, files: list[BundleFile], work: Work) -> None:
+        self.pairs += len(files) * len(work)
+        self.files.update(f.path for f in files)
+        self.checks.update(check_id for check_id, _ in work)
 
 
 Work = list[tuple[str, dict[str, Any]]]
@@ -125,6 +187,7 @@ class _Results:
     errors: list[str] = field(default_factory=list)
     # Facts bundle checks provided through ``BundleContext.provide``.
     from_bundle: dict[str, dict[str, Any]] = field(default_factory=dict)
+    unassessed: _Unassessed = field(default_factory=_Unassessed)
 
     def add(self, check_id: str, found: list[Finding], seconds: float,
             error: str | None) -> None:
@@ -140,6 +203,16 @@ class _Results:
             if key and error is None:
                 self.cache.put(key, found, seconds)
             self.progress.advance(1, path)
+
+    def store_unit(self, files: list[BundleFile], work: Work, done: list[Result]) -> None:
+        """Store what a unit of work returned; the pairs it did not return
+        (the run's time ran out) are counted as not assessed."""
+        self.store(done)
+        returned = {(path, check_id) for path, check_id, *_ in done}
+        for check_id, settings in work:
+            left = [f for f in files if (f.path, check_id) not in returned]
+            if left:
+                self.unassessed.add_file_work(left, [(check_id, settings)])
 
 
 @dataclass
@@ -203,84 +276,146 @@ def _plan_file_work(inventory: Inventory, checks: list[Check], registry: Registr
 
 
 def _run_cpu_work(plan: _Plan, checks: list[Check], registry: Registry, config: Config,
-                  requested_jobs: int | None, results: _Results) -> None:
+                  requested_jobs: int | None, results: _Results, deadline: _Deadline) -> None:
     _WORKER_CHECKS.clear()
     _WORKER_CHECKS.update({c.id: c for c in checks})
     _WORKER_RECOGNIZERS[:] = [factory for _, factory in registry.recognizer_factories]
     jobs = _jobs(requested_jobs, plan.cpu)
+    left = plan.cpu
     if jobs > 1:
-        _run_pool(plan.cpu, jobs, results.store, [c.id for c in checks], config.seconds_per_file)
-    else:
-        for files, work in plan.cpu:
-            results.store(_scan_unit(files, work, "cpu", config.seconds_per_file))
+        left = _run_pool(plan.cpu, jobs, results, [c.id for c in checks],
+                         config.seconds_per_file, deadline)
+    for files, work in left:
+        if deadline.passed:
+            results.unassessed.add_file_work(files, work)
+            continue
+        results.store_unit(files, work, _scan_unit(files, work, "cpu", config.seconds_per_file,
+                                                   deadline.at))
 
 
 def _run_accelerator_work(work: list[tuple[BundleFile, Check]], config: Config,
-                          requested_device: str, results: _Results) -> str:
+                          requested_device: str, results: _Results, deadline: _Deadline) -> str:
     """Accelerator checks, one at a time on the chosen device; returns the
     note on that device (empty when no check needed one)."""
     if not work:
         return ""
     choice = resolve_device(requested_device)
     for file, check in work:
+        unit = [(check.id, config.check_settings(check.id))]
         if not choice.available:
             results.add(check.id, [_skipped(check, file, choice)], 0.0, None)
             results.progress.advance(1, file.path)
-            continue
-        results.store(_scan_unit([file], [(check.id, config.check_settings(check.id))],
-                                 choice.device or "cpu"))
+        elif deadline.passed:
+            results.unassessed.add_file_work([file], unit)
+        else:
+            results.store_unit([file], unit, _scan_unit(
+                [file], unit, choice.device or "cpu", config.seconds_per_file, deadline.at))
     return choice.note
 
 
 def _run_bundle_checks(checks: list[Check], inventory: Inventory, facts: Facts,
-                       config: Config, results: _Results) -> None:
+                       config: Config, results: _Results, deadline: _Deadline) -> None:
     # What a bundle check provides (``ctx.provide``) comes back through
     # ``CheckRun.provided``: the facts given to checks never change.
     for check in checks:
         if not check.scans_bundle:
             continue
+        if deadline.passed:
+            results.unassessed.bundle_checks.add(check.id)
+            continue
         ctx = BundleContext(inventory=inventory, facts=facts,
                             settings=config.check_settings(check.id))
         started = time.perf_counter()
-        try:
-            found = _finish(check, None, check.scan_bundle(ctx))
-            error = None
-        except Exception as exc:
-            found = [_failure(check, exc, ".", "docs")]
-            error = "".join(traceback.format_exception(exc))
-        results.add(check.id, found, time.perf_counter() - started, error)
-        if ctx.provided:
-            results.from_bundle[check.id] = dict(ctx.provided)
+        value, exc = guarded(deadline.budget(config.seconds_per_file), _scan_bundle, check, ctx)
+        if isinstance(exc, TimeBudgetExceeded) and deadline.passed:
+            results.unassessed.bundle_checks.add(check.id)
+            continue
+        found, provided = value if exc is None else (
+            [_failed(check, exc, config.seconds_per_file, ".", "docs")], {})
+        results.add(check.id, found, time.perf_counter() - started, _traceback(exc))
+        if provided:
+            results.from_bundle[check.id] = provided
 
 
-def _facts_of_checks(checks: list[Check], results: _Results) -> list[tuple[Check, dict]]:
+def _scan_bundle(check: Check, ctx: BundleContext) -> tuple[list[Finding], dict[str, Any]]:
+    return _finish(check, None, check.scan_bundle(ctx)), dict(ctx.provided)
+
+
+# Past the run's time limit, a check's facts still count (a fact left out
+# could open the gate), but each gets only this long.
+FACTS_SECONDS_AFTER_DEADLINE = 5.0
+
+
+def _facts_of_checks(checks: list[Check], results: _Results, budget: float | None,
+                     deadline: _Deadline) -> list[tuple[Check, dict]]:
     """Each check's facts from its own findings. A check whose ``facts``
-    raises, or returns a fact it does not declare, provides none and gets a
-    ``plugin.check-failed`` finding."""
+    raises, takes longer than its budget, or returns a fact it does not
+    declare, provides none and gets a finding that says so."""
     provided = []
+    if deadline.passed:
+        budget = min(budget or FACTS_SECONDS_AFTER_DEADLINE, FACTS_SECONDS_AFTER_DEADLINE)
     for check in checks:
-        try:
-            # Facts found while scanning the bundle, then those derived from
-            # the check's findings: both held to what the check declares.
-            scanned = results.from_bundle.get(check.id, {})
-            check_provided(check, scanned)
-            derived = check.provided_facts(results.by_check.get(check.id, []))
-            provided.append((check, {**scanned, **derived}))
-        except Exception as exc:
-            results.by_check[check.id].append(_failure(check, exc, ".", "docs"))
-            results.errors.append("".join(traceback.format_exception(exc)))
+        # Facts found while scanning the bundle, then those derived from
+        # the check's findings: both held to what the check declares.
+        scanned = results.from_bundle.get(check.id, {})
+        found = results.by_check.get(check.id, [])
+        value, exc = guarded(budget, _facts_of, check, scanned, found)
+        if exc is None:
+            provided.append((check, value))
+        else:
+            results.by_check[check.id].append(_failed(check, exc, budget, ".", "docs"))
+            results.errors.append(_traceback(exc))
     return provided
+
+
+def _facts_of(check: Check, scanned: dict[str, Any], found: list[Finding]) -> dict[str, Any]:
+    check_provided(check, scanned)
+    derived = check.provided_facts(found)
+    if not isinstance(derived, dict):
+        raise BadReturn(f"facts returned a {type(derived).__name__}, not a dict")
+    return {**scanned, **derived}
+
+
+class BadReturn(TypeError):
+    """A check returned something the engine cannot use. Its message names
+    types only, never values (a value may quote the file)."""
+
+
+def _failed(check: Check, exc: BaseException, budget: float | None, path: str,
+            artifact: str) -> Finding:
+    """The finding for a call into a check that did not return: too slow,
+    or failed."""
+    if isinstance(exc, TimeBudgetExceeded):
+        return _too_slow(check, path, artifact, budget or exc.seconds)
+    return _failure(check, exc, path, artifact)
+
+
+def _traceback(exc: BaseException | None) -> str | None:
+    """The traceback shown under --debug; none for a timeout, which is not
+    the check's defect but the input's."""
+    if exc is None or isinstance(exc, TimeBudgetExceeded):
+        return None
+    return "".join(traceback.format_exception(exc))
 
 
 def _failure(check: Check, exc: BaseException, path: str, artifact: str) -> Finding:
     # Name the exception and where it was raised, not its message: a message
     # may quote the content the check was reading (personal data included).
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    # A bad return value is described by its type, which we wrote.
+    if isinstance(exc, BadReturn):
+        what = f"returned {exc}"
+    else:
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+        what = f"{type(exc).__name__}{where}"
+    return _check_failed(check, f"Check {check.id!r} failed: {what}", path, artifact)
+
+
+def _check_failed(check: Check, message: str, path: str, artifact: str) -> Finding:
     return Finding(
         id="plugin.check-failed",
         severity=Severity.HIGH,
-        message=f"Check {check.id!r} failed: {type(exc).__name__}{where}",
+        message=message,
         location=Location(path=path),
         remediation="Run with --debug to see the traceback, and report it to the check's author",
         matched=check.id,
@@ -291,11 +426,18 @@ def _failure(check: Check, exc: BaseException, path: str, artifact: str) -> Find
 
 
 def _finish(check: Check, file: BundleFile | None, found: Any) -> list[Finding]:
+    """What a check returned, as findings with the check's defaults; raises
+    BadReturn when it is not an iterable of well-formed Findings."""
     artifact = file.artifact if file else "docs"
+    if found is None:
+        return []
+    if isinstance(found, (str, bytes, dict)) or not hasattr(found, "__iter__"):
+        raise BadReturn(f"a {type(found).__name__}, not a list of findings")
     out = []
-    for finding in found or ():
-        if not isinstance(finding, Finding):
-            raise TypeError(f"check {check.id!r} yielded {type(finding).__name__}, not a Finding")
+    for finding in found:
+        problem = finding_problem(finding)
+        if problem is not None:
+            raise BadReturn(problem)
         out.append(
             finding.with_defaults(check=check.id, checkpoint=check.checkpoint, artifact=artifact)
         )
@@ -319,10 +461,13 @@ def _init_worker(check_ids: list[str]) -> None:
 
 
 def _scan_unit(files: list[BundleFile], work: Work, device: str,
-               budget: float | None = None) -> list[Result]:
+               budget: float | None = None, deadline: float | None = None) -> list[Result]:
     """Run checks on files: every check of ``work`` on each file, through
     ``scan_batch`` when there are several files, each file within ``budget``
-    seconds (a batch within its files' budgets together). Never raises."""
+    seconds (a batch within its files' budgets together). Never raises but
+    for the user's interrupts; returns nothing for the pairs the run's
+    ``deadline`` (``time.monotonic``) left undone."""
+    run = _Deadline(deadline)
     results: list[Result] = []
     for check_id, settings in work:
         check = _WORKER_CHECKS[check_id]
@@ -330,30 +475,45 @@ def _scan_unit(files: list[BundleFile], work: Work, device: str,
                           recognizers=tuple(_WORKER_RECOGNIZERS))
         if len(files) > 1:
             started = time.perf_counter()
-            try:
-                with time_budget(budget * len(files) if budget else None):
-                    done = [(f, _finish(check, f, found))
-                            for f, found in check.scan_batch(files, ctx)]
-            except Exception:
-                done = None  # find the file that fails: run them one by one
-            if done is not None and {f.path for f, _ in done} == {f.path for f in files}:
+            done, exc = guarded(run.budget(budget * len(files) if budget else None),
+                                _scan_batch, check, files, ctx)
+            if exc is None:
                 share = (time.perf_counter() - started) / len(files)
                 results.extend((f.path, check_id, found, share, None) for f, found in done)
                 continue
+            # Find the file that fails (or is slow): run them one by one.
         for file in files:
+            if run.passed:
+                break
             started = time.perf_counter()
-            try:
-                with time_budget(budget):
-                    found = _finish(check, file, check.scan_file(file, ctx))
-                error = None
-            except TimeBudgetExceeded as exc:
-                found = [_too_slow(check, file, exc)]
-                error = None
-            except Exception as exc:
-                found = [_failure(check, exc, file.path, file.artifact)]
-                error = "".join(traceback.format_exception(exc))
-            results.append((file.path, check_id, found, time.perf_counter() - started, error))
+            found, exc = guarded(run.budget(budget), _scan_file, check, file, ctx)
+            if isinstance(exc, TimeBudgetExceeded) and run.passed:
+                break  # the run's time ran out, not the file's
+            if exc is not None:
+                found = [_failed(check, exc, budget, file.path, file.artifact)]
+            results.append((file.path, check_id, found, time.perf_counter() - started,
+                            _traceback(exc)))
     return results
+
+
+def _scan_file(check: Check, file: BundleFile, ctx: FileContext) -> list[Finding]:
+    return _finish(check, file, check.scan_file(file, ctx))
+
+
+def _scan_batch(check: Check, files: list[BundleFile], ctx: FileContext,
+                ) -> list[tuple[BundleFile, list[Finding]]]:
+    """``scan_batch`` held to its contract: each file given, once."""
+    by_path = {f.path: f for f in files}
+    done = {}
+    for pair in check.scan_batch(files, ctx):
+        if not isinstance(pair, tuple) or len(pair) != 2 or getattr(
+                pair[0], "path", None) not in by_path:
+            raise BadReturn("from scan_batch something that is not a (file, findings) pair")
+        file = by_path[pair[0].path]
+        done[file.path] = (file, _finish(check, file, pair[1]))
+    if len(done) != len(files):
+        raise BadReturn("from scan_batch findings for some of its files only")
+    return [done[f.path] for f in files]
 
 
 # Files given to one scan_batch call: by count, and by bytes so that a few
@@ -385,30 +545,331 @@ def _jobs(requested: int | None, units: list) -> int:
     return max(1, min(os.cpu_count() or 1, len(units)))
 
 
-def _run_pool(units, jobs: int, store: Callable, check_ids: list[str],
-              budget: float | None = None) -> None:
-    methods = multiprocessing.get_all_start_methods()
-    # fork shares the loaded plugins with the workers; elsewhere they reload.
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with ProcessPoolExecutor(
-        max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(check_ids,)
-    ) as pool:
-        futures = [pool.submit(_scan_unit, files, work, "cpu", budget) for files, work in units]
-        for future in futures:
-            store(future.result())
+# A worker gets twice its budget (a batch that failed is run again file by
+# file) and this much more before it is ended: time to start and to answer.
+WORKER_GRACE_SECONDS = 10.0
 
 
-def _too_slow(check: Check, file: BundleFile, exc: TimeBudgetExceeded) -> Finding:
+@dataclass
+class _Task:
+    """A unit of CPU work for the pool; ``slot`` is the unit it came from
+    (a unit whose worker died is split into one task per file and check)."""
+
+    slot: int
+    files: list[BundleFile]
+    work: Work
+
+    @property
+    def pairs(self) -> int:
+        return len(self.files) * len(self.work)
+
+    def split(self) -> list[_Task]:
+        return [_Task(self.slot, [f], [w]) for w in self.work for f in self.files]
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Any
+    task: _Task | None = None
+    started: float = 0.0
+
+
+def _run_pool(units: list[tuple[list[BundleFile], Work]], jobs: int, results: _Results,
+              check_ids: list[str], budget: float | None,
+              deadline: _Deadline) -> list[tuple[list[BundleFile], Work]]:
+    """Run ``units`` in ``jobs`` worker processes and store what they return,
+    in the order of ``units``. A worker that dies, or that runs past its
+    budget without stopping, is ended and replaced, and each file and check
+    it held becomes a finding. SIGINT and SIGTERM end every worker before
+    they stop the run. Returns the units left for the caller to run in
+    this process (when workers cannot even start)."""
+    pool = _Pool(jobs, check_ids, budget, len(units))
+    tasks = deque(_Task(i, files, work) for i, (files, work) in enumerate(units))
+    with _sigterm_raises():
+        try:
+            pool.run(tasks, results, deadline)
+        finally:
+            held = pool.close()
+    pool.flush(results, everything=True)
+    left = [*held, *tasks]
+    if deadline.passed:
+        for task in left:
+            results.unassessed.add_file_work(task.files, task.work)
+        return []
+    return [(task.files, task.work) for task in left]
+
+
+class _Pool:
+    """Worker processes, each fed one task at a time through a pipe, so
+    that the parent knows which task each one holds and since when."""
+
+    def __init__(self, jobs: int, check_ids: list[str], budget: float | None, slots: int):
+        methods = multiprocessing.get_all_start_methods()
+        # fork shares the loaded plugins with the workers; elsewhere they reload.
+        self.context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+        self.jobs = jobs
+        self.check_ids = check_ids
+        self.budget = budget
+        self.workers: list[_Worker] = []
+        self.failed_starts = 0
+        # Results per unit, stored in unit order once every task is back.
+        self.done: list[list[Result]] = [[] for _ in range(slots)]
+        self.open = [1] * slots
+        self.flushed = 0
+
+    def run(self, tasks: deque[_Task], results: _Results, deadline: _Deadline) -> None:
+        while (tasks or self._busy()) and not deadline.passed:
+            self._hand_out(tasks)
+            if self.failed_starts > self.jobs:
+                return  # workers cannot start here: the caller runs the rest
+            busy = self._busy()
+            if not busy:
+                continue
+            ready = wait_for_any([w.conn for w in busy] + [w.process.sentinel for w in busy],
+                                 self._next_wake(busy, deadline))
+            for worker in busy:
+                self._collect(worker, ready, tasks)
+            self.flush(results)
+
+    def _busy(self) -> list[_Worker]:
+        return [w for w in self.workers if w.task is not None]
+
+    def _hand_out(self, tasks: deque[_Task]) -> None:
+        while len(self.workers) < self.jobs and len(self.workers) < len(tasks) + len(
+                self._busy()):
+            self.workers.append(self._start())
+        for worker in list(self.workers):
+            if worker.task is not None or not tasks:
+                continue
+            if not worker.process.is_alive():  # died between two tasks
+                self._end(worker)
+                continue
+            task = tasks.popleft()
+            try:
+                worker.conn.send((task.files, task.work, self.budget))
+            except (OSError, ValueError):  # it died before it could start
+                tasks.appendleft(task)
+                self.failed_starts += 1
+                self._end(worker)
+                continue
+            worker.task, worker.started = task, time.monotonic()
+
+    def _start(self) -> _Worker:
+        parent_end, child_end = self.context.Pipe()
+        process = self.context.Process(target=_worker_main, args=(child_end, self.check_ids),
+                                       name="aiart-release-worker")
+        # The worker sets its own signal handlers first thing; until then a
+        # Ctrl-C is held back, so that it never prints a KeyboardInterrupt.
+        with _signals_blocked():
+            process.start()
+        child_end.close()
+        return _Worker(process, parent_end)
+
+    def _limit(self, task: _Task) -> float | None:
+        if not self.budget:
+            return None
+        return 2 * self.budget * task.pairs + WORKER_GRACE_SECONDS
+
+    def _next_wake(self, busy: list[_Worker], deadline: _Deadline) -> float | None:
+        ends = [w.started + limit for w in busy if (limit := self._limit(w.task)) is not None]
+        if deadline.at is not None:
+            ends.append(deadline.at)
+        return max(min(ends) - time.monotonic(), 0.0) if ends else None
+
+    def _collect(self, worker: _Worker, ready: list, tasks: deque[_Task]) -> None:
+        """Take the worker's answer, or deal with its death or overrun."""
+        task = worker.task
+        assert task is not None
+        if worker.conn in ready or worker.process.sentinel in ready:
+            try:
+                if worker.conn.poll():
+                    self._finish(task, worker.conn.recv())
+                    worker.task = None
+                    return
+            except (EOFError, OSError):
+                pass
+            self._end(worker)
+            self._lost(task, tasks, lambda check, file: _worker_died(
+                check, file, worker.process.exitcode))
+            return
+        limit = self._limit(task)
+        if limit is not None and time.monotonic() > worker.started + limit:
+            self._end(worker)
+            self._lost(task, tasks, lambda check, file: _too_slow(
+                check, file.path, file.artifact, self.budget, ended=True))
+
+    def _lost(self, task: _Task, tasks: deque[_Task], finding) -> None:
+        """A task whose worker was ended: run each of its files and checks
+        again on its own, to find the one to blame; that one gets
+        ``finding(check, file)``."""
+        if task.pairs > 1:
+            parts = task.split()
+            self.open[task.slot] += len(parts) - 1
+            tasks.extendleft(reversed(parts))
+            return
+        [file], [(check_id, _)] = task.files, task.work
+        self._finish(task, [(file.path, check_id, [finding(_WORKER_CHECKS[check_id], file)],
+                             0.0, None)])
+
+    def _finish(self, task: _Task, done: list[Result]) -> None:
+        self.done[task.slot].extend(done)
+        self.open[task.slot] -= 1
+
+    def flush(self, results: _Results, everything: bool = False) -> None:
+        while self.flushed < len(self.done) and (everything or self.open[self.flushed] == 0):
+            results.store(self.done[self.flushed])
+            self.done[self.flushed] = []
+            self.flushed += 1
+
+    def _end(self, worker: _Worker) -> None:
+        if worker.process.is_alive():
+            worker.process.kill()
+        worker.process.join()
+        worker.conn.close()
+        self.workers.remove(worker)
+
+    def close(self) -> list[_Task]:
+        """End every worker: idle ones are asked to leave, busy ones are
+        killed; none is left behind. Returns the tasks the busy ones held."""
+        for worker in self.workers:
+            if worker.task is None:
+                try:
+                    worker.conn.send(None)
+                except (OSError, ValueError):
+                    pass
+        held = []
+        for worker in list(self.workers):
+            if worker.task is None:
+                worker.process.join(timeout=5)
+            else:
+                held.append(worker.task)
+            self._end(worker)
+        return held
+
+
+def _worker_main(conn: Any, check_ids: list[str]) -> None:
+    """A pool worker: runs the tasks it is sent until told to stop (None)
+    or until the parent is gone."""
+    # The parent handles Ctrl-C and ends the workers; SIGTERM ends a worker
+    # at once (the handler inherited from the parent is the parent's).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_SETMASK, set())
+    _die_with_parent()
+    _init_worker(check_ids)
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        files, work, budget = task
+        done = _scan_unit(files, work, "cpu", budget)
+        try:
+            conn.send(done)
+        except Exception as exc:  # noqa: BLE001 - a finding that does not pickle
+            conn.send([(f.path, check_id, [_failure(_WORKER_CHECKS[check_id], exc, f.path,
+                                                    f.artifact)], 0.0, _traceback(exc))
+                       for check_id, _ in work for f in files])
+
+
+def _die_with_parent() -> None:
+    """On Linux, have the kernel kill this worker when the parent dies, even
+    by SIGKILL: an orphan would run on and hold the caller's terminal."""
+    parent = os.getppid()
+    try:
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return  # not Linux: the parent's clean-up is all there is
+    if os.getppid() != parent:  # the parent died before prctl
+        os._exit(1)
+
+
+@contextmanager
+def _signals_blocked() -> Iterator[None]:
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+@contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """While the pool runs, SIGTERM raises Terminated in the parent (exit
+    143), so that the workers are ended on the way out; by default it would
+    end the parent alone and leave them running."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminate(signum, frame):  # noqa: ARG001 - signal handler signature
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _too_slow(check: Check, path: str, artifact: str, seconds: float | None,
+              ended: bool = False) -> Finding:
+    what = "the bundle" if path == "." else "this file"
+    how = ("and did not stop, so its worker process was ended" if ended
+           else "and was stopped")
+    budget = f"its time budget of {seconds:g} s" if seconds else "its time budget"
     return Finding(
         id="bundle.too-slow",
         severity=Severity.MEDIUM,
-        message=f"Check {check.id!r} {exc} on this file and was stopped; what the rest of the "
-                "file holds is unknown",
-        location=Location(path=file.path),
+        message=f"Check {check.id!r} ran past {budget} on {what} {how}; what the rest of "
+                f"{'it' if path == '.' else 'the file'} holds is unknown",
+        location=Location(path=path),
         remediation="Split the file, or raise limits.seconds_per_file in aiart-release.yaml "
                     "and assess again",
+        matched=check.id,
     ).with_defaults(check=check.id, checkpoint=CHECKPOINT_OF_ARTIFACT.get(
-        file.artifact, check.checkpoint), artifact=file.artifact)
+        artifact, check.checkpoint), artifact=artifact)
+
+
+def _worker_died(check: Check, file: BundleFile, exitcode: int | None) -> Finding:
+    if exitcode is not None and exitcode < 0:
+        try:
+            how = f"killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            how = f"killed by signal {-exitcode}"
+    else:
+        how = f"exit code {exitcode}"
+    return _check_failed(check, f"Check {check.id!r} ended its worker process ({how}) on "
+                         "this file", file.path, file.artifact)
+
+
+def _timed_out(unassessed: _Unassessed, seconds: float | None) -> Finding:
+    parts = []
+    if unassessed.pairs:
+        parts.append(f"{unassessed.pairs} file check(s) on {len(unassessed.files)} file(s)")
+    if unassessed.bundle_checks:
+        parts.append(f"{len(unassessed.bundle_checks)} bundle check(s)")
+    names = ", ".join(sorted(unassessed.checks | unassessed.bundle_checks))
+    return Finding(
+        id="bundle.timeout",
+        severity=Severity.HIGH,
+        message=f"The run's time limit of {seconds:g} s passed: {' and '.join(parts)} "
+                f"were not run ({names}); what they would have found is unknown",
+        location=Location(path="."),
+        remediation="Assess again with a longer --timeout (or none), or exclude what is "
+                    "slow to scan",
+        count=unassessed.pairs + len(unassessed.bundle_checks),
+    ).with_defaults(check="engine", checkpoint=CHECKPOINT_OF_ARTIFACT["docs"], artifact="docs")
 
 
 def _skipped(check: Check, file: BundleFile, choice: DeviceChoice) -> Finding:

@@ -1,10 +1,13 @@
 """The plugin manager: loads every plugin, built-in or not, from the
 ``aiart_release`` entry-point group and collects what they register.
 
-A plugin that fails to import, declares a hook that does not exist, or raises
-while registering is recorded as a :class:`PluginFailure` and skipped: the
-CLI warns and the assessment carries a ``plugin.load-failed`` finding, but
-``--help``, ``plugins`` and ``assess`` keep working.
+A plugin that fails to import, declares a hook that does not exist, raises
+while registering (``SystemExit`` and any other ``BaseException`` too, but
+the user's Ctrl-C), or registers something of the wrong type is recorded as
+a :class:`PluginFailure`: the CLI warns and the assessment carries a
+``plugin.load-failed`` finding, but ``--help``, ``plugins`` and ``assess``
+keep working. Only the bad contribution is skipped: a plugin's other checks,
+formats, rule packs and recognizers still arrive.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import importlib
 import os
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from types import ModuleType
@@ -23,6 +26,10 @@ import pluggy
 from . import hookspecs
 from .bundle import KINDS
 from .checks import Check, validate_check
+from .watchdog import STOP
+
+# How long a third-party classifier may take on one file.
+CLASSIFY_SECONDS = 10.0
 
 ENTRY_POINT_GROUP = "aiart_release"
 PROJECT_DIST = "aiart-release"
@@ -119,12 +126,16 @@ class Registry:
         plugin failure and the next classifier is asked: an unknown kind
         would reach no check, so the file would be silently left unscanned.
         """
+        from .watchdog import guarded
+
         hook = self.pm.hook.aiart_release_classify_file
         # pluggy calls the last-registered implementation first.
         for impl in reversed(hook.get_hookimpls()):
-            try:
-                kind = impl.function(file=file)
-            except Exception as exc:  # a third-party classifier must not stop the walk
+            # A third-party classifier must not stop the walk, by raising
+            # (even SystemExit) or by taking forever.
+            kind, exc = guarded(self._classify_budget(impl.plugin_name),
+                                lambda function=impl.function: function(file=file))
+            if exc is not None:
                 self._fail(impl.plugin_name, "classify_file", exc)
                 continue
             if kind is None:
@@ -135,9 +146,17 @@ class Registry:
             return kind
         return None
 
-    def _fail(self, plugin: str, stage: str, exc: BaseException) -> None:
+    def _classify_budget(self, plugin: str) -> float | None:
+        info = self.plugin(plugin)
+        return None if info is not None and info.builtin else CLASSIFY_SECONDS
+
+    def _fail(self, plugin: str, stage: str, exc: BaseException, every: bool = False) -> None:
+        """Record a plugin failure: once per plugin and stage (a classifier
+        fails on every file alike), or, with ``every``, once per distinct
+        error (each bad registration)."""
         error = f"{type(exc).__name__}: {exc}".strip()
-        if any(f.plugin == plugin and f.stage == stage for f in self.failures):
+        if any(f.plugin == plugin and f.stage == stage and (not every or f.error == error)
+               for f in self.failures):
             return
         self.failures.append(
             PluginFailure(plugin, stage, error, "".join(traceback.format_exception(exc)))
@@ -202,9 +221,9 @@ def build_registry(extra: Iterable[tuple[str, object]] = (), *,
         registry.plugins.append(info)
         try:
             plugin = ep.load()
+        except STOP:
+            raise
         except BaseException as exc:  # noqa: BLE001 - SystemExit in a plugin must not end the CLI
-            if isinstance(exc, KeyboardInterrupt):
-                raise
             registry._fail(ep.name, "load", exc)
             continue
         _register(registry, ep.name, plugin)
@@ -214,9 +233,9 @@ def build_registry(extra: Iterable[tuple[str, object]] = (), *,
         registry.plugins.append(info)
         try:
             module: ModuleType = importlib.import_module(module_name)
+        except STOP:
+            raise
         except BaseException as exc:  # noqa: BLE001
-            if isinstance(exc, KeyboardInterrupt):
-                raise
             registry._fail(module_name, "load", exc)
             continue
         _register(registry, module_name, module)
@@ -245,7 +264,9 @@ def _register(registry: Registry, name: str, plugin: object) -> None:
         # A hookimpl whose name matches no hookspec (a typo) is an error, not
         # something to ignore silently.
         pm.check_pending()
-    except Exception as exc:
+    except STOP:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - a plugin's SystemExit must not end the CLI
         if pm.is_registered(plugin):
             pm.unregister(plugin)
         registry._fail(name, "register", exc)
@@ -257,72 +278,78 @@ def _register(registry: Registry, name: str, plugin: object) -> None:
 
 def _collect(registry: Registry) -> None:
     """Call each ``register`` hook once per plugin, so that one plugin's error
-    does not lose the others' contributions."""
+    does not lose the others' contributions. What a plugin registers is
+    checked at once: a contribution of the wrong type is recorded as a
+    failure and skipped, and the plugin's next ones are still taken."""
     hooks = registry.pm.hook
 
-    def call_each(hook: Any, stage: str, make_register: Callable[[str], Callable]) -> None:
+    def call_each(hook: Any, stage: str, accept: Callable[[str, Any], str | None]) -> None:
         # Registration order: built-ins first, so on a clash the built-in
         # keeps its id and the newcomer is reported.
         for impl in hook.get_hookimpls():
-            try:
-                impl.function(register=make_register(impl.plugin_name))
-            except Exception as exc:
-                registry._fail(impl.plugin_name, stage, exc)
+            plugin = impl.plugin_name
 
-    def register_check(plugin: str) -> Callable[[Check], None]:
-        def register(check: Check) -> None:
-            problem = validate_check(check)
-            if problem is None and check.id in registry.checks:
-                owner = registry.check_owner[check.id]
-                problem = f"check id {check.id!r} is already registered by plugin {owner!r}"
-            if problem is not None:
-                raise ValueError(problem)
+            def register(thing: Any, plugin: str = plugin) -> None:
+                problem = accept(plugin, thing)
+                if problem is not None:
+                    registry._fail(plugin, stage, ValueError(problem), every=True)
+
+            try:
+                impl.function(register=register)
+            except STOP:
+                raise
+            except BaseException as exc:  # noqa: BLE001 - fail closed, even on SystemExit
+                registry._fail(plugin, stage, exc, every=True)
+
+    def accept_check(plugin: str, check: Any) -> str | None:
+        problem = validate_check(check)
+        if problem is None and check.id in registry.checks:
+            owner = registry.check_owner[check.id]
+            problem = f"check id {check.id!r} is already registered by plugin {owner!r}"
+        if problem is None:
             registry.checks[check.id] = check
             registry.check_owner[check.id] = plugin
-            info = registry.plugin(plugin)
-            if info is not None:
-                info.checks.append(check.id)
+            _info(plugin).checks.append(check.id)
+        return problem
 
-        return register
+    def accept_reporter(plugin: str, reporter: Any) -> str | None:
+        name = getattr(reporter, "name", None)
+        if not isinstance(name, str) or not name or not callable(
+                getattr(reporter, "render", None)):
+            return (f"a {type(reporter).__name__} is not a Reporter (needs a name that is a "
+                    "string, and a callable render)")
+        if name in registry.reporters:
+            return f"format {name!r} is already registered"
+        registry.reporters[name] = reporter
+        _info(plugin).reporters.append(name)
+        return None
 
-    def register_reporter(plugin: str) -> Callable[[Any], None]:
-        def register(reporter: Any) -> None:
-            name = getattr(reporter, "name", None)
-            if not name or not callable(getattr(reporter, "render", None)):
-                raise ValueError(f"{reporter!r} is not a Reporter (needs name and render)")
-            registry.reporters[name] = reporter
-            info = registry.plugin(plugin)
-            if info is not None:
-                info.reporters.append(name)
+    def accept_rules(plugin: str, source: Any) -> str | None:
+        if not (isinstance(source, (Mapping, str, os.PathLike))
+                or callable(getattr(source, "read_text", None))):
+            return (f"a {type(source).__name__} is not a rule pack (a mapping, a path or an "
+                    "importlib.resources traversable)")
+        registry.rule_sources.append((plugin, source))
+        _info(plugin).rule_packs += 1
+        return None
 
-        return register
+    def accept_recognizer(plugin: str, factory: Any) -> str | None:
+        if not callable(factory):
+            return f"a {type(factory).__name__} is not a callable recognizer factory"
+        registry.recognizer_factories.append((plugin, factory))
+        _info(plugin).recognizers += 1
+        return None
 
-    def register_rules(plugin: str) -> Callable[[Any], None]:
-        def register(source: Any) -> None:
-            registry.rule_sources.append((plugin, source))
-            info = registry.plugin(plugin)
-            if info is not None:
-                info.rule_packs += 1
+    def _info(plugin: str) -> PluginInfo:
+        # A plugin registered without a PluginInfo (not through build_registry)
+        # still contributes; its counts go nowhere.
+        return registry.plugin(plugin) or PluginInfo(name=plugin, module="")
 
-        return register
-
-    def register_recognizer(plugin: str) -> Callable[[Callable[[], Any]], None]:
-        def register(factory: Callable[[], Any]) -> None:
-            if not callable(factory):
-                raise ValueError(f"{factory!r} is not a callable recognizer factory")
-            registry.recognizer_factories.append((plugin, factory))
-            info = registry.plugin(plugin)
-            if info is not None:
-                info.recognizers += 1
-
-        return register
-
-    call_each(hooks.aiart_release_register_checks, "register_checks", register_check)
-    call_each(hooks.aiart_release_register_reporters, "register_reporters", register_reporter)
-    call_each(hooks.aiart_release_register_rules, "register_rules", register_rules)
-    call_each(
-        hooks.aiart_release_register_recognizers, "register_recognizers", register_recognizer
-    )
+    call_each(hooks.aiart_release_register_checks, "register_checks", accept_check)
+    call_each(hooks.aiart_release_register_reporters, "register_reporters", accept_reporter)
+    call_each(hooks.aiart_release_register_rules, "register_rules", accept_rules)
+    call_each(hooks.aiart_release_register_recognizers, "register_recognizers",
+              accept_recognizer)
     for info in registry.plugins:
         info.checks.sort()
         info.reporters.sort()
@@ -348,7 +375,9 @@ def collect_commands(registry: Registry, reserved: Iterable[str]) -> dict[str, A
         group = click.Group(name=impl.plugin_name)
         try:
             impl.function(cli=group)
-        except Exception as exc:
+        except STOP:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - a plugin's SystemExit must not end the CLI
             registry._fail(impl.plugin_name, "register_commands", exc)
             continue
         added, clashes = [], []

@@ -31,6 +31,7 @@ def test_there_are_hooks_for_checks_rules_recognizers_reporters_and_classificati
         "aiart_release_classify_file",
         "aiart_release_register_checks",
         "aiart_release_register_commands",
+        "aiart_release_register_maskers",
         "aiart_release_register_recognizers",
         "aiart_release_register_reporters",
         "aiart_release_register_rules",
