@@ -29,6 +29,9 @@ Which guard does the work, per format:
 - CSV (:mod:`.tables`): ``csv.field_size_limit`` bounds a field.
 - Parquet (:mod:`.tables`): pyarrow's own thrift string, container and
   schema-depth limits bound the footer.
+- safetensors (:mod:`.safetensors`): the header length is checked against
+  the file's size and the format's 100 MB cap, and its first byte, before
+  the header is read; then it is JSON as above.
 
 Passing a limit raises :class:`LimitExceeded`. For a bundle file a check
 turns it into a ``bundle.too-complex`` finding (:func:`too_complex_finding`)

@@ -51,8 +51,10 @@ class TableError(Exception):
                  limit: LimitExceeded | None = None):
         self.row = row
         self.line = line
-        self.limit = limit  # set when the table passed a reader's limit
+        self.limit = limit  # set when the table passed a reader's limit (it says where)
         where = f" at line {line}" if line else (f" at row {row}" if row else "")
+        if limit is not None and limit.line:
+            where = ""
         super().__init__(f"{message}{where}")
 
 
@@ -179,6 +181,7 @@ def _json_lines(path: Path) -> Iterator[Row]:
                 check_json(raw, RECORD_LIMITS)
                 data = json.loads(raw)
             except LimitExceeded as exc:
+                exc = LimitExceeded(exc.limit, exc.maximum, line=number, column=exc.column)
                 raise TableError(exc.describe(), line=number, limit=exc) from None
             except UnicodeDecodeError:
                 raise TableError("not UTF-8", line=number) from None
