@@ -264,3 +264,13 @@ def test_a_report_written_into_the_bundle_stays_in_it(cli, tmp_path):
     result = cli("assess", bundle, "-f", "json", "-o", bundle / "reports" / "r.json", "--force")
     _one_line_refusal(result, "outside")
     assert list(outside.iterdir()) == []
+
+
+def test_a_hard_link_planted_as_credits_is_replaced_not_written_through(cli, tmp_path):
+    bundle = _manifest_bundle(tmp_path, "file,creator\nimages/a.png,Kai\n")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    os.link(victim, bundle / "CREDITS.md")
+    assert cli("credits", bundle, "--force").code == 0
+    assert victim.read_text() == "precious\n"  # the rename replaced the name only
+    assert "Kai" in (bundle / "CREDITS.md").read_text()
