@@ -488,6 +488,16 @@ def test_truncated_and_corrupt_files(tmp_path):
     assert all(f.severity.value == "medium" for fs in found.values() for f in fs)
 
 
+def test_a_refusal_pillow_logs_is_not_printed(tmp_path, capfd):
+    """Pillow logs some refusals at ERROR, which Python prints to stderr."""
+    tiff = encode(picture(), "TIFF")
+    entry = b"\x15\x01\x03\x00\x01\x00\x00\x00\x03\x00"  # SamplesPerPixel = 3
+    assert entry in tiff
+    found = scan(tmp_path, {"a.tif": tiff.replace(entry, entry[:8] + b"\xff\xff")})["a.tif"]
+    assert "corrupt TIFF: Invalid value for samples per pixel" in unreadable(found)
+    assert capfd.readouterr().err == ""
+
+
 def test_wrong_extension(tmp_path):
     """A PNG named .jpg is read as the PNG it is (scraped sets are full of
     them); a JPEG named .png is not a PNG."""

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import math
 import re
 import struct
@@ -171,9 +172,18 @@ def _quiet():
     """Pillow warns about corrupt EXIF (a tag whose data runs past the
     block, an IFD offset outside it) and skips what it cannot read; checks
     never print. The warnings are caught here and become problems."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        yield caught
+    # Pillow also logs some refusals at ERROR ("More samples per pixel than
+    # can be decoded"), which Python prints to stderr when no handler is set:
+    # its loggers are silenced while it reads, the refusal is still raised.
+    pil = logging.getLogger("PIL")
+    level = pil.level
+    pil.setLevel(logging.CRITICAL + 1)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield caught
+    finally:
+        pil.setLevel(level)
 
 
 def _problems(caught: list[warnings.WarningMessage]) -> list[str]:
@@ -196,7 +206,7 @@ def _reason(exc: BaseException) -> str:
 
 def _read(path: Path, expected: str) -> ImageMetadata:
     with path.open("rb") as fh:
-        signature = fh.read(12)
+        signature = fh.read(16)
     # A PNG under another name is still read as a PNG (scraped sets are full
     # of them); the chunk walker reads what Pillow's lazy open cannot.
     if expected == "PNG" or signature.startswith(_PNG_SIGNATURE):
@@ -220,8 +230,27 @@ def _read(path: Path, expected: str) -> ImageMetadata:
             _read_comment(im, meta)
             return meta
     except Image.UnidentifiedImageError:
-        raise UnreadableImage(f"not a {_FORMAT_NAMES[expected]} image: the content is no image "
-                              "format read here (a wrong extension, or a corrupt file)") from None
+        raise UnreadableImage(_why_not(path, signature)) from None
+
+
+def _why_not(path: Path, signature: bytes) -> str:
+    """Why no format opened the file. Image.open keeps no reason; when the
+    content starts like one of our formats, its opener is asked again for
+    the error it raised ("corrupt TIFF: Invalid value for samples per pixel")."""
+    from PIL import Image
+
+    for name in _registered(_PILLOW_FORMATS):
+        factory, accept = Image.OPEN[name]
+        if accept is None or not accept(signature):
+            continue
+        try:
+            with path.open("rb") as fh:
+                factory(fh, str(path)).close()
+        except Exception as exc:  # noqa: BLE001 - the reason is what we want
+            return f"corrupt {_FORMAT_NAMES.get(name, name)}: {_reason(exc)}"
+    expected = FORMATS.get(path.suffix.lower(), "")
+    return (f"not a {_FORMAT_NAMES.get(expected, 'supported')} image: the content is no image "
+            "format read here (a wrong extension, or a corrupt file)")
 
 
 def _registered(names: tuple[str, ...]) -> list[str]:
@@ -233,7 +262,8 @@ def _registered(names: tuple[str, ...]) -> list[str]:
     return [name for name in names if name in Image.OPEN]
 
 
-_FORMAT_NAMES = {"JPEG": "JPEG", "PNG": "PNG", "TIFF": "TIFF", "WEBP": "WebP", "HEIF": "HEIF"}
+_FORMAT_NAMES = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "TIFF": "TIFF", "WEBP": "WebP",
+                 "HEIF": "HEIF"}
 
 
 def _register_heif() -> None:
