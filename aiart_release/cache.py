@@ -5,6 +5,12 @@ file path, file content hash). Content hashes are remembered by (path hash,
 size, mtime, inode), as git's index does, so unchanged files are not re-read.
 Only masked findings are stored (never the raw ``matched`` value), paths are
 stored hashed in the index, and the cache lives outside the bundle.
+
+The cache is state left by an earlier run, so it is read as untrusted
+input: an index or a result that is not valid JSON, not of the shape this
+version writes, or of the wrong file type (a folder where a file should be)
+is discarded with a one-line warning on stderr, and the run goes on
+(re-scanning what it cannot trust).
 """
 
 from __future__ import annotations
@@ -12,15 +18,26 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .checks import finding_problem
 from .findings import Finding
 
 ENV_CACHE_DIR = "AIART_RELEASE_CACHE_DIR"
 _INDEX = "hashes.json"
+# An index larger than this was not written by us (100,000 files take 20 MB).
+MAX_INDEX_BYTES = 256 * 1024 * 1024
+# The fields Finding.to_dict writes, and "content": a cached finding with
+# another field comes from another tool or version.
+_FINDING_FIELDS = frozenset({
+    "id", "check", "checkpoint", "artifact", "severity", "confidence", "location", "message",
+    "evidence", "count", "fingerprint", "remediation", "references", "context", "also",
+    "content",
+})
 
 
 def default_cache_dir() -> Path:
@@ -57,26 +74,62 @@ class ResultCache:
         self.directory = directory
         self._index: dict[str, list[Any]] = {}
         self._dirty = False
+        self._warned = False
         self.hits = 0
         self.misses = 0
         if directory is not None:
+            results = directory / "results"
             try:
-                (directory / "results").mkdir(parents=True, exist_ok=True)
+                results.mkdir(parents=True, exist_ok=True)
+            except FileExistsError:
+                self._warn(f"{results} is not a folder; running without a cache")
+                self.directory = None
+                return
             except OSError:
                 self.directory = None  # cannot create it: run without a cache
                 return
-            try:
-                self._index = json.loads((directory / _INDEX).read_text("utf-8"))
-            except (OSError, ValueError):
-                self._index = {}  # missing or corrupt: start afresh
+            self._index = self._read_index(directory / _INDEX)
+
+    def _read_index(self, path: Path) -> dict[str, list[Any]]:
+        """The index of content hashes; empty (start afresh) when it is
+        missing, and discarded with a warning when it is not ours."""
+        try:
+            if path.stat().st_size > MAX_INDEX_BYTES:
+                raise ValueError("too large")
+            index = json.loads(path.read_text("utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError, RecursionError) as exc:
+            self._warn(f"cache index {path} cannot be read "
+                                f"({type(exc).__name__}); discarded")
+            self._dirty = True  # rewritten at the end of the run
+            return {}
+        if not isinstance(index, dict) or not all(map(_index_entry, index.values())):
+            self._warn(f"cache index {path} is not of this version's shape; "
+                                "discarded")
+            self._dirty = True
+            return {}
+        return index
+
+    def _warn(self, message: str) -> None:
+        """One line on stderr, the first time in a run that something is
+        wrong with the cache: it is the user's own state, not the bundle's,
+        so there is no finding for it."""
+        if not self._warned:
+            self._warned = True
+            print(f"aiart-release: warning: {message}", file=sys.stderr)
 
     @property
     def enabled(self) -> bool:
         return self.directory is not None
 
-    def content_hash(self, path: Path) -> str:
-        """sha256 of the file, from the index when size/mtime/inode are unchanged."""
+    def content_hash(self, path: Path, max_bytes: int | None = None) -> str:
+        """sha256 of the file, from the index when size/mtime/inode are
+        unchanged; "" (nothing cached) for a file over ``max_bytes``, which is
+        never read whole just to be hashed."""
         st = path.stat()
+        if max_bytes is not None and st.st_size > max_bytes:
+            return ""
         stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
         key = _sha(str(path.resolve()))
         cached = self._index.get(key)
@@ -99,14 +152,26 @@ class ResultCache:
     def get(self, key: str) -> tuple[list[Finding], float] | None:
         if not self.enabled:
             return None
+        path = self._file(key)
         try:
-            data = json.loads(self._file(key).read_text("utf-8"))
-            found = [Finding.from_dict(item) for item in data["findings"]], data["seconds"]
-        except (OSError, ValueError, KeyError, TypeError):
+            data = json.loads(path.read_text("utf-8"))
+        except FileNotFoundError:
             self.misses += 1
             return None
+        except (OSError, ValueError, RecursionError) as exc:
+            return self._corrupt(path, type(exc).__name__)
+        found = _cached_findings(data)
+        if found is None:
+            return self._corrupt(path, "not of this version's shape")
         self.hits += 1
-        return found
+        return found, data["seconds"]
+
+    def _corrupt(self, path: Path, why: str) -> None:
+        """A result that cannot be trusted: a miss (the file is scanned and
+        the result written afresh), with a warning."""
+        self._warn(f"cache entry {path} is corrupt ({why}); discarded")
+        self.misses += 1
+        return None
 
     def put(self, key: str, findings: list[Finding], seconds: float) -> None:
         if not self.enabled:
@@ -128,5 +193,36 @@ class ResultCache:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)
             os.replace(tmp, target)
-        except OSError:
+        except OSError as exc:
+            if isinstance(exc, (IsADirectoryError, NotADirectoryError, FileExistsError)):
+                self._warn(f"{target} is in the way ({type(exc).__name__}); "
+                                     "running without a cache")
             self.directory = None  # read-only cache dir: carry on without it
+
+
+def _index_entry(entry: Any) -> bool:
+    """Whether an index entry is ``[size, mtime_ns, inode, sha256]``."""
+    return (isinstance(entry, list) and len(entry) == 4
+            and all(type(v) is int for v in entry[:3]) and isinstance(entry[3], str))
+
+
+def _cached_findings(data: Any) -> list[Finding] | None:
+    """The findings of a cached result, or None when it is not of the shape
+    this version writes (unknown fields, wrong types, bad severities)."""
+    if not isinstance(data, dict) or set(data) != {"findings", "seconds"}:
+        return None
+    items, seconds = data["findings"], data["seconds"]
+    if not isinstance(items, list) or type(seconds) not in (int, float):
+        return None
+    found = []
+    for item in items:
+        if not isinstance(item, dict) or not set(item) <= _FINDING_FIELDS:
+            return None
+        try:
+            finding = Finding.from_dict(item)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+        if finding_problem(finding) is not None:
+            return None
+        found.append(finding)
+    return found

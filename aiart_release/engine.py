@@ -249,7 +249,7 @@ def _plan_file_work(inventory: Inventory, checks: list[Check], registry: Registr
             settings = config.check_settings(check.id)
             if cache.enabled:
                 try:
-                    content = cache.content_hash(file.abspath)
+                    content = cache.content_hash(file.abspath, config.max_file_size)
                 except OSError:
                     content = ""
                 key = cache.key(check_id=check.id, check_version=check.version,
@@ -259,7 +259,8 @@ def _plan_file_work(inventory: Inventory, checks: list[Check], registry: Registr
                 if hit is not None:
                     results.add(check.id, hit[0], 0.0, None)
                     continue
-                results.cache_keys[(file.path, check.id)] = key
+                if content:  # a file not hashed is not cached either
+                    results.cache_keys[(file.path, check.id)] = key
             if check.device == "accelerator":
                 plan.accelerator.append((file, check))
             elif check.batch_size > 1:
