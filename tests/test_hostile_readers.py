@@ -82,6 +82,17 @@ def test_many_aliases_of_a_small_value_pass_the_alias_count():
     assert info.value.limit.limit == "max_aliases"
 
 
+def test_a_flat_yaml_list_of_many_values_stops_at_the_node_limit():
+    """Two bytes a value: the count happens while the document is composed,
+    before half a million nodes sit in memory."""
+    text = "[" + "1," * 400_000 + "1]"
+    with Timer() as timer, pytest.raises(DataFileError) as info:
+        load_yaml(text, "flat.yaml", CONFIG_LIMITS)
+    assert timer.seconds < FAST
+    assert info.value.limit.limit == "max_nodes"
+    assert str(info.value).startswith("flat.yaml:1:")
+
+
 def test_a_recursive_alias_is_refused():
     with pytest.raises(DataFileError) as info:
         load_yaml("a: &a [1, *a]\n", "loop.yaml")

@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
 
 from .limits import CONFIG_LIMITS, LimitExceeded, Limits, read_problem, read_regular_file
 from .text import TextUnreadable, decode
@@ -24,6 +27,61 @@ from .text import TextUnreadable, decode
 # libyaml's parser when PyYAML has it (the wheels do): same safe constructor,
 # same marks, several times faster.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Counted:
+    """PyYAML's ``compose_node``, counting nodes and depth as they are made,
+    so a document stops at its limit rather than after it is all in memory
+    (``[1,1,1,…`` holds a node per two bytes, ~500 bytes of memory each)."""
+
+    limits: Limits = CONFIG_LIMITS
+    nodes = 0
+    depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        self.nodes += 1
+        self.depth += 1
+        try:
+            for limit, value in (("max_nodes", self.nodes), ("max_depth", self.depth)):
+                if value > getattr(self.limits, limit):
+                    mark = self.peek_event().start_mark  # type: ignore[attr-defined]
+                    raise LimitExceeded(limit, getattr(self.limits, limit),
+                                        line=mark.line + 1, column=mark.column + 1)
+            return Composer.compose_node(self, parent, index)  # type: ignore[arg-type]
+        finally:
+            self.depth -= 1
+
+
+class _CountingPythonLoader(_Counted, yaml.SafeLoader):
+    """The pure-Python parser, counting (it places syntax errors best)."""
+
+
+if hasattr(yaml, "cyaml"):
+    class _CountingLoader(_Counted, yaml.cyaml.CParser, SafeConstructor, Resolver):
+        """libyaml's events, composed in Python so that they can be counted."""
+
+        get_single_node = Composer.get_single_node
+        compose_document = Composer.compose_document
+        compose_scalar_node = Composer.compose_scalar_node
+        compose_sequence_node = Composer.compose_sequence_node
+        compose_mapping_node = Composer.compose_mapping_node
+
+        def __init__(self, stream: str):
+            yaml.cyaml.CParser.__init__(self, stream)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+            self.anchors: dict[str, yaml.Node] = {}
+else:  # pragma: no cover - PyYAML without libyaml
+    _CountingLoader = _CountingPythonLoader  # type: ignore[misc]
+
+
+def _loader_for(text: str, limits: Limits) -> type:
+    """libyaml composes in C, fast, but cannot be stopped part-way: it is
+    used when the text cannot hold more nodes than the limit allows. Every
+    node but the first needs one of ``,[{:-?`` or a line break before it, and
+    a mapping entry is two nodes: at most 2 × those + 1."""
+    separators = sum(text.count(c) for c in ",[{:-?\n")
+    return _LOADER if 2 * separators + 1 <= limits.max_nodes else _CountingLoader
 
 
 class DataFileError(Exception):
@@ -145,6 +203,7 @@ def _duplicate_keys(node: yaml.Node | None) -> Iterator[tuple[str, yaml.Node]]:
 
 def _parse(text: str, loader_class: type, limits: Limits) -> tuple[yaml.Node | None, Any]:
     loader = loader_class(text)
+    loader.limits = limits  # read by _Counted loaders
     try:
         node = loader.get_single_node()
         if node is None:
@@ -212,7 +271,7 @@ def load_yaml(text: str, filename: str, limits: Limits = CONFIG_LIMITS) -> Loade
     if len(text) > limits.max_bytes:
         raise DataFileError.from_limit(LimitExceeded("max_bytes", limits.max_bytes), filename)
     try:
-        node, data = _parse(text, _LOADER, limits)
+        node, data = _parse(text, _loader_for(text, limits), limits)
     except LimitExceeded as exc:
         raise DataFileError.from_limit(exc, filename) from None
     except yaml.YAMLError as exc:
@@ -246,7 +305,7 @@ def _syntax_error(text: str, filename: str, first: yaml.YAMLError) -> DataFileEr
     exc: BaseException = first
     if len(text) <= _REPARSE_MAX_CHARS:
         try:
-            _parse(text, yaml.SafeLoader, CONFIG_LIMITS)
+            _parse(text, _CountingPythonLoader, CONFIG_LIMITS)
         except yaml.YAMLError as again:
             exc = again
         except (RecursionError, LimitExceeded):  # deeper than Python's parser goes
