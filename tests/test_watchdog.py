@@ -45,3 +45,38 @@ def test_a_stuck_file_is_reported_and_the_scan_goes_on(tmp_path, jobs):
     assert "time budget of 1 s" in slow[0]["message"]
     seen = {f["location"]["path"] for f in report["findings"] if f["id"] == "docs.test-seen"}
     assert len(seen) == 70
+
+
+def test_time_budget_interrupts_a_loop_in_another_thread():
+    """A Dask worker runs tasks in threads, where SIGALRM cannot reach."""
+    import threading
+
+    from aiart_release.watchdog import guarded
+
+    def spin():
+        total = 0
+        while True:
+            total += 1
+
+    outcome = {}
+
+    def work():
+        outcome["spin"] = guarded(0.2, spin)
+        outcome["quick"] = guarded(0.2, sum, [1, 2])
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+    assert isinstance(outcome["spin"][1], TimeBudgetExceeded)
+    assert outcome["quick"] == (3, None)
+
+
+def test_guarded_turns_every_exception_but_the_users_interrupts_into_a_value():
+    import sys
+
+    from aiart_release.watchdog import guarded
+
+    assert isinstance(guarded(None, sys.exit, 0)[1], SystemExit)
+    with pytest.raises(KeyboardInterrupt):
+        guarded(None, lambda: (_ for _ in ()).throw(KeyboardInterrupt()))
