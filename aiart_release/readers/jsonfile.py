@@ -26,6 +26,10 @@ _TOKEN = re.compile(rb'[\[{\]}"]')
 # Opening brackets become +1, closing ones -1 (as signed bytes); the rest goes.
 _OPEN_CLOSE = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
 _NOT_BRACKET = bytes(set(range(256)) - set(b"[]{}"))
+# A document is scanned in pieces this large: splitting at quotes makes an
+# object per string, so a whole 64 MiB document at once would cost hundreds
+# of megabytes.
+_CHUNK = 1024 * 1024
 
 
 class JsonShape:
@@ -121,7 +125,9 @@ def check_json(data: bytes | str, limits: Limits = DATA_LIMITS) -> None:
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     if len(raw) > limits.max_bytes:
         raise LimitExceeded("max_bytes", limits.max_bytes)
-    JsonShape(limits).feed(raw)
+    shape = JsonShape(limits)
+    for start in range(0, len(raw), _CHUNK):
+        shape.feed(raw[start:start + _CHUNK])
 
 
 def load_json(data: bytes | str, limits: Limits = DATA_LIMITS) -> Any:
