@@ -174,9 +174,12 @@ _PLACEHOLDERS = frozenset({"null", "none", "true", "false", "required", "optiona
                            "changeme", "secret", "password", "token", "xxxx", "xxxxxxxx"})
 _EMAIL = re.compile(
     r"(?<![\w.%+-])[\w.%+-]{1,64}+@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}(?![\w-])")
-# A run of digits and phone punctuation; which part of it is a phone number
-# _phone_spans decides.
-_DIGIT_RUN = re.compile(r"(?<![\w+/:.-])\+?\(?\d[\d ().-]*+")
+# Digits and phone punctuation, as long as a phone number can be written
+# ("+44 (0) 20 7946 0958"): which part of it is a phone number _phone_spans
+# decides. Bounded, so that a long run of digits costs no more than a short
+# one, over and over.
+MAX_PHONE_CHARS = 25
+_DIGIT_RUN = re.compile(rf"(?<![\w+/:.-])\+?\(?\d[\d ().-]{{0,{MAX_PHONE_CHARS - 1}}}")
 _CARD = re.compile(r"(?<![\d-])[2-6]\d{3}(?:[ -]?\d){9,15}(?![\d])")
 _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?"
                    r"(?![A-Za-z0-9])")
@@ -312,14 +315,20 @@ _GROUP = re.compile(r"\d+")
 
 
 def _phone_spans(text: str) -> Iterator[Span]:
-    for m in _DIGIT_RUN.finditer(text):
-        ends = [g.end() for g in _GROUP.finditer(m.group(0))]
+    pos = 0
+    while (m := _DIGIT_RUN.search(text, pos)) is not None:
+        run = m.group(0)
+        ends = [g.end() for g in _GROUP.finditer(run)]
         # "call 415 555 0134 2 times": the longest leading groups that make
         # a phone number.
-        for end in reversed(ends):
-            if _is_phone(m.group(0)[:end]):
-                yield m.start(), m.start() + end, "phone"
-                break
+        end = next((e for e in reversed(ends) if _is_phone(run[:e])), None)
+        if end is not None:
+            yield m.start(), m.start() + end, "phone"
+            pos = m.start() + end
+        else:
+            # No phone starts here: look again after the first group, so a
+            # number behind a run of other digits is not skipped with it.
+            pos = m.start() + ends[0]
 
 
 # A date, perhaps with more numbers after it ("06.01.2010 029").
