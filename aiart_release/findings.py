@@ -3,7 +3,12 @@
 A finding never holds raw personal data in a serialised field. A check that
 matched a value passes it as ``matched``: it feeds the fingerprint and, only
 under ``--show-pii``, the displayed evidence, and is never written to JSON,
-the cache or a baseline.
+the cache or a baseline. The text around it (message, path, field,
+remediation, ``also``) may hold some too (a column named after someone, a
+file named after an e-mail address): the pipeline passes every finding
+through the masking gate (``masking.redact_finding``) before a reporter or
+the cache sees it, which masks those fields and drops ``matched``; the
+fingerprint, computed here from the raw value, is kept.
 """
 
 from __future__ import annotations

@@ -22,8 +22,11 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ReportOptions:
-    """How to render: raw values only under ``show_pii``; ANSI colour only
-    when writing to a terminal; the gate's verdict for the summary line."""
+    """How to render: ANSI colour only when writing to a terminal; the
+    gate's verdict for the summary line. ``show_pii`` says whether the user
+    asked for raw values: without it the assessment a renderer gets has
+    already passed the masking gate (``pipeline.mask_for_display``), and no
+    raw value is left in it to show."""
 
     show_pii: bool = False
     color: bool = False
@@ -34,7 +37,10 @@ class ReportOptions:
 
 @dataclass(frozen=True)
 class Reporter:
-    """An output format: ``--format NAME``."""
+    """An output format: ``--format NAME``. ``render`` shows what the
+    assessment's findings, scenarios and recommendation say (masked text);
+    it never lists the inventory's paths or the facts' values, which are
+    the stages' raw values."""
 
     name: str
     description: str

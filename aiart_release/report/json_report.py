@@ -13,6 +13,6 @@ if TYPE_CHECKING:
 
 
 def render(assessment: Assessment, options: ReportOptions) -> str:
-    """The assessment as indented JSON; raw values only under ``show_pii``."""
+    """The assessment as indented JSON (masked unless ``--show-pii``)."""
     return json.dumps(assessment.to_dict(show_pii=options.show_pii), indent=2,
                       ensure_ascii=False) + "\n"

@@ -2,8 +2,9 @@
 the field guide, a panel per artifact with its tier, retention, reasons and
 what to fix, and a one-line verdict.
 
-Everything that comes from the bundle (paths, messages, evidence) is printed
-as plain ``Text``, never parsed as rich markup.
+Everything that comes from the bundle (paths, messages, evidence) has passed
+the masking gate before it gets here, and is printed as plain ``Text``, never
+parsed as rich markup.
 """
 
 from __future__ import annotations
