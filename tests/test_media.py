@@ -8,6 +8,7 @@ corrupt, misnamed, a decompression bomb, broken EXIF IFDs) that give
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import struct
@@ -31,6 +32,17 @@ from aiart_release.readers.media import (
     read_metadata,
 )
 
+
+def _load_benchmark():
+    """benchmarks/images.py, whose camera-like JPEGs the tests also use."""
+    path = Path(__file__).resolve().parent.parent / "benchmarks" / "images.py"
+    spec = importlib.util.spec_from_file_location("images_benchmark", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+BENCHMARK = _load_benchmark()
 # The Eiffel Tower, to the metre: 48°51'29.88" N, 2°17'40.2" E.
 LAT, LON = (48.0, 51.0, 29.88), (2.0, 17.0, 40.2)
 RAW_COORDINATES = ("48.858", "48.8583", "2.2945", "29.88", "40.2", "51'29", "17'40")
@@ -47,15 +59,9 @@ SECRETS = ("Marguerite", "Okonkwo", "Lilas", "marguerite.okonkwo@example.org", "
 
 
 def picture(size=(320, 240), seed=0) -> Image.Image:
-    """A picture with texture and shapes (a Mandelbrot set under an ellipse
-    and a rectangle), so that perceptual hashes of different pictures differ
-    as those of photos do."""
-    im = Image.effect_mandelbrot(size, (-2.0 + seed * 0.3, -1.2, 0.8, 1.2), 60).convert("RGB")
-    draw = ImageDraw.Draw(im)
-    w, h = size
-    draw.ellipse((w * 0.1, h * 0.2, w * 0.45, h * 0.8), fill=(200, 40 + seed * 50, 40))
-    draw.rectangle((w * 0.6, h * 0.1, w * 0.9, h * 0.5), fill=(30, 160, 220 - seed * 60))
-    return im
+    """A picture with texture and shapes, so that perceptual hashes of
+    different pictures differ as those of photos do (the benchmark's)."""
+    return BENCHMARK.picture(size, seed)
 
 
 def exif_of(*, artist=None, serial=None, gps=None, software=None, offset_time=None,
@@ -90,20 +96,9 @@ def encode(im: Image.Image, fmt: str, **params) -> bytes:
 
 
 def with_thumbnail(exif: bytes, thumbnail: bytes) -> bytes:
-    """``exif`` (``Exif\\0\\0`` + TIFF) with an IFD1 that points to a JPEG
-    ``thumbnail``, as cameras write it: Pillow writes no IFD1 itself."""
-    tiff = exif[6:]
-    e = "<" if tiff[:2] == b"II" else ">"
-    ifd0 = struct.unpack(e + "I", tiff[4:8])[0]
-    count = struct.unpack(e + "H", tiff[ifd0:ifd0 + 2])[0]
-    next_at = ifd0 + 2 + 12 * count
-    ifd1 = len(tiff)
-    data_at = ifd1 + 2 + 2 * 12 + 4
-    entries = (struct.pack(e + "HHII", 0x0201, 4, 1, data_at)
-               + struct.pack(e + "HHII", 0x0202, 4, 1, len(thumbnail)))
-    tiff = (tiff[:next_at] + struct.pack(e + "I", ifd1) + tiff[next_at + 4:]
-            + struct.pack(e + "H", 2) + entries + b"\0\0\0\0" + thumbnail)
-    return b"Exif\x00\x00" + tiff
+    """``exif`` with an IFD1 pointing to a JPEG ``thumbnail``, as cameras
+    write it (Pillow writes no IFD1 itself)."""
+    return BENCHMARK.with_thumbnail(exif, thumbnail)
 
 
 def raw_exif(entries: list[tuple[int, int, int, bytes | None]], tail: bytes = b"") -> bytes:
@@ -570,6 +565,19 @@ def test_a_bad_file_does_not_stop_the_scan(tmp_path, cli, with_media_plugin):
     found = {(f["id"], f["location"]["path"]) for f in result.json()["findings"]}
     assert {("bundle.unreadable", "data/0.png"), ("bundle.unreadable", "data/1.jpg"),
             ("image.gps-location", "data/2.jpg"), ("bundle.unreadable", "data/3.png")} <= found
+
+
+def test_the_benchmark_images_are_what_the_check_reads(tmp_path):
+    """benchmarks/images.py times real work: every file it writes has a GPS
+    position, a third serial numbers, and the thumbnails match."""
+    BENCHMARK.make_images(tmp_path, 6, (320, 240), thumbnails=1.0, seed=1)
+    paths = sorted(tmp_path.rglob("*.jpg"))
+    assert len(paths) == 6 and all(BENCHMARK.scan_one(str(p)) >= 2 for p in paths)
+    found = scan(tmp_path, {p.name: p.read_bytes() for p in paths})
+    assert all("image.gps-location" in ids(f) for f in found.values())
+    assert sum("image.device-serial" in ids(f) for f in found.values()) == 2
+    assert not any("image.thumbnail-mismatch" in ids(f) for f in found.values())
+    assert all(read_metadata(p).thumbnail for p in paths)
 
 
 def test_formats_not_read_yet_are_left_alone(tmp_path):

@@ -1,0 +1,197 @@
+"""Image metadata extraction against exiftool, on the same JPEGs, in one run.
+
+    python benchmarks/images.py [--count 2000] [--size 1024x768] [--jobs N]
+                                [--thumbnails 0.25] [--repeat 3] [--keep DIR]
+
+Writes ``--count`` JPEGs with EXIF into a temporary folder, as cameras and
+phones write them: Make, Model, Software, DateTimeOriginal with its time
+zone, a GPS position, an Artist on half of them, body and lens serial numbers
+on a third, and an EXIF thumbnail on the ``--thumbnails`` share (the only
+case where the check decodes pixels: the thumbnail, and the image at 1/8
+scale). Eight pictures (a Mandelbrot set under shapes) are reused so that
+writing the folder stays quick; every file's EXIF differs.
+
+Timed, best of ``--repeat`` after one untimed pass of each (the files in the
+page cache for both):
+
+  (a) the media check (``MediaMetadata.scan_file``, exactly what the engine
+      calls per image: open, EXIF, XMP, IPTC, text, thumbnail comparison) in
+      a process pool of ``--jobs`` workers, pool start-up included; and in
+      one process;
+  (b) ``exiftool -json -r FOLDER`` run once over the folder (one Perl
+      process, its JSON read and thrown away).
+
+Prints images/s of each and the ratio b/a (target: at least 1, as fast as
+exiftool run once over the whole folder).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import platform
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from PIL import Image, ImageDraw
+
+from aiart_release.bundle import BundleFile
+from aiart_release.checks import FileContext
+from aiart_release.default_plugins.media.check import MediaMetadata
+
+PICTURES = 8
+
+
+def picture(size: tuple[int, int], seed: int) -> Image.Image:
+    w, h = size
+    im = Image.effect_mandelbrot(size, (-2.0 + seed * 0.2, -1.2, 0.8, 1.2), 80).convert("RGB")
+    draw = ImageDraw.Draw(im)
+    draw.ellipse((w * 0.1, h * 0.2, w * 0.45, h * 0.8), fill=(200, 40 + seed * 20, 40))
+    draw.rectangle((w * 0.6, h * 0.1, w * 0.9, h * 0.5), fill=(30, 160, 220 - seed * 20))
+    return im
+
+
+def camera_exif(rnd: random.Random, index: int) -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110] = "Canon", "Canon EOS R6"
+    exif[0x0131] = "Adobe Lightroom Classic 13.1"
+    if index % 2 == 0:
+        exif[0x013B] = f"Photographer {index}"
+    sub = {0x9003: "2024:05:04 18:30:00", 0x9011: "+02:00", 0x829A: (1, 250), 0x8827: 400}
+    if index % 3 == 0:
+        sub[0xA431] = f"0{rnd.randrange(10**11):011d}"
+        sub[0xA435] = f"{rnd.randrange(10**9):09d}"
+    exif[0x8769] = sub
+    exif[0x8825] = {0: b"\x02\x03\x00\x00", 1: "N", 2: (48.0, rnd.randrange(60), 12.5),
+                    3: "E", 4: (2.0, rnd.randrange(60), 40.2)}
+    return exif
+
+
+def with_thumbnail(exif: bytes, thumbnail: bytes) -> bytes:
+    """``exif`` with an IFD1 pointing to a JPEG thumbnail (Pillow writes none)."""
+    import struct
+
+    tiff = exif[6:]
+    e = "<" if tiff[:2] == b"II" else ">"
+    ifd0 = struct.unpack(e + "I", tiff[4:8])[0]
+    next_at = ifd0 + 2 + 12 * struct.unpack(e + "H", tiff[ifd0:ifd0 + 2])[0]
+    ifd1 = len(tiff)
+    entries = (struct.pack(e + "HHII", 0x0201, 4, 1, ifd1 + 30)
+               + struct.pack(e + "HHII", 0x0202, 4, 1, len(thumbnail)))
+    tiff = (tiff[:next_at] + struct.pack(e + "I", ifd1) + tiff[next_at + 4:]
+            + struct.pack(e + "H", 2) + entries + b"\0\0\0\0" + thumbnail)
+    return b"Exif\x00\x00" + tiff
+
+
+def make_images(folder: Path, count: int, size: tuple[int, int], thumbnails: float,
+                seed: int) -> int:
+    """Write the JPEGs; their total size in bytes."""
+    rnd = random.Random(seed)
+    pictures = [picture(size, s) for s in range(PICTURES)]
+    thumbs = []
+    for im in pictures:
+        small = im.copy()
+        small.thumbnail((160, 120))
+        out = io.BytesIO()
+        small.save(out, "JPEG", quality=75)
+        thumbs.append(out.getvalue())
+    total = 0
+    for index in range(count):
+        which = index % PICTURES
+        exif = camera_exif(rnd, index).tobytes()
+        if rnd.random() < thumbnails:
+            exif = with_thumbnail(exif, thumbs[which])
+        path = folder / f"{index // 500:02d}" / f"IMG_{index:05d}.jpg"
+        path.parent.mkdir(exist_ok=True)
+        pictures[which].save(path, "JPEG", quality=88, exif=exif)
+        total += path.stat().st_size
+    return total
+
+
+_CHECK = MediaMetadata()
+_CONTEXT = FileContext()
+
+
+def scan_one(path: str) -> int:
+    file = BundleFile(path=path, abspath=Path(path), size=os.path.getsize(path), kind="image",
+                      artifact="dataset")
+    return len(list(_CHECK.scan_file(file, _CONTEXT)))
+
+
+def run_ours(paths: list[str], jobs: int) -> tuple[float, int]:
+    started = time.perf_counter()
+    if jobs == 1:
+        found = sum(map(scan_one, paths))
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            found = sum(pool.map(scan_one, paths, chunksize=max(1, len(paths) // (jobs * 8))))
+    return time.perf_counter() - started, found
+
+
+def run_exiftool(folder: Path) -> float:
+    started = time.perf_counter()
+    subprocess.run(["exiftool", "-json", "-r", str(folder)], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def best(run, repeat: int):
+    run()  # untimed: imports, page cache
+    results = [run() for _ in range(repeat)]
+    return min(results, key=lambda r: r[0] if isinstance(r, tuple) else r)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--count", type=int, default=2000)
+    parser.add_argument("--size", default="1024x768")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--thumbnails", type=float, default=0.25,
+                        help="share of images with an EXIF thumbnail")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", type=Path, help="write the images here and keep them")
+    args = parser.parse_args(argv)
+    if shutil.which("exiftool") is None:
+        print("exiftool is not installed (Debian: apt-get install libimage-exiftool-perl)",
+              file=sys.stderr)
+        return 2
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="aiart-images-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        started = time.perf_counter()
+        total = make_images(folder, args.count, (width, height), args.thumbnails, args.seed)
+        print(f"{args.count} JPEGs of {width}x{height}, {total / 1e6:.0f} MB, "
+              f"{args.thumbnails:.0%} with a thumbnail, written in "
+              f"{time.perf_counter() - started:.1f} s")
+        paths = sorted(str(p) for p in folder.rglob("*.jpg"))
+        pooled, found = best(lambda: run_ours(paths, args.jobs), args.repeat)
+        single, _ = best(lambda: run_ours(paths, 1), args.repeat)
+        exiftool = best(lambda: run_exiftool(folder), args.repeat)
+        version = subprocess.run(["exiftool", "-ver"], capture_output=True, text=True).stdout
+        print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+              f"Python {platform.python_version()}, exiftool {version.strip()}")
+        n = len(paths)
+        print(f"{'':32}{'seconds':>9}{'images/s':>10}")
+        print(f"{f'media check, {args.jobs} processes':32}{pooled:9.2f}{n / pooled:10.0f}")
+        print(f"{'media check, 1 process':32}{single:9.2f}{n / single:10.0f}")
+        print(f"{'exiftool -json -r (once)':32}{exiftool:9.2f}{n / exiftool:10.0f}")
+        print(f"findings: {found} on {n} images")
+        print(f"ratio exiftool / media check: {exiftool / pooled:.2f} ({args.jobs} processes), "
+              f"{exiftool / single:.2f} (1 process); target >= 1")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
