@@ -688,7 +688,7 @@ class _Pool:
                     self._finish(task, worker.conn.recv())
                     worker.task = None
                     return
-            except (EOFError, OSError):
+            except Exception:  # noqa: BLE001 - EOF, or half an answer: it died sending
                 pass
             self._end(worker)
             self._lost(task, tasks, lambda check, file: _worker_died(
@@ -768,13 +768,23 @@ def _worker_main(conn: Any, check_ids: list[str]) -> None:
         if task is None:
             return
         files, work, budget = task
-        done = _scan_unit(files, work, "cpu", budget)
         try:
-            conn.send(done)
-        except Exception as exc:  # noqa: BLE001 - a finding that does not pickle
-            conn.send([(f.path, check_id, [_failure(_WORKER_CHECKS[check_id], exc, f.path,
-                                                    f.artifact)], 0.0, _traceback(exc))
-                       for check_id, _ in work for f in files])
+            _send(conn, _scan_unit(files, work, "cpu", budget), files, work)
+        except OSError:
+            return  # the parent is gone
+
+
+def _send(conn: Any, done: list[Result], files: list[BundleFile], work: Work) -> None:
+    """Send a task's results; ones that cannot be pickled (a plugin's odd
+    finding) become a failure of each of its files and checks."""
+    try:
+        conn.send(done)
+    except OSError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        conn.send([(f.path, check_id, [_failure(_WORKER_CHECKS[check_id], exc, f.path,
+                                                f.artifact)], 0.0, _traceback(exc))
+                   for check_id, _ in work for f in files])
 
 
 def _die_with_parent() -> None:

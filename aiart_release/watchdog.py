@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -98,18 +99,43 @@ def time_budget(seconds: float | None) -> Iterator[None]:
         yield
 
 
+# The budget of the block the alarm is armed for (None: not armed).
+_armed: float | None = None
+
+
+def _expire(signum, frame):  # noqa: ARG001 - signal handler signature
+    if _armed is not None:
+        raise TimeBudgetExceeded(_armed)
+
+
 @contextmanager
 def _alarm(seconds: float) -> Iterator[None]:
-    def expire(signum, frame):  # noqa: ARG001 - signal handler signature
-        raise TimeBudgetExceeded(seconds)
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds, REPEAT_SECONDS)
+    global _armed
+    # The handler stays installed between blocks (it does nothing when no
+    # budget is armed): setting it costs more than the timer itself, and
+    # the engine arms one budget per file and check.
+    if signal.getsignal(signal.SIGALRM) is not _expire:
+        signal.signal(signal.SIGALRM, _expire)
+    # Inside another budget, the one that runs out first is armed, and the
+    # outer one is armed again, less the time spent, when the block ends.
+    outer, outer_left = _armed, signal.getitimer(signal.ITIMER_REAL)[0]
+    inner = outer is None or not outer_left or seconds < outer_left
+    started = time.monotonic()
+    if inner:
+        _armed = seconds
+        signal.setitimer(signal.ITIMER_REAL, seconds, REPEAT_SECONDS)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        if not inner:
+            pass
+        elif outer is None:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            _armed = None
+        else:
+            _armed = outer
+            left = max(outer_left - (time.monotonic() - started), 0.001)
+            signal.setitimer(signal.ITIMER_REAL, left, REPEAT_SECONDS)
 
 
 @contextmanager

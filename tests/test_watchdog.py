@@ -80,3 +80,19 @@ def test_guarded_turns_every_exception_but_the_users_interrupts_into_a_value():
     assert isinstance(guarded(None, sys.exit, 0)[1], SystemExit)
     with pytest.raises(KeyboardInterrupt):
         guarded(None, lambda: (_ for _ in ()).throw(KeyboardInterrupt()))
+
+
+def test_a_budget_inside_another_keeps_the_outer_one():
+    """A check that times a step of its own must not disarm the engine's
+    budget around it."""
+    if not enforceable():
+        pytest.skip("no SIGALRM here")
+    started = time.monotonic()
+    with pytest.raises(TimeBudgetExceeded) as caught, time_budget(0.5):
+        with time_budget(0.1):
+            pass
+        with time_budget(30):  # longer than what the outer budget has left
+            while True:
+                pass
+    assert caught.value.seconds == 0.5
+    assert time.monotonic() - started < 5
