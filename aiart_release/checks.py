@@ -27,6 +27,15 @@ DEVICES = ("cpu", "accelerator")
 class Check:
     """Base class for checks; see ``docs/plugins.md`` for a worked example.
 
+    The engine holds every check to this contract, and fails closed: each
+    call (``scan_file``, ``scan_batch``, ``scan_bundle``, ``facts``) has a
+    time budget (``limits.seconds_per_file``) past which it is stopped and
+    reported as ``bundle.too-slow``; whatever it raises, ``SystemExit``
+    included, and whatever it returns that is not an iterable of
+    well-formed :class:`Finding` (see :func:`finding_problem`), is a
+    ``plugin.check-failed`` finding. Class attributes of the wrong type are
+    refused when the check is registered (:func:`validate_check`).
+
     Class attributes:
 
     - ``id``: short unique name, shown as a finding's ``check`` (``"cards"``).

@@ -5,6 +5,13 @@ taken for a hook. Most hooks receive a ``register`` callback through which a
 plugin contributes things; plugins are loaded from the ``aiart_release``
 entry-point group, built-ins included. Each hook is documented in
 ``docs/plugins.md``.
+
+What a ``register`` callback is given is checked at once: something of the
+wrong type (a class instead of an instance, a reporter whose ``render`` is
+not callable, a rule pack that is neither a mapping nor a path) is reported
+as a plugin failure (``plugin.load-failed``) and skipped, and the plugin's
+other contributions still arrive. A hook that raises, ``SystemExit``
+included, is reported the same way.
 """
 
 from __future__ import annotations
