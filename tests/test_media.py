@@ -483,6 +483,16 @@ def test_truncated_and_corrupt_files(tmp_path):
     assert all(f.severity.value == "medium" for fs in found.values() for f in fs)
 
 
+def test_webp_and_heif_past_the_whole_file_limit_are_not_opened(tmp_path, monkeypatch):
+    from aiart_release.readers import media
+
+    monkeypatch.setattr(media, "MAX_WHOLE_FILE_BYTES", 1000)
+    webp = encode(picture(), "WEBP", exif=exif_of(artist="Jane Doe").tobytes())
+    assert len(webp) > 1000
+    with pytest.raises(UnreadableImage, match="load the whole file"):
+        read_metadata(_write(tmp_path, "a.webp", webp))
+
+
 def test_a_refusal_pillow_logs_is_not_printed(tmp_path, capfd):
     """Pillow logs some refusals at ERROR, which Python prints to stderr."""
     tiff = encode(picture(), "TIFF")

@@ -45,6 +45,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,10 @@ MAX_DECODE_PIXELS = 64_000_000
 # pictures: a re-encoded or resized copy stays under 6, a third painted
 # out moves 13 to 16 bits (measured on the test pictures).
 THUMBNAIL_DISTANCE = 10
+
+# Pillow's WebP reader and pillow-heif read the whole file into memory
+# before parsing it; larger files are not opened.
+MAX_WHOLE_FILE_BYTES = 256 * 1024 * 1024
 
 # Suffix -> the format the content must have. Other image kinds (SVG, PSD,
 # camera raw, GIF) are not read yet.
@@ -211,10 +216,15 @@ def _read(path: Path, expected: str) -> ImageMetadata:
     # of them); the chunk walker reads what Pillow's lazy open cannot.
     if expected == "PNG" or signature.startswith(_PNG_SIGNATURE):
         return _read_png(path)
-    if signature[:4] == b"RIFF" and signature[8:12] == b"WEBP" \
-            and struct.unpack("<I", signature[4:8])[0] + 8 > path.stat().st_size:
+    size = path.stat().st_size
+    webp = signature[:4] == b"RIFF" and signature[8:12] == b"WEBP"
+    if webp and struct.unpack("<I", signature[4:8])[0] + 8 > size:
         # libwebp's own error for this is "could not create decoder object"
         raise UnreadableImage("truncated WebP: the file is shorter than its RIFF header says")
+    if (webp or signature[4:8] == b"ftyp") and size > MAX_WHOLE_FILE_BYTES:
+        raise UnreadableImage(f"a {size / 2**20:,.0f} MiB {'WebP' if webp else 'HEIF'} file: "
+                              f"their readers load the whole file, which is allowed up to "
+                              f"{MAX_WHOLE_FILE_BYTES // 2**20} MiB")
     if expected == "HEIF":
         _register_heif()
     from PIL import Image
@@ -266,6 +276,7 @@ _FORMAT_NAMES = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "TIFF": "TIFF", "W
                  "HEIF": "HEIF"}
 
 
+@cache
 def _register_heif() -> None:
     try:
         from pillow_heif import register_heif_opener
