@@ -101,9 +101,11 @@ def _positive_seconds(_ctx, _param, value: str | None) -> float | None:
 
 
 def timeout_option(f):
-    """``--timeout SECONDS``: a limit on the whole run."""
+    """``--timeout SECONDS``: a limit on the checks of the whole run (the
+    engine reports what was left as one bundle.timeout finding)."""
     return click.option("--timeout", metavar="SECONDS", callback=_positive_seconds,
-                        help="Stop the whole run after SECONDS (a positive number).")(f)
+                        help="Stop checking after SECONDS in all (a positive number); what "
+                             "was left is reported as bundle.timeout.")(f)
 
 
 _REGISTRY = None
@@ -321,7 +323,7 @@ def _run_assessment(path: Path, *, fmt: str, output: Path | None, force: bool = 
 
     progress = _ProgressBar() if sys.stderr.isatty() else None
     options = Options(jobs=jobs, device=device, use_cache=use_cache, show_pii=show_pii,
-                      exclude=exclude, progress=progress, debug=_debugging())
+                      exclude=exclude, progress=progress, debug=_debugging(), timeout=timeout)
     try:
         assessment = pipeline.assess(path, registry, config, policy, options)
     except BundleError as exc:

@@ -197,3 +197,16 @@ def test_single_symlink_loop_and_unreadable_files_are_findings_not_crashes(cli, 
     assert "bundle.symlink-loop" in ids
     assert "bundle.unreadable" in ids
     assert result.json()["bundle"]["skipped"] == 2
+
+
+def test_timeout_limits_the_whole_run_and_says_what_was_left(tmp_path):
+    bundle = make_bundle(tmp_path / "b", {
+        "aiart-release.yaml": "release: open\nlimits:\n  seconds_per_file: 600\n",
+        "LICENSE": "MIT\n", "data/sleep.txt": "a caption\n", "data/note.txt": "a note\n",
+    })
+    env = {"AIART_RELEASE_PLUGINS": "testplugins.hostile_files", "PYTHONPATH": str(TESTS),
+           "AIART_RELEASE_DISABLE_PLUGINS": "personal-data"}
+    result = run_tool("assess", bundle, "-f", "json", "--no-cache", "--timeout", "2",
+                      env=env, timeout=60)  # the check sleeps an hour on sleep.txt
+    assert "Traceback" not in result.err
+    assert "bundle.timeout" in finding_ids(result.json())
