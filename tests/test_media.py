@@ -554,7 +554,15 @@ def test_exif_with_bad_offsets_counts_and_types(tmp_path):
                                (0xA431, 2, 0, b"")]),
         # the GPS IFD pointer points into IFD0 itself
         "loop.jpg": raw_exif([(0x8825, 4, 1, struct.pack(">I", 8))]),
+        # the Exif IFD is IFD0 again: a cycle that has hung recursive readers
+        "cycle.jpg": raw_exif([artist, (0x8769, 4, 1, struct.pack(">I", 8))], b"Jane Doe\0"),
     }
+    # IFD0's next-IFD pointer (IFD1, where the thumbnail is) points to IFD0
+    self_next = bytearray(raw_exif([artist], b"Jane Doe\0"))
+    self_next[6 + 8 + 2 + 12:6 + 8 + 2 + 12 + 4] = struct.pack(">I", 8)
+    cases["next.jpg"] = bytes(self_next)
+    # an IFD that says it holds 65,535 entries in a block of a few bytes
+    cases["entries.jpg"] = b"Exif\x00\x00MM\x00\x2a" + struct.pack(">IH", 8, 0xFFFF) + b"\0" * 30
     found = scan(tmp_path, {name: encode(picture(), "JPEG", exif=exif)
                             for name, exif in cases.items()})
     assert "could not all be read" in unreadable(found["offset.jpg"])
@@ -564,6 +572,24 @@ def test_exif_with_bad_offsets_counts_and_types(tmp_path):
     assert "GIMP" in one(found["type.jpg"], "image.editing-metadata").evidence
     assert found["empty.jpg"] == []
     assert "image.gps-location" not in ids(found["loop.jpg"])
+    assert one(found["cycle.jpg"], "image.creator-metadata").evidence == "J*** D**"
+    assert one(found["next.jpg"], "image.creator-metadata").evidence == "J*** D**"
+    assert "could not all be read" in unreadable(found["entries.jpg"])
+
+
+def test_jpeg_declaring_a_gigapixel_frame(tmp_path):
+    jpeg = bytearray(encode(picture(), "JPEG"))
+    sof = jpeg.index(b"\xff\xc0")
+    jpeg[sof + 5:sof + 9] = struct.pack(">HH", 65000, 65000)
+    found = scan(tmp_path, {"big.jpg": bytes(jpeg)})["big.jpg"]
+    assert "decompression bomb" in unreadable(found)
+
+
+def test_copyright_of_photographer_and_editor(tmp_path):
+    exif = Image.Exif()
+    exif[0x8298] = "Jane Doe\0Studio Nord"
+    path = _write(tmp_path, "a.jpg", encode(picture(), "JPEG", exif=exif.tobytes()))
+    assert [e.value for e in read_metadata(path).creators] == ["Jane Doe; Studio Nord"]
 
 
 def test_a_bad_file_does_not_stop_the_scan(tmp_path, cli, with_media_plugin):

@@ -197,7 +197,9 @@ def _problems(caught: list[warnings.WarningMessage]) -> list[str]:
     # Pillow's size warning is about decoding, which the reader never does.
     said = [str(w.message).strip() for w in caught
             if not issubclass(w.category, Image.DecompressionBombWarning)]
-    return [f"metadata: {' '.join(text.split())[:200]}" for text in dict.fromkeys(said) if text][:5]
+    texts = dict.fromkeys(" ".join(text.split()) for text in said)
+    # Pillow's EXIF and TIFF tag readers are the ones that warn.
+    return [(text if "EXIF" in text else f"EXIF: {text}")[:200] for text in texts if text][:5]
 
 
 def _reason(exc: BaseException) -> str:
@@ -426,7 +428,7 @@ def _raw_profile(text: str) -> bytes:
 _GPS_IFD, _EXIF_IFD, _IFD1 = 0x8825, 0x8769, -1  # Pillow names IFD1 -1 (ExifTags.IFD)
 # IFD0 tags
 _IFD0_CREATORS = {0x013B: "Artist", 0x8298: "Copyright", 0x9C9D: "XPAuthor"}
-_IFD0_EDITING = {0x0131: "Software", 0x000B: "ProcessingSoftware", 0x0132: "DateTime"}
+_IFD0_EDITING = {0x0131: "Software", 0x000B: "ProcessingSoftware"}
 _IFD0_SERIALS = {0xC62F: "CameraSerialNumber"}
 _IFD0_TEXTS = {0x010E: "ImageDescription", 0x9C9C: "XPComment"}
 # Exif IFD tags
@@ -516,7 +518,9 @@ def _text(value: Any) -> str:
         value = _decode_bytes(bytes(v & 0xFF for v in value))
     if not isinstance(value, str):
         return ""
-    return value.replace("\0", "").strip()[:MAX_PROMPT_CHARS]
+    # EXIF Copyright holds "photographer\0editor"; other NULs are padding.
+    parts = [part.strip() for part in value.split("\0")]
+    return "; ".join(part for part in parts if part)[:MAX_PROMPT_CHARS]
 
 
 def _decode_bytes(data: bytes) -> str:
@@ -587,8 +591,7 @@ _NS = {
     "tiff": "http://ns.adobe.com/tiff/1.0/",
 }
 _XMP_CREATORS = ("dc:creator", "dc:rights", "xmpRights:Owner", "photoshop:Credit",
-                 "photoshop:AuthorsPosition", "tiff:Artist", "tiff:Copyright",
-                 "exifEX:CameraOwnerName", "Iptc4xmpCore:CiEmailWork",
+                 "tiff:Artist", "tiff:Copyright", "exifEX:CameraOwnerName", "Iptc4xmpCore:CiEmailWork",
                  "Iptc4xmpCore:CiTelWork", "Iptc4xmpCore:CiAdrExtadr", "Iptc4xmpCore:CiUrlWork")
 _XMP_SERIALS = ("aux:SerialNumber", "aux:LensSerialNumber", "exifEX:BodySerialNumber",
                 "exifEX:LensSerialNumber")
