@@ -591,8 +591,9 @@ _NS = {
     "tiff": "http://ns.adobe.com/tiff/1.0/",
 }
 _XMP_CREATORS = ("dc:creator", "dc:rights", "xmpRights:Owner", "photoshop:Credit",
-                 "tiff:Artist", "tiff:Copyright", "exifEX:CameraOwnerName", "Iptc4xmpCore:CiEmailWork",
-                 "Iptc4xmpCore:CiTelWork", "Iptc4xmpCore:CiAdrExtadr", "Iptc4xmpCore:CiUrlWork")
+                 "tiff:Artist", "tiff:Copyright", "exifEX:CameraOwnerName",
+                 "Iptc4xmpCore:CiEmailWork", "Iptc4xmpCore:CiTelWork",
+                 "Iptc4xmpCore:CiAdrExtadr", "Iptc4xmpCore:CiUrlWork")
 _XMP_SERIALS = ("aux:SerialNumber", "aux:LensSerialNumber", "exifEX:BodySerialNumber",
                 "exifEX:LensSerialNumber")
 _XMP_EDITING = ("xmp:CreatorTool", "stEvt:softwareAgent", "photoshop:History")
