@@ -286,8 +286,21 @@ def _run_assessment(path: Path, *, fmt: str, output: Path | None, force: bool = 
                     jobs: int | None = None, device: str = "auto", use_cache: bool = True,
                     show_pii: bool = False, strict: bool = False,
                     default_fail_on: str | None = None) -> int:
-    from . import pipeline
     from .bundle import BundleError, check_root
+
+    # Refused at once, before the plugins load: a path that is no release
+    # folder (/proc, a FIFO), a report that could not be written.
+    try:
+        check_root(path)
+    except BundleError as exc:
+        raise UsageProblem(str(exc)) from None
+    # A report written into the bundle stays in it: no folder of the bundle
+    # on the way may be a link out of it.
+    within = path if output is not None and lexically_inside(output, path) else None
+    if output is not None:
+        write_or_refuse(output, None, force=force, within=within)
+
+    from . import pipeline
     from .config import ConfigError, load_config
     from .device import DeviceError, parse_device
     from .engine import Options
@@ -304,15 +317,6 @@ def _run_assessment(path: Path, *, fmt: str, output: Path | None, force: bool = 
         parse_device(device)
     except DeviceError as exc:
         raise UsageProblem(str(exc)) from None
-    try:
-        check_root(path)
-    except BundleError as exc:
-        raise UsageProblem(str(exc)) from None
-    # A report written into the bundle stays in it: no folder of the bundle
-    # on the way may be a link out of it.
-    within = path if output is not None and lexically_inside(output, path) else None
-    if output is not None:
-        write_or_refuse(output, None, force=force, within=within)  # refused now, not at the end
     try:
         config = load_config(path, config_path)
         policy = load_policy(policy_path or config.policy,
