@@ -478,7 +478,7 @@ def test_truncated_and_corrupt_files(tmp_path):
     assert "truncated WebP" in unreadable(found["cut.webp"])
     assert "not a JPEG image" in unreadable(found["noise.jpg"])
     assert "empty" in unreadable(found["empty.png"])
-    assert "no PNG signature" in unreadable(found["text.png"])
+    assert "not a PNG image" in unreadable(found["text.png"])
     assert "not IHDR" in unreadable(found["ihdr-missing.png"])
     assert all(f.severity.value == "medium" for fs in found.values() for f in fs)
 
@@ -504,15 +504,18 @@ def test_a_refusal_pillow_logs_is_not_printed(tmp_path, capfd):
 
 
 def test_wrong_extension(tmp_path):
-    """A PNG named .jpg is read as the PNG it is (scraped sets are full of
-    them); a JPEG named .png is not a PNG."""
+    """An image named as another format is read as what it is (scraped sets
+    are full of PNGs named .jpg); what is no image is unreadable."""
     found = scan(tmp_path, {"really-png.jpg": generated_png(parameters=PROMPT),
                             "really-jpeg.png": geotagged_jpeg(),
-                            "really-jpeg.webp": geotagged_jpeg()})
+                            "really-jpeg.webp": geotagged_jpeg(),
+                            "really-text.jpg": b"<html>404 Not Found</html>",
+                            "really-gif.png": encode(picture(), "GIF")})
     assert ids(found["really-png.jpg"]) == {"image.generation-parameters"}
-    assert "no PNG signature" in unreadable(found["really-jpeg.png"])
-    # Pillow identifies the content; the metadata is still read.
+    assert "image.gps-location" in ids(found["really-jpeg.png"])
     assert "image.gps-location" in ids(found["really-jpeg.webp"])
+    assert "not a JPEG image" in unreadable(found["really-text.jpg"])
+    assert "not a PNG image" in unreadable(found["really-gif.png"])
 
 
 def test_decompression_bomb_png_is_not_decoded(tmp_path):

@@ -214,9 +214,10 @@ def _reason(exc: BaseException) -> str:
 def _read(path: Path, expected: str) -> ImageMetadata:
     with path.open("rb") as fh:
         signature = fh.read(16)
-    # A PNG under another name is still read as a PNG (scraped sets are full
-    # of them); the chunk walker reads what Pillow's lazy open cannot.
-    if expected == "PNG" or signature.startswith(_PNG_SIGNATURE):
+    # An image under another format's name is read as what it is (scraped
+    # sets are full of PNGs named .jpg). A PNG goes to the chunk walker,
+    # which reads what Pillow's lazy open cannot.
+    if signature.startswith(_PNG_SIGNATURE):
         return _read_png(path)
     size = path.stat().st_size
     webp = signature[:4] == b"RIFF" and signature[8:12] == b"WEBP"
@@ -227,7 +228,7 @@ def _read(path: Path, expected: str) -> ImageMetadata:
         raise UnreadableImage(f"a {size / 2**20:,.0f} MiB {'WebP' if webp else 'HEIF'} file: "
                               f"their readers load the whole file, which is allowed up to "
                               f"{MAX_WHOLE_FILE_BYTES // 2**20} MiB")
-    if expected == "HEIF":
+    if expected == "HEIF" or signature[4:8] == b"ftyp":
         _register_heif()
     from PIL import Image
 
@@ -319,15 +320,10 @@ def _ints(value: Any) -> list[int]:
 
 def _read_png(path: Path) -> ImageMetadata:
     with path.open("rb") as fh:
-        if fh.read(8) != _PNG_SIGNATURE:
-            raise UnreadableImage("not a PNG image: no PNG signature (a wrong extension, "
-                                  "or a corrupt file)")
-        size: tuple[int, int] | None = None
         meta: ImageMetadata | None = None
         for kind, data in _png_chunks(fh):
             if kind == b"IHDR":
-                size = _png_size(data)
-                meta = ImageMetadata(format="PNG", size=size)
+                meta = ImageMetadata(format="PNG", size=_png_size(data))
             elif meta is None:
                 raise UnreadableImage("corrupt PNG: the first chunk is not IHDR")
             elif kind == b"eXIf":
