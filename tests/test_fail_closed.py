@@ -82,11 +82,12 @@ def test_base_exceptions_from_file_checks_bundle_checks_and_facts(tmp_path):
 
 def test_a_dead_worker_is_a_finding_and_the_scan_goes_on(tmp_path):
     """os._exit in a pool worker used to end the run with BrokenProcessPool (exit 3)."""
-    bundle = _bundle(tmp_path / "b", ["die.txt"], notes=20)
+    bundle = _bundle(tmp_path / "b", ["die.txt", "segv.txt"], notes=20)
     result = _assess(bundle, "--jobs", "2")
     failed = _found(result, "plugin.check-failed")
-    assert list(failed) == ["data/die.txt"]
+    assert sorted(failed) == ["data/die.txt", "data/segv.txt"]
     assert "ended its worker process (exit code 0)" in failed["data/die.txt"]
+    assert "ended its worker process (killed by SIGSEGV)" in failed["data/segv.txt"]
     assert len(_seen(result)) == 20
     assert result.code == 1
 
@@ -118,8 +119,8 @@ def test_a_sleeping_bundle_check_or_facts_is_stopped_at_its_budget(tmp_path, mar
     assert result.code == 1
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
-def test_the_run_time_limit_reports_what_was_not_assessed(tmp_path, jobs):
+def _run_checks(bundle: Path, **options):
+    """The engine alone on ``bundle`` with the hostile file check."""
     from testplugins import hostile_files
 
     from aiart_release import pipeline
@@ -128,14 +129,35 @@ def test_the_run_time_limit_reports_what_was_not_assessed(tmp_path, jobs):
     from aiart_release.facts import gather_facts
     from aiart_release.plugins import build_registry
 
-    bundle = _bundle(tmp_path / "b", ["sleep.txt"], notes=6)
     registry = build_registry(extra=[("hostile", hostile_files)])
     config = load_config(bundle, None)
-    options = Options(jobs=jobs, use_cache=False, timeout=1)
-    inventory = pipeline.take_inventory(bundle, registry, config, options)
+    chosen = Options(use_cache=False, **options)
+    inventory = pipeline.take_inventory(bundle, registry, config, chosen)
+    return run_checks(bundle, inventory, gather_facts(inventory, config), registry, config,
+                      chosen)
+
+
+def test_a_worker_deaf_to_its_budget_is_ended(tmp_path, monkeypatch):
+    """A check that blocks the alarm is past the reach of any timer in its
+    process: the pool ends the worker and the scan goes on."""
+    from aiart_release import engine
+
+    monkeypatch.setattr(engine, "WORKER_GRACE_SECONDS", 1.0)
+    bundle = _bundle(tmp_path / "b", ["deaf.txt"], seconds=1, notes=4)
     started = time.monotonic()
-    run = run_checks(bundle, inventory, gather_facts(inventory, config), registry, config,
-                     options)
+    run = _run_checks(bundle, jobs=2)
+    assert time.monotonic() - started < 30
+    [slow] = [f for f in run.findings if f.id == "bundle.too-slow"]
+    assert slow.location.path == "data/deaf.txt"
+    assert "did not stop, so its worker process was ended" in slow.message
+    assert len([f for f in run.findings if f.id == "docs.test-seen"]) == 4
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_run_time_limit_reports_what_was_not_assessed(tmp_path, jobs):
+    bundle = _bundle(tmp_path / "b", ["sleep.txt"], notes=6)
+    started = time.monotonic()
+    run = _run_checks(bundle, jobs=jobs, timeout=1)
     assert time.monotonic() - started < 30
     [timeout] = [f for f in run.findings if f.id == "bundle.timeout"]
     assert timeout.severity.value == "high"

@@ -3,12 +3,17 @@
 - ``exit*``: calls ``sys.exit(0)``;
 - ``base*``: raises a BaseException of its own (not an Exception);
 - ``sleep*``: sleeps for an hour (a third-party check stuck on a lock);
-- ``die*``: ends its own process (``os._exit``), as a crash in C would.
+- ``die*``: ends its own process (``os._exit``);
+- ``segv*``: crashes its process with a segmentation fault, as a bug in a
+  C extension would;
+- ``deaf*``: blocks the watchdog's alarm, then sleeps for an hour (only the
+  process pool can stop it: never use it with ``--jobs 1``).
 
 Any other file gets one ``docs.test-seen`` finding, to show the scan went on.
 """
 
 import os
+import signal
 import sys
 import time
 
@@ -25,11 +30,20 @@ def _die():
     os._exit(0)
 
 
+def _segfault():
+    import ctypes
+
+    ctypes.string_at(0)
+
+
 MISBEHAVIOURS = {
     "exit": lambda: sys.exit(0),
     "base": lambda: (_ for _ in ()).throw(Escape("gone")),
     "sleep": lambda: time.sleep(3600),
     "die": _die,
+    "segv": _segfault,
+    "deaf": lambda: (signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM}),
+                     time.sleep(3600)),
 }
 
 
