@@ -290,7 +290,12 @@ def _collect(registry: Registry) -> None:
             plugin = impl.plugin_name
 
             def register(thing: Any, plugin: str = plugin) -> None:
-                problem = accept(plugin, thing)
+                try:
+                    problem = accept(plugin, thing)
+                except STOP:
+                    raise
+                except BaseException as exc:  # noqa: BLE001 - an attribute that raises
+                    problem = f"{type(exc).__name__} while reading the {type(thing).__name__}"
                 if problem is not None:
                     registry._fail(plugin, stage, ValueError(problem), every=True)
 

@@ -178,6 +178,7 @@ def test_garbage_registrations_and_returns_are_plugin_findings(tmp_path):
     for problem in ("NoneType object is not an aiart_release.checks.Check",
                     "kinds must be a set of file kinds", "version must be a string",
                     "batch_size must be a whole number", "findings must map finding ids",
+                    "SystemExit while reading the IdRaises",
                     "a Reporter is not a Reporter", "a int is not a rule pack",
                     "a list is not a rule pack", "a str is not a callable recognizer"):
         assert problem in warned

@@ -43,6 +43,17 @@ class FindingsNotAMapping(Check):
         return ()
 
 
+class IdRaises(Check):
+    kinds = frozenset({"text"})
+
+    @property
+    def id(self):
+        raise SystemExit(0)
+
+    def scan_file(self, file, ctx):
+        return ()
+
+
 def _bad(name: str, path: str):
     """What the check returns for a file called ``name``: garbage of one kind."""
     where = Location(path=path)
@@ -85,7 +96,7 @@ class ReturnsGarbage(Check):
 @hookimpl
 def aiart_release_register_checks(register):
     for garbage in (None, "cards", ReturnsGarbage, KindsNotASet(), VersionNotAString(),
-                    BatchNotAnInt(), FindingsNotAMapping()):
+                    BatchNotAnInt(), FindingsNotAMapping(), IdRaises()):
         register(garbage)
     register(ReturnsGarbage())
 
