@@ -405,7 +405,7 @@ LINE = "  - id: x\n    when: {x: true}\n    tier: gated\n    artifacts: [model]\
 
 INVALID_POLICIES = [
     ("version: 1\nlines:\n" + LINE.replace("tier: gated", "tier: private"), "5:11",
-     "lines.0.tier: 'private' is not one of ['open', 'gated', 'closed']"),
+     "lines.0.tier: the string is not one of ['open', 'gated', 'closed']"),
     ("version: 1\nlines:\n" + LINE.replace("    because: b\n", ""), "3:5",
      "lines.0: 'because' is a required property"),
     ("version: 1\nlines:\n" + LINE.replace("[model]", "[docs]"), "6:16", "lines.0.artifacts"),
@@ -417,8 +417,8 @@ INVALID_POLICIES = [
      "lines.0.severity: unknown key 'severity'"),
     ("version: 2\n", "1:10", "version: 1 was expected"),
     ("lines: []\n", "1:1", "'version' is a required property"),
-    ("version: 1\nextends: defaults\n", "2:10", "extends: 'defaults' is not one of"),
-    ("version: 1\nretention: {default: forever}\n", "2:22", "retention.default: 'forever'"),
+    ("version: 1\nextends: defaults\n", "2:10", "extends: the string is not one of"),
+    ("version: 1\nretention: {default: forever}\n", "2:22", "retention.default: the string does not match"),
     ("version: 1\nretention:\n  classes:\n    mine: {retention: P1Y}\n", "4:11",
      "'why' is a required property"),
     ("version: 1\nlines: [\n", "3:1", "invalid YAML"),
@@ -526,12 +526,13 @@ def test_a_stricter_policy_closes_the_example(cli, tmp_path):
 
 
 def test_the_config_names_a_policy_relative_to_itself(cli, tmp_path):
+    # (inside the bundle: a bundle's own config may not reach outside it)
     bundle = tmp_path / "b"
     shutil.copytree(UNLICENSED, bundle)
-    make_bundle(tmp_path, {"policies/relaxed.yaml": "version: 1\nlines:\n"
-                                                    "  - id: license-missing\n"
-                                                    "    disabled: true\n"})
-    (bundle / "aiart-release.yaml").write_text("release: open\npolicy: ../policies/relaxed.yaml\n")
+    make_bundle(bundle, {"policies/relaxed.yaml": "version: 1\nlines:\n"
+                                                  "  - id: license-missing\n"
+                                                  "    disabled: true\n"})
+    (bundle / "aiart-release.yaml").write_text("release: open\npolicy: policies/relaxed.yaml\n")
     result = cli("assess", bundle, "-f", "json")
     assert result.code == 0, result.err
     assert result.json()["recommendation"]["overall"] == "open"

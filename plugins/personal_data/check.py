@@ -192,7 +192,7 @@ class PersonalData(Check):
                                          _file_context(file)), CHUNK_RECORDS):
                 total_rows = _analyse(analyzer, chunk, groups, memo, total_rows)
         except SourceError as exc:
-            error = str(exc)
+            error = exc  # the exception: past a reader's limit it is bundle.too-complex
         yield from _findings(file, groups, total_rows)
         if error:
             yield unreadable_finding(file.path, file.artifact, error, self.id)
@@ -201,7 +201,7 @@ class PersonalData(Check):
         """Small files, read whole and analysed in one batch."""
         from .sources import SourceError, records
 
-        read: list[tuple[Any, list[Record], str | None]] = []
+        read: list[tuple[Any, list[Record], Exception | None]] = []
         for file in files:
             if file.kind == "model-weights" and file.suffix != ".safetensors":
                 read.append((file, [], None))
@@ -212,7 +212,7 @@ class PersonalData(Check):
                                       _file_context(file)):
                     got.append(record)
             except SourceError as exc:
-                read.append((file, got, str(exc)))
+                read.append((file, got, exc))
                 continue
             read.append((file, got, None))
         items = [(seg.text, seg.field) for _, recs, _ in read for rec in recs

@@ -31,6 +31,7 @@ from aiart_release.facts import Fact
 from aiart_release.findings import Checkpoint, Finding, Location, Severity, plural
 from aiart_release.masking import mask_words
 from aiart_release.placement import data_folder
+from aiart_release.readers.limits import too_complex_finding
 from aiart_release.readers.text import TextUnreadable, read_text
 
 from .evidence import card_says_harvested, dataset_evident, sources_described
@@ -81,7 +82,9 @@ class Provenance(Check):
                      if f.readable]
         manifests = [m for m in manifests if m.items or m.error]
         for m in manifests:
-            if m.error:
+            if m.limit is not None:
+                yield too_complex_finding(m.path, "dataset", m.limit, self.id)
+            elif m.error:
                 yield Finding(
                     id="bundle.unreadable", severity=Severity.MEDIUM,
                     message=f"Manifest could not be read: {m.error}",
