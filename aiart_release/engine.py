@@ -143,11 +143,12 @@ class _Deadline:
     def passed(self) -> bool:
         return self.at is not None and time.monotonic() >= self.at
 
-    def budget(self, seconds: float | None) -> float | None:
-        """The budget of one unit of work: its own, cut at the deadline."""
+    def budget(self, seconds: float | None, floor: float = 0.001) -> float | None:
+        """The budget of one unit of work: its own, cut at the deadline (but
+        never below ``floor``)."""
         if self.at is None:
             return seconds
-        left = max(self.at - time.monotonic(), 0.001)
+        left = max(self.at - time.monotonic(), floor)
         return min(seconds, left) if seconds else left
 
 
@@ -353,19 +354,19 @@ def _facts_of_checks(checks: list[Check], results: _Results, budget: float | Non
     raises, takes longer than its budget, or returns a fact it does not
     declare, provides none and gets a finding that says so."""
     provided = []
-    if deadline.passed:
-        budget = min(budget or FACTS_SECONDS_AFTER_DEADLINE, FACTS_SECONDS_AFTER_DEADLINE)
     for check in checks:
         # Facts found while scanning the bundle, then those derived from
         # the check's findings: both held to what the check declares.
         scanned = results.from_bundle.get(check.id, {})
         found = results.by_check.get(check.id, [])
-        value, exc = guarded(budget, _facts_of, check, scanned, found)
+        seconds = deadline.budget(budget, floor=FACTS_SECONDS_AFTER_DEADLINE)
+        value, exc = guarded(seconds, _facts_of, check, scanned, found)
         if exc is None:
             provided.append((check, value))
-        else:
-            results.by_check[check.id].append(_failed(check, exc, budget, ".", "docs"))
-            results.errors.append(_traceback(exc))
+            continue
+        results.by_check[check.id].append(_failed(check, exc, seconds, ".", "docs"))
+        if (error := _traceback(exc)) is not None:
+            results.errors.append(error)
     return provided
 
 
@@ -373,7 +374,7 @@ def _facts_of(check: Check, scanned: dict[str, Any], found: list[Finding]) -> di
     check_provided(check, scanned)
     derived = check.provided_facts(found)
     if not isinstance(derived, dict):
-        raise BadReturn(f"facts returned a {type(derived).__name__}, not a dict")
+        raise BadReturn(f"from facts a {type(derived).__name__}, not a dict")
     return {**scanned, **derived}
 
 
