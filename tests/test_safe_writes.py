@@ -274,3 +274,17 @@ def test_a_hard_link_planted_as_credits_is_replaced_not_written_through(cli, tmp
     assert cli("credits", bundle, "--force").code == 0
     assert victim.read_text() == "precious\n"  # the rename replaced the name only
     assert "Kai" in (bundle / "CREDITS.md").read_text()
+
+
+def test_long_manifest_cells_do_not_stall_credits(cli, tmp_path):
+    import time
+
+    cells = ["a." * 200_000, "1 " * 200_000, "https://example.org/" + "a" * 400_000]
+    manifest = "file,creator,source\n" + "".join(
+        f"images/{n}.png,{cell},{cells[2]}\n" for n, cell in zip("ab", cells[:2], strict=True))
+    bundle = _manifest_bundle(tmp_path, manifest)
+    started = time.monotonic()
+    assert cli("credits", bundle).code == 0
+    assert time.monotonic() - started < 30  # an e-mail pattern took minutes on "a.a.a…"
+    longest = max(len(line) for line in (bundle / "CREDITS.md").read_text().splitlines())
+    assert longest < 6000  # a cell is shown up to 1,000 characters

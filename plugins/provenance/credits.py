@@ -34,7 +34,9 @@ if TYPE_CHECKING:
     from aiart_release.config import Config
 
 
-_EMAIL = re.compile(r"(?:mailto:)?[\w.%+-]+@[\w-]+(?:\.[\w-]+)+", re.I)
+# Bounded as the RFC bounds them (64 before the @, 63 a label), so that a
+# long cell without an @ costs linear time, not quadratic.
+_EMAIL = re.compile(r"(?:mailto:)?[\w.%+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}", re.I)
 # Seven digits or more, in the usual groupings: a phone number, not a year
 # or a count. Only looked for outside links (a photo's id in a URL is no phone).
 _PHONE = re.compile(r"(?:tel:)?\+?\d(?:[\s().\-/]{0,3}\d){6,}")
@@ -51,11 +53,15 @@ _URL_UNSAFE = re.compile(r"[^A-Za-z0-9\-._~:/?#@!$&'()*+,;=%]")
 WITHHELD = "contact withheld"
 
 
+MAX_CELL = 1000  # characters of one manifest cell shown; a name or a link is shorter
+
+
 def one_line(text: str) -> str:
     """Newlines, tabs and control characters as single spaces; bytes of a
-    file name that are not UTF-8 as escapes."""
-    text = shown(text)
-    return " ".join(_CONTROL.sub(" ", text).split())
+    file name that are not UTF-8 as escapes; at most MAX_CELL characters."""
+    text = shown(text[:MAX_CELL + 1])
+    text = " ".join(_CONTROL.sub(" ", text).split())
+    return text if len(text) <= MAX_CELL else text[:MAX_CELL - 1] + "…"
 
 
 def markdown_text(text: str) -> str:
