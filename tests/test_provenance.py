@@ -272,3 +272,39 @@ def test_a_json_object_named_manifest_that_lists_nothing_is_no_sources_manifest(
     })
     report = cli("assess", bundle, "-f", "json").json()
     assert not [f for f in report["findings"] if f["id"].startswith("bundle.")]
+
+
+def test_a_json_manifest_is_opened_once_to_be_read(tmp_path, monkeypatch):
+    """Whether a JSON manifest is Croissant, a list or an object is decided
+    from the head the inventory read; only reading the items opens it."""
+    import builtins
+    import os
+    from collections import Counter
+
+    from aiart_release.bundle import build_inventory
+    from aiart_release.default_plugins.provenance.manifest import read_manifest
+    from aiart_release.plugins import build_registry
+
+    croissant = {"@context": {"@vocab": "https://schema.org/",
+                              "cr": "http://mlcommons.org/croissant/"},
+                 "@type": "Dataset", "name": "lights", "license": "CC-BY-4.0",
+                 "distribution": [{"@type": "cr:FileObject", "contentUrl": "a.png"}]}
+    bundle = make_bundle(tmp_path / "b", {
+        "sources.json": json.dumps([{"path": "a.png", "creator": "Kit", "license": "CC0-1.0"}]),
+        "croissant.json": json.dumps(croissant),
+        "a.png": b"\x89PNG\r\n\x1a\n",
+    })
+    registry = build_registry()
+    inventory = build_inventory(bundle, registry.classify)
+    opened: Counter[str] = Counter()
+    real_open = builtins.open
+
+    def counting_open(file, *args, **kwargs):
+        opened[os.path.basename(str(file))] += 1
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", counting_open)
+    for name in ("sources.json", "croissant.json"):
+        manifest = read_manifest(inventory.get(name), bundle)
+        assert manifest.error is None and manifest.items, (name, manifest.error)
+    assert opened == {"sources.json": 1, "croissant.json": 1}, opened

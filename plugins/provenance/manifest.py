@@ -116,9 +116,9 @@ def read_manifest(file, root: Path) -> Manifest:
     try:
         if file.suffix in (".yaml", ".yml"):
             _from_records(manifest, _yaml_records(file.abspath))
-        elif file.suffix == ".json" and _is_croissant(file.abspath):
+        elif file.suffix == ".json" and _is_croissant(file.head):
             _croissant(manifest, file.abspath)
-        elif file.suffix == ".json" and not _is_array(file.abspath):
+        elif file.suffix == ".json" and not _is_array(file.head):
             _from_records(manifest, _json_object_records(file.abspath))
         elif table_format(file.abspath):
             for row, line, cells in iter_rows(file.abspath):
@@ -250,14 +250,14 @@ def _from_records(manifest: Manifest, records) -> None:
         manifest.items.append(_item(row, line, record))
 
 
-def _is_array(path: Path) -> bool:
-    with open(path, "rb") as handle:
-        return handle.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[")
+# Both look at the head the inventory read (the classifier decides on the
+# same bytes); the file is not opened again to sniff it.
+def _is_array(head: bytes) -> bool:
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[")
 
 
-def _is_croissant(path: Path) -> bool:
-    with open(path, "rb") as handle:
-        return b"mlcommons.org/croissant" in handle.read(65536)
+def _is_croissant(head: bytes) -> bool:
+    return b"mlcommons.org/croissant" in head
 
 
 def _croissant(manifest: Manifest, path: Path) -> None:
