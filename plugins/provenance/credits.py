@@ -99,6 +99,16 @@ def credited_name(creator: str, public: bool = False) -> str:
     return one_line(creator) if public else without_contact(creator)
 
 
+def is_credited(item: Item, credits_text: str) -> bool:
+    """Whether the item's creator is named in ``credits_text`` (lower-cased
+    cards and CREDITS files): as the manifest writes the name, or as
+    CREDITS.md credits it (without contact data, Markdown-escaped)."""
+    raw = (item.creator or "").strip()
+    name = credited_name(raw, _contact_public(item))
+    return any(form.lower() in credits_text
+               for form in (raw, name, markdown_text(name)) if form)
+
+
 def _contact_public(item: Item) -> bool:
     # The manifest's ``contact_public`` column (yes/true); absent: private.
     return bool(getattr(item, "contact_public", False))
