@@ -548,8 +548,11 @@ def _jobs(requested: int | None, units: list) -> int:
 
 
 # A worker gets twice its budget (a batch that failed is run again file by
-# file) and this much more before it is ended: time to start and to answer.
-WORKER_GRACE_SECONDS = 10.0
+# file) and this much more before it is ended: time to answer. A spawned
+# worker (no fork: macOS, Windows) first loads the plugins again, so its
+# first task gets the start-up grace too.
+WORKER_GRACE_SECONDS = 2.0
+WORKER_STARTUP_SECONDS = 30.0
 
 
 @dataclass
@@ -575,6 +578,7 @@ class _Worker:
     conn: Any
     task: _Task | None = None
     started: float = 0.0
+    tasks_done: int = 0
 
 
 def _run_pool(units: list[tuple[list[BundleFile], Work]], jobs: int, results: _Results,
@@ -668,13 +672,16 @@ class _Pool:
         child_end.close()
         return _Worker(process, parent_end)
 
-    def _limit(self, task: _Task) -> float | None:
-        if not self.budget:
+    def _limit(self, worker: _Worker) -> float | None:
+        """Seconds the worker may hold its task before it is ended."""
+        if not self.budget or worker.task is None:
             return None
-        return 2 * self.budget * task.pairs + WORKER_GRACE_SECONDS
+        first = worker.tasks_done == 0 and self.context.get_start_method() != "fork"
+        grace = WORKER_GRACE_SECONDS + (WORKER_STARTUP_SECONDS if first else 0.0)
+        return 2 * self.budget * worker.task.pairs + grace
 
     def _next_wake(self, busy: list[_Worker], deadline: _Deadline) -> float | None:
-        ends = [w.started + limit for w in busy if (limit := self._limit(w.task)) is not None]
+        ends = [w.started + limit for w in busy if (limit := self._limit(w)) is not None]
         if deadline.at is not None:
             ends.append(deadline.at)
         return max(min(ends) - time.monotonic(), 0.0) if ends else None
@@ -688,6 +695,7 @@ class _Pool:
                 if worker.conn.poll():
                     self._finish(task, worker.conn.recv())
                     worker.task = None
+                    worker.tasks_done += 1
                     return
             except Exception:  # noqa: BLE001 - EOF, or half an answer: it died sending
                 pass
@@ -695,7 +703,7 @@ class _Pool:
             self._lost(task, tasks, lambda check, file: _worker_died(
                 check, file, worker.process.exitcode))
             return
-        limit = self._limit(task)
+        limit = self._limit(worker)
         if limit is not None and time.monotonic() > worker.started + limit:
             self._end(worker)
             self._lost(task, tasks, lambda check, file: _too_slow(

@@ -137,12 +137,9 @@ def _run_checks(bundle: Path, **options):
                       chosen)
 
 
-def test_a_worker_deaf_to_its_budget_is_ended(tmp_path, monkeypatch):
+def test_a_worker_deaf_to_its_budget_is_ended(tmp_path):
     """A check that blocks the alarm is past the reach of any timer in its
     process: the pool ends the worker and the scan goes on."""
-    from aiart_release import engine
-
-    monkeypatch.setattr(engine, "WORKER_GRACE_SECONDS", 1.0)
     bundle = _bundle(tmp_path / "b", ["deaf.txt"], seconds=1, notes=4)
     started = time.monotonic()
     run = _run_checks(bundle, jobs=2)
