@@ -55,7 +55,7 @@ test: $(DEVSTAMP)
 ## examples (FUZZ_EXAMPLES=N for more; docs/security.md says how to run
 ## them under atheris).
 fuzz: $(DEVSTAMP)
-	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz.py -p no:cacheprovider
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz.py tests/test_media_fuzz.py -p no:cacheprovider
 
 ## make realworld ROOT=DIR: the real-world evaluation on public repositories
 ## fetched into DIR as owner+name (never committed; see benchmarks/realworld/).

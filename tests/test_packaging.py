@@ -50,6 +50,8 @@ def test_wheel_has_no_top_level_plugins_or_rules(wheel):
         "aiart_release/default_plugins/provenance/credits.py",
         "aiart_release/default_plugins/provenance/command.py",
         "aiart_release/license_catalog.py",
+        "aiart_release/default_plugins/media/check.py",
+        "aiart_release/default_plugins/file_kinds/cards.py",
     ):
         assert expected in names
 

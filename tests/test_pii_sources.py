@@ -719,3 +719,23 @@ def test_rst_definition_terms_are_no_text(tmp_path):
     found = read(write(tmp_path, "options.rst",
                        "Valid Values\n    ISO codes of Maria Gonzalez\nDefault\n    all\n"))
     assert texts(found) == [(2, "    ISO codes of Maria Gonzalez"), (4, "    all")]
+
+
+def test_the_prompt_in_a_generated_image_is_read_as_metadata_and_checked(tmp_path, cli):
+    """An A1111 ``parameters`` chunk is a record a person typed: the e-mail
+    address and the name in it are personal data of the dataset's image."""
+    from conftest import make_bundle
+    from PIL import Image, PngImagePlugin
+
+    bundle = make_bundle(tmp_path / "b", {"data/README.md": "# Samples\n"})
+    chunk = PngImagePlugin.PngInfo()
+    chunk.add_text("parameters", "portrait of Maria Gonzalez, write to kofi.mensah@example.org\n"
+                   "Negative prompt: blurry\nSteps: 20, Sampler: Euler a, Seed: 42")
+    Image.new("RGB", (8, 8)).save(bundle / "data" / "sample.png", pnginfo=chunk)
+    records_read = list(records(bundle / "data" / "sample.png", "image", ".png"))
+    assert [s.context for r in records_read for s in r.segments] == ["metadata", "metadata"]
+    report = cli("assess", bundle, "--format", "json", "--no-cache").json()
+    email = [f for f in report["findings"] if f["id"] == "pii.email-address"]
+    assert email and email[0]["location"]["path"] == "data/sample.png"
+    assert email[0]["context"] == "metadata"
+    assert "kofi.mensah@example.org" not in json.dumps(report)

@@ -114,10 +114,10 @@ class PersonalData(Check):
     covers = frozenset({Checkpoint.DATASET, Checkpoint.PUBLISHING})
     description = "Personal data and sensitive traits (Presidio + spaCy) in text, tables, code"
     kinds = frozenset({"text", "table", "model-card", "dataset-card", "code", "model-weights",
-                       "config", "manifest"})
+                       "config", "manifest", "image"})
     # 2: findings carry a context, judged and weighed by it (cached results of
-    # version 1 are not reused).
-    version = "4"
+    # version 1 are not reused). 5: the prompts in images' metadata are read.
+    version = "5"
     # From data contexts only (captions, table cells, metadata, file names):
     # a name in a README says nothing about the people in the dataset.
     provides = {

@@ -103,7 +103,7 @@ def file_context(name: str, kind: str, artifact: str = "", origin: str | None = 
         return CITATION
     if kind in ("table", "manifest"):
         return CAPTION
-    if kind == "model-weights":
+    if kind in ("model-weights", "image"):
         return METADATA
     if kind in ("text", "config") and _CONFIG_FILE.search(lowered):
         return CONFIG
@@ -149,6 +149,8 @@ def _records(path: Path, kind: str, suffix: str) -> Iterator[Record]:
     elif kind == "model-weights":
         if suffix == ".safetensors":
             yield from _safetensors(path)
+    elif kind == "image":
+        yield from _image_prompts(path)
     elif kind in ("config", "manifest"):
         if suffix == ".json":
             yield from _json_object(path, kind)
@@ -165,6 +167,18 @@ def _records(path: Path, kind: str, suffix: str) -> Iterator[Record]:
         if suffix in (".srt", ".vtt"):
             lines = ((n, "" if _SUBTITLE_NOISE.match(t) else t) for n, t in lines)
         yield from _paragraphs(marked_lines(lines, _markup(kind, suffix)))
+
+
+def _image_prompts(path: Path) -> Iterator[Record]:
+    """The prompts a generation tool wrote into an image's metadata (an
+    A1111 ``parameters`` chunk, a ComfyUI workflow): a person typed them,
+    and they name people as captions do."""
+    from aiart_release.readers.media import prompt_texts
+
+    texts = prompt_texts(path)
+    if texts:
+        yield Record(segments=[Segment(e.value[:MAX_RECORD_CHARS], e.tag, None, METADATA)
+                               for e in texts])
 
 
 def _is_script(path: Path) -> str | None:
