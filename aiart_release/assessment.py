@@ -75,6 +75,7 @@ class Assessment:
         findings (raw values dropped, fingerprints kept), scenarios, the
         recommendation's reasons, the bundle path and the errors."""
         redact = gate.redact
+        gate.learn_identifiers(self.findings)
         recommendation = Recommendation(
             overall=self.recommendation.overall,
             artifacts={name: replace(d, reasons=[redact(r) for r in d.reasons],

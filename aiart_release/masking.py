@@ -372,58 +372,106 @@ MEMO_LIMIT = 50_000
 class Gate:
     """Masks what the core's detectors and the plugins' maskers find.
 
+    Two readings of a text. Prose (:meth:`redact`): a message, a quote.
+    Identifiers (:meth:`redact_identifier`): a path, a column or field
+    name, where a space joins the words of one name as ``_`` does
+    (``data/maria gonzalez.jpg``, a column ``maria gonzalez``): the
+    maskers see the text with its spaces as ``_``. What the maskers find
+    in an identifier is remembered, and masked wherever prose quotes it
+    (the message that names the column, the reason that names the file).
+
     A masker that raises, or answers something other than spans, fails
     closed: the whole text is masked as words, and the failure is kept in
-    ``failures`` (``(masker, error)``) for the pipeline to report."""
+    ``failures`` (``(masker, error type)``) for the pipeline to report."""
 
     def __init__(self, maskers: Iterable[tuple[str, Masker]] = ()):
         self.maskers: tuple[tuple[str, Masker], ...] = tuple(maskers)
         self.failures: list[tuple[str, str]] = []
-        self._memo: dict[str, str] = {}
+        self._memo: dict[tuple[str, bool], str] = {}
+        self._learned: set[str] = set()
+        self._learned_pattern: re.Pattern[str] | None = None
 
     def redact(self, text: str) -> str:
         """``text`` with every span of personal data or secret masked."""
+        return self._remembered(text, identifier=False)
+
+    def redact_identifier(self, text: str) -> str:
+        """A path or a field name, masked (see the class)."""
+        return self._remembered(text, identifier=True)
+
+    def _remembered(self, text: str, identifier: bool) -> str:
         if not text:
             return text
-        done = self._memo.get(text)
+        done = self._memo.get((text, identifier))
         if done is None:
             if len(self._memo) >= MEMO_LIMIT:
                 self._memo.clear()
-            done = self._memo[text] = self._redact(text)
+            done = self._memo[(text, identifier)] = self._redact(text, identifier)
         return done
 
-    def _redact(self, text: str) -> str:
+    def _redact(self, text: str, identifier: bool) -> str:
         spans: list[Span] = []
         for detector in CORE_DETECTORS:
             spans.extend(detector(text))
+        # Same length: the maskers' spans fit the text as it is.
+        probe = text.replace(" ", "_") if identifier else text
+        found: list[Span] = []
         for name, masker in self.maskers:
             try:
-                spans.extend(_checked(masker(text), len(text)))
+                found.extend(_checked(masker(probe), len(text)))
             except Exception as exc:  # noqa: BLE001 - a plugin's masker must not leak
                 # The type only: a message may quote the text it was given.
                 self.failures.append((name, type(exc).__name__))
                 return mask_words(text)
-        return apply_spans(text, spans)
+        if identifier:
+            self._learn(text[start:end] for start, end, _ in found)
+        elif self._learned_pattern is not None:
+            found.extend((m.start(), m.end(), "words")
+                         for m in self._learned_pattern.finditer(text))
+        return apply_spans(text, spans + found)
+
+    def _learn(self, values: Iterable[str]) -> None:
+        new = {v for v in values if " " in v} - self._learned
+        if not new:
+            return
+        self._learned |= new
+        by_length = sorted(self._learned, key=len, reverse=True)
+        self._learned_pattern = re.compile("|".join(map(re.escape, by_length)))
+        # Prose masked before knew nothing of these.
+        self._memo = {key: value for key, value in self._memo.items() if key[1]}
 
     def finding(self, f: Finding) -> Finding:
         """``f`` with every text field masked and its raw value dropped;
-        its fingerprint (of the raw value) kept."""
+        its fingerprint (of the raw value) kept. Its path, field and
+        ``also`` first, as identifiers, so that its message, which quotes
+        them, is masked knowing what they hold."""
         from .findings import fingerprint
 
         if not f.fingerprint:
             f = replace(f, fingerprint=fingerprint(f.id, f.location.path, f.matched))
         loc = f.location
+        location = replace(loc, path=self.redact_identifier(loc.path),
+                           field=self.redact_identifier(loc.field) if loc.field else loc.field)
+        also = tuple(self.redact_identifier(p) for p in f.also)
         return replace(
             f,
             message=self.redact(f.message),
             remediation=self.redact(f.remediation),
             evidence=self.redact(f.evidence) if f.evidence else f.evidence,
-            location=replace(loc, path=self.redact(loc.path),
-                             field=self.redact(loc.field) if loc.field else loc.field),
-            also=tuple(self.redact(p) for p in f.also),
+            location=location,
+            also=also,
             references=tuple(self.redact(r) for r in f.references),
             matched=None,
         )
+
+    def learn_identifiers(self, findings: Iterable[Finding]) -> None:
+        """Read the paths and fields of ``findings`` first, so that prose
+        quoting one of them anywhere (a reason naming another finding's
+        file) is masked knowing it."""
+        for f in findings:
+            for text in (f.location.path, f.location.field, *f.also):
+                if text:
+                    self.redact_identifier(text)
 
 
 def _checked(spans: Iterable[Span], length: int) -> list[Span]:

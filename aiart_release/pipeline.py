@@ -45,6 +45,10 @@ def assess(path: Path, registry: Registry, config: Config, policy: Policy,
         declared = gather_facts(inventory, config)
         run = run_checks(path, inventory, declared, registry, config, options)
         facts = derive_facts(declared, run.provided)
+        if not options.show_pii:
+            # Merging names the fields it merges in prose ("also in `x`"):
+            # the gate reads them as identifiers while they are fields.
+            gate.learn_identifiers([*inventory.findings, *run.findings])
         findings = merge_findings(inventory, registry, run.findings)
         raised, findings = raise_scenarios(registry, facts, findings)
         recommendation = decide(policy, facts.values, findings, inventory.artifacts_present(),

@@ -31,11 +31,13 @@ from aiart_release.policy import load_policy
 # Each value is planted once, in one place, so a leak says where it came from.
 HEADER_NAME = "Ines Moreau"                                    # a CSV column name
 HEADER_EMAIL = "contact_hugo.lefebvre@atelier.example"          # another column name
+LOWER_HEADER = "mateo fernandez"                                # a column, lower case
 CELL_EMAIL = "kofi.mensah@postbox-mail.org"                     # values of that column
 CELL_PHONE = "+44 20 7946 0321"                                 # values under HEADER_NAME
 MAP_KEY = "Sofia Esposito"                                      # a key of a JSON caption map
 FILE_NAME = "Tomasz Kowalski"                                   # a file name
 FILE_EMAIL = "amara.okafor@kunst-post.org"                      # inside that file
+LOWER_FILE = "priya sharma"                                     # a file name, lower case
 FOLDER_EMAIL = "raoul.dupont@studio.example"                    # a folder name
 FOLDER_PHONE = "+33 6 12 34 56 78"                              # inside a file in it
 YAML_KEY = "yusuf.demir@inbox.example"                          # key of a YAML that fails
@@ -51,8 +53,8 @@ IMAGE_AUTHOR = "Greta Schulz"                                   # PNG tEXt metad
 IMAGE_EMAIL = "greta.schulz@bild-post.de"
 HF_TOKEN = "hf_Qx7vLm2Rt9Kp4Wz8Ny3Bc6Fd1Gh5Js0Ta"              # a secret in code
 
-PLANTED = [HEADER_NAME, HEADER_EMAIL, CELL_EMAIL, CELL_PHONE, MAP_KEY, FILE_NAME, FILE_EMAIL,
-           FOLDER_EMAIL, FOLDER_PHONE, YAML_KEY, CARD_KEY, BASE_MODEL, SSN, CARD_NUMBER, PHONE,
+PLANTED = [HEADER_NAME, HEADER_EMAIL, LOWER_HEADER, CELL_EMAIL, CELL_PHONE, MAP_KEY, FILE_NAME,
+           FILE_EMAIL, LOWER_FILE, FOLDER_EMAIL, FOLDER_PHONE, YAML_KEY, CARD_KEY, BASE_MODEL, SSN, CARD_NUMBER, PHONE,
            NOTEBOOK_NAME, NOTEBOOK_EMAIL, NOTEBOOK_PHONE, IMAGE_AUTHOR, IMAGE_EMAIL, HF_TOKEN]
 
 
@@ -94,12 +96,13 @@ def hostile(tmp_path: Path) -> Path:
         "LICENSE": "MIT License\n\nCopyright (c) 2024 Studio\n\nPermission is hereby granted, "
                    "free of charge, to any person obtaining a copy of this software\n",
         "data/captions.csv": (
-            f"file,caption,{HEADER_NAME},{HEADER_EMAIL}\n"
-            f"images/a.png,a fox in snow,{CELL_PHONE},write to {CELL_EMAIL}\n"
-            f"images/b.png,a heron,{CELL_PHONE[:-1]}2,write to {CELL_EMAIL}\n"),
+            f"file,caption,{HEADER_NAME},{HEADER_EMAIL},{LOWER_HEADER}\n"
+            f"images/a.png,a fox in snow,{CELL_PHONE},write to {CELL_EMAIL},+44 20 7946 0331\n"
+            f"images/b.png,a heron,{CELL_PHONE[:-1]}2,write to {CELL_EMAIL},+44 20 7946 0332\n"),
         "data/captions.json": json.dumps({f"{MAP_KEY}.jpg": "portrait, call 020 7946 0777",
                                           "b.jpg": "a lake at dawn"}),
         f"data/images/{FILE_NAME}.txt": f"portrait of the sitter, mail {FILE_EMAIL}\n",
+        f"data/images/{LOWER_FILE}.txt": "portrait, call +44 20 7946 0555 to book\n",
         f"data/images/{FILE_NAME}.png": _png_with_text("Author", f"{IMAGE_AUTHOR} {IMAGE_EMAIL}"),
         f"data/{FOLDER_EMAIL}/notes.txt": f"session notes: call {FOLDER_PHONE}\n",
         "data/meta.yaml": f"{YAML_KEY}: [unclosed\n  - x: {{\n",
@@ -130,8 +133,11 @@ def test_no_raw_value_reaches_any_output_or_the_cache(hostile, tmp_path, cli, mo
     # nothing because nothing was found would prove nothing.
     fields = {f["location"].get("field") for f in report["findings"]}
     paths = {f["location"]["path"] for f in report["findings"]}
-    assert "I*** M*****" in fields and "S**** E*******.jpg" in fields
-    assert "data/images/T***** K*******.txt" in paths
+    assert "S**** E*******.jpg" in fields
+    # Two phone columns in one table are one finding; its message names both.
+    assert any("`I*** M*****`" in f["message"] and "also in `m**** f********`" in f["message"]
+               for f in report["findings"])
+    assert {"data/images/T***** K*******.txt", "data/images/p**** s*****.txt"} <= paths
     assert "data/r***********@s*****.example/notes.txt" in paths
     assert any("***-**-****" in f["message"] and "**** **** **** 1111" in f["message"]
                for f in report["findings"] if f["id"] == "license.restriction-outside-license")
@@ -235,7 +241,6 @@ def test_a_masker_that_fails_masks_the_whole_text_and_is_reported(hostile):
     assert assessment.plugin_failed  # --strict exits 3 on it
     column = next(f for f in assessment.findings if f.id == "pii.phone-number"
                   and f.location.path == "data/captions.csv")
-    assert column.location.field == "I*** M*****"
     assert column.message.startswith("P**** n****** i* c***** `I*** M*****`")  # masked whole
     assert _leaks(json.dumps(assessment.to_dict())) == []
 
