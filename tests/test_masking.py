@@ -304,3 +304,19 @@ def test_a_long_hostile_text_does_not_hang_the_gate(text):
     started = time.perf_counter()
     Gate([("personal-data", name_spans)]).redact(text)
     assert time.perf_counter() - started < 10
+
+
+def test_paths_and_fields_are_read_as_identifiers_and_prose_learns_from_them():
+    from plugins.personal_data.maskers import name_spans
+
+    gate = Gate([("personal-data", name_spans)])
+    # In prose, two lower-case words are words ("the meta field", "priya sharma" too).
+    assert gate.redact("column `priya sharma`, the meta field") == \
+        "column `priya sharma`, the meta field"
+    # In a path or a field name a space joins a name as "_" does...
+    assert gate.redact_identifier("data/images/priya sharma.txt") == "data/images/p**** s*****.txt"
+    assert gate.redact_identifier("mateo fernandez") == "m**** f********"
+    # ...and prose that quotes them is masked from then on.
+    assert gate.redact("column `priya sharma`, also in `mateo fernandez`; the meta field") == \
+        "column `p**** s*****`, also in `m**** f********`; the meta field"
+    assert gate.redact_identifier("data/images/cat and dog.png") == "data/images/cat and dog.png"
