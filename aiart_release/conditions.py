@@ -29,13 +29,13 @@ the findings that made it hold.
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .findings import Finding, Severity
+from .globs import glob_match
 
 OPERATORS = ("eq", "ne", "in", "gte", "gt", "lte", "lt", "any", "all", "none", "exists",
              "matches")
@@ -428,7 +428,7 @@ def _finding(spec: Any, findings: Sequence[Finding]) -> Outcome:
 
 
 def _finding_matches(f: Finding, spec: Mapping[str, Any], ids: list[str]) -> bool:
-    if not any(fnmatch.fnmatchcase(f.id, pattern) for pattern in ids):
+    if not any(glob_match(pattern, f.id) for pattern in ids):
         return False
     if "artifact" in spec:
         wanted = spec["artifact"] if isinstance(spec["artifact"], list) else [spec["artifact"]]

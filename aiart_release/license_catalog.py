@@ -8,10 +8,11 @@ licence (credit owed, commercial use), and plugins never import each other."""
 
 from __future__ import annotations
 
-import fnmatch
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
+
+from .globs import glob_match
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,7 @@ def base_model_license(model_id: str) -> str | None:
     from aiart_release.readers.yamlfile import shipped_data
 
     for entry in shipped_data("base_models.yaml")["models"]:
-        if fnmatch.fnmatch(model_id.lower(), entry["match"].lower()):
+        if glob_match(entry["match"].lower(), model_id.lower()):
             return entry["license"]
     return None
 

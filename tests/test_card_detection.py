@@ -11,10 +11,10 @@ import pytest
 from conftest import make_bundle
 
 from aiart_release.bundle import build_inventory
-from aiart_release.default_plugins.file_kinds.cards import data_score
 from aiart_release.checks import BundleContext
 from aiart_release.config import Config
 from aiart_release.default_plugins.cards import Cards
+from aiart_release.default_plugins.file_kinds.cards import data_score
 from aiart_release.facts import gather_facts
 from aiart_release.plugins import build_registry
 

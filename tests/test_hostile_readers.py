@@ -308,7 +308,7 @@ def test_an_ordinary_safetensors_header_is_read(tmp_path):
     ("train.ipynb", "code", '{"cells": ' + nested_json(40_000) + "}"),
 ])
 def test_personal_data_sources_stop_at_the_limit(tmp_path, name, kind, text):
-    from plugins.personal_data.sources import SourceError, records
+    from aiart_release.default_plugins.personal_data.sources import SourceError, records
 
     path = tmp_path / name
     path.write_text(text)
@@ -323,7 +323,7 @@ def test_personal_data_sources_stop_at_the_limit(tmp_path, name, kind, text):
     ("sources.yaml", yaml_bomb(10)),
 ])
 def test_a_hostile_manifest_records_the_limit(tmp_path, name, text):
-    from plugins.provenance.manifest import read_manifest
+    from aiart_release.default_plugins.provenance.manifest import read_manifest
 
     path = tmp_path / name
     path.write_text(text)
@@ -337,7 +337,7 @@ def test_a_hostile_manifest_records_the_limit(tmp_path, name, text):
 
 
 def test_a_deep_notebook_gives_an_empty_scraping_profile():
-    from plugins.provenance.scraping import profile_notebook
+    from aiart_release.default_plugins.provenance.scraping import profile_notebook
 
     profile = profile_notebook("train.ipynb", '{"cells": ' + nested_json(40_000) + "}")
     assert not profile.downloads and not profile.targets

@@ -91,7 +91,8 @@ def test_rules_test_fails_on_a_wrong_fixture_and_on_missing_ones(cli, tmp_path):
 
 
 @pytest.mark.parametrize("rules_yaml, where, words", [
-    (RULE.replace("likelihood: low", "likelihood: often"), "pack.yaml:7:17", "the string is not one of ['low', 'medium', 'high']"),
+    (RULE.replace("likelihood: low", "likelihood: often"), "pack.yaml:7:17",
+     "the string is not one of ['low', 'medium', 'high']"),
     (RULE.replace("id: misuse.mine", "id: mine"), "pack.yaml:4:9", "does not match"),
     (RULE.replace("    mitigations: [do something]\n", ""), "pack.yaml:4:5", "mitigations"),
     (RULE.replace("{modality: image}", "{modality: {has: image}}"), "pack.yaml:6:11",

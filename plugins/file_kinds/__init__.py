@@ -13,6 +13,7 @@ import re
 from functools import lru_cache
 
 from aiart_release import hookimpl
+
 from .cards import (
     DATA_FOLDER_THRESHOLD,
     README_THRESHOLD,

@@ -34,6 +34,7 @@ from aiart_release.placement import data_folder
 from aiart_release.readers.limits import too_complex_finding
 from aiart_release.readers.text import TextUnreadable, read_text
 
+from .credits import is_credited
 from .evidence import card_says_harvested, dataset_evident, sources_described
 from .manifest import Item, Manifest, from_platform, own_work, public_domain
 from .optout import opt_out_route
@@ -271,7 +272,7 @@ class Provenance(Check):
             resolved = license_catalog.resolve(item.license) if item.license else None
             if resolved and any(license_catalog.info(lid).attribution
                                 for lid in license_catalog.license_ids(resolved)):
-                if item.creator.lower() not in credits_text:
+                if not is_credited(item, credits_text):
                     needed[item.creator].append(item)
         if needed:
             rows = sorted(i.row for group in needed.values() for i in group)

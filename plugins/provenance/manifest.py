@@ -32,6 +32,7 @@ ALIASES = {
                "found_at", "originalurl", "original_url", "originallandingurl",
                "original_landing_url", "landing_url", "landingurl", "page_url"),
     "license": ("license", "licence", "license_id", "licence_id", "rights", "spdx"),
+    "contact_public": ("contact_public", "public_contact", "contact_is_public"),
     "consent": ("consent", "permission", "permissions", "opt_in", "release_form",
                 "model_release", "consent_given"),
 }
@@ -54,6 +55,9 @@ class Item:
     source: str | None = None
     license: str | None = None
     consent: str = "unknown"  # yes | no | unknown
+    # The creator agreed to show their contact (an e-mail address) in the
+    # credits; without it CREDITS.md names them and links, nothing more.
+    contact_public: bool = False
 
 
 @dataclass
@@ -107,6 +111,7 @@ def _item(row: int, line: int | None, record: dict[str, Any]) -> Item:
         creator=_field(record, "creator"), source=_field(record, "source"),
         license=license_name(_field(record, "license")),
         consent=consent_value(_field(record, "consent")),
+        contact_public=consent_value(_field(record, "contact_public")) == "yes",
     )
 
 
