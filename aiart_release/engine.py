@@ -644,7 +644,11 @@ class _Pool:
     def _hand_out(self, tasks: deque[_Task]) -> None:
         while len(self.workers) < self.jobs and len(self.workers) < len(tasks) + len(
                 self._busy()):
-            self.workers.append(self._start())
+            try:
+                self.workers.append(self._start())
+            except OSError:  # no more processes to be had (EAGAIN, ENOMEM)
+                self.failed_starts += 1
+                break
         for worker in list(self.workers):
             if worker.task is not None or not tasks:
                 continue
@@ -667,9 +671,14 @@ class _Pool:
                                        name="aiart-release-worker")
         # The worker sets its own signal handlers first thing; until then a
         # Ctrl-C is held back, so that it never prints a KeyboardInterrupt.
-        with _signals_blocked():
-            process.start()
-        child_end.close()
+        try:
+            with _signals_blocked():
+                process.start()
+        except OSError:
+            parent_end.close()
+            raise
+        finally:
+            child_end.close()
         return _Worker(process, parent_end)
 
     def _limit(self, worker: _Worker) -> float | None:
