@@ -150,6 +150,20 @@ def test_a_worker_deaf_to_its_budget_is_ended(tmp_path):
     assert len([f for f in run.findings if f.id == "docs.test-seen"]) == 4
 
 
+def test_when_no_worker_can_start_the_files_are_scanned_in_process(tmp_path, monkeypatch):
+    import multiprocessing.context
+
+    def refuse(self):
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    for kind in ("ForkProcess", "SpawnProcess"):
+        if hasattr(multiprocessing.context, kind):
+            monkeypatch.setattr(getattr(multiprocessing.context, kind), "start", refuse)
+    bundle = _bundle(tmp_path / "b", ["fine.txt"], notes=4)
+    run = _run_checks(bundle, jobs=2)
+    assert len([f for f in run.findings if f.id == "docs.test-seen"]) == 5
+
+
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_the_run_time_limit_reports_what_was_not_assessed(tmp_path, jobs):
     bundle = _bundle(tmp_path / "b", ["sleep.txt"], notes=6)
