@@ -206,24 +206,54 @@ def test_garbage_registrations_and_returns_are_plugin_findings(tmp_path):
     assert _assess(bundle, "--strict", plugins=("hostile_garbage",)).code == 3
 
 
-def test_a_classifier_that_exits_is_a_plugin_failure(tmp_path, monkeypatch):
+class _Exits:
+    """A plugin whose classifier and commands hook call sys.exit."""
+
+    from aiart_release import hookimpl
+
+    @hookimpl
+    def aiart_release_classify_file(self, file):
+        raise SystemExit(0)
+
+    @hookimpl
+    def aiart_release_register_commands(self, cli):
+        raise SystemExit(0)
+
+
+class _Sleeps:
+    from aiart_release import hookimpl
+
+    @hookimpl
+    def aiart_release_classify_file(self, file):
+        time.sleep(3600)
+
+
+@pytest.mark.parametrize("plugin, error", [(_Exits(), "SystemExit"),
+                                           (_Sleeps(), "TimeBudgetExceeded")])
+def test_a_classifier_that_exits_or_sleeps_is_a_plugin_failure(tmp_path, monkeypatch,
+                                                                plugin, error):
+    from aiart_release import plugins
     from aiart_release.bundle import build_inventory
-    from aiart_release.plugins import build_registry
 
-    class Exits:
-        from aiart_release import hookimpl
-
-        @hookimpl
-        def aiart_release_classify_file(self, file):
-            raise SystemExit(0)
-
+    monkeypatch.setattr(plugins, "CLASSIFY_SECONDS", 0.5)
     bundle = make_bundle(tmp_path / "b", {"LICENSE": "MIT\n", "a.txt": "hello\n"})
-    registry = build_registry(extra=[("exits", Exits())])
+    registry = plugins.build_registry(extra=[("odd", plugin)])
+    started = time.monotonic()
     kinds = {f.path: f.kind for f in build_inventory(bundle, registry.classify).files}
+    assert time.monotonic() - started < 10
     assert kinds["a.txt"] == "text"  # the next classifier answered
     [failure] = registry.failures
-    assert (failure.plugin, failure.stage) == ("exits", "classify_file")
-    assert "SystemExit" in failure.error
+    assert (failure.plugin, failure.stage) == ("odd", "classify_file")
+    assert error in failure.error
+
+
+def test_a_commands_hook_that_exits_is_a_plugin_failure():
+    from aiart_release.plugins import build_registry, collect_commands
+
+    registry = build_registry(extra=[("exits", _Exits())], collect=False)
+    commands = collect_commands(registry, reserved=["assess"])
+    assert "credits" in commands  # the other plugins' commands arrive
+    assert [(f.plugin, f.stage) for f in registry.failures] == [("exits", "register_commands")]
 
 
 # --- the cache -------------------------------------------------------------------
