@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -29,8 +30,10 @@ from .findings import Finding
 
 ENV_CACHE_DIR = "AIART_RELEASE_CACHE_DIR"
 _INDEX = "hashes.json"
-# An index larger than this was not written by us (100,000 files take 20 MB).
+# An index or result larger than this was not written by us (an index of
+# 100,000 files takes 20 MB; a result holds one file's findings).
 MAX_INDEX_BYTES = 256 * 1024 * 1024
+MAX_RESULT_BYTES = 64 * 1024 * 1024
 # The fields Finding.to_dict writes, and "content": a cached finding with
 # another field comes from another tool or version.
 _FINDING_FIELDS = frozenset({
@@ -94,9 +97,7 @@ class ResultCache:
         """The index of content hashes; empty (start afresh) when it is
         missing, and discarded with a warning when it is not ours."""
         try:
-            if path.stat().st_size > MAX_INDEX_BYTES:
-                raise ValueError("too large")
-            index = json.loads(path.read_text("utf-8"))
+            index = json.loads(_read_bounded(path, MAX_INDEX_BYTES))
         except FileNotFoundError:
             return {}
         except (OSError, ValueError, RecursionError) as exc:
@@ -154,7 +155,7 @@ class ResultCache:
             return None
         path = self._file(key)
         try:
-            data = json.loads(path.read_text("utf-8"))
+            data = json.loads(_read_bounded(path, MAX_RESULT_BYTES))
         except FileNotFoundError:
             self.misses += 1
             return None
@@ -198,6 +199,20 @@ class ResultCache:
                 self._warn(f"{target} is in the way ({type(exc).__name__}); "
                                      "running without a cache")
             self.directory = None  # read-only cache dir: carry on without it
+
+
+def _read_bounded(path: Path, limit: int) -> str:
+    """The text of a cache file; ValueError when it is not a regular file
+    (a FIFO would block the run) or is larger than any we write (a planted
+    giant is not read whole)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ValueError("not a regular file")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ValueError(f"larger than {limit} bytes")
+    return data.decode("utf-8")
 
 
 def _index_entry(entry: Any) -> bool:

@@ -271,6 +271,9 @@ CORRUPTIONS = {
     "unknown field": lambda cache: [_edit(p, extra=1) for p in _results(cache)],
     "bad severity": lambda cache: [_edit(p, severity="urgent") for p in _results(cache)],
     "folder results": lambda cache: [(p.unlink(), p.mkdir()) for p in _results(cache)],
+    "fifo index": lambda cache: ((cache / "hashes.json").unlink(),
+                                 os.mkfifo(cache / "hashes.json")),
+    "fifo results": lambda cache: [(p.unlink(), os.mkfifo(p)) for p in _results(cache)],
 }
 
 
@@ -293,7 +296,7 @@ def test_a_corrupt_cache_is_discarded_with_one_warning(tmp_path, corruption):
     env = {**_env("hostile_files"), "AIART_RELEASE_CACHE_DIR": str(tmp_path / "cache")}
     first = run_tool("assess", bundle, "-f", "json", env=env)
     CORRUPTIONS[corruption](tmp_path / "cache")
-    second = run_tool("assess", bundle, "-f", "json", env=env)
+    second = run_tool("assess", bundle, "-f", "json", env=env, timeout=60)
     assert second.code == first.code == 0
     [warning] = second.err.splitlines()
     assert warning.startswith("aiart-release: warning: ") and "cache" in warning
