@@ -30,6 +30,8 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from .watchdog import guarded
+
 if TYPE_CHECKING:
     from .findings import Finding
 
@@ -367,6 +369,8 @@ CORE_DETECTORS: tuple[Masker, ...] = (
 # Strings the gate remembers, per gate: messages repeat across findings
 # (paths, licence names), and a bound keeps a huge bundle's memory flat.
 MEMO_LIMIT = 50_000
+# The most one masker may take on one text.
+MASKER_SECONDS = 5.0
 
 
 class Gate:
@@ -380,9 +384,10 @@ class Gate:
     in an identifier is remembered, and masked wherever prose quotes it
     (the message that names the column, the reason that names the file).
 
-    A masker that raises, or answers something other than spans, fails
-    closed: the whole text is masked as words, and the failure is kept in
-    ``failures`` (``(masker, error type)``) for the pipeline to report."""
+    A masker that raises (``SystemExit`` too), takes more than
+    ``MASKER_SECONDS`` on a text, or answers something other than spans,
+    fails closed: the whole text is masked as words, and the failure is kept
+    in ``failures`` (``(masker, error type)``) for the pipeline to report."""
 
     def __init__(self, maskers: Iterable[tuple[str, Masker]] = ()):
         self.maskers: tuple[tuple[str, Masker], ...] = tuple(maskers)
@@ -417,12 +422,14 @@ class Gate:
         probe = text.replace(" ", "_") if identifier else text
         found: list[Span] = []
         for name, masker in self.maskers:
-            try:
-                found.extend(_checked(masker(probe), len(text)))
-            except Exception as exc:  # noqa: BLE001 - a plugin's masker must not leak
+            # Whatever a plugin's masker does (raise, even SystemExit; take
+            # forever; answer garbage), the text is not shown unmasked.
+            answer, exc = guarded(MASKER_SECONDS, lambda m=masker: _checked(m(probe), len(text)))
+            if exc is not None:
                 # The type only: a message may quote the text it was given.
                 self.failures.append((name, type(exc).__name__))
                 return mask_words(text)
+            found.extend(answer or ())
         if identifier:
             self._learn(text[start:end] for start, end, _ in found)
         elif self._learned_pattern is not None:

@@ -31,6 +31,7 @@ from .findings import Checkpoint, Finding, Location, Severity
 from .plugins import Registry
 from .policy import Policy, decide
 from .rules import RuleProblem, load_packs, scenarios
+from .watchdog import guarded
 
 
 def assess(path: Path, registry: Registry, config: Config, policy: Policy,
@@ -82,9 +83,9 @@ def collect_maskers(registry: Registry) -> list[tuple[str, masking.Masker]]:
                 raise ValueError(f"{masker!r} is not a callable masker")
             maskers.append((plugin, masker))
 
-        try:
-            impl.function(register=register)
-        except Exception as exc:  # a third-party hook must not stop the assessment
+        # A third-party hook must not stop the assessment, even by SystemExit.
+        _, exc = guarded(None, lambda function=impl.function: function(register=register))
+        if exc is not None:
             registry._fail(impl.plugin_name, "register_maskers", exc)
     return maskers
 

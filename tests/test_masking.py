@@ -277,14 +277,24 @@ def test_a_finding_through_the_gate_keeps_its_fingerprint_and_drops_its_raw_valu
     assert "raoul" not in repr(shown.to_dict())
 
 
-def test_a_masker_that_raises_or_answers_garbage_fails_closed():
+def test_a_masker_that_raises_exits_hangs_or_answers_garbage_fails_closed(monkeypatch):
+    import sys
+    import time
+
     def raises(text):
         raise RuntimeError(text)
 
     def garbage(text):
         return [(0, len(text) + 5, "words")]
 
-    for bad in (raises, garbage):
+    def exits(text):
+        sys.exit(0)
+
+    def hangs(text):
+        time.sleep(60)
+
+    monkeypatch.setattr(masking, "MASKER_SECONDS", 0.2)
+    for bad in (raises, garbage, exits, hangs):
         gate = Gate([("bad", bad)])
         assert gate.redact("Ines Moreau said hi") == "I*** M***** s*** h*"
         assert gate.failures and gate.failures[0][0] == "bad"
@@ -320,3 +330,14 @@ def test_paths_and_fields_are_read_as_identifiers_and_prose_learns_from_them():
     assert gate.redact("column `priya sharma`, also in `mateo fernandez`; the meta field") == \
         "column `p**** s*****`, also in `m**** f********`; the meta field"
     assert gate.redact_identifier("data/images/cat and dog.png") == "data/images/cat and dog.png"
+
+
+def test_the_core_and_the_plugins_maskers_mask_one_text_together():
+    from plugins.personal_data.maskers import name_spans, profile_spans
+
+    gate = Gate([("personal-data", name_spans), ("personal-data", profile_spans)])
+    text = "Ines Moreau (ines@atelier.org, SSN 123-45-6789), artstation.com/inesmoreau"
+    assert gate.redact(text) == ("I*** M***** (i***@a******.org, SSN ***-**-****), "
+                                 "artstation.com/**********")
+    assert gate.redact_identifier("contact_hugo.lefebvre@atelier.example") == \
+        "c********************@a******.example"
