@@ -12,6 +12,11 @@ Presidio and no spaCy: a name is a given name of the lexicon
 - ``Maria Gonzalez``, ``MARIA GONZALEZ`` (a space; same case),
 - ``maria_gonzalez``, ``maria-gonzalez``, ``maria.gonzalez`` (same case).
 
+Two lower-case words joined by a space are words in prose ("the meta
+field"); in a path or a field name the gate hands the text over with its
+spaces as ``_`` (``masking.Gate.redact_identifier``), so ``maria
+gonzalez.jpg`` is a name there.
+
 Camel case is left out: ``UnknownKind`` and ``LineTooLong`` are class
 names ("Unknown" and "Line" are given names somewhere, "Kind" and "Long"
 family names), and a report quotes class names far more often than a
