@@ -84,7 +84,7 @@ class ResultCache:
             results = directory / "results"
             try:
                 results.mkdir(parents=True, exist_ok=True)
-            except FileExistsError:
+            except (FileExistsError, NotADirectoryError):
                 self._warn(f"{results} is not a folder; running without a cache")
                 self.directory = None
                 return

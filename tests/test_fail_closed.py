@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -271,6 +272,8 @@ CORRUPTIONS = {
     "unknown field": lambda cache: [_edit(p, extra=1) for p in _results(cache)],
     "bad severity": lambda cache: [_edit(p, severity="urgent") for p in _results(cache)],
     "folder results": lambda cache: [(p.unlink(), p.mkdir()) for p in _results(cache)],
+    "file for the results folder": lambda cache: (shutil.rmtree(cache / "results"),
+                                                  (cache / "results").write_text("")),
     "fifo index": lambda cache: ((cache / "hashes.json").unlink(),
                                  os.mkfifo(cache / "hashes.json")),
     "fifo results": lambda cache: [(p.unlink(), os.mkfifo(p)) for p in _results(cache)],
