@@ -33,8 +33,6 @@ such backstop.
 
 from __future__ import annotations
 
-import signal
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -65,7 +63,7 @@ class Terminated(SystemExit):
     the code a shell reports for a process that SIGTERM ended."""
 
     def __init__(self) -> None:
-        super().__init__(128 + signal.SIGTERM)
+        super().__init__(128 + 15)  # SIGTERM is 15 on every POSIX system
 
 
 # What guarded() never turns into a value: the user stopping the run.
@@ -75,12 +73,23 @@ STOP = (KeyboardInterrupt, Terminated)
 def enforceable() -> bool:
     """Whether a budget can interrupt work in the calling thread."""
     if _in_main_thread():
-        return hasattr(signal, "setitimer")
+        return _has_timer()
     return _async_exc() is not None
 
 
+# signal and threading are imported where they are used: --help loads the
+# plugins, and with them this module, but never runs a budget.
+
 def _in_main_thread() -> bool:
+    import threading
+
     return threading.current_thread() is threading.main_thread()
+
+
+def _has_timer() -> bool:
+    import signal
+
+    return hasattr(signal, "setitimer")
 
 
 @contextmanager
@@ -89,7 +98,7 @@ def time_budget(seconds: float | None) -> Iterator[None]:
     (not at all for ``None`` or 0, or where it cannot be enforced)."""
     if not seconds or seconds <= 0:
         yield
-    elif _in_main_thread() and hasattr(signal, "setitimer"):
+    elif _in_main_thread() and _has_timer():
         with _alarm(seconds):
             yield
     elif not _in_main_thread() and _async_exc() is not None:
@@ -110,6 +119,8 @@ def _expire(signum, frame):  # noqa: ARG001 - signal handler signature
 
 @contextmanager
 def _alarm(seconds: float) -> Iterator[None]:
+    import signal
+
     global _armed
     # The handler stays installed between blocks (it does nothing when no
     # budget is armed): setting it costs more than the timer itself, and
@@ -141,6 +152,7 @@ def _alarm(seconds: float) -> Iterator[None]:
 @contextmanager
 def _thread_alarm(seconds: float) -> Iterator[None]:
     import ctypes
+    import threading
 
     raise_in = _async_exc()
     target = ctypes.c_ulong(threading.get_ident())
