@@ -56,7 +56,9 @@ class UsageProblem(click.ClickException):
     exit_code = EXIT_USAGE
 
     def show(self, file=None) -> None:
-        click.echo(f"aiart-release: error: {self.format_message()}", err=True)
+        from .masking import redact  # a path from the bundle may name someone
+
+        click.echo(f"aiart-release: error: {redact(self.format_message())}", err=True)
 
 
 def write_or_refuse(target: Path, content: str | None, *, force: bool,
@@ -225,7 +227,10 @@ class _ProgressBar:
             self._progress.start()
             self._task = self._progress.add_task("", total=self._total, completed=self._done)
         if self._progress is not None:
-            self._progress.update(self._task, completed=self._done, description=note[-50:])
+            from .masking import redact  # the file being read: its name may be personal data
+
+            self._progress.update(self._task, completed=self._done,
+                                  description=redact(note)[-50:])
 
     def stop(self) -> None:
         if self._progress is not None:

@@ -248,7 +248,7 @@ NOT_PERSONAL = [
 
 @pytest.mark.parametrize("text", NOT_PERSONAL)
 def test_redact_leaves_code_licences_versions_hashes_and_paths_alone(text):
-    from plugins.personal_data.maskers import name_spans, profile_spans
+    from aiart_release.default_plugins.personal_data.maskers import name_spans, profile_spans
 
     gate = Gate([("personal-data", name_spans), ("personal-data", profile_spans)])
     assert gate.redact(text) == text
@@ -309,7 +309,7 @@ def test_a_long_hostile_text_does_not_hang_the_gate(text):
     # of one unbounded run of digits; the patterns are linear now.
     import time
 
-    from plugins.personal_data.maskers import name_spans
+    from aiart_release.default_plugins.personal_data.maskers import name_spans
 
     started = time.perf_counter()
     Gate([("personal-data", name_spans)]).redact(text)
@@ -317,7 +317,7 @@ def test_a_long_hostile_text_does_not_hang_the_gate(text):
 
 
 def test_paths_and_fields_are_read_as_identifiers_and_prose_learns_from_them():
-    from plugins.personal_data.maskers import name_spans
+    from aiart_release.default_plugins.personal_data.maskers import name_spans
 
     gate = Gate([("personal-data", name_spans)])
     # In prose, two lower-case words are words ("the meta field", "priya sharma" too).
@@ -333,7 +333,7 @@ def test_paths_and_fields_are_read_as_identifiers_and_prose_learns_from_them():
 
 
 def test_the_core_and_the_plugins_maskers_mask_one_text_together():
-    from plugins.personal_data.maskers import name_spans, profile_spans
+    from aiart_release.default_plugins.personal_data.maskers import name_spans, profile_spans
 
     gate = Gate([("personal-data", name_spans), ("personal-data", profile_spans)])
     text = "Ines Moreau (ines@atelier.org, SSN 123-45-6789), artstation.com/inesmoreau"

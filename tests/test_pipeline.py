@@ -19,7 +19,7 @@ from aiart_release.policy import load_policy
 
 OWN_WORK = EXAMPLES / "own-work"
 STAGES = ("take_inventory", "gather_facts", "run_checks", "derive_facts", "merge_findings",
-          "raise_scenarios", "decide")
+          "raise_scenarios", "decide", "mask_for_display")
 
 
 def assess(path, registry=None):
@@ -55,9 +55,11 @@ def test_assess_calls_each_stage_once_in_order_on_the_previous_output(monkeypatc
     raised, findings = out["raise_scenarios"]
     assert args["decide"][1:] == (out["derive_facts"].values, findings,
                                   out["take_inventory"].artifacts_present(), raised)
-    assert assessment.facts is out["derive_facts"]
-    assert assessment.findings is findings
-    assert assessment.recommendation is out["decide"]
+    unmasked = args["mask_for_display"][0]
+    assert unmasked.facts is out["derive_facts"]
+    assert unmasked.findings is findings and unmasked.recommendation is out["decide"]
+    assert assessment is out["mask_for_display"]
+    assert [f.fingerprint for f in assessment.findings] == [f.fingerprint for f in findings]
 
 
 def test_the_stages_after_the_checks_return_new_values_and_leave_their_input_alone():
