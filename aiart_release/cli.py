@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .watchdog import Terminated
 from .writes import lexically_inside, shown
 
 EXIT_OK, EXIT_GATE, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -627,6 +628,9 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("aiart-release: aborted", err=True)
         code = 130
+    except Terminated:
+        click.echo("aiart-release: terminated", err=True)
+        code = 143
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except KeyboardInterrupt:

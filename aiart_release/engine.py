@@ -43,6 +43,7 @@ from .config import Config
 from .device import DeviceChoice, resolve_device
 from .facts import Facts, check_provided
 from .findings import CHECKPOINT_OF_ARTIFACT, Finding, Location, Severity
+from .masking import redact_findings
 from .origin import GENERATED
 from .plugins import Registry
 from .watchdog import Terminated, TimeBudgetExceeded, guarded
@@ -202,7 +203,8 @@ class _Results:
             self.add(check_id, found, seconds, error)
             key = self.cache_keys.get((path, check_id))
             if key and error is None:
-                self.cache.put(key, found, seconds)
+                # The cache is an output too: only what passed the masking gate.
+                self.cache.put(key, redact_findings(found), seconds)
             self.progress.advance(1, path)
 
     def store_unit(self, files: list[BundleFile], work: Work, done: list[Result]) -> None:
