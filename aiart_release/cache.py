@@ -21,6 +21,7 @@ import os
 import stat
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,48 @@ def default_cache_dir() -> Path:
         return Path(os.environ[ENV_CACHE_DIR])
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "aiart-release"
+
+
+# Where data derived from installed packages may be kept this run (the name
+# lexicons built from Faker's hundred locale modules): the result cache's
+# folder once the engine has chosen it, None under --no-cache or when that
+# folder would be inside the bundle. Set before the pool forks, so workers
+# share it.
+_derived_root: Path | None = None
+MAX_DERIVED_BYTES = 16 * 1024 * 1024
+
+
+def allow_derived(directory: Path | None) -> None:
+    """Let :func:`derived` keep its files under ``directory`` (None: never)."""
+    global _derived_root
+    _derived_root = directory
+
+
+def derived(name: str, key: str, build: Callable[[], list[str]]) -> list[str]:
+    """A list of strings built from installed packages, kept under the
+    cache folder so that a later run reads one file instead of building it
+    again. ``key`` says what it was built from (package versions): another
+    key builds anew. Nothing from a bundle is ever stored here; a file that
+    cannot be read, or is not a list of strings, is rebuilt."""
+    if _derived_root is None:
+        return build()
+    path = _derived_root / "derived" / f"{name}-{_sha(key)[:16]}.json"
+    try:
+        value = json.loads(_read_bounded(path, MAX_DERIVED_BYTES))
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return value
+    except (OSError, ValueError, RecursionError):
+        pass
+    value = build()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".derived-")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(value, out)
+        os.replace(temporary, path)
+    except OSError:
+        pass
+    return value
 
 
 def _sha(text: str) -> str:

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from .bundle import BundleFile, Inventory
-from .cache import ResultCache, settings_hash
+from .cache import ResultCache, allow_derived, settings_hash
 from .checks import BundleContext, Check, FileContext, finding_problem
 from .config import Config
 from .device import DeviceChoice, resolve_device
@@ -110,7 +110,9 @@ def run_checks(path: Path, inventory: Inventory, facts: Facts, registry: Registr
     # Under --show-pii the raw values must come from a fresh scan, and the
     # cache never holds them, so it is bypassed.
     use_cache = options.use_cache and not options.show_pii
-    cache = ResultCache(_safe_cache_dir(options.cache_dir, path) if use_cache else None)
+    cache_dir = _safe_cache_dir(options.cache_dir, path) if use_cache else None
+    cache = ResultCache(cache_dir)
+    allow_derived(cache_dir)  # the name lexicons may be kept there too
     results = _Results(cache, options.progress or Progress())
     plan = _plan_file_work(inventory, checks, registry, config, results)
     results.progress.start(plan.size)

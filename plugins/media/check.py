@@ -17,19 +17,15 @@ EXIF thumbnail and a reduced copy of its image when there is one.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aiart_release.checks import Check
 from aiart_release.facts import Fact
 from aiart_release.findings import Checkpoint, Finding, Location, Severity
 from aiart_release.masking import mask, redact
-from aiart_release.readers.media import (
-    FORMATS,
-    Entry,
-    ImageMetadata,
-    UnreadableImage,
-    describe_location,
-    read_metadata,
-    thumbnail_differs,
-)
+
+if TYPE_CHECKING:  # the reader (and Pillow) load when an image is read, not with the plugin
+    from aiart_release.readers.media import Entry, ImageMetadata
 
 _SHOWN = 3  # masked examples in a finding's evidence
 _STRIP = ("Strip the metadata before release (`exiftool -all= FILE`, or re-save the image "
@@ -63,6 +59,13 @@ class MediaMetadata(Check):
     }
 
     def scan_file(self, file, ctx):
+        from aiart_release.readers.media import (
+            FORMATS,
+            UnreadableImage,
+            read_metadata,
+            thumbnail_differs,
+        )
+
         if file.suffix not in FORMATS:
             return []
         if file.size == 0:
@@ -94,6 +97,8 @@ class MediaMetadata(Check):
 
 def metadata_findings(path: str, meta: ImageMetadata):
     """The findings one image's metadata gives: at most one per id."""
+    from aiart_release.readers.media import describe_location
+
     if meta.location is not None:
         place = describe_location(meta.location)
         yield _finding(

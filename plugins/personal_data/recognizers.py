@@ -264,7 +264,19 @@ def surnames() -> frozenset[str]:
 
 
 def _faker_names(attributes: tuple[str, ...]) -> set[str]:
-    """The names in ``attributes`` of each locale's person provider."""
+    """The names in ``attributes`` of each locale's person provider. Building
+    them imports Faker's hundred locale modules (about 0.2 s), so the list is
+    kept beside the result cache, keyed by Faker's version: a cached run's
+    masking gate then reads one file."""
+    from importlib.metadata import version
+
+    from aiart_release.cache import derived
+
+    return set(derived("faker-" + "-".join(attributes), f"faker {version('faker')} names 1",
+                       lambda: sorted(_build_faker_names(attributes))))
+
+
+def _build_faker_names(attributes: tuple[str, ...]) -> set[str]:
     import importlib
     import pkgutil
 

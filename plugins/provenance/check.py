@@ -34,7 +34,6 @@ from aiart_release.placement import data_folder
 from aiart_release.readers.limits import too_complex_finding
 from aiart_release.readers.text import TextUnreadable, read_text
 
-from .credits import is_credited
 from .evidence import card_says_harvested, dataset_evident, sources_described
 from .manifest import Item, Manifest, from_platform, own_work, public_domain
 from .optout import opt_out_route
@@ -263,6 +262,8 @@ class Provenance(Check):
 
     def _attribution(self, inventory, facts, items: list[Item]) -> Iterator[Finding]:
         from aiart_release import license_catalog
+
+        from .credits import is_credited  # the credits writer loads only when asked
 
         credits_text = _credits_text(inventory, facts).lower()
         needed: dict[str, list[Item]] = defaultdict(list)

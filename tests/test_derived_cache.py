@@ -1,0 +1,60 @@
+"""Data built from installed packages (the name lexicons from Faker's
+locales) is kept beside the result cache, so that a cached run's masking
+gate reads one file instead of importing a hundred modules."""
+
+from __future__ import annotations
+
+from conftest import EXAMPLES
+
+from aiart_release import cache
+
+
+def test_derived_data_is_built_once_then_read(tmp_path, monkeypatch):
+    builds = []
+
+    def build():
+        builds.append(1)
+        return ["ana", "kofi"]
+
+    monkeypatch.setattr(cache, "_derived_root", tmp_path)
+    assert cache.derived("names", "faker 1", build) == ["ana", "kofi"]
+    assert cache.derived("names", "faker 1", build) == ["ana", "kofi"]
+    assert len(builds) == 1
+    # Another version of what it was built from: built anew.
+    cache.derived("names", "faker 2", build)
+    assert len(builds) == 2
+
+
+def test_a_spoiled_derived_file_is_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "_derived_root", tmp_path)
+    cache.derived("names", "k", lambda: ["ana"])
+    (stored,) = (tmp_path / "derived").iterdir()
+    for spoiled in ("{not json", '{"a": 1}', "[1, 2]"):
+        stored.write_text(spoiled)
+        assert cache.derived("names", "k", lambda: ["ana"]) == ["ana"]
+    stored.unlink()
+    stored.mkdir()  # a folder where the file was: built, and the run goes on
+    assert cache.derived("names", "k", lambda: ["ana"]) == ["ana"]
+
+
+def test_nothing_is_kept_without_a_cache_folder(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "_derived_root", None)
+    assert cache.derived("names", "k", lambda: ["ana"]) == ["ana"]
+    assert not any(tmp_path.iterdir())
+
+
+def test_the_engine_keeps_lexicons_only_where_it_keeps_results(tmp_path, cli, monkeypatch):
+    monkeypatch.setenv("AIART_RELEASE_CACHE_DIR", str(tmp_path / "cache"))
+    assert cli("assess", EXAMPLES / "portrait-sessions", "-f", "json").code in (0, 1)
+    assert sorted(p.name.split("-")[1] for p in (tmp_path / "cache" / "derived").iterdir()) == [
+        "first_names", "last_names"]
+    # --no-cache: the lexicons are built (in memory only) and nothing is kept.
+    from aiart_release.default_plugins.personal_data import maskers, recognizers
+
+    for cached in (recognizers.given_names, recognizers.surnames, maskers._lexicons):
+        cached.cache_clear()
+    monkeypatch.setenv("AIART_RELEASE_CACHE_DIR", str(tmp_path / "other"))
+    report = cli("assess", EXAMPLES / "portrait-sessions", "-f", "json", "--no-cache").json()
+    assert "pii.person-name" in {f["id"] for f in report["findings"]}
+    assert recognizers.given_names.cache_info().currsize == 1
+    assert not (tmp_path / "other").exists()
