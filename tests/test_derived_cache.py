@@ -43,16 +43,25 @@ def test_nothing_is_kept_without_a_cache_folder(tmp_path, monkeypatch):
     assert not any(tmp_path.iterdir())
 
 
+def _forget_lexicons():
+    """The lexicons are kept in memory once built: forget them, as a new
+    process would."""
+    from aiart_release.default_plugins.personal_data import maskers, recognizers
+
+    for cached in (recognizers.given_names, recognizers.surnames, maskers._lexicons):
+        cached.cache_clear()
+
+
 def test_the_engine_keeps_lexicons_only_where_it_keeps_results(tmp_path, cli, monkeypatch):
+    from aiart_release.default_plugins.personal_data import recognizers
+
+    _forget_lexicons()
     monkeypatch.setenv("AIART_RELEASE_CACHE_DIR", str(tmp_path / "cache"))
     assert cli("assess", EXAMPLES / "portrait-sessions", "-f", "json").code in (0, 1)
     assert sorted(p.name.split("-")[1] for p in (tmp_path / "cache" / "derived").iterdir()) == [
         "first_names", "last_names"]
     # --no-cache: the lexicons are built (in memory only) and nothing is kept.
-    from aiart_release.default_plugins.personal_data import maskers, recognizers
-
-    for cached in (recognizers.given_names, recognizers.surnames, maskers._lexicons):
-        cached.cache_clear()
+    _forget_lexicons()
     monkeypatch.setenv("AIART_RELEASE_CACHE_DIR", str(tmp_path / "other"))
     report = cli("assess", EXAMPLES / "portrait-sessions", "-f", "json", "--no-cache").json()
     assert "pii.person-name" in {f["id"] for f in report["findings"]}
