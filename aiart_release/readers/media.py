@@ -117,6 +117,9 @@ class ImageMetadata:
     # Texts a person wrote in those records (prompts), for the personal-data check.
     prompts: list[Entry] = field(default_factory=list)
     editing: list[Entry] = field(default_factory=list)
+    # IPTC DigitalSourceType declarations (XMP Iptc4xmpExt:DigitalSourceType):
+    # how the image was made, in IPTC's own words ("trainedAlgorithmicMedia").
+    source_types: list[Entry] = field(default_factory=list)
     # The EXIF thumbnail's bytes (a JPEG), when the image has one.
     thumbnail: bytes | None = None
     problems: list[str] = field(default_factory=list)
@@ -585,6 +588,7 @@ _NS = {
     "aux": "http://ns.adobe.com/exif/1.0/aux/",
     "Iptc4xmpCore": "http://iptc.org/std/Iptc4xmpCore/1.0/xmlns/",
     "tiff": "http://ns.adobe.com/tiff/1.0/",
+    "Iptc4xmpExt": "http://iptc.org/std/Iptc4xmpExt/2008-02-29/",
 }
 _XMP_CREATORS = ("dc:creator", "dc:rights", "xmpRights:Owner", "photoshop:Credit",
                  "tiff:Artist", "tiff:Copyright", "exifEX:CameraOwnerName",
@@ -595,6 +599,7 @@ _XMP_SERIALS = ("aux:SerialNumber", "aux:LensSerialNumber", "exifEX:BodySerialNu
 _XMP_EDITING = ("xmp:CreatorTool", "stEvt:softwareAgent", "photoshop:History")
 _XMP_DATES = ("xmp:CreateDate", "photoshop:DateCreated", "exif:DateTimeOriginal")
 _XMP_TEXTS = ("dc:description", "exif:UserComment")
+_XMP_SOURCE = "Iptc4xmpExt:DigitalSourceType"
 _ZONE = re.compile(r"T\d\d:\d\d(?::\d\d(?:\.\d+)?)?(Z|[+-]\d\d:\d\d)$")
 _XMP_GPS = re.compile(r"^\s*(\d{1,3})(?:,(\d{1,2}(?:\.\d+)?))?(?:,(\d{1,2}(?:\.\d+)?))?"
                       r"\s*([NSEW])\s*$")
@@ -615,7 +620,8 @@ def _qualified(name: str) -> str:
 
 
 _XMP_WANTED = {_qualified(n): n for n in (*_XMP_CREATORS, *_XMP_SERIALS, *_XMP_EDITING,
-                                          *_XMP_DATES, *_XMP_TEXTS, "exif:GPSLatitude",
+                                          *_XMP_DATES, *_XMP_TEXTS, _XMP_SOURCE,
+                                          "exif:GPSLatitude",
                                           "exif:GPSLongitude")}
 
 
@@ -647,6 +653,9 @@ def _read_xmp(packet: bytes | None, meta: ImageMetadata) -> None:
                 values.setdefault(_XMP_WANTED[key], []).append(value.strip())
         if element.tag in _XMP_WANTED:
             texts = [t.strip() for t in element.itertext() if t.strip()]
+            # a URI-valued property may be written as rdf:resource="..."
+            texts = texts or [v.strip() for k, v in element.attrib.items()
+                              if k.endswith("}resource") and v.strip()]
             if texts:
                 values.setdefault(_XMP_WANTED[element.tag], []).extend(texts)
     _sort_xmp(values, meta)
@@ -667,6 +676,8 @@ def _sort_xmp(values: dict[str, list[str]], meta: ImageMetadata) -> None:
                                           f"{text[:10]} {_ZONE.search(text).group(1)}"))
             elif name in _XMP_TEXTS:
                 _read_text_entry(f"XMP {name}", name, text, meta)
+            elif name == _XMP_SOURCE:
+                meta.source_types.append(Entry(f"XMP {name}", text[:300]))
     if meta.location is None:
         lat = _xmp_degrees(values.get("exif:GPSLatitude"), 90)
         lon = _xmp_degrees(values.get("exif:GPSLongitude"), 180)
@@ -873,3 +884,250 @@ def _dhash(grey) -> int | None:
         for col in range(8):
             bits = bits << 1 | (pixels[row * 9 + col] > pixels[row * 9 + col + 1])
     return bits
+
+
+# --- content credentials (C2PA) ---------------------------------------------------
+
+# IPTC's digital source types that say "made by a machine" (IPTC NewsCodes
+# digitalsourcetype, also used by C2PA actions). Others (digitalCapture,
+# negativeFilm, minorHumanEdits...) are declarations too, of a human origin.
+AI_SOURCE_TYPES = frozenset({
+    "trainedAlgorithmicMedia", "compositeWithTrainedAlgorithmicMedia",
+    "algorithmicMedia", "compositeSynthetic", "algorithmicallyEnhanced",
+})
+# c2pa-python settings that keep it offline: no OCSP, no remote manifest,
+# no trust list (trust needs one fetched or shipped: a signature that is
+# valid but unchecked for trust reads "Valid", never "Trusted"), no host.
+_C2PA_OFFLINE = {
+    "verify": {"ocsp_fetch": False, "remote_manifest_fetch": False, "verify_trust": False},
+    "core": {"allowed_network_hosts": []},
+}
+_C2PA_MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "TIFF": "image/tiff",
+              "WEBP": "image/webp", "HEIF": "image/heif"}
+# Manifest JSON larger than this is not read further (a store is kilobytes).
+MAX_MANIFEST_JSON = 4 * 1024 * 1024
+
+
+@dataclass
+class Credentials:
+    """What an image's C2PA manifest store says. ``state`` is c2pa's
+    validation state: ``Valid`` (signature and hashes check, trust not
+    checked offline), ``Trusted``, or ``Invalid`` with ``errors``; None when
+    the image has no manifest. ``unavailable`` says why it was not read."""
+
+    state: str | None = None
+    source_types: list[str] = field(default_factory=list)
+    generator: str = ""
+    errors: list[str] = field(default_factory=list)
+    unavailable: str | None = None
+
+    @property
+    def valid(self) -> bool:
+        return self.state in ("Valid", "Trusted")
+
+
+def source_type_name(uri: str) -> str:
+    """``trainedAlgorithmicMedia`` from IPTC's URI (or the bare name)."""
+    return uri.strip().rstrip("/").rsplit("/", 1)[-1]
+
+
+def declares_ai(source_types: list[str]) -> bool:
+    return any(source_type_name(t) in AI_SOURCE_TYPES for t in source_types)
+
+
+def read_credentials(path: str | Path, image_format: str) -> Credentials:
+    """The C2PA manifest store of the image at ``path`` (``image_format``
+    as :class:`ImageMetadata` names it), read and validated offline by
+    c2pa-python. Never raises: a store that cannot be parsed is
+    ``Invalid`` with the reason; a missing c2pa-python is ``unavailable``."""
+    path = Path(path)
+    mime = _C2PA_MIME.get(image_format)
+    if mime is None:
+        return Credentials(unavailable=f"{image_format} is not read for content credentials")
+    if path.stat().st_size > MAX_WHOLE_FILE_BYTES:
+        return Credentials(unavailable="the file is larger than the content-credential reader "
+                                       f"reads ({MAX_WHOLE_FILE_BYTES // 2**20} MiB)")
+    try:
+        context = _c2pa_context()
+    except ImportError:
+        return Credentials(unavailable="c2pa-python is not installed")
+    import c2pa
+
+    try:
+        with path.open("rb") as fh:
+            reader = c2pa.Reader.try_create(mime, fh, context=context)
+            if reader is None:
+                return Credentials()
+            with reader:
+                text = reader.json()
+    except Exception as exc:  # noqa: BLE001 - hostile bytes: a broken store is a finding
+        return Credentials(state="Invalid", errors=[_reason(exc)])
+    return _credentials_of(text)
+
+
+@cache
+def _c2pa_context():
+    import c2pa
+
+    return c2pa.Context(c2pa.Settings.from_dict(_C2PA_OFFLINE))
+
+
+def _credentials_of(text: str) -> Credentials:
+    try:
+        store = json.loads(text[:MAX_MANIFEST_JSON])
+    except (ValueError, RecursionError) as exc:
+        return Credentials(state="Invalid", errors=[f"manifest store not JSON: {_reason(exc)}"])
+    if not isinstance(store, dict):
+        return Credentials(state="Invalid", errors=["manifest store is not a JSON object"])
+    manifests = store.get("manifests") if isinstance(store.get("manifests"), dict) else {}
+    active = manifests.get(store.get("active_manifest")) or {}
+    errors = [f"{s.get('code', '?')}: {str(s.get('explanation', ''))[:160]}"
+              for s in store.get("validation_status") or [] if isinstance(s, dict)]
+    state = str(store.get("validation_state") or ("Invalid" if errors else "Valid"))
+    generators = [g.get("name", "") for g in active.get("claim_generator_info") or []
+                  if isinstance(g, dict)]
+    return Credentials(state=state, errors=errors[:5],
+                       source_types=list(dict.fromkeys(_action_source_types(active))),
+                       generator=", ".join(str(g) for g in generators if g)[:200])
+
+
+def _action_source_types(manifest: dict) -> Iterator[str]:
+    """digitalSourceType of each action of the c2pa.actions assertions."""
+    for assertion in manifest.get("assertions") or []:
+        if not isinstance(assertion, dict):
+            continue
+        if not str(assertion.get("label", "")).startswith("c2pa.actions"):
+            continue
+        data = assertion.get("data") if isinstance(assertion.get("data"), dict) else {}
+        for action in data.get("actions") or []:
+            if isinstance(action, dict) and isinstance(action.get("digitalSourceType"), str):
+                yield action["digitalSourceType"][:300]
+
+
+# --- audio and video --------------------------------------------------------------
+
+# Tag keys (lower case) by what they say, per tag system as mutagen names
+# them: ID3 frames, MP4 atoms, Vorbis comments, ASF attributes.
+_AV_CREATORS = {
+    "tpe1", "tpe2", "tpe3", "tcom", "text", "tcop", "town", "toly", "wcop", "woar",
+    "\xa9art", "aart", "\xa9wrt", "cprt", "\xa9aut", "\xa9prd", "\xa9dir", "\xa9prf",
+    "artist", "albumartist", "composer", "performer", "copyright", "contact", "author",
+    "lyricist", "wm/albumartist", "wm/composer", "wm/writer",
+}
+_AV_DEVICE = {"\xa9mak", "\xa9mod", "com.apple.quicktime.make", "com.apple.quicktime.model",
+              "make", "model", "device", "camera"}
+_AV_SOFTWARE = {"tsse", "tenc", "\xa9too", "\xa9swr", "\xa9enc", "encoder", "encoded-by",
+                "encoded_by", "encodedby", "software", "wm/encodingsettings", "wm/toolname"}
+_AV_DATES = {"tdrc", "tdor", "tden", "\xa9day", "date", "creation_time", "wm/year"}
+_AV_LOCATIONS = {"\xa9xyz", "com.apple.quicktime.location.iso6709", "location"}
+# ISO 6709 as written in ©xyz: +48.8583+002.2945/ (altitude optional).
+_ISO6709 = re.compile(r"^\s*([+-]\d{1,2}(?:\.\d+)?)([+-]\d{1,3}(?:\.\d+)?)")
+MAX_AV_VALUES = 64
+MAX_AV_VALUE_CHARS = 2000
+
+
+class UnreadableMedia(Exception):
+    """An audio or video file mutagen cannot read; the message is the reason."""
+
+
+@dataclass
+class AvMetadata:
+    """What an audio or video file's container and tags say. ``location``
+    is coarsened like an image's; the raw coordinates are never kept."""
+
+    format: str
+    location: tuple[float, float] | None = None
+    location_tags: list[str] = field(default_factory=list)
+    creators: list[Entry] = field(default_factory=list)
+    devices: list[Entry] = field(default_factory=list)
+    editing: list[Entry] = field(default_factory=list)
+
+
+def read_av_metadata(path: str | Path) -> AvMetadata:
+    """The tags of the audio or video file at ``path`` (MP3, FLAC, Ogg,
+    Opus, MP4/M4A/MOV, WAV, AIFF, ASF/WMA, and the rest mutagen reads),
+    without decoding a sample. Raises :class:`UnreadableMedia`, and nothing
+    else, when the file cannot be read."""
+    try:
+        import mutagen
+    except ImportError:
+        raise UnreadableMedia("audio and video tags need mutagen, which is not installed") \
+            from None
+    try:
+        with _quiet():
+            media = mutagen.File(str(path))
+    except Exception as exc:  # noqa: BLE001 - hostile bytes: every parser error is a reason
+        raise UnreadableMedia(_reason(exc)) from None
+    if media is None:
+        raise UnreadableMedia("not an audio or video format mutagen reads (a wrong extension, "
+                              "or a corrupt file)")
+    meta = AvMetadata(format=type(media).__name__)
+    for key, name, value in _av_items(media.tags):
+        _sort_av(key, name, value, meta)
+    return meta
+
+
+def _av_items(tags) -> Iterator[tuple[str, str, str]]:
+    """(key, name as written, text) of each tag, at most MAX_AV_VALUES, whatever the tag system."""
+    if tags is None:
+        return
+    count = 0
+    try:
+        items = list(tags.items())
+    except Exception:  # noqa: BLE001 - some tag containers are not mappings
+        return
+    for key, value in items:
+        values = value if isinstance(value, list) else [value]
+        for one in values:
+            text = _av_text(one)
+            if text:
+                yield _av_key(key), str(key)[:60], text[:MAX_AV_VALUE_CHARS]
+                count += 1
+                if count >= MAX_AV_VALUES:
+                    return
+
+
+def _av_key(key: Any) -> str:
+    """ID3's ``TXXX:LOCATION`` and ``TPE1``, MP4's ``----:com.apple.iTunes:X``
+    and ``©ART``: the lower-case name the tables above use."""
+    text = str(key)
+    if text.startswith("----:"):
+        text = text.rsplit(":", 1)[-1]
+    elif text.startswith("TXXX:"):
+        text = text[5:]
+    elif len(text) > 4 and text[4:5] == ":" and text[:4].isupper():  # COMM:eng, APIC:
+        text = text[:4]
+    return text.strip().lower()
+
+
+def _av_text(value: Any) -> str:
+    if hasattr(value, "text"):  # an ID3 frame
+        value = value.text
+        value = value if isinstance(value, list) else [value]
+        return " / ".join(str(v) for v in value if str(v).strip()).strip()
+    if isinstance(value, bytes):
+        return value[:MAX_AV_VALUE_CHARS].decode("utf-8", "replace").strip("\0 ").strip() \
+            if not value[:64].count(0) > 8 else ""  # binary blobs are no text
+    if isinstance(value, str | int | float):
+        return str(value).strip()
+    return ""
+
+
+def _sort_av(key: str, name: str, text: str, meta: AvMetadata) -> None:
+    where = f"tag {name}"
+    if key in _AV_LOCATIONS:
+        match = _ISO6709.match(text)
+        if match and meta.location is None:
+            lat, lon = float(match.group(1)), float(match.group(2))
+            if abs(lat) <= 90 and abs(lon) <= 180 and (lat, lon) != (0, 0):
+                meta.location = (coarsen(lat), coarsen(lon))
+                meta.location_tags.append(where)
+    elif key in _AV_CREATORS:
+        meta.creators.append(Entry(where, text))
+    elif key in _AV_DEVICE:
+        meta.devices.append(Entry(where, text[:200]))
+    elif key in _AV_SOFTWARE:
+        meta.editing.append(Entry(where, text[:200]))
+    elif key in _AV_DATES and _ZONE.search(text):
+        meta.editing.append(Entry(f"{where} with time zone",
+                                  f"{text[:10]} {_ZONE.search(text).group(1)}"))
