@@ -448,10 +448,13 @@ def test_facts(tmp_path):
     check = MediaMetadata()
     findings = [f.with_defaults(check="media", checkpoint=f.checkpoint, artifact="dataset")
                 for found in scan(tmp_path, files).values() for f in found]
+    # No faces in these drawn pictures (tests/test_faces.py has the faces).
     assert check.provided_facts(findings) == {
-        "generated_images": True, "geotagged_images": 2, "image_creators": ["J*** D**"]}
+        "generated_images": True, "geotagged_images": 2, "image_creators": ["J*** D**"],
+        "images_with_faces": 0, "people_identifiable": 0}
     assert check.provided_facts([]) == {
-        "generated_images": False, "geotagged_images": 0, "image_creators": []}
+        "generated_images": False, "geotagged_images": 0, "image_creators": [],
+        "images_with_faces": 0, "people_identifiable": 0}
 
 
 # --- bad input --------------------------------------------------------------------------

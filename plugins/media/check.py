@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from aiart_release.checks import Check
 from aiart_release.facts import Fact
-from aiart_release.findings import Checkpoint, Finding, Location, Severity
+from aiart_release.findings import Checkpoint, Finding, Location, Severity, plural
 from aiart_release.masking import mask, redact
 
 if TYPE_CHECKING:  # the reader (and Pillow) load when an image is read, not with the plugin
@@ -35,9 +35,10 @@ _STRIP = ("Strip the metadata before release (`exiftool -all= FILE`, or re-save 
 class MediaMetadata(Check):
     id = "media"
     checkpoint = Checkpoint.DATASET
-    description = "Image metadata: GPS, serial numbers, creators, prompts, editing, thumbnails"
+    description = ("Image metadata (GPS, serial numbers, creators, prompts, editing, "
+                   "thumbnails) and faces in dataset and sample images")
     kinds = frozenset({"image"})
-    version = "1"
+    version = "2"
     findings = {
         "image.gps-location": "An image's metadata holds the GPS position where it was taken",
         "image.device-serial": "An image's metadata holds a camera, body or lens serial number",
@@ -47,6 +48,8 @@ class MediaMetadata(Check):
         "image.editing-metadata": "An image's metadata names editing software or history, or "
                                   "its capture time with a time zone",
         "image.thumbnail-mismatch": "An image's embedded EXIF thumbnail shows a different picture",
+        "image.faces": "Faces in a dataset image or a sample output (how many, by dlib's HOG "
+                       "face detector)",
         "bundle.unreadable": "An image that could not be read (truncated, corrupt, a wrong "
                              "extension, a decompression bomb), or metadata in it that could not",
     }
@@ -56,6 +59,10 @@ class MediaMetadata(Check):
         "geotagged_images": Fact(int, "how many images hold a GPS position in their metadata"),
         "image_creators": Fact(list, "the creators, owners and copyright holders image metadata "
                                      "names, masked (J*** D**)"),
+        "images_with_faces": Fact(int, "how many dataset and sample images show a face"),
+        "people_identifiable": Fact(int, "how many identifying items (names, addresses, "
+                                         "handles, ids, dataset images with faces) the data "
+                                         "holds"),
     }
 
     def scan_file(self, file, ctx):
@@ -82,6 +89,7 @@ class MediaMetadata(Check):
         if meta.problems:
             found.append(_unreadable(file, "; ".join(dict.fromkeys(meta.problems)),
                                      partial=True))
+        found.extend(face_findings(file))
         return found
 
     def facts(self, findings):
@@ -92,6 +100,11 @@ class MediaMetadata(Check):
             "generated_images": any(f.id == "image.generation-parameters" for f in ours),
             "geotagged_images": sum(1 for f in ours if f.id == "image.gps-location"),
             "image_creators": creators,
+            "images_with_faces": sum(1 for f in ours if f.id == "image.faces"),
+            # Faces in generated samples need not be anyone's: only the
+            # dataset's photos make people identifiable.
+            "people_identifiable": sum(1 for f in ours
+                                       if f.id == "image.faces" and f.artifact == "dataset"),
         }
 
 
@@ -155,6 +168,37 @@ def _finding(finding_id, severity, path, message, remediation, *, evidence=None,
                    location=Location(path=path), remediation=remediation,
                    evidence=evidence, matched=matched, context="metadata",
                    checkpoint=Checkpoint.DATASET)
+
+
+def face_findings(file) -> list[Finding]:
+    """``image.faces`` for a dataset image or a sample output that shows
+    faces; nothing for documentation pictures (README figures) or an image
+    that cannot be decoded (its metadata finding says so)."""
+    from .faces import count_faces, role
+
+    where = role(file.path, file.artifact)
+    if where is None:
+        return []
+    faces = count_faces(file.abspath)
+    if not faces:
+        return []
+    dataset = where == "dataset"
+    what = plural(faces, "face")
+    return [Finding(
+        id="image.faces", severity=Severity.MEDIUM if dataset else Severity.LOW,
+        message=(f"{what} in this {'dataset image' if dataset else 'sample output'}: "
+                 + ("the people shown may be identifiable and must know they are in the dataset"
+                    if dataset else "check that no real person is shown without consent")),
+        location=Location(path=file.path), count=faces,
+        # The same count in many files is one finding listing every path
+        # (aggregate: identical content): a dataset of portraits stays one line.
+        matched=what, checkpoint=Checkpoint.DATASET,
+        artifact="dataset" if dataset else file.artifact,
+        remediation=("Record the consent of the people shown (a consent column in the "
+                     "sources manifest), or blur or remove their faces before release"
+                     if dataset else
+                     "Make sure sample outputs do not depict real people without their "
+                     "consent; replace them otherwise"))]
 
 
 def _thumbnail_finding(path: str, distance: int) -> Finding:

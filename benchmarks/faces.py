@@ -1,0 +1,113 @@
+"""Precision and recall of the face detectors on a labelled set built from
+the photos scikit-image ships (``skimage.data``; nothing is downloaded).
+
+    .venv/bin/python benchmarks/faces.py
+
+The set, and how small it is:
+
+- 23 whole photos of ``skimage.data``, each labelled by hand with its number
+  of faces: ``astronaut`` (Eileen Collins, one frontal face), ``camera`` (a
+  man in profile behind a camera: one face, not frontal) and 21 with no
+  person (coffee, chelsea the cat, rocket, horse, motorcycle, coins, text,
+  a page, the moon, textures, microscopy, a retina, the Hubble deep field).
+- ``lfw_subset``: 100 faces cropped from Labeled Faces in the Wild and 100
+  background crops of the same photos, 25×25 pixels each. Each is enlarged
+  to 100×100 and set in a 160×160 grey frame, so that a detector sees a
+  face of a plausible size with some margin around it.
+
+A face counts as found when the detector finds one in an image that holds
+one (per image: there are no boxes to match in these labels); a detection in
+an image with no face is a false positive. Precision = found faces / all
+detections, recall = found faces / all faces.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from plugins.media.faces import DETECTORS, detect  # noqa: E402
+
+# name: faces in the photo (labelled by hand)
+PHOTOS = {
+    "astronaut": 1, "camera": 1,
+    "brick": 0, "cell": 0, "chelsea": 0, "clock": 0, "coffee": 0, "coins": 0, "colorwheel": 0,
+    "grass": 0, "gravel": 0, "horse": 0, "hubble_deep_field": 0, "immunohistochemistry": 0,
+    "logo": 0, "microaneurysms": 0, "moon": 0, "stereo_motorcycle": 0, "page": 0,
+    "retina": 0, "rocket": 0, "shepp_logan_phantom": 0, "text": 0,
+}
+
+
+def grey_photo(name: str) -> np.ndarray:
+    from PIL import Image
+    from skimage import data
+
+    image = getattr(data, name)()
+    if isinstance(image, tuple):  # stereo_motorcycle: (left, right, disparity)
+        image = image[0]
+    if image.ndim == 3:
+        image = np.asarray(Image.fromarray(image[..., :3].astype(np.uint8)).convert("L"))
+    if image.dtype != np.uint8:
+        image = image.astype(np.float64)
+        image = (255 * (image - image.min()) / max(float(np.ptp(image)), 1e-9)).astype(np.uint8)
+    pil = Image.fromarray(image)
+    pil.thumbnail((640, 640))
+    return np.asarray(pil, dtype=np.uint8)
+
+
+def lfw_crops() -> list[tuple[str, np.ndarray, int]]:
+    from PIL import Image
+    from skimage import data
+
+    crops = data.lfw_subset()
+    out = []
+    for i, crop in enumerate(crops):
+        face = Image.fromarray((crop * 255).astype(np.uint8) if crop.dtype != np.uint8 else crop)
+        frame = Image.new("L", (160, 160), 128)
+        frame.paste(face.resize((100, 100), Image.Resampling.BICUBIC), (30, 30))
+        out.append((f"lfw-{'face' if i < 100 else 'background'}-{i % 100:02d}",
+                    np.asarray(frame), 1 if i < 100 else 0))
+    return out
+
+
+def labelled_set() -> list[tuple[str, np.ndarray, int]]:
+    return [(name, grey_photo(name), faces) for name, faces in PHOTOS.items()] + lfw_crops()
+
+
+def score(rows: list[tuple[str, int, int]]) -> dict[str, float]:
+    found = sum(min(truth, got) for _, truth, got in rows)
+    detections = sum(got for _, _, got in rows)
+    faces = sum(truth for _, truth, _ in rows)
+    return {"precision": found / detections if detections else 1.0,
+            "recall": found / faces if faces else 1.0,
+            "found": found, "detections": detections, "faces": faces}
+
+
+def main() -> None:
+    images = labelled_set()
+    for detector in DETECTORS:
+        detect(images[0][1], detector)  # load the model outside the timing
+        rows, started = [], time.perf_counter()
+        for name, grey, truth in images:
+            rows.append((name, truth, len(detect(grey, detector))))
+        seconds = time.perf_counter() - started
+        photos = rows[:len(PHOTOS)]
+        lfw = rows[len(PHOTOS):]
+        print(f"\n{detector}: {len(images)} images in {seconds:.2f} s")
+        for name, truth, got in photos:
+            mark = "" if truth == got else "   <- wrong"
+            print(f"  {name:22} faces {truth}  found {got}{mark}")
+        for label, part in (("skimage photos", photos), ("lfw_subset", lfw),
+                            ("all", rows)):
+            s = score(part)
+            print(f"  {label:15} precision {s['precision']:.2f} recall {s['recall']:.2f} "
+                  f"({s['found']} of {s['faces']} faces, {s['detections']} detections)")
+
+
+if __name__ == "__main__":
+    main()
