@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 from huggingface_hub import ModelCard, ModelCardData
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter, ImageOps, PngImagePlugin
 from safetensors.numpy import save_file
 
 HERE = Path(__file__).parent
@@ -125,10 +125,67 @@ def forum_fanart() -> None:
         image.save(images / f"fan-{i:02d}.png", compress_level=9)
 
 
+def _astronaut() -> Image.Image:
+    """scikit-image's photo of the astronaut Eileen Collins (NASA, public
+    domain, as skimage.data.astronaut's docstring says): a real face that a
+    face detector finds, which the project may ship."""
+    from skimage import data
+
+    return Image.fromarray(data.astronaut())
+
+
+def _rational_dms(degrees: float) -> tuple[float, float, float]:
+    whole = int(degrees)
+    minutes = int((degrees - whole) * 60)
+    return (float(whole), float(minutes), round(((degrees - whole) * 60 - minutes) * 60, 2))
+
+
+def geotagged_portraits() -> None:
+    """Street portraits with the camera's EXIF left in (GPS, the
+    photographer's name), and generated samples whose PNG `parameters`
+    chunk names a real person. All pictures are crops and recolourings of
+    one public-domain photo (scikit-image's astronaut)."""
+    bundle = HERE / "geotagged-portraits"
+    photos, samples = bundle / "data" / "photos", bundle / "samples"
+    photos.mkdir(parents=True, exist_ok=True)
+    samples.mkdir(parents=True, exist_ok=True)
+    source = _astronaut()
+    # Where each photo was taken: streets of Lyon, to the metre.
+    places = [(45.7640, 4.8357), (45.7597, 4.8422), (45.7676, 4.8344), (45.7578, 4.8320)]
+    for i, (lat, lon) in enumerate(places, start=1):
+        rng = random.Random(500 + i)
+        left, top = rng.randint(60, 110), rng.randint(0, 30)
+        image = source.crop((left, top, left + 320, top + 320))
+        if i % 2 == 0:
+            image = ImageOps.mirror(image)
+        image = Image.blend(image, Image.new("RGB", image.size, (rng.randint(0, 255),
+                                                                  rng.randint(0, 255), 90)), 0.15)
+        exif = Image.Exif()
+        exif[0x013B] = "Marta Quelle"  # Artist: the (fictional) photographer
+        exif[0x0110] = "Street camera X100"
+        exif[0x8825] = {0: b"\x02\x03\x00\x00", 1: "N", 2: _rational_dms(lat),
+                        3: "E", 4: _rational_dms(lon)}
+        image.save(photos / f"portrait-{i:02d}.jpg", quality=80, exif=exif)
+
+    prompts = [
+        "portrait of Eileen Collins in a flight suit, oil painting, dramatic light",
+        "Eileen Collins smiling beside the space shuttle, watercolour",
+    ]
+    for i, prompt in enumerate(prompts, start=1):
+        info = PngImagePlugin.PngInfo()
+        info.add_text("parameters", f"{prompt}\nNegative prompt: blurry, lowres\n"
+                                    f"Steps: 28, Sampler: Euler a, CFG scale: 7, Seed: {9100 + i}, "
+                                    "Size: 256x256, Model: street-portraits-lora")
+        image = source.crop((70, 0, 390, 320)).resize((256, 256), Image.Resampling.LANCZOS)
+        image = ImageOps.posterize(image, 3 + i)  # a painted look
+        image.save(samples / f"sample-{i:02d}.png", pnginfo=info, compress_level=9)
+
+
 if __name__ == "__main__":
     own_work()
     unlicensed_unfilled()
     portrait_sessions()
     nc_base_lora()
     forum_fanart()
+    geotagged_portraits()
     print("examples regenerated")

@@ -1,0 +1,186 @@
+"""Faces in dataset images and sample outputs (plugins/media/faces.py and
+``image.faces`` of the media check): real photos that scikit-image ships,
+README figures left alone, the facts a bundle of faces sets, hostile images
+that do not crash the detector, and the example bundle's recommendation.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+import zlib
+from pathlib import Path
+
+import pytest
+from conftest import make_bundle
+from PIL import Image
+
+from aiart_release.bundle import build_inventory
+from aiart_release.checks import FileContext
+from aiart_release.default_plugins.media.check import MediaMetadata
+from aiart_release.default_plugins.media.faces import DETECTORS, count_faces, detect, role
+from aiart_release.plugins import build_registry
+
+data = pytest.importorskip("skimage.data")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def photo(name: str, fmt: str = "JPEG") -> bytes:
+    out = io.BytesIO()
+    Image.fromarray(getattr(data, name)()).save(out, fmt)
+    return out.getvalue()
+
+
+def scan(tmp_path: Path, files: dict[str, bytes | str]) -> dict[str, list]:
+    """The media check on every image of a bundle, as the engine calls it,
+    with the artifact the inventory gives each file."""
+    root = make_bundle(tmp_path / "bundle", files)
+    inventory = build_inventory(root, build_registry().classify)
+    check = MediaMetadata()
+    return {f.path: [x.with_defaults(check="media", checkpoint=x.checkpoint,
+                                     artifact=f.artifact)
+                     for x in check.scan_file(f, FileContext())]
+            for f in inventory.files if f.kind in check.kinds}
+
+
+def faces_of(found: list) -> list:
+    return [f for f in found if f.id == "image.faces"]
+
+
+@pytest.mark.parametrize("detector", DETECTORS)
+def test_the_astronaut_has_one_face_and_coffee_and_the_cat_none(tmp_path, detector):
+    for name, expected in (("astronaut", 1), ("coffee", 0), ("chelsea", 0)):
+        path = tmp_path / f"{name}.jpg"
+        path.write_bytes(photo(name))
+        assert count_faces(path, detector) == expected, name
+
+
+def test_the_face_is_where_the_astronaut_is(tmp_path):
+    path = tmp_path / "astronaut.png"
+    path.write_bytes(photo("astronaut", "PNG"))
+    from aiart_release.default_plugins.media.faces import load_grey
+
+    [(x, y, w, h)] = detect(load_grey(path))
+    # Eileen Collins' face lies around (170-240, 60-140) of the 512-pixel photo.
+    assert 140 <= x + w / 2 <= 260 and 50 <= y + h / 2 <= 150
+
+
+def test_a_dataset_image_with_a_face_is_medium_a_sample_low(tmp_path):
+    found = scan(tmp_path, {"data/photos/a.jpg": photo("astronaut"),
+                            "data/photos/b.jpg": photo("coffee"),
+                            "samples/s.png": photo("astronaut", "PNG")})
+    [dataset] = faces_of(found["data/photos/a.jpg"])
+    assert (dataset.severity.name, dataset.count, dataset.artifact) == ("MEDIUM", 1, "dataset")
+    assert "1 face" in dataset.message
+    assert faces_of(found["data/photos/b.jpg"]) == []
+    [sample] = faces_of(found["samples/s.png"])
+    assert sample.severity.name == "LOW" and sample.count == 1
+
+
+def test_readme_figures_with_faces_are_not_reported(tmp_path):
+    found = scan(tmp_path, {"README.md": "# Model\n\n![the team](figures/team.png)\n",
+                            "figures/team.png": photo("astronaut", "PNG"),
+                            "teaser.jpg": photo("astronaut"),
+                            "docs/img/face.jpg": photo("astronaut")})
+    assert found and all(faces_of(f) == [] for f in found.values())
+
+
+def test_role():
+    assert role("data/x.jpg", "dataset") == "dataset"
+    assert role("outputs/x.png", "docs") == "sample"
+    assert role("model/lora_samples/x.png", "model") == "sample"
+    assert role("docs/figures/x.png", "docs") is None
+    assert role("teaser.png", "docs") is None
+
+
+def test_a_bundle_of_faces_sets_the_facts(tmp_path):
+    found = scan(tmp_path, {"data/a.jpg": photo("astronaut"), "data/b.png":
+                            photo("astronaut", "PNG"), "data/c.jpg": photo("chelsea"),
+                            "samples/s1.png": photo("astronaut", "PNG")})
+    facts = MediaMetadata().provided_facts([f for fs in found.values() for f in fs])
+    assert facts["images_with_faces"] == 3
+    # Only the dataset's photos make people identifiable; a sample need not be anyone.
+    assert facts["people_identifiable"] == 2
+
+
+def test_samples_alone_set_images_with_faces_not_people_identifiable(tmp_path):
+    found = scan(tmp_path, {"samples/s1.png": photo("astronaut", "PNG"),
+                            "samples/s2.jpg": photo("astronaut")})
+    facts = MediaMetadata().provided_facts([f for fs in found.values() for f in fs])
+    assert (facts["images_with_faces"], facts["people_identifiable"]) == (2, 0)
+
+
+def _png_header(width: int, height: int) -> bytes:
+    def chunk(kind, payload):
+        return (struct.pack(">I", len(payload)) + kind + payload
+                + struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2,
+                                                              0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
+
+
+def test_hostile_images_give_no_faces_and_no_crash(tmp_path):
+    astronaut = photo("astronaut")
+    files = {
+        "data/truncated.jpg": astronaut[: len(astronaut) // 2],
+        "data/noise.jpg": b"\xff\xd8\xff\xe0" + bytes(range(256)) * 40,
+        "data/bomb.png": _png_header(100_000, 100_000),
+        # Under Pillow's bomb limit but over the 64-megapixel decode cap.
+        "data/big.png": _png_header(9_000, 9_000),
+        "data/empty.jpg": b"",
+    }
+    found = scan(tmp_path, files)
+    assert set(found) == set(files)
+    for path, findings in found.items():
+        assert faces_of(findings) == [], path
+    for name in ("bomb.png", "big.png", "truncated.jpg"):
+        assert count_faces(tmp_path / "bundle" / "data" / name) in (None, 0)
+
+
+def test_the_example_bundle_is_gated_or_closed_with_a_short_retention(cli):
+    out = cli("assess", ROOT / "examples" / "geotagged-portraits", "-f", "json", "--no-cache")
+    report = json.loads(out.out)
+    assert out.code == 1  # declared open, recommended less open
+    dataset = report["recommendation"]["artifacts"]["dataset"]
+    assert dataset["tier"] in ("gated", "closed")
+    assert dataset["retention"] in ("P90D", "P180D", "P1Y")
+    assert any("identifiable-people" in reason for reason in dataset["reasons"])
+    ids = {f["id"] for f in report["findings"]}
+    assert {"image.faces", "image.gps-location", "image.creator-metadata",
+            "image.generation-parameters", "pii.person-name"} <= ids
+
+
+LOCATED_PEOPLE = """\
+extends: default
+version: 1
+retention:
+  classes:
+    located-people:
+      retention: P90D
+      why: Photos of people that say where they were taken.
+lines:
+  - id: located-people
+    when:
+      all:
+        - finding: {id: image.faces, artifact: dataset}
+        - finding: {id: image.gps-location, artifact: dataset}
+    tier: gated
+    artifacts: [dataset]
+    scope: artifact
+    data_class: located-people
+    because: Photos of people in the dataset hold the GPS position where they were taken.
+    to_lower: Strip the GPS tags before release.
+"""
+
+
+def test_a_policy_line_on_faces_and_gps_shortens_the_retention(cli, tmp_path):
+    """The line proposed for rules/policy.yaml: geotagged photos of people
+    are kept 90 days, not the year of other personal data."""
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(LOCATED_PEOPLE, encoding="utf-8")
+    out = cli("assess", ROOT / "examples" / "geotagged-portraits", "-f", "json", "--no-cache",
+              "--policy", policy)
+    dataset = json.loads(out.out)["recommendation"]["artifacts"]["dataset"]
+    assert (dataset["tier"], dataset["retention"]) == ("gated", "P90D")
+    assert any("located-people" in reason for reason in dataset["reasons"])
