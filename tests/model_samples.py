@@ -22,7 +22,8 @@ def reduce_call(module: str, name: str, *args: str, proto: int = 2) -> bytes:
     """``module.name(*args)`` on load, with GLOBAL (the plainest form)."""
     out = b"\x80" + bytes([proto]) + f"c{module}\n{name}\n".encode() + b"("
     for arg in args:
-        out += _short_unicode(arg) if proto >= 4 else b"X" + struct.pack("<I", len(arg.encode())) + arg.encode()
+        data = arg.encode()
+        out += _short_unicode(arg) if proto >= 4 else b"X" + struct.pack("<I", len(data)) + data
     return out + b"tR."
 
 

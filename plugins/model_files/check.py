@@ -109,7 +109,7 @@ class ModelFiles(Check):
             yield self._finding(
                 file, Severity.MEDIUM, piece.member,
                 f"Loading this pickle{where} imports {_names(unknown)}, not on the allow-list "
-                "of tensor and array rebuilders: it may run code", 
+                "of tensor and array rebuilders: it may run code",
                 "unknown:" + ",".join(i.dotted for i in unknown), unknown)
         if scan.error or scan.too_large:
             why = (f"larger than {containers.MAX_PICKLE_BYTES // (1024 * 1024)} MiB"
@@ -143,17 +143,9 @@ class ModelFiles(Check):
         )
 
     def _unreadable(self, file, reason: str) -> Finding:
-        return Finding(
-            id="bundle.unreadable",
-            severity=Severity.MEDIUM,
-            message=f"Model file could not be opened: {reason}; it was not verified",
-            location=Location(path=file.path),
-            remediation="Re-export the file (a truncated upload?), or exclude it",
-            check=self.id,
-            checkpoint=CHECKPOINT_OF_ARTIFACT.get(file.artifact),
-            artifact=file.artifact,
-            matched=reason,
-        )
+        return unreadable(file, self.id, f"Model file could not be opened: {reason}; it was "
+                          "not verified", "Re-export the file (a truncated upload?), or "
+                          "exclude it")
 
     # ---- safetensors ------------------------------------------------------
 
@@ -328,17 +320,8 @@ class GGUFMetadataFacts(Check):
                          "gguf_name": names})
 
     def _unreadable(self, file, reason: str) -> Finding:
-        return Finding(
-            id="bundle.unreadable",
-            severity=Severity.MEDIUM,
-            message=f"GGUF metadata could not be read: {reason}",
-            location=Location(path=file.path),
-            remediation="Re-export the file with llama.cpp's gguf tools, or exclude it",
-            check=self.id,
-            checkpoint=CHECKPOINT_OF_ARTIFACT.get(file.artifact),
-            artifact=file.artifact,
-            matched=reason,
-        )
+        return unreadable(file, self.id, f"GGUF metadata could not be read: {reason}",
+                          "Re-export the file with llama.cpp's gguf tools, or exclude it")
 
 
 def gguf_base_models(values: dict) -> list[str]:
@@ -355,6 +338,22 @@ def gguf_base_models(values: dict) -> list[str]:
         elif isinstance(name, str) and name:
             out.append(f"{org}/{name}" if isinstance(org, str) and org else name)
     return out
+
+
+def unreadable(file, check: str, message: str, remediation: str) -> Finding:
+    """``bundle.unreadable`` for a binary model file (the text reader's
+    finding says "as text")."""
+    return Finding(
+        id="bundle.unreadable",
+        severity=Severity.MEDIUM,
+        message=message,
+        location=Location(path=file.path),
+        remediation=remediation,
+        check=check,
+        checkpoint=CHECKPOINT_OF_ARTIFACT.get(file.artifact),
+        artifact=file.artifact,
+        matched=message,
+    )
 
 
 def _add(values: list[str], value) -> None:
