@@ -4,6 +4,11 @@ IPTC, text chunks), then bytes flipped, inserted, overwritten and cut by
 hypothesis. Whatever the bytes, the reader returns metadata or raises
 UnreadableImage, the check returns findings, and neither hangs.
 
+The same damage is done to a JPEG signed with a C2PA manifest (the
+content-credential reader never raises; a broken store is "Invalid") and to
+tagged MP3, FLAC and MP4 files (the audio/video reader returns tags or
+raises UnreadableMedia).
+
 ``FUZZ_EXAMPLES=N`` (or ``HYPOTHESIS_PROFILE=fuzz``, as ``make fuzz`` sets)
 runs more examples.
 """
@@ -32,7 +37,16 @@ from aiart_release.bundle import BundleFile
 from aiart_release.checks import FileContext
 from aiart_release.default_plugins.media.check import MediaMetadata
 from aiart_release.findings import Finding
-from aiart_release.readers.media import ImageMetadata, UnreadableImage, read_metadata
+from aiart_release.readers.media import (
+    AvMetadata,
+    Credentials,
+    ImageMetadata,
+    UnreadableImage,
+    UnreadableMedia,
+    read_av_metadata,
+    read_credentials,
+    read_metadata,
+)
 
 EXAMPLES = int(os.environ.get(
     "FUZZ_EXAMPLES", 400 if os.environ.get("HYPOTHESIS_PROFILE") == "fuzz" else 40))
@@ -67,13 +81,34 @@ def seeds() -> dict[str, bytes]:
     }
 
 
+@lru_cache
+def av_seeds() -> dict[str, bytes]:
+    """Tagged audio and video files (location, artist, device, encoder)."""
+    import tempfile
+
+    from test_media_av import tagged_flac, tagged_mp3, tagged_mp4
+
+    with tempfile.TemporaryDirectory() as folder:
+        return {".mp3": tagged_mp3(Path(folder) / "a.mp3"),
+                ".flac": tagged_flac(Path(folder) / "a.flac"),
+                ".mp4": tagged_mp4(Path(folder) / "a.mp4")}
+
+
+@lru_cache
+def credential_seeds() -> dict[str, bytes]:
+    """A JPEG signed with a C2PA manifest declaring trainedAlgorithmicMedia."""
+    from test_media_credentials import signed_jpeg
+
+    return {".jpg": signed_jpeg()}
+
+
 @st.composite
-def mutated(draw) -> tuple[str, bytes]:
+def mutated(draw, seeds_of=seeds) -> tuple[str, bytes]:
     """A seed file with a few random edits: the kinds of damage a bad copy,
     a broken writer or a hand-crafted file make. Edits favour the first
     kilobytes, where the headers and the metadata are."""
-    suffix = draw(st.sampled_from(sorted(seeds())))
-    data = bytearray(seeds()[suffix])
+    suffix = draw(st.sampled_from(sorted(seeds_of())))
+    data = bytearray(seeds_of()[suffix])
     for _ in range(draw(st.integers(1, 6))):
         size = len(data)
         if not size:
@@ -147,3 +182,47 @@ def test_seeds_are_read_whole(tmp_path):
         assert meta.location == (48.9, 2.3), suffix
     assert read_metadata(Path(tmp_path / "seed.jpg")).thumbnail is not None
     assert Image.open(tmp_path / "seed.png").format == "PNG"
+
+
+@FUZZ
+@given(mutated(av_seeds))
+def test_av_reader_returns_tags_or_a_reason(tmp_path_factory, capfd, case):
+    suffix, data = case
+    path = tmp_path_factory.mktemp("fuzz") / f"media{suffix}"
+    path.write_bytes(data)
+    started = time.perf_counter()
+    try:
+        meta = read_av_metadata(path)
+    except UnreadableMedia as exc:
+        assert str(exc)
+    else:
+        assert isinstance(meta, AvMetadata)
+        if meta.location is not None:
+            assert all(round(c, 1) == c for c in meta.location)
+    assert time.perf_counter() - started < NO_HANG_SECONDS
+    assert capfd.readouterr() == ("", "")
+
+
+@FUZZ
+@given(mutated(credential_seeds))
+def test_credential_reader_never_raises(tmp_path_factory, capfd, case):
+    suffix, data = case
+    path = tmp_path_factory.mktemp("fuzz") / f"signed{suffix}"
+    path.write_bytes(data)
+    started = time.perf_counter()
+    credentials = read_credentials(path, "JPEG")
+    assert isinstance(credentials, Credentials)
+    # a damaged store is never taken for a valid one with errors
+    assert not (credentials.valid and credentials.errors)
+    assert time.perf_counter() - started < NO_HANG_SECONDS
+    assert capfd.readouterr() == ("", "")
+
+
+def test_av_and_credential_seeds_are_read_whole(tmp_path):
+    for suffix, data in av_seeds().items():
+        path = tmp_path / f"seed{suffix}"
+        path.write_bytes(data)
+        assert read_av_metadata(path).creators, suffix
+    signed = tmp_path / "signed.jpg"
+    signed.write_bytes(credential_seeds()[".jpg"])
+    assert read_credentials(signed, "JPEG").state == "Valid"
