@@ -90,3 +90,10 @@ def test_hostile_card_text_does_not_hang(hostile):
     start = time.perf_counter()
     assert images_shown(hostile) == []
     assert time.perf_counter() - start < 10
+
+
+def test_finding_passes_the_engines_contract(tmp_path):
+    from aiart_release.checks import finding_problem
+
+    [finding] = scan(tmp_path, {"README.md": "![](a.png)\n", "a.png": PNG})
+    assert finding_problem(finding) is None

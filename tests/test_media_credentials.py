@@ -14,7 +14,7 @@ from conftest import make_bundle
 from PIL import Image, PngImagePlugin
 
 from aiart_release.bundle import build_inventory
-from aiart_release.checks import FileContext
+from aiart_release.checks import FileContext, finding_problem
 from aiart_release.default_plugins.media.credentials import ContentCredentials, is_output_path
 from aiart_release.plugins import build_registry
 from aiart_release.readers.media import read_credentials, read_metadata
@@ -220,3 +220,10 @@ def test_unreadable_image_is_left_to_the_media_check(tmp_path):
 ])
 def test_output_folders(path, output):
     assert is_output_path(path) is output
+
+
+def test_findings_pass_the_engines_contract(tmp_path):
+    signed = signed_jpeg()
+    found = scan(tmp_path, {"samples/a.jpg": signed, "samples/b.jpg": tampered(signed)})
+    flat = [f for fs in found.values() for f in fs]
+    assert len(flat) == 3 and [finding_problem(f) for f in flat] == [None] * 3
