@@ -156,3 +156,31 @@ def _write(path, data):
 def test_findings_pass_the_engines_contract(tmp_path):
     found = scan(tmp_path, {"clip.mp4": tagged_mp4(tmp_path / "v.mp4"), "x.mp3": b"junk"})
     assert [finding_problem(f) for fs in found.values() for f in fs] == [None] * 5
+
+
+@pytest.mark.parametrize("name, data, reason", [
+    # an ID3 header declaring a 200 MiB tag ("synchsafe": 0x64 << 21)
+    ("big.mp3", b"ID3\x04\x00\x00\x64\x00\x00\x00" + bare_mp3(), "ID3 tag of 200 MiB"),
+    # a moov box declaring 100 MiB, the file shorter: counted to the file's end
+    ("short.mp4", _box(b"ftyp", b"isom") + struct.pack(">I4s", 100 * 2**20, b"moov"),
+     None),
+])
+def test_tag_blocks_are_measured_before_they_are_read(tmp_path, name, data, reason):
+    """mutagen reads a tag block whole (a 143 MiB ID3 frame took 717 MiB):
+    the sizes in the headers are checked first."""
+    path = _write(tmp_path / name, data)
+    with pytest.raises(UnreadableMedia) as raised:
+        read_av_metadata(path)
+    if reason:
+        assert reason in str(raised.value) and "16 MiB" in str(raised.value)
+
+
+def test_large_moov_is_refused_from_its_header(tmp_path):
+    """A 70 MiB moov (sparse: no 70 MiB written to the disk) is refused
+    without mutagen reading it."""
+    path = tmp_path / "long.mp4"
+    with path.open("wb") as fh:
+        fh.write(_box(b"ftyp", b"isom") + struct.pack(">I4s", 70 * 2**20, b"moov"))
+        fh.truncate(70 * 2**20 + 16)
+    with pytest.raises(UnreadableMedia, match="MP4 moov box of 70 MiB"):
+        read_av_metadata(path)
