@@ -330,3 +330,18 @@ def test_tiny_array_in_a_test_folder_is_not_a_model(tmp_path):
     assert tiny.context == "fixture"
     assert tiny.artifact != "model"
     assert "model" not in inventory.artifacts_present()
+
+
+@pytest.mark.parametrize("zip_format", [True, False])
+def test_real_torch_checkpoints_are_low_only(tmp_path, zip_format):
+    """What torch.save writes (zip, and the legacy raw format of several
+    pickles in a row) imports only the allow-list. The file is made, never
+    loaded."""
+    torch = pytest.importorskip("torch")
+    path = tmp_path / "w.pt"
+    state = {"conv.weight": torch.zeros(2, 3, dtype=torch.float16),
+             "bn.running_mean": torch.ones(3), "steps": torch.tensor(5),
+             "bf": torch.zeros(2, dtype=torch.bfloat16)}
+    torch.save(state, path, _use_new_zipfile_serialization=zip_format)
+    found = scan(tmp_path, {"w.pt": path.read_bytes()})["w.pt"]
+    assert [f.severity for f in found] == [Severity.LOW], found

@@ -23,9 +23,10 @@ resolves to the names a real unpickler would see. An import is rated:
   (every scanner's tracker lists new callables), so an import that is not
   on the allow-list is reported, never passed silently.
 
-Reads are bounded: :class:`BoundedReader` refuses a read past the byte
-budget before it happens, so a ``BINBYTES8`` that claims an exabyte is a
-``PickleTooLarge``, not an allocation.
+Reads are bounded: at most :data:`MAX_PICKLE_BYTES` of a stream are read,
+once, and the walk runs over that buffer, so a ``BINBYTES8`` that claims an
+exabyte allocates nothing; a stream longer than the budget is reported as
+too large to verify.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ import pickletools
 import struct
 from dataclasses import dataclass, field
 
-MAX_PICKLE_BYTES = 256 * 1024 * 1024  # the opcode stream of one file, all pickles
+MAX_PICKLE_BYTES = 128 * 1024 * 1024  # the opcode stream of one file, all pickles
+FIRST_READ = 1024 * 1024
 MAX_OPCODES = 20_000_000
 MAX_PICKLES_PER_STREAM = 16  # torch's legacy format writes 5 pickles in a row
 
@@ -205,39 +207,6 @@ class PickleTooLarge(Exception):
     """The stream passed :data:`MAX_PICKLE_BYTES` or :data:`MAX_OPCODES`."""
 
 
-class BoundedReader(io.RawIOBase):
-    """A read-only view of ``stream`` that refuses to read past ``limit``
-    bytes in all: the check happens before the read, so a length field
-    that claims gigabytes allocates nothing."""
-
-    def __init__(self, stream, limit: int):
-        self._stream = stream
-        self._left = limit
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        if size is None or size < 0 or size > self._left:
-            raise PickleTooLarge
-        data = self._stream.read(size)
-        self._left -= len(data)
-        return data
-
-    def readline(self, size: int = -1) -> bytes:
-        cap = self._left if size is None or size < 0 else min(size, self._left)
-        line = self._stream.readline(cap + 1)
-        if len(line) > cap:
-            raise PickleTooLarge
-        self._left -= len(line)
-        return line
-
-    def peek_byte(self) -> bytes:
-        """The next byte, consumed (genops cannot push it back)."""
-        return self.read(1) if self._left else b""
-
-
-_MARK = object()
 _UNKNOWN = object()
 _STRING_OPS = frozenset({"STRING", "BINSTRING", "SHORT_BINSTRING", "UNICODE", "BINUNICODE",
                          "SHORT_BINUNICODE", "BINUNICODE8"})
@@ -245,83 +214,119 @@ _PUT_OPS = frozenset({"PUT", "BINPUT", "LONG_BINPUT"})
 _GET_OPS = frozenset({"GET", "BINGET", "LONG_BINGET"})
 
 
+def _effect(opcode) -> tuple[int, bool, int, bool]:
+    """How an opcode moves the stack: items popped below a mark (or in all),
+    whether it pops to a mark, items pushed, whether it pushes a mark."""
+    before, after = opcode.stack_before, opcode.stack_after
+    pops_mark = pickletools.markobject in before
+    popped = before.index(pickletools.markobject) if pops_mark else len(before)
+    pushes_mark = pickletools.markobject in after
+    return popped, pops_mark, len(after) - pushes_mark, pushes_mark
+
+
+_EFFECTS = {op.name: _effect(op) for op in pickletools.opcodes}
+
+
 class _Machine:
-    """The unpickler's stack and memo, holding only what can name an
-    import (strings) and marks; everything else is ``_UNKNOWN``."""
+    """The unpickler's stack, mark stack and memo, as CPython keeps them
+    (a mark saves the current stack and starts an empty one), holding only
+    what can name an import (strings); everything else is ``_UNKNOWN``.
+    Whatever the real unpickler would refuse (popping past a mark, reading
+    a memo key never written) stops the walk as a bad stream."""
 
     def __init__(self):
         self.stack: list = []
+        self.marks: list[list] = []
         self.memo: dict = {}
         self.imports: list[Import] = []
 
     def step(self, opcode, arg) -> None:
         name = opcode.name
+        stack = self.stack
         if name == "MEMOIZE":
             self._need(1)
-            self.memo[len(self.memo)] = self.stack[-1]
+            self.memo[len(self.memo)] = stack[-1]
             return
         if name in _PUT_OPS:
             self._need(1)
-            self.memo[arg] = self.stack[-1]
+            self.memo[arg] = stack[-1]
             return
         if name in _GET_OPS:
             if arg not in self.memo:
                 raise ValueError(f"memo key {arg} read before it was written")
-            self.stack.append(self.memo[arg])
+            stack.append(self.memo[arg])
             return
         if name in ("GLOBAL", "INST"):
             module, _, attr = str(arg).partition(" ")
             self.imports.append(Import(module, attr, name))
         elif name == "STACK_GLOBAL":
             self._need(2)
-            attr, module = self.stack[-1], self.stack[-2]
+            attr, module = stack[-1], stack[-2]
             self.imports.append(Import(module if isinstance(module, str) else None,
                                        attr if isinstance(attr, str) else None, name))
         elif name.startswith("EXT"):
             self.imports.append(Import("copyreg", f"extension code {arg}", name))
-        self._pop(opcode.stack_before)
-        for item in opcode.stack_after:
-            if item is pickletools.markobject:
-                self.stack.append(_MARK)
-            elif name in _STRING_OPS:
-                self.stack.append(arg if isinstance(arg, str) else _UNKNOWN)
-            else:
-                self.stack.append(_UNKNOWN)
+        elif name == "DUP":
+            self._need(1)
+            stack.append(stack[-1])
+            return
+        popped, pops_mark, pushed, pushes_mark = _EFFECTS[name]
+        if pops_mark:
+            if not self.marks:
+                raise ValueError("an opcode needs a mark that was never set")
+            stack = self.stack = self.marks.pop()
+        if popped:
+            self._need(popped)
+            del stack[-popped:]
+        if pushes_mark:
+            self.marks.append(stack)
+            self.stack = []
+        elif pushed:
+            stack.append(arg if name in _STRING_OPS and isinstance(arg, str) else _UNKNOWN)
+            stack.extend([_UNKNOWN] * (pushed - 1))
 
     def _need(self, count: int) -> None:
-        if len(self.stack) < count or any(v is _MARK for v in self.stack[-count:]):
+        if len(self.stack) < count:
             raise ValueError("the stack is shorter than the opcode needs")
-
-    def _pop(self, before) -> None:
-        if pickletools.markobject in before:
-            # [..., items before the mark, mark, stackslice]
-            while self.stack and self.stack[-1] is not _MARK:
-                self.stack.pop()
-            if not self.stack:
-                raise ValueError("an opcode needs a mark that was never set")
-            self.stack.pop()
-            count = before.index(pickletools.markobject)
-        else:
-            count = len(before)
-        self._need(count) if count else None
-        del self.stack[len(self.stack) - count:]
 
 
 def scan_stream(stream, limit: int = MAX_PICKLE_BYTES, first: bytes = b"") -> PickleScan:
     """Walk the pickles at the start of ``stream`` (one, or the several in a
-    row that torch's legacy format writes), at most ``limit`` bytes.
-    ``first`` holds bytes already read from the stream's start."""
-    reader = BoundedReader(Prefixed(first, stream), limit)
+    row that torch's legacy format writes), at most ``limit`` bytes of it.
+    ``first`` holds bytes already read from the stream's start.
+
+    The stream is read into memory, 1 MiB first and 16 times more each
+    time the walk runs out of bytes, up to ``limit + 1`` bytes; the walk
+    runs over the buffer: a length field that claims an exabyte reads what
+    is there (``BytesIO`` never allocates what it is asked for), and the
+    opcode reads cost no Python call per byte. A checkpoint's pickle is
+    small (its tensors lie beside it), so most files cost one read."""
+    data = first
+    size = FIRST_READ
+    while True:
+        size = min(size, limit + 1)
+        data += stream.read(max(size - len(data), 0))
+        cut = len(data) >= size
+        result = scan_buffer(data[:limit], cut=cut)
+        if not (result.too_large and cut and size <= limit):
+            return result
+        size *= 16
+
+
+def scan_buffer(data: bytes, cut: bool = False) -> PickleScan:
+    """The walk over ``data``; ``cut`` says that the stream went on past it
+    (so running out of bytes means "too large", not "truncated")."""
+    buffer = io.BytesIO(data)
     result = PickleScan()
     opcodes = 0
     try:
         while result.pickles < MAX_PICKLES_PER_STREAM:
-            head = reader.peek_byte()
+            head = data[buffer.tell():buffer.tell() + 1]
             if not head or (result.pickles and head != b"\x80"):
                 break
             machine = _Machine()
             try:
-                for opcode, arg, _pos in pickletools.genops(Prefixed(head, reader)):
+                for opcode, arg, _pos in pickletools.genops(buffer):
                     opcodes += 1
                     if opcodes > MAX_OPCODES:
                         raise PickleTooLarge
@@ -333,13 +338,16 @@ def scan_stream(stream, limit: int = MAX_PICKLE_BYTES, first: bytes = b"") -> Pi
         result.too_large = True
     except (ValueError, EOFError, UnicodeDecodeError, OverflowError, MemoryError,
             struct.error) as exc:
-        result.error = _describe(exc)
+        if cut and buffer.tell() >= len(data) - 1:
+            result.too_large = True
+        else:
+            result.error = _describe(exc)
     return result
 
 
 def scan_bytes(data: bytes) -> PickleScan:
-    """:func:`scan_stream` over bytes in memory."""
-    return scan_stream(io.BytesIO(data), limit=len(data) + 1)
+    """:func:`scan_buffer` over bytes in memory."""
+    return scan_buffer(data)
 
 
 def _describe(exc: BaseException) -> str:
@@ -363,14 +371,3 @@ class Prefixed:
             return data
         head, self._prefix = self._prefix[:size], self._prefix[size:]
         return head + (self._stream.read(size - len(head)) if size > len(head) else b"")
-
-    def readline(self, size: int = -1) -> bytes:
-        if not self._prefix:
-            return self._stream.readline(size)
-        if b"\n" in self._prefix:
-            cut = self._prefix.index(b"\n") + 1
-            line, self._prefix = self._prefix[:cut], self._prefix[cut:]
-            return line
-        line, self._prefix = self._prefix, b""
-        rest = -1 if size is None or size < 0 else max(size - len(line), 0)
-        return line + self._stream.readline(rest)
