@@ -1,0 +1,97 @@
+"""Text in images (plugins/media/ocr.py): off by default; with ``ocr: true``,
+tesseract reads a watermark and a name with an e-mail drawn here with
+Pillow, and the personal-data analyzer finds them; without tesseract one
+plugin.ocr-unavailable finding; hostile images give bundle.unreadable."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import pytest
+from conftest import make_bundle
+from PIL import Image, ImageDraw, ImageFont
+
+from aiart_release.bundle import build_inventory
+from aiart_release.checks import BundleContext, FileContext, finding_problem
+from aiart_release.config import Config
+from aiart_release.default_plugins.media import ocr
+from aiart_release.default_plugins.media.ocr import TextInImages
+from aiart_release.facts import gather_facts
+from aiart_release.plugins import build_registry
+
+needs_tesseract = pytest.mark.skipif(ocr.tesseract() is None,
+                                     reason="tesseract is not installed (apt-get install "
+                                            "tesseract-ocr)")
+ON = {"ocr": True}
+
+
+def poster(*lines: str) -> bytes:
+    im = Image.new("RGB", (900, 110 * len(lines)), "white")
+    draw = ImageDraw.Draw(im)
+    font = ImageFont.load_default(size=40)
+    for i, line in enumerate(lines):
+        draw.text((20, 30 + 100 * i), line, fill="black", font=font)
+    out = io.BytesIO()
+    im.save(out, "PNG")
+    return out.getvalue()
+
+
+def bomb_png(width=100_000, height=100_000) -> bytes:
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + \
+            struct.pack(">I", zlib.crc32(kind + data))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0,
+                                                                0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\0" * 1024)) + chunk(b"IEND", b""))
+
+
+def scan(tmp_path, files, settings):
+    root = make_bundle(tmp_path / "bundle", files)
+    inventory = build_inventory(root, build_registry().classify)
+    check = TextInImages()
+    ctx = FileContext(settings=settings)
+    return {f.path: list(check.scan_file(f, ctx)) for f in inventory.files
+            if f.kind in check.kinds}
+
+
+def test_off_by_default(tmp_path):
+    assert scan(tmp_path, {"data/a.png": poster("shutterstock")}, {}) == {"data/a.png": []}
+
+
+@needs_tesseract
+def test_watermark_and_personal_data_are_read(tmp_path):
+    found = scan(tmp_path, {"data/stock.png": poster("shutterstock"),
+                            "data/letter.png": poster("Contact Jane Doe at",
+                                                      "jane.doe@example.org"),
+                            "data/blank.png": poster("")}, ON)
+    [mark] = found["data/stock.png"]
+    assert mark.id == "image.watermark" and mark.evidence == "shutterstock"
+    [personal] = found["data/letter.png"]
+    assert personal.id == "image.text-personal-data"
+    assert "jane.doe@example.org" not in personal.evidence and "Jane" not in personal.message
+    assert "jane.doe@example.org" in personal.matched
+    assert found["data/blank.png"] == []
+    assert all(finding_problem(f) is None for fs in found.values() for f in fs)
+
+
+@needs_tesseract
+@pytest.mark.parametrize("name, data", [("bomb.png", bomb_png()),
+                                        ("html.jpg", b"<html>404</html>")])
+def test_hostile_images_are_unreadable(tmp_path, name, data):
+    [bad] = scan(tmp_path, {f"data/{name}": data}, ON)[f"data/{name}"]
+    assert bad.id == "bundle.unreadable"
+
+
+def test_missing_tesseract_is_one_finding(tmp_path, monkeypatch):
+    monkeypatch.setattr(ocr, "tesseract", lambda: None)
+    assert scan(tmp_path, {"data/a.png": poster("x")}, ON) == {"data/a.png": []}
+    root = make_bundle(tmp_path / "b2", {"data/a.png": poster("x")})
+    inventory = build_inventory(root, build_registry().classify)
+    ctx = BundleContext(inventory=inventory, facts=gather_facts(inventory, Config()),
+                        settings=ON)
+    [finding] = TextInImages().scan_bundle(ctx)
+    assert finding.id == "plugin.ocr-unavailable" and "tesseract" in finding.message
+    ctx_off = BundleContext(inventory=inventory, facts=gather_facts(inventory, Config()))
+    assert list(TextInImages().scan_bundle(ctx_off)) == []
