@@ -6,12 +6,11 @@ plugin.ocr-unavailable finding; hostile images give bundle.unreadable."""
 from __future__ import annotations
 
 import io
-import struct
-import zlib
 
 import pytest
 from conftest import make_bundle
 from PIL import Image, ImageDraw, ImageFont
+from test_media import bomb_png
 
 from aiart_release.bundle import build_inventory
 from aiart_release.checks import BundleContext, FileContext, finding_problem
@@ -36,15 +35,6 @@ def poster(*lines: str) -> bytes:
     out = io.BytesIO()
     im.save(out, "PNG")
     return out.getvalue()
-
-
-def bomb_png(width=100_000, height=100_000) -> bytes:
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + \
-            struct.pack(">I", zlib.crc32(kind + data))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0,
-                                                                0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(b"\0" * 1024)) + chunk(b"IEND", b""))
 
 
 def scan(tmp_path, files, settings):
