@@ -345,3 +345,31 @@ def test_real_torch_checkpoints_are_low_only(tmp_path, zip_format):
     torch.save(state, path, _use_new_zipfile_serialization=zip_format)
     found = scan(tmp_path, {"w.pt": path.read_bytes()})["w.pt"]
     assert [f.severity for f in found] == [Severity.LOW], found
+
+
+def test_bad_model_files_through_the_cli(tmp_path):
+    """Every bad input of the issue in one bundle, assessed by the installed
+    tool: findings, no traceback, the gate's exit code."""
+    good = samples.torch_zip(tmp_path / "g.pt", samples.torch_like_data_pkl()).read_bytes()
+    bundle = make_bundle(tmp_path / "bundle", {
+        "model/truncated.pt": good[:len(good) // 2],
+        "model/bad-opcodes.pkl": b"\x80\x02\xff\xfe\xfd",
+        "model/short-header.safetensors": struct.pack("<Q", 1 << 20) + b"{}",
+        "model/empty.ckpt": b"",
+        "model/broken.keras": b"PK\x03\x04 not really",
+        "model/bad.gguf": b"GGUF" + struct.pack("<IQQ", 3, 0, 5),
+        "model/README.md": "---\nlicense: mit\n---\n# A model\n",
+    })
+    result = run_tool("assess", bundle, "--format", "json", "--no-cache",
+                      env={"AIART_RELEASE_PLUGINS": PLUGIN})
+    assert result.code in (0, 1), result.err
+    assert "Traceback" not in result.err
+    report = json.loads(result.out)
+    by_path = {}
+    for finding in report["findings"]:
+        by_path.setdefault(finding["location"]["path"], set()).add(finding["id"])
+    assert "bundle.unreadable" in by_path["model/truncated.pt"]
+    assert "model.unsafe-pickle" in by_path["model/bad-opcodes.pkl"]
+    assert "model.invalid-safetensors" in by_path["model/short-header.safetensors"]
+    assert "bundle.unreadable" in by_path["model/broken.keras"]
+    assert "bundle.unreadable" in by_path["model/bad.gguf"]
