@@ -373,3 +373,14 @@ def test_bad_model_files_through_the_cli(tmp_path):
     assert "model.invalid-safetensors" in by_path["model/short-header.safetensors"]
     assert "bundle.unreadable" in by_path["model/broken.keras"]
     assert "bundle.unreadable" in by_path["model/bad.gguf"]
+
+
+def test_every_bypass_is_critical_without_picklescan(monkeypatch):
+    """picklescan's blocklist only adds to ours: without it installed, each
+    published bypass is still critical."""
+    from aiart_release.default_plugins.model_files import pickles
+
+    monkeypatch.setattr(pickles, "_picklescan_blocklist", lambda: {})
+    for name, data in samples.BYPASSES.items():
+        dangerous, _unknown = scan_bytes(data).rated()
+        assert dangerous, name
