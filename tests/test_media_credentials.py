@@ -66,7 +66,10 @@ def _certificates():
     return chain, private
 
 
-def signed_jpeg(source_type: str = TRAINED) -> bytes:
+def signed_jpeg(source_type: str = TRAINED, remote_url: str | None = None) -> bytes:
+    """A JPEG with a C2PA manifest whose c2pa.created action declares
+    ``source_type``; with ``remote_url``, the manifest is not embedded and
+    the image points to it there."""
     chain, private = _certificates()
     signer = c2pa.Signer.from_info(c2pa.C2paSignerInfo(alg=b"es256", sign_cert=chain,
                                                        private_key=private, ta_url=None))
@@ -76,6 +79,9 @@ def signed_jpeg(source_type: str = TRAINED) -> bytes:
     source = io.BytesIO(jpeg())
     out = io.BytesIO()
     with c2pa.Builder(manifest) as builder:
+        if remote_url:
+            builder.set_no_embed()
+            builder.set_remote_url(remote_url)
         builder.sign(signer, "image/jpeg", source, out)
     return out.getvalue()
 
@@ -174,6 +180,46 @@ def test_reading_credentials_opens_no_socket(tmp_path, monkeypatch):
     assert read_credentials(broken, "JPEG").state == "Invalid"
 
 
+def test_remote_manifest_is_never_fetched(tmp_path):
+    """c2pa-python fetches a remote manifest by default, natively (a Python
+    socket patch cannot see it): a listening socket on localhost, which
+    counts and closes what connects, is the witness. Our reader never
+    connects; c2pa's defaults do (the control)."""
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    server.settimeout(0.2)
+    accepted = []
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except (TimeoutError, OSError):
+                continue
+            accepted.append(1)
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    path = tmp_path / "remote.jpg"
+    path.write_bytes(signed_jpeg(remote_url=f"http://127.0.0.1:{server.getsockname()[1]}/m"))
+    try:
+        credentials = read_credentials(path, "JPEG")
+        assert credentials.state == "Remote" and not credentials.valid
+        assert accepted == []
+        with path.open("rb") as fh, pytest.raises(c2pa.C2paError):
+            c2pa.Reader("image/jpeg", fh)  # c2pa's default settings
+        assert accepted
+    finally:
+        stop.set()
+        thread.join()
+        server.close()
+
+
 # --- the check ---------------------------------------------------------------------
 
 
@@ -185,6 +231,7 @@ def test_disclosure_findings_per_image(tmp_path):
         "samples/plain.jpg": jpeg(),
         "outputs/tampered.jpg": tampered(signed),
         "outputs/camera.jpg": jpeg(xmp_source(CAPTURE)),
+        "outputs/remote.jpg": signed_jpeg(remote_url="http://127.0.0.1:9/m"),
         "data/prompted.png": generated_png(),
         "data/photo.jpg": jpeg(),
     })
@@ -197,6 +244,8 @@ def test_disclosure_findings_per_image(tmp_path):
     assert ids(found["outputs/tampered.jpg"]) == {"image.content-credentials-invalid",
                                                  "image.no-ai-disclosure"}
     assert ids(found["outputs/camera.jpg"]) == {"image.no-ai-disclosure"}
+    assert ids(found["outputs/remote.jpg"]) == {"image.content-credentials-remote",
+                                               "image.no-ai-disclosure"}
     [prompted] = found["data/prompted.png"]
     assert prompted.id == "image.no-ai-disclosure" and prompted.severity.value == "medium"
     assert found["data/photo.jpg"] == []

@@ -912,8 +912,9 @@ MAX_MANIFEST_JSON = 4 * 1024 * 1024
 class Credentials:
     """What an image's C2PA manifest store says. ``state`` is c2pa's
     validation state: ``Valid`` (signature and hashes check, trust not
-    checked offline), ``Trusted``, or ``Invalid`` with ``errors``; None when
-    the image has no manifest. ``unavailable`` says why it was not read."""
+    checked offline), ``Trusted``, ``Invalid`` with ``errors``, or
+    ``Remote`` (the image points to a manifest on the web, which is never
+    fetched); None when the image has no manifest. ``unavailable`` says why it was not read."""
 
     state: str | None = None
     source_types: list[str] = field(default_factory=list)
@@ -944,7 +945,11 @@ def read_credentials(path: str | Path, image_format: str) -> Credentials:
     mime = _C2PA_MIME.get(image_format)
     if mime is None:
         return Credentials(unavailable=f"{image_format} is not read for content credentials")
-    if path.stat().st_size > MAX_WHOLE_FILE_BYTES:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return Credentials(unavailable=exc.strerror or str(exc))
+    if size > MAX_WHOLE_FILE_BYTES:
         return Credentials(unavailable="the file is larger than the content-credential reader "
                                        f"reads ({MAX_WHOLE_FILE_BYTES // 2**20} MiB)")
     try:
@@ -961,6 +966,9 @@ def read_credentials(path: str | Path, image_format: str) -> Credentials:
             with reader:
                 text = reader.json()
     except Exception as exc:  # noqa: BLE001 - hostile bytes: a broken store is a finding
+        if type(exc).__name__.endswith("Remote") or str(exc).startswith("Remote:"):
+            # The image points to a manifest on the web: never fetched here.
+            return Credentials(state="Remote", errors=[_reason(exc)])
         return Credentials(state="Invalid", errors=[_reason(exc)])
     return _credentials_of(text)
 

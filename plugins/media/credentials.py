@@ -44,6 +44,8 @@ class ContentCredentials(Check):
         "image.ai-disclosed": "An image declares itself AI-generated (C2PA or IPTC "
                               "DigitalSourceType)",
         "image.content-credentials-invalid": "An image's C2PA manifest fails validation",
+        "image.content-credentials-remote": "An image's C2PA manifest is on the web (never "
+                                            "fetched): its claims are not checked",
         "bundle.unreadable": "An image that could not be read",
     }
     provides = {
@@ -77,7 +79,14 @@ def _disclosure_findings(file, meta):
 
     credentials = read_credentials(file.abspath, meta.format)
     declared: list[str] = []
-    if credentials.state is not None and not credentials.valid:
+    if credentials.state == "Remote":
+        yield _finding(
+            "image.content-credentials-remote", Severity.INFO, file,
+            "The image's C2PA manifest is stored on the web, not in the file; it is not "
+            f"fetched offline, so its claims are not checked ({'; '.join(credentials.errors)})",
+            "Embed the manifest in the released file (sign without --no-embed) so that "
+            "readers offline can check it")
+    elif credentials.state is not None and not credentials.valid:
         yield _finding(
             "image.content-credentials-invalid", Severity.MEDIUM, file,
             f"C2PA manifest fails validation ({credentials.state}): "
