@@ -384,3 +384,21 @@ def test_every_bypass_is_critical_without_picklescan(monkeypatch):
     for name, data in samples.BYPASSES.items():
         dangerous, _unknown = scan_bytes(data).rated()
         assert dangerous, name
+
+
+def test_pickle_member_holding_200_mb_is_too_large_not_read_whole(tmp_path):
+    """A data.pkl whose BINBYTES8 really holds 200 MB of zeros (200 KB
+    deflated): read in steps to the 64 MiB budget, then reported."""
+    path = tmp_path / "big.pt"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("archive/data.pkl", "w", force_zip64=True) as member:
+            member.write(b"\x80\x04\x8e" + struct.pack("<Q", 200 * 1024 * 1024))
+            zeros = b"\0" * (1024 * 1024)
+            for _ in range(200):
+                member.write(zeros)
+            member.write(b".")
+    start = time.perf_counter()
+    found = scan(tmp_path, {"big.pt": path.read_bytes()})["big.pt"]
+    assert time.perf_counter() - start < 10
+    assert [f.severity for f in found] == [Severity.MEDIUM]
+    assert "larger than 64 MiB" in found[0].message

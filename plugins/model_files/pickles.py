@@ -37,7 +37,7 @@ import pickletools
 import struct
 from dataclasses import dataclass, field
 
-MAX_PICKLE_BYTES = 128 * 1024 * 1024  # the opcode stream of one file, all pickles
+MAX_PICKLE_BYTES = 64 * 1024 * 1024  # the opcode stream of one file, all pickles
 FIRST_READ = 1024 * 1024
 MAX_OPCODES = 20_000_000
 MAX_PICKLES_PER_STREAM = 16  # torch's legacy format writes 5 pickles in a row
@@ -301,27 +301,36 @@ def scan_stream(stream, limit: int = MAX_PICKLE_BYTES, first: bytes = b"") -> Pi
     is there (``BytesIO`` never allocates what it is asked for), and the
     opcode reads cost no Python call per byte. A checkpoint's pickle is
     small (its tensors lie beside it), so most files cost one read."""
-    data = first
+    buffer = io.BytesIO()
+    buffer.write(first)
     size = FIRST_READ
     while True:
-        size = min(size, limit + 1)
-        data += stream.read(max(size - len(data), 0))
-        cut = len(data) >= size
-        result = scan_buffer(data[:limit], cut=cut)
-        if not (result.too_large and cut and size <= limit):
+        size = min(size, limit)
+        buffer.seek(0, io.SEEK_END)
+        buffer.write(stream.read(max(size - buffer.tell(), 0)))
+        length = buffer.tell()
+        # One byte more says whether the stream goes on past the buffer.
+        more = stream.read(1) if length >= size else b""
+        buffer.seek(0)
+        result = scan_buffer(buffer, length, cut=bool(more))
+        if not (result.too_large and more and size < limit):
             return result
+        buffer.seek(0, io.SEEK_END)
+        buffer.write(more)
         size *= 16
 
 
-def scan_buffer(data: bytes, cut: bool = False) -> PickleScan:
-    """The walk over ``data``; ``cut`` says that the stream went on past it
-    (so running out of bytes means "too large", not "truncated")."""
-    buffer = io.BytesIO(data)
+def scan_buffer(buffer: io.BytesIO, length: int, cut: bool = False) -> PickleScan:
+    """The walk over the ``length`` bytes of ``buffer``, from its start;
+    ``cut`` says that the stream went on past them (so running out of
+    bytes means "too large", not "truncated")."""
     result = PickleScan()
     opcodes = 0
     try:
         while result.pickles < MAX_PICKLES_PER_STREAM:
-            head = data[buffer.tell():buffer.tell() + 1]
+            position = buffer.tell()
+            head = buffer.read(1)
+            buffer.seek(position)
             if not head or (result.pickles and head != b"\x80"):
                 break
             machine = _Machine()
@@ -338,7 +347,7 @@ def scan_buffer(data: bytes, cut: bool = False) -> PickleScan:
         result.too_large = True
     except (ValueError, EOFError, UnicodeDecodeError, OverflowError, MemoryError,
             struct.error) as exc:
-        if cut and buffer.tell() >= len(data) - 1:
+        if cut and buffer.tell() >= length - 1:
             result.too_large = True
         else:
             result.error = _describe(exc)
@@ -347,7 +356,7 @@ def scan_buffer(data: bytes, cut: bool = False) -> PickleScan:
 
 def scan_bytes(data: bytes) -> PickleScan:
     """:func:`scan_buffer` over bytes in memory."""
-    return scan_buffer(data)
+    return scan_buffer(io.BytesIO(data), len(data))
 
 
 def _describe(exc: BaseException) -> str:
