@@ -1,7 +1,9 @@
-"""Image metadata extraction against exiftool, on the same JPEGs, in one run.
+"""Image metadata extraction against exiftool, and face detection (dlib's
+HOG against OpenCV's Haar cascade), on the same JPEGs, in one run.
 
     python benchmarks/images.py [--count 2000] [--size 1024x768] [--jobs N]
                                 [--thumbnails 0.25] [--repeat 3] [--keep DIR]
+                                [--faces 400]
 
 Writes ``--count`` JPEGs with EXIF into a temporary folder, as cameras and
 phones write them: Make, Model, Software, DateTimeOriginal with its time
@@ -23,6 +25,15 @@ page cache for both):
 
 Prints images/s of each and the ratio b/a (target: at least 1, as fast as
 exiftool run once over the whole folder).
+
+Then face detection on the first ``--faces`` images (0: none), as the check
+runs it on a dataset image: decode at the smallest JPEG scale of at least
+640 pixels (``draft``), reduce to 640 on the longest side, detect. Timed
+once after an untimed pass over 20 images (the model loaded), for the
+chosen detector (dlib HOG, one upsampling) and the comparison (OpenCV's
+Haar cascade), in one process and in ``--jobs``; the ratio says how much
+faster or slower the chosen one is. Precision and recall are in
+``benchmarks/faces.py``.
 """
 
 from __future__ import annotations
@@ -45,6 +56,7 @@ from PIL import Image, ImageDraw
 from aiart_release.bundle import BundleFile
 from aiart_release.checks import FileContext
 from aiart_release.default_plugins.media.check import MediaMetadata
+from aiart_release.default_plugins.media.faces import DEFAULT_DETECTOR, UPSAMPLE, count_faces
 
 PICTURES = 8
 
@@ -120,9 +132,52 @@ _CONTEXT = FileContext()
 
 
 def scan_one(path: str) -> int:
+    # Metadata only: an image of neither the dataset nor a samples folder is
+    # not searched for faces (the faces are timed on their own below).
     file = BundleFile(path=path, abspath=Path(path), size=os.path.getsize(path), kind="image",
-                      artifact="dataset")
+                      artifact="docs")
     return len(list(_CHECK.scan_file(file, _CONTEXT)))
+
+
+# (label, detector, HOG upsampling): the chosen setting first, then the
+# quick setting (face_upsample: 0) and the comparison.
+FACE_RUNS = ((f"{DEFAULT_DETECTOR} (chosen)", DEFAULT_DETECTOR, UPSAMPLE),
+             ("hog, face_upsample 0", "hog", 0), ("haar (OpenCV)", "haar", 0))
+
+
+def faces_one(job: tuple[str, str, int]) -> int:
+    path, detector, upsample = job
+    return count_faces(path, detector, upsample) or 0
+
+
+def run_faces(paths: list[str], detector: str, upsample: int, jobs: int) -> tuple[float, int]:
+    work = [(p, detector, upsample) for p in paths]
+    started = time.perf_counter()
+    if jobs == 1:
+        found = sum(map(faces_one, work))
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            found = sum(pool.map(faces_one, work, chunksize=max(1, len(work) // (jobs * 8))))
+    return time.perf_counter() - started, found
+
+
+def report_faces(paths: list[str], jobs: int) -> None:
+    """Face detection throughput of each detector, one process and ``jobs``."""
+    print(f"\nface detection on {len(paths)} of these images (reduced to 640 px):")
+    print(f"{'':32}{'seconds':>9}{'images/s':>10}{'faces':>7}")
+    rates = {}
+    for label, detector, upsample in FACE_RUNS:
+        run_faces(paths[:20], detector, upsample, 1)  # untimed: imports, the model
+        for n_jobs in dict.fromkeys((1, jobs)):
+            seconds, found = run_faces(paths, detector, upsample, n_jobs)
+            rates[label, n_jobs] = len(paths) / seconds
+            print(f"{f'{label}, {n_jobs} proc.':32}{seconds:9.2f}{len(paths) / seconds:10.1f}"
+                  f"{found:7d}")
+    chosen, *others = (label for label, _, _ in FACE_RUNS)
+    for other in others:
+        for n_jobs in dict.fromkeys((1, jobs)):
+            print(f"ratio {chosen} / {other} images/s ({n_jobs} proc.): "
+                  f"{rates[chosen, n_jobs] / rates[other, n_jobs]:.2f}")
 
 
 def run_ours(paths: list[str], jobs: int) -> tuple[float, int]:
@@ -158,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", type=Path, help="write the images here and keep them")
+    parser.add_argument("--faces", type=int, default=400,
+                        help="how many of the images to search for faces (0: none)")
     args = parser.parse_args(argv)
     if shutil.which("exiftool") is None:
         print("exiftool is not installed (Debian: apt-get install libimage-exiftool-perl)",
@@ -187,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"findings: {found} on {n} images")
         print(f"ratio exiftool / media check: {exiftool / pooled:.2f} ({args.jobs} processes), "
               f"{exiftool / single:.2f} (1 process); target >= 1")
+        if args.faces:
+            report_faces(paths[:args.faces], args.jobs)
     finally:
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)

@@ -78,6 +78,27 @@ def test_a_dataset_image_with_a_face_is_medium_a_sample_low(tmp_path):
     assert sample.severity.name == "LOW" and sample.count == 1
 
 
+def small_face_photo() -> bytes:
+    """The astronaut small in a wide picture: her face is about 45 pixels
+    wide once the picture is reduced to 640."""
+    canvas = Image.new("RGB", (1280, 960), (200, 200, 190))
+    canvas.paste(Image.fromarray(data.astronaut()).resize((420, 420)), (500, 300))
+    out = io.BytesIO()
+    canvas.save(out, "JPEG")
+    return out.getvalue()
+
+
+def test_a_small_face_is_found_by_default_and_missed_by_the_quick_setting(tmp_path):
+    root = make_bundle(tmp_path / "bundle", {"data/walk.jpg": small_face_photo()})
+    inventory = build_inventory(root, build_registry().classify)
+    [file] = [f for f in inventory.files if f.kind == "image"]
+    check = MediaMetadata()
+    default = faces_of(check.scan_file(file, FileContext()))
+    quick = faces_of(check.scan_file(file, FileContext(settings={"face_upsample": 0})))
+    off = faces_of(check.scan_file(file, FileContext(settings={"faces": False})))
+    assert ([f.count for f in default], quick, off) == ([1], [], [])
+
+
 def test_readme_figures_with_faces_are_not_reported(tmp_path):
     found = scan(tmp_path, {"README.md": "# Model\n\n![the team](figures/team.png)\n",
                             "figures/team.png": photo("astronaut", "PNG"),

@@ -27,6 +27,11 @@ from pathlib import Path, PurePosixPath
 MAX_SIDE = 640  # longest side, in pixels, of the picture the detector sees
 MIN_FACE = 24  # smallest face side for Haar, in pixels of that picture (its window)
 DETECTORS = ("hog", "haar")
+# HOG's window is 80 px: without doubling the 640-pixel copy it misses faces
+# under an eighth of the picture's side (group photos, half-length shots).
+# One doubling finds them down to 40 px, at four times the cost (docs/media.md).
+UPSAMPLE = 1
+MAX_UPSAMPLE = 2
 DEFAULT_DETECTOR = "hog"
 
 # Folders of generated samples and outputs (as aiart_release.doc_media names them).
@@ -44,14 +49,15 @@ def role(path: str, artifact: str) -> str | None:
     return None
 
 
-def count_faces(path: str | Path, detector: str = DEFAULT_DETECTOR) -> int | None:
+def count_faces(path: str | Path, detector: str = DEFAULT_DETECTOR,
+                upsample: int = UPSAMPLE) -> int | None:
     """How many faces ``detector`` finds in the image at ``path``; None when
     it cannot be decoded (or is over the pixel cap): the metadata reader
     reports unreadable images, this says nothing either way."""
     grey = load_grey(path)
     if grey is None:
         return None
-    return len(detect(grey, detector))
+    return len(detect(grey, detector, upsample))
 
 
 def load_grey(source) -> object | None:
@@ -76,12 +82,14 @@ def load_grey(source) -> object | None:
         return None
 
 
-def detect(grey, detector: str = DEFAULT_DETECTOR) -> list[tuple[int, int, int, int]]:
-    """Face boxes ``(x, y, width, height)`` in a grey uint8 array."""
+def detect(grey, detector: str = DEFAULT_DETECTOR,
+           upsample: int = UPSAMPLE) -> list[tuple[int, int, int, int]]:
+    """Face boxes ``(x, y, width, height)`` in a grey uint8 array.
+    ``upsample`` (HOG only): how many times the picture is doubled first."""
     if detector == "haar":
         return _detect_haar(grey)
     if detector == "hog":
-        return _detect_hog(grey)
+        return _detect_hog(grey, upsample)
     raise ValueError(f"unknown face detector {detector!r} (one of {', '.join(DETECTORS)})")
 
 
@@ -92,10 +100,8 @@ def _detect_haar(grey) -> list[tuple[int, int, int, int]]:
     return [tuple(int(v) for v in box) for box in boxes]
 
 
-def _detect_hog(grey) -> list[tuple[int, int, int, int]]:
-    # One upsampling: the HOG window is 80 px, too big for faces in a
-    # 640-pixel group photo otherwise.
-    rects = _hog()(grey, 1)
+def _detect_hog(grey, upsample: int) -> list[tuple[int, int, int, int]]:
+    rects = _hog()(grey, max(0, min(int(upsample), MAX_UPSAMPLE)))
     return [(r.left(), r.top(), r.width(), r.height()) for r in rects]
 
 
