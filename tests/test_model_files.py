@@ -323,7 +323,7 @@ def test_zip_bomb_member_is_never_inflated_whole(tmp_path):
 def test_tiny_array_in_a_test_folder_is_not_a_model(tmp_path):
     root = make_bundle(tmp_path / "b", {
         "src/app.py": "print(1)\n",
-        "tests/data/tiny.npy": samples.npy_float_array(),
+        "tests/fixtures/tiny.npy": samples.npy_float_array(),
     })
     inventory = build_inventory(root, build_registry().classify)
     (tiny,) = [f for f in inventory.files if f.name == "tiny.npy"]
