@@ -151,14 +151,7 @@ def faces_one(job: tuple[str, str, int]) -> int:
 
 
 def run_faces(paths: list[str], detector: str, upsample: int, jobs: int) -> tuple[float, int]:
-    work = [(p, detector, upsample) for p in paths]
-    started = time.perf_counter()
-    if jobs == 1:
-        found = sum(map(faces_one, work))
-    else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            found = sum(pool.map(faces_one, work, chunksize=max(1, len(work) // (jobs * 8))))
-    return time.perf_counter() - started, found
+    return timed_sum(faces_one, [(p, detector, upsample) for p in paths], jobs)
 
 
 def report_faces(paths: list[str], jobs: int) -> None:
@@ -181,12 +174,18 @@ def report_faces(paths: list[str], jobs: int) -> None:
 
 
 def run_ours(paths: list[str], jobs: int) -> tuple[float, int]:
+    return timed_sum(scan_one, paths, jobs)
+
+
+def timed_sum(work, items: list, jobs: int) -> tuple[float, int]:
+    """Seconds to run ``work`` on every item (in a pool of ``jobs`` processes,
+    its start-up included, when more than one), and the sum of its results."""
     started = time.perf_counter()
     if jobs == 1:
-        found = sum(map(scan_one, paths))
+        found = sum(map(work, items))
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            found = sum(pool.map(scan_one, paths, chunksize=max(1, len(paths) // (jobs * 8))))
+            found = sum(pool.map(work, items, chunksize=max(1, len(items) // (jobs * 8))))
     return time.perf_counter() - started, found
 
 
