@@ -19,6 +19,7 @@ from pathlib import Path
 from aiart_release.checks import Check
 from aiart_release.facts import Fact
 from aiart_release.findings import CHECKPOINT_OF_ARTIFACT, Checkpoint, Finding, Location, Severity
+from aiart_release.readers import gguf
 from aiart_release.readers.limits import LimitExceeded
 from aiart_release.readers.safetensors import SafetensorsError
 from aiart_release.readers.text import TextUnreadable, read_text, unreadable_finding
@@ -307,13 +308,13 @@ class GGUFMetadataFacts(Check):
             if file.suffix != ".gguf" or not file.readable:
                 continue
             try:
-                meta = formats.read_gguf(Path(file.abspath))
-            except (formats.GGUFError, OSError) as exc:
+                meta = gguf.read_gguf(Path(file.abspath))
+            except (gguf.GGUFError, OSError) as exc:
                 yield self._unreadable(file, str(exc))
                 continue
             _add(licences, meta.values.get("general.license"))
             _add(names, meta.values.get("general.name"))
-            for base in gguf_base_models(meta.values):
+            for base in gguf.base_models(meta.values):
                 _add(bases, base)
         if licences or bases or names:
             ctx.provide({"gguf_license": licences, "gguf_base_model": bases,
@@ -322,22 +323,6 @@ class GGUFMetadataFacts(Check):
     def _unreadable(self, file, reason: str) -> Finding:
         return unreadable(file, self.id, f"GGUF metadata could not be read: {reason}",
                           "Re-export the file with llama.cpp's gguf tools, or exclude it")
-
-
-def gguf_base_models(values: dict) -> list[str]:
-    """``general.base_model.N.repo_url`` (else ``.organization/.name``) for
-    each N below ``general.base_model.count``."""
-    count = values.get("general.base_model.count")
-    out = []
-    for n in range(count if isinstance(count, int) and 0 < count < 100 else 0):
-        url = values.get(f"general.base_model.{n}.repo_url")
-        name = values.get(f"general.base_model.{n}.name")
-        org = values.get(f"general.base_model.{n}.organization")
-        if isinstance(url, str) and url:
-            out.append(url)
-        elif isinstance(name, str) and name:
-            out.append(f"{org}/{name}" if isinstance(org, str) and org else name)
-    return out
 
 
 def unreadable(file, check: str, message: str, remediation: str) -> Finding:
