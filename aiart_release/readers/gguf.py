@@ -28,7 +28,7 @@ _STRING, _ARRAY = 8, 9
 # The keys kept for the card and licence checks (ggml docs/gguf.md, "General").
 GGUF_KEPT = re.compile(r"general\.(license(\.name|\.link)?|name|author|organization|"
                        r"finetune|basename|url|repo_url|source\.(url|repo_url|"
-                       r"huggingface\.repository)|base_model\.(count|\d+\.\w+)|"
+                       r"hugg(?:ing|in)face\.repository)|base_model\.(count|\d+\.\w+)|"
                        r"datasets?\.(count|\d+\.\w+)|architecture|tags|languages)")
 
 
