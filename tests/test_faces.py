@@ -22,11 +22,16 @@ from aiart_release.default_plugins.media.check import MediaMetadata
 from aiart_release.default_plugins.media.faces import DETECTORS, count_faces, detect, role
 from aiart_release.plugins import build_registry
 
-data = pytest.importorskip("skimage.data")
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def skimage_data():
+    """scikit-image's sample photos (a development dependency)."""
+    return pytest.importorskip("skimage.data")
+
+
 def photo(name: str, fmt: str = "JPEG") -> bytes:
+    data = skimage_data()
     out = io.BytesIO()
     Image.fromarray(getattr(data, name)()).save(out, fmt)
     return out.getvalue()
@@ -82,7 +87,7 @@ def small_face_photo() -> bytes:
     """The astronaut small in a wide picture: her face is about 45 pixels
     wide once the picture is reduced to 640."""
     canvas = Image.new("RGB", (1280, 960), (200, 200, 190))
-    canvas.paste(Image.fromarray(data.astronaut()).resize((420, 420)), (500, 300))
+    canvas.paste(Image.fromarray(skimage_data().astronaut()).resize((420, 420)), (500, 300))
     out = io.BytesIO()
     canvas.save(out, "JPEG")
     return out.getvalue()
@@ -157,6 +162,25 @@ def test_hostile_images_give_no_faces_and_no_crash(tmp_path):
         assert faces_of(findings) == [], path
     for name in ("bomb.png", "big.png", "truncated.jpg"):
         assert count_faces(tmp_path / "bundle" / "data" / name) in (None, 0)
+
+
+def test_a_missing_detector_fails_closed_and_keeps_the_metadata(tmp_path, monkeypatch):
+    import aiart_release.default_plugins.media.faces as faces
+
+    def no_dlib(grey, upsample):
+        raise ImportError("No module named 'dlib'")
+
+    monkeypatch.setattr(faces, "_detect_hog", no_dlib)
+    exif = Image.Exif()
+    exif[0x013B] = "Jane Doe"  # Artist
+    out = io.BytesIO()
+    Image.open(io.BytesIO(photo("astronaut"))).save(out, "JPEG", exif=exif)
+    found = scan(tmp_path, {"data/a.jpg": out.getvalue()})["data/a.jpg"]
+    assert "image.creator-metadata" in {f.id for f in found}
+    failed = [f for f in found if f.id == "plugin.check-failed"]
+    assert len(failed) == 1 and failed[0].severity.name == "HIGH"
+    assert "dlib" in failed[0].message and failed[0].location.path == "."
+    assert not faces_of(found)
 
 
 def test_the_example_bundle_is_gated_or_closed_with_a_short_retention(cli):

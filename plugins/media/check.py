@@ -186,7 +186,11 @@ def face_findings(file, settings) -> list[Finding]:
     if where is None or settings.get("faces", True) is False:
         return []
     upsample = settings.get("face_upsample", UPSAMPLE)
-    faces = count_faces(file.abspath, upsample=upsample if isinstance(upsample, int) else UPSAMPLE)
+    try:
+        faces = count_faces(file.abspath,
+                            upsample=upsample if isinstance(upsample, int) else UPSAMPLE)
+    except ImportError as exc:
+        return [_no_detector(exc)]
     if not faces:
         return []
     dataset = where == "dataset"
@@ -206,6 +210,18 @@ def face_findings(file, settings) -> list[Finding]:
                      if dataset else
                      "Make sure sample outputs do not depict real people without their "
                      "consent; replace them otherwise"))]
+
+
+def _no_detector(exc: ImportError) -> Finding:
+    """Fail closed when the detector is missing: "no faces" would read as
+    "no people". One finding for the bundle (same place and value in every
+    file, so the engine keeps one), and the metadata findings still come."""
+    return Finding(
+        id="plugin.check-failed", severity=Severity.HIGH, location=Location(path="."),
+        message=f"Check 'media' cannot search images for faces: {exc}",
+        remediation="Install the face detector (`pip install dlib-bin`), or turn the search "
+                    "off with `checks: {media: {faces: false}}` in aiart-release.yaml",
+        matched=str(exc), checkpoint=Checkpoint.DATASET)
 
 
 def _thumbnail_finding(path: str, distance: int) -> Finding:
