@@ -21,7 +21,7 @@ from pathlib import Path, PurePosixPath
 from .doc_media import documentation_media
 from .findings import CHECKPOINT_OF_ARTIFACT, Finding, Location, Severity, plural
 from .globs import GlobError, GlobSet
-from .origin import GENERATED, origin_of
+from .origin import FIXTURE, GENERATED, origin_of
 from .sizes import DEFAULT_MAX_FILE_SIZE, DEFAULT_SNIFF_BYTES, human_size
 from .writes import shown
 
@@ -572,7 +572,7 @@ def _assign_artifacts(files: list[BundleFile], globs: dict[str, list[str]]) -> l
     doc_media = documentation_media(files)
     media_dirs = {f.directory for f in files
                   if f.kind in ("image", "audio", "video") and f.path not in doc_media}
-    weight_dirs = {f.directory for f in files if f.kind == "model-weights"}
+    weight_dirs = {f.directory for f in files if _is_model_weights(f)}
     # An archive or data file among the code (a tokenizer vocabulary, a
     # zipped dependency) belongs to the code, unless media say otherwise.
     code_dirs = {f.directory for f in files if f.kind == "code"} - media_dirs
@@ -599,7 +599,7 @@ def _no_model_without_weights(files: list[BundleFile], declared: set[str]) -> li
     """A model is weights or a model card. Architecture configs in a
     ``models/`` folder, read by the code, do not make a release hold a model
     (unless aiart-release.yaml says so)."""
-    if any(f.kind in ("model-weights", "model-card") for f in files):
+    if any(_is_model_weights(f) or f.kind == "model-card" for f in files):
         return files
     out = []
     for f in files:
@@ -610,8 +610,16 @@ def _no_model_without_weights(files: list[BundleFile], declared: set[str]) -> li
     return out
 
 
+def _is_model_weights(f: BundleFile) -> bool:
+    """Weights of a model the release ships; a tiny array a unit test loads
+    (a fixture) is the code's."""
+    return f.kind == "model-weights" and f.context != FIXTURE
+
+
 def _infer_artifact(f: BundleFile, media_dirs: set[str], weight_dirs: set[str],
                     code_dirs: frozenset[str] | set[str] = frozenset()) -> str:
+    if f.kind == "model-weights" and f.context == FIXTURE:
+        return "code"
     if f.kind in _KINDS_FIXING_ARTIFACT:
         return _KINDS_FIXING_ARTIFACT[f.kind]
     if f.kind in ("archive", "other") and f.directory in code_dirs and f.directory:

@@ -257,9 +257,11 @@ def _plan_file_work(inventory: Inventory, checks: list[Check], registry: Registr
                     content = cache.content_hash(file.abspath, config.max_file_size)
                 except OSError:
                     content = ""
+                # The artifact is part of the key: what a check reports can
+                # depend on it (a face in the dataset, or in a README figure).
                 key = cache.key(check_id=check.id, check_version=check.version,
-                                settings=settings_hash([settings, plugin_set]), path=file.path,
-                                content=content)
+                                settings=settings_hash([settings, plugin_set]),
+                                path=f"{file.artifact}:{file.path}", content=content)
                 hit = cache.get(key) if content else None
                 if hit is not None:
                     results.add(check.id, hit[0], 0.0, None)

@@ -57,6 +57,9 @@ _FIXTURE_DIRS = {
     "testdata", "test_data", "test-data", "__fixtures__", "__snapshots__",
 }
 _FIXTURE_KINDS = {"code", "config", "text", "other", "manifest"}
+# Weights this small under a test folder are an array a unit test loads,
+# not a released model: no model card owed, no `model` artifact.
+FIXTURE_WEIGHTS_MAX_BYTES = 10 * 1024 * 1024
 # A dataset's own splits are called "test" too: below these, "test" is data.
 _DATA_DIRS = {"data", "dataset", "datasets", "training_data", "training-data", "corpus"}
 
@@ -111,6 +114,9 @@ def origin_of(path: str, kind: str, head: bytes, size: int) -> str | None:
     if kind in ("code", "config", "text") and _GENERATED_BANNER.search(_first_lines(head, 5)):
         return GENERATED
     if kind in _FIXTURE_KINDS and _is_fixture_path(folders, name):
+        return FIXTURE
+    if (kind == "model-weights" and size <= FIXTURE_WEIGHTS_MAX_BYTES
+            and _is_fixture_path(folders, name)):
         return FIXTURE
     return None
 

@@ -1,7 +1,7 @@
 """Text in images (plugins/media/ocr.py): off by default; with ``ocr: true``,
 tesseract reads a watermark and a name with an e-mail drawn here with
 Pillow, and the personal-data analyzer finds them; without tesseract one
-plugin.ocr-unavailable finding; hostile images give bundle.unreadable."""
+plugin.check-skipped finding; hostile images give bundle.unreadable."""
 
 from __future__ import annotations
 
@@ -82,6 +82,6 @@ def test_missing_tesseract_is_one_finding(tmp_path, monkeypatch):
     ctx = BundleContext(inventory=inventory, facts=gather_facts(inventory, Config()),
                         settings=ON)
     [finding] = TextInImages().scan_bundle(ctx)
-    assert finding.id == "plugin.ocr-unavailable" and "tesseract" in finding.message
+    assert finding.id == "plugin.check-skipped" and "tesseract" in finding.message
     ctx_off = BundleContext(inventory=inventory, facts=gather_facts(inventory, Config()))
     assert list(TextInImages().scan_bundle(ctx_off)) == []

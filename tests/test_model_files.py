@@ -136,8 +136,7 @@ def test_assessing_a_pickle_that_creates_a_file_never_creates_it(tmp_path):
         "model/model.ckpt": samples.creates_file(target),
         "model/README.md": "---\nlicense: mit\n---\n# A model\n",
     })
-    result = run_tool("assess", bundle, "--format", "json", "--no-cache",
-                      env={"AIART_RELEASE_PLUGINS": PLUGIN})
+    result = run_tool("assess", bundle, "--format", "json", "--no-cache")
     assert not target.exists()
     report = json.loads(result.out)
     unsafe = [f for f in report["findings"] if f["id"] == "model.unsafe-pickle"]
@@ -317,9 +316,6 @@ def test_zip_bomb_member_is_never_inflated_whole(tmp_path):
 
 # ---- test fixtures (issue 12, item 7) --------------------------------------------
 
-@pytest.mark.skip(reason="needs the lead's change: origin.py marks model-weights under tests/ "
-                         "as fixtures, bundle.py gives them no `model` artifact, and cards.py "
-                         "already skips fixture weights (see the issue 12 report)")
 def test_tiny_array_in_a_test_folder_is_not_a_model(tmp_path):
     root = make_bundle(tmp_path / "b", {
         "src/app.py": "print(1)\n",
@@ -360,8 +356,7 @@ def test_bad_model_files_through_the_cli(tmp_path):
         "model/bad.gguf": b"GGUF" + struct.pack("<IQQ", 3, 0, 5),
         "model/README.md": "---\nlicense: mit\n---\n# A model\n",
     })
-    result = run_tool("assess", bundle, "--format", "json", "--no-cache",
-                      env={"AIART_RELEASE_PLUGINS": PLUGIN})
+    result = run_tool("assess", bundle, "--format", "json", "--no-cache")
     assert result.code in (0, 1), result.err
     assert "Traceback" not in result.err
     report = json.loads(result.out)
