@@ -43,7 +43,7 @@ from .config import Config
 from .device import DeviceChoice, resolve_device
 from .facts import Facts, check_provided
 from .findings import CHECKPOINT_OF_ARTIFACT, Finding, Location, Severity
-from .masking import redact_findings
+from .masking import current_gate, redact_findings
 from .origin import GENERATED
 from .plugins import Registry
 from .watchdog import Terminated, TimeBudgetExceeded, guarded
@@ -264,6 +264,10 @@ def _plan_file_work(inventory: Inventory, checks: list[Check], registry: Registr
                                 path=f"{file.artifact}:{file.path}", content=content)
                 hit = cache.get(key) if content else None
                 if hit is not None:
+                    # The path was cached masked: what it hid is to be
+                    # masked wherever else this run quotes the path.
+                    for f in hit[0]:
+                        current_gate().learn_masked(file.path, f.location.path)
                     results.add(check.id, hit[0], 0.0, None)
                     continue
                 if content:  # a file not hashed is not cached either

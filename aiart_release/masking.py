@@ -373,6 +373,9 @@ MEMO_LIMIT = 50_000
 MASKER_SECONDS = 5.0
 
 
+_VALUE_WORD = re.compile(r"[^\W\d_]+")
+
+
 class Gate:
     """Masks what the core's detectors and the plugins' maskers find.
 
@@ -395,6 +398,8 @@ class Gate:
         self._memo: dict[tuple[str, bool], str] = {}
         self._learned: set[str] = set()
         self._learned_pattern: re.Pattern[str] | None = None
+        self._values: set[tuple[str, ...]] = set()
+        self._values_pattern: re.Pattern[str] | None = None
 
     def redact(self, text: str) -> str:
         """``text`` with every span of personal data or secret masked."""
@@ -430,6 +435,9 @@ class Gate:
                 self.failures.append((name, type(exc).__name__))
                 return mask_words(text)
             found.extend(answer or ())
+        if self._values_pattern is not None:
+            found.extend((m.start(), m.end(), "words")
+                         for m in self._values_pattern.finditer(text))
         if identifier:
             self._learn(text[start:end] for start, end, _ in found)
         elif self._learned_pattern is not None:
@@ -446,6 +454,42 @@ class Gate:
         self._learned_pattern = re.compile("|".join(map(re.escape, by_length)))
         # Prose masked before knew nothing of these.
         self._memo = {key: value for key, value in self._memo.items() if key[1]}
+
+    def learn_values(self, values: Iterable[str]) -> None:
+        """Raw values a check found (people's names): masked wherever they
+        appear, in prose and in paths, whatever joins their words (a space,
+        ``_``, ``-``, ``.``) and whatever their case, though no masker knows
+        them (``barack_obama_01.jpg``, once the personal-data check has found
+        Barack Obama in that name). Single words are not learned: they are
+        too often ordinary words elsewhere."""
+        new = {tuple(w.lower() for w in words) for value in values
+               if len(words := _VALUE_WORD.findall(value)) >= 2} - self._values
+        if not new:
+            return
+        self._values |= new
+        alternatives = sorted((r"[\s_.\-]+".join(map(re.escape, words)) for words in self._values),
+                              key=len, reverse=True)
+        self._values_pattern = re.compile(
+            rf"(?<![^\W_])(?:{'|'.join(alternatives)})(?![^\W_])", re.IGNORECASE)
+        self._memo.clear()  # what was masked before knew nothing of these
+
+    def learn_masked(self, raw: str, masked: str) -> None:
+        """Learn the words of ``raw`` that an earlier run masked in
+        ``masked`` (the same path, as the cache kept it): a cached run has
+        no raw value left to learn a name from, but the path it was found
+        in says which words were the name."""
+        if len(raw) != len(masked) or raw == masked:
+            return
+        words = [m for m in _VALUE_WORD.finditer(raw) if "*" in masked[m.start():m.end()]]
+        runs: list[list[str]] = []
+        for i, word in enumerate(words):
+            joined = i and not _VALUE_WORD.search(raw[words[i - 1].end():word.start()]) \
+                and len(raw[words[i - 1].end():word.start()]) <= 3
+            if joined:
+                runs[-1].append(word.group(0))
+            else:
+                runs.append([word.group(0)])
+        self.learn_values(" ".join(run) for run in runs)
 
     def finding(self, f: Finding) -> Finding:
         """``f`` with every text field masked and its raw value dropped;
@@ -474,7 +518,11 @@ class Gate:
     def learn_identifiers(self, findings: Iterable[Finding]) -> None:
         """Read the paths and fields of ``findings`` first, so that prose
         quoting one of them anywhere (a reason naming another finding's
-        file) is masked knowing it."""
+        file) is masked knowing it. The names the checks found are learned
+        first, so that a file named after someone is masked as a path too."""
+        findings = list(findings)
+        self.learn_values(value for f in findings if f.id == "pii.person-name" and f.matched
+                          for value in f.matched.split(", "))
         for f in findings:
             for text in (f.location.path, f.location.field, *f.also):
                 if text:
@@ -551,5 +599,9 @@ def redact_finding(f: Finding) -> Finding:
 
 
 def redact_findings(found: Iterable[Finding]) -> list[Finding]:
-    """Each finding through the gate in use: what the cache may store."""
+    """Each finding through the gate in use: what the cache may store. The
+    names found among them are learned first: a file named after the
+    person it shows is cached under a masked path."""
+    found = list(found)
+    _current.learn_identifiers(found)
     return [_current.finding(f) for f in found]

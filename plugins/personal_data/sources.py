@@ -42,6 +42,7 @@ _SUBTITLE_NOISE = re.compile(
 CAPTION, PROSE, COMMENT, DOCSTRING, STRING = (
     "caption", "prose", "code-comment", "docstring", "string-literal")
 CITATION, CONFIG, METADATA, FIXTURE = "citation", "config", "metadata", "fixture"
+FILE_NAME = "file-name"
 
 # Files that are lists of authors, credits or references, whatever their suffix.
 _CITATION_FILE = re.compile(
@@ -103,7 +104,7 @@ def file_context(name: str, kind: str, artifact: str = "", origin: str | None = 
         return CITATION
     if kind in ("table", "manifest"):
         return CAPTION
-    if kind in ("model-weights", "image"):
+    if kind == "model-weights":
         return METADATA
     if kind in ("text", "config") and _CONFIG_FILE.search(lowered):
         return CONFIG
@@ -151,6 +152,7 @@ def _records(path: Path, kind: str, suffix: str) -> Iterator[Record]:
             yield from _safetensors(path)
     elif kind == "image":
         yield from _image_prompts(path)
+        yield from _file_name(path)
     elif kind in ("config", "manifest"):
         if suffix == ".json":
             yield from _json_object(path, kind)
@@ -179,6 +181,22 @@ def _image_prompts(path: Path) -> Iterator[Record]:
     if texts:
         yield Record(segments=[Segment(e.value[:MAX_RECORD_CHARS], e.tag, None, METADATA)
                                for e in texts])
+
+
+def _file_name(path: Path) -> Iterator[Record]:
+    """A person's name in a picture's file name (``taylor_swift_3.jpg``,
+    ``emma-watson.png``): people name photos after who is in them. Only a
+    given name followed by a family name from the name lexicons counts, as
+    the masking gate reads paths: read by the NER model, file names of
+    real repositories (``house_line.png``, ``bench2_mask.png``) came out as
+    people. Written as a sentence would write the name, for the recognizers."""
+    from .maskers import name_spans
+
+    stem = path.stem
+    for start, end, _ in name_spans(stem.replace(" ", "_")):
+        words = re.split(r"[\s_.\-]+", stem[start:end])
+        yield Record(segments=[Segment(" ".join(w.capitalize() for w in words if w),
+                                       "file name", None, FILE_NAME)])
 
 
 def _is_script(path: Path) -> str | None:
