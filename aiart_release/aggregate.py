@@ -11,9 +11,12 @@ machines (JSON ``location.rows``/``lines`` and ``also``).
   are named.
 - **Test data is one body of data.** Findings in test fixtures are merged
   per id and test folder (``tests/``), every file kept in ``also``.
+- **Low metadata findings are one per id and folder** (the camera and the
+  editor named in each photo of a folder), every file in ``also``.
 - **Low occurrence findings in code are one per id and artifact**
   (maintainers' names in file headers, example addresses in docstrings),
-  every file in ``also``.
+  and so is a pattern in the code itself up to medium (``torch.load``
+  without ``weights_only`` in sixteen modules), every file in ``also``.
 - **Identical content in several files is one finding.** Findings with the
   same id, context, message and matched value (``content``, a hash) in
   different files are merged into the first, whose ``also`` lists the
@@ -32,7 +35,7 @@ from .origin import FIXTURE, fixture_root
 
 MAX_FIELDS_NAMED = 3
 # Where what a check finds is the authors' own words.
-_CODE_CONTEXTS = frozenset({"code-comment", "docstring", "string-literal", "config"})
+_CODE_CONTEXTS = frozenset({"code", "code-comment", "docstring", "string-literal", "config"})
 
 
 def aggregate(findings: Iterable[Finding]) -> list[Finding]:
@@ -40,6 +43,7 @@ def aggregate(findings: Iterable[Finding]) -> list[Finding]:
     found = _merge(list(findings), _same_file, _merged_in_file)
     found = _merge_copies(found)
     found = _merge(found, _same_test_folder, _merged_in_test_folder)
+    found = _merge(found, _low_metadata_in_folder, _merged_in_folder)
     return _merge(found, _low_in_code, _merged_in_code)
 
 
@@ -113,12 +117,38 @@ def _merged_in_test_folder(key: Hashable, group: list[Finding]) -> Finding:
                      location=Location(path=folder), also=paths)
 
 
+# --- low metadata findings: one per id and folder -----------------------------
+
+def _low_metadata_in_folder(f: Finding) -> Hashable | None:
+    """Low and info findings in files' metadata (the camera and editor in
+    each of thirty photos of one folder): one line per folder; what is high
+    (a GPS position) stays one per file."""
+    if f.context != "metadata" or f.severity > Severity.LOW:
+        return None
+    return (f.id, f.artifact or "", f.severity, posixpath.dirname(f.location.path))
+
+
+def _merged_in_folder(key: Hashable, group: list[Finding]) -> Finding:
+    lead = _lead(group)
+    paths = _paths(group)
+    folder = key[3] + "/" if key[3] else "."  # type: ignore[index]
+    return _combined(
+        group,
+        message=f"In {len(paths)} files of {folder}; for example {lead.location.path}: "
+                f"{lead.message}",
+        location=Location(path=folder), also=paths)
+
+
 # --- low findings in code: one per id and artifact ---------------------------
 
 def _low_in_code(f: Finding) -> Hashable | None:
     """Low findings in code comments and strings (maintainers' names in file
-    headers, an example address in a docstring): nobody acts on them file by
-    file, and forty of them bury the findings that matter."""
+    headers, an example address in a docstring), and a pattern in the code
+    itself (sixteen modules calling ``torch.load`` without ``weights_only``):
+    nobody acts on them file by file, and forty of them bury the findings
+    that matter. One finding per id and artifact, at the worst severity."""
+    if f.context == "code" and f.severity <= Severity.MEDIUM:
+        return (f.id, f.artifact or "")
     if f.context not in _CODE_CONTEXTS or f.severity > Severity.LOW or f.count is None:
         return None
     return (f.id, f.artifact or "")
@@ -130,10 +160,11 @@ def _merged_in_code(_key: Hashable, group: list[Finding]) -> Finding:
     common = posixpath.commonpath(paths)
     folder = common + "/" if common and common not in paths else "."
     count = sum(f.count or 1 for f in group)
+    where = "in the code" if lead.context == "code" else "in comments and strings"
     return _combined(
         group,
         message=f"In {len(paths)} files of the {lead.artifact or 'bundle'} ({count} occurrences "
-                f"in comments and strings); for example {lead.location.path}: {lead.message}",
+                f"{where}); for example {lead.location.path}: {lead.message}",
         location=Location(path=folder), also=paths)
 
 

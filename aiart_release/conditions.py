@@ -197,7 +197,7 @@ _FINDING_KEYS = {"id", "severity", "artifact", "check", "count", "context"}
 CONTEXT_GROUPS = {
     "data": ("caption", "metadata", "file-name", "unknown"),
     "docs": ("prose", "citation", "license-text"),
-    "code": ("code-comment", "docstring", "string-literal", "config"),
+    "code": ("code", "code-comment", "docstring", "string-literal", "config"),
     "other": ("generated", "fixture"),
 }
 

@@ -77,6 +77,7 @@ _CHECKPOINT_TITLES = {
 CONTEXTS = (
     "caption",         # a table cell or caption file: the data itself
     "prose",           # card or README text
+    "code",            # the statements themselves (a call that unpickles)
     "code-comment",
     "docstring",
     "string-literal",

@@ -265,7 +265,7 @@ class UnsafeLoadCode(Check):
                 check=self.id,
                 checkpoint=Checkpoint.MODEL_CODE,
                 artifact=file.artifact,
-                context="fixture" if in_tests else None,
+                context="fixture" if in_tests else "code",
                 count=len(lines) if len(lines) > 1 else None,
                 matched=name,
             )
