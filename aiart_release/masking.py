@@ -374,6 +374,7 @@ MASKER_SECONDS = 5.0
 
 
 _VALUE_WORD = re.compile(r"[^\W\d_]+")
+MAX_LEARNED_VALUES = 500
 
 
 class Gate:
@@ -464,6 +465,10 @@ class Gate:
         too often ordinary words elsewhere."""
         new = {tuple(w.lower() for w in words) for value in values
                if len(words := _VALUE_WORD.findall(value)) >= 2} - self._values
+        # Bounded: a bundle of thousands of files named after people must not
+        # make the pattern, rebuilt as it grows, cost quadratic time. Names the
+        # lexicons know are masked by the maskers anyway.
+        new = set(sorted(new)[:max(0, MAX_LEARNED_VALUES - len(self._values))])
         if not new:
             return
         self._values |= new
