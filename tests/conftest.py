@@ -89,3 +89,19 @@ def tree_state(root: Path) -> dict[str, tuple[str, int]]:
 
 def finding_ids(report: dict) -> list[str]:
     return sorted(f["id"] for f in report["findings"])
+
+
+# --- hostile content, shared by the hostile-input tests ----------------------
+
+def yaml_bomb(levels: int = 10, indent: str = "") -> str:
+    """'Billion laughs' in YAML: each level refers to the one above nine times."""
+    lines = [f'{indent}a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, levels):
+        refs = ",".join([f"*a{i - 1}"] * 9)
+        lines.append(f"{indent}a{i}: &a{i} [{refs}]")
+    return "\n".join(lines) + "\n"
+
+
+def nested_json(depth: int) -> str:
+    """A JSON list nested ``depth`` levels deep."""
+    return "[" * depth + "]" * depth

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import yaml_bomb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -57,12 +58,6 @@ json_values = st.recursive(
     | st.dictionaries(st.text(max_size=12), inner, max_size=6), max_leaves=40)
 
 
-def _bomb(levels: int) -> str:
-    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    lines += [f"a{i}: &a{i} [{','.join([f'*a{i - 1}'] * 9)}]" for i in range(1, levels)]
-    return "\n".join(lines) + "\n"
-
-
 def _yaml_dump(value) -> str:
     try:
         return yaml.safe_dump(value, allow_unicode=True)
@@ -80,7 +75,7 @@ json_texts = st.one_of(
 )
 yaml_texts = st.one_of(
     json_values.map(_yaml_dump),
-    st.integers(min_value=1, max_value=12).map(_bomb),
+    st.integers(min_value=1, max_value=12).map(yaml_bomb),
     depths.map(lambda n: "x: " + "[" * n + "]" * n + "\n"),
     depths.map(lambda n: "".join(f"{'  ' * i}k{i}:\n" for i in range(min(n, 3000)))),
     st.text(max_size=300),
@@ -169,31 +164,30 @@ def test_no_reader_fails_on_hostile_content(plant):
     assert _peak_mb() - before < MAX_GROWTH_MB
 
 
+def _loads_or_names_the_file(load, name: str, text: str) -> None:
+    """``load`` (a loader of a file the user hands in) returns a value, or
+    raises DataFileError whose every problem starts with the file's path;
+    within the time budget either way."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        path.write_text(text, "utf-8", errors="surrogatepass")
+        started = time.perf_counter()
+        try:
+            load(path)
+        except DataFileError as exc:
+            assert all(str(problem).startswith(str(path)) for problem in exc.problems)
+        assert time.perf_counter() - started < MAX_SECONDS
+
+
 @given(yaml_texts)
 def test_a_rule_pack_loads_or_says_where_it_is_wrong(text):
     from aiart_release.rules import load_pack
 
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "pack.yaml"
-        path.write_text(text, "utf-8", errors="surrogatepass")
-        started = time.perf_counter()
-        try:
-            load_pack(path)
-        except DataFileError as exc:
-            assert all(str(problem).startswith(str(path)) for problem in exc.problems)
-        assert time.perf_counter() - started < MAX_SECONDS
+    _loads_or_names_the_file(load_pack, "pack.yaml", text)
 
 
 @given(yaml_texts)
 def test_a_policy_loads_or_says_where_it_is_wrong(text):
     from aiart_release.policy import load_policy
 
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "policy.yaml"
-        path.write_text(text, "utf-8", errors="surrogatepass")
-        started = time.perf_counter()
-        try:
-            load_policy(path)
-        except DataFileError as exc:
-            assert all(str(problem).startswith(str(path)) for problem in exc.problems)
-        assert time.perf_counter() - started < MAX_SECONDS
+    _loads_or_names_the_file(load_policy, "policy.yaml", text)

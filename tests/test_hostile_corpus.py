@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from conftest import TOOL, make_bundle
+from conftest import TOOL, make_bundle, nested_json, yaml_bomb
 
 # What docs/security.md promises for every hostile case, on 2 cores.
 MAX_SECONDS = 10.0
@@ -44,19 +44,6 @@ print(json.dumps({"code": code, "out": out, "err": err,
                   "seconds": time.perf_counter() - started,
                   "rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
 """
-
-
-def _yaml_bomb(levels: int) -> str:
-    """'Billion laughs' in YAML: each level refers to the one above nine times."""
-    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    for i in range(1, levels):
-        refs = ",".join([f"*a{i - 1}"] * 9)
-        lines.append(f"a{i}: &a{i} [{refs}]")
-    return "\n".join(lines) + "\n"
-
-
-def _nested_json(depth: int) -> str:
-    return "[" * depth + "]" * depth
 
 
 def _sparse_safetensors(path: Path) -> None:
@@ -96,12 +83,12 @@ def _assess_json(bundle: Path, *more: str) -> list[str]:
 
 
 def _bomb_in_config(tmp: Path) -> list[str]:
-    bundle = make_bundle(tmp / "b", {"aiart-release.yaml": _yaml_bomb(10), "a.txt": "hi\n"})
+    bundle = make_bundle(tmp / "b", {"aiart-release.yaml": yaml_bomb(10), "a.txt": "hi\n"})
     return _assess_json(bundle)
 
 
 def _bomb_in_settings(tmp: Path) -> list[str]:
-    bomb = _yaml_bomb(9).replace("\n", "\n    ")
+    bomb = yaml_bomb(9).replace("\n", "\n    ")
     text = "checks:\n  personal-data:\n    enabled: true\n    x:\n    " + bomb
     bundle = make_bundle(tmp / "b", {"aiart-release.yaml": text, "a.txt": "hi\n"})
     return _assess_json(bundle)
@@ -109,25 +96,25 @@ def _bomb_in_settings(tmp: Path) -> list[str]:
 
 def _bomb_in_card(tmp: Path) -> list[str]:
     bundle = make_bundle(tmp / "b", {
-        "README.md": "---\n" + _yaml_bomb(10) + "---\n# Model card\n",
+        "README.md": "---\n" + yaml_bomb(10) + "---\n# Model card\n",
         "model/w.safetensors": b"\x02\0\0\0\0\0\0\0{}",
     })
     return _assess_json(bundle)
 
 
 def _bomb_in_data(tmp: Path) -> list[str]:
-    bundle = make_bundle(tmp / "b", {"data/meta.yaml": _yaml_bomb(10), "data/a.png": PNG})
+    bundle = make_bundle(tmp / "b", {"data/meta.yaml": yaml_bomb(10), "data/a.png": PNG})
     return _assess_json(bundle)
 
 
 def _deep_json_data(tmp: Path) -> list[str]:
-    bundle = make_bundle(tmp / "b", {"data/captions.json": _nested_json(40_000),
+    bundle = make_bundle(tmp / "b", {"data/captions.json": nested_json(40_000),
                                      "data/a.png": PNG})
     return _assess_json(bundle)
 
 
 def _deep_json_manifest(tmp: Path) -> list[str]:
-    bundle = make_bundle(tmp / "b", {"sources.json": '{"items":' + _nested_json(40_000) + "}",
+    bundle = make_bundle(tmp / "b", {"sources.json": '{"items":' + nested_json(40_000) + "}",
                                      "data/a.png": PNG})
     return _assess_json(bundle)
 

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import make_bundle
+from conftest import make_bundle, nested_json, yaml_bomb
 
 from aiart_release.bundle import BundleFile
 from aiart_release.facts import read_card
@@ -35,19 +35,6 @@ from aiart_release.readers.tomlfile import load_toml
 from aiart_release.readers.yamlfile import DataFileError, load_yaml
 
 FAST = 10.0  # seconds: "does not hang", on two busy cores
-
-
-def yaml_bomb(levels: int = 10, indent: str = "") -> str:
-    """'Billion laughs': each level refers to the one above nine times."""
-    lines = [f'{indent}a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    for i in range(1, levels):
-        refs = ",".join([f"*a{i - 1}"] * 9)
-        lines.append(f"{indent}a{i}: &a{i} [{refs}]")
-    return "\n".join(lines) + "\n"
-
-
-def nested_json(depth: int) -> str:
-    return "[" * depth + "]" * depth
 
 
 class Timer:
