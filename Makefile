@@ -46,6 +46,9 @@ demo: $(STAMP)
 	@echo
 	@echo "--- a session sheet with personal and health data: exit code 1 ---"
 	@$(BIN)/aiart-release assess examples/portrait-sessions; echo "exit code: $$?"
+	@echo
+	@echo "--- geotagged portraits and prompts naming a real person, declared open: exit code 1 ---"
+	@$(BIN)/aiart-release assess examples/geotagged-portraits; echo "exit code: $$?"
 
 ## make test: set up with dev extras, then run the whole suite.
 test: $(DEVSTAMP)
