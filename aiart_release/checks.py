@@ -19,6 +19,8 @@ from .findings import ARTIFACTS, Checkpoint, Finding, Location, Severity
 
 if TYPE_CHECKING:
     from .bundle import BundleFile, Inventory
+    from .config import ModelDeclaration
+    from .device import DeviceLease
     from .facts import Fact, Facts
 
 DEVICES = ("cpu", "accelerator")
@@ -47,7 +49,11 @@ class Check:
     - ``description``: one line for ``aiart-release plugins``.
     - ``kinds``: the file kinds ``scan_file`` receives; empty for none.
     - ``device``: ``"cpu"``, or ``"accelerator"`` for a check that runs the
-      released model itself (only those may).
+      released model itself (only those may). Accelerator checks run one at
+      a time, in the engine's process, on the device ``--device`` resolves
+      to (``ctx.device``); the JSON report records the device each used. An
+      accelerator ``scan_bundle`` call may take ``checks.<id>.time_limit``
+      seconds (default 300) rather than ``limits.seconds_per_file``.
     - ``version``: bump it when results change, so cached results are dropped.
     - ``findings``: every finding id the check may report, with one line on
       what it means (documented in ``docs/findings.md``).
@@ -137,17 +143,47 @@ class FileContext:
     recognizers: tuple = ()
 
 
-@dataclass
+@dataclass(frozen=True)
 class BundleContext:
-    """What ``scan_bundle`` is given: the inventory, the facts and settings."""
+    """What ``scan_bundle`` is given: the inventory, the facts and settings.
+
+    Read-only (a frozen dataclass): a check reads what it is given and
+    returns findings; only ``provide`` adds facts.
+
+    - ``device``: the device to run the model on. ``"cpu"`` for a CPU check;
+      for a check that declares ``device = "accelerator"``, the device
+      ``--device`` resolves to (``"cpu"``, ``"cuda:0"``), resolved when the
+      check first reads it, so that a check with nothing to run never
+      imports torch. Where ``--device`` names a device that is not there,
+      reading it raises :class:`aiart_release.device.DeviceUnavailable` and
+      the engine reports the check as skipped: read it before doing work.
+    - ``trust_bundle_code``: whether the user passed ``--trust-bundle-code``,
+      the only permission to import or run anything from the bundle (and
+      then only in a child process, never in the process that runs checks).
+    - ``model``: the generator the bundle declares (``model:`` of
+      ``aiart-release.yaml``), or None.
+    - ``time_limit``: the seconds this call may take before the engine stops
+      it (cut at the run's ``--timeout``), or None for no limit. A check
+      that runs work in a child process ends it within this.
+    """
 
     inventory: Inventory
     facts: Facts
     settings: Mapping[str, Any] = field(default_factory=dict)
-    device: str = "cpu"
+    trust_bundle_code: bool = False
+    model: ModelDeclaration | None = None
+    time_limit: float | None = None
     # What the check provides from the whole bundle (``provide``); the
     # pipeline merges it into the facts with what ``facts()`` returns.
     provided: dict[str, Any] = field(default_factory=dict)
+    # Hands out the accelerator (engine); None for CPU checks.
+    device_lease: DeviceLease | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def device(self) -> str:
+        if self.device_lease is None:
+            return "cpu"
+        return self.device_lease.take()
 
     def provide(self, values: Mapping[str, Any]) -> None:
         """Facts found while scanning the bundle (the licences in force,

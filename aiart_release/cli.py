@@ -274,15 +274,21 @@ def _severity(value: str | None):
 @click.option("--show-pii", is_flag=True,
               help="Show raw personal data in evidence (never written to the cache).")
 @click.option("--strict", is_flag=True, help="Exit 3 when a plugin or check failed.")
+@click.option("--trust-bundle-code", is_flag=True,
+              help="Run the generator the bundle declares (model: in aiart-release.yaml) to "
+                   "compare fresh samples with the training images. The only way anything "
+                   "from the bundle is imported or run; even then only in a child process "
+                   "with a time limit. Off by default: only for bundles you trust.")
 @timeout_option
 @debug_option
 def assess(path, fmt, output, force, fail_on, config_path, policy_path, exclude, jobs, device,
-           no_cache, show_pii, strict, timeout):
+           no_cache, show_pii, strict, trust_bundle_code, timeout):
     """Assess the release bundle at PATH (a folder or a git work tree)."""
     sys.exit(_run_assessment(
         path, fmt=fmt, output=output, force=force, fail_on=fail_on, config_path=config_path,
         policy_path=policy_path, exclude=exclude, jobs=jobs, device=device,
         use_cache=not no_cache, show_pii=show_pii, strict=strict, timeout=timeout,
+        trust_bundle_code=trust_bundle_code,
     ))
 
 
@@ -291,7 +297,8 @@ def _run_assessment(path: Path, *, fmt: str, output: Path | None, force: bool = 
                     config_path: Path | None, policy_path: Path | None, exclude=(),
                     jobs: int | None = None, device: str = "auto", use_cache: bool = True,
                     show_pii: bool = False, strict: bool = False,
-                    default_fail_on: str | None = None) -> int:
+                    default_fail_on: str | None = None,
+                    trust_bundle_code: bool = False) -> int:
     from .bundle import BundleError, check_root
 
     # Refused at once, before the plugins load: a path that is no release
@@ -333,7 +340,8 @@ def _run_assessment(path: Path, *, fmt: str, output: Path | None, force: bool = 
 
     progress = _ProgressBar() if sys.stderr.isatty() else None
     options = Options(jobs=jobs, device=device, use_cache=use_cache, show_pii=show_pii,
-                      exclude=exclude, progress=progress, debug=_debugging(), timeout=timeout)
+                      exclude=exclude, progress=progress, debug=_debugging(), timeout=timeout,
+                      trust_bundle_code=trust_bundle_code)
     try:
         assessment = pipeline.assess(path, registry, config, policy, options)
     except BundleError as exc:

@@ -37,9 +37,35 @@ PYPROJECT_TABLE = "aiart-release"
 
 DEFAULT_SECONDS_PER_FILE = 120.0  # see watchdog.py
 
+# The model declaration's defaults (``model:``; docs/model-files.md).
+DEFAULT_SAMPLES = 256
+DEFAULT_BATCH_SIZE = 32
+DEFAULT_SEED = 0
+
 
 class ConfigError(DataFileError):
     """The configuration cannot be used (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class ModelDeclaration:
+    """``model:`` of the configuration: the generator the bundle declares.
+
+    Nothing here is imported or run unless the user passes
+    ``--trust-bundle-code``; then only in a child process (the generation
+    check). ``weights`` is a path relative to the bundle root that stays
+    inside it (checked when the configuration is loaded)."""
+
+    module: str
+    function: str
+    weights: str
+    samples: int = DEFAULT_SAMPLES
+    batch_size: int = DEFAULT_BATCH_SIZE
+    seed: int = DEFAULT_SEED
+
+    @property
+    def generator(self) -> str:
+        return f"{self.module}:{self.function}"
 
 
 @dataclass
@@ -59,6 +85,8 @@ class Config:
     sniff_bytes: int = DEFAULT_SNIFF_BYTES
     # Time one check may spend on one file before the watchdog stops it.
     seconds_per_file: float = DEFAULT_SECONDS_PER_FILE
+    # The generator the bundle declares (``model:``), if any.
+    model: ModelDeclaration | None = None
 
     def check_settings(self, check_id: str) -> dict[str, Any]:
         settings = dict(self.checks.get(check_id, {}))
@@ -190,6 +218,7 @@ def load_config(bundle: Path, explicit: Path | None = None) -> Config:
     except DataFileError as exc:
         raise ConfigError(exc.problems) from None
     _check_policy_path(loaded, path, bundle, from_bundle=explicit is None)
+    _check_model(loaded, bundle)
     try:
         return _from_data(loaded.data, path, shown)
     except ValueError:  # a size the schema's pattern let through (0.5 bytes)
@@ -210,6 +239,46 @@ def _check_policy_path(loaded: LoadedYaml | LoadedToml, path: Path, bundle: Path
         raise ConfigError([f"{loaded.where(['policy'])}: policy: the path leaves the bundle; "
                            "a bundle's own configuration may name only files inside it "
                            "(pass --policy to use a policy from elsewhere)"])
+
+
+# module:function, each part a Python identifier (the module dotted).
+_GENERATOR = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*", re.ASCII)
+
+
+def _check_model(loaded: LoadedYaml | LoadedToml, bundle: Path) -> None:
+    """What the schema cannot say of ``model:``: the generator is
+    ``module:function``, and the weights are the bundle's own safetensors
+    file, a path relative to the bundle root that, links resolved, stays
+    inside it, whichever file declared it (the generator that reads them is
+    the bundle's code). The messages quote nothing of the file."""
+    model = loaded.data.get("model")
+    if not isinstance(model, dict):
+        return
+    if not _GENERATOR.fullmatch(model["generator"]):
+        raise ConfigError([f"{loaded.where(['model', 'generator'])}: model.generator: not "
+                           "module:function (a module inside the bundle, dotted, and the "
+                           "name of a function in it, e.g. sample:generate)"])
+    weights = model["weights"]
+    where = loaded.where(["model", "weights"])
+    if not weights.endswith(".safetensors"):
+        raise ConfigError([f"{where}: model.weights: not a .safetensors file (pickled weights "
+                           "are never loaded: convert them to safetensors)"])
+    if Path(weights).is_absolute() or ".." in Path(weights).parts or not _inside(
+            bundle / weights, bundle):
+        raise ConfigError([f"{where}: model.weights: the path leaves the bundle; name the "
+                           "weights file relative to the bundle root, inside it"])
+
+
+def _model_declaration(model: dict[str, Any] | None) -> ModelDeclaration | None:
+    if not model:
+        return None
+    module, function = model["generator"].split(":")
+    return ModelDeclaration(
+        module=module, function=function, weights=Path(model["weights"]).as_posix(),
+        samples=model.get("samples", DEFAULT_SAMPLES),
+        batch_size=model.get("batch_size", DEFAULT_BATCH_SIZE),
+        seed=model.get("seed", DEFAULT_SEED),
+    )
 
 
 def _from_data(data: dict[str, Any], path: Path, shown: str) -> Config:
@@ -233,6 +302,7 @@ def _from_data(data: dict[str, Any], path: Path, shown: str) -> Config:
         max_file_size=parse_size(limits.get("max_file_size", DEFAULT_MAX_FILE_SIZE)),
         sniff_bytes=int(limits.get("sniff_bytes", DEFAULT_SNIFF_BYTES)),
         seconds_per_file=float(limits.get("seconds_per_file", DEFAULT_SECONDS_PER_FILE)),
+        model=_model_declaration(data.get("model")),
     )
 
 

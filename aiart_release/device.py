@@ -68,3 +68,51 @@ def _cuda_devices() -> tuple[int, str]:
     if not torch.cuda.is_available():
         return 0, "torch sees no CUDA device"
     return torch.cuda.device_count(), ""
+
+
+class DeviceUnavailable(BaseException):
+    """An accelerator bundle check read ``ctx.device`` and there is none
+    (``--device cuda:7`` on a machine without it). The engine reports the
+    check as skipped. A ``BaseException``, like the watchdog's, so that a
+    check's own ``except Exception`` does not carry on without a device."""
+
+    def __init__(self, choice: DeviceChoice):
+        self.choice = choice
+        super().__init__(choice.note)
+
+
+class DeviceResolver:
+    """``--device`` resolved once per run, the first time a check asks:
+    resolving ``auto`` imports torch, which a run with no model work never
+    pays for."""
+
+    def __init__(self, requested: str):
+        self.requested = requested
+        self._choice: DeviceChoice | None = None
+
+    @property
+    def choice(self) -> DeviceChoice:
+        if self._choice is None:
+            self._choice = resolve_device(self.requested)
+        return self._choice
+
+    @property
+    def note(self) -> str:
+        """The note on the device, empty when no check asked for one."""
+        return self._choice.note if self._choice is not None else ""
+
+
+class DeviceLease:
+    """The device one accelerator bundle check runs on, handed out when the
+    check reads ``BundleContext.device``; ``used`` says which one it got."""
+
+    def __init__(self, resolver: DeviceResolver):
+        self._resolver = resolver
+        self.used: str | None = None
+
+    def take(self) -> str:
+        choice = self._resolver.choice
+        if not choice.available:
+            raise DeviceUnavailable(choice)
+        self.used = choice.device
+        return choice.device  # type: ignore[return-value]

@@ -40,7 +40,7 @@ from .bundle import BundleFile, Inventory
 from .cache import ResultCache, allow_derived, settings_hash
 from .checks import BundleContext, Check, FileContext, finding_problem
 from .config import Config
-from .device import DeviceChoice, resolve_device
+from .device import DeviceChoice, DeviceLease, DeviceResolver, DeviceUnavailable
 from .facts import Facts, check_provided
 from .findings import CHECKPOINT_OF_ARTIFACT, Finding, Location, Severity
 from .masking import current_gate, redact_findings
@@ -68,6 +68,9 @@ class Options:
     # Seconds the checks may take in all (the CLI's --timeout); None: no
     # limit. Past it, the work left is reported as one bundle.timeout.
     timeout: float | None = None
+    # --trust-bundle-code: the only permission for a check to import or run
+    # the bundle's own code (in a child process; BundleContext).
+    trust_bundle_code: bool = False
 
 
 class Progress:
@@ -88,7 +91,8 @@ class CheckRun:
     reported; ``provided`` holds, in check-id order, the facts each check
     derived from its own findings (``Check.provided_facts``: its ``facts``,
     held to what it declares), for the pipeline to merge into the declared
-    facts.
+    facts. ``devices`` names the device each accelerator check ran on
+    (``cpu``, ``cuda:0``); every other check ran on the CPU.
     """
 
     findings: list[Finding]
@@ -97,6 +101,7 @@ class CheckRun:
     errors: list[str]  # tracebacks, shown under --debug
     device_note: str = ""
     cache_hits: int = 0
+    devices: dict[str, str] = field(default_factory=dict)
 
 
 def run_checks(path: Path, inventory: Inventory, facts: Facts, registry: Registry,
@@ -117,9 +122,11 @@ def run_checks(path: Path, inventory: Inventory, facts: Facts, registry: Registr
     plan = _plan_file_work(inventory, checks, registry, config, results)
     results.progress.start(plan.size)
     _run_cpu_work(plan, checks, registry, config, options.jobs, results, deadline)
-    device_note = _run_accelerator_work(plan.accelerator, config, options.device, results,
-                                        deadline)
-    _run_bundle_checks(checks, inventory, facts, config, results, deadline)
+    # Resolved when an accelerator check first needs it (``auto`` imports torch).
+    devices = DeviceResolver(options.device)
+    _run_accelerator_work(plan.accelerator, config, devices, results, deadline)
+    _run_bundle_checks(checks, inventory, facts, config, results, deadline,
+                       _Bundle(devices, options.trust_bundle_code))
     results.progress.stop()
     cache.save()
     provided = _facts_of_checks(checks, results, config.seconds_per_file, deadline)
@@ -128,7 +135,8 @@ def run_checks(path: Path, inventory: Inventory, facts: Facts, registry: Registr
         found.append(_timed_out(results.unassessed, options.timeout))
     return CheckRun(
         findings=found, provided=provided, timings=dict(results.timings),
-        errors=results.errors, device_note=device_note, cache_hits=cache.hits,
+        errors=results.errors, device_note=devices.note, cache_hits=cache.hits,
+        devices=dict(sorted(results.devices.items())),
     )
 
 
@@ -192,6 +200,8 @@ class _Results:
     # Facts bundle checks provided through ``BundleContext.provide``.
     from_bundle: dict[str, dict[str, Any]] = field(default_factory=dict)
     unassessed: _Unassessed = field(default_factory=_Unassessed)
+    # The device each accelerator check ran on.
+    devices: dict[str, str] = field(default_factory=dict)
 
     def add(self, check_id: str, found: list[Finding], seconds: float,
             error: str | None) -> None:
@@ -306,44 +316,74 @@ def _run_cpu_work(plan: _Plan, checks: list[Check], registry: Registry, config: 
 
 
 def _run_accelerator_work(work: list[tuple[BundleFile, Check]], config: Config,
-                          requested_device: str, results: _Results, deadline: _Deadline) -> str:
-    """Accelerator checks, one at a time on the chosen device; returns the
-    note on that device (empty when no check needed one)."""
-    if not work:
-        return ""
-    choice = resolve_device(requested_device)
+                          devices: DeviceResolver, results: _Results,
+                          deadline: _Deadline) -> None:
+    """Accelerator file checks, one at a time on the chosen device."""
     for file, check in work:
         unit = [(check.id, config.check_settings(check.id))]
+        choice = devices.choice
         if not choice.available:
-            results.add(check.id, [_skipped(check, file, choice)], 0.0, None)
+            results.add(check.id, [_skipped(check, file.path, file.artifact, choice)], 0.0, None)
             results.progress.advance(1, file.path)
         elif deadline.passed:
             results.unassessed.add_file_work([file], unit)
         else:
+            results.devices[check.id] = choice.device or "cpu"
             results.store_unit([file], unit, _scan_unit(
                 [file], unit, choice.device or "cpu", config.seconds_per_file, deadline.at))
-    return choice.note
+
+
+# Seconds an accelerator bundle check (one that runs the released model) may
+# take by default (checks.<id>.time_limit), and the grace the engine adds to
+# it: the check ends its own child process at the limit and reports it,
+# before the engine's budget stops the check itself.
+ACCELERATOR_SECONDS = 300.0
+ACCELERATOR_GRACE_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class _Bundle:
+    """What the run gives bundle checks besides the inventory and facts."""
+
+    devices: DeviceResolver
+    trust_bundle_code: bool = False
 
 
 def _run_bundle_checks(checks: list[Check], inventory: Inventory, facts: Facts,
-                       config: Config, results: _Results, deadline: _Deadline) -> None:
+                       config: Config, results: _Results, deadline: _Deadline,
+                       run: _Bundle) -> None:
     # What a bundle check provides (``ctx.provide``) comes back through
-    # ``CheckRun.provided``: the facts given to checks never change.
+    # ``CheckRun.provided``: the facts given to checks never change. Bundle
+    # checks run one at a time in this process, accelerator checks among them.
     for check in checks:
         if not check.scans_bundle:
             continue
         if deadline.passed:
             results.unassessed.bundle_checks.add(check.id)
             continue
-        ctx = BundleContext(inventory=inventory, facts=facts,
-                            settings=config.check_settings(check.id))
+        settings = config.check_settings(check.id)
+        lease, budget = None, config.seconds_per_file
+        if check.device == "accelerator":
+            lease = DeviceLease(run.devices)
+            budget = float(settings.get("time_limit", ACCELERATOR_SECONDS))
+        ctx = BundleContext(inventory=inventory, facts=facts, settings=settings,
+                            trust_bundle_code=run.trust_bundle_code, model=config.model,
+                            time_limit=deadline.budget(budget), device_lease=lease)
+        if lease is not None:
+            budget += ACCELERATOR_GRACE_SECONDS
         started = time.perf_counter()
-        value, exc = guarded(deadline.budget(config.seconds_per_file), _scan_bundle, check, ctx)
+        value, exc = guarded(deadline.budget(budget), _scan_bundle, check, ctx)
         if isinstance(exc, TimeBudgetExceeded) and deadline.passed:
             results.unassessed.bundle_checks.add(check.id)
             continue
-        found, provided = value if exc is None else (
-            [_failed(check, exc, config.seconds_per_file, ".", "docs")], {})
+        if isinstance(exc, DeviceUnavailable):
+            found, provided, exc = [_skipped(check, ".", "model", exc.choice)], {}, None
+        elif exc is None:
+            found, provided = value
+        else:
+            found, provided = [_failed(check, exc, budget, ".", "docs")], {}
+        if lease is not None and lease.used:
+            results.devices[check.id] = lease.used
         results.add(check.id, found, time.perf_counter() - started, _traceback(exc))
         if provided:
             results.from_bundle[check.id] = provided
@@ -911,14 +951,14 @@ def _timed_out(unassessed: _Unassessed, seconds: float | None) -> Finding:
     ).with_defaults(check="engine", checkpoint=CHECKPOINT_OF_ARTIFACT["docs"], artifact="docs")
 
 
-def _skipped(check: Check, file: BundleFile, choice: DeviceChoice) -> Finding:
+def _skipped(check: Check, path: str, artifact: str, choice: DeviceChoice) -> Finding:
     return Finding(
         id="plugin.check-skipped",
         severity=Severity.INFO,
         message=f"Check {check.id!r} needs an accelerator: {choice.note}; skipped",
-        location=Location(path=file.path),
+        location=Location(path=path),
         remediation="Run with --device auto or --device cpu to run it on the CPU",
-    ).with_defaults(check=check.id, checkpoint=check.checkpoint, artifact=file.artifact)
+    ).with_defaults(check=check.id, checkpoint=check.checkpoint, artifact=artifact)
 
 
 def _safe_cache_dir(requested: Path | None, bundle: Path) -> Path | None:
