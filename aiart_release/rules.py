@@ -8,7 +8,7 @@ A pack is data: loaded with the safe YAML loader, validated against
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from .conditions import ConditionError, evaluate, fact_names
 from .conditions import check as check_condition
 from .findings import Finding
+from .policy import tier_rank
 from .readers.jsonfile import load_json
 from .readers.limits import RULES_LIMITS
 from .readers.yamlfile import (
@@ -67,10 +68,15 @@ def load_pack(source: Any, plugin: str = "", facts: DeclaredFacts | None = None)
     validate(loaded, "rules.schema.json")
     data = loaded.data
     for i, rule in enumerate(data["rules"]):
-        try:
-            check_condition(rule["when"], f"{rule['id']}: when")
-        except ConditionError as exc:
-            raise DataFileError([f"{loaded.where(['rules', i, 'when'])}: {exc}"]) from None
+        for path, cond in _conditions(rule, ("rules", i)):
+            try:
+                check_condition(cond, f"{rule['id']}: {'.'.join(map(str, path[2:]))}")
+            except ConditionError as exc:
+                raise DataFileError([f"{loaded.where(list(path))}: {exc}"]) from None
+        problem = _relaxation_problem(rule)
+        if problem:
+            raise DataFileError([f"{loaded.where(['rules', i, 'relaxes_to'])}: {rule['id']}: "
+                                 f"{problem}"])
     if facts is not None:
         _check_facts(loaded, facts)
     return RulePack(
@@ -87,12 +93,100 @@ def _check_facts(loaded: LoadedYaml, facts: DeclaredFacts) -> None:
     fact would make its rule silently never fire."""
     problems = []
     for i, rule in enumerate(loaded.data["rules"]):
-        for path, name in fact_names(rule["when"], ("rules", i, "when")):
-            why = facts.unknown(name)
-            if why:
-                problems.append(f"{loaded.where(path, key=True)}: {rule['id']}: {why}")
+        for cond_path, cond in _conditions(rule, ("rules", i)):
+            for path, name in fact_names(cond, cond_path):
+                why = facts.unknown(name)
+                if why:
+                    problems.append(f"{loaded.where(path, key=True)}: {rule['id']}: {why}")
     if problems:
         raise DataFileError(problems)
+
+
+# --- mitigations that may already be in place ----------------------------------
+#
+# A mitigation is a string, or {text, in_place: CONDITION}: the condition holds
+# when the release already has it (its samples carry content credentials, a
+# card asks for gated access). A rule may name `relaxes_to` tiers, which
+# replace its `min_tier` only when every mitigation with an `in_place`
+# condition holds; without `relaxes_to` a mitigation in place is reported as
+# done and moves no tier (the conservative default).
+
+def mitigation_text(item: Any) -> str:
+    return item["text"] if isinstance(item, Mapping) else str(item)
+
+
+def _conditions(rule: Mapping[str, Any], where: tuple) -> Iterator[tuple[tuple, Any]]:
+    """``(path, condition)`` of a rule's `when` and of each `in_place`."""
+    yield (*where, "when"), rule["when"]
+    for j, item in enumerate(rule.get("mitigations", [])):
+        if isinstance(item, Mapping) and "in_place" in item:
+            yield (*where, "mitigations", j, "in_place"), item["in_place"]
+
+
+def _relaxation_problem(rule: Mapping[str, Any]) -> str | None:
+    """Why a rule's `relaxes_to` cannot stand, or None. It may only lower
+    tiers the rule sets, and only behind at least one `in_place` condition."""
+    relaxes = rule.get("relaxes_to")
+    if not relaxes:
+        return None
+    if not any(isinstance(m, Mapping) and "in_place" in m for m in rule["mitigations"]):
+        return "relaxes_to needs at least one mitigation with an in_place condition"
+    minimum = rule.get("min_tier") or {}
+    for artifact, tier in relaxes.items():
+        if artifact not in minimum:
+            return f"relaxes_to names {artifact}, which min_tier does not"
+        if tier_rank(tier) > tier_rank(minimum[artifact]):
+            return (f"relaxes_to {artifact}: {tier} is stricter than min_tier "
+                    f"{artifact}: {minimum[artifact]}")
+    return None
+
+
+@dataclass
+class Mitigations:
+    """A raised rule's mitigations, split into those already in place (with
+    the reasons) and those that remain."""
+
+    in_place: list[dict[str, Any]] = field(default_factory=list)
+    remaining: list[str] = field(default_factory=list)
+    checkable: int = 0
+
+    @property
+    def all_checkable_in_place(self) -> bool:
+        return self.checkable > 0 and len(self.in_place) == self.checkable
+
+
+def weigh_mitigations(rule: Mapping[str, Any], facts: Mapping[str, Any],
+                      findings: Sequence[Finding]) -> Mitigations:
+    """Which of the rule's mitigations the release already has. A condition
+    that cannot be evaluated counts as not in place."""
+    out = Mitigations()
+    for item in rule["mitigations"]:
+        text = mitigation_text(item)
+        cond = item.get("in_place") if isinstance(item, Mapping) else None
+        if cond is None:
+            out.remaining.append(text)
+            continue
+        out.checkable += 1
+        try:
+            outcome = evaluate(cond, facts, findings)
+        except ConditionError:
+            outcome = None
+        if outcome is not None and outcome.holds:
+            out.in_place.append({"mitigation": text, "because": outcome.because})
+        else:
+            out.remaining.append(text)
+    return out
+
+
+def effective_min_tier(rule: Mapping[str, Any], mitigations: Mitigations,
+                       ) -> tuple[dict[str, str], bool]:
+    """The rule's minimum tiers, relaxed to `relaxes_to` when every
+    checkable mitigation is in place; and whether it was relaxed."""
+    minimum = dict(rule.get("min_tier") or {})
+    relaxes = rule.get("relaxes_to")
+    if not relaxes or not mitigations.all_checkable_in_place:
+        return minimum, False
+    return {**minimum, **relaxes}, True
 
 
 def load_packs(sources: Sequence[tuple[str, Any]], facts: DeclaredFacts | None = None,
@@ -129,30 +223,46 @@ def scenarios(
     for pack in packs:
         for rule in pack.rules:
             try:
-                outcome = evaluate(rule["when"], facts, findings)
+                scenario = raise_scenario(rule, facts, findings)
             except ConditionError as exc:
                 problems.append(RuleProblem(pack.plugin, pack.source, [f"{rule['id']}: {exc}"]))
                 continue
-            if not outcome.holds:
-                continue
-            scenario = {
-                "id": rule["id"],
-                "title": rule["title"],
-                "pack": f"{pack.name} {pack.version}",
-                "likelihood": rule["likelihood"],
-                "impact": rule["impact"],
-                "because": outcome.because,
-                "mitigations": list(rule["mitigations"]),
-            }
-            if rule.get("scenario"):
-                scenario["scenario"] = dict(rule["scenario"])
-            if rule.get("min_tier"):
-                scenario["min_tier"] = dict(rule["min_tier"])
-            if rule.get("references"):
-                scenario["references"] = list(rule["references"])
-            raised.append(scenario)
+            if scenario is not None:
+                scenario["pack"] = f"{pack.name} {pack.version}"
+                raised.append(scenario)
     raised.sort(key=lambda s: s["id"])
     return raised, problems
+
+
+def raise_scenario(rule: Mapping[str, Any], facts: Mapping[str, Any],
+                   findings: Sequence[Finding]) -> dict[str, Any] | None:
+    """The scenario of one rule, or None when its condition does not hold.
+    ``mitigations`` lists what remains to do; ``in_place`` what the release
+    already has; ``min_tier`` is relaxed (``relaxed_from`` the rule's own)
+    only as the rule's ``relaxes_to`` says. Raises ConditionError."""
+    outcome = evaluate(rule["when"], facts, findings)
+    if not outcome.holds:
+        return None
+    mitigations = weigh_mitigations(rule, facts, findings)
+    scenario: dict[str, Any] = {
+        "id": rule["id"],
+        "title": rule["title"],
+        "likelihood": rule["likelihood"],
+        "impact": rule["impact"],
+        "because": outcome.because,
+        "mitigations": mitigations.remaining,
+    }
+    if mitigations.in_place:
+        scenario["in_place"] = mitigations.in_place
+    if rule.get("scenario"):
+        scenario["scenario"] = dict(rule["scenario"])
+    if rule.get("min_tier"):
+        scenario["min_tier"], relaxed = effective_min_tier(rule, mitigations)
+        if relaxed:
+            scenario["relaxed_from"] = dict(rule["min_tier"])
+    if rule.get("references"):
+        scenario["references"] = list(rule["references"])
+    return scenario
 
 
 # --- fixtures: positive and negative examples beside each rule ----------------
@@ -225,10 +335,29 @@ def run_fixtures(pack: RulePack, folder: Any) -> list[FixtureResult]:
             try:
                 data = load_json(read_data_bytes(rule_dir / name, RULES_LIMITS.max_bytes,
                                                  "fixture"), RULES_LIMITS)
-                outcome = evaluate(rule["when"], data.get("facts", {}),
-                                   _fixture_findings(data.get("findings", [])))
-                results.append(FixtureResult(rule["id"], name, expected, outcome.holds))
+                scenario = raise_scenario(rule, data.get("facts", {}),
+                                          _fixture_findings(data.get("findings", [])))
+                error = _unexpected(data.get("expect"), scenario)
+                results.append(FixtureResult(rule["id"], name, expected, scenario is not None,
+                                             error))
             except (ValueError, DataFileError, KeyError, TypeError, ConditionError) as exc:
                 results.append(FixtureResult(rule["id"], name, expected, False,
                                              f"{type(exc).__name__}: {exc}"))
     return results
+
+
+def _unexpected(expect: Any, scenario: Mapping[str, Any] | None) -> str | None:
+    """What a raised scenario does not do that the fixture's ``expect`` says
+    it does: ``min_tier`` (after any relaxation) and ``in_place`` (a part of
+    the text of each mitigation in place, and of no other)."""
+    if not expect or scenario is None:
+        return None
+    if "min_tier" in expect and scenario.get("min_tier", {}) != expect["min_tier"]:
+        return f"expected min_tier {expect['min_tier']}, got {scenario.get('min_tier', {})}"
+    if "in_place" in expect:
+        done = [m["mitigation"] for m in scenario.get("in_place", [])]
+        wanted = list(expect["in_place"])
+        if len(done) != len(wanted) or not all(
+                any(w.lower() in d.lower() for d in done) for w in wanted):
+            return f"expected in place {wanted}, got {done}"
+    return None

@@ -20,13 +20,16 @@ BUILTIN_IDS = {
     "misuse.source-community-harassment", "misuse.style-mimicry",
     "misuse.political-disinformation", "misuse.reidentification-surveillance",
     "misuse.training-data-extraction", "misuse.voice-cloning-fraud", "misuse.minors-in-data",
+    "misuse.synthetic-photos-passed-as-real",
 }
+BUILTIN_VERSION = "1.1.0"
+FIXTURES = 45
 
 
 def test_the_builtin_pack_covers_the_scenarios_the_field_guide_asks_about():
     pack = load_pack(BUILTIN)
     assert {r["id"] for r in pack.rules} == BUILTIN_IDS
-    assert pack.version == "1.0.0"
+    assert pack.version == BUILTIN_VERSION
     for rule in pack.rules:
         assert rule["mitigations"] and rule["scenario"]["motivation"]
         assert set(rule["min_tier"]) <= {"model", "code", "dataset"}
@@ -58,7 +61,8 @@ def test_rules_list_and_show(cli):
 def test_rules_test_runs_every_installed_packs_fixtures(cli):
     result = cli("rules", "test")
     assert result.code == 0
-    assert "aiart-release-builtin 1.0.0: 31/31 fixtures pass" in result.out
+    assert f"aiart-release-builtin {BUILTIN_VERSION}: {FIXTURES}/{FIXTURES} fixtures pass" \
+        in result.out
     assert "aiart-release-studio 0.1.0: 3/3 fixtures pass" in result.out
 
 
@@ -115,7 +119,8 @@ def test_rules_validate_names_file_line_and_column(cli, tmp_path, rules_yaml, wh
 
 def test_rules_validate_accepts_good_packs(cli):
     result = cli("rules", "validate", BUILTIN)
-    assert result.code == 0 and "ok (aiart-release-builtin 1.0.0, 9 rules)" in result.out
+    assert result.code == 0 and \
+        f"ok (aiart-release-builtin {BUILTIN_VERSION}, {len(BUILTIN_IDS)} rules)" in result.out
 
 
 def test_a_slow_regular_expression_is_cut_off(monkeypatch):
@@ -140,7 +145,8 @@ def test_scenarios_in_the_assessment(cli):
     harassment = scenarios["misuse.source-community-harassment"]
     assert harassment["because"] == [
         "finding consent.scraped-without-permission at data/sources.csv"]
-    assert harassment["mitigations"] and harassment["pack"] == "aiart-release-builtin 1.0.0"
+    assert harassment["mitigations"]
+    assert harassment["pack"] == f"aiart-release-builtin {BUILTIN_VERSION}"
     assert harassment["scenario"]["motivation"] == ["harassment", "profit"]
     code = report["recommendation"]["artifacts"]["code"]
     assert code["tier"] == "gated"  # the licence is missing: a policy line, not a scenario
@@ -199,4 +205,171 @@ def test_a_broken_third_party_pack_is_reported_and_skipped(cli, monkeypatch):
 def test_copy_of_a_pack_with_its_fixtures_tests_from_anywhere(cli, tmp_path):
     shutil.copytree(BUILTIN.parent, tmp_path / "misuse")
     result = cli("rules", "test", tmp_path / "misuse" / "builtin.yaml")
-    assert result.code == 0 and "31/31" in result.out
+    assert result.code == 0 and f"{FIXTURES}/{FIXTURES}" in result.out
+
+
+# --- mitigations already in place, and the rules that may then relax ----------
+
+CHECKED = """\
+  - id: misuse.mine
+    title: Mine
+    when: {modality: image}
+    likelihood: low
+    impact: low
+    min_tier: {model: gated}
+RELAX    mitigations:
+      - text: Sign the samples
+        in_place: {undisclosed_outputs: 0}
+      - text: Gate it
+        in_place: {gated: true}
+      - Ask the sitters
+"""
+
+
+def _raised(tmp_path, facts, relax=""):
+    from aiart_release.rules import scenarios
+
+    pack = load_pack(_pack(tmp_path, CHECKED.replace("RELAX", relax)))
+    raised, problems = scenarios([pack], facts, [])
+    assert not problems and len(raised) == 1
+    return raised[0]
+
+
+def test_a_mitigation_in_place_is_reported_as_done_and_moves_no_tier_by_default(tmp_path):
+    scenario = _raised(tmp_path, {"modality": ["image"], "undisclosed_outputs": 0,
+                                  "gated": True})
+    assert [m["mitigation"] for m in scenario["in_place"]] == ["Sign the samples", "Gate it"]
+    assert scenario["in_place"][0]["because"] == ["undisclosed_outputs is 0 (= 0)"]
+    assert scenario["mitigations"] == ["Ask the sitters"]
+    assert scenario["min_tier"] == {"model": "gated"} and "relaxed_from" not in scenario
+
+
+@pytest.mark.parametrize("facts, tier, done", [
+    ({"undisclosed_outputs": 0, "gated": True}, "open", 2),
+    ({"undisclosed_outputs": 0, "gated": False}, "gated", 1),
+    ({"undisclosed_outputs": 3, "gated": True}, "gated", 1),
+    # The credentials check did not run: nobody knows, so it is not in place.
+    ({"gated": True}, "gated", 1),
+])
+def test_relaxes_to_lowers_the_tier_only_when_every_in_place_condition_holds(
+        tmp_path, facts, tier, done):
+    scenario = _raised(tmp_path, {"modality": ["image"], **facts},
+                       relax="    relaxes_to: {model: open}\n")
+    assert scenario["min_tier"] == {"model": tier}
+    assert len(scenario.get("in_place", [])) == done
+    assert ("relaxed_from" in scenario) == (tier == "open")
+    if tier == "open":
+        assert scenario["relaxed_from"] == {"model": "gated"}
+
+
+def test_the_policy_lowers_what_the_rule_relaxed_and_asks_only_for_what_remains(tmp_path):
+    from aiart_release.policy import decide, load_policy
+
+    relax = "    relaxes_to: {model: open}\n"
+    policy = load_policy()
+    done = _raised(tmp_path, {"modality": ["image"], "undisclosed_outputs": 0, "gated": True},
+                   relax)
+    assert decide(policy, {}, [], ["model"], [done]).artifacts["model"].tier == "open"
+    half = _raised(tmp_path, {"modality": ["image"], "undisclosed_outputs": 2, "gated": True},
+                   relax)
+    model = decide(policy, {}, [], ["model"], [half]).artifacts["model"]
+    assert model.tier == "gated"
+    assert model.to_lower == ["Sign the samples; Ask the sitters"]
+
+
+@pytest.mark.parametrize("relax, mitigations, words", [
+    ("    relaxes_to: {model: open}\n", "      - Ask the sitters\n",
+     "relaxes_to needs at least one mitigation with an in_place condition"),
+    ("    relaxes_to: {dataset: open}\n", None, "relaxes_to names dataset, which min_tier"),
+    ("    relaxes_to: {model: closed}\n", None,
+     "relaxes_to model: closed is stricter than min_tier model: gated"),
+])
+def test_a_relaxation_that_is_not_one_is_refused_at_its_line(cli, tmp_path, relax, mitigations,
+                                                             words):
+    text = CHECKED.replace("RELAX", relax)
+    if mitigations:
+        text = text.split("    mitigations:\n")[0] + "    mitigations:\n" + mitigations
+    result = cli("rules", "validate", _pack(tmp_path, text))
+    assert result.code == 2
+    first = result.err.strip().splitlines()[0]
+    assert first.startswith(f"{tmp_path / 'pack.yaml'}:10:17: misuse.mine: ") and words in first
+
+
+@pytest.mark.parametrize("change, where, words", [
+    (("{gated: true}", "{gated: {has: true}}"), "pack.yaml:14:19", "unknown operator 'has'"),
+    (("      - text: Gate it\n", "      - txt: Gate it\n"), "pack.yaml:13:9", "text"),
+])
+def test_a_bad_mitigation_is_refused_at_its_line(cli, tmp_path, change, where, words):
+    pack = _pack(tmp_path, CHECKED.replace("RELAX", "").replace(*change))
+    result = cli("rules", "validate", pack)
+    assert result.code == 2
+    first = result.err.strip().splitlines()[0]
+    assert first.startswith(str(tmp_path / where)) and words in first, first
+
+
+def test_a_third_party_in_place_condition_may_name_only_declared_facts(tmp_path):
+    from aiart_release.facts import declared_facts
+    from aiart_release.plugins import build_registry
+    from aiart_release.readers.yamlfile import DataFileError
+
+    declared = declared_facts(build_registry().checks.values())
+    pack = _pack(tmp_path, CHECKED.replace("RELAX", "").replace("undisclosed_outputs",
+                                                                "undisclosed_output"))
+    with pytest.raises(DataFileError) as info:
+        load_pack(pack, "mine", facts=declared)
+    assert info.value.problems == [
+        f"{pack}:12:20: misuse.mine: unknown fact 'undisclosed_output' "
+        "(did you mean 'undisclosed_outputs'?)"]
+
+
+def test_a_fixture_can_say_what_is_in_place_and_which_tier_follows(cli, tmp_path):
+    relax = "    relaxes_to: {model: open}\n"
+    facts = {"modality": ["image"], "undisclosed_outputs": 0, "gated": True}
+    pack = _pack(tmp_path, CHECKED.replace("RELAX", relax), {
+        "misuse.mine/positive-done.json": {
+            "facts": facts, "expect": {"min_tier": {"model": "open"},
+                                       "in_place": ["sign", "gate"]}},
+        "misuse.mine/positive-wrong-tier.json": {
+            "facts": facts, "expect": {"min_tier": {"model": "gated"}}},
+        "misuse.mine/positive-wrong-done.json": {
+            "facts": facts, "expect": {"in_place": ["sign"]}},
+        "misuse.mine/negative-audio.json": {"facts": {"modality": ["audio"]}},
+    })
+    result = cli("rules", "test", pack)
+    assert result.code == 1
+    assert "FAIL misuse.mine positive-wrong-tier.json" in result.out
+    assert "expected min_tier {'model': 'gated'}, got {'model': 'open'}" in result.out
+    assert "FAIL misuse.mine positive-wrong-done.json" in result.out
+    assert "positive-done.json" not in result.out and "2/4 fixtures pass" in result.out
+
+
+def test_signed_samples_a_gated_card_and_an_openrail_licence_show_as_done(cli, tmp_path):
+    from test_media_credentials import TRAINED, jpeg, xmp_source
+
+    card = ("---\nlicense: creativeml-openrail-m\npipeline_tag: text-to-image\n"
+            "extra_gated_prompt: Agree not to impersonate anyone.\n---\n# m\n"
+            "A LoRA for any celebrity likeness.\n")
+    files = {
+        "LICENSE": (EXAMPLES / "own-work" / "LICENSE").read_text(),
+        "model/README.md": card,
+        "model/w.safetensors": (2).to_bytes(8, "little") + b"{}",
+        "samples/a.jpg": jpeg(xmp_source(TRAINED)),
+    }
+    report = cli("assess", make_bundle(tmp_path / "signed", files), "-f", "json").json()
+    deepfake = next(s for s in report["scenarios"] if s["id"] == "misuse.deepfake-real-people")
+    done = [m["mitigation"] for m in deepfake["in_place"]]
+    assert [d.split(" (")[0] for d in done] == [
+        "Gate the model", "Add use restrictions to the licence",
+        "Embed content credentials"]
+    assert not any("content credentials" in m for m in deepfake["mitigations"])
+    # The weights still know the faces: the model stays gated.
+    model = report["recommendation"]["artifacts"]["model"]
+    assert model["tier"] == "gated" and deepfake["min_tier"] == {"model": "gated"}
+    assert not any("content credentials" in t for t in model["to_lower"])
+
+    files["samples/b.jpg"] = jpeg()  # one sample says nothing
+    report = cli("assess", make_bundle(tmp_path / "half", files), "-f", "json").json()
+    deepfake = next(s for s in report["scenarios"] if s["id"] == "misuse.deepfake-real-people")
+    assert [m["mitigation"].split(" (")[0] for m in deepfake["in_place"]] == [
+        "Gate the model", "Add use restrictions to the licence"]
+    assert any("content credentials" in m for m in deepfake["mitigations"])
