@@ -229,3 +229,57 @@ def test_a_policy_line_on_faces_and_gps_shortens_the_retention(cli, tmp_path):
     dataset = json.loads(out.out)["recommendation"]["artifacts"]["dataset"]
     assert (dataset["tier"], dataset["retention"]) == ("gated", "P90D")
     assert any("located-people" in reason for reason in dataset["reasons"])
+
+
+def _grey(name: str):
+    from aiart_release.default_plugins.media.faces import load_grey
+
+    return load_grey(io.BytesIO(photo(name, "PNG")))
+
+
+def test_a_doubtful_detection_counts_only_when_the_cascade_confirms_it(monkeypatch):
+    """HOG's score under SURE_SCORE (a dog's ear scored 0.14 on a real
+    dataset) is not enough: the Haar cascade must also see a face there."""
+    pytest.importorskip("cv2")
+    import aiart_release.default_plugins.media.faces as faces
+
+    grass, astronaut = _grey("grass"), _grey("astronaut")
+    [(face, _)] = faces._detect_hog(astronaut, 1)
+    texture = (200, 200, 60, 60)  # a patch of grass, where no face is
+    assert faces.confirmed(astronaut, face) and not faces.confirmed(grass, texture)
+
+    doubtful = faces.SURE_SCORE / 2
+    monkeypatch.setattr(faces, "_detect_hog", lambda grey, upsample: [(texture, doubtful)])
+    assert detect(grass) == []
+    assert detect(grass, confirm=False) == [texture]
+    # A confident detection is not second-guessed.
+    monkeypatch.setattr(faces, "_detect_hog", lambda grey, upsample: [(texture, 1.5)])
+    assert detect(grass) == [texture]
+    # The astronaut's own face, even if HOG doubted it, is confirmed.
+    monkeypatch.setattr(faces, "_detect_hog", lambda grey, upsample: [(face, doubtful)])
+    assert detect(astronaut) == [face]
+
+
+def test_a_box_at_the_edge_of_the_picture_is_confirmed_without_error():
+    pytest.importorskip("cv2")
+    from aiart_release.default_plugins.media.faces import confirmed
+
+    grass = _grey("grass")
+    height, width = grass.shape
+    for box in ((-30, -30, 60, 60), (width - 10, height - 10, 80, 80), (width + 5, 0, 40, 40)):
+        assert confirmed(grass, box) is False
+
+
+def test_without_opencv_nothing_is_confirmed_and_every_detection_counts(monkeypatch):
+    import sys
+
+    import aiart_release.default_plugins.media.faces as faces
+
+    monkeypatch.setitem(sys.modules, "cv2", None)  # import cv2 raises ImportError
+    faces._confirmer.cache_clear()
+    try:
+        monkeypatch.setattr(faces, "_detect_hog",
+                            lambda grey, upsample: [((200, 200, 60, 60), 0.1)])
+        assert detect(_grey("grass")) == [(200, 200, 60, 60)]
+    finally:
+        faces._confirmer.cache_clear()
