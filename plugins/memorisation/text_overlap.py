@@ -1,6 +1,6 @@
 """How much of a generated text a text model copied from its training text.
 
-Both sides are cut into words (lower-cased ``\\w+`` runs) and every run of
+Both sides are cut into words (``\\w+`` runs, lower-cased) and every run of
 N consecutive words (an N-gram, N = 8) becomes a 64-bit hash: words get
 ids, an N-gram's hash is a polynomial of its ids, computed for a whole text
 at once with numpy. The training N-grams are kept as one sorted array; a
@@ -41,12 +41,18 @@ class Overlap:
     share: float  # of them, found in the training text
     longest: int  # words in the longest run found verbatim (0: none)
     start: int  # where that run starts, in the sample's words
-    words: tuple[str, ...] = ()  # the sample's words, as written
+    text: str = ""  # the sample
+    spans: tuple[tuple[int, int], ...] = ()  # where each of its words is in it
 
     def passage(self, limit: int = 12) -> str:
-        """The first ``limit`` words of the longest shared run."""
-        shown = self.words[self.start:self.start + min(self.longest, limit)]
-        return " ".join(shown) + (" …" if self.longest > limit else "")
+        """The first ``limit`` words of the longest shared run, as the
+        sample writes them (punctuation kept, so that masking still sees
+        an e-mail address as one)."""
+        if not self.longest:
+            return ""
+        first = self.spans[self.start][0]
+        last = self.spans[self.start + min(self.longest, limit) - 1][1]
+        return " ".join(self.text[first:last].split()) + (" …" if self.longest > limit else "")
 
 
 class TrainingText:
@@ -64,7 +70,7 @@ class TrainingText:
 
     def add(self, text: str) -> None:
         """Add one segment: N-grams never span two segments."""
-        words = _WORD.findall(text.lower())
+        words = [word.lower() for word in _WORD.findall(text)]
         room = self.max_words - self.words
         if len(words) > room:
             words, self.full = words[:room], True
@@ -85,19 +91,20 @@ class TrainingText:
 
     def overlap(self, text: str) -> Overlap:
         """What the sample ``text`` shares with the training text."""
-        words = tuple(_WORD.findall(text))
+        matches = list(_WORD.finditer(text))
         vocabulary = self._vocabulary
         # 0: a word the training text never has, so no N-gram holding it matches.
-        ids = np.fromiter((vocabulary.get(w.lower(), 0) for w in words), dtype=np.uint64,
-                          count=len(words))
+        ids = np.fromiter((vocabulary.get(m.group().lower(), 0) for m in matches), dtype=np.uint64,
+                          count=len(matches))
         grams = _gram_hashes(ids, self.n)
         known = self._known()
         if not len(grams) or not len(known):
-            return Overlap(len(grams), 0.0, 0, 0, words)
+            return Overlap(len(grams), 0.0, 0, 0)
         found = known[np.minimum(np.searchsorted(known, grams), len(known) - 1)] == grams
         start, run = _longest_run(found)
         longest = run + self.n - 1 if run else 0
-        return Overlap(len(grams), float(found.mean()), longest, start, words)
+        return Overlap(len(grams), float(found.mean()), longest, start, text,
+                       tuple(m.span() for m in matches))
 
     def _known(self) -> np.ndarray:
         if self._grams is None:
