@@ -40,6 +40,7 @@ from .detectors import (
     Hit,
     detectors,
     is_placeholder,
+    name_length,
 )
 
 if TYPE_CHECKING:
@@ -75,7 +76,6 @@ MAX_KEY_LINES = 100
 # (measured on real repositories: "guest", "bar", "sample_pwd", null).
 MIN_PASSWORD_CHARS = 8
 _COMMENT_START = re.compile(r"^\s*(?:#|//|--|/?\*|;|%|rem\s)", re.IGNORECASE)
-_NAMED_VALUE = re.compile(r"[A-Za-z_]{3,24}[=:]")
 _SERVICE_ACCOUNT = re.compile(r'"type"\s*:\s*"service_account"')
 _KEY_BLOCK = re.compile(r"-----BEGIN[ A-Z0-9]{0,40}-----(.*?)-----END[ A-Z0-9]{0,40}-----",
                         re.DOTALL)
@@ -226,7 +226,10 @@ def _matched(hit: Hit, lines: list[str], index: int) -> str:
         return hit.value
     block = "\n".join(lines[index:index + MAX_KEY_LINES]).replace("\\n", "\n")
     body = _KEY_BLOCK.search(block)
-    return body.group(1).strip() if body and body.group(1).strip() else lines[index].strip()
+    # The key's characters only: the same key is the same secret however its
+    # lines were wrapped or escaped.
+    value = "".join(body.group(1).replace("\\", " ").split()) if body else ""
+    return value or lines[index].strip()
 
 
 def _reportable(hit: Hit, matched: str) -> bool:
@@ -293,10 +296,8 @@ def _evidence(hit: Hit, matched: str) -> str:
     """The secret's shape: its kind prefix and stars; a private key by its
     BEGIN line only."""
     if hit.value.startswith(("BEGIN ", "PuTTY")):  # a private key: its header is no secret
-        header = f"-----{hit.value}-----" if hit.value.startswith("BEGIN ") else hit.value
-        return f"{header} [{len(matched)} characters]"
-    name = _NAMED_VALUE.match(hit.value)  # "AccountKey=…": the name stays
-    keep = name.end() if name else 0
+        return f"-----{hit.value}-----" if hit.value.startswith("BEGIN ") else hit.value
+    keep = name_length(hit.value)  # "AccountKey=…": the name stays
     shown = hit.value[:keep] + mask(hit.value[keep:], "secret")
     return shown if len(shown) <= 48 else shown[:47] + "…"
 

@@ -200,6 +200,16 @@ def secret_span(match: re.Match[str]) -> tuple[int, int]:
     return start, end
 
 
+_NAMED_VALUE = re.compile(r"[A-Za-z_]{3,24}[=:]")
+
+
+def name_length(value: str) -> int:
+    """How much of a matched secret is the name before it (``AccountKey=``):
+    that part is no secret and stays readable when the value is masked."""
+    named = _NAMED_VALUE.match(value)
+    return named.end() if named else 0
+
+
 def _windows(line: str) -> Iterator[str]:
     if len(line) <= WINDOW:
         yield line
@@ -256,7 +266,8 @@ def _own_plugins() -> list[type]:
         """Anthropic API keys (``sk-ant-``)."""
 
         secret_type = "Anthropic API Key"
-        denylist = (re.compile(r"(?<![A-Za-z0-9_-])(sk-ant-(?:api|admin)\d\d-[A-Za-z0-9_-]{80,120})"),)
+        denylist = (re.compile(
+            r"(?<![A-Za-z0-9_-])(sk-ant-(?:api|admin)\d\d-[A-Za-z0-9_-]{80,120})"),)
 
     return [HuggingFaceTokenDetector, GoogleApiKeyDetector, AnthropicKeyDetector]
 

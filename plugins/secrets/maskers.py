@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 
-from .detectors import secret_span
+from .detectors import name_length, secret_span
 
 
 def secret_spans(text: str) -> Iterator[tuple[int, int, str]]:
@@ -24,6 +24,7 @@ def secret_spans(text: str) -> Iterator[tuple[int, int, str]]:
     for pattern in patterns:
         for match in pattern.finditer(text):
             start, end = secret_span(match)
+            start += name_length(text[start:end])  # "AccountKey=": the name stays
             if end > start:
                 yield start, end, "secret"
 

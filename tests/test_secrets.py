@@ -1,0 +1,232 @@
+"""The secrets check (plugins/secrets): tokens and keys in code, notebooks,
+configuration and cards are critical, and their values appear in no output
+and no cache; placeholders are not critical; bad input is a finding and the
+scan goes on."""
+
+from __future__ import annotations
+
+import json
+import time
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import pytest
+from conftest import make_bundle
+
+from aiart_release.bundle import BundleFile
+from aiart_release.checks import FileContext
+from aiart_release.masking import Gate
+
+# Values shaped like live credentials, made up for these tests.
+HF_TOKEN = "hf_Zq8KxPbLm2VnRt5YwJcDgHs9FeUaXoQiTk"  # pragma: allowlist secret
+HF_TOKEN_2 = "hf_Pq7LmNb3VcXz9KjHgFdSa2QwErTyUiOpAs"  # pragma: allowlist secret
+GITHUB_TOKEN = "ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"  # pragma: allowlist secret
+GITHUB_TOKEN_2 = "ghp_Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2"  # pragma: allowlist secret
+AWS_KEY = "AKIAZ3MHQ6QY2XK7WJ4N"  # pragma: allowlist secret
+AZURE_KEY = ("Xk9PqL2mN8vB4cZ7wR1tY6uI3oA5sD0fG2hJ8kL4zX7cV1bN9mQ3wE6rT5yU2iO8pA4sD6fG1hJ3kL"
+             "9zX2cV5bN==")  # pragma: allowlist secret
+PRIVATE_KEY_BODY = ("MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKBwj6f8Kx2q3"
+                    "Lm9PzR4sT7uV1wX3yZ5aB")  # pragma: allowlist secret
+SECRETS = (HF_TOKEN, HF_TOKEN_2, GITHUB_TOKEN, AWS_KEY, AZURE_KEY[:40], PRIVATE_KEY_BODY[:40])
+
+TRAIN_SCRIPT = f'''import os
+from huggingface_hub import login
+
+HF_TOKEN = "{HF_TOKEN}"
+login(token=HF_TOKEN)
+'''
+
+
+def notebook(cells: list[dict]) -> str:
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+@pytest.fixture
+def with_secrets_plugin(monkeypatch):
+    """Load the plugin by module name until it is registered as an entry point."""
+    if not any(ep.name == "secrets" for ep in entry_points(group="aiart_release")):
+        monkeypatch.setenv("AIART_RELEASE_PLUGINS", "aiart_release.default_plugins.secrets")
+
+
+def secret_findings(report: dict) -> list[dict]:
+    return [f for f in report["findings"] if f["id"].startswith("secret.")]
+
+
+def scan(tmp_path: Path, name: str, content: str | bytes, *, context: str | None = None,
+         kind: str = "code"):
+    """The check itself on one file (no pipeline): its findings, raw."""
+    from plugins.secrets.check import SecretsCheck
+
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content.encode() if isinstance(content, str) else content)
+    file = BundleFile(path=name, abspath=path, size=path.stat().st_size, kind=kind,
+                      artifact="code", context=context)
+    return list(SecretsCheck().scan_file(file, FileContext()))
+
+
+# --- through the tool: critical, and masked everywhere -----------------------
+
+def test_a_training_script_with_a_token_is_critical_and_the_token_is_shown_nowhere(
+        tmp_path, cli, monkeypatch, with_secrets_plugin):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("AIART_RELEASE_CACHE_DIR", str(cache))
+    bundle = make_bundle(tmp_path / "b", {
+        "README.md": "# A LoRA\n\nTrained with train.py.\n",
+        "src/train.py": TRAIN_SCRIPT,
+        ".env": f"HF_TOKEN={HF_TOKEN_2}\nAWS_ACCESS_KEY_ID={AWS_KEY}\n",
+    })
+    as_json = cli("assess", bundle, "--format", "json")
+    as_text = cli("assess", bundle)  # the second run reads the cache
+    report = as_json.json()
+    found = {(f["id"], f["location"]["path"]): f for f in secret_findings(report)}
+    script = found[("secret.huggingface-token", "src/train.py")]
+    assert script["severity"] == "critical"
+    assert script["context"] == "string-literal"
+    assert script["artifact"] == "code"
+    assert script["location"]["line"] == 4
+    assert script["evidence"].startswith("hf_") and set(script["evidence"][3:]) == {"*"}
+    assert found[("secret.huggingface-token", ".env")]["context"] == "config"
+    assert found[("secret.cloud-key", ".env")]["severity"] == "critical"
+    assert "secret.huggingface-token" in as_text.out
+    cached = "".join(p.read_text(errors="replace") for p in cache.rglob("*") if p.is_file())
+    assert cached, "the run cached nothing: the cache was not exercised"
+    for shown in (as_json.out, as_json.err, as_text.out, as_text.err, cached):
+        for secret in (HF_TOKEN, HF_TOKEN_2, AWS_KEY):
+            assert secret not in shown
+            assert secret[3:20] not in shown  # not even a piece of it
+
+
+def test_notebook_cells_and_outputs_are_read_and_placeholders_in_markdown_are_not(
+        tmp_path, cli, with_secrets_plugin):
+    bundle = make_bundle(tmp_path / "b", {
+        "notebooks/train.ipynb": notebook([
+            {"cell_type": "code", "source": ["from huggingface_hub import login\n",
+                                             f"login(token='{HF_TOKEN}')\n"],
+             "outputs": [{"output_type": "stream", "name": "stdout",
+                          "text": [f"using {GITHUB_TOKEN}\n"]}]},
+            {"cell_type": "markdown",
+             "source": ["Set `HF_TOKEN=hf_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx` first"]},
+        ]),
+    })
+    result = cli("assess", bundle, "--format", "json")
+    found = {(f["id"], f["location"].get("field")): f for f in secret_findings(result.json())}
+    assert set(found) == {("secret.huggingface-token", "cell 1 code"),
+                          ("secret.api-key", "cell 1 output")}
+    assert all(f["severity"] == "critical" for f in found.values())
+    assert HF_TOKEN not in result.out and GITHUB_TOKEN not in result.out
+
+
+# --- the check on its own ----------------------------------------------------
+
+@pytest.mark.parametrize("line", [
+    'aws_access_key_id = "AKIAIOSFODNN7EXAMPLE"',          # AWS's documented example
+    'token = "hf_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"',      # a placeholder
+    'HF_TOKEN = "hf_your_token_here_abcdefghijklmnopqrs"',
+    'password = "guest"',                                   # a word, not a password
+    'password = None',
+    'api_key = os.environ["OPENAI_API_KEY"]',
+    'token = "${HF_TOKEN}"',
+    f'token = "{HF_TOKEN}"  # pragma: allowlist secret',
+])
+def test_examples_and_placeholders_are_not_reported(tmp_path, line):
+    assert scan(tmp_path, "train.py", line + "\n") == []
+
+
+def test_a_key_in_test_data_is_medium_not_critical(tmp_path):
+    found = scan(tmp_path, "tests/test_upload.py", f'KEY = "{AWS_KEY}"\n', context="fixture")
+    assert [(f.id, f.severity.value, f.context) for f in found] == [
+        ("secret.cloud-key", "medium", "fixture")]
+
+
+def test_each_kind_of_secret_has_its_id_and_the_whole_value_identifies_it(tmp_path):
+    found = scan(tmp_path, "deploy.py", "\n".join([
+        f'a = "{GITHUB_TOKEN}"',
+        f'b = "{GITHUB_TOKEN_2}"',
+        f'conn = "DefaultEndpointsProtocol=https;AccountName=art;AccountKey={AZURE_KEY}"',
+        "KEY = '''-----BEGIN RSA PRIVATE KEY-----",
+        PRIVATE_KEY_BODY,
+        "-----END RSA PRIVATE KEY-----'''",
+        'db_password = "Tr0ub4dor3xyz"',
+    ]) + "\n")
+    by_line = {f.location.line: f for f in found}
+    assert {line: f.id for line, f in by_line.items()} == {
+        1: "secret.api-key", 2: "secret.api-key", 3: "secret.cloud-key",
+        4: "secret.private-key", 7: "secret.password"}
+    # Two GitHub tokens are two secrets (detect-secrets 1.5 alone gives "ghp" for both).
+    assert by_line[1].matched == GITHUB_TOKEN and by_line[2].matched == GITHUB_TOKEN_2
+    assert by_line[4].matched == PRIVATE_KEY_BODY
+    assert by_line[3].evidence.startswith("AccountKey=*")
+    assert by_line[4].evidence == "-----BEGIN RSA PRIVATE KEY-----"
+    for f in found:
+        assert f.evidence and not any(s in f.evidence for s in SECRETS)
+
+
+def test_a_google_service_account_file_is_a_cloud_key(tmp_path):
+    key = f"-----BEGIN PRIVATE KEY-----\n{PRIVATE_KEY_BODY}\n-----END PRIVATE KEY-----\n"
+    found = scan(tmp_path, "sa.json", json.dumps({"type": "service_account",
+                                                 "private_key": key}, indent=1), kind="config")
+    assert [(f.id, f.context, f.matched) for f in found] == [
+        ("secret.cloud-key", "config", PRIVATE_KEY_BODY)]
+    assert "service-account" in found[0].message
+
+
+def test_the_same_token_twice_in_a_file_is_one_finding_with_both_lines(tmp_path):
+    found = scan(tmp_path, "a.py", f'x = "{HF_TOKEN}"\n\ny = "{HF_TOKEN}"\n')
+    assert len(found) == 1 and found[0].location.lines == (1, 3)
+
+
+def test_a_token_in_a_comment_and_in_a_card(tmp_path):
+    assert scan(tmp_path, "a.py", f"# token: {HF_TOKEN}\n")[0].context == "code-comment"
+    card = scan(tmp_path, "README.md", f"Use `{HF_TOKEN}` to download.\n", kind="model-card")
+    assert [(f.id, f.context, f.severity.value) for f in card] == [
+        ("secret.huggingface-token", "prose", "critical")]
+
+
+# --- bad input -----------------------------------------------------------------
+
+@pytest.mark.parametrize("content, expected", [
+    (b'{"cells": [', "bundle.unreadable"),                      # truncated JSON
+    (b'{"nbformat": 4}', "bundle.unreadable"),                  # no cells
+    (b"\xff\xfe\x00\x00" + b"[" * 10, "bundle.unreadable"),    # not text
+    (b"[" * 50_000 + b"]" * 50_000, "bundle.too-complex"),     # nested past the limit
+])
+def test_a_bad_notebook_is_a_finding_not_a_crash(tmp_path, content, expected):
+    found = scan(tmp_path, "nb.ipynb", content)
+    assert [f.id for f in found] == [expected]
+
+
+def test_a_bad_file_does_not_stop_the_scan(tmp_path, cli, with_secrets_plugin):
+    bundle = make_bundle(tmp_path / "b", {
+        "a_broken.ipynb": '{"cells": [',
+        "b_train.py": TRAIN_SCRIPT,
+        "c_latin1.py": "# caf\xe9\n".encode("latin-1") + f'T = "{HF_TOKEN_2}"\n'.encode(),
+    })
+    report = cli("assess", bundle, "--format", "json").json()
+    ids = {(f["id"], f["location"]["path"]) for f in report["findings"]
+           if f["check"] == "secrets"}
+    assert ("bundle.unreadable", "a_broken.ipynb") in ids
+    assert ("bundle.unreadable", "c_latin1.py") in ids
+    assert ("secret.huggingface-token", "b_train.py") in ids
+
+
+def test_a_one_line_file_of_a_million_word_characters_does_not_hang(tmp_path):
+    # detect-secrets' keyword patterns begin with \w*: quadratic on one long word.
+    started = time.monotonic()
+    found = scan(tmp_path, "min.js", "password" + "a" * 1_000_000 + "\n")
+    assert time.monotonic() - started < 10
+    assert found == []
+
+
+# --- the masking gate knows detect-secrets' shapes too ----------------------------
+
+def test_the_masker_hides_secrets_the_core_does_not_know(tmp_path):
+    from plugins.secrets.maskers import secret_spans
+
+    webhook = "https://hooks.slack.com/services/T0A1B2C3D/B4E5F6G7H/abcdefGHIJKL0123456789mn"
+    text = f"AccountKey={AZURE_KEY} and {webhook} and {GITHUB_TOKEN}"
+    masked = Gate([("secrets", secret_spans)]).redact(text)
+    assert AZURE_KEY[:20] not in masked and "abcdefGHIJKL0123456789mn" not in masked
+    assert GITHUB_TOKEN not in masked
+    assert masked.startswith("AccountKey=")  # the name stays, the value goes
+    assert Gate([("secrets", secret_spans)]).redact("nothing to see here") == "nothing to see here"
