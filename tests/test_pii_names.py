@@ -118,3 +118,60 @@ def test_a_lower_case_given_name_sends_the_text_to_ner_a_verb_does_not():
     # "wash" and "red" are given names somewhere, and a verb and an adjective here.
     assert not has_distinctive_name("wash the red car at dusk")
     assert not has_distinctive_name("an old barn, red paint")
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_a_folder_named_after_someone_is_one_finding_masked_everywhere(tmp_path, cli,
+                                                                       monkeypatch):
+    """``data/maria_gonzalez/001.png``: people sort photos into a folder per
+    person. One finding per folder however many pictures it holds, by the
+    strict rule of file names (given name + family name of the lexicons),
+    masked in every output and in the cache, on a cold run and a cached one."""
+    from pathlib import Path
+
+    from conftest import make_bundle
+
+    bundle = make_bundle(tmp_path / "b", {
+        **{f"data/maria_gonzalez/{i:03}.png": _png() for i in range(5)},
+        "data/Emma Watson/portrait.png": _png(),
+        # Folders that are no names: words, a lone given name, class labels.
+        "data/sunset_beach/01.png": _png(), "data/house_line/a.png": _png(),
+        "data/emma/b.png": _png(), "data/dog7/00.png": _png(),
+        "data/README.md": "# Portraits\n",
+    })
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("AIART_RELEASE_CACHE_DIR", str(cache))
+    outputs = []
+    for _ in range(2):  # cold, then from the cache
+        result = cli("assess", bundle, "--format", "json")
+        names = [f for f in result.json()["findings"] if f["id"] == "pii.person-name"]
+        assert sorted((f["location"]["path"], f["location"]["field"], f["context"], f["count"])
+                      for f in names) == [
+            ("data/E*** W*****/", "folder name", "file-name", 1),
+            ("data/m****_g*******/", "folder name", "file-name", 1)]
+        outputs.append(result.out)
+    outputs.append(cli("assess", bundle).out)
+    outputs += [p.read_text("utf-8", "replace") for p in Path(cache).rglob("*")
+                if p.is_file() and "derived" not in p.parts]
+    for text in outputs:
+        for raw in ("maria", "gonzalez", "watson"):
+            assert raw not in text.lower(), raw
+
+
+def test_folder_names_are_read_from_the_bundle_path_only():
+    from aiart_release.default_plugins.personal_data.sources import folder_name_records
+
+    found = [(folder, r.segments[0].text, r.segments[0].context)
+             for folder, r in folder_name_records("photos/kevin-smith/2019/kevin_smith_3.jpg")]
+    # The file name is the file-name reader's; each folder once.
+    assert found == [("photos/kevin-smith", "Kevin Smith", "file-name")]
+    assert list(folder_name_records("maria_gonzalez.jpg")) == []

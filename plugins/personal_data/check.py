@@ -117,7 +117,8 @@ class PersonalData(Check):
                        "config", "manifest", "image"})
     # 2: findings carry a context, judged and weighed by it (cached results of
     # version 1 are not reused). 5: the prompts in images' metadata are read.
-    version = "5"
+    # 6: people's names in the folders of an image's path.
+    version = "6"
     # From data contexts only (captions, table cells, metadata, file names):
     # a name in a README says nothing about the people in the dataset.
     provides = {
@@ -175,6 +176,8 @@ class PersonalData(Check):
         for file in files:
             if file.path not in results:
                 results[file.path] = list(self._scan_one(file, analyzer))
+            if file.kind == "image":
+                results[file.path].extend(_folder_findings(file, analyzer))
         return [(f, results[f.path]) for f in files]
 
     def _scan_one(self, file, analyzer) -> Iterator[Finding]:
@@ -256,6 +259,29 @@ class PersonalData(Check):
                           for f in data),
             "pii_found": sorted({f.id for f in ours}),
         }
+
+
+@dataclass(frozen=True)
+class _Folder:
+    """A folder, where findings about its name are placed."""
+    path: str
+    artifact: str
+
+
+def _folder_findings(file, analyzer) -> list[Finding]:
+    """``pii.person-name`` for a person's name in the folders of an image's
+    path (``dataset/maria_gonzalez/001.jpg``), placed on the folder
+    (``dataset/maria_gonzalez/``). Every image of the folder reports it, with
+    the same fingerprint: the pipeline keeps one finding per folder, and a
+    cached image still brings it."""
+    from .sources import folder_name_records
+
+    found: list[Finding] = []
+    for folder, record in folder_name_records(file.path):
+        groups: dict[tuple[str, str, str], _Group] = {}
+        _analyse(analyzer, [record], groups, {}, 0)
+        found.extend(_findings(_Folder(folder + "/", file.artifact), groups, 0))
+    return found
 
 
 def _file_context(file) -> str | None:
