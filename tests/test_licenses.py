@@ -258,3 +258,125 @@ def test_vendored_folders_are_one_list_for_inventory_licences_and_credits():
     assert {"vendor", "third_party", "node_modules", "extern", "_vendor"} <= VENDOR_DIRS
     assert is_vendored("src/Third_Party/lib/a.py") and not is_vendored("src/vendor.py")
     assert vendor_dir_index("src/lib/vendor/x/a.py") == 2
+
+
+# --- GGUF metadata: general.license and general.base_model.* ----------------------
+
+def _gguf(license_id: str | None = None, base_url: str | None = None,
+          name: str = "Tiny") -> bytes:
+    from model_samples import gguf_bytes
+
+    values: dict[str, object] = {"general.name": name}
+    if license_id:
+        values["general.license"] = license_id
+    if base_url:
+        values.update({"general.base_model.count": 1,
+                       "general.base_model.0.repo_url": base_url})
+    return gguf_bytes(values)
+
+
+FLUX_DEV = "https://huggingface.co/black-forest-labs/FLUX.1-dev"
+LLAMA = "https://huggingface.co/meta-llama/Llama-3.1-8B"
+
+
+@pytest.mark.parametrize("files, expected", [
+    # the GGUF file's licence against the licence file that covers it
+    ({"LICENSE": MIT, "model/m.gguf": _gguf("apache-2.0")}, [("license.gguf-mismatch",
+                                                             "model/m.gguf")]),
+    ({"LICENSE": MIT, "model/m.gguf": _gguf("mit")}, []),
+    # ... and against the model card: it agrees with neither
+    ({"code/LICENSE": MIT, "model/README.md": "---\nlicense: mit\n---\n# m\n",
+      "model/m.gguf": _gguf("cc-by-nc-4.0")}, [("license.gguf-mismatch", "model/m.gguf")]),
+    # it agrees with the licence file; the card is the odd one out
+    ({"LICENSE": MIT, "model/README.md": "---\nlicense: cc-by-4.0\n---\n# m\n",
+      "model/m.gguf": _gguf("mit")}, [("license.card-mismatch", "model/README.md")]),
+    # a non-commercial GGUF licence in a release declared commercial
+    ({"LICENSE": "Licensed under CC BY-NC 4.0.\n", "aiart-release.yaml": "commercial: true\n",
+      "model/m.gguf": _gguf("cc-by-nc-4.0")},
+     [("license.noncommercial-conflict", "LICENSE"),
+      ("license.noncommercial-conflict", "model/m.gguf")]),
+    # the base model a GGUF file names, as a card's base_model
+    ({"LICENSE": MIT, "aiart-release.yaml": "commercial: true\n",
+      "model/m.gguf": _gguf("mit", FLUX_DEV)},
+     [("license.noncommercial-conflict", "model/m.gguf"),
+      ("license.rail-restrictions-missing", "model/m.gguf")]),
+    ({"LICENSE": MIT, "model/m.gguf": _gguf("mit", "https://huggingface.co/me/base")},
+     [("license.base-model-unknown", "model/m.gguf")]),
+    ({"code/LICENSE": MIT, "model/m.gguf": _gguf("llama3.1", LLAMA, name="Poet 8B")},
+     [("license.llama-obligations", "model/m.gguf")]),
+    ({"code/LICENSE": MIT, "model/m.gguf": _gguf("llama3.1", LLAMA, name="Llama-3.1-Poet"),
+      "model/README.md": "---\nlicense: llama3.1\n---\n# Llama-3.1-Poet\nBuilt with Llama.\n"},
+     []),
+    # a card that names the same base model: one finding, the card's
+    ({"code/LICENSE": MIT, "model/m.gguf": _gguf("llama3.1", LLAMA, name="Poet 8B"),
+      "model/README.md": "---\nlicense: llama3.1\nbase_model: meta-llama/Llama-3.1-8B\n---\n"
+                         "# Poet 8B\n"}, [("license.llama-obligations", "model/README.md")]),
+])
+def test_a_gguf_files_metadata_declares_a_licence_and_a_base_model(cli, tmp_path, files,
+                                                                   expected):
+    report = cli("assess", make_bundle(tmp_path / "b", files), "-f", "json").json()
+    found = sorted((f["id"], f["location"]["path"]) for f in report["findings"]
+                   if f["id"].startswith("license.") and f["id"] != "license.detected")
+    assert found == expected
+
+
+def test_a_gguf_licence_is_stated_for_the_model_and_conflicts_like_a_card(cli, tmp_path):
+    files = {"LICENSE": MIT, "model/m.gguf": _gguf("apache-2.0"),
+             "aiart-release.yaml": "release: open\n"}
+    result = cli("assess", make_bundle(tmp_path / "b", files), "-f", "json")
+    report = result.json()
+    (mismatch,) = [f for f in report["findings"] if f["id"] == "license.gguf-mismatch"]
+    assert mismatch["severity"] == "high" and mismatch["artifact"] == "model"
+    assert mismatch["message"] == ("The GGUF metadata declares `general.license: apache-2.0` "
+                                   "(Apache-2.0), but LICENSE is MIT")
+    detected = [f for f in report["findings"] if f["id"] == "license.detected"
+                and f["location"]["path"] == "model/m.gguf"]
+    assert detected and "GGUF metadata `general.license: apache-2.0`" in detected[0]["message"]
+    # The policy's licence-conflict line gates the model, as for a card.
+    model = report["recommendation"]["artifacts"]["model"]
+    assert model["tier"] == "gated" and any("license-conflict" in r for r in model["reasons"])
+    assert result.code == 1
+
+
+def test_facts_name_the_gguf_licence_of_the_model(tmp_path):
+    from aiart_release.bundle import build_inventory
+    from aiart_release.checks import BundleContext
+    from aiart_release.config import Config
+    from aiart_release.default_plugins.licensing.check import Licenses
+    from aiart_release.facts import gather_facts
+    from aiart_release.plugins import build_registry
+
+    root = make_bundle(tmp_path / "b", {"code/LICENSE": MIT, "model/m.gguf": _gguf("apache-2.0")})
+    inventory = build_inventory(root, build_registry().classify)
+    ctx = BundleContext(inventory=inventory, facts=gather_facts(inventory, Config()))
+    list(Licenses().scan_bundle(ctx))
+    assert ctx.provided["license_of"] == {"code": ["MIT"], "model": ["Apache-2.0"]}
+    assert ctx.provided["licenses"] == ["Apache-2.0", "MIT"]
+
+
+@pytest.mark.parametrize("data", [
+    _gguf("mit")[:-3],                                  # cut inside the licence value
+    b"GGUF" + (3).to_bytes(4, "little") + (0).to_bytes(8, "little") + (2**40).to_bytes(8,
+                                                                                     "little"),
+    b"GGUF",
+])
+def test_a_hostile_gguf_file_gives_the_licence_check_nothing_and_no_crash(cli, tmp_path, data):
+    report = cli("assess", make_bundle(tmp_path / "b", {"LICENSE": MIT, "model/m.gguf": data}),
+                 "-f", "json").json()
+    ids = {f["id"] for f in report["findings"]}
+    assert "plugin.check-failed" not in ids and "license.gguf-mismatch" not in ids
+    assert any(f["id"] == "bundle.unreadable" and f["location"]["path"] == "model/m.gguf"
+               for f in report["findings"])
+
+
+@pytest.mark.parametrize("reference, expected", [
+    ("https://huggingface.co/meta-llama/Llama-3.1-8B", "meta-llama/Llama-3.1-8B"),
+    (FLUX_DEV + "/tree/main", "black-forest-labs/FLUX.1-dev"),
+    ("hf.co/org/model?x=1", "org/model"),
+    ("meta-llama/Llama-3.1-8B", "meta-llama/Llama-3.1-8B"),
+    ("https://github.com/org/repo", "https://github.com/org/repo"),
+])
+def test_base_model_references_become_hub_ids(reference, expected):
+    from aiart_release.default_plugins.licensing.sources import hub_id
+
+    assert hub_id(reference) == expected

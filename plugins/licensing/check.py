@@ -3,7 +3,10 @@ release owes to what it is built on.
 
 Field guide, model-code and publishing checkpoints: "Whose code am I
 depending on, and under which licence? Is there content that might infringe
-a copyright? Who owns the outputs?" A LoRA trained on FLUX.1 [dev] (a
+a copyright? Who owns the outputs?" A GGUF file's ``general.license`` is a
+licence declaration like a card's ``license``, and its
+``general.base_model.*`` names base models like a card's ``base_model``.
+A LoRA trained on FLUX.1 [dev] (a
 non-commercial licence) and released under MIT for commercial use gets
 ``license.noncommercial-conflict`` (critical); a fine-tune of Stable
 Diffusion released without the OpenRAIL use restrictions gets
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from aiart_release import license_catalog
 from aiart_release.checks import Check
@@ -27,9 +31,13 @@ from aiart_release.findings import (
 from aiart_release.masking import mask_words
 
 from .sources import (
+    GGUFDeclaration,
     Source,
     card_sources,
     covers,
+    gguf_declarations,
+    gguf_sources,
+    hub_id,
     in_force,
     known_paths,
     license_files,
@@ -63,6 +71,8 @@ class Licenses(Check):
         "license.modified": "A standard licence text with clauses added, removed or changed",
         "license.other-incomplete": "A card says `license: other` without license_name and link",
         "license.card-mismatch": "A card's licence differs from the licence file next to it",
+        "license.gguf-mismatch": "A GGUF file's `general.license` differs from the model card "
+                                 "and the licence file",
         "license.noncommercial-conflict": "Non-commercial material in a release meant for sale",
         "license.rail-restrictions-missing": "Use restrictions of a RAIL base model not passed on",
         "license.llama-obligations": "Llama naming and attribution duties not met",
@@ -74,13 +84,17 @@ class Licenses(Check):
     def scan_bundle(self, ctx):
         inventory, facts = ctx.inventory, ctx.facts
         files, problems = license_files(inventory)
+        ggufs = gguf_declarations(inventory)
+        # A card's `license` and a GGUF file's `general.license` both
+        # declare the licence of their artifact.
         cards = card_sources(facts)
+        declared = cards + gguf_sources(ggufs)
         project = pyproject_source(inventory)
         headers = spdx_headers(inventory)
         files = scope_parts(files, headers, known_paths(inventory))
         readmes = [r for r in readme_sources(inventory)
                    if not any(c.path == r.path for c in cards if c.license)]
-        sources = files + cards + readmes + ([project] if project else []) + headers
+        sources = files + declared + readmes + ([project] if project else []) + headers
 
         # A header naming the licence already in force (or the one a part's
         # licence file states) says nothing new: one finding per file is noise.
@@ -96,16 +110,18 @@ class Licenses(Check):
                                "Save the licence as UTF-8 text under the name LICENSE",
                                artifact=_artifact(inventory, path))
         yield from self._consistency(inventory, facts, files, cards)
+        yield from _gguf_consistency(files, declared)
 
-        by_artifact = _licenses_by_artifact(inventory, files + readmes, cards, project, headers)
+        by_artifact = _licenses_by_artifact(inventory, files + readmes, declared, project,
+                                            headers)
         main = [s for s in files + readmes if s.role == "main" and s.license]
-        in_force = _licenses_by_artifact(inventory, main, cards, project, headers)
+        in_force = _licenses_by_artifact(inventory, main, declared, project, headers)
         ctx.provide({
             "licenses": sorted({s.license for s in sources if s.license}),
             "license_of": {a: sorted(ids) for a, ids in by_artifact.items()},
         })
-        yield from self._propagation(inventory, facts, by_artifact, sources)
-        yield from self._restrictions(inventory, facts, in_force, main + cards)
+        yield from self._propagation(inventory, facts, by_artifact, sources, ggufs)
+        yield from self._restrictions(inventory, facts, in_force, main + declared)
 
     # --- what was found ------------------------------------------------------
 
@@ -150,29 +166,23 @@ class Licenses(Check):
     # --- what the release owes ----------------------------------------------
 
     def _propagation(self, inventory, facts, by_artifact: dict[str, set[str]],
-                     sources: list[Source]) -> Iterator[Finding]:
+                     sources: list[Source], ggufs: list[GGUFDeclaration]) -> Iterator[Finding]:
         commercial = facts.config.commercial
         model_licenses = by_artifact.get("model", set())
-        for card in facts.cards_of("model-card"):
-            bases = card.metadata.get("base_model")
-            for base in bases if isinstance(bases, list) else [bases]:
-                if not isinstance(base, str) or not base.strip():
-                    continue
-                license_id = license_catalog.base_model_license(base)
-                declared = card.metadata.get("base_model_license")
-                if license_id is None and isinstance(declared, str):
-                    license_id = license_catalog.resolve(declared)
-                if license_id is None:
-                    yield _finding(
-                        "license.base-model-unknown", Severity.LOW, card.path,
-                        f"Base model {base} has a licence this tool does not know",
-                        "Check the base model's licence and what it asks of derivatives; "
-                        "name it in the card (`base_model_license`)", artifact="model",
-                        matched=base, context="metadata")
-                    continue
-                base_info = license_catalog.info(license_id)
-                yield from self._base_obligations(card, base, base_info, model_licenses,
-                                                  commercial)
+        for claim in base_model_claims(facts, ggufs):
+            license_id = license_catalog.base_model_license(claim.base)
+            if license_id is None and claim.declared_license:
+                license_id = license_catalog.resolve(claim.declared_license)
+            if license_id is None:
+                yield _finding(
+                    "license.base-model-unknown", Severity.LOW, claim.path,
+                    f"Base model {claim.base} has a licence this tool does not know",
+                    "Check the base model's licence and what it asks of derivatives; "
+                    "name it in the card (`base_model_license`)", artifact="model",
+                    matched=claim.base, context="metadata")
+                continue
+            base_info = license_catalog.info(license_id)
+            yield from self._base_obligations(claim, base_info, model_licenses, commercial)
         # Every licence stated, with the part it covers: the main licences,
         # the third-party parts of a licence file, per-folder licences,
         # cards, READMEs, SPDX headers.
@@ -182,11 +192,12 @@ class Licenses(Check):
         headers = [s for s in sources if s.kind in ("spdx-header", "header")]
         yield from self._relicensing(by_artifact, files, headers)
 
-    def _base_obligations(self, card, base: str, terms: license_catalog.LicenseInfo,
+    def _base_obligations(self, claim: BaseModelClaim, terms: license_catalog.LicenseInfo,
                           model_licenses: set[str], commercial: bool | None):
+        base = claim.base
         if commercial and (terms.non_commercial or terms.research_only):
             yield _finding(
-                "license.noncommercial-conflict", Severity.CRITICAL, card.path,
+                "license.noncommercial-conflict", Severity.CRITICAL, claim.path,
                 f"Fine-tuned from {base} ({terms.name}), which forbids commercial use, but "
                 "the release is declared commercial",
                 "Train from a base model whose licence allows commercial use, obtain a "
@@ -195,7 +206,7 @@ class Licenses(Check):
         if terms.use_restrictions and model_licenses and not any(
                 license_catalog.info(lid).use_restrictions for lid in model_licenses):
             yield _finding(
-                "license.rail-restrictions-missing", Severity.HIGH, card.path,
+                "license.rail-restrictions-missing", Severity.HIGH, claim.path,
                 f"Fine-tuned from {base} ({terms.name}): its use restrictions must pass on to "
                 f"derivatives, but the model is released under "
                 f"{', '.join(sorted(model_licenses))}",
@@ -204,11 +215,10 @@ class Licenses(Check):
                 evidence=f"{base}: {terms.id}", matched=f"{base}:{terms.id}",
                 references=("https://www.licenses.ai/",), context="metadata")
         if terms.llama:
-            yield from self._llama(card, base, terms)
+            yield from self._llama(claim, terms)
 
-    def _llama(self, card, base: str, terms: license_catalog.LicenseInfo):
-        text = card.text
-        title = str(card.metadata.get("model_name") or _title(text) or "")
+    def _llama(self, claim: BaseModelClaim, terms: license_catalog.LicenseInfo):
+        base, text, title = claim.base, claim.text, claim.title
         missing = []
         if "built with llama" not in text.lower() and "built with meta llama" not in text.lower():
             missing.append('the notice "Built with Llama"')
@@ -216,7 +226,7 @@ class Licenses(Check):
             missing.append(f'a model name that begins with "Llama" (it is {title!r})')
         if missing:
             yield _finding(
-                "license.llama-obligations", Severity.MEDIUM, card.path,
+                "license.llama-obligations", Severity.MEDIUM, claim.path,
                 f"Derived from {base} ({terms.name}), but the card lacks "
                 f"{' and '.join(missing)}", terms.obligations, artifact="model",
                 evidence=terms.id, matched=f"{base}:llama", context="prose")
@@ -348,6 +358,71 @@ def _prose(inventory, facts) -> Iterator[tuple[str, str, str]]:
             except TextUnreadable:
                 continue
             yield f.path, f.artifact, text
+
+
+@dataclass(frozen=True)
+class BaseModelClaim:
+    """A base model the release names: where (a model card, a GGUF file),
+    the licence it declares for it, and the words and title the licence's
+    naming duties are checked in."""
+
+    path: str
+    base: str
+    declared_license: str | None
+    text: str
+    title: str
+
+
+def base_model_claims(facts, ggufs: list[GGUFDeclaration]) -> list[BaseModelClaim]:
+    """The model cards' ``base_model`` entries, then the base models of GGUF
+    files that no card already names (a GGUF file converted from a card's
+    model names the same one)."""
+    claims: list[BaseModelClaim] = []
+    cards = facts.cards_of("model-card")
+    for card in cards:
+        bases = card.metadata.get("base_model")
+        declared = card.metadata.get("base_model_license")
+        title = str(card.metadata.get("model_name") or _title(card.text) or "")
+        for base in bases if isinstance(bases, list) else [bases]:
+            if isinstance(base, str) and base.strip():
+                claims.append(BaseModelClaim(card.path, base.strip(),
+                                             declared if isinstance(declared, str) else None,
+                                             card.text, title))
+    named = {hub_id(c.base).lower() for c in claims}
+    text = "\n".join(card.text for card in cards)
+    card_title = next((c.title for c in claims if c.title), "")
+    for d in ggufs:
+        for base in d.base_models:
+            if base.lower() not in named:
+                named.add(base.lower())
+                claims.append(BaseModelClaim(d.path, base, None, text,
+                                             card_title or d.name or ""))
+    return claims
+
+
+def _gguf_consistency(files: list[Source], declared: list[Source]) -> Iterator[Finding]:
+    """A GGUF file's ``general.license`` against the model card's
+    ``license`` and the licence file that covers it: a conflict when it
+    agrees with none of them."""
+    for g in declared:
+        if g.kind != "gguf" or g.license is None:
+            continue
+        others = [c for c in declared if c.kind == "card" and c.license
+                  and c.artifact == g.artifact]
+        others += [s for s in files if s.license and s.confidence >= CONFIDENT
+                   and s.role == "main" and not s.vendored and covers(s.covers, g.path)]
+        if not others or any(_same_terms(g.license, o.license) for o in others):
+            continue
+        said = "; ".join(f"{o.path} is {o.license}" for o in others[:3])
+        yield _finding(
+            "license.gguf-mismatch", Severity.HIGH, g.path,
+            f"The GGUF metadata declares `general.license: {g.detail}` ({g.license}), but "
+            f"{said}",
+            "Make the GGUF file's general.license, the card's `license` and the licence file "
+            "say the same thing (llama.cpp's gguf_set_metadata.py rewrites a key; or convert "
+            "the model again from a card with the right licence)",
+            artifact=g.artifact, evidence=f"{g.license} / {others[0].license}",
+            matched=f"{g.license}/{others[0].license}", context="metadata")
 
 
 def _licenses_by_artifact(inventory, files: list[Source], cards: list[Source],

@@ -1,7 +1,7 @@
 """Where a bundle states its licences: licence files (each licence in them,
-with its scope), card metadata, a README's licence section,
-``pyproject.toml``, ``SPDX-License-Identifier`` headers, and vendored
-third-party folders with their own licence."""
+with its scope), card metadata, the ``general.license`` of GGUF model files,
+a README's licence section, ``pyproject.toml``, ``SPDX-License-Identifier``
+headers, and vendored third-party folders with their own licence."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ class Source:
     """A place that states a licence, and the folder it covers."""
 
     path: str
-    kind: str  # file | card | pyproject | spdx-header
+    kind: str  # file | card | gguf | readme | pyproject | spdx-header | header
     license: str | None  # id or SPDX expression; None: not identified
     confidence: float
     method: str
@@ -55,7 +55,7 @@ class Source:
     @property
     def where(self) -> str:
         """The part this licence covers, in words, for messages."""
-        if self.kind in ("header", "spdx-header"):
+        if self.kind in ("header", "spdx-header", "gguf"):
             return self.path
         if self.role == "items":
             quote = self.scope if len(self.scope) <= 80 else self.scope[:79] + "…"
@@ -90,7 +90,8 @@ def in_force(sources: list[Source], path: str) -> list[Source]:
     it, and the main licence of the nearest folder that has one (a LICENSE in
     annotator/pose/ covers that folder; the root one covers the rest)."""
     named = [s for s in sources if s.role == "part" and s.applies_to(path)]
-    main = [s for s in sources if s.role == "main" and s.kind != "card" and s.applies_to(path)]
+    main = [s for s in sources if s.role == "main" and s.kind not in DECLARED_IN_METADATA
+            and s.applies_to(path)]
     deepest = max((len(s.covers) for s in main), default=0)
     return named + [s for s in main if len(s.covers) == deepest]
 
@@ -196,6 +197,69 @@ def readme_sources(inventory) -> list[Source]:
                 method="readme", covers=f.directory if f.directory != "." else "",
                 artifact=f.artifact, line=part.line, role=part.role, scope=part.scope,
                 paths=part.folders))
+    return out
+
+
+# Declarations in metadata: they state the licence of their artifact, and
+# cover no folder.
+DECLARED_IN_METADATA = ("card", "gguf")
+
+
+@dataclass(frozen=True)
+class GGUFDeclaration:
+    """What a GGUF model file says about itself in its ``general.*`` keys."""
+
+    path: str
+    artifact: str
+    license: str | None
+    base_models: tuple[str, ...]
+    name: str | None
+
+
+def gguf_declarations(inventory) -> list[GGUFDeclaration]:
+    """The licence, base models and name of every readable GGUF file, read
+    with the bounded core reader (the header and metadata only; a file it
+    refuses is the model-files check's ``bundle.unreadable``)."""
+    from aiart_release.readers.gguf import GGUFError, base_models, read_gguf
+
+    out = []
+    for f in inventory.files:
+        if f.suffix != ".gguf" or not f.readable:
+            continue
+        try:
+            values = read_gguf(f.abspath).values
+        except (GGUFError, OSError):
+            continue
+        license_value = values.get("general.license")
+        name = values.get("general.name")
+        out.append(GGUFDeclaration(
+            path=f.path, artifact=f.artifact,
+            license=license_value.strip()[:200] if isinstance(license_value, str)
+            and license_value.strip() else None,
+            base_models=tuple(hub_id(b) for b in base_models(values)),
+            name=name.strip()[:200] if isinstance(name, str) and name.strip() else None))
+    return out
+
+
+def hub_id(base: str) -> str:
+    """A Hugging Face model id from a base-model reference: GGUF files name
+    ``https://huggingface.co/meta-llama/Llama-3.1-8B``, cards
+    ``meta-llama/Llama-3.1-8B``."""
+    match = re.match(r"(?i)^(?:https?://)?(?:www\.)?(?:huggingface\.co|hf\.co)/"
+                     r"([^/\s?#]+/[^/\s?#]+)", base.strip())
+    return match.group(1) if match else base.strip()
+
+
+def gguf_sources(declarations: list[GGUFDeclaration]) -> list[Source]:
+    """A licence declaration for each GGUF file that states one."""
+    out = []
+    for d in declarations:
+        if d.license is None:
+            continue
+        resolved = resolve(d.license)
+        out.append(Source(
+            path=d.path, kind="gguf", license=resolved, confidence=1.0 if resolved else 0.0,
+            method="gguf-metadata", covers=d.path, artifact=d.artifact, detail=d.license))
     return out
 
 

@@ -29,6 +29,7 @@ def detected(sources: list[Source]) -> Iterator[Finding]:
                "contains": f"the section holds its SPDX text ({s.confidence / 0.9:.0%} "
                            "of its words)",
                "card": f"card metadata `license: {s.detail}`",
+               "gguf-metadata": f"GGUF metadata `general.license: {s.detail}`",
                "pyproject": "pyproject.toml `license`"}.get(s.method, s.method)
         called = name(s.license)
         if s.role == "items":
@@ -44,7 +45,8 @@ def detected(sources: list[Source]) -> Iterator[Finding]:
             "license.detected", Severity.INFO, s.path,
             f"{what} ({how}){' in vendored code' if s.vendored else ''}",
             "", artifact=s.artifact, evidence=s.license, confidence=s.confidence,
-            matched=f"{s.license}:{s.line or ''}", line=s.line if s.kind != "card" else None,
+            matched=f"{s.license}:{s.line or ''}",
+            line=s.line if s.kind not in ("card", "gguf") else None,
             context=context(s),
         )
 
@@ -105,7 +107,7 @@ def noncommercial(sources: list[Source]) -> Iterator[Finding]:
                 "Replace or remove the non-commercial part, obtain a commercial licence "
                 "from its owner, or declare `commercial: false`", artifact=s.artifact,
                 evidence=license_id, matched=f"{s.path}:{license_id}",
-                line=s.line if s.kind != "card" else None, context=context(s))
+                line=s.line if s.kind not in ("card", "gguf") else None, context=context(s))
 
 
 def name(license_id: str) -> str:
@@ -131,7 +133,7 @@ def finding(finding_id: str, severity: Severity, path: str, message: str, remedi
 
 
 # Where the words of a licence statement were read (findings' `context`).
-_CONTEXT = {"file": "license-text", "readme": "prose", "card": "metadata",
+_CONTEXT = {"file": "license-text", "readme": "prose", "card": "metadata", "gguf": "metadata",
             "pyproject": "config", "spdx-header": "code-comment", "header": "code-comment"}
 
 
