@@ -1,8 +1,11 @@
-"""Pickle scanning throughput: the model-files check against picklescan's
-own command line, on the same files, in one run.
+"""Pickle scanning throughput against picklescan's own command line, and the
+near-copy search against a naive pairwise imagehash loop, in one run.
 
     python benchmarks/model.py [--count 300] [--tensors 200] [--repeat 3] [--keep DIR]
+                               [--samples 5000] [--training 100000] [--naive 10]
+                               [--thresholds]
 
+**Pickles.**
 Writes ``--count`` model files into a temporary folder:
 
 - with torch installed (``pip install torch==2.13.0``, a CPU build), three
@@ -24,6 +27,25 @@ cache for both):
 
 Prints files/s of each, the ratio b/a, and how many files each flags as
 dangerous (critical) on the same folder.
+
+**Near-copies** (the memorisation check's search). ``--samples`` random
+64-bit sample hashes against ``--training`` training hashes; one sample in
+a hundred is a training hash with 1 to 8 of its bits flipped, so the
+search has near-copies to find. Timed:
+
+  (c) ``search.nearest`` over all of them, with its peak memory (numpy's
+      allocations, through tracemalloc);
+  (d) the naive loop a user of imagehash writes: for each sample, ``h1 - h2``
+      against every training ``imagehash.ImageHash`` and the minimum, run
+      for ``--naive`` samples and extrapolated to all of them.
+
+Prints both, the ratio d/c, and whether both found the same near-copies
+for the samples (d) ran on.
+
+``--thresholds`` adds the measurement behind the default distances: the
+hash distance of scikit-image's photos to their resized, re-encoded,
+cropped and colour-shifted copies, and between unrelated photos, and the
+check's hashing throughput on 512-pixel PNG and JPEG files.
 """
 
 from __future__ import annotations
@@ -39,6 +61,10 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# benchmarks/secrets.py would hide the standard library's secrets, which
+# numpy.random imports: this folder is taken off the path (nothing here
+# imports a sibling benchmark).
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
 sys.path.insert(0, str(ROOT / "tests"))
 
 import model_samples as samples  # noqa: E402
@@ -114,7 +140,20 @@ def main() -> None:
     parser.add_argument("--tensors", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="write the files here and keep them")
+    parser.add_argument("--samples", type=int, default=5000)
+    parser.add_argument("--training", type=int, default=100_000)
+    parser.add_argument("--naive", type=int, default=10,
+                        help="samples the naive imagehash loop runs on (then extrapolated)")
+    parser.add_argument("--thresholds", action="store_true",
+                        help="also measure hash distances of copies and unrelated photos")
     args = parser.parse_args()
+    pickles(args)
+    near_copies(args.samples, args.training, args.naive)
+    if args.thresholds:
+        thresholds()
+
+
+def pickles(args) -> None:
     folder = args.keep or Path(tempfile.mkdtemp(prefix="model-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     try:
@@ -131,6 +170,176 @@ def main() -> None:
     finally:
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+
+# --- near-copies --------------------------------------------------------------------
+
+
+def planted_hashes(samples: int, training: int, seed: int = 0):
+    """(sample hashes, training hashes, {sample: training} planted near-copies)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    index = rng.integers(0, 2**64, size=training, dtype=np.uint64)
+    queries = rng.integers(0, 2**64, size=samples, dtype=np.uint64)
+    planted = {}
+    for q in range(0, samples, 100):
+        source = int(rng.integers(training))
+        flips = rng.choice(64, size=int(rng.integers(1, 9)), replace=False)
+        queries[q] = index[source] ^ np.uint64(sum(1 << int(b) for b in flips))
+        planted[q] = source
+    return queries, index, planted
+
+
+def near_copies(samples: int, training: int, naive_count: int) -> None:
+    import tracemalloc
+
+    from aiart_release.default_plugins.memorisation.check import NEAR_COPY_DISTANCE
+    from aiart_release.default_plugins.memorisation.search import nearest
+
+    queries, index, planted = planted_hashes(samples, training)
+    print(f"\nnear-copy search: {samples:,} sample hashes against {training:,} training "
+          f"hashes, distance <= {NEAR_COPY_DISTANCE} ({len(planted)} planted near-copies)")
+    nearest(queries[:10], index, NEAR_COPY_DISTANCE)  # untimed: imports, page faults
+    start = time.perf_counter()
+    found = nearest(queries, index, NEAR_COPY_DISTANCE)
+    ours_s = time.perf_counter() - start
+    tracemalloc.start()  # a second, untimed run: tracing slows allocation
+    nearest(queries, index, NEAR_COPY_DISTANCE)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    matched = {m.query: m.index for m in found}
+    recovered = sum(matched.get(q) == s for q, s in planted.items())
+    print(f"(c) search.nearest (numpy blocks)  : {ours_s:8.3f} s  "
+          f"{samples * training / ours_s / 1e6:8.0f} M pairs/s  peak {peak / 2**20:.0f} MiB  "
+          f"found {len(found)}, of them planted {recovered}")
+    try:
+        import imagehash
+    except ImportError:
+        print("(d) skipped: imagehash is not installed (pip install imagehash)")
+        return
+    naive_s, naive_found = naive_loop(imagehash, queries[:naive_count], index)
+    per_sample = naive_s / naive_count
+    print(f"(d) naive imagehash loop, {naive_count} samples: {naive_s:8.3f} s, "
+          f"{per_sample:.2f} s a sample -> {per_sample * samples:,.0f} s for {samples:,} "
+          f"(extrapolated)")
+    same = naive_found == {q: s for q, s in matched.items() if q < naive_count}
+    print(f"ratio d/c: {per_sample * samples / ours_s:,.0f}x; same near-copies on the "
+          f"{naive_count} samples: {same}")
+
+
+def naive_loop(imagehash, queries, index) -> tuple[float, dict[int, int]]:
+    """The pairwise loop: ``h1 - h2`` on ImageHash objects, the minimum kept."""
+    import numpy as np
+
+    from aiart_release.default_plugins.memorisation.check import NEAR_COPY_DISTANCE
+
+    def as_imagehash(value):
+        bits = np.unpackbits(np.array([value], dtype=">u8").view(np.uint8))
+        return imagehash.ImageHash(bits.astype(bool).reshape(8, 8))
+
+    training = [as_imagehash(v) for v in index]
+    found = {}
+    start = time.perf_counter()
+    for q, value in enumerate(queries):
+        sample = as_imagehash(value)
+        best, where = 65, -1
+        for i, other in enumerate(training):
+            d = sample - other
+            if d < best:
+                best, where = d, i
+        if best <= NEAR_COPY_DISTANCE:
+            found[q] = where
+    return time.perf_counter() - start, found
+
+
+# --- thresholds -----------------------------------------------------------------------
+
+
+def thresholds() -> None:
+    import io
+    import itertools
+    import statistics
+
+    from PIL import Image, ImageEnhance
+    from skimage import data
+
+    from aiart_release.default_plugins.memorisation.hashing import distance, hash_image
+
+    names = ["astronaut", "camera", "coffee", "chelsea", "rocket", "hubble_deep_field",
+             "immunohistochemistry", "moon", "page", "text", "coins", "horse", "clock",
+             "grass", "gravel", "brick", "colorwheel", "retina", "cell", "logo",
+             "microaneurysms"]  # "cat" is chelsea again
+    photos = {n: Image.fromarray(getattr(data, n)()).convert("RGB") for n in names}
+
+    def jpeg(im, quality):
+        buffer = io.BytesIO()
+        im.save(buffer, "JPEG", quality=quality)
+        buffer.seek(0)
+        return Image.open(buffer).convert("RGB")
+
+    def crop(im, f):
+        dx, dy = int(im.width * f), int(im.height * f)
+        return im.crop((dx, dy, im.width - dx, im.height - dy))
+
+    def half(im):
+        return im.resize((im.width // 2, im.height // 2), Image.Resampling.LANCZOS)
+
+    def shift(im):
+        r, g, b = im.split()
+        return Image.merge("RGB", (r.point(lambda v: min(255, v + 20)), g,
+                                   b.point(lambda v: max(0, v - 20))))
+
+    transforms = {
+        "resized to 50%": half,
+        "resized to 25%": lambda im: im.resize((im.width // 4, im.height // 4),
+                                               Image.Resampling.LANCZOS),
+        "JPEG quality 75": lambda im: jpeg(im, 75),
+        "JPEG quality 30": lambda im: jpeg(im, 30),
+        "resized to 50% + JPEG 70": lambda im: jpeg(half(im), 70),
+        "brightness +15%": lambda im: ImageEnhance.Brightness(im).enhance(1.15),
+        "saturation +40%": lambda im: ImageEnhance.Color(im).enhance(1.4),
+        "colour shift (R+20, B-20)": shift,
+        "crop 2% a side": lambda im: crop(im, 0.02),
+        "crop 5% a side": lambda im: crop(im, 0.05),
+        "crop 10% a side": lambda im: crop(im, 0.10),
+        "rotated 5 degrees": lambda im: im.rotate(5, resample=Image.Resampling.BILINEAR),
+        "mirrored": lambda im: im.transpose(Image.Transpose.FLIP_LEFT_RIGHT),
+    }
+    base = {n: hash_image(im) for n, im in photos.items()}
+    print(f"\nhash distance (bits of 64) of {len(photos)} scikit-image photos to their copies")
+    print("| copy | median | max | within 6 | within 8 |")
+    print("|---|---|---|---|---|")
+    for label, transform in transforms.items():
+        ds = [distance(base[n], hash_image(transform(im))) for n, im in photos.items()]
+        print(f"| {label} | {statistics.median(ds):g} | {max(ds)} | "
+              f"{sum(d <= 6 for d in ds)}/{len(ds)} | {sum(d <= 8 for d in ds)}/{len(ds)} |")
+    pairs = [distance(base[a], base[b]) for a, b in itertools.combinations(names, 2)]
+    print(f"| unrelated photos ({len(pairs)} pairs) | {statistics.median(pairs):g} | "
+          f"min {min(pairs)} | {sum(d <= 6 for d in pairs)} | {sum(d <= 8 for d in pairs)} |")
+    hashing_throughput(photos["astronaut"])
+
+
+def hashing_throughput(image, count: int = 200) -> None:
+    from aiart_release.default_plugins.memorisation.hashing import hash_files
+
+    folder = Path(tempfile.mkdtemp(prefix="hash-bench-"))
+    try:
+        for suffix in ("png", "jpg"):
+            paths = []
+            for n in range(count):
+                path = folder / f"{n}.{suffix}"
+                image.rotate(n % 7).save(path)
+                paths.append(path)
+            hash_files(paths[:5])
+            start = time.perf_counter()
+            hash_files(paths)
+            elapsed = time.perf_counter() - start
+            print(f"hash_files, {count} {image.width}x{image.height} {suffix.upper()} files: "
+                  f"{count / elapsed:6.0f} images/s")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

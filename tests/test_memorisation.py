@@ -344,6 +344,15 @@ def test_near_copy_distance_is_a_setting(cli, memorisation, tmp_path):
     assert len(findings_of(cli, root, "model.near-copy")) == 3  # the default
 
 
+def test_a_capped_comparison_says_so(cli, memorisation, tmp_path):
+    root = image_bundle(tmp_path)
+    (root / "aiart-release.yaml").write_text(
+        "checks:\n  memorisation:\n    max_images: 3\n    max_samples: 2\n", encoding="utf-8")
+    [partial] = findings_of(cli, root, "model.memorisation-partial")
+    assert partial["severity"] == "info"
+    assert "3 of 9 training images and 2 of 8 sample outputs" in partial["message"]
+
+
 def test_generated_text_that_repeats_the_training_text(cli, memorisation, tmp_path):
     corpus = words(1, 2000)
     passage = corpus[500:570]

