@@ -40,7 +40,9 @@ search has near-copies to find. Timed:
       for ``--naive`` samples and extrapolated to all of them.
 
 Prints both, the ratio d/c, and whether both found the same near-copies
-for the samples (d) ran on.
+for the samples (d) ran on; and (e) the time ``search.clusters`` takes to
+group the training hashes themselves (every pair once: 5 billion for
+100,000).
 
 ``--thresholds`` adds the measurement behind the default distances: the
 hash distance of scikit-image's photos to their resized, re-encoded,
@@ -196,7 +198,7 @@ def near_copies(samples: int, training: int, naive_count: int) -> None:
     import tracemalloc
 
     from aiart_release.default_plugins.memorisation.check import NEAR_COPY_DISTANCE
-    from aiart_release.default_plugins.memorisation.search import nearest
+    from aiart_release.default_plugins.memorisation.search import clusters, nearest
 
     queries, index, planted = planted_hashes(samples, training)
     print(f"\nnear-copy search: {samples:,} sample hashes against {training:,} training "
@@ -214,6 +216,10 @@ def near_copies(samples: int, training: int, naive_count: int) -> None:
     print(f"(c) search.nearest (numpy blocks)  : {ours_s:8.3f} s  "
           f"{samples * training / ours_s / 1e6:8.0f} M pairs/s  peak {peak / 2**20:.0f} MiB  "
           f"found {len(found)}, of them planted {recovered}")
+    start = time.perf_counter()
+    groups = clusters(index, NEAR_COPY_DISTANCE)
+    print(f"(e) search.clusters of the {training:,} training hashes: "
+          f"{time.perf_counter() - start:.3f} s, {len(groups)} clusters")
     try:
         import imagehash
     except ImportError:
