@@ -826,7 +826,7 @@ def _worker_main(conn: Any, check_ids: list[str]) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_SETMASK, set())
-    _die_with_parent()
+    die_with_parent()
     _init_worker(check_ids)
     while True:
         try:
@@ -855,9 +855,10 @@ def _send(conn: Any, done: list[Result], files: list[BundleFile], work: Work) ->
                    for check_id, _ in work for f in files])
 
 
-def _die_with_parent() -> None:
-    """On Linux, have the kernel kill this worker when the parent dies, even
-    by SIGKILL: an orphan would run on and hold the caller's terminal."""
+def die_with_parent() -> None:
+    """On Linux, have the kernel kill this process (a pool worker, a child
+    that runs a model) when the parent dies, even by SIGKILL: an orphan would
+    run on and hold the caller's terminal."""
     parent = os.getppid()
     try:
         import ctypes
@@ -920,14 +921,18 @@ def _too_slow(check: Check, path: str, artifact: str, seconds: float | None,
         artifact, check.checkpoint), artifact=artifact)
 
 
-def _worker_died(check: Check, file: BundleFile, exitcode: int | None) -> Finding:
+def how_it_ended(exitcode: int | None) -> str:
+    """A process's end in words: ``killed by SIGKILL``, ``exit code 1``."""
     if exitcode is not None and exitcode < 0:
         try:
-            how = f"killed by {signal.Signals(-exitcode).name}"
+            return f"killed by {signal.Signals(-exitcode).name}"
         except ValueError:
-            how = f"killed by signal {-exitcode}"
-    else:
-        how = f"exit code {exitcode}"
+            return f"killed by signal {-exitcode}"
+    return f"exit code {exitcode}"
+
+
+def _worker_died(check: Check, file: BundleFile, exitcode: int | None) -> Finding:
+    how = how_it_ended(exitcode)
     return _check_failed(check, f"Check {check.id!r} ended its worker process ({how}) on "
                          "this file", file.path, file.artifact)
 

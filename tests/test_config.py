@@ -394,3 +394,74 @@ def test_the_config_accepts_every_unit_spelling_parse_size_accepts(tmp_path, siz
     # so the SI spelling "kB" was refused.
     config = load_config(write(tmp_path, f"limits:\n  max_file_size: {size}\n"))
     assert config.max_file_size == parse_size(size)
+
+
+# --- model: the generator a bundle declares ----------------------------------
+
+MODEL = "model:\n  generator: {generator}\n  weights: {weights}\n{extra}"
+
+
+def model_config(generator="sample:generate", weights="model/w.safetensors", extra=""):
+    return MODEL.format(generator=generator, weights=weights, extra=extra)
+
+
+def test_a_model_declaration_with_its_defaults(tmp_path):
+    from aiart_release.config import ModelDeclaration
+
+    config = load_config(write(tmp_path, model_config("pkg.sub.sample:generate")))
+    assert config.model == ModelDeclaration(module="pkg.sub.sample", function="generate",
+                                            weights="model/w.safetensors", samples=256,
+                                            batch_size=32, seed=0)
+    assert config.model.generator == "pkg.sub.sample:generate"
+    assert load_config(write(tmp_path, "release: open\n")).model is None
+
+
+def test_a_model_declaration_in_pyproject(tmp_path):
+    bundle = write(tmp_path, '[tool.aiart-release.model]\ngenerator = "g:make"\n'
+                             'weights = "w.safetensors"\nsamples = 8\nbatch_size = 4\nseed = 3\n',
+                   name="pyproject.toml")
+    model = load_config(bundle).model
+    assert (model.module, model.function, model.samples, model.batch_size, model.seed) == (
+        "g", "make", 8, 4, 3)
+
+
+@pytest.mark.parametrize("text, where, message", [
+    (model_config("sample.generate"), "2", "model.generator: not module:function"),
+    (model_config("sample:gen-erate"), "2", "model.generator: not module:function"),
+    (model_config("../up:run"), "2", "model.generator: not module:function"),
+    (model_config(weights="model/w.ckpt"), "3", "model.weights: not a .safetensors file"),
+    (model_config(weights="../elsewhere/w.safetensors"), "3", "the path leaves the bundle"),
+    (model_config(weights="/etc/w.safetensors"), "3", "the path leaves the bundle"),
+    (model_config(extra="  samples: 0\n"), "4", "model.samples: 0 is less than the minimum"),
+    (model_config(extra="  samples: 100000\n"), "4", "model.samples: 100000 is greater"),
+    (model_config(extra="  batch_size: 5000\n"), "4", "model.batch_size: 5000 is greater"),
+    (model_config(extra="  seed: -1\n"), "4", "model.seed: -1 is less than the minimum"),
+    (model_config(extra="  samples: many\n"), "4", "model.samples: the string is not of type"),
+    (model_config(extra="  weigths: x\n"), "4", "did you mean 'weights'?"),
+    ("model:\n  generator: a:b\n", "2", "'weights' is a required property"),
+    ("checks:\n  generation:\n    time_limit: 0\n", "3", "time_limit: 0 is less than"),
+    ("checks:\n  generation:\n    time_limit: 100000\n", "3", "is greater than the maximum"),
+])
+def test_a_bad_model_declaration_is_one_line_naming_the_place(tmp_path, text, where, message):
+    bundle = write(tmp_path, text)
+    error = config_error(bundle)
+    assert re.match(rf"{re.escape(str(bundle / 'aiart-release.yaml'))}:{where}:\d+: ", error), \
+        error
+    assert message in error and len(error.splitlines()) == 1
+
+
+def test_weights_through_a_link_out_of_the_bundle_are_refused(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    bundle = write(tmp_path, model_config(weights="model/w.safetensors"))
+    (bundle / "model").symlink_to(outside)
+    assert "the path leaves the bundle" in config_error(bundle)
+
+
+def test_a_bad_model_declaration_through_the_cli_is_exit_2(cli, tmp_path):
+    bundle = make_bundle(tmp_path / "b", {
+        "notes.txt": "x\n", "aiart-release.yaml": model_config(weights="w.pkl")})
+    result = cli("assess", bundle, "--trust-bundle-code")
+    assert result.code == 2 and result.out == ""
+    assert "model.weights: not a .safetensors file" in result.err
+    assert len(result.err.strip().splitlines()) == 1

@@ -347,6 +347,8 @@ def test_accelerator_checks_run_on_the_chosen_device(cli, tmp_path, monkeypatch,
     from aiart_release.device import resolve_device
 
     assert probe["message"] == (expected or f"ran on {resolve_device('auto').device}")
+    assert report["devices"] == {"device-probe": expected[7:] if expected
+                                 else resolve_device("auto").device}
 
 
 def test_an_unavailable_cuda_device_skips_accelerator_checks_and_says_so(cli, tmp_path,
@@ -361,6 +363,51 @@ def test_an_unavailable_cuda_device_skips_accelerator_checks_and_says_so(cli, tm
     skipped = [f for f in result.json()["findings"] if f["id"] == "plugin.check-skipped"]
     assert len(skipped) == 1 and "cuda:7 is not available" in skipped[0]["message"]
     assert result.code == 0
+
+
+def test_accelerator_bundle_checks_get_the_device_trust_and_model(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("AIART_RELEASE_PLUGINS", "testplugins.accelerated_bundle")
+    bundle = make_bundle(tmp_path / "b", {
+        "LICENSE": "MIT\n", "model/w.safetensors": SAFETENSORS,
+        "aiart-release.yaml": "model:\n  generator: gen:make\n  weights: model/w.safetensors\n"
+                              "checks:\n  bundle-device-probe:\n    time_limit: 42\n"})
+    plain = cli("assess", bundle, "-f", "json", "--device", "cpu").json()
+    [probe] = [f for f in plain["findings"] if f["id"] == "model.bundle-device-probe"]
+    assert probe["message"] == ("ran on cpu; trusted False; model gen:make; time limit 42")
+    assert plain["devices"] == {"bundle-device-probe": "cpu"}
+    trusted = cli("assess", bundle, "-f", "json", "--device", "cpu", "--trust-bundle-code").json()
+    assert "trusted True" in next(f["message"] for f in trusted["findings"]
+                                  if f["id"] == "model.bundle-device-probe")
+
+
+def test_an_unavailable_cuda_device_skips_accelerator_bundle_checks(cli, tmp_path, monkeypatch):
+    from aiart_release.device import resolve_device
+
+    if resolve_device("cuda:7").available:
+        pytest.skip("this machine has eight CUDA devices")
+    monkeypatch.setenv("AIART_RELEASE_PLUGINS", "testplugins.accelerated_bundle")
+    bundle = make_bundle(tmp_path / "b", {"LICENSE": "MIT\n", "notes.txt": "hi\n"})
+    result = cli("assess", bundle, "-f", "json", "--device", "cuda:7", "--strict")
+    report = result.json()
+    skipped = [f for f in report["findings"] if f["check"] == "bundle-device-probe"]
+    assert [f["id"] for f in skipped] == ["plugin.check-skipped"]
+    assert "cuda:7 is not available" in skipped[0]["message"]
+    assert skipped[0]["location"]["path"] == "." and skipped[0]["artifact"] == "model"
+    assert "devices" not in report
+    assert result.code == 0  # skipped is not failed, even under --strict
+
+
+def test_the_bundle_context_is_read_only(tmp_path):
+    import dataclasses
+
+    from aiart_release.bundle import Inventory
+    from aiart_release.checks import BundleContext
+
+    ctx = BundleContext(inventory=Inventory(root=tmp_path), facts=None)
+    assert ctx.device == "cpu" and ctx.trust_bundle_code is False and ctx.model is None
+    for name, value in (("trust_bundle_code", True), ("model", object()), ("device", "cuda")):
+        with pytest.raises((dataclasses.FrozenInstanceError, AttributeError)):
+            setattr(ctx, name, value)
 
 
 def test_cuda_device_is_used_when_present(cli, tmp_path, monkeypatch):
