@@ -1,7 +1,8 @@
-"""Text in images (plugins/media/ocr.py): off by default; with ``ocr: true``,
-tesseract reads a watermark and a name with an e-mail drawn here with
-Pillow, and the personal-data analyzer finds them; without tesseract one
-plugin.check-skipped finding; hostile images give bundle.unreadable."""
+"""Watermarks in images (plugins/media/ocr.py) and the core OCR reader
+(aiart_release/readers/ocr.py): off by default; with ``ocr: true``,
+tesseract reads a watermark drawn here with Pillow; without tesseract one
+plugin.check-skipped finding; hostile images give bundle.unreadable; only
+the formats the metadata reader reads are decoded."""
 
 from __future__ import annotations
 
@@ -51,19 +52,16 @@ def test_off_by_default(tmp_path):
 
 
 @needs_tesseract
-def test_watermark_and_personal_data_are_read(tmp_path):
+def test_a_watermark_is_read_and_personal_data_left_to_the_pii_check(tmp_path):
     found = scan(tmp_path, {"data/stock.png": poster("shutterstock"),
                             "data/letter.png": poster("Contact Jane Doe at",
                                                       "jane.doe@example.org"),
                             "data/blank.png": poster("")}, ON)
     [mark] = found["data/stock.png"]
     assert mark.id == "image.watermark" and mark.evidence == "shutterstock"
-    [personal] = found["data/letter.png"]
-    assert personal.id == "image.text-personal-data"
-    assert "jane.doe@example.org" not in personal.evidence and "Jane" not in personal.message
-    assert "jane.doe@example.org" in personal.matched
-    assert found["data/blank.png"] == []
-    assert all(finding_problem(f) is None for fs in found.values() for f in fs)
+    # The names and the address are the personal-data check's (tests/test_pii_names.py).
+    assert found["data/letter.png"] == [] and found["data/blank.png"] == []
+    assert finding_problem(mark) is None
 
 
 @needs_tesseract
@@ -85,3 +83,29 @@ def test_missing_tesseract_is_one_finding(tmp_path, monkeypatch):
     assert finding.id == "plugin.check-skipped" and "tesseract" in finding.message
     ctx_off = BundleContext(inventory=inventory, facts=gather_facts(inventory, Config()))
     assert list(TextInImages().scan_bundle(ctx_off)) == []
+
+
+def test_the_reader_decodes_no_format_the_metadata_reader_does_not_read(tmp_path):
+    """An EPS file (whose Pillow plugin runs Ghostscript) named .png is
+    refused before any decoder runs."""
+    from aiart_release.readers.ocr import OcrFailed, image_text
+
+    eps = tmp_path / "a.png"
+    eps.write_bytes(b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n")
+    with pytest.raises(OcrFailed) as failed:
+        image_text(eps)
+    assert not failed.value.decoded
+
+
+@needs_tesseract
+def test_an_image_is_read_once_per_process(tmp_path, monkeypatch):
+    """Both checks read an image's text; tesseract runs once for them."""
+    from aiart_release.readers import ocr as reader
+
+    path = tmp_path / "a.png"
+    path.write_bytes(poster("shutterstock"))
+    runs = []
+    real = reader._run_tesseract
+    monkeypatch.setattr(reader, "_run_tesseract", lambda png: runs.append(1) or real(png))
+    assert reader.image_text(path) == reader.image_text(path)
+    assert "shutterstock" in reader.image_text(path).lower() and len(runs) == 1

@@ -175,3 +175,74 @@ def test_folder_names_are_read_from_the_bundle_path_only():
     # The file name is the file-name reader's; each folder once.
     assert found == [("photos/kevin-smith", "Kevin Smith", "file-name")]
     assert list(folder_name_records("maria_gonzalez.jpg")) == []
+
+
+def _letter() -> bytes:
+    from test_media_ocr import poster
+
+    return poster("Dear Mr Thompson,", "your portrait sitting with",
+                  "Priya Raghunathan is confirmed.", "Call 415-555-0134")
+
+
+def _needs_tesseract():
+    from aiart_release.readers.ocr import tesseract
+
+    if tesseract() is None:
+        pytest.skip("tesseract is not installed (apt-get install tesseract-ocr)")
+
+
+def test_names_shown_in_an_image_are_found_by_the_analyzer_with_ocr_on(tmp_path, cli):
+    """With ``checks: {pii: {ocr: true}}`` the text an image shows is
+    analysed as a caption: names the lexicon rule of the masking gate alone
+    would miss (a lone family name, a name it does not know) are found by
+    the NER model, and set the personal_data fact; all masked."""
+    _needs_tesseract()
+    from conftest import make_bundle
+    from test_media_ocr import poster
+
+    bundle = make_bundle(tmp_path / "b", {
+        "data/letter.png": _letter(),
+        "data/plain.png": poster("Blue skies over the harbour"),
+        "aiart-release.yaml": "checks:\n  pii:\n    ocr: true\n"})
+    result = cli("assess", bundle, "--format", "json", "--no-cache")
+    report = result.json()
+    found = {(f["id"], f["location"]["path"]): f for f in report["findings"]
+             if f["id"].startswith("pii.")}
+    assert set(found) == {("pii.person-name", "data/letter.png"),
+                          ("pii.phone-number", "data/letter.png")}
+    names = found[("pii.person-name", "data/letter.png")]
+    assert (names["context"], names["location"]["field"]) == ("caption", "image text")
+    assert names["evidence"] == "T*******, P**** R**********"
+    for raw in ("thompson", "priya", "raghunathan", "555-0134"):
+        assert raw not in result.out.lower(), raw
+
+
+def test_ocr_is_off_by_default_and_missing_tesseract_is_said_once(tmp_path, monkeypatch):
+    from conftest import make_bundle
+
+    from aiart_release.bundle import build_inventory
+    from aiart_release.checks import FileContext
+    from aiart_release.default_plugins.personal_data.check import PersonalData
+    from aiart_release.plugins import build_registry
+    from aiart_release.readers import ocr as reader
+
+    root = make_bundle(tmp_path / "b", {"data/letter.png": _letter(), "data/b.png": _letter()})
+    inventory = build_inventory(root, build_registry().classify)
+    images = [f for f in inventory.files if f.kind == "image"]
+    recognizers = tuple(f for _, f in build_registry().recognizer_factories)
+
+    def never(path):
+        raise AssertionError("OCR ran with the setting off")
+
+    monkeypatch.setattr(reader, "image_text", never)
+    off = PersonalData().scan_batch(images, FileContext(recognizers=recognizers))
+    assert [f for _, found in off for f in found] == []
+
+    monkeypatch.setattr(reader, "tesseract", lambda: None)
+    on = PersonalData().scan_batch(images, FileContext(settings={"ocr": True},
+                                                       recognizers=recognizers))
+    skipped = [f.with_defaults(check="pii", checkpoint=f.checkpoint, artifact="dataset")
+               for _, found in on for f in found]
+    assert [f.id for f in skipped] == ["plugin.check-skipped"] * 2
+    assert len({f.fingerprint for f in skipped}) == 1  # the engine keeps one
+    assert "tesseract" in skipped[0].message

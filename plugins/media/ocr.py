@@ -1,16 +1,24 @@
-"""Text in images (optional, off by default): names, e-mails and watermarks.
+"""Watermarks in images (optional, off by default).
 
-Field guide, dataset checkpoint: a scraped picture can carry a name, an
-address or a stock agency's watermark in its pixels, where no metadata
-reader looks. With ``checks: {media-ocr: {ocr: true}}`` in
-aiart-release.yaml, each image is read by tesseract (the operating system's
-package: ``apt-get install tesseract-ocr``) and its text goes through the
-personal-data check's Presidio analyzer, as Presidio's own image analysis
-(presidio-image-redactor: tesseract, then the analyzer) does.
+Field guide, dataset checkpoint: a scraped picture can carry a stock
+agency's watermark or a copyright notice in its pixels, where no metadata
+reader looks. With ``checks: {media-ocr: {ocr: true}}`` in aiart-release.yaml,
+each image is read by tesseract (the operating system's package:
+``apt-get install tesseract-ocr``) through the core reader
+``aiart_release.readers.ocr``, and ``data/stock_0042.jpg`` showing
+"shutterstock" across it gets ``image.watermark``.
 
-Example: ``data/stock_0042.jpg`` showing "shutterstock" across it gets
-``image.watermark``; a scanned letter showing "Jane Doe, jane@example.org"
-gets ``image.text-personal-data`` (evidence masked).
+People's names, addresses and numbers shown in images are the personal-data
+check's (``checks: {pii: {ocr: true}}``): it analyses the same text with its
+Presidio analyzer and name lexicons, as it analyses captions, so a name read
+in a picture is judged, masked and counted like a name in a caption (and
+moves the ``personal_data`` fact). This check once matched that text against
+the masking gate alone, which knows e-mail addresses and phone numbers but
+only the names of its lexicons: "Contact Jane Doe" went unseen.
+
+A signature (handwriting) is out of reach: tesseract reads printed text, and
+telling a signature from a scribble takes a trained model that no installed
+package ships. A watermark without words (a logo) is out of reach too.
 
 Off by default: it decodes every image (the only check that does, besides
 faces) and costs about a second an image. Without tesseract the check
@@ -19,19 +27,14 @@ reports one ``plugin.check-skipped`` finding and reads nothing.
 
 from __future__ import annotations
 
-import io
 import re
-import shutil
-import subprocess
 
 from aiart_release.checks import Check
-from aiart_release.findings import Checkpoint, Finding, Location, Severity, plural
+from aiart_release.findings import Checkpoint, Finding, Location, Severity
+from aiart_release.readers.ocr import OcrFailed, image_text, tesseract
 
-# Images are reduced to this many pixels on their longest side before OCR:
-# enough for a watermark or a caption, bounded work for tesseract.
-OCR_SIDE = 2000
-OCR_SECONDS = 30
-MAX_OCR_CHARS = 20_000
+__all__ = ["OcrFailed", "TextInImages", "image_text", "tesseract", "text_findings"]
+
 # Stock agencies and the words their watermarks show; "©" with a word after it.
 _WATERMARK = re.compile(
     r"\b(shutterstock|getty ?images|istock(?:photo)?|adobe ?stock|dreamstime|alamy|"
@@ -40,20 +43,14 @@ _WATERMARK = re.compile(
 _SHOWN = 3
 
 
-def tesseract() -> str | None:
-    return shutil.which("tesseract")
-
-
 class TextInImages(Check):
     id = "media-ocr"
     checkpoint = Checkpoint.DATASET
-    description = "Text in images (OCR through tesseract, off by default): names, e-mails, " \
-                  "watermarks"
+    description = "Watermarks in images (OCR through tesseract, off by default)"
     kinds = frozenset({"image"})
-    version = "1"
+    # 2: personal data in the text read is the personal-data check's (pii: ocr: true).
+    version = "2"
     findings = {
-        "image.text-personal-data": "An image shows personal data in its pixels (a name, an "
-                                    "e-mail, a phone number), read by OCR",
         "image.watermark": "An image shows a stock agency's watermark or a copyright notice",
         "plugin.check-skipped": "Text in images was asked for but tesseract is not installed",
         "bundle.unreadable": "An image that could not be decoded for OCR",
@@ -82,43 +79,9 @@ class TextInImages(Check):
                             "tesseract-ocr`, `brew install tesseract`), or turn the setting off")
 
 
-class OcrFailed(Exception):
-    """The image could not be decoded or tesseract failed; the reason."""
-
-
-def image_text(path) -> str:
-    """The text tesseract reads in the image at ``path``, reduced first to
-    OCR_SIDE pixels (pixel limit as the metadata reader's); bounded time
-    and output. tesseract reads a PNG we write, never the bundle file."""
-    from PIL import Image
-
-    from aiart_release.readers.media import MAX_DECODE_PIXELS
-
-    try:
-        with Image.open(path) as im:
-            if im.width * im.height > MAX_DECODE_PIXELS:
-                raise OcrFailed(f"{im.width}x{im.height} pixels: over the decode limit")
-            im.draft("L", (OCR_SIDE, OCR_SIDE))
-            grey = im.convert("L")
-        grey.thumbnail((OCR_SIDE, OCR_SIDE))
-        png = io.BytesIO()
-        grey.save(png, "PNG")
-    except OcrFailed:
-        raise
-    except Exception as exc:  # noqa: BLE001 - hostile pixels: any decoder error is a reason
-        raise OcrFailed(str(exc)[:200] or type(exc).__name__) from None
-    try:
-        done = subprocess.run([tesseract(), "stdin", "stdout", "--psm", "11"],
-                              input=png.getvalue(), capture_output=True, timeout=OCR_SECONDS,
-                              check=False)
-    except (subprocess.TimeoutExpired, OSError) as exc:
-        raise OcrFailed(f"tesseract: {exc}") from None
-    if done.returncode != 0:
-        raise OcrFailed(f"tesseract exited {done.returncode}")
-    return done.stdout[:MAX_OCR_CHARS * 4].decode("utf-8", "replace")[:MAX_OCR_CHARS]
-
-
 def text_findings(path: str, text: str, ctx):
+    """``image.watermark`` when the text read names a stock agency or holds
+    a copyright notice."""
     words = " ".join(text.split())
     if not words:
         return
@@ -131,25 +94,6 @@ def text_findings(path: str, text: str, ctx):
                        "taken from an agency without a licence for this use; remove it from "
                        "the dataset unless you hold one",
                        evidence="; ".join(marks[:_SHOWN]))
-    lines = _lines_with_personal_data(words)
-    if lines:
-        yield _finding("image.text-personal-data", Severity.MEDIUM, path,
-                       f"The image shows personal data read by OCR ({plural(len(lines), 'line')})",
-                       "Check that the people named agreed to the release; blur or crop the "
-                       "text, or remove the image",
-                       evidence="; ".join(shown for _, shown in lines[:_SHOWN]),
-                       matched="; ".join(raw for raw, _ in lines))
-
-
-def _lines_with_personal_data(words: str) -> list[tuple[str, str]]:
-    """(raw, masked) for each line of the text read that holds personal data
-    or a secret: what the core's masking gate finds, with the maskers the
-    plugins registered (names come from the personal-data plugin's, through
-    the hook: plugins never import each other)."""
-    from aiart_release.masking import redact
-
-    return [(raw, shown) for raw in words.splitlines()
-            if raw.strip() and (shown := redact(raw)) != raw]
 
 
 def _finding(finding_id, severity, path, message, remediation, *, evidence=None, matched=None):

@@ -117,7 +117,8 @@ class PersonalData(Check):
                        "config", "manifest", "image"})
     # 2: findings carry a context, judged and weighed by it (cached results of
     # version 1 are not reused). 5: the prompts in images' metadata are read.
-    # 6: people's names in the folders of an image's path.
+    # 6: people's names in the folders of an image's path, and (ocr: true)
+    # the text images show.
     version = "6"
     # From data contexts only (captions, table cells, metadata, file names):
     # a name in a README says nothing about the people in the dataset.
@@ -171,16 +172,19 @@ class PersonalData(Check):
                 matched=str(exc),
             )
             return [(f, [failed]) for f in files]
+        ocr = _ocr_wanted(ctx.settings)
         small = [f for f in files if f.size <= SMALL_FILE_BYTES]
-        results = self._scan_small(small, analyzer) if small else {}
+        results = self._scan_small(small, analyzer, ocr) if small else {}
         for file in files:
             if file.path not in results:
-                results[file.path] = list(self._scan_one(file, analyzer))
+                results[file.path] = list(self._scan_one(file, analyzer, ocr))
             if file.kind == "image":
                 results[file.path].extend(_folder_findings(file, analyzer))
+                if ctx.settings.get("ocr") and not ocr:
+                    results[file.path].append(_no_tesseract())
         return [(f, results[f.path]) for f in files]
 
-    def _scan_one(self, file, analyzer) -> Iterator[Finding]:
+    def _scan_one(self, file, analyzer, ocr: bool = False) -> Iterator[Finding]:
         """One file, streamed in chunks (a large table)."""
         from .sources import SourceError, records
 
@@ -192,7 +196,7 @@ class PersonalData(Check):
         memo: dict = {}
         try:
             for chunk in _chunks(records(file.abspath, file.kind, file.suffix,
-                                         _file_context(file)), CHUNK_RECORDS):
+                                         _file_context(file), ocr), CHUNK_RECORDS):
                 total_rows = _analyse(analyzer, chunk, groups, memo, total_rows)
         except SourceError as exc:
             error = exc  # the exception: past a reader's limit it is bundle.too-complex
@@ -200,7 +204,7 @@ class PersonalData(Check):
         if error:
             yield unreadable_finding(file.path, file.artifact, error, self.id)
 
-    def _scan_small(self, files, analyzer) -> dict[str, list[Finding]]:
+    def _scan_small(self, files, analyzer, ocr: bool = False) -> dict[str, list[Finding]]:
         """Small files, read whole and analysed in one batch."""
         from .sources import SourceError, records
 
@@ -212,7 +216,7 @@ class PersonalData(Check):
             got: list[Record] = []
             try:
                 for record in records(file.abspath, file.kind, file.suffix,
-                                      _file_context(file)):
+                                      _file_context(file), ocr):
                     got.append(record)
             except SourceError as exc:
                 read.append((file, got, exc))
@@ -259,6 +263,29 @@ class PersonalData(Check):
                           for f in data),
             "pii_found": sorted({f.id for f in ours}),
         }
+
+
+def _ocr_wanted(settings) -> bool:
+    """``ocr: true`` and tesseract installed: images' pixels are read for text."""
+    if not settings.get("ocr"):
+        return False
+    from aiart_release.readers.ocr import tesseract
+
+    return tesseract() is not None
+
+
+def _no_tesseract() -> Finding:
+    """The text in images was asked for and cannot be read: said once for
+    the bundle (same place and value in every image: the engine keeps one),
+    since silence would read as "no names in the pictures"."""
+    return Finding(
+        id="plugin.check-skipped", severity=Severity.INFO,
+        message="Names in the text of images (pii: ocr: true) were not read: tesseract is "
+                "not installed",
+        location=Location(path="."), matched="pii ocr: no tesseract",
+        checkpoint=Checkpoint.DATASET,
+        remediation="Install it from the system's packages (`apt-get install tesseract-ocr`, "
+                    "`brew install tesseract`), or turn the setting off")
 
 
 @dataclass(frozen=True)

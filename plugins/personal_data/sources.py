@@ -132,19 +132,20 @@ def is_label_list(head: bytes) -> bool:
     return sum(1 for line in lines if _LABEL_LINE.match(line)) >= 0.9 * len(lines)
 
 
-def records(path: Path, kind: str, suffix: str, context: str | None = None
-            ) -> Iterator[Record]:
+def records(path: Path, kind: str, suffix: str, context: str | None = None,
+            ocr: bool = False) -> Iterator[Record]:
     """The records of one file; raises SourceError where reading stops.
     ``context``, when given, is the context of every segment (see
-    :func:`file_context`)."""
-    for record in _records(path, kind, suffix):
+    :func:`file_context`). ``ocr``: an image's pixels are read for text too
+    (tesseract; ``checks: {pii: {ocr: true}}``)."""
+    for record in _records(path, kind, suffix, ocr):
         if context is not None:
             for segment in record.segments:
                 segment.context = context
         yield record
 
 
-def _records(path: Path, kind: str, suffix: str) -> Iterator[Record]:
+def _records(path: Path, kind: str, suffix: str, ocr: bool = False) -> Iterator[Record]:
     if kind == "table":
         yield from _table(path)
     elif kind == "model-weights":
@@ -153,6 +154,8 @@ def _records(path: Path, kind: str, suffix: str) -> Iterator[Record]:
     elif kind == "image":
         yield from _image_prompts(path)
         yield from _file_name(path)
+        if ocr:
+            yield from _image_text(path)
     elif kind in ("config", "manifest"):
         if suffix == ".json":
             yield from _json_object(path, kind)
@@ -181,6 +184,29 @@ def _image_prompts(path: Path) -> Iterator[Record]:
     if texts:
         yield Record(segments=[Segment(e.value[:MAX_RECORD_CHARS], e.tag, None, METADATA)
                                for e in texts])
+
+
+IMAGE_TEXT = "image text"
+
+
+def _image_text(path: Path) -> Iterator[Record]:
+    """The text an image shows (a letter, a name tag, a caption burnt into a
+    meme), read by tesseract through the core reader: data about whoever it
+    names, as a caption is. One record for the image, its lines kept apart;
+    an image that does not decode says nothing here (the metadata reader
+    reports it), tesseract failing on one that does is a reason."""
+    from aiart_release.readers.ocr import OcrFailed, image_text
+
+    try:
+        text = image_text(path)
+    except OcrFailed as exc:
+        if exc.decoded:
+            raise SourceError(f"the text in the image could not be read: {exc}") from None
+        return
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    shown = "\n".join(line for line in lines if line)
+    if shown:
+        yield Record(segments=[Segment(shown[:MAX_RECORD_CHARS], IMAGE_TEXT, None, CAPTION)])
 
 
 def _file_name(path: Path) -> Iterator[Record]:

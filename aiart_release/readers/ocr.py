@@ -1,0 +1,114 @@
+"""Text in an image's pixels, read by tesseract (optional, off by default).
+
+In the core because two checks read it, as they read ``prompt_texts``:
+the ``media-ocr`` check looks in it for stock watermarks, the personal-data
+check analyses it for people's names, addresses and numbers with its
+Presidio analyzer (as Presidio's own image analysis, presidio-image-redactor,
+runs tesseract and then the analyzer). Plugins never import each other.
+
+tesseract is the operating system's package (``apt-get install
+tesseract-ocr``), run as a child process on a PNG this module writes: it
+never opens a bundle file. The image is decoded by Pillow under the
+metadata reader's pixel cap and only in the formats that reader reads,
+reduced to OCR_SIDE pixels, grey; tesseract's time and output are bounded.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+from collections import OrderedDict
+
+# Images are reduced to this many pixels on their longest side before OCR:
+# enough for a watermark or a caption, bounded work for tesseract.
+OCR_SIDE = 2000
+OCR_SECONDS = 30
+MAX_OCR_CHARS = 20_000
+# What was read lately, by (path, size, mtime): both checks read an image's
+# text, and in one process tesseract then runs once. Kept in memory only
+# (raw text of the bundle never goes to the cache folder).
+_MEMO_SIZE = 32
+_memo: OrderedDict[tuple[str, int, int], str] = OrderedDict()
+
+
+class OcrFailed(Exception):
+    """The image could not be decoded or tesseract failed; the reason.
+    ``decoded`` says whether the image itself decoded (when it did not, the
+    metadata reader reports the file; a check may say nothing more)."""
+
+    def __init__(self, reason: str, decoded: bool = False):
+        super().__init__(reason)
+        self.decoded = decoded
+
+
+def tesseract() -> str | None:
+    """The tesseract program on the PATH, or None."""
+    return shutil.which("tesseract")
+
+
+def image_text(path) -> str:
+    """The text tesseract reads in the image at ``path`` (at most
+    MAX_OCR_CHARS); raises OcrFailed with a reason."""
+    key = _memo_key(path)
+    if key is not None and key in _memo:
+        _memo.move_to_end(key)
+        return _memo[key]
+    text = _run_tesseract(_ocr_png(path))
+    if key is not None:
+        _memo[key] = text
+        if len(_memo) > _MEMO_SIZE:
+            _memo.popitem(last=False)
+    return text
+
+
+def _memo_key(path) -> tuple[str, int, int] | None:
+    try:
+        stat = os.stat(path)
+    except (OSError, TypeError, ValueError):
+        return None
+    return str(path), stat.st_size, stat.st_mtime_ns
+
+
+def _ocr_png(path) -> bytes:
+    """The image, grey, at most OCR_SIDE on its longest side, as PNG bytes."""
+    from PIL import Image
+
+    from aiart_release.readers.media import (
+        _DECODE_FORMATS,
+        MAX_DECODE_PIXELS,
+        _quiet,
+        _registered,
+    )
+
+    try:
+        # Only the formats the metadata reader reads: never EPS, whose
+        # Pillow plugin runs Ghostscript.
+        with _quiet(), Image.open(path, formats=_registered(_DECODE_FORMATS)) as im:
+            if im.width * im.height > MAX_DECODE_PIXELS:
+                raise OcrFailed(f"{im.width}x{im.height} pixels: over the decode limit")
+            im.draft("L", (OCR_SIDE, OCR_SIDE))
+            grey = im.convert("L")
+        grey.thumbnail((OCR_SIDE, OCR_SIDE))
+        png = io.BytesIO()
+        grey.save(png, "PNG")
+    except OcrFailed:
+        raise
+    except Exception as exc:  # noqa: BLE001 - hostile pixels: any decoder error is a reason
+        raise OcrFailed(str(exc)[:200] or type(exc).__name__) from None
+    return png.getvalue()
+
+
+def _run_tesseract(png: bytes) -> str:
+    program = tesseract()
+    if program is None:
+        raise OcrFailed("tesseract is not installed", decoded=True)
+    try:
+        done = subprocess.run([program, "stdin", "stdout", "--psm", "11"], input=png,
+                              capture_output=True, timeout=OCR_SECONDS, check=False)
+    except (subprocess.TimeoutExpired, OSError) as exc:
+        raise OcrFailed(f"tesseract: {exc}", decoded=True) from None
+    if done.returncode != 0:
+        raise OcrFailed(f"tesseract exited {done.returncode}", decoded=True)
+    return done.stdout[:MAX_OCR_CHARS * 4].decode("utf-8", "replace")[:MAX_OCR_CHARS]
