@@ -223,19 +223,18 @@ def scenarios(
     for pack in packs:
         for rule in pack.rules:
             try:
-                scenario = raise_scenario(rule, facts, findings)
+                scenario = raise_scenario(rule, facts, findings, f"{pack.name} {pack.version}")
             except ConditionError as exc:
                 problems.append(RuleProblem(pack.plugin, pack.source, [f"{rule['id']}: {exc}"]))
                 continue
             if scenario is not None:
-                scenario["pack"] = f"{pack.name} {pack.version}"
                 raised.append(scenario)
     raised.sort(key=lambda s: s["id"])
     return raised, problems
 
 
 def raise_scenario(rule: Mapping[str, Any], facts: Mapping[str, Any],
-                   findings: Sequence[Finding]) -> dict[str, Any] | None:
+                   findings: Sequence[Finding], pack: str = "") -> dict[str, Any] | None:
     """The scenario of one rule, or None when its condition does not hold.
     ``mitigations`` lists what remains to do; ``in_place`` what the release
     already has; ``min_tier`` is relaxed (``relaxed_from`` the rule's own)
@@ -247,6 +246,7 @@ def raise_scenario(rule: Mapping[str, Any], facts: Mapping[str, Any],
     scenario: dict[str, Any] = {
         "id": rule["id"],
         "title": rule["title"],
+        **({"pack": pack} if pack else {}),
         "likelihood": rule["likelihood"],
         "impact": rule["impact"],
         "because": outcome.because,
