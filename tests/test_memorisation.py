@@ -381,6 +381,29 @@ def test_generated_text_that_repeats_the_training_text(cli, memorisation, tmp_pa
     assert "@e" in copied["evidence"]
 
 
+def test_training_text_in_table_cells_is_compared_cell_by_cell(cli, memorisation, tmp_path):
+    corpus = words(21, 600)
+    rows = [" ".join(corpus[i:i + 100]) for i in range(0, 600, 100)]
+    root = tmp_path / "bundle"
+    (root / "data").mkdir(parents=True)
+    (root / "outputs").mkdir()
+    (root / "model").mkdir()
+    (root / "model" / "model.safetensors").write_bytes(SAFETENSORS)
+    (root / "data" / "captions.csv").write_text(
+        "id,caption\n" + "".join(f"{i},{row}\n" for i, row in enumerate(rows)), encoding="utf-8")
+    # 60 words of one caption: a copy. 30 words either side of a cell's
+    # edge: no cell holds the run, so the longest is 30 words (under 50),
+    # but 46 of its 53 8-word sequences are found: reported on the share.
+    (root / "outputs" / "copy.txt").write_text(" ".join(corpus[210:270]), encoding="utf-8")
+    (root / "outputs" / "seam.txt").write_text(" ".join(corpus[170:230]), encoding="utf-8")
+    (root / "outputs" / "new.txt").write_text(" ".join(words(22, 80)), encoding="utf-8")
+    found = {f["location"]["path"]: f for f in findings_of(cli, root, "model.text-overlap")}
+    assert sorted(found) == ["outputs/copy.txt", "outputs/seam.txt"]
+    copy, seam = found["outputs/copy.txt"], found["outputs/seam.txt"]
+    assert copy["severity"] == "high" and "60 words, and 100%" in copy["message"]
+    assert seam["severity"] == "medium" and "30 words, and 87%" in seam["message"]
+
+
 def test_facts_count_what_was_found(memorisation, tmp_path):
     from aiart_release.default_plugins.memorisation.check import Memorisation
     from aiart_release.findings import Finding, Location, Severity
