@@ -131,7 +131,7 @@ def _image(item: Any, k: int) -> Image.Image:
     if isinstance(item, np.ndarray) and item.dtype == np.uint8 and item.ndim == 3 \
             and item.shape[2] == 3:
         _check_side(item.shape[0], item.shape[1], f"image {k}")
-        return Image.fromarray(item, "RGB")
+        return Image.fromarray(item)
     shape = f" of shape {item.shape} and type {item.dtype}" if isinstance(item, np.ndarray) else ""
     raise GeneratorError(f"image {k} of a batch is a {type(item).__name__}{shape}, not a PIL "
                          "image or a uint8 H×W×3 array")
