@@ -1,5 +1,5 @@
-"""Reporters turn an assessment into text: terminal, JSON and more, each in
-its own module.
+"""Reporters turn an assessment into text: terminal, JSON, SARIF and more,
+each in its own module.
 
 This package is also the built-in ``reporters`` plugin (entry point
 ``reporters = "aiart_release.report"``): it registers its renderers through
@@ -49,10 +49,12 @@ class Reporter:
 
 @hookimpl
 def aiart_release_register_reporters(register):
-    """The built-in formats: the terminal report and JSON."""
-    from . import json_report, terminal
+    """The built-in formats: the terminal report, JSON and SARIF."""
+    from . import json_report, sarif, terminal
 
     register(Reporter("terminal", "Human-readable report grouped by checkpoint (default)",
                       terminal.render))
     register(Reporter("json", "The assessment as JSON (schemas/assessment.schema.json)",
                       json_report.render))
+    register(Reporter("sarif", "SARIF 2.1.0 for code scanning (GitHub, GitLab, Azure DevOps)",
+                      sarif.render))
