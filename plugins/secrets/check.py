@@ -33,6 +33,7 @@ from aiart_release.readers.limits import DATA_LIMITS, LimitExceeded
 from aiart_release.readers.text import TextUnreadable, read_text, unreadable_finding
 
 from .detectors import (
+    API_KEY,
     CLOUD_KEY,
     ENABLED,
     PASSWORD,
@@ -54,10 +55,12 @@ FINDINGS = {
                         "service-account key, an Azure storage key, IBM, SoftLayer or Cloudant "
                         "credentials",
     "secret.api-key": "An API key or token of a service (OpenAI, Anthropic, GitHub, GitLab, "
-                      "Slack, Stripe, SendGrid, Twilio, npm, PyPI, Discord, Telegram…) or a "
-                      "signed JSON Web Token",
+                      "Slack, Stripe, SendGrid, Twilio, npm, PyPI, Discord, Telegram…), a "
+                      "signed JSON Web Token, or a random-looking value assigned to a name like "
+                      "api_key, token or client_secret",
     "secret.private-key": "A private key (SSH, PEM, PGP, PuTTY)",
-    "secret.password": "A password or secret assigned in code or configuration, or in a URL",
+    "secret.password": "A password assigned in code or configuration (password = …), or in a "
+                       "URL (https://user:password@host)",
     "bundle.unreadable": "A code, text or configuration file that could not be read as text",
     "bundle.too-complex": "A notebook past the reader's limits (size, nesting)",
 }
@@ -76,6 +79,7 @@ MAX_KEY_LINES = 100
 # (measured on real repositories: "guest", "bar", "sample_pwd", null).
 MIN_PASSWORD_CHARS = 8
 _COMMENT_START = re.compile(r"^\s*(?:#|//|--|/?\*|;|%|rem\s)", re.IGNORECASE)
+_PASSWORD_NAME = re.compile(r"(?i)pass|pwd|contrase")
 _SERVICE_ACCOUNT = re.compile(r'"type"\s*:\s*"service_account"')
 _KEY_BLOCK = re.compile(r"-----BEGIN[ A-Z0-9]{0,40}-----(.*?)-----END[ A-Z0-9]{0,40}-----",
                         re.DOTALL)
@@ -120,7 +124,7 @@ class SecretsCheck(Check):
                 matched = _matched(hit, place.lines, index)
                 if not _reportable(hit, matched):
                     continue
-                hit = _named(hit, place.lines)
+                hit = _named(hit, place.lines, index)
                 key = (hit.finding_id, matched)
                 group = hits.setdefault(key, _Group(hit, matched, place,
                                                     _context(file, place, hit, index)))
@@ -247,10 +251,18 @@ def _reportable(hit: Hit, matched: str) -> bool:
     return True
 
 
-def _named(hit: Hit, lines: list[str]) -> Hit:
-    """A private key in a Google Cloud service-account file is a cloud key."""
+def _named(hit: Hit, lines: list[str], index: int) -> Hit:
+    """A private key in a Google Cloud service-account file is a cloud key;
+    a value assigned to a name that says key, token or secret (``API_KEY =``,
+    ``"client-secret":``), not password, is an API key."""
     if hit.finding_id == PRIVATE_KEY and any(_SERVICE_ACCOUNT.search(line) for line in lines):
         return Hit(CLOUD_KEY, "Google Cloud service-account key", hit.value)
+    if hit.label == ENABLED["KeywordDetector"][1]:
+        line = lines[index]
+        name = line[:max(line.find(hit.value), 0)]
+        if not _PASSWORD_NAME.search(name):
+            return Hit(API_KEY, "API key or client secret", hit.value)
+        return Hit(PASSWORD, "password", hit.value)
     return hit
 
 

@@ -290,11 +290,32 @@ def is_placeholder(value: str) -> bool:
     """Whether a value matched as a secret is an example written for
     people: a documented example key, a word that says so (EXAMPLE,
     placeholder, your_token, xxxx), one character repeated (``hf_aaaaaa…``),
-    or too few different characters to be random."""
+    a run typed in order (``0123456789abcdef``, ``fedcba98…``), or too few
+    different characters to be random."""
     if value in _KNOWN_EXAMPLES or _PLACEHOLDER_WORD.search(value) or _REPEATED.search(value):
+        return True
+    if _has_run(value.lower(), _SEQUENCE) or _has_run(value.lower(), _SEQUENCE[::-1]):
         return True
     body = re.sub(r"^(?:hf_|api_org_|AKIA|AIza|sk-(?:ant-)?|gh[pousr]_|xox.-)", "", value)
     return len(body) >= 16 and _entropy(body) < 3.0
+
+
+# "0123456789abcdef", "fedcba9876543210": typed, not generated.
+_SEQUENCE = "0123456789abcdefghijklmnopqrstuvwxyz"
+MIN_RUN = 6
+
+
+def _has_run(value: str, sequence: str) -> bool:
+    """Whether ``value`` holds ``MIN_RUN`` characters in a row that follow
+    each other in ``sequence`` (a random 32-character token has such a run
+    about once in a billion)."""
+    run = 1
+    for before, after in zip(value, value[1:], strict=False):
+        at = sequence.find(before)
+        run = run + 1 if at >= 0 and sequence[at + 1:at + 2] == after else 1
+        if run >= MIN_RUN:
+            return True
+    return False
 
 
 def _entropy(text: str) -> float:
