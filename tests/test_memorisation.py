@@ -409,10 +409,11 @@ def test_facts_count_what_was_found(memorisation, tmp_path):
     from aiart_release.findings import Finding, Location, Severity
 
     check = Memorisation()
-    found = [Finding("model.near-copy", Severity.HIGH, "m", Location("s/a.png")),
+    found = [Finding("model.near-copy", Severity.HIGH, "m", Location("s/a.png"),
+                     also=("s/c.png",)),
              Finding("model.near-copy", Severity.HIGH, "m", Location("s/b.png")),
              Finding("image.near-duplicates", Severity.LOW, "m", Location("data"), count=5)]
-    assert check.provided_facts(found) == {"near_copies": 2, "near_duplicate_images": 5,
+    assert check.provided_facts(found) == {"near_copies": 3, "near_duplicate_images": 5,
                                            "text_overlaps": 0}
 
 

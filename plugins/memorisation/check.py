@@ -104,11 +104,14 @@ class Memorisation(Check):
 
     def facts(self, findings):
         ours = [f for f in findings if f.check in ("", self.id)]
+        # A finding stands for every sample that copies the same training
+        # item: the others are in ``also``.
         return {
-            "near_copies": sum(1 for f in ours if f.id == "model.near-copy"),
+            "near_copies": sum(1 + len(f.also) for f in ours if f.id == "model.near-copy"),
             "near_duplicate_images": sum(f.count or 0 for f in ours
                                          if f.id == "image.near-duplicates"),
-            "text_overlaps": sum(1 for f in ours if f.id == "model.text-overlap"),
+            "text_overlaps": sum(1 + len(f.also) for f in ours
+                                 if f.id == "model.text-overlap"),
         }
 
 
