@@ -230,3 +230,91 @@ def test_the_masker_hides_secrets_the_core_does_not_know(tmp_path):
     assert GITHUB_TOKEN not in masked
     assert masked.startswith("AccountKey=")  # the name stays, the value goes
     assert Gate([("secrets", secret_spans)]).redact("nothing to see here") == "nothing to see here"
+
+
+# --- every enabled detector finds its own kind, through the line prefilter --------
+
+def _random(alphabet: str, length: int, seed: int) -> str:
+    import random
+
+    rng = random.Random(seed)
+    return "".join(rng.choice(alphabet) for _ in range(length))
+
+
+def _jwt() -> str:
+    import base64
+
+    def part(data: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+    return f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part({'sub': '4815162342'})}." + _random(
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-", 43, 9)
+
+
+ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+LOWER_HEX = "0123456789abcdef"
+LOWER_ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
+SAMPLES = {
+    "HuggingFaceTokenDetector": f'T = "hf_{_random(ALNUM, 34, 1)}"',
+    "AWSKeyDetector": 'id = "AKIA' + _random("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16, 2) + '"',
+    "AzureStorageKeyDetector": f"c = 'AccountKey={_random(ALNUM + '+/', 86, 3)}=='",
+    "GoogleApiKeyDetector": f'k = "AIza{_random(ALNUM + "_-", 35, 4)}"',
+    "IbmCloudIamDetector": f'ibm_cloud_iam_key = "{_random(ALNUM + "_-", 44, 5)}"',
+    "IbmCosHmacDetector": f'cos_hmac_secret_access_key = "{_random(LOWER_HEX, 48, 6)}"',
+    "SoftlayerDetector": f'softlayer_api_key = "{_random(LOWER_ALNUM, 64, 7)}"',
+    "CloudantDetector": f'cloudant_password = "{_random(LOWER_HEX, 64, 8)}"',
+    "PrivateKeyDetector": "-----BEGIN OPENSSH PRIVATE KEY-----",
+    "OpenAIDetector": f'k = "sk-{_random(ALNUM, 20, 10)}T3BlbkFJ{_random(ALNUM, 20, 11)}"',
+    "AnthropicKeyDetector": f'k = "sk-ant-api03-{_random(ALNUM + "_-", 95, 12)}"',
+    "GitHubTokenDetector": f'g = "ghp_{_random(ALNUM, 36, 13)}"',
+    "GitLabTokenDetector": f'g = "glpat-{_random(ALNUM, 20, 14)}"',
+    "SlackDetector": f's = "xoxb-4815162342-{_random(LOWER_ALNUM, 24, 15)}"',
+    "StripeDetector": f's = "sk_live_{_random(ALNUM, 24, 16)}"',
+    "SendGridDetector": f's = "SG.{_random(ALNUM, 22, 17)}.{_random(ALNUM, 43, 18)}"',
+    "TwilioKeyDetector": f't = "SK{_random(LOWER_ALNUM, 32, 19)}"',
+    "MailchimpDetector": f'm = "{_random(LOWER_ALNUM, 32, 20)}-us12"',
+    "NpmDetector": f"//registry.npmjs.org/:_authToken=npm_{_random(ALNUM, 36, 21)}",
+    "PypiTokenDetector": f'p = "pypi-AgEIcHlwaS5vcmc{_random(ALNUM, 72, 22)}"',
+    "DiscordBotTokenDetector": (f'd = "M{_random(ALNUM, 23, 23)}.{_random(ALNUM, 6, 24)}.'
+                                f'{_random(ALNUM, 27, 25)}"'),
+    "TelegramBotTokenDetector": f't = "4815162342:{_random(ALNUM, 35, 26)}"',
+    "SquareOAuthDetector": f's = "sq0csp-{_random(ALNUM, 43, 27)}"',
+    "ArtifactoryDetector": f'a = "AKC{_random(ALNUM, 20, 28)}"',
+    "JwtTokenDetector": f't = "{_jwt()}"',
+    "BasicAuthDetector": f'u = "https://admin:{_random(ALNUM, 16, 29)}@example.org/x"',
+    "KeywordDetector": f'db_password = "{_random(ALNUM, 16, 30)}"',
+}
+
+
+@pytest.mark.parametrize("plugin", sorted(SAMPLES))
+def test_each_enabled_detector_finds_its_kind_of_secret(plugin):
+    from plugins.secrets.detectors import ENABLED, detectors
+
+    found = detectors()
+    line = SAMPLES[plugin]
+    assert found._prefilter.may_match(line), "the prefilter lets the line through"
+    hits = [hit for _, hit in found.scan("settings.py", [line])]
+    assert ENABLED[plugin] in [(h.finding_id, h.label) for h in hits]
+
+
+def test_every_enabled_detector_has_a_sample():
+    from plugins.secrets.detectors import ENABLED
+
+    assert set(SAMPLES) == set(ENABLED)
+
+
+@pytest.mark.parametrize("pattern, words", [
+    (r"gh[po]_[A-Za-z0-9]{36}", {"ghp_", "gho_"}),
+    (r"(?:key|pwd|token)\s*=\s*\w+", {"key", "pwd", "token"}),
+    (r"(?:ibm|)_?(?:key|pass)", {"key", "pass"}),     # an empty alternative requires nothing
+    (r"AKIA[0-9A-Z]{16}", {"AKIA"}),
+    (r"[MNO][a-z]{23}\.[a-z]{6}", None),              # no word of two characters
+    (r"(?:ab)?cd?e", None),                           # optional parts require nothing
+])
+def test_the_prefilter_reads_the_words_a_pattern_requires(pattern, words):
+    import re
+
+    from plugins.secrets.prefilter import required_words
+
+    found = required_words(re.compile(pattern))
+    assert (set(found) if found else None) == words

@@ -7,7 +7,8 @@ find the secrets; its filters (``# pragma: allowlist secret``, templated
 values such as ``${TOKEN}``, sequential strings, UUIDs, ids, indirect
 references, lock files) drop what is no secret. What it lacks, this module
 adds as detect-secrets plugins of the same shape: Hugging Face tokens,
-Google API keys and Anthropic keys.
+Google API keys and Anthropic keys. Only the lines that hold a word some
+plugin's matches must contain reach the plugins (``prefilter.py``).
 
 Which detect-secrets plugins are enabled was decided by measurement on 13
 public repositories of AI-art code and data (docs/benchmarks.md, the secrets
@@ -28,6 +29,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+
+from .prefilter import Prefilter, build
 
 # Finding ids, by what kind of secret it is.
 HF_TOKEN = "secret.huggingface-token"
@@ -117,14 +120,17 @@ class Detectors:
         from detect_secrets.util.code_snippet import get_code_snippet
 
         for index, line in enumerate(lines):
-            if not self._prefilter.search(line):
+            if not self._prefilter.may_match(line):
                 continue  # no plugin can match here: most lines
             context = get_code_snippet(lines, index + 1)
             if self._filtered(self._line_filters, filename=name, line=line, context=context):
                 continue
             for piece in _windows(line):
-                for hit in self._hits(name, piece, index, context):
-                    yield index, hit
+                # A long line is searched again piece by piece: only the
+                # pieces where something could match reach the plugins.
+                if piece is line or self._prefilter.may_match(piece):
+                    for hit in self._hits(name, piece, index, context):
+                        yield index, hit
 
     def _hits(self, name, line, index, context) -> Iterator[Hit]:
         seen = set()
@@ -218,28 +224,20 @@ def _windows(line: str) -> Iterator[str]:
         yield line[start:start + WINDOW]
 
 
-def _prefilter(plugins) -> re.Pattern[str]:
-    """One pattern that matches every line on which some enabled plugin
-    could find something: the regular-expression plugins' own patterns,
-    and for the keyword plugin its keywords. A line it does not match is
-    skipped; it only saves time, it decides nothing."""
+def _prefilter(plugins) -> Prefilter:
+    """Which lines some enabled plugin could find something on
+    (``prefilter.py``): the pattern plugins' own patterns, and for the
+    keyword plugin its keywords."""
     from detect_secrets.plugins.base import RegexBasedDetector
     from detect_secrets.plugins.keyword import DENYLIST
 
-    parts = [re.compile("|".join(DENYLIST), re.IGNORECASE)]
+    patterns = [re.compile("|".join(DENYLIST), re.IGNORECASE)]
     for plugin, _, _ in plugins:
         if isinstance(plugin, RegexBasedDetector):
-            parts.extend(plugin.denylist)
+            patterns.extend(plugin.denylist)
         elif type(plugin).__name__ != "KeywordDetector":
-            return re.compile("")  # a plugin we cannot summarise: every line goes through
-    return union(parts)
-
-
-def union(patterns) -> re.Pattern[str]:
-    """One pattern that matches where any of ``patterns`` does, each keeping
-    its own case-insensitivity."""
-    return re.compile("|".join(f"(?i:{p.pattern})" if p.flags & re.IGNORECASE
-                               else f"(?:{p.pattern})" for p in patterns))
+            patterns.append(re.compile(""))  # a plugin we cannot summarise: every line goes
+    return build(patterns)
 
 
 def _own_plugins() -> list[type]:

@@ -3,8 +3,9 @@ enabled detect-secrets pattern plugins matches is masked as a secret.
 
 Only the pattern plugins: the keyword and URL-password plugins find a
 value by the name before it, which the core's own ``password = …`` rule
-already masks. A text is first searched with one pattern made of all of
-theirs, so a text with no secret in it (most of them) costs one search.
+already masks. A text is first tested for the words their matches must
+hold (``prefilter.py``), so a text with no secret in it (most of them)
+costs a few substring searches.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from .detectors import name_length, secret_span
+from .prefilter import Prefilter, build
 
 
 def secret_spans(text: str) -> Iterator[tuple[int, int, str]]:
     """``(start, end, "secret")`` for each secret-shaped span of ``text``."""
-    any_secret, patterns = _patterns()
-    if not any_secret.search(text):
+    could_match, patterns = _patterns()
+    if not could_match.may_match(text):
         return
     for pattern in patterns:
         for match in pattern.finditer(text):
@@ -30,13 +32,13 @@ def secret_spans(text: str) -> Iterator[tuple[int, int, str]]:
 
 
 @lru_cache(maxsize=1)
-def _patterns() -> tuple[re.Pattern[str], tuple[re.Pattern[str], ...]]:
+def _patterns() -> tuple[Prefilter, tuple[re.Pattern[str], ...]]:
     from detect_secrets.plugins.base import RegexBasedDetector
 
-    from .detectors import detectors, union
+    from .detectors import detectors
 
     patterns = tuple(regex for plugin, _, _ in detectors().plugins
                      if isinstance(plugin, RegexBasedDetector)
                      and type(plugin).__name__ != "BasicAuthDetector"
                      for regex in plugin.denylist)
-    return union(patterns), patterns
+    return build(patterns), patterns
