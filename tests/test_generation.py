@@ -247,6 +247,24 @@ def test_pickled_or_missing_weights_are_never_handed_over(cli, tmp_path, generat
 
 
 @needs_torch
+def test_a_temporary_folder_inside_the_bundle_is_refused(cli, tmp_path, generation,
+                                                         monkeypatch):
+    import tempfile
+
+    bundle = write_model_bundle(tmp_path)
+    scratch = bundle / "scratch"
+    scratch.mkdir()
+    before = tree_state(bundle)
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    [failed] = ours(cli("assess", bundle, "-f", "json", "--trust-bundle-code",
+                        "--no-cache").json())
+    assert failed["id"] == "model.generation-failed" and "set TMPDIR" in failed["message"]
+    assert not (tmp_path / "imported-marker").exists()
+    assert list(scratch.iterdir()) == []
+    assert tree_state(bundle) == before
+
+
+@needs_torch
 def test_the_json_records_the_device_the_check_used(cli, tmp_path, generation):
     bundle = write_model_bundle(tmp_path, samples=20, batch_size=20)
     report = cli("assess", bundle, "-f", "json", "--trust-bundle-code", "--no-cache",

@@ -44,11 +44,12 @@ def run_generator(root: Path, model: ModelDeclaration, device: str,
                   seconds: float) -> Outcome:
     """Generate ``model.samples`` samples with the bundle's generator on
     ``device`` in a child process that may take ``seconds``."""
+    temporary = Path(tempfile.gettempdir()).resolve()
+    if temporary.is_relative_to(root.resolve()):  # asked before anything is made there
+        return Outcome(error=f"the temporary folder {temporary} is inside the bundle, which "
+                             "is never written to; set TMPDIR to a folder outside it")
     with tempfile.TemporaryDirectory(prefix="aiart-release-generation-") as folder:
         work = Path(folder)
-        if work.resolve().is_relative_to(root.resolve()):
-            return Outcome(error=f"the temporary folder {folder} is inside the bundle, which "
-                                 "is never written to; set TMPDIR to a folder outside it")
         request = work / "request.json"
         answer = work / "answer.json"
         request.write_text(json.dumps({
