@@ -35,14 +35,15 @@ search has near-copies to find. Timed:
 
   (c) ``search.nearest`` over all of them, with its peak memory (numpy's
       allocations, through tracemalloc);
-  (d) the naive loop a user of imagehash writes: for each sample, ``h1 - h2``
+  (d) ``search.clusters`` grouping the training hashes themselves (every
+      pair once: 5 billion for 100,000), what the dataset's near-duplicates
+      cost;
+  (e) the naive loop a user of imagehash writes: for each sample, ``h1 - h2``
       against every training ``imagehash.ImageHash`` and the minimum, run
       for ``--naive`` samples and extrapolated to all of them.
 
-Prints both, the ratio d/c, and whether both found the same near-copies
-for the samples (d) ran on; and (e) the time ``search.clusters`` takes to
-group the training hashes themselves (every pair once: 5 billion for
-100,000).
+Prints each, the ratio e/c, and whether (c) and (e) found the same
+near-copies for the samples (e) ran on.
 
 ``--thresholds`` adds the measurement behind the default distances: the
 hash distance of scikit-image's photos to their resized, re-encoded,
@@ -218,20 +219,20 @@ def near_copies(samples: int, training: int, naive_count: int) -> None:
           f"found {len(found)}, of them planted {recovered}")
     start = time.perf_counter()
     groups = clusters(index, NEAR_COPY_DISTANCE)
-    print(f"(e) search.clusters of the {training:,} training hashes: "
+    print(f"(d) search.clusters of the {training:,} training hashes: "
           f"{time.perf_counter() - start:.3f} s, {len(groups)} clusters")
     try:
         import imagehash
     except ImportError:
-        print("(d) skipped: imagehash is not installed (pip install imagehash)")
+        print("(e) skipped: imagehash is not installed (pip install imagehash)")
         return
     naive_s, naive_found = naive_loop(imagehash, queries[:naive_count], index)
     per_sample = naive_s / naive_count
-    print(f"(d) naive imagehash loop, {naive_count} samples: {naive_s:8.3f} s, "
+    print(f"(e) naive imagehash loop, {naive_count} samples: {naive_s:8.3f} s, "
           f"{per_sample:.2f} s a sample -> {per_sample * samples:,.0f} s for {samples:,} "
           f"(extrapolated)")
     same = naive_found == {q: s for q, s in matched.items() if q < naive_count}
-    print(f"ratio d/c: {per_sample * samples / ours_s:,.0f}x; same near-copies on the "
+    print(f"ratio e/c: {per_sample * samples / ours_s:,.0f}x; same near-copies on the "
           f"{naive_count} samples: {same}")
 
 
