@@ -17,6 +17,16 @@ Timed, best of ``--repeat`` after one untimed pass (files in the page cache):
   (c) ``exiftool -json -r`` once over each folder (one Perl process).
 
 Prints files/s and the ratios exiftool/ours (above 1: ours is faster).
+
+    python benchmarks/media_av.py --hostile [--reader PATH/media.py] [--timeout 120]
+
+instead times the tag reader on crafted files, each in a fresh process
+(wall time and peak memory, with Python's start-up): an Ogg comment packet
+spread over 2 GiB of pages (sparse on the disk), 4,000,000 empty Vorbis
+comments in a 16 MB FLAC block, a WAV whose id3 chunk declares 2 GiB, a
+WAV of 1,000,000 empty chunks. ``--reader`` loads another copy of
+``aiart_release/readers/media.py`` (an older one, from ``git archive``) to
+compare; a case past ``--timeout`` is killed and shown as such.
 """
 
 from __future__ import annotations
@@ -33,7 +43,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from test_media_av import tagged_flac, tagged_mp3, tagged_mp4  # noqa: E402
+from test_media_av import (  # noqa: E402
+    bare_flac,
+    bare_wav,
+    sparse_ogg_comment,
+    tagged_flac,
+    tagged_mp3,
+    tagged_mp4,
+    vorbis_comment,
+)
 from test_media_credentials import jpeg, signed_jpeg  # noqa: E402
 
 from aiart_release.bundle import BundleFile  # noqa: E402
@@ -88,12 +106,76 @@ def best(run, repeat: int) -> float:
     return min(run() for _ in range(repeat))
 
 
+def write_hostile(folder: Path) -> list[Path]:
+    paths = [folder / name for name in ("comment-2gib.ogg", "comments-4m.flac",
+                                        "id3-chunk-2gib.wav", "chunks-1m.wav")]
+    sparse_ogg_comment(paths[0], 2 * 2**30)
+    block = vorbis_comment([b""] * 4_000_000, framing=b"")
+    paths[1].write_bytes(bare_flac()[:4] + b"\x00" + bare_flac()[5:] + b"\x84"
+                         + len(block).to_bytes(3, "big") + block)
+    paths[2].write_bytes(bare_wav() + b"id3 " + (2**31).to_bytes(4, "little")
+                         + b"ID3\x04\0\0\0\0\0\0")
+    paths[3].write_bytes(bare_wav([(b"junk", b"")] * 1_000_000))
+    return paths
+
+
+# Run in a fresh process per file: the reader, then its outcome.
+_CHILD = """
+import importlib.util, sys, time
+if sys.argv[2]:
+    spec = importlib.util.spec_from_file_location("reader", sys.argv[2])
+    reader = sys.modules["reader"] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(reader)
+else:
+    import aiart_release.readers.media as reader
+import mutagen
+started = time.perf_counter()
+try:
+    meta = reader.read_av_metadata(sys.argv[1]); outcome = f"read ({meta.format})"
+except reader.UnreadableMedia as exc:
+    outcome = f"unreadable: {str(exc)[:70]}"
+# VmHWM, not ru_maxrss: the latter keeps the forked parent's peak across exec
+peak = int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1]) / 1024
+print(f"{time.perf_counter() - started:.2f} s reading, {peak:.0f} MB peak   {outcome}")
+"""
+
+
+def run_hostile(paths: list[Path], reader: str, timeout: float) -> None:
+    for path in paths:
+        started = time.perf_counter()
+        child = subprocess.Popen([sys.executable, "-c", _CHILD, str(path), reader],
+                                 stdout=subprocess.PIPE, text=True)
+        try:
+            out, _ = child.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            out = f"{peak_mb(child.pid):.0f} MB peak so far; killed after {timeout:.0f} s"
+            child.kill()
+            child.communicate()
+        print(f"{path.name:20s} {time.perf_counter() - started:7.2f} s wall   {out.strip()}")
+
+
+def peak_mb(pid: int) -> float:
+    """The peak resident memory of a running process (Linux), in MB."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", type=Path)
+    parser.add_argument("--hostile", action="store_true")
+    parser.add_argument("--reader", default="")
+    parser.add_argument("--timeout", type=float, default=120)
     args = parser.parse_args()
+    if args.hostile:
+        with tempfile.TemporaryDirectory(prefix="aiart-av-hostile-") as folder:
+            run_hostile(write_hostile(Path(folder)), args.reader, args.timeout)
+        return 0
     if shutil.which("exiftool") is None:
         print("exiftool is not installed (Debian: apt-get install libimage-exiftool-perl)",
               file=sys.stderr)

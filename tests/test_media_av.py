@@ -4,6 +4,7 @@ here and tagged with mutagen; hostile files give bundle.unreadable."""
 
 from __future__ import annotations
 
+import re
 import struct
 
 import pytest
@@ -183,4 +184,177 @@ def test_large_moov_is_refused_from_its_header(tmp_path):
         fh.write(_box(b"ftyp", b"isom") + struct.pack(">I4s", 70 * 2**20, b"moov"))
         fh.truncate(70 * 2**20 + 16)
     with pytest.raises(UnreadableMedia, match="MP4 moov box of 70 MiB"):
+        read_av_metadata(path)
+
+
+# --- Ogg, WAV and AIFF: built here, tagged by mutagen ------------------------------
+
+OGG_SERIAL = 0x5EED
+
+
+def ogg_page(packets, sequence, *, first=False, last=False, position=0, complete=True):
+    from mutagen.ogg import OggPage
+
+    page = OggPage()
+    page.serial, page.sequence, page.position = OGG_SERIAL, sequence, position
+    page.packets, page.first, page.last, page.complete = list(packets), first, last, complete
+    return page.write()
+
+
+def vorbis_comment(comments=(), vendor=b"test", framing=b"\x01"):
+    body = struct.pack("<I", len(vendor)) + vendor + struct.pack("<I", len(comments))
+    return body + b"".join(struct.pack("<I", len(c)) + c for c in comments) + framing
+
+
+def bare_ogg(codec="vorbis", comment_packet=None) -> bytes:
+    """An Ogg Vorbis or Opus stream: the id header, the comment header,
+    (Vorbis) a setup header, and one audio page with a granule position."""
+    if codec == "opus":
+        head = b"OpusHead\x01\x01" + struct.pack("<HIhB", 312, 48000, 0, 0)
+        comment = comment_packet or b"OpusTags" + vorbis_comment(framing=b"")
+        headers = [comment]
+    else:
+        head = b"\x01vorbis" + struct.pack("<IBIiiiBB", 0, 1, 44100, 0, 128000, 0, 0xB8, 1)
+        comment = comment_packet or b"\x03vorbis" + vorbis_comment()
+        headers = [comment, b"\x05vorbis" + b"\0" * 32]
+    from mutagen.ogg import OggPage
+
+    pages = OggPage.from_packets(headers, sequence=1)  # split over pages as a writer does
+    for page in pages:
+        page.serial = OGG_SERIAL
+    return (ogg_page([head], 0, first=True) + b"".join(page.write() for page in pages)
+            + ogg_page([b"\0" * 64], len(pages) + 1, last=True, position=44100))
+
+
+def tagged_ogg(path, codec="vorbis") -> bytes:
+    from mutagen import File
+
+    path.write_bytes(bare_ogg(codec))
+    audio = File(path)
+    audio["ARTIST"] = "Jane Doe"
+    audio["ENCODER"] = "Lavf60.16.100"
+    audio["LOCATION"] = "+48.8583+002.2945/"
+    audio.save()
+    return path.read_bytes()
+
+
+def riff(form: bytes, chunks, order="<", magic=b"RIFF") -> bytes:
+    body = form + b"".join(chunk(kind, data, order) for kind, data in chunks)
+    return magic + struct.pack(f"{order}I", len(body)) + body
+
+
+def chunk(kind: bytes, data: bytes, order="<") -> bytes:
+    return struct.pack(f"{order}4sI", kind, len(data)) + data + b"\0" * (len(data) & 1)
+
+
+def info_list(**tags) -> bytes:
+    return b"INFO" + b"".join(chunk(k.encode(), v.encode() + b"\0") for k, v in tags.items())
+
+
+def bare_wav(extra=()) -> bytes:
+    fmt = struct.pack("<HHIIHH", 1, 1, 8000, 16000, 2, 16)
+    return riff(b"WAVE", [(b"fmt ", fmt), (b"data", b"\0" * 64), *extra])
+
+
+def tagged_wav(path) -> bytes:
+    """A WAV with an ID3 chunk (written by mutagen) and a RIFF LIST INFO
+    chunk (artist, copyright, software), as Audacity and Windows write."""
+    from mutagen.id3 import TPE1
+    from mutagen.wave import WAVE
+
+    path.write_bytes(bare_wav([(b"LIST", info_list(IART="Jane Doe", ICOP="(c) Jane Doe",
+                                                   ISFT="Lavf60.16.100"))]))
+    audio = WAVE(path)
+    audio.add_tags()
+    audio.tags.add(TPE1(encoding=3, text=["Max Mustermann"]))
+    audio.save()
+    return path.read_bytes()
+
+
+def test_ogg_vorbis_and_opus_comments(tmp_path):
+    for codec in ("vorbis", "opus"):
+        path = _write(tmp_path / f"a.{codec}.ogg", tagged_ogg(tmp_path / f"t.{codec}.ogg", codec))
+        meta = read_av_metadata(path)
+        assert meta.location == (48.9, 2.3), codec
+        assert [e.value for e in meta.creators] == ["Jane Doe"], codec
+        assert [e.value for e in meta.editing] == ["Lavf60.16.100"], codec
+
+
+def test_wav_id3_and_riff_info(tmp_path):
+    found = scan(tmp_path, {"audio/take.wav": tagged_wav(tmp_path / "t.wav")})["audio/take.wav"]
+    creator = one(found, "media.creator-metadata")
+    assert "TPE1" in creator.message and "RIFF INFO IART" in creator.message
+    assert "RIFF INFO ICOP" in creator.message
+    assert "Jane" not in creator.evidence and "Max" not in creator.evidence
+    assert "RIFF INFO ISFT" in one(found, "media.editing-metadata").message
+
+
+def test_aiff_text_chunks(tmp_path):
+    comm = struct.pack(">hIh", 1, 0, 16) + b"\x40\x0b\xfa" + b"\0" * 7  # 8000 Hz, 80-bit
+    data = riff(b"AIFF", [(b"COMM", comm), (b"SSND", b"\0" * 16), (b"AUTH", b"Jane Doe"),
+                          (b"(c) ", b"2024 Jane Doe")], order=">", magic=b"FORM")
+    meta = read_av_metadata(_write(tmp_path / "a.aiff", data))
+    assert [e.tag for e in meta.creators] == ["AIFF AUTH", "AIFF (c)"]
+
+
+def sparse_ogg_comment(path, size: int) -> None:
+    """An Ogg Vorbis file whose comment packet runs over ``size`` bytes of
+    pages (255 segments of 255 each, continued), written sparse: only the
+    page headers take disk space."""
+    head = ogg_page([b"\x01vorbis" + struct.pack("<IBIiiiBB", 0, 1, 44100, 0, 0, 0, 0xB8, 1)],
+                    0, first=True)
+    page_data = 255 * 255
+    with path.open("wb") as fh:
+        fh.write(head)
+        position = len(head)
+        for sequence in range(1, size // page_data + 2):
+            fh.seek(position)
+            fh.write(struct.pack("<4sBBqIIiB", b"OggS", 0, 1 if sequence > 1 else 0, -1,
+                                 OGG_SERIAL, sequence, 0, 255) + b"\xff" * 255)
+            if sequence == 1:
+                fh.write(b"\x03vorbis" + vorbis_comment())
+            position += 27 + 255 + page_data
+        fh.truncate(position)
+
+
+def many_comments_ogg(path):
+    """A comment packet declaring 4,000,000 comments, holding 20,000 empty ones."""
+    body = vorbis_comment([b""] * 20_000)
+    declared = body.replace(struct.pack("<I", 20_000), struct.pack("<I", 4_000_000), 1)
+    path.write_bytes(bare_ogg(comment_packet=b"\x03vorbis" + declared))
+
+
+def many_comments_flac(path):
+    block = vorbis_comment([b""] * 20_000, framing=b"")
+    flac = bare_flac()
+    path.write_bytes(flac[:4] + b"\x00" + flac[5:]  # STREAMINFO is no longer the last block
+                     + b"\x84" + len(block).to_bytes(3, "big") + block)
+
+
+@pytest.mark.parametrize("name, build, reason", [
+    # a comment packet spread over 64 MiB of pages (mutagen would join them)
+    ("long.ogg", lambda p: sparse_ogg_comment(p, 64 * 2**20),
+     "Ogg comment packet of more than 16 MiB"),
+    ("many.ogg", many_comments_ogg, "declaring 4,000,000 comments"),
+    ("many.opus", lambda p: p.write_bytes(bare_ogg("opus", b"OpusTags" + vorbis_comment(
+        [b"A=b"] * 10_001, framing=b""))), "10,001 comments"),
+    ("many.flac", many_comments_flac, "FLAC comment block declaring 20,000 comments"),
+    # an id3 chunk declaring 2 GB in a small file
+    ("past.wav", lambda p: p.write_bytes(bare_wav() + struct.pack("<4sI", b"id3 ", 2**31)
+                                         + b"ID3\x04\0\0\0\0\0\0"),
+     "id3 chunk declares 2,147,483,648 bytes, past the end"),
+    # an id3 chunk whose ID3 header declares 200 MiB
+    ("big.wav", lambda p: p.write_bytes(bare_wav([(b"id3 ", b"ID3\x04\0\0\x64\0\0\0"
+                                                   + b"\0" * 32)])), "ID3 tag of 200 MiB"),
+    # a LIST INFO chunk declaring 2 GB
+    ("info.wav", lambda p: p.write_bytes(bare_wav() + struct.pack("<4sI", b"LIST", 2**31 - 2)
+                                         + info_list(IART="x")), "LIST chunk declares"),
+    # 100,000 empty chunks (mutagen builds an object for each)
+    ("chunks.wav", lambda p: p.write_bytes(bare_wav([(b"junk", b"")] * 100_000)),
+     "more than 10,000 chunks"),
+])
+def test_hostile_tag_blocks_are_refused_from_their_headers(tmp_path, name, build, reason):
+    path = tmp_path / name
+    build(path)
+    with pytest.raises(UnreadableMedia, match=re.escape(reason)):
         read_av_metadata(path)

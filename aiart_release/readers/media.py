@@ -1021,6 +1021,7 @@ _AV_CREATORS = {
     "\xa9art", "aart", "\xa9wrt", "cprt", "\xa9aut", "\xa9prd", "\xa9dir", "\xa9prf",
     "artist", "albumartist", "composer", "performer", "copyright", "contact", "author",
     "lyricist", "wm/albumartist", "wm/composer", "wm/writer",
+    "engineer", "technician", "commissioned", "source",  # RIFF INFO IENG, ITCH, ICMS, ISRC
 }
 _AV_DEVICE = {"\xa9mak", "\xa9mod", "com.apple.quicktime.make", "com.apple.quicktime.model",
               "make", "model", "device", "camera"}
@@ -1032,15 +1033,6 @@ _AV_LOCATIONS = {"\xa9xyz", "com.apple.quicktime.location.iso6709", "location"}
 _ISO6709 = re.compile(r"^\s*([+-]\d{1,2}(?:\.\d+)?)([+-]\d{1,3}(?:\.\d+)?)")
 MAX_AV_VALUES = 64
 MAX_AV_VALUE_CHARS = 2000
-# mutagen reads a tag block whole, and holds it about five times over while
-# it decodes (a 143 MiB ID3 frame took 717 MiB, a 143 MiB moov 431 MiB):
-# the blocks tags live in are measured first, from their headers. Cover art
-# makes real tags megabytes; a long video's sample tables make its moov tens.
-MAX_AV_TAG_BYTES = 16 * 1024 * 1024
-MAX_MP4_MOOV_BYTES = 64 * 1024 * 1024
-MAX_MP4_BOXES = 10_000
-
-
 class UnreadableMedia(Exception):
     """An audio or video file mutagen cannot read; the message is the reason."""
 
@@ -1068,7 +1060,7 @@ def read_av_metadata(path: str | Path) -> AvMetadata:
     except ImportError:
         raise UnreadableMedia("audio and video tags need mutagen, which is not installed") \
             from None
-    _check_tag_sizes(Path(path))
+    texts = _check_tag_sizes(Path(path))
     try:
         with _quiet():
             media = mutagen.File(str(path))
@@ -1080,71 +1072,24 @@ def read_av_metadata(path: str | Path) -> AvMetadata:
     meta = AvMetadata(format=type(media).__name__)
     for key, name, value in _av_items(media.tags):
         _sort_av(key, name, value, meta)
+    for key, where, value in texts[:MAX_AV_VALUES]:
+        if value:
+            _sort_av(key, where, value, meta, where=where)
     return meta
 
 
-def _check_tag_sizes(path: Path) -> None:
-    """Raise UnreadableMedia when the ID3 tag, the FLAC metadata or the MP4
-    moov box that mutagen would read whole is past its limit; read from
-    their headers only."""
+def _check_tag_sizes(path: Path) -> list[tuple[str, str, str]]:
+    """Raise UnreadableMedia when a tag block mutagen would read whole is
+    past its limit (:mod:`.av_headers`, from the headers only); the RIFF
+    INFO and AIFF text tags, which mutagen does not read."""
+    from .av_headers import TagBlockTooLarge, check_tag_blocks
+
     try:
-        with path.open("rb") as fh:
-            head = fh.read(12)
-            if head[:3] == b"ID3" and len(head) >= 10:
-                size = 0
-                for byte in head[6:10]:  # "synchsafe": 7 bits a byte
-                    size = size << 7 | byte & 0x7F
-                _tag_limit("ID3 tag", size, MAX_AV_TAG_BYTES)
-            elif head[:4] == b"fLaC":
-                _tag_limit("FLAC metadata", _flac_metadata_size(fh), MAX_AV_TAG_BYTES)
-            elif head[4:8] == b"ftyp":
-                _tag_limit("MP4 moov box", _mp4_moov_size(fh), MAX_MP4_MOOV_BYTES)
+        return check_tag_blocks(path)
+    except TagBlockTooLarge as exc:
+        raise UnreadableMedia(str(exc)) from None
     except OSError as exc:
         raise UnreadableMedia(exc.strerror or str(exc)) from None
-
-
-def _tag_limit(what: str, size: int, limit: int) -> None:
-    if size > limit:
-        raise UnreadableMedia(f"{what} of {size / 2**20:,.0f} MiB: larger than the "
-                              f"{limit // 2**20} MiB the tag reader reads")
-
-
-def _flac_metadata_size(fh) -> int:
-    """The sum of the FLAC metadata blocks' sizes (at most 128 blocks walked)."""
-    fh.seek(4)
-    total = 0
-    for _ in range(128):
-        header = fh.read(4)
-        if len(header) < 4:
-            break
-        size = int.from_bytes(header[1:4], "big")
-        total += size
-        if header[0] & 0x80:  # the last metadata block
-            break
-        fh.seek(size, io.SEEK_CUR)
-    return total
-
-
-def _mp4_moov_size(fh) -> int:
-    """The size of the largest top-level moov box (boxes walked by seeking)."""
-    end = fh.seek(0, io.SEEK_END)
-    position, largest = 0, 0
-    for _ in range(MAX_MP4_BOXES):
-        fh.seek(position)
-        header = fh.read(16)
-        if len(header) < 8:
-            break
-        size, kind = struct.unpack(">I4s", header[:8])
-        if size == 1 and len(header) == 16:
-            size = struct.unpack(">Q", header[8:16])[0]
-        elif size == 0:
-            size = end - position
-        if kind == b"moov":
-            largest = max(largest, min(size, end - position))
-        if size < 8:
-            break
-        position += size
-    return largest
 
 
 def _av_items(tags) -> Iterator[tuple[str, str, str]]:
@@ -1153,7 +1098,9 @@ def _av_items(tags) -> Iterator[tuple[str, str, str]]:
         return
     count = 0
     try:
-        items = list(tags.items())
+        # Vorbis comments are a list of pairs whose items() looks each key
+        # up in the whole list again: quadratic (20,000 comments took 48 s).
+        items = list(tags) if isinstance(tags, list) else list(tags.items())
     except Exception:  # noqa: BLE001 - some tag containers are not mappings
         return
     for key, value in items:
@@ -1193,8 +1140,8 @@ def _av_text(value: Any) -> str:
     return ""
 
 
-def _sort_av(key: str, name: str, text: str, meta: AvMetadata) -> None:
-    where = f"tag {name}"
+def _sort_av(key: str, name: str, text: str, meta: AvMetadata, where: str = "") -> None:
+    where = where or f"tag {name}"
     if key in _AV_LOCATIONS:
         match = _ISO6709.match(text)
         if match and meta.location is None:
