@@ -25,7 +25,7 @@ says so. "The same file" is decided conservatively, from the code alone:
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiart_release.findings import Severity
 
@@ -98,9 +98,10 @@ def unsafe_calls(source: str) -> list[UnsafeCall]:
         if name is not None or (isinstance(node.func, ast.Attribute)
                                 and node.func.attr == "to_pickle"):
             calls.append((node, name or "pandas.to_pickle", scope))
-    writers = [_Writer(node, name, scope, _written_path(node, name, scope))
-               for node, name, scope in calls
-               if name in _BYTES_WRITERS or name in _FILE_WRITERS or name == "pandas.to_pickle"]
+    writers = _Writers()
+    for node, name, scope in calls:
+        if name in _BYTES_WRITERS or name in _FILE_WRITERS or name == "pandas.to_pickle":
+            writers.add(node, name, scope, _written_path(node, name, scope))
     found = []
     for node, name, scope in calls:
         why = _why_unsafe(name, node)
@@ -148,8 +149,30 @@ class _Scope:
 class _Writer:
     node: ast.Call
     name: str
-    scope: _Scope
-    path: ast.expr | None  # the file it writes, when it writes one
+
+
+@dataclass
+class _Writers:
+    """The calls that write pickles, indexed so that matching every load is
+    linear in the size of the code (a file of 100,000 loads and saves)."""
+
+    # The first bytes writer (``dumps``) of each function.
+    dumps_in: dict[int, _Writer] = field(default_factory=dict)
+    # The first writer of each (function, path) and of each path built from
+    # no local name (a constant, a global, ``self.cache``).
+    by_function_path: dict[tuple[int, str], _Writer] = field(default_factory=dict)
+    by_shared_path: dict[str, _Writer] = field(default_factory=dict)
+
+    def add(self, node: ast.Call, name: str, scope: _Scope, path: ast.expr | None) -> None:
+        writer = _Writer(node, name)
+        if name in _BYTES_WRITERS:
+            self.dumps_in.setdefault(id(scope.function), writer)
+        if path is None:
+            return
+        key = _key(path)
+        self.by_function_path.setdefault((id(scope.function), key), writer)
+        if not _from_locals(path, scope):
+            self.by_shared_path.setdefault(key, writer)
 
 
 def _calls_with_scope(tree: ast.AST):
@@ -243,9 +266,9 @@ def _path_of(expr: ast.expr | None, scope: _Scope) -> ast.expr | None:
     return expr
 
 
-def _key(expr: ast.expr | None) -> str | None:
+def _key(expr: ast.expr) -> str:
     """A path expression as comparable text."""
-    return None if expr is None else ast.dump(expr, annotate_fields=False)
+    return ast.dump(expr, annotate_fields=False)
 
 
 def _written_path(node: ast.Call, name: str, scope: _Scope) -> ast.expr | None:
@@ -266,20 +289,18 @@ def _from_locals(path: ast.expr, scope: _Scope) -> bool:
 
 
 def _own_writer(node: ast.Call, name: str, scope: _Scope,
-                writers: list[_Writer]) -> _Writer | None:
+                writers: _Writers) -> _Writer | None:
     """The call that writes what ``node`` reads, when the code shows it."""
-    same_function = [w for w in writers if w.scope.function is scope.function]
     if name in _BYTES_LOADERS:
-        return next((w for w in same_function if w.name in _BYTES_WRITERS), None)
+        return writers.dumps_in.get(id(scope.function))
     path = _path_of(_argument(node, 0), scope)
     if path is None:
         return None
     key = _key(path)
-    mine = next((w for w in same_function if _key(w.path) == key), None)
+    mine = writers.by_function_path.get((id(scope.function), key))
     if mine is not None or _from_locals(path, scope):
         return mine
-    return next((w for w in writers if w.path is not None and _key(w.path) == key
-                 and not _from_locals(w.path, w.scope)), None)
+    return writers.by_shared_path.get(key)
 
 
 def _aliases(tree: ast.AST) -> dict[str, str]:
