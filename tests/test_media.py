@@ -360,6 +360,172 @@ def test_xmp_with_entities_is_refused_not_expanded(tmp_path):
     assert read_metadata(path).problems == ["XMP packet declares a DOCTYPE or entities: not read"]
 
 
+# --- MakerNotes ----------------------------------------------------------------------
+
+
+def ifd(order: str, entries, base: int, tail_extra: bytes = b"") -> bytes:
+    """A TIFF directory at ``base`` (where value offsets count from): entries
+    (tag, type, count, inline bytes or None for a value that follows)."""
+    head = struct.pack(f"{order}H", len(entries))
+    tail = b""
+    after = base + 2 + 12 * len(entries) + 4
+    for tag, kind, count, value in entries:
+        if isinstance(value, bytes) and len(value) <= 4:
+            field = value.ljust(4, b"\0")
+        else:
+            field = struct.pack(f"{order}I", after + len(tail))
+            tail += value
+        head += struct.pack(f"{order}HHI", tag, kind, count) + field
+    return head + b"\0\0\0\0" + tail + tail_extra
+
+
+def nikon_note(serial: bytes, ifd_offset: int = 8, count: int | None = None) -> bytes:
+    """Nikon's type-3 MakerNote: a header, then a TIFF header of its own."""
+    value = serial + b"\0"
+    body = ifd(">", [(0x001D, 2, count or len(value), value)], 8)
+    return b"Nikon\0\x02\x10\0\0MM\0*" + struct.pack(">I", ifd_offset) + body
+
+
+def with_makernote(make: str, note_at, **exif_args) -> bytes:
+    """A JPEG whose Exif IFD holds the MakerNote ``note_at(base)`` returns,
+    ``base`` being where the note lies in the EXIF block (Canon counts its
+    offsets from the block's TIFF header, as cameras write it)."""
+    def jpeg_with(note: bytes) -> bytes:
+        exif = exif_of(**exif_args)
+        exif[0x010F] = make
+        sub = dict(exif.get_ifd(0x8769))
+        sub[0x927C] = note
+        exif[0x8769] = sub
+        return encode(picture(), "JPEG", exif=exif.tobytes())
+
+    draft = note_at(0)
+    block = Image.open(io.BytesIO(jpeg_with(draft))).info["exif"][6:]
+    return jpeg_with(note_at(block.find(draft)))
+
+
+def canon_note(serial: int, internal: bytes):
+    value = internal + b"\0"
+    return lambda base: ifd(">", [(0x000C, 4, 1, struct.pack(">I", serial)),
+                                  (0x0096, 2, len(value), value)], base)
+
+
+def test_canon_and_nikon_serials_in_makernotes(tmp_path):
+    found = scan(tmp_path, {
+        "data/canon.jpg": with_makernote("Canon", canon_note(2381234567, b"JB0123456")),
+        "data/nikon.jpg": with_makernote("NIKON CORPORATION", lambda base: nikon_note(b"6012345")),
+    })
+    canon = one(found["data/canon.jpg"], "image.device-serial")
+    assert "EXIF MakerNote Canon SerialNumber" in canon.message
+    assert "EXIF MakerNote Canon InternalSerialNumber" in canon.message
+    assert canon.matched == "2381234567; JB0123456"
+    assert not any(c.isdigit() for c in canon.evidence)
+    nikon = one(found["data/nikon.jpg"], "image.device-serial")
+    assert "EXIF MakerNote Nikon SerialNumber" in nikon.message and nikon.matched == "6012345"
+    assert not any(f.id == "bundle.unreadable" for fs in found.values() for f in fs)
+
+
+def test_fujifilm_internal_serial(tmp_path):
+    value = b"FF02B1234567     593130333234\0"
+    note = b"FUJIFILM" + struct.pack("<I", 12) + ifd("<", [(0x0010, 2, len(value), value)], 12)
+    path = _write(tmp_path, "a.jpg", with_makernote("FUJIFILM", lambda base: note))
+    assert [(e.tag, e.value) for e in read_metadata(path).serials] == [
+        ("EXIF MakerNote Fujifilm InternalSerialNumber", "FF02B1234567     593130333234")]
+
+
+def test_blank_makernote_serials_and_other_makers_are_ignored(tmp_path):
+    blank = _write(tmp_path, "a.jpg", with_makernote("Canon", canon_note(0, b"0000000")))
+    assert read_metadata(blank).serials == []
+    # a Canon-shaped note under another maker's name is not read as Canon's
+    other = _write(tmp_path, "b.jpg", with_makernote("SONY", canon_note(2381234567, b"X1")))
+    meta = read_metadata(other)
+    assert meta.serials == [] and meta.problems == []
+
+
+@pytest.mark.parametrize("note, problem", [
+    (nikon_note(b"6012345", ifd_offset=0xFFFFFFF0), "directory offset 4294967280 points outside"),
+    (nikon_note(b"6012345", count=0x7FFFFFFF), "SerialNumber: its value points outside"),
+    (b"Nikon\0\x02\x10\0\0MM\0*\0\0\0\x08\xff\xff" + b"\0" * 12,
+     "a directory of 65,535 entries"),
+    (b"Nikon\0\x02\x10\0\0XX", "no byte order"),
+    (b"FUJIFILM\xff\xff", "could not be read"),
+])
+def test_makernotes_with_bad_offsets_are_a_problem_not_a_crash(tmp_path, note, problem):
+    path = _write(tmp_path, "a.jpg", with_makernote("NIKON", lambda base: note,
+                                                     artist="Jane Doe"))
+    meta = read_metadata(path)
+    assert any(problem in p for p in meta.problems), meta.problems
+    assert [e.value for e in meta.creators] == ["Jane Doe"]  # the rest is still read
+
+
+# --- extended XMP ------------------------------------------------------------------
+
+XMP_HEAD = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+            b'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">')
+EXTENDED_GUID = b"0123456789ABCDEF0123456789ABCDEF"
+
+
+def extended_xmp_body(padding: int = 0) -> bytes:
+    """What Photoshop moves to extended XMP when the packet outgrows 64 KiB:
+    here the position, the creator and the digital source type."""
+    return (XMP_HEAD + b'<rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" '
+            b'xmlns:dc="http://purl.org/dc/elements/1.1/" '
+            b'xmlns:Iptc4xmpExt="http://iptc.org/std/Iptc4xmpExt/2008-02-29/" '
+            b'exif:GPSLatitude="48,51.498N" exif:GPSLongitude="2,17.67E" '
+            b'Iptc4xmpExt:DigitalSourceType="http://cv.iptc.org/newscodes/digitalsourcetype/'
+            b'trainedAlgorithmicMedia"><dc:creator><rdf:Seq><rdf:li>Jane Doe</rdf:li>'
+            b'</rdf:Seq></dc:creator><dc:description>' + b"x" * padding
+            + b'</dc:description></rdf:Description></rdf:RDF></x:xmpmeta>')
+
+
+def extended_xmp_segments(body: bytes, portion: int = 60_000, guid: bytes = EXTENDED_GUID,
+                          total: int | None = None) -> bytes:
+    """APP1 segments carrying ``body`` as extended XMP, ``portion`` bytes each."""
+    segments = b""
+    for offset in range(0, len(body), portion):
+        data = (b"http://ns.adobe.com/xmp/extension/\0" + guid
+                + struct.pack(">II", len(body) if total is None else total, offset)
+                + body[offset:offset + portion])
+        segments += b"\xff\xe1" + struct.pack(">H", len(data) + 2) + data
+    return segments
+
+
+def jpeg_with_extended_xmp(segments: bytes) -> bytes:
+    main = (XMP_HEAD + b'<rdf:Description xmlns:xmpNote="http://ns.adobe.com/xmp/note/" '
+            b'xmpNote:HasExtendedXMP="' + EXTENDED_GUID + b'"/></rdf:RDF></x:xmpmeta>')
+    jpeg = encode(picture(), "JPEG", xmp=main)
+    return jpeg[:2] + segments + jpeg[2:]
+
+
+def test_extended_xmp_is_reassembled_and_read(tmp_path):
+    body = extended_xmp_body(padding=150_000)  # three portions
+    path = _write(tmp_path, "a.jpg", jpeg_with_extended_xmp(extended_xmp_segments(body)))
+    meta = read_metadata(path)
+    assert meta.location == (48.9, 2.3)
+    assert meta.location_tags == ["XMP exif:GPSLatitude", "XMP exif:GPSLongitude"]
+    assert [e.value for e in meta.creators] == ["Jane Doe"]
+    assert [e.value.rsplit("/", 1)[-1] for e in meta.source_types] == ["trainedAlgorithmicMedia"]
+    assert not meta.problems
+    found = scan(tmp_path / "b", {"data/a.jpg": path.read_bytes()})["data/a.jpg"]
+    assert {"image.gps-location", "image.creator-metadata"} <= ids(found)
+
+
+@pytest.mark.parametrize("segments, problem", [
+    # declares 2 GiB in one small portion: not allocated, not read
+    (extended_xmp_segments(extended_xmp_body(), total=2**31), "extended XMP of 2,147,483,648"),
+    # one of three portions missing
+    (extended_xmp_segments(extended_xmp_body(150_000))[:2 + 2 + 60_075]
+     + extended_xmp_segments(extended_xmp_body(150_000))[2 * (4 + 60_075):],
+     "extended XMP incomplete"),
+    # a portion past the declared length
+    (extended_xmp_segments(extended_xmp_body(), total=100), "do not fit its length"),
+])
+def test_hostile_extended_xmp_is_a_problem_not_a_crash(tmp_path, segments, problem):
+    path = _write(tmp_path, "a.jpg", jpeg_with_extended_xmp(segments))
+    meta = read_metadata(path)
+    assert any(problem in p for p in meta.problems), meta.problems
+    assert meta.location is None
+
+
 # --- thumbnails -----------------------------------------------------------------------
 
 

@@ -242,6 +242,7 @@ def _read(path: Path, expected: str) -> ImageMetadata:
             _check_complete(path, im, actual)
             _read_exif(im, meta)
             _read_xmp(_xmp_of(im), meta)
+            _read_extended_xmp(im, meta)
             _read_iptc(im, meta)
             _read_comment(im, meta)
             return meta
@@ -434,6 +435,7 @@ _IFD0_TEXTS = {0x010E: "ImageDescription", 0x9C9C: "XPComment"}
 _EXIF_SERIALS = {0xA431: "BodySerialNumber", 0xA435: "LensSerialNumber"}
 _EXIF_CREATORS = {0xA430: "CameraOwnerName"}
 _EXIF_TEXTS = {0x9286: "UserComment"}
+_MAKER_NOTE = 0x927C
 _CAPTURE = ((0x9003, 0x9011, "DateTimeOriginal"), (0x9004, 0x9012, "DateTimeDigitized"))
 
 
@@ -480,8 +482,30 @@ def _read_exif_tags(exif, meta: ImageMetadata, raw: bytes | None) -> None:
             if text:
                 _read_text_entry(f"EXIF {name}", name, text, meta)
     _read_gps(gps, meta)
-    if raw is not None and meta.thumbnail is None:
-        meta.thumbnail = _thumbnail(exif, raw, meta)
+    tiff = _tiff_of(raw) if raw is not None else None
+    note = sub.get(_MAKER_NOTE)
+    if isinstance(note, bytes) and note:
+        _read_makernote(note, _text(ifd0.get(0x010F)), tiff, meta)
+    if tiff is not None and meta.thumbnail is None:
+        meta.thumbnail = _thumbnail(exif, tiff, meta)
+
+
+def _tiff_of(raw: bytes) -> bytes:
+    """The EXIF block from its TIFF header (JPEG's APP1 starts "Exif\\0\\0",
+    sometimes twice)."""
+    return re.sub(b"^(Exif\x00\x00){1,2}", b"", raw)
+
+
+def _read_makernote(note: bytes, make: str, tiff: bytes | None, meta: ImageMetadata) -> None:
+    """Canon, Nikon and Fujifilm serial numbers in the MakerNote
+    (:mod:`.makernotes`: bounded, never raises)."""
+    from .makernotes import makernote_serials
+
+    found = makernote_serials(note, make, tiff)
+    meta.problems.extend(found.problems)
+    for name, serial in found.serials:
+        if not _blank_serial(name, serial):
+            meta.serials.append(Entry(f"EXIF MakerNote {name}", serial))
 
 
 def _safe_dict(exif, ifd: int | None, meta: ImageMetadata) -> dict[int, Any]:
@@ -562,14 +586,13 @@ def _degrees(value: Any, ref: Any, refs: str, bound: float) -> float | None:
     return degrees if abs(degrees) <= bound else None
 
 
-def _thumbnail(exif, raw: bytes, meta: ImageMetadata) -> bytes | None:
+def _thumbnail(exif, tiff: bytes, meta: ImageMetadata) -> bytes | None:
     """The JPEG thumbnail IFD1 points to, if it lies inside the EXIF block."""
     ifd1 = _safe_dict(exif, _IFD1, meta) if getattr(exif, "_info", None) is not None \
         and exif._info.next else {}
     offset, length = ifd1.get(0x0201), ifd1.get(0x0202)
     if not isinstance(offset, int) or not isinstance(length, int) or length <= 0:
         return None
-    tiff = re.sub(b"^(Exif\x00\x00){1,2}", b"", raw)
     data = tiff[offset:offset + length]
     return data if len(data) == length and data.startswith(b"\xff\xd8") else None
 
@@ -612,6 +635,58 @@ def _xmp_of(im) -> bytes | None:
     if isinstance(xmp, str):
         xmp = xmp.encode("utf-8", "surrogatepass")
     return xmp if isinstance(xmp, bytes) else None
+
+
+# Extended XMP (XMP specification part 3, 1.1.3.1): a packet too large for
+# one 64 KiB APP1 segment continues in segments of this signature, each a
+# GUID (32 hex digits: the MD5 of the whole extension), the full length, the
+# portion's offset and the portion. The main packet names the GUID it uses
+# (xmpNote:HasExtendedXMP).
+_EXTENDED_XMP = b"http://ns.adobe.com/xmp/extension/\0"
+_HAS_EXTENDED = re.compile(rb'HasExtendedXMP(?:="|>)([0-9A-Fa-f]{32})')
+MAX_EXTENDED_GUIDS = 4
+
+
+def _read_extended_xmp(im, meta: ImageMetadata) -> None:
+    """Reassemble a JPEG's extended XMP by GUID (the one the main packet
+    names, else each one found, at most MAX_EXTENDED_GUIDS), each no larger
+    than MAX_XMP_BYTES, and read it like the main packet."""
+    portions: dict[bytes, list[tuple[int, int, bytes]]] = {}
+    for marker, segment in getattr(im, "applist", ()):
+        if marker == "APP1" and segment.startswith(_EXTENDED_XMP) and len(segment) >= 75:
+            guid = segment[35:67]
+            total, offset = struct.unpack(">II", segment[67:75])
+            portions.setdefault(guid, []).append((total, offset, segment[75:]))
+    if not portions:
+        return
+    named = _HAS_EXTENDED.search(_xmp_of(im) or b"")
+    guids = [named.group(1)] if named and named.group(1) in portions else list(portions)
+    for guid in guids[:MAX_EXTENDED_GUIDS]:
+        packet = _reassemble(portions[guid], meta)
+        if packet is not None:
+            _read_xmp(packet, meta)
+
+
+def _reassemble(parts: list[tuple[int, int, bytes]], meta: ImageMetadata) -> bytes | None:
+    """The extension from its portions; None, with the problem listed, when
+    it is too large, inconsistent or incomplete."""
+    total = parts[0][0]
+    if total > MAX_XMP_BYTES:
+        meta.problems.append(f"extended XMP of {total:,} bytes: not read")
+        return None
+    packet = bytearray(total)
+    covered = 0
+    for declared, offset, data in sorted(parts, key=lambda part: part[1]):
+        if declared != total or offset + len(data) > total:
+            meta.problems.append("extended XMP whose portions do not fit its length: not read")
+            return None
+        packet[offset:offset + len(data)] = data
+        covered = max(covered, offset + len(data)) if offset <= covered else covered
+    if covered < total:
+        meta.problems.append(f"extended XMP incomplete ({covered:,} of {total:,} bytes): "
+                             "not read")
+        return None
+    return bytes(packet)
 
 
 def _qualified(name: str) -> str:
