@@ -254,6 +254,16 @@ def test_ngrams_do_not_span_two_training_segments():
     assert training.overlap(" ".join(corpus[:8])).longest == 8
 
 
+def test_training_text_is_read_up_to_its_limit():
+    corpus = words(6, 300)
+    training = TrainingText(max_words=100)
+    training.add_all([" ".join(corpus[:60]), " ".join(corpus[60:200]), " ".join(corpus[200:])])
+    assert (training.words, training.full) == (100, True)
+    # The second segment is read up to its 40th word (60 + 40 = 100).
+    assert training.overlap(" ".join(corpus[60:120])).longest == 40
+    assert training.overlap(" ".join(corpus[100:150])).longest == 0
+
+
 # --- through the CLI ------------------------------------------------------------------
 
 
@@ -402,6 +412,21 @@ def test_training_text_in_table_cells_is_compared_cell_by_cell(cli, memorisation
     copy, seam = found["outputs/copy.txt"], found["outputs/seam.txt"]
     assert copy["severity"] == "high" and "60 words, and 100%" in copy["message"]
     assert seam["severity"] == "medium" and "30 words, and 87%" in seam["message"]
+
+
+def test_a_cut_training_text_says_so(cli, memorisation, monkeypatch, tmp_path):
+    from aiart_release.default_plugins.memorisation import text_overlap
+
+    monkeypatch.setattr(text_overlap, "MAX_TRAINING_WORDS", 100)
+    corpus = words(31, 300)
+    root = tmp_path / "bundle"
+    (root / "data").mkdir(parents=True)
+    (root / "samples").mkdir()
+    (root / "data" / "corpus.txt").write_text(" ".join(corpus), encoding="utf-8")
+    (root / "samples" / "late.txt").write_text(" ".join(corpus[150:250]), encoding="utf-8")
+    found = findings_of(cli, root, "model.memorisation-partial", "model.text-overlap")
+    assert [f["id"] for f in found] == ["model.memorisation-partial"]
+    assert "first 100 words of the training text" in found[0]["message"]
 
 
 def test_facts_count_what_was_found(memorisation, tmp_path):

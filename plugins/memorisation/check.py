@@ -80,7 +80,8 @@ class Memorisation(Check):
         "model.text-overlap": "A generated text sample repeats a long run of the training "
                               "text, or most of its 8-word sequences",
         "model.memorisation-partial": "Only max_images training images or max_samples "
-                                      "samples were compared (spread over each set)",
+                                      "samples were compared (spread over each set), or "
+                                      "only the first 5 million words of training text",
         "bundle.unreadable": "A sample or training image whose pixels could not be decoded",
     }
     provides = {
@@ -201,6 +202,17 @@ def _partial(training: int, samples: int, settings: _Settings) -> Finding:
                      "512 pixels a second)"))
 
 
+def _text_partial(read: int) -> Finding:
+    return Finding(
+        id="model.memorisation-partial", severity=Severity.INFO,
+        message=(f"Generated text was compared with the first {read:,} words of the training "
+                 "text only: passages copied from the rest may be missed"),
+        location=Location(path="."), artifact="model", checkpoint=Checkpoint.MODEL_CODE,
+        remediation=("Compare the samples with the whole training text with a tool made for "
+                     "large corpora (a suffix array, such as the one of Lee et al.'s "
+                     "deduplicate-text-datasets)"))
+
+
 def _near_copy(sample, source, distance: int, settings: _Settings) -> Finding:
     return Finding(
         id="model.near-copy", severity=Severity.HIGH,
@@ -275,11 +287,14 @@ def _text_findings(samples: list, training: list, settings: _Settings) -> Iterat
         corpus.add_all(_segments(file))
     if not corpus.words:
         return
+    if corpus.full:
+        yield _text_partial(corpus.max_words)
     for file in samples:
         overlap = corpus.overlap("\n".join(_segments(file)))
         if overlap.longest >= settings.min_run or (
                 overlap.grams >= MIN_GRAMS and overlap.share >= settings.min_share):
-            yield _text_overlap(file, overlap, N, settings, corpus.full)
+            yield _text_overlap(file, overlap, N, settings,
+                                corpus.max_words if corpus.full else None)
 
 
 def _segments(file) -> Iterator[str]:
@@ -301,15 +316,15 @@ def _segments(file) -> Iterator[str]:
         return
 
 
-def _text_overlap(file, overlap, n: int, settings: _Settings, partial: bool) -> Finding:
+def _text_overlap(file, overlap, n: int, settings: _Settings, cut_at: int | None) -> Finding:
     verbatim = overlap.longest >= settings.min_run
     return Finding(
         id="model.text-overlap", severity=Severity.HIGH if verbatim else Severity.MEDIUM,
         message=(f"Generated text repeats the training text: its longest run found there is "
                  f"{plural(overlap.longest, 'word')}, and {overlap.share:.0%} of its "
                  f"{n}-word sequences appear in it"
-                 + (" (the training text was read up to its first 20 million words)"
-                    if partial else "")
+                 + (f" (the training text was read up to its first {cut_at:,} words)"
+                    if cut_at else "")
                  + ": the model may have memorised it, personal data and others' writing "
                    "included"),
         location=Location(path=file.path), evidence=redact(overlap.passage()),

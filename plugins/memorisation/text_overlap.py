@@ -1,10 +1,12 @@
 """How much of a generated text a text model copied from its training text.
 
 Both sides are cut into words (``\\w+`` runs, lower-cased) and every run of
-N consecutive words (an N-gram, N = 8) becomes a 64-bit hash: words get
-ids, an N-gram's hash is a polynomial of its ids, computed for a whole text
-at once with numpy. The training N-grams are kept as one sorted array; a
-sample's are looked up in it with ``searchsorted``. What comes out, per
+N consecutive words (an N-gram, N = 8) becomes a 64-bit hash: a word's id
+is its string hash (no vocabulary is kept, so a corpus of millions of
+distinct tokens costs no more than one of common words), an N-gram's hash
+is a polynomial of its ids, computed for a whole text at once with numpy.
+The training N-grams are kept as one sorted array; a sample's are looked
+up in it with ``searchsorted``. What comes out, per
 sample:
 
 - ``share``: the fraction of its N-grams found anywhere in the training
@@ -14,8 +16,8 @@ sample:
   rarely, come from two places in the training text: the run is then a
   splice of two passages, each at least N words).
 
-Nothing is kept of the texts but ids and hashes, and a sample's words for
-the evidence of the finding, which the check masks.
+Nothing is kept of the training text but N-gram hashes; a sample's text
+is kept for the evidence of the finding, which the check masks.
 """
 
 from __future__ import annotations
@@ -23,12 +25,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 
 import numpy as np
 
 N = 8
-# Training words held at most (ids and hashes: 16 bytes a word, 320 MB).
-MAX_TRAINING_WORDS = 20_000_000
+# Training words read at most: about 30 MB of English text, whose N-gram
+# hashes take 40 MB. Ten million distinct tokens took 36 s on a busy 2-core
+# machine (Python hashes each word), more than a bundle check should spend.
+MAX_TRAINING_WORDS = 5_000_000
 _WORD = re.compile(r"\w+")
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # odd: every id changes the hash
 
@@ -42,7 +47,6 @@ class Overlap:
     longest: int  # words in the longest run found verbatim (0: none)
     start: int  # where that run starts, in the sample's words
     text: str = ""  # the sample
-    spans: tuple[tuple[int, int], ...] = ()  # where each of its words is in it
 
     def passage(self, limit: int = 12) -> str:
         """The first ``limit`` words of the longest shared run, as the
@@ -50,8 +54,9 @@ class Overlap:
         an e-mail address as one)."""
         if not self.longest:
             return ""
-        first = self.spans[self.start][0]
-        last = self.spans[self.start + min(self.longest, limit) - 1][1]
+        shown = list(islice(_WORD.finditer(self.text), self.start,
+                            self.start + min(self.longest, limit)))
+        first, last = shown[0].start(), shown[-1].end()
         return " ".join(self.text[first:last].split()) + (" …" if self.longest > limit else "")
 
 
@@ -59,26 +64,22 @@ class TrainingText:
     """The N-grams of a training text, added a segment (a file, a caption)
     at a time, at most MAX_TRAINING_WORDS words; then :meth:`overlap`."""
 
-    def __init__(self, n: int = N, max_words: int = MAX_TRAINING_WORDS):
+    def __init__(self, n: int = N, max_words: int | None = None):
         self.n = n
-        self.max_words = max_words
+        self.max_words = MAX_TRAINING_WORDS if max_words is None else max_words
         self.words = 0
         self.full = False  # more text was offered than max_words
-        self._vocabulary: dict[str, int] = {}
         self._parts: list[np.ndarray] = []
         self._grams: np.ndarray | None = None
 
     def add(self, text: str) -> None:
         """Add one segment: N-grams never span two segments."""
-        words = [word.lower() for word in _WORD.findall(text)]
+        words = _WORD.findall(text)
         room = self.max_words - self.words
         if len(words) > room:
             words, self.full = words[:room], True
         self.words += len(words)
-        vocabulary = self._vocabulary
-        ids = np.fromiter((vocabulary.setdefault(w, len(vocabulary) + 1) for w in words),
-                          dtype=np.uint64, count=len(words))
-        grams = _gram_hashes(ids, self.n)
+        grams = _gram_hashes(_ids(words), self.n)
         if len(grams):
             self._parts.append(grams)
             self._grams = None
@@ -91,27 +92,34 @@ class TrainingText:
 
     def overlap(self, text: str) -> Overlap:
         """What the sample ``text`` shares with the training text."""
-        matches = list(_WORD.finditer(text))
-        vocabulary = self._vocabulary
-        # 0: a word the training text never has, so no N-gram holding it matches.
-        ids = np.fromiter((vocabulary.get(m.group().lower(), 0) for m in matches), dtype=np.uint64,
-                          count=len(matches))
-        grams = _gram_hashes(ids, self.n)
+        grams = _gram_hashes(_ids(_WORD.findall(text)), self.n)
         known = self._known()
         if not len(grams) or not len(known):
             return Overlap(len(grams), 0.0, 0, 0)
         found = known[np.minimum(np.searchsorted(known, grams), len(known) - 1)] == grams
         start, run = _longest_run(found)
         longest = run + self.n - 1 if run else 0
-        return Overlap(len(grams), float(found.mean()), longest, start, text,
-                       tuple(m.span() for m in matches))
+        return Overlap(len(grams), float(found.mean()), longest, start, text)
 
     def _known(self) -> np.ndarray:
+        """The training N-grams, sorted, each once. Sorted in place and
+        deduplicated by a mask: np.unique would hold two more copies."""
         if self._grams is None:
-            self._grams = (np.unique(np.concatenate(self._parts)) if self._parts
-                           else np.empty(0, dtype=np.uint64))
+            grams = np.concatenate(self._parts) if self._parts else np.empty(0, np.uint64)
+            self._parts.clear()
+            grams.sort()
+            keep = np.ones(len(grams), dtype=bool)
+            np.not_equal(grams[1:], grams[:-1], out=keep[1:])
+            self._grams = grams[keep]
             self._parts = [self._grams]
         return self._grams
+
+
+def _ids(words: list[str]) -> np.ndarray:
+    """One uint64 per word, the same for the same word in any case. Python's
+    string hash is salted per process, and both sides are hashed in one."""
+    return np.fromiter((hash(word.lower()) & 0xFFFF_FFFF_FFFF_FFFF for word in words),
+                       dtype=np.uint64, count=len(words))
 
 
 def _gram_hashes(ids: np.ndarray, n: int) -> np.ndarray:
