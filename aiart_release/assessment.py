@@ -119,7 +119,7 @@ class Assessment:
 
 
 # Scenario fields that are the rule's own codes, not text.
-_SCENARIO_CODES = frozenset({"id", "likelihood", "impact", "min_tier"})
+_SCENARIO_CODES = frozenset({"id", "likelihood", "impact", "min_tier", "relaxed_from"})
 
 
 def _masked_scenario(scenario: dict[str, Any], redact) -> dict[str, Any]:

@@ -157,8 +157,6 @@ def test_a_path_expression_too_deep_to_compare_is_left_to_the_check(tmp_path):
         load_code.unsafe_calls(deep)
 
 
-@pytest.mark.xfail(strict=True, reason="needs plugins/model_files/check.py to use "
-                                       "load_code.groups (helper D's report)")
 def test_the_check_reports_an_own_cache_low_and_a_foreign_checkpoint_medium(tmp_path):
     root = make_bundle(tmp_path / "b", {"cache.py": GALLERY_DL_CACHE,
                                         "annotator.py": CONTROLNET_ANNOTATOR})

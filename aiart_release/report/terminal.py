@@ -248,6 +248,15 @@ def render(assessment: Assessment, options: ReportOptions) -> str:
                 console.print(Text(f"    because {because}", style="dim"))
             for m in s.get("mitigations", []):
                 console.print(Text(f"    → {m}"))
+            for done in s.get("in_place", []):
+                because = "; ".join(done.get("because", [])[:2])
+                console.print(Text(f"    ✓ {done['mitigation']} (in place: {because})",
+                                   style="green"))
+            if s.get("relaxed_from"):
+                now = ", ".join(f"{a} {t}" for a, t in s.get("min_tier", {}).items())
+                was = ", ".join(f"{a} {t}" for a, t in s["relaxed_from"].items())
+                console.print(Text(f"    every mitigation it can check is in place: lowest tier "
+                                   f"{now} (was {was})", style="green"))
 
     console.print()
     console.print(Rule(Text("Recommendation", style="bold"), align="left", style="dim"))

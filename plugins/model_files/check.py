@@ -229,7 +229,7 @@ class UnsafeLoadCode(Check):
     checkpoint = Checkpoint.MODEL_CODE
     description = "Training and inference code that unpickles what it loads"
     kinds = frozenset({"code"})
-    version = "1"
+    version = "2"  # 2: a load of the code's own file is low
     reads_generated = False
     findings = {
         "model.unsafe-load-code": "Code that unpickles files (torch.load without "
@@ -249,19 +249,17 @@ class UnsafeLoadCode(Check):
             return
         in_tests = file.context == "fixture" or bool(
             _FIXTURE_DIRS.intersection(p.lower() for p in Path(file.path).parts[:-1]))
-        by_call: dict[str, list[load_code.UnsafeCall]] = {}
-        for call in calls:
-            by_call.setdefault(call.call, []).append(call)
-        for name, found in by_call.items():
-            lines = tuple(c.line for c in found)
+        for group in load_code.groups(calls, in_tests):
+            name, lines = group.call, group.lines
             yield Finding(
                 id="model.unsafe-load-code",
-                severity=Severity.LOW if in_tests else Severity.MEDIUM,
-                message=f"{found[0].why} (line {lines[0]}"
+                severity=group.severity,
+                message=f"{group.why} (line {lines[0]}"
                         + (f" and {len(lines) - 1} more)" if len(lines) > 1 else ")"),
                 location=Location(path=file.path, line=lines[0],
                                   lines=lines if len(lines) > 1 else None),
-                remediation=_LOAD_FIX.get(name.split(".")[0], _LOAD_FIX["pickle"]),
+                remediation=group.remediation
+                or _LOAD_FIX.get(name.split(".")[0], _LOAD_FIX["pickle"]),
                 check=self.id,
                 checkpoint=Checkpoint.MODEL_CODE,
                 artifact=file.artifact,
