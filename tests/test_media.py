@@ -563,6 +563,83 @@ def test_a_matching_thumbnail_is_no_finding(tmp_path, seed):
     assert "image.thumbnail-mismatch" not in ids(scan(tmp_path, {"a.jpg": image})["a.jpg"])
 
 
+def tiff_with_thumbnail(im: Image.Image, thumbnail: bytes, where: str = "IFD1") -> bytes:
+    """A TIFF (Pillow's) with a JPEG ``thumbnail`` in IFD1, as EXIF-minded
+    writers put it, or in a SubIFD, as DNG and camera TIFFs do."""
+    data = bytearray(encode(im, "TIFF"))
+    order = "<" if data[:2] == b"II" else ">"
+
+    def append(block: bytes) -> int:
+        data.extend(b"\0" * (len(data) & 1))
+        at = len(data)
+        data.extend(block)
+        return at
+
+    def long(value: int) -> bytes:
+        return struct.pack(f"{order}I", value)
+
+    thumb_at = append(thumbnail)
+    thumb_ifd = append(ifd(order, [(0x00FE, 4, 1, long(1)), (0x0103, 4, 1, long(6)),
+                                   (0x0201, 4, 1, long(thumb_at)),
+                                   (0x0202, 4, 1, long(len(thumbnail)))], 0))
+    (ifd0,) = struct.unpack(f"{order}I", data[4:8])
+    (count,) = struct.unpack(f"{order}H", data[ifd0:ifd0 + 2])
+    if where == "IFD1":
+        data[ifd0 + 2 + 12 * count:ifd0 + 6 + 12 * count] = long(thumb_ifd)
+    else:  # IFD0 again, with a SubIFDs entry, at the end of the file
+        entries = [bytes(data[ifd0 + 2 + 12 * i:ifd0 + 14 + 12 * i]) for i in range(count)]
+        entries.append(struct.pack(f"{order}HHI", 330, 4, 1) + long(thumb_ifd))
+        entries.sort(key=lambda e: struct.unpack(f"{order}H", e[:2]))
+        data[4:8] = long(append(struct.pack(f"{order}H", len(entries)) + b"".join(entries)
+                                + long(0)))
+    return bytes(data)
+
+
+def heic_with_thumbnail_of(im: Image.Image, other: Image.Image) -> bytes:
+    """A HEIC whose primary image's thumbnail shows ``other``: both written
+    with thumbnails by pillow-heif, then the two iref "thmb" references
+    swapped (item 2 is the first image's thumbnail, item 4 the second's)."""
+    pytest.importorskip("pillow_heif").register_heif_opener()
+    data = bytearray(encode(im, "HEIF", save_all=True, append_images=[other], thumbnails=[96]))
+    iref = data.find(b"iref")
+    first, second = iref + 16, iref + 30  # from_item_ID of each 14-byte thmb entry
+    assert data[iref + 12:iref + 16] == data[iref + 26:iref + 30] == b"thmb"
+    data[first:first + 2], data[second:second + 2] = data[second:second + 2], data[first:first + 2]
+    return bytes(data)
+
+
+@pytest.mark.parametrize("where", ["IFD1", "SubIFD"])
+def test_tiff_thumbnail_of_what_was_painted_out(tmp_path, where):
+    original = picture(size=(640, 480))
+    edited = original.copy()
+    ImageDraw.Draw(edited).rectangle((40, 80, 340, 420), fill=(128, 128, 128))
+    found = scan(tmp_path, {"a.tif": tiff_with_thumbnail(edited, thumb_of(original), where)})
+    assert "image.thumbnail-mismatch" in ids(found["a.tif"])
+    same = _write(tmp_path, "b.tif", tiff_with_thumbnail(original, thumb_of(original), where))
+    assert read_metadata(same).thumbnail is not None
+    assert "image.thumbnail-mismatch" not in ids(scan(tmp_path / "c", {
+        "b.tif": same.read_bytes()})["b.tif"])
+
+
+def test_tiff_thumbnail_past_the_end_is_ignored(tmp_path):
+    data = bytearray(tiff_with_thumbnail(picture(), thumb_of(picture(seed=1))))
+    at = data.rfind(struct.pack("<HHI", 0x0202, 4, 1))
+    data[at + 8:at + 12] = struct.pack("<I", 2**31)  # a 2 GiB thumbnail
+    meta = read_metadata(_write(tmp_path, "a.tif", bytes(data)))
+    assert meta.thumbnail is None and not meta.problems
+
+
+def test_heic_thumbnail_of_what_was_painted_out(tmp_path):
+    original = picture(size=(640, 480))
+    edited = original.copy()
+    ImageDraw.Draw(edited).rectangle((40, 80, 340, 420), fill=(128, 128, 128))
+    found = scan(tmp_path, {"a.heic": heic_with_thumbnail_of(edited, original)})
+    assert "image.thumbnail-mismatch" in ids(found["a.heic"])
+    same = encode(original, "HEIF", thumbnails=[96])
+    assert read_metadata(_write(tmp_path, "b.heic", same)).thumbnail is not None
+    assert "image.thumbnail-mismatch" not in ids(scan(tmp_path / "c", {"b.heic": same})["b.heic"])
+
+
 def _write(folder: Path, name: str, data: bytes) -> Path:
     path = folder / name
     path.write_bytes(data)

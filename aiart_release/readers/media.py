@@ -27,9 +27,10 @@ a part that cannot be read (a corrupt EXIF block in an image that opens) is
 listed in ``ImageMetadata.problems`` and the rest is still read. Nothing
 else escapes: every reader here takes hostile bytes.
 
-Only an embedded EXIF thumbnail is ever decoded (:func:`thumbnail_differs`):
-the thumbnail itself, and the main image at the smallest scale its format
-allows (JPEG's DCT scaling through ``draft``), under a pixel limit.
+Only an embedded thumbnail is ever decoded (:func:`thumbnail_differs`): the
+thumbnail itself (EXIF's or a TIFF's JPEG, a HEIF thumbnail item), and the
+main image at the smallest scale its format allows (JPEG's DCT scaling
+through ``draft``), under a pixel limit.
 """
 
 from __future__ import annotations
@@ -67,6 +68,12 @@ MAX_DECODE_PIXELS = 64_000_000
 # pictures: a re-encoded or resized copy stays under 6, a third painted
 # out moves 13 to 16 bits (measured on the test pictures).
 THUMBNAIL_DISTANCE = 10
+
+# A TIFF's JPEG thumbnail or preview (IFD1, a SubIFD) larger than this is
+# not read; a HEIF thumbnail larger than this many pixels is not decoded.
+MAX_THUMBNAIL_BYTES = 4 * 1024 * 1024
+MAX_THUMBNAIL_PIXELS = 4_000_000
+MAX_SUBIFDS = 16
 
 # Pillow's WebP reader and pillow-heif read the whole file into memory
 # before parsing it; larger files are not opened.
@@ -120,7 +127,8 @@ class ImageMetadata:
     # IPTC DigitalSourceType declarations (XMP Iptc4xmpExt:DigitalSourceType):
     # how the image was made, in IPTC's own words ("trainedAlgorithmicMedia").
     source_types: list[Entry] = field(default_factory=list)
-    # The EXIF thumbnail's bytes (a JPEG), when the image has one.
+    # The embedded thumbnail, when the image has one: the JPEG of EXIF's
+    # IFD1 or a TIFF's IFD1 or SubIFD, or a HEIF thumbnail item decoded to PNG.
     thumbnail: bytes | None = None
     problems: list[str] = field(default_factory=list)
 
@@ -245,6 +253,10 @@ def _read(path: Path, expected: str) -> ImageMetadata:
             _read_extended_xmp(im, meta)
             _read_iptc(im, meta)
             _read_comment(im, meta)
+            if meta.thumbnail is None and actual == "TIFF":
+                meta.thumbnail = _tiff_thumbnail(path, im)
+            elif meta.thumbnail is None and actual == "HEIF":
+                meta.thumbnail = _heif_thumbnail(path, im)
             return meta
     except Image.UnidentifiedImageError:
         raise UnreadableImage(_why_not(path, signature)) from None
@@ -595,6 +607,77 @@ def _thumbnail(exif, tiff: bytes, meta: ImageMetadata) -> bytes | None:
         return None
     data = tiff[offset:offset + length]
     return data if len(data) == length and data.startswith(b"\xff\xd8") else None
+
+
+# --- thumbnails of TIFF and HEIF files -------------------------------------------
+# A TIFF keeps its thumbnail where EXIF does (IFD1, the directory after the
+# image's) or, in DNG and camera TIFFs, a JPEG preview in a SubIFD; offsets
+# count from the file's start. A HEIF keeps thumbnails as items of their own
+# (iref "thmb"), which pillow-heif lists and decodes without the image.
+
+
+def _tiff_thumbnail(path: Path, im) -> bytes | None:
+    """The first JPEG thumbnail or preview of IFD1 or a SubIFD (of at most
+    MAX_SUBIFDS), read from the file by its offset and length; None when
+    there is none or it does not lie inside the file."""
+    tags = im.tag_v2
+    offsets = [getattr(tags, "next", 0) or 0, *_ints(tags.get(330))[:MAX_SUBIFDS]]
+    with path.open("rb") as fh:
+        order = {b"II": "<", b"MM": ">"}.get(fh.read(2))
+        end = fh.seek(0, io.SEEK_END)
+        for offset in offsets:
+            entries = _ifd_values(fh, order, offset, end) if order else {}
+            start, length = entries.get(0x0201), entries.get(0x0202)
+            if start is None and entries.get(0x0103) in (6, 7) and entries.get(0x00FE, 0) & 1:
+                start, length = entries.get(0x0111), entries.get(0x0117)  # one JPEG strip
+            if start is None or not length or length > MAX_THUMBNAIL_BYTES \
+                    or start + length > end:
+                continue
+            fh.seek(start)
+            data = fh.read(length)
+            if data.startswith(b"\xff\xd8"):
+                return data
+    return None
+
+
+def _ifd_values(fh, order: str, offset: int, end: int) -> dict[int, int]:
+    """The SHORT and LONG values (first of each) of the TIFF directory at
+    ``offset``; empty when it does not lie inside the file."""
+    if offset <= 0 or offset + 2 > end:
+        return {}
+    fh.seek(offset)
+    (count,) = struct.unpack(f"{order}H", fh.read(2))
+    table = fh.read(12 * min(count, 4096))
+    values = {}
+    for at in range(0, len(table) - 11, 12):
+        tag, kind, _number = struct.unpack(f"{order}HHI", table[at:at + 8])
+        if kind in (3, 4):
+            values[tag] = struct.unpack(f"{order}{'H' if kind == 3 else 'I'}",
+                                        table[at + 8:at + 10 if kind == 3 else at + 12])[0]
+    return values
+
+
+def _heif_thumbnail(path: Path, im) -> bytes | None:
+    """The primary image's first thumbnail of at most MAX_THUMBNAIL_PIXELS,
+    decoded by pillow-heif (a few hundred pixels: the image is not decoded)
+    and kept as a PNG; None when there is none or it does not decode."""
+    if not im.info.get("thumbnails"):
+        return None
+    from pillow_heif import open_heif
+
+    try:
+        heif = open_heif(path, convert_hdr_to_8bit=True)
+        image = heif[heif.primary_index]
+        for index in range(min(len(image.info.get("thumbnails") or []), 8)):
+            thumbnail = image.get_thumbnail(index)
+            width, height = thumbnail.size
+            if width * height <= MAX_THUMBNAIL_PIXELS:
+                out = io.BytesIO()
+                thumbnail.to_pillow().save(out, "PNG", compress_level=1)
+                return out.getvalue()
+    except Exception:  # noqa: BLE001 - a broken thumbnail is no evidence either way
+        return None
+    return None
 
 
 # --- XMP ------------------------------------------------------------------------

@@ -35,7 +35,7 @@ class AvMetadata(Check):
     checkpoint = Checkpoint.DATASET
     description = "Audio and video metadata: GPS, creators, recording devices, encoders"
     kinds = frozenset({"audio", "video"})
-    version = "1"
+    version = "2"  # 2: Ogg, WAV and AIFF tag limits, RIFF INFO and AIFF text tags
     findings = {
         "media.gps-location": "An audio or video file's metadata holds the position where it "
                               "was recorded",

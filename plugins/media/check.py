@@ -41,7 +41,7 @@ class MediaMetadata(Check):
     description = ("Image metadata (GPS, serial numbers, creators, prompts, editing, "
                    "thumbnails) and faces in dataset and sample images")
     kinds = frozenset({"image"})
-    version = "2"
+    version = "3"  # 3: MakerNote serials, extended XMP, TIFF and HEIF thumbnails
     findings = {
         "image.gps-location": "An image's metadata holds the GPS position where it was taken",
         "image.device-serial": "An image's metadata holds a camera, body or lens serial number",
@@ -50,7 +50,8 @@ class MediaMetadata(Check):
                                        "with",
         "image.editing-metadata": "An image's metadata names editing software or history, or "
                                   "its capture time with a time zone",
-        "image.thumbnail-mismatch": "An image's embedded EXIF thumbnail shows a different picture",
+        "image.thumbnail-mismatch": "An image's embedded thumbnail (EXIF, TIFF IFD1 or SubIFD, "
+                                    "HEIF) shows a different picture",
         "image.faces": "Faces in a dataset image or a sample output (how many, by dlib's HOG "
                        "face detector)",
         "bundle.unreadable": "An image that could not be read (truncated, corrupt, a wrong "
@@ -227,10 +228,10 @@ def _no_detector(exc: ImportError) -> Finding:
 def _thumbnail_finding(path: str, distance: int) -> Finding:
     return _finding(
         "image.thumbnail-mismatch", Severity.MEDIUM, path,
-        f"The EXIF thumbnail shows a different picture from the image ({distance} of 64 bits "
+        f"The embedded thumbnail shows a different picture from the image ({distance} of 64 bits "
         "of their perceptual hashes differ): what was cropped or painted out may survive in it",
-        "Remove the thumbnail (`exiftool -ThumbnailImage= FILE`) or re-save the image "
-        "without EXIF")
+        "Remove the thumbnail (`exiftool -ThumbnailImage= -PreviewImage= FILE`) or re-save "
+        "the image without EXIF and without thumbnails")
 
 
 def _unreadable(file, reason: str, *, partial: bool = False) -> Finding:
