@@ -49,6 +49,9 @@ demo: $(STAMP)
 	@echo
 	@echo "--- geotagged portraits and prompts naming a real person, declared open: exit code 1 ---"
 	@$(BIN)/aiart-release assess examples/geotagged-portraits; echo "exit code: $$?"
+	@echo
+	@echo "--- a pickled checkpoint that would run a command, and a sample that copies a training image ---"
+	@$(BIN)/aiart-release assess examples/pickled-checkpoint; echo "exit code: $$?"
 
 ## make test: set up with dev extras, then run the whole suite.
 test: $(DEVSTAMP)

@@ -181,6 +181,37 @@ def geotagged_portraits() -> None:
         image.save(samples / f"sample-{i:02d}.png", pnginfo=info, compress_level=9)
 
 
+def pickled_checkpoint() -> None:
+    """A studio's ink-sketch model shipped as a pickle-based checkpoint.
+
+    The checkpoint is a torch.save-style zip archive whose data.pkl, when
+    unpickled, would call os.system (a harmless echo): what a malicious
+    checkpoint looks like to a scanner. Nothing here unpickles it. The
+    samples are three new sketches and one near-copy of a training image
+    (ink-04 resized and re-encoded): what a model that memorised its twelve
+    images produces."""
+    import struct
+    import zipfile
+
+    bundle = HERE / "pickled-checkpoint"
+    images, samples = bundle / "data" / "images", bundle / "samples"
+    draw = _load(bundle / "code" / "draw_ink.py")
+    draw.main(str(images))
+    samples.mkdir(parents=True, exist_ok=True)
+    for i, seed in enumerate((101, 102, 103)):
+        draw.draw(seed).save(samples / f"sample-{i:02d}.png", compress_level=9)
+    copy = Image.open(images / "ink-04.png").resize((80, 80), Image.Resampling.LANCZOS)
+    copy.save(samples / "sample-03.jpg", quality=85)
+
+    command = "echo this checkpoint ran a shell command when it was loaded"
+    payload = (b"\x80\x02cos\nsystem\nq\x00X" + struct.pack("<I", len(command))
+               + command.encode() + b"\x85q\x01Rq\x02.")
+    with zipfile.ZipFile(bundle / "model" / "ink-sketch.ckpt", "w") as archive:
+        archive.writestr("archive/data.pkl", payload)
+        archive.writestr("archive/version", b"3\n")
+        archive.writestr("archive/data/0", struct.pack("<4f", 1, 2, 3, 4))
+
+
 if __name__ == "__main__":
     own_work()
     unlicensed_unfilled()
@@ -188,4 +219,5 @@ if __name__ == "__main__":
     nc_base_lora()
     forum_fanart()
     geotagged_portraits()
+    pickled_checkpoint()
     print("examples regenerated")
