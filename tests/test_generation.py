@@ -265,6 +265,17 @@ def test_a_temporary_folder_inside_the_bundle_is_refused(cli, tmp_path, generati
 
 
 @needs_torch
+def test_past_max_images_the_comparison_says_it_is_partial(cli, tmp_path, generation):
+    bundle = write_model_bundle(tmp_path, samples=20, batch_size=20,
+                                extra_config="checks:\n  generation:\n    max_images: 10\n")
+    report = cli("assess", bundle, "-f", "json", "--trust-bundle-code", "--no-cache").json()
+    # Every other training image is compared (0, 2, 4, …): of rows 4, 11 and 17, only 4.
+    assert near_copies(report) == ["data/train/img_04.png"]
+    [partial] = ours(report, "model.memorisation-partial")
+    assert "10 of 20 training images" in partial["message"]
+
+
+@needs_torch
 def test_the_json_records_the_device_the_check_used(cli, tmp_path, generation):
     bundle = write_model_bundle(tmp_path, samples=20, batch_size=20)
     report = cli("assess", bundle, "-f", "json", "--trust-bundle-code", "--no-cache",
