@@ -563,10 +563,12 @@ def test_a_matching_thumbnail_is_no_finding(tmp_path, seed):
     assert "image.thumbnail-mismatch" not in ids(scan(tmp_path, {"a.jpg": image})["a.jpg"])
 
 
-def tiff_with_thumbnail(im: Image.Image, thumbnail: bytes, where: str = "IFD1") -> bytes:
-    """A TIFF (Pillow's) with a JPEG ``thumbnail`` in IFD1, as EXIF-minded
-    writers put it, or in a SubIFD, as DNG and camera TIFFs do."""
-    data = bytearray(encode(im, "TIFF"))
+def tiff_with_thumbnail(im: Image.Image, thumbnail: bytes, where: str = "IFD1",
+                        **params) -> bytes:
+    """A TIFF (Pillow's, ``params`` to its writer) with a JPEG ``thumbnail``
+    in IFD1, as EXIF-minded writers put it, or in a SubIFD, as DNG and
+    camera TIFFs do."""
+    data = bytearray(encode(im, "TIFF", **params))
     order = "<" if data[:2] == b"II" else ">"
 
     def append(block: bytes) -> int:

@@ -289,11 +289,15 @@ def test_wav_id3_and_riff_info(tmp_path):
     assert "RIFF INFO ISFT" in one(found, "media.editing-metadata").message
 
 
-def test_aiff_text_chunks(tmp_path):
+def tagged_aiff() -> bytes:
+    """An AIFF with its own text chunks: AUTH (author) and (c) (copyright)."""
     comm = struct.pack(">hIh", 1, 0, 16) + b"\x40\x0b\xfa" + b"\0" * 7  # 8000 Hz, 80-bit
-    data = riff(b"AIFF", [(b"COMM", comm), (b"SSND", b"\0" * 16), (b"AUTH", b"Jane Doe"),
+    return riff(b"AIFF", [(b"COMM", comm), (b"SSND", b"\0" * 16), (b"AUTH", b"Jane Doe"),
                           (b"(c) ", b"2024 Jane Doe")], order=">", magic=b"FORM")
-    meta = read_av_metadata(_write(tmp_path / "a.aiff", data))
+
+
+def test_aiff_text_chunks(tmp_path):
+    meta = read_av_metadata(_write(tmp_path / "a.aiff", tagged_aiff()))
     assert [e.tag for e in meta.creators] == ["AIFF AUTH", "AIFF (c)"]
 
 

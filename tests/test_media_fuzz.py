@@ -4,9 +4,14 @@ IPTC, text chunks), then bytes flipped, inserted, overwritten and cut by
 hypothesis. Whatever the bytes, the reader returns metadata or raises
 UnreadableImage, the check returns findings, and neither hangs.
 
+Seeds also hold the readers' rarer paths: a JPEG with extended XMP in
+three APP1 portions, JPEGs with Canon and Nikon MakerNotes (serials at
+offsets of their own), a TIFF with a JPEG thumbnail in a SubIFD.
+
 The same damage is done to a JPEG signed with a C2PA manifest (the
 content-credential reader never raises; a broken store is "Invalid") and to
-tagged MP3, FLAC and MP4 files (the audio/video reader returns tags or
+tagged MP3, FLAC, MP4, Ogg Vorbis, Opus, WAV (ID3 chunk and RIFF INFO) and
+AIFF files (the audio/video reader, header walks first, returns tags or
 raises UnreadableMedia).
 
 ``FUZZ_EXAMPLES=N`` (or ``HYPOTHESIS_PROFILE=fuzz``, as ``make fuzz`` sets)
@@ -25,11 +30,18 @@ from hypothesis import strategies as st
 from PIL import Image, PngImagePlugin
 from test_media import (
     PROMPT,
+    canon_note,
     encode,
     exif_of,
+    extended_xmp_body,
+    extended_xmp_segments,
     full_gps,
+    jpeg_with_extended_xmp,
+    nikon_note,
     picture,
     thumb_of,
+    tiff_with_thumbnail,
+    with_makernote,
     with_thumbnail,
 )
 
@@ -73,11 +85,19 @@ def seeds() -> dict[str, bytes]:
     info.add_text("parameters", PROMPT)
     info.add_itxt("Author", "Zoë Achterberg", zip=True)
     info.add_text("Comment", "hello", zip=True)
+    camera = {"artist": "Jane Doe", "gps": full_gps()}
     return {
         ".jpg": encode(im, "JPEG", exif=with_thumb, xmp=xmp),
         ".png": encode(im, "PNG", pnginfo=info, exif=exif.tobytes()),
         ".webp": encode(im, "WEBP", exif=exif.tobytes(), xmp=xmp),
         ".tif": encode(im, "TIFF", exif=exif.tobytes()),
+        # the new paths: extended XMP, MakerNotes, a TIFF's SubIFD thumbnail
+        "-xmp-extension.jpg": jpeg_with_extended_xmp(
+            extended_xmp_segments(extended_xmp_body(padding=2000), portion=900)),
+        "-canon.jpg": with_makernote("Canon", canon_note(2381234567, b"JB0123456"), **camera),
+        "-nikon.jpg": with_makernote("NIKON", lambda base: nikon_note(b"6012345"), **camera),
+        "-subifd.tif": tiff_with_thumbnail(im, thumb_of(picture(seed=1)), "SubIFD",
+                                           exif=exif.tobytes()),
     }
 
 
@@ -86,12 +106,23 @@ def av_seeds() -> dict[str, bytes]:
     """Tagged audio and video files (location, artist, device, encoder)."""
     import tempfile
 
-    from test_media_av import tagged_flac, tagged_mp3, tagged_mp4
+    from test_media_av import (
+        tagged_aiff,
+        tagged_flac,
+        tagged_mp3,
+        tagged_mp4,
+        tagged_ogg,
+        tagged_wav,
+    )
 
     with tempfile.TemporaryDirectory() as folder:
         return {".mp3": tagged_mp3(Path(folder) / "a.mp3"),
                 ".flac": tagged_flac(Path(folder) / "a.flac"),
-                ".mp4": tagged_mp4(Path(folder) / "a.mp4")}
+                ".mp4": tagged_mp4(Path(folder) / "a.mp4"),
+                ".ogg": tagged_ogg(Path(folder) / "a.ogg"),
+                ".opus": tagged_ogg(Path(folder) / "a.opus", "opus"),
+                ".wav": tagged_wav(Path(folder) / "a.wav"),
+                ".aiff": tagged_aiff()}
 
 
 @lru_cache
@@ -181,6 +212,9 @@ def test_seeds_are_read_whole(tmp_path):
         assert meta.creators and not meta.problems, suffix
         assert meta.location == (48.9, 2.3), suffix
     assert read_metadata(Path(tmp_path / "seed.jpg")).thumbnail is not None
+    assert read_metadata(Path(tmp_path / "seed-subifd.tif")).thumbnail is not None
+    for maker in ("canon", "nikon"):
+        assert read_metadata(Path(tmp_path / f"seed-{maker}.jpg")).serials, maker
     assert Image.open(tmp_path / "seed.png").format == "PNG"
 
 
