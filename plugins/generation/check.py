@@ -189,10 +189,11 @@ def _near_copy(source, samples: list[tuple[int, int]], model, distance: int) -> 
     closest = min(d for _, d in samples)
     shown = ", ".join(str(n) for n in numbers[:_SHOWN_SAMPLES]) + (
         f" and {len(numbers) - _SHOWN_SAMPLES} more" if len(numbers) > _SHOWN_SAMPLES else "")
+    which = (f"Generated sample {shown}" if len(numbers) == 1
+             else f"{len(numbers)} generated samples ({shown})")
     return Finding(
         id="model.near-copy", severity=Severity.HIGH,
-        message=(f"Generated {plural(len(numbers), 'sample')} {shown} (of {model.samples} made "
-                 f"by {model.generator}, seed {model.seed}) "
+        message=(f"{which} of {model.samples} made by {model.generator} (seed {model.seed}) "
                  f"{'is a near-copy' if len(numbers) == 1 else 'are near-copies'} of the "
                  f"training image {source.path} ({closest} of 64 bits of their perceptual "
                  f"hashes differ; {distance} or fewer is a near-copy): the model has memorised "
