@@ -241,7 +241,7 @@ def _attribute_problem(check: Check) -> str | None:
 
 # The finding ids the JSON schema accepts (assessment.schema.json).
 FINDING_ID = re.compile(r"(pii|sensitive|license|attribution|consent|provenance|image|media"
-                        r"|model|misuse|docs|training|bundle|plugin)\.[a-z0-9][a-z0-9._-]*")
+                        r"|model|misuse|docs|training|bundle|plugin|secret)\.[a-z0-9][a-z0-9._-]*")
 
 
 def finding_problem(finding: object) -> str | None:

@@ -139,6 +139,24 @@ def test_a_key_in_test_data_is_medium_not_critical(tmp_path):
         ("secret.cloud-key", "medium", "fixture")]
 
 
+def test_an_apps_client_secret_in_its_code_is_medium_and_the_same_in_a_config_critical(
+        tmp_path):
+    # An installed app ships its OAuth client credentials on purpose (public
+    # clients, RFC 8252): in its code it is something to check, not a leak
+    # to close the release for. In a .env file it is the author's own key.
+    value = _random("abcdefghijklmnopqrstuvwxyz0123456789", 32, seed=7)
+    in_code = scan(tmp_path, "app/extractor.py", f'CLIENT_SECRET = "{value}"\n')
+    assert [(f.id, f.severity.value, f.context) for f in in_code] == [
+        ("secret.api-key", "medium", "string-literal")]
+    assert "client credential" in in_code[0].message
+    assert "RFC 8252" in in_code[0].remediation
+    in_env = scan(tmp_path, "config.yaml", f"client_secret: {value}\n", kind="config")
+    assert [(f.id, f.severity.value) for f in in_env] == [("secret.api-key", "critical")]
+    # A token with a person's format stays critical in code.
+    token = scan(tmp_path, "app/upload.py", f'HF_TOKEN = "{HF_TOKEN}"\n')
+    assert [(f.id, f.severity.value) for f in token] == [("secret.huggingface-token", "critical")]
+
+
 def test_each_kind_of_secret_has_its_id_and_the_whole_value_identifies_it(tmp_path):
     found = scan(tmp_path, "deploy.py", "\n".join([
         f'a = "{GITHUB_TOKEN}"',

@@ -68,6 +68,17 @@ FINDINGS = {
 REMEDIATION = ("Revoke and rotate the credential now (it is compromised once published, and "
                "stays in git history), then remove it from the file and load it from the "
                "environment or a secrets manager")
+APP_CREDENTIAL_REMEDIATION = (
+    "Find out whose key it is. An installed app's OAuth client or API key is public by design "
+    "(RFC 8252 §8.5): restrict it at the provider (referrer, scopes, quotas) and say so in a "
+    "comment or the baseline. A server's or a person's key must be revoked, rotated and loaded "
+    "from the environment")
+# Labels of the credentials an application ships in its own code on purpose
+# (a client secret, a Google browser key): in code they are most often
+# public client credentials, not a leak. Measured on gallery-dl: ten such
+# keys, every one an app's, none a person's.
+_APP_CREDENTIALS = frozenset({"API key or client secret", "Google Cloud API key"})
+_IN_CODE = frozenset({"code", "string-literal", "code-comment"})
 FIXTURE_REMEDIATION = ("Make sure this test value is not a live credential; replace it with an "
                        "obvious placeholder (or mark the line `# pragma: allowlist secret`)")
 
@@ -107,7 +118,7 @@ class SecretsCheck(Check):
     checkpoint = Checkpoint.MODEL_CODE
     description = "Access tokens, cloud and API keys, private keys and passwords (detect-secrets)"
     kinds = _KINDS
-    version = "1"
+    version = "2"  # 2: an app's credential in its code is medium
     findings = FINDINGS
 
     def scan_file(self, file: BundleFile, ctx: FileContext) -> Iterable[Finding]:
@@ -284,16 +295,25 @@ def _finding(file: BundleFile, group: _Group) -> Finding:
     if place.field:
         where = f"{where} ({place.field})" if where else f"in {place.field}"
     message = f"{hit.label[0].upper()}{hit.label[1:]} {where}"
+    # Found by its name, or a Google key, in the code of an app: an app's own
+    # credential, to check, not a person's token. A .env file, a notebook or
+    # a card holds the author's own keys, and a token with a known format
+    # (hf_, ghp_, sk-, AKIA...) is a person's or an account's.
+    app_credential = hit.label in _APP_CREDENTIALS and context in _IN_CODE
     if fixture:
         message += ": check that it is not a live credential"
+    elif app_credential:
+        message += (": most likely the app's own client credential, public by design for an "
+                    "installed app; check that it is not a server's or a person's key")
     return Finding(
         id=hit.finding_id,
-        severity=Severity.MEDIUM if fixture else Severity.CRITICAL,
+        severity=Severity.MEDIUM if fixture or app_credential else Severity.CRITICAL,
         message=message,
         location=Location(path=file.path, field=place.field,
                           line=lines[0] if lines else None,
                           lines=tuple(lines) if len(lines) > 1 else None),
-        remediation=FIXTURE_REMEDIATION if fixture else REMEDIATION,
+        remediation=(FIXTURE_REMEDIATION if fixture
+                     else APP_CREDENTIAL_REMEDIATION if app_credential else REMEDIATION),
         confidence=0.9 if hit.finding_id == PASSWORD else 0.95,
         evidence=_evidence(hit, group.matched),
         checkpoint=CHECKPOINT_OF_ARTIFACT.get(file.artifact),
