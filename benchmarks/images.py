@@ -8,7 +8,8 @@ HOG against OpenCV's Haar cascade), on the same JPEGs, in one run.
 Writes ``--count`` JPEGs with EXIF into a temporary folder, as cameras and
 phones write them: Make, Model, Software, DateTimeOriginal with its time
 zone, a GPS position, an Artist on half of them, body and lens serial numbers
-on a third, and an EXIF thumbnail on the ``--thumbnails`` share (the only
+on a third, a Canon MakerNote (40 entries, the body's serial among them) on
+every one, and an EXIF thumbnail on the ``--thumbnails`` share (the only
 case where the check decodes pixels: the thumbnail, and the image at 1/8
 scale). Eight pictures (a Mandelbrot set under shapes) are reused so that
 writing the folder stays quick; every file's EXIF differs.
@@ -80,10 +81,25 @@ def camera_exif(rnd: random.Random, index: int) -> Image.Exif:
     if index % 3 == 0:
         sub[0xA431] = f"0{rnd.randrange(10**11):011d}"
         sub[0xA435] = f"{rnd.randrange(10**9):09d}"
+    sub[0x927C] = canon_makernote(rnd)
     exif[0x8769] = sub
     exif[0x8825] = {0: b"\x02\x03\x00\x00", 1: "N", 2: (48.0, rnd.randrange(60), 12.5),
                     3: "E", 4: (2.0, rnd.randrange(60), 40.2)}
     return exif
+
+
+def canon_makernote(rnd: random.Random) -> bytes:
+    """A Canon MakerNote as the reader meets it: a big-endian directory (the
+    byte order Pillow writes EXIF in) of 40 entries, 0x000C SerialNumber
+    among them, values inline."""
+    import struct
+
+    tags = sorted({0x000C, *rnd.sample(range(0x0001, 0x00FF), 39)} - {0x0096})[:40]
+    entries = b"".join(
+        struct.pack(">HHI", tag, 4, 1) + struct.pack(">I", rnd.randrange(1, 2**31) if tag == 0x000C
+                                                     else rnd.randrange(2**16))
+        for tag in tags)
+    return struct.pack(">H", len(tags)) + entries + b"\0\0\0\0"
 
 
 def with_thumbnail(exif: bytes, thumbnail: bytes) -> bytes:

@@ -856,15 +856,20 @@ def test_a_bad_file_does_not_stop_the_scan(tmp_path, cli, with_media_plugin):
 
 def test_the_benchmark_images_are_what_the_check_reads(tmp_path):
     """benchmarks/images.py times real work: every file it writes has a GPS
-    position, a third serial numbers, and the thumbnails match."""
+    position and a Canon MakerNote serial, a third EXIF serial numbers too,
+    and the thumbnails match."""
     BENCHMARK.make_images(tmp_path, 6, (320, 240), thumbnails=1.0, seed=1)
     paths = sorted(tmp_path.rglob("*.jpg"))
     assert len(paths) == 6 and all(BENCHMARK.scan_one(str(p)) >= 2 for p in paths)
     found = scan(tmp_path, {p.name: p.read_bytes() for p in paths})
     assert all("image.gps-location" in ids(f) for f in found.values())
-    assert sum("image.device-serial" in ids(f) for f in found.values()) == 2
+    assert all("image.device-serial" in ids(f) for f in found.values())
+    assert sum("BodySerialNumber" in one(f, "image.device-serial").message
+               for f in found.values()) == 2
     assert not any("image.thumbnail-mismatch" in ids(f) for f in found.values())
-    assert all(read_metadata(p).thumbnail for p in paths)
+    metas = [read_metadata(p) for p in paths]
+    assert all(m.thumbnail and not m.problems for m in metas)
+    assert all("EXIF MakerNote Canon SerialNumber" in [e.tag for e in m.serials] for m in metas)
 
 
 def test_formats_not_read_yet_are_left_alone(tmp_path):

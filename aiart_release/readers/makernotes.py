@@ -100,13 +100,12 @@ def _read_directory(dialect: _Dialect, found: MakerNoteSerials) -> None:
         found.problems.append(f"EXIF MakerNote ({dialect.maker}): a directory of {count:,} "
                               "entries that does not fit the note")
         count = min(count, MAX_ENTRIES, max(len(data) - at - 2, 0) // 12)
-    for index in range(count):
-        entry = data[at + 2 + 12 * index:at + 14 + 12 * index]
-        tag, kind, number = struct.unpack(f"{order}HHI", entry[:8])
+    table = data[at + 2:at + 2 + 12 * count]
+    for tag, kind, number, field_bytes in struct.iter_unpack(f"{order}HHI4s", table):
         name = dialect.tags.get(tag)
         if name is None or kind not in _SIZES:
             continue
-        raw = _value(data, order, entry[8:12], _SIZES[kind] * number)
+        raw = _value(data, order, field_bytes, _SIZES[kind] * number)
         if raw is None:
             found.problems.append(f"EXIF MakerNote ({dialect.maker}) {name}: its value "
                                   "points outside the note or is too long for a serial")
