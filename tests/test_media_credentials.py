@@ -276,3 +276,14 @@ def test_findings_pass_the_engines_contract(tmp_path):
     found = scan(tmp_path, {"samples/a.jpg": signed, "samples/b.jpg": tampered(signed)})
     flat = [f for fs in found.values() for f in fs]
     assert len(flat) == 3 and [finding_problem(f) for f in flat] == [None] * 3
+
+
+def test_a_declaration_in_extended_xmp_counts(tmp_path):
+    """Photoshop moves large properties to extended XMP (APP1 portions after
+    the main packet); a DigitalSourceType there is a declaration too."""
+    from test_media import extended_xmp_body, extended_xmp_segments, jpeg_with_extended_xmp
+
+    declared = jpeg_with_extended_xmp(extended_xmp_segments(extended_xmp_body(padding=70_000)))
+    found = scan(tmp_path, {"samples/a.jpg": declared})["samples/a.jpg"]
+    assert ids(found) == {"image.ai-disclosed"}
+    assert "IPTC DigitalSourceType trainedAlgorithmicMedia" in found[0].message

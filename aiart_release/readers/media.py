@@ -734,12 +734,14 @@ def _read_extended_xmp(im, meta: ImageMetadata) -> None:
     """Reassemble a JPEG's extended XMP by GUID (the one the main packet
     names, else each one found, at most MAX_EXTENDED_GUIDS), each no larger
     than MAX_XMP_BYTES, and read it like the main packet."""
-    portions: dict[bytes, list[tuple[int, int, bytes]]] = {}
+    # Portions are views of the segments Pillow keeps: nothing is copied
+    # until one extension, within its limit, is assembled.
+    portions: dict[bytes, list[tuple[int, int, memoryview]]] = {}
     for marker, segment in getattr(im, "applist", ()):
         if marker == "APP1" and segment.startswith(_EXTENDED_XMP) and len(segment) >= 75:
             guid = segment[35:67]
             total, offset = struct.unpack(">II", segment[67:75])
-            portions.setdefault(guid, []).append((total, offset, segment[75:]))
+            portions.setdefault(guid, []).append((total, offset, memoryview(segment)[75:]))
     if not portions:
         return
     named = _HAS_EXTENDED.search(_xmp_of(im) or b"")
@@ -750,7 +752,7 @@ def _read_extended_xmp(im, meta: ImageMetadata) -> None:
             _read_xmp(packet, meta)
 
 
-def _reassemble(parts: list[tuple[int, int, bytes]], meta: ImageMetadata) -> bytes | None:
+def _reassemble(parts: list[tuple[int, int, memoryview]], meta: ImageMetadata) -> bytes | None:
     """The extension from its portions; None, with the problem listed, when
     it is too large, inconsistent or incomplete."""
     total = parts[0][0]
