@@ -362,3 +362,18 @@ def test_hostile_tag_blocks_are_refused_from_their_headers(tmp_path, name, build
     build(path)
     with pytest.raises(UnreadableMedia, match=re.escape(reason)):
         read_av_metadata(path)
+
+
+@pytest.mark.parametrize("codec, head, skip", [
+    (b"\x01vorbis", b"\x03vorbis\x04\0\0\0", 7),
+    (b"OpusHead", b"OpusTags\x04\0\0\0", 8),
+    (b"\x7fFLAC\x01\x00", b"\x84\0\0\x20\x04\0\0\0", 4),  # a VORBIS_COMMENT block header
+    (b"\x7fFLAC\x01\x00", b"\x06\0\0\x20", None),          # a PICTURE block: no comments
+    (b"Speex   ", b"\x16\0\0\0Encoded with Speex", 0),     # no magic: the structure itself
+    (b"\x01vorbis", b"\x05vorbis", None),                  # the setup packet
+    (b"fishead\0", b"fisbone\0", None),                    # a Skeleton stream: no comments
+])
+def test_where_each_codec_keeps_its_comment_count(codec, head, skip):
+    from aiart_release.readers.av_headers import _comment_skip
+
+    assert _comment_skip(codec, head) == skip

@@ -167,15 +167,31 @@ def _mp4_moov_size(fh, end: int) -> int:
 
 # --- Ogg --------------------------------------------------------------------------
 
-# What precedes the Vorbis comment structure in each codec's comment packet.
-_OGG_COMMENT_MAGIC = ((b"\x03vorbis", 7), (b"\x81theora", 7), (b"OpusTags", 8),
-                      (b"\x7fFLAC", 0), (b"\x04", 4), (b"\x84", 4))
+# Each codec's identification packet (the first of its stream), and what
+# precedes the Vorbis comment structure in its comment packet (the second).
+_OGG_CODECS = {b"\x01vorbis": (b"\x03vorbis", 7), b"\x80theora": (b"\x81theora", 7),
+               b"OpusHead": (b"OpusTags", 8), b"Speex   ": (b"", 0),
+               b"\x7fFLAC": (b"", 4)}  # FLAC: a metadata block header, type 4
+
+
+def _comment_skip(codec: bytes, head: bytes) -> int | None:
+    """Where the Vorbis comment structure starts in a comment packet that
+    begins with ``head``, for the stream whose identification packet began
+    with ``codec``; None when the codec is not known or the packet is not
+    its comment packet."""
+    for ident, (magic, skip) in _OGG_CODECS.items():
+        if codec.startswith(ident):
+            if ident == b"\x7fFLAC":
+                return skip if head[:1] and head[0] & 0x7F == 4 else None
+            return skip if head.startswith(magic) else None
+    return None
 
 
 class _OggStream:
     """How much of one logical stream's comment packet the walk has seen."""
 
     def __init__(self) -> None:
+        self.codec = b""  # how the identification packet starts
         self.pages = 0  # pages of this stream so far (the first holds the id packet)
         self.comment_bytes = 0
         self.done = False
@@ -202,6 +218,9 @@ def _check_ogg(fh, end: int) -> None:
         data_at = position + 27 + len(lacing)
         if stream.pages:
             _ogg_comment_page(fh, stream, data_at, lacing)
+        else:
+            fh.seek(data_at)
+            stream.codec = fh.read(8)
         stream.pages += 1
         if all(s.done for s in streams.values()):
             return
@@ -229,10 +248,9 @@ def _ogg_comment_page(fh, stream: _OggStream, data_at: int, lacing: bytes) -> No
     if not stream.comment_bytes:  # the packet's first page: its comment count
         fh.seek(data_at)
         head = fh.read(min(sum(lacing), _HEAD_BYTES))
-        for magic, skip in _OGG_COMMENT_MAGIC:
-            if head.startswith(magic):
-                _comment_count(head[skip:], "Ogg comment packet")
-                break
+        skip = _comment_skip(stream.codec, head)
+        if skip is not None:
+            _comment_count(head[skip:], "Ogg comment packet")
     stream.comment_bytes += sum(lacing)
     if stream.comment_bytes > MAX_AV_TAG_BYTES:  # not walked to its end
         raise TagBlockTooLarge(f"Ogg comment packet of more than {MAX_AV_TAG_BYTES // MIB} MiB "
