@@ -642,6 +642,27 @@ def test_heic_thumbnail_of_what_was_painted_out(tmp_path):
     assert "image.thumbnail-mismatch" not in ids(scan(tmp_path / "c", {"b.heic": same})["b.heic"])
 
 
+def test_a_heic_decodes_in_a_process_that_read_no_metadata_first(tmp_path):
+    """Readers that decode images (the thumbnail comparison here, the faces
+    and the memorisation hashes elsewhere) may meet a HEIC before the
+    metadata reader registered pillow-heif in their process."""
+    import subprocess
+    import sys
+
+    pytest.importorskip("pillow_heif").register_heif_opener()  # to write it here
+    original = picture(size=(640, 480))
+    edited = original.copy()
+    ImageDraw.Draw(edited).rectangle((40, 80, 340, 420), fill=(128, 128, 128))
+    path = _write(tmp_path, "a.heic", encode(edited, "HEIF"))
+    thumb = _write(tmp_path, "t.jpg", thumb_of(original))
+    code = ("import sys; from pathlib import Path; from aiart_release.readers.media import "
+            "thumbnail_differs; print(thumbnail_differs(sys.argv[1], Path(sys.argv[2])"
+            ".read_bytes()))")
+    out = subprocess.run([sys.executable, "-c", code, str(path), str(thumb)],
+                         capture_output=True, text=True, check=True).stdout
+    assert out.strip().isdigit() and int(out) > 10
+
+
 def _write(folder: Path, name: str, data: bytes) -> Path:
     path = folder / name
     path.write_bytes(data)

@@ -377,3 +377,16 @@ def test_where_each_codec_keeps_its_comment_count(codec, head, skip):
     from aiart_release.readers.av_headers import _comment_skip
 
     assert _comment_skip(codec, head) == skip
+
+
+@pytest.mark.parametrize("packet", [
+    b"\x03vorbis" + struct.pack("<I", 2**31) + b"x" * 100,  # a 2 GiB vendor string
+    b"\x03vorbis" + struct.pack("<I", 4) + b"test" + struct.pack("<II", 1, 2**31)
+    + b"ARTIST=x\x01",                                       # a 2 GiB comment
+])
+def test_lengths_inside_a_small_comment_packet_are_bounded_by_it(tmp_path, packet):
+    """mutagen reads a comment's declared length from the packet it holds,
+    never from the file: a 2 GiB declaration in a small packet is an error
+    at once."""
+    with pytest.raises(UnreadableMedia):
+        read_av_metadata(_write(tmp_path / "a.ogg", bare_ogg(comment_packet=packet)))
