@@ -257,12 +257,17 @@ def bare_wav(extra=()) -> bytes:
 
 
 def tagged_wav(path) -> bytes:
-    """A WAV with an ID3 chunk (written by mutagen) and a RIFF LIST INFO
-    chunk (artist, copyright, software), as Audacity and Windows write."""
+    """A WAV with an ID3 chunk (written by mutagen), a RIFF LIST INFO chunk
+    (artist, copyright, software), as Audacity and Windows write, and a
+    Broadcast WAV bext chunk (the recorder and its reference), as field
+    recorders write."""
     from mutagen.id3 import TPE1
     from mutagen.wave import WAVE
 
-    path.write_bytes(bare_wav([(b"LIST", info_list(IART="Jane Doe", ICOP="(c) Jane Doe",
+    bext = (b"Dawn chorus, north meadow".ljust(256, b"\0") + b"ZOOM H6".ljust(32, b"\0")
+            + b"FRZOMH6000012345183000123456789".ljust(32, b"\0") + b"2024-05-0418:30:00")
+    path.write_bytes(bare_wav([(b"bext", bext.ljust(602, b"\0")),
+                               (b"LIST", info_list(IART="Jane Doe", ICOP="(c) Jane Doe",
                                                    ISFT="Lavf60.16.100"))]))
     audio = WAVE(path)
     audio.add_tags()
@@ -287,6 +292,10 @@ def test_wav_id3_and_riff_info(tmp_path):
     assert "RIFF INFO ICOP" in creator.message
     assert "Jane" not in creator.evidence and "Max" not in creator.evidence
     assert "RIFF INFO ISFT" in one(found, "media.editing-metadata").message
+    device = one(found, "media.device")
+    assert "RIFF bext Originator" in device.message and "ZOOM H6" in device.evidence
+    assert "RIFF bext OriginatorReference" in device.message
+    assert "12345" not in device.evidence  # the recorder's serial, masked
 
 
 def tagged_aiff() -> bytes:

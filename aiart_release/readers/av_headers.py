@@ -280,26 +280,42 @@ def _walk_chunks(fh, end: int, order: str, container: str,
         kind, size = struct.unpack(f"{order}4sI", header)
         data_at = position + 8
         name = kind.decode("latin-1").strip()
-        if kind in (b"id3 ", b"ID3 ", b"ID32") or (kind == b"LIST" and _list_type(fh) == b"INFO") \
-                or kind in text_tags:
+        if kind in _TAG_CHUNKS or kind in text_tags or \
+                (kind == b"LIST" and _list_type(fh) == b"INFO"):
             if data_at + size > end:
                 raise TagBlockTooLarge(f"truncated file: its {name} chunk declares "
                                        f"{size:,} bytes, past the end of the file")
             _limit(f"{name} chunk", size, MAX_AV_TAG_BYTES)
-            if kind.upper().startswith(b"ID3"):
-                header = fh.read(10)
-                if header[:3] == b"ID3":
-                    _limit("ID3 tag", _synchsafe(header[6:10]), MAX_AV_TAG_BYTES)
-            elif kind == b"LIST":
-                texts.extend(_info_texts(fh, data_at + 4, data_at + size, order,
-                                         f"{container} INFO", text_tags))
-            else:
-                texts.append(_text_chunk(fh, text_tags[kind], f"{container} {name}", data_at,
-                                         size))
+            texts.extend(_tag_chunk(fh, kind, data_at, size, order, container, text_tags))
         position = data_at + size + (size & 1)
         if position >= end:
             return texts
     raise TagBlockTooLarge(f"more than {MAX_RIFF_CHUNKS:,} chunks: not walked further")
+
+
+_TAG_CHUNKS = (b"id3 ", b"ID3 ", b"ID32", b"bext")
+# Broadcast WAV (EBU Tech 3285): the recorder's name, and its reference,
+# which EBU R 99 builds from the country, the organisation and the serial
+# number of the recorder.
+_BEXT_FIELDS = ((256, 32, "Originator"), (288, 32, "OriginatorReference"))
+
+
+def _tag_chunk(fh, kind: bytes, data_at: int, size: int, order: str, container: str,
+               text_tags: dict[bytes, str]) -> list[tuple[str, str, str]]:
+    """Check or read one tag chunk (already inside the file and its limit)."""
+    if kind.upper().startswith(b"ID3"):
+        header = fh.read(10)
+        if header[:3] == b"ID3":
+            _limit("ID3 tag", _synchsafe(header[6:10]), MAX_AV_TAG_BYTES)
+        return []
+    if kind == b"LIST":
+        return _info_texts(fh, data_at + 4, data_at + size, order, f"{container} INFO",
+                           text_tags)
+    if kind == b"bext":
+        return [_text_chunk(fh, "device", f"{container} bext {name}", data_at + at, length)
+                for at, length, name in _BEXT_FIELDS if at + length <= size]
+    return [_text_chunk(fh, text_tags[kind], f"{container} {kind.decode('latin-1').strip()}",
+                        data_at, size)]
 
 
 def _list_type(fh) -> bytes:

@@ -99,12 +99,18 @@ def av_findings(path: str, meta):
 
 
 def _entries(finding_id, severity, path, entries, message, kind, remediation):
-    values = list(dict.fromkeys(e.value for e in entries))
+    shown = list(dict.fromkeys((e.value, _kind_of(e.tag, kind)) for e in entries))
     return _finding(finding_id, severity, path, f"{message} ({_tags(entries)})", remediation,
                     # a device name is no personal data: it goes through the gate only
-                    evidence="; ".join(mask(v[:120], kind) if kind else redact(v[:120])
-                                       for v in values[:_SHOWN]),
-                    matched="; ".join(values))
+                    evidence="; ".join(mask(v[:120], k) if k else redact(v[:120])
+                                       for v, k in shown[:_SHOWN]),
+                    matched="; ".join(dict.fromkeys(v for v, _ in shown)))
+
+
+def _kind_of(tag: str, kind: str | None) -> str | None:
+    """How a value is masked: a Broadcast WAV OriginatorReference holds the
+    recorder's serial number (EBU R 99), masked like any serial."""
+    return "id" if kind is None and ("Reference" in tag or "Serial" in tag) else kind
 
 
 def _tags(entries) -> str:
