@@ -23,7 +23,12 @@ $(STAMP): pyproject.toml | $(BIN)/python
 PLUGIN_SOURCES := $(shell find examples/plugins -type f -not -path '*/build/*' -not -path '*.egg-info*' -not -name '*.pyc' 2>/dev/null)
 
 $(DEVSTAMP): pyproject.toml $(PLUGIN_SOURCES) | $(BIN)/python
-	$(PIP) install $(PIP_FLAGS) -e ".[dev]"
+	# torch first, pinned: `pip install torch==2.13.0` is a CPU build in
+	# seconds on machines like ours, and the [model] range (torch>=2.6) is
+	# then met; an unpinned install of the extra would pull a CUDA build of
+	# several GB.
+	$(PIP) install $(PIP_FLAGS) "torch==2.13.0"
+	$(PIP) install $(PIP_FLAGS) -e ".[dev,model]"
 	# Third-party plugin packages: installed with pip, found through their
 	# entry points like any plugin a user installs.
 	for plugin in examples/plugins/*/; do \

@@ -43,6 +43,8 @@ class Assessment:
     registry: Registry
     config: Config
     device_note: str = ""
+    # The device each accelerator check ran on (engine.CheckRun.devices).
+    devices: dict[str, str] = field(default_factory=dict)
     cache_hits: int = 0
     errors: list[str] = field(default_factory=list)  # tracebacks, shown under --debug
 
@@ -101,7 +103,7 @@ class Assessment:
             for p in self.registry.plugins
             if p.error is None
         ]
-        return {
+        out = {
             "schema_version": SCHEMA_VERSION,
             "tool": {"name": "aiart-release", "version": __version__, "plugins": plugins},
             "bundle": {
@@ -116,6 +118,9 @@ class Assessment:
             "recommendation": self.recommendation.to_dict(),
             "timings": {k: round(v, 4) for k, v in sorted(self.timings.items())},
         }
+        if self.devices:  # only when a check ran the model: the JSON of others is unchanged
+            out["devices"] = dict(sorted(self.devices.items()))
+        return out
 
 
 # Scenario fields that are the rule's own codes, not text.

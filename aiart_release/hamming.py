@@ -20,6 +20,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# A sample within this many bits (of 64) of a training image's pHash is a
+# near-copy; measured in docs/model-files.md (resized, re-encoded and
+# recoloured copies stay within 6, unrelated photos 20 or more apart).
+# Both the memorisation and the generation checks use it.
+NEAR_COPY_DISTANCE = 8
+
 # Distances computed at once: 1M cells are 8 MB of XORed uint64 and 1 MB of
 # counts. Measured on 500 x 100,000 hashes: 1.0 billion pairs a second at
 # 2**19 and 2**20 cells, 0.68 at 2**22 (the block no longer fits the cache).

@@ -65,6 +65,7 @@ def assess(path: Path, registry: Registry, config: Config, policy: Policy,
             registry=registry,
             config=config,
             device_note=run.device_note,
+            devices=run.devices,
             cache_hits=run.cache_hits,
             errors=run.errors,
         )

@@ -198,8 +198,8 @@ def planted_hashes(samples: int, training: int, seed: int = 0):
 def near_copies(samples: int, training: int, naive_count: int) -> None:
     import tracemalloc
 
-    from aiart_release.default_plugins.memorisation.check import NEAR_COPY_DISTANCE
-    from aiart_release.default_plugins.memorisation.search import clusters, nearest
+    from aiart_release.hamming import NEAR_COPY_DISTANCE
+    from aiart_release.hamming import clusters, nearest
 
     queries, index, planted = planted_hashes(samples, training)
     print(f"\nnear-copy search: {samples:,} sample hashes against {training:,} training "
@@ -240,7 +240,7 @@ def naive_loop(imagehash, queries, index) -> tuple[float, dict[int, int]]:
     """The pairwise loop: ``h1 - h2`` on ImageHash objects, the minimum kept."""
     import numpy as np
 
-    from aiart_release.default_plugins.memorisation.check import NEAR_COPY_DISTANCE
+    from aiart_release.hamming import NEAR_COPY_DISTANCE
 
     def as_imagehash(value):
         bits = np.unpackbits(np.array([value], dtype=">u8").view(np.uint8))
@@ -272,7 +272,7 @@ def thresholds() -> None:
     from PIL import Image, ImageEnhance
     from skimage import data
 
-    from aiart_release.default_plugins.memorisation.hashing import distance, hash_image
+    from aiart_release.readers.image_hash import distance, hash_image
 
     names = ["astronaut", "camera", "coffee", "chelsea", "rocket", "hubble_deep_field",
              "immunohistochemistry", "moon", "page", "text", "coins", "horse", "clock",
@@ -329,7 +329,7 @@ def thresholds() -> None:
 
 
 def hashing_throughput(image, count: int = 200) -> None:
-    from aiart_release.default_plugins.memorisation.hashing import hash_files
+    from aiart_release.readers.image_hash import hash_files
 
     folder = Path(tempfile.mkdtemp(prefix="hash-bench-"))
     try:

@@ -94,8 +94,11 @@ def write_model_bundle(tmp_path: Path, generator: str = GENERATOR, samples: int 
 
 
 @pytest.fixture
-def generation(monkeypatch):
-    monkeypatch.setenv("AIART_RELEASE_PLUGINS", PLUGIN)
+def generation():
+    """The plugin is built in: registered by its entry point, as users get it."""
+    from importlib.metadata import entry_points
+
+    assert any(ep.value == PLUGIN for ep in entry_points(group="aiart_release"))
 
 
 def ours(report: dict, finding_id: str | None = None) -> list[dict]:

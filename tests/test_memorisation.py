@@ -17,8 +17,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageEnhance
 
-from aiart_release.default_plugins.memorisation import hashing, search
-from aiart_release.default_plugins.memorisation.check import NEAR_COPY_DISTANCE
+from aiart_release import hamming as search
+from aiart_release.readers import image_hash as hashing
+from aiart_release.hamming import NEAR_COPY_DISTANCE
 from aiart_release.default_plugins.memorisation.text_overlap import TrainingText
 
 PLUGIN = "aiart_release.default_plugins.memorisation"
@@ -61,12 +62,9 @@ def colour_shift(image: Image.Image) -> Image.Image:
 
 
 @pytest.fixture
-def memorisation(monkeypatch):
-    """The plugin loaded: by its entry point once pyproject.toml registers
-    it, by AIART_RELEASE_PLUGINS until then."""
-    registered = any(ep.value == PLUGIN for ep in metadata.entry_points(group="aiart_release"))
-    if not registered:
-        monkeypatch.setenv("AIART_RELEASE_PLUGINS", PLUGIN)
+def memorisation():
+    """The plugin is built in: registered by its entry point, as users get it."""
+    assert any(ep.value == PLUGIN for ep in metadata.entry_points(group="aiart_release"))
 
 
 # --- hashes -------------------------------------------------------------------------

@@ -42,10 +42,9 @@ def notebook(cells: list[dict]) -> str:
 
 
 @pytest.fixture
-def with_secrets_plugin(monkeypatch):
-    """Load the plugin by module name until it is registered as an entry point."""
-    if not any(ep.name == "secrets" for ep in entry_points(group="aiart_release")):
-        monkeypatch.setenv("AIART_RELEASE_PLUGINS", "aiart_release.default_plugins.secrets")
+def with_secrets_plugin():
+    """The plugin is built in: registered by its entry point, as users get it."""
+    assert any(ep.name == "secrets" for ep in entry_points(group="aiart_release"))
 
 
 def secret_findings(report: dict) -> list[dict]:

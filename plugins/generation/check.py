@@ -49,9 +49,9 @@ from typing import Any
 
 from aiart_release.checks import Check
 from aiart_release.findings import Checkpoint, Finding, Location, Severity, plural
+from aiart_release.hamming import NEAR_COPY_DISTANCE
 from aiart_release.readers.safetensors import SafetensorsError, read_header
 
-NEAR_COPY_DISTANCE = 8
 # Training images hashed, spread over the dataset: the memorisation check's
 # default (about 50 PNGs of 512 pixels a second on a busy 2-core machine,
 # so 4,000 leave most of the time limit to the generator); more are

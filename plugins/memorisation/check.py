@@ -38,9 +38,9 @@ from typing import Any
 from aiart_release.checks import Check
 from aiart_release.facts import Fact
 from aiart_release.findings import Checkpoint, Finding, Location, Severity, plural
+from aiart_release.hamming import NEAR_COPY_DISTANCE
 from aiart_release.masking import redact
 
-NEAR_COPY_DISTANCE = 8
 DUPLICATE_DISTANCE = 6
 # Images hashed at most, spread over each set. Hashing decodes every image:
 # about 50 512-pixel PNGs a second on a busy 2-core machine (300 JPEGs,
@@ -155,8 +155,8 @@ def _texts(files) -> list:
 
 
 def _image_findings(samples: list, training: list, settings: _Settings) -> Iterator[Finding]:
-    from .hashing import hash_files
-    from .search import clusters, nearest
+    from aiart_release.readers.image_hash import hash_files
+    from aiart_release.hamming import clusters, nearest
 
     if not training:
         return
