@@ -109,3 +109,24 @@ def test_an_image_is_read_once_per_process(tmp_path, monkeypatch):
     monkeypatch.setattr(reader, "_run_tesseract", lambda png: runs.append(1) or real(png))
     assert reader.image_text(path) == reader.image_text(path)
     assert "shutterstock" in reader.image_text(path).lower() and len(runs) == 1
+
+
+def test_only_words_tesseract_is_sure_of_are_kept():
+    """Sparse OCR reads fur and leaves as letters, with low confidence; the
+    names model then found "people" in them (428 in 216 real photos)."""
+    from aiart_release.readers.ocr import MIN_WORD_CONFIDENCE, confident_text
+
+    head = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth" \
+           "\theight\tconf\ttext"
+
+    def word(block, line, conf, text):
+        return f"5\t1\t{block}\t1\t{line}\t1\t0\t0\t9\t9\t{conf}\t{text}"
+
+    sure, unsure = MIN_WORD_CONFIDENCE + 10, MIN_WORD_CONFIDENCE - 30
+    tsv = "\n".join([head, "4\t1\t1\t1\t1\t0\t0\t0\t9\t9\t-1\t",
+                     word(1, 1, sure, "Priya"), word(1, 1, sure, "Raghunathan"),
+                     word(1, 1, unsure, "Ene"), word(2, 1, unsure, "Sean"),
+                     word(2, 1, unsure, "Ss"), word(3, 1, sure, "BATCH"),
+                     word(3, 1, "x", "bad"), "5\t1\tshort row", word(3, 1, sure, " ")])
+    assert confident_text(tsv) == "Priya Raghunathan\nBATCH"
+    assert confident_text("") == "" and confident_text(head) == ""

@@ -26,6 +26,9 @@ from collections import OrderedDict
 OCR_SIDE = 2000
 OCR_SECONDS = 30
 MAX_OCR_CHARS = 20_000
+MAX_TSV_BYTES = 2 * 1024 * 1024  # tesseract's word table, about 40 bytes a word
+# tesseract's confidence in a word, 0 to 100. Printed text scores over 90.
+MIN_WORD_CONFIDENCE = 80
 # What was read lately, by (path, size, mtime): both checks read an image's
 # text, and in one process tesseract then runs once. Kept in memory only
 # (raw text of the bundle never goes to the cache folder).
@@ -105,10 +108,32 @@ def _run_tesseract(png: bytes) -> str:
     if program is None:
         raise OcrFailed("tesseract is not installed", decoded=True)
     try:
-        done = subprocess.run([program, "stdin", "stdout", "--psm", "11"], input=png,
+        # --psm 11: sparse text, in any place of the picture (a watermark, a
+        # name tag); tsv: each word with tesseract's confidence in it.
+        done = subprocess.run([program, "stdin", "stdout", "--psm", "11", "tsv"], input=png,
                               capture_output=True, timeout=OCR_SECONDS, check=False)
     except (subprocess.TimeoutExpired, OSError) as exc:
         raise OcrFailed(f"tesseract: {exc}", decoded=True) from None
     if done.returncode != 0:
         raise OcrFailed(f"tesseract exited {done.returncode}", decoded=True)
-    return done.stdout[:MAX_OCR_CHARS * 4].decode("utf-8", "replace")[:MAX_OCR_CHARS]
+    return confident_text(done.stdout[:MAX_TSV_BYTES].decode("utf-8", "replace"))
+
+
+def confident_text(tsv: str) -> str:
+    """The words tesseract is sure of (MIN_WORD_CONFIDENCE), a line of the
+    picture a line of text, in reading order. In photos without text, sparse
+    OCR reads fur, leaves and fabric as letters ("Ene LE", "Sean Ss ES"):
+    on 216 real dataset photos it gave text in 196, and the names model
+    found 428 "people" in it."""
+    lines: dict[tuple[str, str, str], list[str]] = {}
+    for row in tsv.splitlines()[1:]:
+        cols = row.split("\t")
+        if len(cols) != 12 or cols[0] != "5" or not cols[11].strip():
+            continue
+        try:
+            confidence = float(cols[10])
+        except ValueError:
+            continue
+        if confidence >= MIN_WORD_CONFIDENCE:
+            lines.setdefault((cols[2], cols[3], cols[4]), []).append(cols[11].strip())
+    return "\n".join(" ".join(words) for words in lines.values())[:MAX_OCR_CHARS]
