@@ -45,8 +45,9 @@ exclude: []
 # checks:
 #   cards: {enabled: true}
 
-# Fail CI when a finding is at or above this severity (none, info, low,
-# medium, high, critical).
+# Fail when a finding is at or above this severity (none, info, low,
+# medium, high, critical). Default: none while `release` is declared (the
+# recommended tiers are the gate), high when it is not.
 # fail_on: high
 """
 
@@ -258,7 +259,9 @@ def _severity(value: str | None):
 @click.option("--force", is_flag=True, help="Let --output replace an existing file.")
 @click.option("--fail-on", metavar="SEVERITY",
               help="Exit 1 when a finding is at or above SEVERITY "
-                   "(info, low, medium, high, critical; default: none, or fail_on in the config).")
+                   "(info, low, medium, high, critical, or none; default: fail_on in the config, "
+                   "else high when no release is declared and none when it is, the "
+                   "declared tiers being the gate).")
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
               help="Configuration file (default: aiart-release.yaml or [tool.aiart-release] "
                    "in the bundle's pyproject.toml).")
@@ -292,34 +295,22 @@ def assess(path, fmt, output, force, fail_on, config_path, policy_path, exclude,
     ))
 
 
-def _run_assessment(path: Path, *, fmt: str, output: Path | None, force: bool = False,
-                    fail_on: str | None, timeout: float | None = None,
-                    config_path: Path | None, policy_path: Path | None, exclude=(),
-                    jobs: int | None = None, device: str = "auto", use_cache: bool = True,
-                    show_pii: bool = False, strict: bool = False,
-                    default_fail_on: str | None = None,
-                    trust_bundle_code: bool = False) -> int:
-    from .bundle import BundleError, check_root
+def gate_threshold(fail_on: str | None, config) -> str | None:
+    """The severity that fails the gate: ``--fail-on``, else ``fail_on`` of
+    the configuration, else the one default rule (config.default_fail_on)."""
+    from .config import default_fail_on
 
-    # Refused at once, before the plugins load: a path that is no release
-    # folder (/proc, a FIFO), a report that could not be written.
-    try:
-        check_root(path)
-    except BundleError as exc:
-        raise UsageProblem(str(exc)) from None
-    # A report written into the bundle stays in it: no folder of the bundle
-    # on the way may be a link out of it.
-    within = path if output is not None and lexically_inside(output, path) else None
-    if output is not None:
-        write_or_refuse(output, None, force=force, within=within)
+    return fail_on or config.fail_on or default_fail_on(config)
 
-    from . import pipeline
+
+def _setup(path: Path, fmt: str, device: str, config_path: Path | None,
+           policy_path: Path | None):
+    """The plugins, the configuration and the policy for assessing ``path``;
+    any of them wrong is a usage problem."""
     from .config import ConfigError, load_config
     from .device import DeviceError, parse_device
-    from .engine import Options
     from .facts import declared_facts
     from .policy import PolicyError, load_policy
-    from .report import ReportOptions
 
     registry = plugin_registry()
     if fmt not in registry.reporters:
@@ -336,24 +327,63 @@ def _run_assessment(path: Path, *, fmt: str, output: Path | None, force: bool = 
                              facts=declared_facts(registry.checks.values()))
     except (ConfigError, PolicyError) as exc:
         raise UsageProblem(str(exc)) from None
-    threshold = _severity(fail_on or config.fail_on or default_fail_on)
+    return registry, config, policy
+
+
+def _options(**given):
+    from .engine import Options
 
     progress = _ProgressBar() if sys.stderr.isatty() else None
-    options = Options(jobs=jobs, device=device, use_cache=use_cache, show_pii=show_pii,
-                      exclude=exclude, progress=progress, debug=_debugging(), timeout=timeout,
-                      trust_bundle_code=trust_bundle_code)
+    return Options(progress=progress, debug=_debugging(), **given)
+
+
+def _assess(path: Path, registry, config, policy, options):
+    """``pipeline.assess``, its refusals as usage problems, its tracebacks
+    shown under --debug."""
+    from . import pipeline
+    from .bundle import BundleError
+    from .policy import PolicyError
+
     try:
         assessment = pipeline.assess(path, registry, config, policy, options)
-    except BundleError as exc:
-        raise UsageProblem(str(exc)) from None
-    except PolicyError as exc:
+    except (BundleError, PolicyError) as exc:
         raise UsageProblem(str(exc)) from None
     finally:
-        if progress is not None:
-            progress.stop()
+        if options.progress is not None:
+            options.progress.stop()
     if _debugging():
         for error in assessment.errors:
             click.echo(error, err=True)
+    return assessment
+
+
+def _run_assessment(path: Path, *, fmt: str, output: Path | None, force: bool = False,
+                    fail_on: str | None, timeout: float | None = None,
+                    config_path: Path | None, policy_path: Path | None, exclude=(),
+                    jobs: int | None = None, device: str = "auto", use_cache: bool = True,
+                    show_pii: bool = False, strict: bool = False,
+                    trust_bundle_code: bool = False) -> int:
+    from .bundle import BundleError, check_root
+
+    # Refused at once, before the plugins load: a path that is no release
+    # folder (/proc, a FIFO), a report that could not be written.
+    try:
+        check_root(path)
+    except BundleError as exc:
+        raise UsageProblem(str(exc)) from None
+    # A report written into the bundle stays in it: no folder of the bundle
+    # on the way may be a link out of it.
+    within = path if output is not None and lexically_inside(output, path) else None
+    if output is not None:
+        write_or_refuse(output, None, force=force, within=within)
+
+    registry, config, policy = _setup(path, fmt, device, config_path, policy_path)
+    threshold = _severity(gate_threshold(fail_on, config))
+    options = _options(jobs=jobs, device=device, use_cache=use_cache, show_pii=show_pii,
+                       exclude=exclude, timeout=timeout, trust_bundle_code=trust_bundle_code)
+    assessment = _assess(path, registry, config, policy, options)
+
+    from .report import ReportOptions
 
     gate = assessment.gate(threshold)
     to_terminal = output is None and sys.stdout.isatty()
@@ -377,21 +407,100 @@ def _run_assessment(path: Path, *, fmt: str, output: Path | None, force: bool = 
 
 @cli.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--all-files", "all_staged", is_flag=True,
+              help="Check every staged file, not only what the commit changes.")
 @click.option("--fail-on", metavar="SEVERITY", default=None,
-              help="Fail the commit at or above SEVERITY (default: high).")
+              help="Fail the commit at or above SEVERITY (default: as assess: fail_on in the "
+                   "config, else high when no release is declared).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @timeout_option
 @debug_option
-def hook(files, fail_on, timeout):
-    """Pre-commit entry point: assess the repository in the current folder.
+def hook(files, all_staged, fail_on, no_cache, timeout):
+    """Pre-commit entry point: check what is staged for the commit.
 
-    FILES (what pre-commit passes) are accepted; for now the whole work
-    tree is assessed. Fails the commit on findings at or above --fail-on
-    (default high) or when the recommendation is stricter than `release`.
+    Reads the blobs in the git index, never the working tree: untracked and
+    gitignored files are not read. FILES are the paths pre-commit passes
+    (its files: and exclude: apply); with none, the files the index changes.
+    When the repository declares its release (aiart-release.yaml), the whole
+    staged bundle is judged against it, unchanged files from the cache.
     """
-    sys.exit(_run_assessment(
-        Path("."), fmt="terminal", output=None, fail_on=fail_on, config_path=None,
-        policy_path=None, default_fail_on="high", timeout=timeout,
-    ))
+    from .hook import HookError, staged_view
+
+    _severity(fail_on)  # a misspelt severity is refused before git is asked
+    try:
+        with staged_view(Path.cwd(), [str(f) for f in files], all_staged=all_staged) as view:
+            for note in view.notes:
+                click.echo(f"aiart-release: {note}", err=True)
+            if not view.checked and not (view.whole_bundle and view.changes):
+                click.echo("aiart-release: nothing staged to check", err=True)
+                sys.exit(EXIT_OK)
+            sys.exit(_run_hook(view, fail_on=fail_on, use_cache=not no_cache,
+                               timeout=timeout))
+    except HookError as exc:
+        raise UsageProblem(str(exc)) from None
+
+
+# Findings that concern the run, not a file: kept when a partial view is
+# narrowed to the files the commit changes (fail closed).
+_RUN_FINDINGS = ("plugin.", "bundle.timeout")
+HOOK_LISTED = 20
+
+
+def _run_hook(view, *, fail_on: str | None, use_cache: bool, timeout: float | None) -> int:
+    """Assess the staged view; print what fails the commit, as a person can
+    act on it; the exit code of the gate."""
+    from dataclasses import replace
+
+    from .cache import default_cache_dir
+
+    registry, config, policy = _setup(view.root, "terminal", "auto", None, None)
+    threshold = _severity(gate_threshold(fail_on, config))
+    # The cache never goes inside the repository (nothing is written there).
+    use_cache = use_cache and not lexically_inside(default_cache_dir(), view.repository)
+    options = _options(use_cache=use_cache, timeout=timeout)
+    assessment = _assess(view.root, registry, config, policy, options)
+    if not view.whole_bundle:
+        # A partial view: what is absent from it (a licence, a card) is not
+        # absent from the repository, so only the staged files' findings count.
+        checked = set(view.checked)
+        assessment = replace(assessment, findings=[
+            f for f in assessment.findings
+            if f.location.path in checked or f.id.startswith(_RUN_FINDINGS)])
+    gate = assessment.gate(threshold)
+    click.echo(_hook_report(assessment, gate, threshold, view), nl=False)
+    return EXIT_GATE if gate else EXIT_OK
+
+
+def _hook_report(assessment, gate: list[str], threshold, view) -> str:
+    """One line per finding that fails the commit (at or above the
+    threshold, or holding an artifact back from its declared tier): where,
+    what, and how to fix it; then why the commit fails and what to do."""
+    from .masking import redact
+
+    scope = ("the staged bundle" if view.whole_bundle
+             else f"{len(view.checked)} staged file{'s' * (len(view.checked) != 1)}")
+    if not gate:
+        return f"aiart-release: {scope} passed\n"
+    held = {fp for d in assessment.recommendation.artifacts.values() for fp in d.raised_by}
+    listed = [f for f in assessment.findings
+              if (threshold is not None and f.severity >= threshold) or f.fingerprint in held]
+    lines = []
+    for f in listed[:HOOK_LISTED]:
+        where = f.location.path + (f":{f.location.line}" if f.location.line else "")
+        lines.append(f"{where}: {f.severity.value} {f.id}: {f.message}")
+        evidence = f.shown_evidence(False)  # masked: the hook has no --show-pii
+        if evidence:
+            lines.append(f"    evidence: {evidence}")
+        if f.remediation:
+            lines.append(f"    fix: {f.remediation}")
+    if len(listed) > HOOK_LISTED:
+        lines.append(f"... and {len(listed) - HOOK_LISTED} more "
+                     "(`aiart-release assess .` shows them all)")
+    lines.append(f"aiart-release: commit blocked ({scope}): {'; '.join(gate)}.")
+    lines.append("Fix what is listed and stage it again; to accept a finding you have "
+                 "reviewed, record it with `aiart-release baseline add` and stage "
+                 ".aiart-release-baseline.json.")
+    return "".join(redact(line) + "\n" for line in lines)
 
 
 @cli.command("plugins")

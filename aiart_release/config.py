@@ -43,6 +43,14 @@ DEFAULT_BATCH_SIZE = 32
 DEFAULT_SEED = 0
 
 
+# The gate's one default rule (docs/configuration.md, "The gate"): with no
+# release declared there is no tier to hold the bundle to, so findings at or
+# above this severity fail the run; with ``release`` declared the tier gate
+# judges it, and ``fail_on`` adds a severity gate only when set. ``assess``
+# and ``hook`` both follow it.
+DEFAULT_FAIL_ON = "high"
+
+
 class ConfigError(DataFileError):
     """The configuration cannot be used (exit code 2)."""
 
@@ -138,6 +146,13 @@ class LoadedToml:
     def where(self, path: list[str | int], key: bool = False) -> str:
         line, column = self.position(path)
         return f"{self.filename}:{line}:{column}"
+
+
+def default_fail_on(config: Config) -> str | None:
+    """The severity gate when neither ``--fail-on`` nor ``fail_on`` says one:
+    ``high`` when the configuration declares no release, none when it does
+    (the declared tiers are then the gate)."""
+    return None if config.release else DEFAULT_FAIL_ON
 
 
 def find_config(bundle: Path) -> Path | None:

@@ -1,0 +1,263 @@
+"""The pre-commit hook's view of a repository: the staged content, not the
+working tree.
+
+``staged_view`` reads the git index with GitPython and writes the blobs to
+check into a private temporary folder outside the repository, each at its
+path in the repository, so that every check reads it as an ordinary file
+and none of them needs to know about git. The folder is removed when the
+view is closed, whatever happened. Nothing is read from the working tree:
+an untracked or gitignored file (a ``.venv`` of thousands of files) is never
+opened, and a file staged and then edited again is checked as staged.
+
+Which blobs are written:
+
+- the files pre-commit passes (``pass_filenames: true``, so its ``files:``
+  and ``exclude:`` apply; ``--all-files`` passes every tracked file), or,
+  with no files given, the files the index changes against ``HEAD``
+  (every file of a repository with no commits yet). A deleted file has
+  nothing to check; a renamed one is checked at its new path.
+- when the repository declares its release (``aiart-release.yaml`` or
+  ``[tool.aiart-release]`` staged at its root), every staged file, so that
+  the tier gate judges the whole bundle as it will be committed; the result
+  cache is keyed by content, so the files the commit does not change are
+  answered from it rather than checked again.
+
+Submodules (gitlinks) and symbolic links have no content of their own here:
+they are skipped, and said once. A blob larger than the size limit is not
+read at all: a sparse file of its size stands for it, which the inventory
+lists as too large.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from .config import CONFIG_NAMES, find_config
+from .sizes import DEFAULT_MAX_FILE_SIZE
+
+GITLINK = 0o160000  # a submodule's commit, recorded in the superproject's index
+_COPY_BLOCK = 1 << 20
+
+
+class HookError(Exception):
+    """The hook cannot run here (exit 2): no repository, a bare one, no git."""
+
+
+@dataclass
+class StagedView:
+    """The staged files laid out under ``root`` (a temporary folder).
+
+    ``checked`` holds the repository paths the commit changes that were
+    written (what the findings of a partial view are kept for);
+    ``whole_bundle`` says that every staged file was written because the
+    repository declares its release; ``notes`` are what was skipped, one
+    line each, for the user."""
+
+    root: Path
+    repository: Path
+    checked: list[str] = field(default_factory=list)
+    whole_bundle: bool = False
+    changes: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    path: str
+    mode: int
+    binsha: bytes
+
+
+def open_repository(start: Path):
+    """The git repository holding ``start`` (GitPython's Repo). Raises
+    HookError with a message a person can act on."""
+    try:
+        import git
+    except ImportError as exc:  # GitPython refuses to load without a git executable
+        raise HookError(f"the hook needs git and GitPython: {exc}".splitlines()[0]) from None
+    try:
+        repo = git.Repo(start, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise HookError(f"'{start}' is not inside a git repository; the hook checks what is "
+                        "staged for a commit (run `aiart-release assess PATH` on a folder)"
+                        ) from None
+    if repo.bare or repo.working_tree_dir is None:
+        raise HookError("the repository is bare: there is no index to check")
+    return repo
+
+
+@contextmanager
+def staged_view(start: Path, files: Sequence[str] = (), *, all_staged: bool = False,
+                max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> Iterator[StagedView]:
+    """The staged content of the repository holding ``start``, laid out in a
+    temporary folder that is removed on exit. ``files``: the paths
+    pre-commit passed (relative to ``start``); none: what the index changes;
+    ``all_staged``: every staged file."""
+    repo = open_repository(start)
+    try:
+        repository = Path(repo.working_tree_dir).resolve()
+        entries, unmerged = _index_entries(repo)
+        if files:
+            wanted = _passed_paths(files, Path(start).resolve(), repository)
+            changed = [p for p in wanted if p in entries]
+            changes = bool(wanted)
+        elif all_staged:
+            changed, changes = sorted(entries), bool(entries)
+        else:
+            changed = _changed_against_head(repo, entries)
+            changes = bool(changed) or _deletes_anything(repo)
+        parent = _temporary_parent(repository)
+        root = Path(tempfile.mkdtemp(prefix="aiart-release-hook-", dir=parent))
+        try:
+            view = StagedView(root=root, repository=repository, changes=changes)
+            view.whole_bundle = _declares_release(repo, entries, root)
+            targets = sorted(entries) if view.whole_bundle else changed
+            written = _write_blobs(repo, [entries[p] for p in targets], root, max_file_size,
+                                   view.notes)
+            view.checked = [p for p in changed if p in written]
+            if unmerged:
+                view.notes.append(f"{_count(len(unmerged), 'unmerged file')} not checked "
+                                  "(resolve the conflict and stage the result)")
+            yield view
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+    finally:
+        repo.close()
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _index_entries(repo) -> tuple[dict[str, _Entry], set[str]]:
+    """The index's stage-0 entries by path, and the paths in conflict."""
+    entries: dict[str, _Entry] = {}
+    unmerged: set[str] = set()
+    for (path, stage), entry in repo.index.entries.items():
+        if stage == 0:
+            entries[path] = _Entry(path, entry.mode, entry.binsha)
+        else:
+            unmerged.add(path)
+    return entries, unmerged - set(entries)
+
+
+def _passed_paths(files: Sequence[str], start: Path, repository: Path) -> list[str]:
+    """The paths pre-commit passed, as repository paths (POSIX, relative to
+    its root); a path outside the repository is left out."""
+    out = []
+    for name in files:
+        absolute = Path(os.path.abspath(start / name))
+        try:
+            out.append(absolute.relative_to(repository).as_posix())
+        except ValueError:
+            continue
+    return sorted(set(out))
+
+
+def _changed_against_head(repo, entries: dict[str, _Entry]) -> list[str]:
+    """Staged paths whose content differs from HEAD (added, modified, the
+    new side of a rename, a type change); every path before the first
+    commit. Deletions have nothing to read."""
+    if not repo.head.is_valid():
+        return sorted(entries)
+    names = repo.git.diff("--cached", "--name-only", "-z", "--no-renames",
+                          "--diff-filter=d", "--no-ext-diff", "HEAD")
+    return sorted({n for n in names.split("\0") if n and n in entries})
+
+
+def _deletes_anything(repo) -> bool:
+    if not repo.head.is_valid():
+        return False
+    return bool(repo.git.diff("--cached", "--name-only", "--no-renames",
+                              "--diff-filter=D", "HEAD"))
+
+
+def _temporary_parent(repository: Path) -> str:
+    """The system's temporary folder, unless it lies inside the repository
+    (TMPDIR=.): nothing is ever written there."""
+    parent = Path(tempfile.gettempdir()).resolve()
+    if parent == repository or repository in parent.parents:
+        raise HookError(f"the temporary folder {parent} is inside the repository; set TMPDIR "
+                        "to a folder outside it")
+    return str(parent)
+
+
+def _declares_release(repo, entries: dict[str, _Entry], scratch: Path) -> bool:
+    """Whether the staged tree declares the release at its root: one of the
+    configuration files, or a ``pyproject.toml`` with our table (its blob
+    is written to a scratch folder and read by the configuration's own
+    rules, then removed)."""
+    if any(name in entries for name in CONFIG_NAMES):
+        return True
+    pyproject = entries.get("pyproject.toml")
+    if pyproject is None or not stat.S_ISREG(pyproject.mode):
+        return False
+    probe = Path(tempfile.mkdtemp(prefix="probe-", dir=scratch))
+    try:
+        _write_blobs(repo, [pyproject], probe, DEFAULT_MAX_FILE_SIZE, [])
+        return find_config(probe) is not None
+    except Exception:  # noqa: BLE001 - a broken table is the configuration's to report
+        return True
+    finally:
+        shutil.rmtree(probe, ignore_errors=True)
+
+
+def _write_blobs(repo, entries: list[_Entry], root: Path, max_file_size: int,
+                 notes: list[str]) -> set[str]:
+    """Write each entry's blob under ``root`` at its path; returns the paths
+    written. Gitlinks, links and paths that could leave ``root`` are left
+    out and counted in ``notes``."""
+    skipped: dict[str, list[str]] = {"submodule": [], "symbolic link": [], "unsafe path": []}
+    written: set[str] = set()
+    for entry in entries:
+        kind = _skip_reason(entry)
+        if kind is not None:
+            skipped[kind].append(entry.path)
+            continue
+        _write_blob(repo, entry, root / entry.path, max_file_size)
+        written.add(entry.path)
+    for kind, paths in skipped.items():
+        if paths:
+            shown = ", ".join(paths[:3]) + (f" (+{len(paths) - 3} more)" if len(paths) > 3 else "")
+            notes.append(f"{_count(len(paths), kind)} skipped: {shown}")
+    return written
+
+
+def _skip_reason(entry: _Entry) -> str | None:
+    if entry.mode == GITLINK:
+        return "submodule"
+    if stat.S_ISLNK(entry.mode):
+        return "symbolic link"
+    parts = PurePosixPath(entry.path).parts
+    if (not parts or entry.path.startswith("/") or "\\" in entry.path
+            or any(p in ("", ".", "..") or p.lower() == ".git" for p in parts)):
+        return "unsafe path"  # git refuses these; a crafted index may not
+    return None
+
+
+def _write_blob(repo, entry: _Entry, target: Path, max_file_size: int) -> None:
+    """Copy one blob out of the object store, in blocks. A blob over the
+    size limit is not read: a sparse file of its length stands for it."""
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(target, flags, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        size = repo.odb.info(entry.binsha).size
+        if size > max_file_size:
+            out.truncate(size)
+            return
+        stream = repo.odb.stream(entry.binsha)
+        remaining = stream.size
+        while remaining > 0:
+            block = stream.read(min(_COPY_BLOCK, remaining))
+            if not block:
+                break
+            out.write(block)
+            remaining -= len(block)
