@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from . import masking
+from . import baseline, ignores, masking
 from .aggregate import aggregate
 from .assessment import Assessment
 from .bundle import BundleError, Inventory, build_inventory
@@ -42,15 +43,19 @@ def assess(path: Path, registry: Registry, config: Config, policy: Policy,
     options = options or Options()
     started = time.perf_counter()
     with masking.using(collect_maskers(registry)) as gate:
+        # Read first: a baseline that cannot be used stops the run at once.
+        accepted = baseline.load(path)
         inventory = take_inventory(path, registry, config, options)
         declared = gather_facts(inventory, config)
         run = run_checks(path, inventory, declared, registry, config, options)
-        facts = derive_facts(declared, run.provided)
         if not options.show_pii:
             # Merging names the fields it merges in prose ("also in `x`"):
             # the gate reads them as identifiers while they are fields.
             gate.learn_identifiers([*inventory.findings, *run.findings])
-        findings = merge_findings(inventory, registry, run.findings)
+        findings, suppressed, provided = set_aside_accepted(
+            inventory, registry, run.findings, run.provided,
+            ignores.from_config(path, config, registry.checks.values()), accepted)
+        facts = derive_facts(declared, provided)
         raised, findings = raise_scenarios(registry, facts, findings)
         recommendation = decide(policy, facts.values, findings, inventory.artifacts_present(),
                                 raised)
@@ -69,6 +74,7 @@ def assess(path: Path, registry: Registry, config: Config, policy: Policy,
             cache_hits=run.cache_hits,
             errors=run.errors,
         )
+        assessment.suppressed = suppressed
         return mask_for_display(assessment, gate, options.show_pii)
 
 
@@ -139,6 +145,65 @@ def merge_findings(inventory: Inventory, registry: Registry,
     one finding per id per file."""
     every = [*inventory.findings, *_plugin_failure_findings(registry), *found]
     return aggregate(_dedupe(every))
+
+
+def set_aside_accepted(inventory: Inventory, registry: Registry, found: Sequence[Finding],
+                       provided: Sequence[tuple[Check, dict[str, Any]]],
+                       ignored: ignores.Ignores, accepted: baseline.Baseline,
+                       ) -> tuple[list[Finding], list[ignores.Suppressed],
+                                  list[tuple[Check, dict[str, Any]]]]:
+    """The findings merged as a person reads them (:func:`merge_findings`),
+    less those a person accepted, which are set aside with the reason; and
+    the checks' facts, derived again without them. What was accepted never
+    reaches the rules, the policy or the gate (docs/baseline.md).
+
+    Inline and config ignores and the allow-list judge each finding as its
+    check reported it (they need its lines and its value); the baseline
+    judges the merged findings, whose fingerprints the report shows."""
+    kept, suppressed, problems = ignored.apply(found)
+    if accepted.entries:
+        merged = _merged_with_parts(inventory, registry, [*kept, *problems])
+    else:  # no baseline: no need to know what each merged finding was made of
+        merged = [(f, []) for f in merge_findings(inventory, registry, [*kept, *problems])]
+    findings, baselined = accepted.apply([f for f, _ in merged])
+    accepted_fingerprints = {s.finding.fingerprint for s in baselined}
+    set_aside = {id(s.finding) for s in suppressed}
+    set_aside.update(id(part) for f, parts in merged if f.fingerprint in accepted_fingerprints
+                     for part in parts)
+    if not set_aside:
+        return findings, suppressed, list(provided)
+    return findings, [*suppressed, *baselined], _facts_without(provided, found, set_aside)
+
+
+def _merged_with_parts(inventory: Inventory, registry: Registry, found: Sequence[Finding],
+                       ) -> list[tuple[Finding, list[Finding]]]:
+    """:func:`merge_findings`, each merged finding with the findings it was
+    merged from. Found by merging copies whose ``matched`` names their
+    index (merging groups by ids, paths, contexts and content hashes, never
+    by ``matched``, and joins the ``matched`` of what it merges)."""
+    every = _dedupe([*inventory.findings, *_plugin_failure_findings(registry), *found])
+    merged = aggregate(every)
+    marked = aggregate([replace(f, matched=f"#{i}") for i, f in enumerate(every)])
+    return [(f, [every[int(n.strip()[1:])] for n in (m.matched or "").split(",") if n.strip()])
+            for f, m in zip(merged, marked, strict=True)]
+
+
+def _facts_without(provided: Sequence[tuple[Check, dict[str, Any]]], found: Sequence[Finding],
+                   set_aside: set[int]) -> list[tuple[Check, dict[str, Any]]]:
+    """Each check's facts derived again from its findings less those set
+    aside (``id()`` of each). A check whose ``facts`` fails keeps the facts
+    it gave with them (fail closed: what was accepted still counts)."""
+    out = []
+    for check, facts in provided:
+        own = [f for f in found if f.check == check.id]
+        kept = [f for f in own if id(f) not in set_aside]
+        if len(kept) == len(own):
+            out.append((check, facts))
+            continue
+        again, exc = guarded(None, check.provided_facts, kept)
+        out.append((check, {**facts, **again} if exc is None and isinstance(again, dict)
+                    else facts))
+    return out
 
 
 def raise_scenarios(registry: Registry, facts: Facts, findings: list[Finding],

@@ -1,0 +1,201 @@
+"""``aiart-release baseline add|audit|prune``: the findings a reviewer
+accepted, in ``.aiart-release-baseline.json`` (:mod:`baseline`).
+
+- ``add [PATH] --id ID | --fingerprint FP | --all-current --reason TEXT``
+  assesses the bundle and accepts the current findings named (every one
+  with ``--all-current``, for adopting the tool on an existing release).
+- ``audit [PATH]`` lists each entry, whether a finding still matches it,
+  its justification and its age. Exit 1 when an entry matches nothing any
+  more (``prune`` removes them), so CI can keep the file honest; 0 otherwise.
+- ``prune [PATH]`` removes the entries that match nothing.
+
+The file is written only here, through :mod:`writes` (atomic, never
+through a link, never out of the bundle). Nothing raw goes into it: the
+findings come from the assessment, masked, and the justification passes the
+masking gate too.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from . import baseline as baseline_file
+from .cli import EXIT_GATE, EXIT_OK, UsageProblem, debug_option, plugin_registry, \
+    write_or_refuse
+from .writes import shown
+
+
+@click.group("baseline")
+def baseline() -> None:
+    """Accept findings a reviewer judged no problem: add, audit, prune
+    (.aiart-release-baseline.json at the bundle root)."""
+
+
+def _path_argument(f):
+    return click.argument("path", type=click.Path(path_type=Path, file_okay=False),
+                          default=".")(f)
+
+
+def _config_option(f):
+    return click.option("--config", "config_path",
+                        type=click.Path(path_type=Path, dir_okay=False),
+                        help="Configuration file (default: the bundle's own).")(f)
+
+
+def _assess(path: Path, config_path: Path | None):
+    """The bundle assessed as `assess` would, masked (the current baseline
+    applied: what it accepts is in ``suppressed``)."""
+    from . import pipeline
+    from .bundle import BundleError, check_root
+    from .config import ConfigError, load_config
+    from .engine import Options
+    from .facts import declared_facts
+    from .policy import PolicyError, load_policy
+
+    try:
+        check_root(path)
+        registry = plugin_registry()
+        config = load_config(path, config_path)
+        policy = load_policy(config.policy, facts=declared_facts(registry.checks.values()))
+        return pipeline.assess(path, registry, config, policy, Options())
+    except (BundleError, ConfigError, PolicyError) as exc:
+        raise UsageProblem(str(exc)) from None
+
+
+def _load(path: Path) -> baseline_file.Baseline:
+    try:
+        return baseline_file.load(path)
+    except baseline_file.BaselineError as exc:
+        raise UsageProblem(str(exc)) from None
+
+
+def _save(path: Path, accepted: baseline_file.Baseline) -> None:
+    write_or_refuse(baseline_file.path_for(path), accepted.to_text(), force=True, within=path)
+
+
+def _baselined(assessment) -> set[str]:
+    return {s.finding.fingerprint for s in getattr(assessment, "suppressed", ())
+            if s.kind == "baseline"}
+
+
+@baseline.command("add")
+@_path_argument
+@click.option("--id", "ids", multiple=True, metavar="ID",
+              help="Accept every current finding with this id (repeatable).")
+@click.option("--fingerprint", "fingerprints", multiple=True, metavar="FP",
+              help="Accept the current finding with this fingerprint, as --format json "
+                   "shows it (repeatable).")
+@click.option("--all-current", is_flag=True,
+              help="Accept every current finding (adopting the tool on an existing release).")
+@click.option("--reason", required=True, metavar="TEXT",
+              help="Why these findings are no problem (required; kept in the baseline).")
+@_config_option
+@debug_option
+def add(path, ids, fingerprints, all_current, reason, config_path):
+    """Accept current findings of the bundle at PATH (default: here)."""
+    from .masking import redact
+
+    try:
+        reason = redact(baseline_file.check_reason(reason))
+    except ValueError as exc:
+        raise UsageProblem(str(exc)) from None
+    if not (ids or fingerprints or all_current):
+        raise UsageProblem("name the findings to accept: --id ID, --fingerprint FP or "
+                           "--all-current")
+    accepted = _load(path)
+    assessment = _assess(path, config_path)
+    chosen = _chosen(assessment, ids, fingerprints, all_current, _baselined(assessment))
+    new = [e for e in baseline_file.entries_for(chosen, reason)
+           if e.fingerprint not in accepted.entries]
+    for entry in new:
+        accepted.entries[entry.fingerprint] = entry
+    if new:
+        _save(path, accepted)
+    target = shown(baseline_file.path_for(path))
+    click.echo(f"baseline: {len(new)} finding{'s' if len(new) != 1 else ''} accepted "
+               f"in {target}")
+    for entry in new:
+        click.echo(f"  + {entry.id}  {entry.path}")
+
+
+def _chosen(assessment, ids, fingerprints, all_current: bool, baselined: set[str]):
+    """The current findings named on the command line; a name that matches
+    none is a usage error (nothing is written)."""
+    findings = assessment.findings
+    if all_current:
+        return list(findings)
+    chosen, missing = [], []
+    for finding_id in ids:
+        matched = [f for f in findings if f.id == finding_id]
+        if not matched and not _already(assessment, baselined, lambda f: f.id == finding_id):
+            missing.append(f"--id {finding_id}")
+        chosen += matched
+    for fp in fingerprints:
+        matched = [f for f in findings if f.fingerprint == fp]
+        if not matched and fp not in baselined:
+            missing.append(f"--fingerprint {fp}")
+        chosen += matched
+    if missing:
+        raise UsageProblem(f"no current finding matches {', '.join(missing)} "
+                           "(see `aiart-release assess PATH --format json`); nothing written")
+    return list({f.fingerprint: f for f in chosen}.values())
+
+
+def _already(assessment, baselined: set[str], test) -> bool:
+    return any(test(s.finding) and s.finding.fingerprint in baselined
+               for s in getattr(assessment, "suppressed", ()))
+
+
+@baseline.command("audit")
+@_path_argument
+@click.option("--json", "as_json", is_flag=True, help="The audit as JSON.")
+@_config_option
+@debug_option
+def audit(path, as_json, config_path):
+    """List the baseline's entries: whether a finding still matches each,
+    its justification and age. Exit 1 when an entry matches nothing."""
+    accepted = _load(path)
+    present = _baselined(_assess(path, config_path)) if accepted.entries else set()
+    rows = [{**e.to_dict(), "present": e.fingerprint in present, "age_days": e.age_days()}
+            for e in sorted(accepted.entries.values(), key=lambda e: (e.id, e.path))]
+    stale = sum(not r["present"] for r in rows)
+    if as_json:
+        click.echo(json.dumps({"baseline": str(baseline_file.path_for(path)), "entries": rows,
+                               "stale": stale}, indent=2))
+    else:
+        if not rows:
+            click.echo(f"baseline: no entries ({shown(baseline_file.path_for(path))})")
+        for r in rows:
+            state = "present" if r["present"] else "ABSENT "
+            click.echo(f"{state}  {r['id']}  {r['path']}  {r['date']} ({r['age_days']} days)  "
+                       f"{r['reason']}")
+        if stale:
+            click.echo(f"baseline: {stale} of {len(rows)} entries match no finding any more "
+                       f"(`aiart-release baseline prune` removes them)")
+    sys.exit(EXIT_GATE if stale else EXIT_OK)
+
+
+@baseline.command("prune")
+@_path_argument
+@_config_option
+@debug_option
+def prune(path, config_path):
+    """Remove the baseline entries that match no finding any more."""
+    accepted = _load(path)
+    if not accepted.entries:
+        click.echo(f"baseline: nothing to prune ({shown(baseline_file.path_for(path))})")
+        return
+    present = _baselined(_assess(path, config_path))
+    gone = [e for fp, e in accepted.entries.items() if fp not in present]
+    for entry in gone:
+        del accepted.entries[entry.fingerprint]
+    if gone:
+        _save(path, accepted)
+    click.echo(f"baseline: {len(gone)} entr{'ies' if len(gone) != 1 else 'y'} pruned, "
+               f"{len(accepted.entries)} kept")
+    for entry in gone:
+        click.echo(f"  - {entry.id}  {entry.path}")
