@@ -143,10 +143,10 @@ def test_every_usage_error_is_one_line_and_exit_2(cli, tmp_path, monkeypatch, ca
     assert time.monotonic() - started < 30
 
 
-def test_hook_in_an_empty_folder_is_a_usage_error(cli, tmp_path, monkeypatch):
+def test_hook_outside_a_git_repository_is_a_usage_error(cli, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = cli("hook")
-    assert result.code == 2 and "holds no files" in result.err
+    assert result.code == 2 and "not inside a git repository" in result.err
     assert len(result.err.strip().splitlines()) == 1
 
 
@@ -171,3 +171,41 @@ def test_the_gate_is_exit_1_not_an_error(cli, tmp_path):
     result = cli("assess", bundle, "--fail-on", "info")
     assert result.code == 1
     assert "error" not in result.err
+
+
+# The gate's one default rule (config.default_fail_on), for assess and hook
+# alike: with no release declared, findings at or above high fail; with a
+# release declared, the declared tiers are the gate and fail_on only adds to
+# it when set.
+HIGH_FINDING = {"data/captions.txt": "a photo sent by jane.doe@gmail.com at the beach\n"}
+
+
+def test_with_nothing_declared_a_high_finding_fails_assess(cli, tmp_path):
+    bundle = _bundle(tmp_path, **HIGH_FINDING)
+    result = cli("assess", bundle)
+    assert result.code == 1, result.out
+    assert "at or above high" in result.out
+    assert cli("assess", bundle, "--fail-on", "none").code == 0
+    assert cli("assess", bundle, "--fail-on", "critical").code == 0
+
+
+def test_with_nothing_declared_a_medium_finding_passes(cli, tmp_path):
+    bundle = _bundle(tmp_path, **{"notes.txt": "see https://example.org\n"})
+    result = cli("assess", bundle, "-f", "json")
+    assert all(f["severity"] not in ("high", "critical") for f in result.json()["findings"])
+    assert result.code == 0
+
+
+@pytest.mark.parametrize("declared, expected", [
+    # Declared open: the email holds the dataset back from open; the tier gate fails.
+    ("release: open\n", 1),
+    # Declared closed: the tiers are within intent and no fail_on is set.
+    ("release: closed\n", 0),
+    # fail_on set: it gates as well as the tiers.
+    ("release: closed\nfail_on: high\n", 1),
+    # A configuration that declares no release keeps the default severity gate.
+    ("commercial: false\n", 1),
+])
+def test_a_declared_release_makes_the_tiers_the_gate(cli, tmp_path, declared, expected):
+    bundle = _bundle(tmp_path, **HIGH_FINDING, **{"aiart-release.yaml": declared})
+    assert cli("assess", bundle).code == expected

@@ -1,0 +1,253 @@
+"""`aiart-release hook` checks what is staged: the blobs in the git index,
+never the working tree; untracked and gitignored files are not read, and
+nothing is written inside the repository."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from conftest import SAFETENSORS, make_bundle
+
+EMAIL_CAPTION = "a photo sent by jane.doe@gmail.com at the beach\n"
+CLEAN_CAPTION = "a red bicycle against a white wall\n"
+# Card-like numbers (Luhn-valid test numbers), as in pip's cacert.pem of the issue.
+CARDS = "".join(f"4111 1111 1111 1111 {n}\n5500 0000 0000 0004\n" for n in range(200))
+GIT_ENV = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
+           "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
+
+
+def git(repo: Path, *args: str) -> str:
+    proc = subprocess.run(["git", *args], cwd=repo, env={**os.environ, **GIT_ENV},
+                          capture_output=True, text=True, check=True)
+    return proc.stdout
+
+
+def new_repo(path: Path, files: dict[str, str | bytes] | None = None, *,
+             staged: tuple[str, ...] = ()) -> Path:
+    make_bundle(path, files or {})
+    git(path, "init", "-q")
+    if staged:
+        git(path, "add", "--", *staged)
+    return path
+
+
+@pytest.fixture
+def private_tmp(tmp_path, monkeypatch):
+    """The hook's temporary folder, to see that it is emptied."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def worktree_state(repo: Path) -> dict[str, tuple[int, int]]:
+    """Size and mtime of every entry outside .git (stat only: reading would
+    open the FIFOs and unreadable files the tests plant)."""
+    state = {}
+    for dirpath, dirnames, filenames in os.walk(repo):
+        dirnames[:] = [d for d in dirnames if d != ".git"]
+        for name in filenames:
+            info = os.lstat(os.path.join(dirpath, name))
+            state[os.path.join(dirpath, name)] = (info.st_size, info.st_mtime_ns)
+    return state
+
+
+def test_the_staged_blob_is_checked_not_the_working_tree(cli, tmp_path, monkeypatch,
+                                                         private_tmp):
+    repo = new_repo(tmp_path / "r", {"captions/001.txt": EMAIL_CAPTION},
+                    staged=("captions/001.txt",))
+    (repo / "captions/001.txt").write_text(CLEAN_CAPTION)  # edited after staging
+    monkeypatch.chdir(repo)
+    before = worktree_state(repo)
+    result = cli("hook")
+    assert result.code == 1, result.out + result.err
+    assert "captions/001.txt:1: high pii.email-address" in result.out
+    assert "jane.doe" not in result.out + result.err  # masked
+    assert "fix:" in result.out and "commit blocked" in result.out
+    assert worktree_state(repo) == before  # nothing written in the repository
+    assert list(private_tmp.iterdir()) == []  # the staged copy is removed
+
+    # The other way round: a clean blob, an address only in the working tree.
+    git(repo, "add", "captions/001.txt")
+    (repo / "captions/001.txt").write_text(EMAIL_CAPTION)
+    result = cli("hook")
+    assert result.code == 0, result.out + result.err
+    assert "passed" in result.out
+
+
+def test_untracked_and_gitignored_files_are_never_read(cli, tmp_path, monkeypatch,
+                                                       private_tmp):
+    repo = new_repo(tmp_path / "r", {
+        ".gitignore": ".venv/\n",
+        "train.py": "print('training')\n",
+        "scratch.txt": EMAIL_CAPTION,  # untracked
+        ".venv/lib/site-packages/pip/_vendor/certifi/cacert.pem": CARDS,
+        ".venv/secret.txt": EMAIL_CAPTION,
+    }, staged=(".gitignore", "train.py"))
+    # Files that hang or fail whoever opens them: the hook must not.
+    os.mkfifo(repo / "untracked.fifo")
+    os.mkfifo(repo / ".venv" / "pipe")
+    (repo / ".venv" / "secret.txt").chmod(0)
+    monkeypatch.chdir(repo)
+    # pre-commit never passes untracked files, but a user may: not read either.
+    for args in (["hook"], ["hook", "train.py", "scratch.txt", ".venv/secret.txt"],
+                 ["hook", "--all-files"]):
+        result = cli(*args)
+        assert result.code == 0, (args, result.out + result.err)
+        assert ".venv" not in result.out + result.err and "scratch" not in result.out
+
+
+def test_only_the_files_passed_are_checked(cli, tmp_path, monkeypatch, private_tmp):
+    """pre-commit's `files:` and `exclude:` work: it passes the files they leave."""
+    repo = new_repo(tmp_path / "r", {"captions/a.txt": EMAIL_CAPTION,
+                                     "captions/b.txt": EMAIL_CAPTION},
+                    staged=("captions",))
+    monkeypatch.chdir(repo)
+    result = cli("hook", "captions/a.txt")
+    assert result.code == 1, result.out + result.err
+    assert "captions/a.txt:1" in result.out and "b.txt" not in result.out
+    # From a subfolder, paths are relative to it, as git and pre-commit give them.
+    monkeypatch.chdir(repo / "captions")
+    assert "captions/b.txt:1" in cli("hook", "b.txt").out
+
+
+def test_all_files_renames_and_deletions(cli, tmp_path, monkeypatch, private_tmp):
+    repo = new_repo(tmp_path / "r", {"captions/a.txt": EMAIL_CAPTION, "b.txt": CLEAN_CAPTION},
+                    staged=("captions/a.txt", "b.txt"))
+    git(repo, "commit", "-qm", "first", "--no-verify")
+    monkeypatch.chdir(repo)
+    result = cli("hook")
+    assert result.code == 0 and "nothing staged" in result.err
+    # --all-files: pre-commit passes every tracked file, committed ones too.
+    result = cli("hook", "captions/a.txt", "b.txt")
+    assert result.code == 1 and "captions/a.txt:1" in result.out
+    assert cli("hook", "--all-files").code == 1
+    # A rename is checked at its new path.
+    git(repo, "mv", "captions/a.txt", "captions/renamed.txt")
+    result = cli("hook")
+    assert result.code == 1 and "captions/renamed.txt:1" in result.out
+    # A deletion has nothing to check.
+    git(repo, "rm", "-q", "--cached", "captions/renamed.txt")
+    result = cli("hook")
+    assert result.code == 0, result.out
+    assert "nothing staged" in result.err
+
+
+def test_submodules_are_skipped_and_said_once(cli, tmp_path, monkeypatch, private_tmp):
+    repo = new_repo(tmp_path / "r", {"b.txt": CLEAN_CAPTION}, staged=("b.txt",))
+    for name in ("vendor/one", "vendor/two"):
+        git(repo, "update-index", "--add", "--cacheinfo",
+            f"160000,{'1' * 40},{name}")
+    monkeypatch.chdir(repo)
+    result = cli("hook")
+    assert result.code == 0, result.out + result.err
+    notes = [line for line in result.err.splitlines() if "submodule" in line]
+    assert notes == ["aiart-release: 2 submodules skipped: vendor/one, vendor/two"]
+
+
+def test_a_staged_binary_is_read_from_its_blob(cli, tmp_path, monkeypatch, private_tmp):
+    from PIL import Image, PngImagePlugin
+
+    repo = new_repo(tmp_path / "r")
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", "Jane Doe <jane.doe@gmail.com>")
+    Image.new("RGB", (16, 16)).save(repo / "photo.png", pnginfo=info)
+    (repo / "w.safetensors").write_bytes(SAFETENSORS)
+    git(repo, "add", "photo.png", "w.safetensors")
+    (repo / "photo.png").write_bytes(b"")  # the working tree no longer has it
+    monkeypatch.chdir(repo)
+    result = cli("hook", "--fail-on", "low")
+    assert result.code == 1, result.out + result.err
+    assert "photo.png: low image.creator-metadata" in result.out
+    assert "jane.doe" not in result.out
+
+
+def test_the_declared_release_gates_the_whole_staged_bundle(cli, tmp_path, monkeypatch,
+                                                             private_tmp):
+    repo = new_repo(tmp_path / "r", {
+        "aiart-release.yaml": "release: open\ncommercial: false\n",
+        "LICENSE": "MIT License\n\nCopyright (c) 2026 t\n\nPermission is hereby granted, "
+                   "free of charge, to any person obtaining a copy\n",
+        "README.md": "# pictures\n",
+        "src/train.py": "print('hi')\n",
+    })
+    git(repo, "add", "-A")
+    monkeypatch.chdir(repo)
+    first = cli("hook")
+    assert first.code in (0, 1)
+    assert "the staged bundle" in first.out
+    git(repo, "commit", "-qm", "first", "--no-verify")
+    # Deleting the licence changes no file to read, but the bundle it leaves
+    # is judged against the declared release.
+    git(repo, "rm", "-q", "--cached", "LICENSE")
+    result = cli("hook")
+    assert result.code == 1, result.out + result.err
+    assert "declared open" in result.out
+
+
+def test_outside_a_repository_is_a_usage_error(cli, tmp_path, monkeypatch):
+    make_bundle(tmp_path / "b", {"a.txt": EMAIL_CAPTION})
+    monkeypatch.chdir(tmp_path / "b")
+    result = cli("hook")
+    assert result.code == 2
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1 and "not inside a git repository" in lines[0]
+
+
+def test_a_temporary_folder_inside_the_repository_is_refused(cli, tmp_path, monkeypatch):
+    repo = new_repo(tmp_path / "r", {"captions/a.txt": EMAIL_CAPTION}, staged=("captions",))
+    (repo / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(repo / "tmp"))
+    monkeypatch.chdir(repo)
+    result = cli("hook")
+    assert result.code == 2 and "TMPDIR" in result.err
+    assert list((repo / "tmp").iterdir()) == []
+
+
+SPACY_PROBE = ("import sys\nfrom aiart_release.cli import main\ncode = main(['hook'])\n"
+               "print(code, 'spacy' in sys.modules, 'presidio_analyzer' in sys.modules)\n")
+
+
+def _stage_nothing(repo: Path) -> None:
+    pass
+
+
+def _stage_a_deletion(repo: Path) -> None:
+    git(repo, "add", "notes.txt")
+    git(repo, "commit", "-qm", "first", "--no-verify")
+    git(repo, "rm", "-q", "--cached", "notes.txt")
+
+
+def _stage_a_submodule(repo: Path) -> None:
+    git(repo, "update-index", "--add", "--cacheinfo", f"160000,{'1' * 40},vendor/lib")
+
+
+def _stage_an_image(repo: Path) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (16, 16)).save(repo / "a.png")
+    git(repo, "add", "a.png")
+
+
+NOTHING_RELEVANT = [
+    _stage_nothing, _stage_a_deletion, _stage_a_submodule,
+    pytest.param(_stage_an_image, marks=pytest.mark.xfail(strict=True, reason=(
+        "the pii check loads its spaCy analyzer before it knows an image has any text "
+        "(plugins/personal_data/check.py _scan); remove this mark once it is lazy"))),
+]
+
+
+@pytest.mark.parametrize("stage", NOTHING_RELEVANT)
+def test_a_hook_with_nothing_relevant_staged_does_not_import_spacy(tmp_path, stage):
+    repo = new_repo(tmp_path / "r", {"notes.txt": EMAIL_CAPTION})
+    stage(repo)
+    env = {**os.environ, **GIT_ENV, "AIART_RELEASE_CACHE_DIR": str(tmp_path / "cache")}
+    proc = subprocess.run([sys.executable, "-c", SPACY_PROBE], cwd=repo, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.stdout.split()[-3:] == ["0", "False", "False"], proc.stdout + proc.stderr
