@@ -116,6 +116,8 @@ def load(root: Path | str) -> Baseline:
     if not os.path.lexists(path):
         return Baseline({})
     shown = str(path)
+    if not Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root)):
+        raise BaselineError(f"{shown}: the baseline is a link that leaves the bundle; not read")
     try:
         raw = read_regular_file(path, BASELINE_LIMITS.max_bytes)
     except LimitExceeded as exc:
