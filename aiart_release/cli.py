@@ -723,6 +723,16 @@ def init(path, force):
                f"`aiart-release assess {shown(path)}`")
 
 
+def _register_core_groups() -> None:
+    """Command groups kept in their own modules (they import this one)."""
+    from .baseline_cli import baseline
+
+    cli.add_command(baseline)
+
+
+_register_core_groups()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point; returns the exit code."""
     global _REGISTRY

@@ -39,6 +39,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from .baseline import BASELINE_NAME
 from .config import CONFIG_NAMES, find_config
 from .sizes import DEFAULT_MAX_FILE_SIZE
 
@@ -113,12 +114,15 @@ def staged_view(start: Path, files: Sequence[str] = (), *, all_staged: bool = Fa
         else:
             changed = _changed_against_head(repo, entries)
             changes = bool(changed) or _deletes_anything(repo)
+        _refuse_unstaged_baseline(repo, entries, repository)
         parent = _temporary_parent(repository)
         root = Path(tempfile.mkdtemp(prefix="aiart-release-hook-", dir=parent))
         try:
             view = StagedView(root=root, repository=repository, changes=changes)
             view.whole_bundle = _declares_release(repo, entries, root)
             targets = sorted(entries) if view.whole_bundle else changed
+            if BASELINE_NAME in entries and BASELINE_NAME not in targets:
+                targets = [*targets, BASELINE_NAME]  # what the commit accepts
             written = _write_blobs(repo, [entries[p] for p in targets], root, max_file_size,
                                    view.notes)
             view.checked = [p for p in changed if p in written]
@@ -177,6 +181,19 @@ def _deletes_anything(repo) -> bool:
         return False
     return bool(repo.git.diff("--cached", "--name-only", "--no-renames",
                               "--diff-filter=D", "HEAD"))
+
+
+def _refuse_unstaged_baseline(repo, entries: dict[str, _Entry], repository: Path) -> None:
+    """The baseline the commit carries is the staged one; one changed in the
+    working tree but not staged would be judged by a file the commit does
+    not hold (accepted here, refused in CI): refused, with what to do."""
+    if BASELINE_NAME in entries:
+        unstaged = bool(repo.git.diff("--name-only", "--no-ext-diff", "--", BASELINE_NAME))
+    else:
+        unstaged = os.path.lexists(repository / BASELINE_NAME)
+    if unstaged:
+        raise HookError(f"{BASELINE_NAME} is changed but not staged: stage it "
+                        f"(git add {BASELINE_NAME}) or undo the change, then commit again")
 
 
 def _temporary_parent(repository: Path) -> str:
