@@ -66,9 +66,16 @@ def _number(text: str) -> float | None:
     return value if value == value else None  # NaN
 
 
+def _source(row: dict[str, str]) -> str:
+    """The row's source; a row short of a column (A10G) has it one field early."""
+    if row.get("source"):
+        return row["source"]
+    return next((v for v in reversed(list(row.values())) if v and v.startswith("http")), "")
+
+
 def gpus(folder: Path) -> list[dict]:
     out = [{"name": r["name"], "type": r["type"], "tdp_watts": _number(r["tdp_watts"]),
-            "source": r["source"]} for r in _rows(folder, "gpus.csv")]
+            "source": _source(r)} for r in _rows(folder, "gpus.csv")]
     out += [{"name": n, "type": "gpu", "tdp_watts": float(w), "source": s, "added": True}
             for n, w, s in ADDED_GPUS]
     return out
@@ -78,7 +85,8 @@ def regions(folder: Path) -> list[dict]:
     return [{"provider": r["provider"], "provider_name": r["providerName"],
              "region": r["region"], "region_name": r["regionName"], "country": r["country"],
              "city": r["city"], "gco2_per_kwh": _number(r["impact"]),
-             "pue": _number(r["PUE"]), "source": r["source"]}
+             "pue": _number(r["PUE"]),
+             "source": r["source"] or f"none in the calculator's table ({r['comment']})"}
             for r in _rows(folder, "impact.csv") if _number(r["impact"]) is not None]
 
 
