@@ -12,11 +12,16 @@ unfilled), listing every line that holds template text.
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
 from pathlib import PurePosixPath
 
 from aiart_release import hookimpl
 from aiart_release.checks import Check
+from aiart_release.facts import Fact
 from aiart_release.findings import Checkpoint, Finding, Location, Severity, plural
 
 # Text a card template leaves behind. Each is unambiguous outside code blocks.
@@ -58,6 +63,14 @@ def _is_the_card(path: str) -> bool:
     return name.lower().startswith("readme") or bool(_MEANT_AS_CARD.search(name.rsplit(".", 1)[0]))
 
 
+def _nested(card, cards) -> bool:
+    """Whether another card of the same kind sits in a folder above this
+    one's (a README of a test-images folder inside a dataset's repository)."""
+    folder = PurePosixPath(card.path).parent
+    return any(other.kind == card.kind and other.path != card.path
+               and PurePosixPath(other.path).parent in folder.parents for other in cards)
+
+
 def _package_of(weights, paths: set[str]) -> str | None:
     """The Python package whose folder holds every weight file (its package
     data, as a vendored library ships it), or None."""
@@ -74,12 +87,18 @@ def _package_of(weights, paths: set[str]) -> str | None:
     return names.pop() if len(names) == 1 else None
 
 
-def placeholder_lines(text: str, first_line: int = 1) -> list[tuple[int, str]]:
-    """(line number, section path) of each line that holds template text,
-    outside fenced code blocks and HTML comments. The section path joins the
-    headings above the line (``Uses > Direct Use``)."""
-    hits = []
-    headings: list[tuple[int, str]] = []  # (level, title), the open sections
+@dataclass(frozen=True)
+class MarkdownLine:
+    number: int
+    text: str  # the line outside comments; the raw line inside code
+    code: bool  # inside a fenced code block
+    heading: tuple[int, str] | None  # (level, title) when it is a heading
+
+
+def markdown_lines(text: str, first_line: int = 1) -> Iterator[MarkdownLine]:
+    """Each line of a Markdown text, with HTML comments removed and fenced
+    code blocks and headings told apart (fences opening and closing line
+    themselves are left out)."""
     fence: str | None = None  # the opening fence (``` or ~~~~), while inside one
     in_comment = False
     for offset, line in enumerate(text.split("\n")):
@@ -91,40 +110,573 @@ def placeholder_lines(text: str, first_line: int = 1) -> list[tuple[int, str]]:
             if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence) \
                     and not line.strip()[len(opening.group(1)):].strip():
                 fence = None
+            else:
+                yield MarkdownLine(number, line, True, None)
             continue
         if opening:
             fence = opening.group(1)
             continue
-        visible = line
-        if in_comment:
-            if "-->" not in visible:
-                continue
-            visible = visible.split("-->", 1)[1]
-            in_comment = False
-        visible = re.sub(r"<!--.*?-->", "", visible)
-        if "<!--" in visible:
-            visible = visible.split("<!--", 1)[0]
-            in_comment = True
-        heading = _HEADING.match(visible)
-        if heading:
-            level = len(heading.group(1))
-            headings = [h for h in headings if h[0] < level] + [(level, heading.group(2))]
-        if any(p.search(visible) for p in _PLACEHOLDERS):
-            hits.append((number, " > ".join(title for _, title in headings)))
+        visible, in_comment = strip_comments(line, in_comment)
+        heading = _HEADING.match(visible) if len(visible) <= _MAX_HEADING else None
+        yield MarkdownLine(number, visible, False,
+                           (len(heading.group(1)), heading.group(2)) if heading else None)
+
+
+def placeholder_lines(text: str, first_line: int = 1) -> list[tuple[int, str]]:
+    """(line number, section path) of each line that holds template text,
+    outside fenced code blocks and HTML comments. The section path joins the
+    headings above the line (``Uses > Direct Use``)."""
+    hits = []
+    headings: list[tuple[int, str]] = []  # (level, title), the open sections
+    for line in markdown_lines(text, first_line):
+        if line.code:
+            continue
+        if line.heading:
+            level = line.heading[0]
+            headings = [h for h in headings if h[0] < level] + [line.heading]
+        if any(p.search(line.text) for p in _PLACEHOLDERS):
+            hits.append((line.number, " > ".join(title for _, title in headings)))
     return hits
+
+
+# --- completeness ---------------------------------------------------------------
+#
+# The questions a card should answer, and the headings that answer them.
+# Model cards: the Hugging Face model card template and ABOUT ML; dataset
+# cards: Datasheets for Datasets (Gebru et al.). Headings vary ("Intended
+# Uses", "Direct Use", "How to use"): each question has a small table of the
+# words its headings use. A heading answers the first question it matches
+# (most specific first: "Out-of-Scope Use" is not "Uses"); a section answers
+# when its text (its subsections included), less template text and HTML
+# comments, has at least _MIN_WORDS words. A few metadata keys answer a
+# question too (`co2_eq_emissions` is the environmental impact).
+
+
+@dataclass(frozen=True)
+class Question:
+    key: str
+    label: str
+    heading: re.Pattern
+    metadata: tuple[str, ...] = ()
+    # Words in the card's prose that answer it without a heading of its own
+    # (an opt-out process stated in the introduction answers consent).
+    prose: re.Pattern | None = None
+    # Questions a heading that matches this one does not answer, though it
+    # matches them too ("Out-of-Scope Use" is no intended use, "Testing
+    # Data" no training data).
+    shadows: tuple[str, ...] = ()
+
+
+def _words(pattern: str) -> re.Pattern:
+    return re.compile(pattern, re.I)
+
+
+MODEL_QUESTIONS = (
+    Question(
+        "out-of-scope", "out-of-scope use",
+        _words(r"out[- ]of[- ]scope|misuse|malicious|prohibited|acceptable\s+use|"
+               r"not\s+(?:intended|allowed|permitted)|restrict(?:ed|ions)\s+(?:use|uses)|"
+               r"use\s+restrictions"),
+        prose=_words(r"\bshould\s+not\s+be\s+used|\bnot\s+(?:be\s+)?(?:intended|meant)\s+"
+                     r"(?:for|to)\b|\bout[- ]of[- ]scope\b|\bmust\s+not\s+be\s+used|"
+                     r"\bdo\s+not\s+use\s+(?:it|this)"),
+        shadows=("intended-use",)),
+    Question(
+        "environmental-impact", "environmental impact",
+        _words(r"environment|carbon|emissions?|co2|energy|compute\s+(?:used|budget)"),
+        metadata=("co2_eq_emissions",),
+        prose=_words(r"\bco2\b|\bcarbon\b|\bkwh\b|\bgpu[- ]hours?\b|\bemissions?\b")),
+    Question(
+        "evaluation", "evaluation",
+        _words(r"evaluat|results?\b|metrics?|benchmarks?|performance|testing|"
+               r"model\s+examination"),
+        metadata=("model-index", "model_index"),
+        prose=_words(r"\bevaluated\s+(?:on|with|against)\b|\bfid\b|\bclip[- ]score\b|"
+                     r"\bbenchmark"),
+        shadows=("training-data",)),
+    Question(
+        "training-data", "training data",
+        _words(r"training|train\s+(?:set|data)|data\s*sets?|\bdata\b|fine[- ]?tun|corpus"),
+        metadata=("datasets",),
+        prose=_words(r"\b(?:trained|fine-?tuned|finetuned|pre-?trained)\s+(?:\w+\s+){0,3}"
+                     r"(?:on|with|from)\b")),
+    Question(
+        "limitations", "bias, risks and limitations",
+        _words(r"bias|risks?|limitations?|ethic|caveats?|harms?|safety|fairness|"
+               r"considerations"),
+        prose=_words(r"\blimitations?\b|\bbias(?:es|ed)?\b|\bmay\s+(?:generate|produce|"
+                     r"reproduce|fail)\b")),
+    Question(
+        "intended-use", "intended use",
+        _words(r"\buses?\b|use\s+cases?|intended|how\s+to\s+use|usage|purpose|applications?"),
+        prose=_words(r"\bintended\s+(?:for|to|use)|\b(?:is|was)\s+(?:meant|made|designed)\s+"
+                     r"(?:for|to)\b")),
+)
+DATASET_QUESTIONS = (
+    Question(
+        "consent", "consent",
+        _words(r"consent|opt[- ]?out|permission|takedown|take[- ]down|removal\s+request|"
+               r"privacy"),
+        prose=_words(r"\bconsent(?:ed|s)?\b|\bopt(?:ed)?[- ]?out\b|\bsigned\s+(?:a\s+)?"
+                     r"(?:model\s+)?release|request\s+(?:the\s+)?remov|removed?\s+(?:up)?on\s+"
+                     r"request|\bpermission\s+(?:of|from)\s+(?:the|each|every|all)\b")),
+    Question(
+        "people", "who is in it",
+        _words(r"who\s+(?:is|are)\s+in|people|persons?|individuals|"
+               r"personal(?:\s+and\s+sensitive)?\s+information|demographic|data\s+producers|"
+               r"participants|sitters|models\s+depicted|human\s+subjects|data\s+subjects"),
+        prose=_words(r"\b(?:photo(?:graph)?s?|images?|pictures?)\s+of\s+(?:\w+\s+){0,2}"
+                     r"(?:people|persons|individuals|faces|humans)\b|\b(?:no|contains?|"
+                     r"depicts?|shows?)\s+(?:no\s+)?(?:people|persons|identifiable|human\s+faces)"
+                     r"\b|\bdata\s*set\s+of\s+(?:\w+\s+){0,2}(?:people|persons|faces|portraits)\b"
+                     r"|\b(?:variation|diversity|balance)\b[^.\n]{0,40}\b(?:age|ethnicity|"
+                     r"gender|race|skin\s+tones?)\b")),
+    Question(
+        "maintenance", "maintenance",
+        _words(r"mainten|maintain|contact|updates?\b|versions?\b|changelog|errat|support|"
+               r"card\s+authors"),
+        prose=_words(r"\b(?:maintained|contact|updated|erratum|errata)\b|"
+                     r"\bopen\s+an\s+issue\b")),
+    Question(
+        "distribution", "distribution",
+        _words(r"distribut|licen[cs]|terms\s+of\s+use|download|access|availability|"
+               r"how\s+to\s+get|copyright"),
+        metadata=("license",),
+        prose=_words(r"\blicen[cs](?:e|ed|es)\b|\bmade\s+available\s+under\b|\bdownload")),
+    Question(
+        "preprocessing", "preprocessing",
+        _words(r"pre-?process|processing|cleaning|filter|align|labell?ing|annotations?|"
+               r"curation\s+process|cropp"),
+        prose=_words(r"\b(?:aligned|cropped|resized|filtered|deduplicated|cleaned|"
+                     r"pre-?processed|annotated|captioned|labell?ed)\b")),
+    Question(
+        "collection", "collection process",
+        _words(r"collect|source\s+data|data\s+sources?|\bsources?\b|provenance|acquisition|"
+               r"gather|crawl|scrap|how\s+(?:it|the\s+data)\s+was|origin"),
+        prose=_words(r"\b(?:collected|crawled|scraped|downloaded|harvested|gathered|sourced|"
+                     r"obtained|captured|photographed|taken)\s+(?:\w+\s+){0,3}"
+                     r"(?:from|via|using|through|by)\b")),
+    Question(
+        "motivation", "motivation",
+        _words(r"motivation|rationale|purpose|why\b|background"),
+        prose=_words(r"\b(?:created|built|designed|collected|assembled|made)\s+"
+                     r"(?:as\s+part\s+of|for|to)\b|\bmotivat")),
+    Question(
+        "uses", "uses",
+        _words(r"\buses?\b|intended|usage|applications?|out[- ]of[- ]scope|tasks?\b"),
+        prose=_words(r"\b(?:can|may|should)\s+(?:not\s+)?be\s+used\b|\bintended\s+"
+                     r"(?:for|to|use)|\bfor\s+(?:training|evaluating|research)\b")),
+    Question(
+        "composition", "composition",
+        _words(r"composition|structure|data\s+(?:fields|instances|splits|format)|contents?|"
+               r"statistics|overview|description|summary|what'?s\s+in|\bsplits?\b|format"),
+        prose=_words(r"\b(?:consists?|composed)\s+of\b|\b(?:contains|includes|holds)\s+"
+                     r"(?:\w+\s+){0,2}[\d,.]+|\b[\d,.]+\s*k?\s+(?:\w+\s+)?(?:images|photos|"
+                     r"photographs|captions|pairs|pictures|clips|recordings|samples)\b")),
+)
+
+# The order in which a finding lists them (the template's order).
+MODEL_ORDER = ("intended-use", "out-of-scope", "limitations", "training-data", "evaluation",
+               "environmental-impact")
+DATASET_ORDER = ("motivation", "composition", "collection", "people", "consent",
+                 "preprocessing", "uses", "distribution", "maintenance")
+_MIN_WORDS = 4
+# Longer lines are not read as headings (no heading is this long, and the
+# heading pattern backtracks on a long run of '#' and spaces).
+_MAX_HEADING = 300
+# Words saying that a dataset card's data shows people: then a missing
+# consent section matters (medium).
+_PEOPLE_CUES = re.compile(
+    r"\b(?:faces?|portraits?|selfies?|people|persons?|headshots?|celebrit(?:y|ies)|"
+    r"photos?\s+of\s+(?:me|my|him|her|them|us|friends|family|models?)|sitters?|"
+    r"human\s+subjects?|individuals)\b", re.I)
+# ... unless it says the images are artworks and never photographs.
+_ARTWORK_CUES = re.compile(r"\b(?:works?\s+of\s+art|artworks?|paintings?|sculptures?|museums?)\b",
+                           re.I)
+_PHOTO_CUES = re.compile(r"\b(?:photo(?:graph)?s?|selfies?|snapshots?|webcam)\b", re.I)
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def shows_people(card) -> bool:
+    """Whether a dataset card says its data shows people: photographs of
+    faces, portraits, people (not portraits in paintings)."""
+    prose = outline(card.text).prose
+    if not _PEOPLE_CUES.search(prose):
+        return False
+    return bool(_PHOTO_CUES.search(prose)) or not _ARTWORK_CUES.search(prose)
+
+
+@dataclass(frozen=True)
+class Completeness:
+    answered: tuple[str, ...]
+    missing: tuple[str, ...]  # no heading for it
+    unanswered: tuple[str, ...]  # a heading with nothing (or template text) under it
+
+    @property
+    def total(self) -> int:
+        return len(self.answered) + len(self.missing) + len(self.unanswered)
+
+
+@dataclass(frozen=True)
+class Outline:
+    """A card's body as the completeness check reads it: each heading with
+    the text under it (subsections and code included), and the prose (no
+    headings, no code). Comments are removed, and so is every line that
+    holds template text ("- **License:** [More Information Needed]" answers
+    nothing, though it says "License")."""
+
+    sections: tuple[tuple[str, str], ...]
+    prose: str
+
+
+def outline(text: str) -> Outline:
+    opened: list[tuple[int, int]] = []  # (level, index) of the open sections
+    titles: list[str] = []
+    bodies: list[list[str]] = []
+    prose: list[str] = []
+    for line in markdown_lines(text):
+        if line.heading:
+            level, title = line.heading
+            opened = [(lv, i) for lv, i in opened if lv < level]
+            titles.append(title)
+            bodies.append([])
+            opened.append((level, len(titles) - 1))
+            continue
+        if not line.code:
+            if any(p.search(line.text) for p in _PLACEHOLDERS):
+                continue
+            prose.append(line.text)
+        for _, i in opened:
+            bodies[i].append(line.text)  # code in a section is part of its answer
+    return Outline(tuple(zip(titles, ("\n".join(b) for b in bodies), strict=True)),
+                   "\n".join(prose))
+
+
+def completeness(card) -> Completeness:
+    """Which of the card's questions it answers (under a heading that names
+    the question, in a sentence that answers it, or in its metadata), heads
+    with nothing under it, or leaves out."""
+    questions = MODEL_QUESTIONS if card.kind == "model-card" else DATASET_QUESTIONS
+    order = MODEL_ORDER if card.kind == "model-card" else DATASET_ORDER
+    body = card.text.split("\n", card.body_line - 1)[-1] if card.body_line > 1 else card.text
+    read = outline(body)
+    headed: dict[str, bool] = {}  # key -> answered under some heading
+    for title, text in read.sections:
+        matched = [q for q in questions if q.heading.search(title)]
+        shadowed = {key for q in matched for key in q.shadows}
+        says_something = len(_WORD.findall(text)) >= _MIN_WORDS
+        for q in matched:
+            if q.key not in shadowed:
+                headed[q.key] = headed.get(q.key, False) or says_something
+    metadata = card.metadata if isinstance(card.metadata, dict) else {}
+    answered, missing, unanswered = [], [], []
+    by_key = {q.key: q for q in questions}
+    for key in order:
+        q = by_key[key]
+        if headed.get(key) or any(metadata.get(k) for k in q.metadata) or (
+                q.prose is not None and q.prose.search(read.prose)):
+            answered.append(key)
+        elif key in headed:
+            unanswered.append(key)
+        else:
+            missing.append(key)
+    return Completeness(tuple(answered), tuple(missing), tuple(unanswered))
+
+
+def strip_comments(text: str, in_comment: bool) -> tuple[str, bool]:
+    """``text`` without its HTML comments, and whether a comment is still
+    open at its end. Linear: one pass of ``str.find`` (a regular
+    expression's lazy match rescans the rest of the text for each
+    ``<!--`` that is never closed)."""
+    kept: list[str] = []
+    i = 0
+    while i < len(text):
+        if in_comment:
+            end = text.find("-->", i)
+            if end == -1:
+                return "".join(kept), True
+            i, in_comment = end + 3, False
+        else:
+            start = text.find("<!--", i)
+            if start == -1:
+                kept.append(text[i:])
+                break
+            kept.append(text[i:start])
+            i, in_comment = start + 4, True
+    return "".join(kept), in_comment
+
+
+def _label(key: str) -> str:
+    return next(q.label for q in MODEL_QUESTIONS + DATASET_QUESTIONS if q.key == key)
+
+
+def completeness_severity(card, result: Completeness, is_the_card: bool) -> Severity:
+    """What the gaps weigh. A dataset card of people with no consent answer:
+    medium. A gap in what the field guide asks first (a model's uses, limits,
+    training data; a dataset's collection, people, consent, uses): low.
+    Only evaluation, environmental impact, maintenance and the like: info.
+    A page found by its content, not meant as the card: one step less."""
+    gaps = set(result.missing) | set(result.unanswered)
+    if card.kind == "dataset-card":
+        key = {"collection", "people", "consent", "uses"}
+        if "consent" in gaps and shows_people(card):
+            severity = Severity.MEDIUM
+        else:
+            severity = Severity.LOW if gaps & key else Severity.INFO
+    else:
+        key = {"intended-use", "limitations", "out-of-scope", "training-data"}
+        severity = Severity.LOW if gaps & key else Severity.INFO
+    if not is_the_card and severity > Severity.INFO:
+        severity = Severity.LOW if severity == Severity.MEDIUM else Severity.INFO
+    return severity
+
+
+def incomplete_finding(card, is_the_card: bool) -> Finding | None:
+    """``docs.card-incomplete`` for a card that leaves questions open, with
+    its completeness figure; None when it answers them all."""
+    result = completeness(card)
+    gaps = result.missing + result.unanswered
+    if not gaps:
+        return None
+    label = "Model card" if card.kind == "model-card" else "Dataset card"
+    parts = []
+    if result.missing:
+        parts.append("missing: " + ", ".join(_label(k) for k in result.missing))
+    if result.unanswered:
+        parts.append("unanswered: " + ", ".join(_label(k) for k in result.unanswered))
+    framework = ("the Hugging Face model card template and ABOUT ML" if card.kind == "model-card"
+                 else "Datasheets for Datasets")
+    return Finding(
+        id="docs.card-incomplete",
+        severity=completeness_severity(card, result, is_the_card),
+        message=(f"{label} answers {len(result.answered)} of {result.total} questions of "
+                 f"{framework}; " + "; ".join(parts)),
+        location=Location(path=card.path, line=card.body_line),
+        evidence="; ".join(parts),
+        remediation=(
+            "Add a section for each: "
+            + ", ".join(_label(k) for k in gaps)
+            + (". Say who is in the data, whether they know and agreed, and how to ask for "
+               "removal" if "consent" in gaps else "")
+        ),
+        artifact=card.artifact,
+        checkpoint=Checkpoint.DATASET if card.kind == "dataset-card" else Checkpoint.PUBLISHING,
+        references=(("https://huggingface.co/docs/hub/model-cards",
+                     "https://partnershiponai.org/workstream/about-ml/")
+                    if card.kind == "model-card" else
+                    ("https://arxiv.org/abs/1803.09010",
+                     "https://huggingface.co/docs/hub/datasets-cards")),
+        context="prose",
+    )
+
+
+def consent_answered(card) -> bool:
+    return "consent" in completeness(card).answered
+
+
+# --- metadata values -----------------------------------------------------------
+#
+# The Hub reads `license`, `base_model`, `datasets`, `language` and
+# `pipeline_tag` as identifiers: a value it does not know is not shown, not
+# linked and not searchable ("MIT License" is no licence to it, "english" no
+# language). The lists are the Hub's own, shipped in rules/hub/ with their
+# source and date.
+
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}$")
+_HUB_URL = re.compile(r"^https?://(?:www\.)?huggingface\.co/(?:datasets/)?([\w.-]+/[\w.-]+)",
+                      re.I)
+_SHOWN = 60  # characters of a value quoted in a finding
+_MAX_VALUES = 50  # values of one key read (a list of 10,000 languages is read in part)
+
+
+@cache
+def _hub_data(name: str) -> dict:
+    from aiart_release.readers.yamlfile import shipped_data
+
+    return shipped_data(f"hub/{name}.yaml")
+
+
+@cache
+def hub_licenses() -> frozenset[str]:
+    return frozenset(e["id"] for e in _hub_data("licenses")["licenses"])
+
+
+@cache
+def hub_tasks() -> frozenset[str]:
+    return frozenset(_hub_data("pipeline_tags")["pipeline_tags"])
+
+
+@cache
+def hub_languages() -> frozenset[str]:
+    data = _hub_data("languages")
+    return frozenset(data["iso639_1"].split()) | frozenset(data["iso639_3"].split())
+
+
+def _quote(value) -> str:
+    text = str(value)
+    return text if len(text) <= _SHOWN else text[:_SHOWN] + "…"
+
+
+def _values(value) -> list:
+    return (value if isinstance(value, list) else [value])[:_MAX_VALUES]
+
+
+def _license_problem(value) -> str | None:
+    if not isinstance(value, str):
+        return "not a licence id"
+    if value in hub_licenses():
+        return None
+    lower = value.strip().lower()
+    if lower in hub_licenses():
+        return f"write it `{lower}`"
+    close = difflib.get_close_matches(lower.replace(" ", "-"), sorted(hub_licenses()), n=1,
+                                      cutoff=0.75)
+    if close:
+        return f"not a Hub licence id: `{close[0]}`?"
+    return ("not a Hub licence id: use one from https://huggingface.co/docs/hub/"
+            "repositories-licenses, or `other` with license_name and license_link")
+
+
+def _id_problem(value, kind: str) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return f"not a {kind} id"
+    value = value.strip()
+    if _HUB_ID.match(value):
+        return None
+    url = _HUB_URL.match(value)
+    if url:
+        return f"a URL: write the id `{url.group(1)}`"
+    if re.fullmatch(r"[\w.-]{1,96}", value):
+        return f"no owner: write the Hub id as `owner/name` (the {kind}'s page on the Hub)"
+    return f"not a Hub {kind} id (`owner/name`); name it in the card's text instead"
+
+
+def _language_problem(value) -> str | None:
+    if not isinstance(value, str):
+        return "not a language code"
+    lower = value.strip().lower()
+    if lower in hub_languages() and value == value.strip() and value.islower():
+        return None
+    if lower in hub_languages():
+        return f"write it `{lower}`"
+    base = re.split(r"[-_]", lower, maxsplit=1)[0]
+    if base != lower and base in hub_languages():
+        return f"a regional code: write `{base}` (regional codes go in `language_details`)"
+    code = _hub_data("languages").get("names", {}).get(lower)
+    if code:
+        return f"a language name: write the ISO 639 code `{code}`"
+    return "not an ISO 639-1 or 639-3 code"
+
+
+def _task_problem(value) -> str | None:
+    if isinstance(value, str) and value in hub_tasks():
+        return None
+    if isinstance(value, str):
+        close = difflib.get_close_matches(value.strip().lower().replace(" ", "-").replace("_", "-"),
+                                          sorted(hub_tasks()), n=1, cutoff=0.8)
+        if close:
+            return f"not a Hub task: `{close[0]}`?"
+    return "not a Hub task (https://huggingface.co/tasks)"
+
+
+# key -> (check of one value, the card kinds it applies to)
+_VALUE_CHECKS = {
+    "license": (_license_problem, ("model-card", "dataset-card")),
+    "base_model": (lambda v: _id_problem(v, "model"), ("model-card",)),
+    "datasets": (lambda v: _id_problem(v, "dataset"), ("model-card",)),
+    "language": (_language_problem, ("model-card", "dataset-card")),
+    "pipeline_tag": (_task_problem, ("model-card",)),
+    "task_categories": (_task_problem, ("dataset-card",)),
+}
+
+
+def metadata_problems(card) -> list[str]:
+    """``key: value`` (why, and the fix) for each metadata value the Hub will
+    not read as meant."""
+    metadata = card.metadata if isinstance(card.metadata, dict) else {}
+    out = []
+    for key, (problem_of, kinds) in _VALUE_CHECKS.items():
+        if card.kind not in kinds or metadata.get(key) in (None, "", []):
+            continue
+        for value in _values(metadata[key]):
+            problem = problem_of(value)
+            if problem:
+                out.append(f"`{key}: {_quote(value)}` ({problem})")
+    return out
+
+
+def metadata_value_finding(card) -> Finding | None:
+    problems = metadata_problems(card)
+    if not problems:
+        return None
+    label = "Model card" if card.kind == "model-card" else "Dataset card"
+    return Finding(
+        id="docs.card-metadata-value",
+        severity=Severity.LOW,
+        message=f"{label} metadata the Hub will not read as meant: " + "; ".join(problems[:5])
+        + (f"; +{len(problems) - 5} more" if len(problems) > 5 else ""),
+        location=Location(path=card.path, line=1),
+        evidence="; ".join(problems)[:500],
+        count=len(problems),
+        remediation="Use the Hub's identifiers: licence ids, `owner/name` model and dataset "
+                    "ids, ISO 639 language codes, Hub task names",
+        artifact=card.artifact,
+        checkpoint=Checkpoint.DATASET if card.kind == "dataset-card" else Checkpoint.PUBLISHING,
+        references=("https://huggingface.co/docs/hub/model-cards#model-card-metadata",
+                    "https://huggingface.co/docs/hub/repositories-licenses"),
+        context="metadata",
+    )
+
+
+def gating_finding(card, release: dict) -> Finding | None:
+    """``docs.card-gating-missing``: the release plan says gated, the card
+    asks nothing of those who download."""
+    if release.get(card.artifact) != "gated" or not card.has_front_matter:
+        return None
+    metadata = card.metadata if isinstance(card.metadata, dict) else {}
+    if metadata.get("gated") or any(str(k).startswith("extra_gated") for k in metadata):
+        return None
+    return Finding(
+        id="docs.card-gating-missing",
+        severity=Severity.MEDIUM,
+        message=(f"The release declares the {card.artifact} gated, but its card has no "
+                 "`extra_gated_*` fields: on the Hub it would download without a request"),
+        location=Location(path=card.path, line=1),
+        remediation=(
+            "Add `extra_gated_prompt` (the terms people agree to) and `extra_gated_fields` "
+            "(what they tell you: name, affiliation, intended use) to the card's metadata, and "
+            "turn on access requests in the repository settings"),
+        artifact=card.artifact,
+        checkpoint=Checkpoint.DATASET if card.kind == "dataset-card" else Checkpoint.PUBLISHING,
+        references=("https://huggingface.co/docs/hub/models-gated",),
+        context="metadata",
+    )
 
 
 class Cards(Check):
     id = "cards"
     checkpoint = Checkpoint.PUBLISHING
     covers = frozenset({Checkpoint.DATASET, Checkpoint.PUBLISHING})
-    description = "Model and dataset cards exist, parse, and hold no template text"
+    description = ("Model and dataset cards exist, parse, hold no template text, answer the "
+                   "questions of their templates, and use the Hub's identifiers")
+    version = "2"
+    provides = {
+        "dataset_consent_undocumented": Fact(
+            bool, "the bundle has dataset files but no dataset card that says whether the "
+                  "people in it consented (a consent, privacy or opt-out section)"),
+    }
     findings = {
         "docs.model-card-missing": "Model weights with no model card beside them",
         "docs.dataset-card-missing": "A dataset with no dataset card or datasheet",
         "docs.card-placeholder": "A card still holds template text ([More Information Needed])",
         "docs.card-metadata-invalid": "A card's YAML front matter cannot be parsed",
         "docs.card-metadata-missing": "A card has no YAML front matter (licence, tags, base model)",
+        "docs.card-incomplete": "A card leaves questions of its template unanswered (with its "
+                                "completeness figure)",
+        "docs.card-metadata-value": "Card metadata the Hub does not recognise (licence id, "
+                                    "model or dataset id, language, task)",
+        "docs.card-gating-missing": "The release is declared gated but the card has no "
+                                    "`extra_gated_*` fields",
     }
 
     def scan_bundle(self, ctx):
@@ -168,8 +720,23 @@ class Cards(Check):
                 checkpoint=Checkpoint.DATASET,
                 references=("https://huggingface.co/docs/hub/datasets-cards",),
             )
+        released = [c for c in facts.cards if (inventory.get(c.path) is None
+                                               or inventory.get(c.path).context
+                                               not in _NOT_RELEASED)]
+        ctx.provide({"dataset_consent_undocumented": bool(data) and not any(
+            consent_answered(c) for c in released if c.kind == "dataset-card" and c.text)})
         for card in facts.cards:
             yield from self._card(card)
+        release = dict(facts.config.release or {})
+        for card in released:
+            if not card.text or (card.error and not card.metadata):
+                continue
+            main = ((card.has_front_matter or _is_the_card(card.path))
+                    and not _nested(card, released))
+            for found in (incomplete_finding(card, main),
+                          metadata_value_finding(card), gating_finding(card, release)):
+                if found is not None:
+                    yield found
 
     def _card(self, card):
         label = "Model card" if card.kind == "model-card" else "Dataset card"

@@ -30,6 +30,7 @@ from aiart_release.findings import (
 )
 from aiart_release.masking import mask_words
 
+from . import known_datasets
 from .sources import (
     GGUFDeclaration,
     Source,
@@ -64,6 +65,7 @@ class Licenses(Check):
                                "pyproject.toml, SPDX headers)"),
         "license_of": Fact(dict, "the licence ids stated for each artifact "
                                  "(`{model: [MIT], dataset: [CC-BY-4.0]}`)"),
+        **known_datasets.PROVIDES,
     }
     findings = {
         "license.detected": "A licence was identified (which, where, how sure)",
@@ -79,6 +81,7 @@ class Licenses(Check):
         "license.permissive-relicense": "Copyleft code released under a permissive licence",
         "license.restriction-outside-license": "A restriction stated outside the licence",
         "license.base-model-unknown": "The base model's licence is not known",
+        **known_datasets.FINDINGS,
     }
 
     def scan_bundle(self, ctx):
@@ -122,6 +125,8 @@ class Licenses(Check):
         })
         yield from self._propagation(inventory, facts, by_artifact, sources, ggufs)
         yield from self._restrictions(inventory, facts, in_force, main + declared)
+        # The source datasets the cards name (rules/datasets.yaml).
+        yield from known_datasets.scan(ctx)
 
     # --- what was found ------------------------------------------------------
 

@@ -1,0 +1,307 @@
+"""The datasets a release says it is built on, matched to what is known about
+them (``rules/datasets.yaml``): their licence, whether they may be used
+commercially, whether the people in them agreed, and their documented
+problems.
+
+Field guide, dataset checkpoint: "Do you understand the existing datasets you
+are building on?" A LoRA whose card says ``datasets: [ffhq]`` and a release
+declared ``commercial: true`` gets ``license.source-dataset-noncommercial``
+(FFHQ is CC BY-NC-SA 4.0); it also gets ``consent.source-dataset-people``
+(70,000 Flickr faces, nobody asked) and the fact ``source_people_no_consent``
+for the policy and the misuse rules.
+
+Where a dataset is named:
+
+- a dataset card's ``source_datasets`` and a model card's ``datasets`` (Hub
+  ids, matched by their glob or by their name part against the aliases);
+- the card's prose, where it says where the data comes from: under a heading
+  about training or source data, collection or provenance, or in a sentence
+  that says the model was trained, fine-tuned or built on it. A dataset named
+  in an evaluation section, a motivation or a citation is not a source; a
+  dataset named in the card's own title is what the card describes.
+
+Called by the licensing check (check.py), whose findings and facts these
+are: the non-commercial conflict sits beside the licences' own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+
+from aiart_release.facts import Fact
+from aiart_release.findings import Finding, Severity
+from aiart_release.globs import glob_match
+
+from .stated import finding
+
+FINDINGS = {
+    "license.source-dataset-noncommercial": "A source dataset that forbids commercial use, in "
+                                            "a release declared commercial",
+    "consent.source-dataset-people": "A source dataset holds people who did not agree to be in it",
+    "provenance.source-dataset-issues": "A source dataset has documented problems (withdrawn, "
+                                        "harmful content, personal data)",
+}
+PROVIDES = {
+    "known_source_datasets": Fact(list, "the ids (rules/datasets.yaml) of the known datasets the "
+                                        "cards name as sources (`[ffhq, laion-5b]`)"),
+    "source_people_no_consent": Fact(bool, "a source dataset holds photographs of people who did "
+                                           "not consent (FFHQ, CelebA, LAION-5B...)"),
+    "source_noncommercial": Fact(bool, "a source dataset's terms forbid commercial use "
+                                       "(non-commercial or research only)"),
+}
+
+_SEVERITY = {"info": Severity.INFO, "low": Severity.LOW, "medium": Severity.MEDIUM,
+             "high": Severity.HIGH}
+# Headings of sections that say where the data comes from.
+_SOURCE_HEADING = re.compile(
+    r"\b(?:training|train(?:ing)?[- ]set|fine[- ]?tun\w*|source|sources|sourced|provenance|"
+    r"collection|collected|data\s*sets?|datasets?|data|corpus|composition|built\s+(?:on|from)|"
+    r"based\s+on)\b", re.I)
+# ... but not these, even when they name data.
+_NOT_SOURCE_HEADING = re.compile(
+    r"\b(?:evaluat\w*|test(?:ing)?|benchmark\w*|results?|metrics?|citation|cite|bibtex|"
+    r"references?|acknowledg\w*|related|motivation|comparison|baselines?|download\w*|"
+    r"install\w*|usage|license|licen[cs]e)\b", re.I)
+# A sentence that names a dataset as what the model or data was made from.
+_SOURCE_VERB = re.compile(
+    r"\b(?:trained|train|fine[- ]?tuned|finetuned|pre-?trained|distilled|built|derived|"
+    r"sourced|collected|drawn|taken|scraped|downloaded|sampled|curated|selected|subset|"
+    r"images|photos|photographs|pictures|works|paintings|portraits)\b[^.\n]{0,60}?"
+    r"\b(?:on|from|of|using|with|in)\s*$", re.I)
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
+_FENCE = re.compile(r"^\s{0,3}(?:`{3,}|~{3,})")
+_MAX_PROSE = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class KnownDataset:
+    id: str
+    name: str
+    aliases: tuple[str, ...]
+    hub_ids: tuple[str, ...]
+    license: str | None
+    license_note: str
+    commercial: str
+    people: str
+    consent: str
+    issues: tuple[tuple[str, str, str], ...]  # (summary, severity, reference)
+    reference: str
+    case_sensitive: bool = False
+
+    @property
+    def forbids_commercial(self) -> bool:
+        return self.commercial in ("non-commercial", "research-only")
+
+    @property
+    def people_without_consent(self) -> bool:
+        return self.people == "yes" and self.consent in ("none", "unknown")
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A known dataset a card names as a source, and how it names it."""
+
+    dataset: KnownDataset
+    path: str
+    artifact: str
+    how: str  # "`datasets: ffhq`" or "line 12"
+    line: int | None
+
+
+@cache
+def catalog() -> tuple[KnownDataset, ...]:
+    from aiart_release.readers.yamlfile import shipped_data
+
+    out = []
+    for e in shipped_data("datasets.yaml")["datasets"]:
+        out.append(KnownDataset(
+            id=e["id"], name=e["name"], aliases=tuple(e["aliases"]),
+            hub_ids=tuple(e.get("hub_ids") or ()), license=e.get("license"),
+            license_note=" ".join(str(e.get("license_note") or "").split()),
+            commercial=e["commercial"], people=e["people"], consent=e["consent"],
+            issues=tuple((" ".join(i["summary"].split()), i["severity"], i["reference"])
+                         for i in e.get("issues") or ()),
+            reference=e["reference"], case_sensitive=bool(e.get("case_sensitive"))))
+    return tuple(out)
+
+
+def _key(name: str) -> str:
+    """A name with case, separators and dots ignored: ``LAION-2B-en`` ->
+    ``laion2ben``."""
+    return re.sub(r"[\s_.\-]+", "", name.lower())
+
+
+@cache
+def _by_key() -> dict[str, KnownDataset]:
+    out: dict[str, KnownDataset] = {}
+    for d in catalog():
+        for alias in (d.id, *d.aliases):
+            out.setdefault(_key(alias), d)
+    return out
+
+
+def match_id(value: str) -> KnownDataset | None:
+    """The known dataset a metadata value (a Hub id such as
+    ``huggan/wikiart``, or a bare name such as ``ffhq``) stands for."""
+    value = value.strip()
+    if not value or len(value) > 200:
+        return None
+    lower = value.lower()
+    for d in catalog():
+        if any(glob_match(p.lower(), lower) for p in d.hub_ids):
+            return d
+    return _by_key().get(_key(value.rsplit("/", 1)[-1]))
+
+
+@cache
+def _prose_pattern() -> tuple[re.Pattern, re.Pattern, dict[str, KnownDataset]]:
+    """Two alternations of every alias (case-insensitive ones, case-sensitive
+    ones), longest first, each a whole word: "COCO" never matches "cocoa",
+    "CelebA" never the start of "CelebA-HQ"."""
+    by_alias: dict[str, KnownDataset] = {}
+    loose, strict = [], []
+    for d in catalog():
+        for alias in d.aliases:
+            by_alias.setdefault(alias.lower(), d)
+            (strict if d.case_sensitive else loose).append(alias)
+
+    def alternation(aliases: list[str], flags: int) -> re.Pattern:
+        body = "|".join(re.escape(a) for a in sorted(set(aliases), key=len, reverse=True))
+        return re.compile(rf"(?<![\w-])(?:{body})(?![\w]|-\w)", flags)
+
+    return alternation(loose, re.I), alternation(strict, 0), by_alias
+
+
+def prose_mentions(text: str, title: str = "") -> list[tuple[KnownDataset, int]]:
+    """(dataset, line) for each known dataset the text names as a source,
+    first mention only, skipping those named in ``title`` (the card's own
+    subject)."""
+    loose, strict, by_alias = _prose_pattern()
+    own = {by_alias[m.group(0).lower()].id for p in (loose, strict) for m in p.finditer(title)}
+    found: dict[str, tuple[KnownDataset, int]] = {}
+    headings: list[tuple[int, str]] = []
+    in_fence = False
+    for number, line in enumerate(text[:_MAX_PROSE].split("\n"), start=1):
+        if _FENCE.match(line):
+            in_fence = not in_fence
+            continue
+        heading = _HEADING.match(line)
+        if heading:
+            level = len(heading.group(1))
+            headings = [h for h in headings if h[0] < level] + [(level, heading.group(2))]
+            continue
+        if in_fence:
+            continue
+        section = headings[-1][1] if headings else ""
+        source_section = bool(section) and bool(_SOURCE_HEADING.search(section)) and not \
+            _NOT_SOURCE_HEADING.search(section)
+        for pattern in (loose, strict):
+            for m in pattern.finditer(line):
+                d = by_alias[m.group(0).lower()]
+                if d.id in own or d.id in found:
+                    continue
+                said_as_source = bool(_SOURCE_VERB.search(line[:m.start()]))
+                if source_section or said_as_source:
+                    found[d.id] = (d, number)
+    return sorted(found.values(), key=lambda dl: dl[1])
+
+
+def mentions(cards: Iterable) -> list[Mention]:
+    """The known datasets each card names as a source: its metadata first,
+    then its prose."""
+    out: list[Mention] = []
+    for card in cards:
+        seen: set[str] = set()
+        for key in ("source_datasets", "datasets"):
+            values = card.metadata.get(key) if isinstance(card.metadata, dict) else None
+            for value in values if isinstance(values, list) else [values]:
+                d = match_id(value) if isinstance(value, str) else None
+                if d is not None and d.id not in seen:
+                    seen.add(d.id)
+                    out.append(Mention(d, card.path, card.artifact, f"`{key}: {value}`", None))
+        title = " ".join(str(card.metadata.get(k) or "") for k in ("pretty_name", "model_name")
+                         if isinstance(card.metadata, dict)) + " " + _title(card.text)
+        offset = card.body_line - 1
+        body = card.text.split("\n", offset)[-1] if offset else card.text
+        for d, line in prose_mentions(body, title):
+            if d.id not in seen:
+                seen.add(d.id)
+                out.append(Mention(d, card.path, card.artifact, f"line {line + offset}",
+                                   line + offset))
+    return out
+
+
+def _title(text: str) -> str:
+    """The card's first heading of level 1 or 2 (dataset READMEs often start
+    with "## X Dataset")."""
+    match = re.search(r"^\s{0,3}#{1,2}\s+(.+)$", text[:4000], re.M)
+    return match.group(1) if match else ""
+
+
+def scan(ctx) -> Iterator[Finding]:
+    """Findings and facts for the known datasets the cards name."""
+    found = mentions(ctx.facts.cards)
+    commercial = ctx.facts.config.commercial
+    ctx.provide({
+        "known_source_datasets": sorted({m.dataset.id for m in found}),
+        "source_people_no_consent": any(m.dataset.people_without_consent for m in found),
+        "source_noncommercial": any(m.dataset.forbids_commercial for m in found),
+    })
+    done: set[tuple[str, str]] = set()
+    for m in found:
+        for kind in ("noncommercial", "people", "issues"):
+            if (kind, m.dataset.id) not in done:
+                f = _finding(kind, m, commercial)
+                if f is not None:
+                    done.add((kind, m.dataset.id))
+                    yield f
+
+
+def _finding(kind: str, m: Mention, commercial: bool | None) -> Finding | None:
+    d = m.dataset
+    where = m.how
+    terms = d.license or "its terms of use"
+    if kind == "noncommercial":
+        if not (commercial and d.forbids_commercial):
+            return None
+        allowed = "non-commercial use" if d.commercial == "non-commercial" else "research use"
+        return finding(
+            "license.source-dataset-noncommercial", Severity.HIGH, m.path,
+            f"The release is declared commercial, but it is built on {d.name}, whose terms "
+            f"({terms}) allow only {allowed}: named in {where}. {d.license_note}",
+            f"Train on data whose terms allow commercial use (or obtain a licence from "
+            f"{d.name}'s owners), or declare `commercial: false`",
+            artifact=m.artifact, evidence=f"{d.id}: {d.commercial}",
+            matched=f"{d.id}:{d.commercial}", line=m.line, references=(d.reference,),
+            context="metadata" if m.line is None else "prose")
+    if kind == "people":
+        if not d.people_without_consent:
+            return None
+        return finding(
+            "consent.source-dataset-people", Severity.LOW, m.path,
+            f"Built on {d.name} (named in {where}): it holds photographs of people who were "
+            f"not asked to be in it (consent: {d.consent})",
+            "Say in the card that the source holds people who did not consent, and what you did "
+            "about it (filtered faces, no identity prompts); prefer a source whose people "
+            "agreed, and do not let the model be prompted by a real person's name",
+            artifact=m.artifact, evidence=f"{d.id}: people {d.people}, consent {d.consent}",
+            matched=f"{d.id}:people", line=m.line, references=(d.reference,),
+            context="metadata" if m.line is None else "prose")
+    if not d.issues:
+        return None
+    # Information for the artist, not a verdict on the release: low where a
+    # problem is serious (withdrawn, harmful content), else info.
+    worst = max((_SEVERITY[s] for _, s, _ in d.issues), key=lambda s: s.rank)
+    severity = Severity.LOW if worst >= Severity.MEDIUM else Severity.INFO
+    return finding(
+        "provenance.source-dataset-issues", severity, m.path,
+        f"Built on {d.name} (named in {where}), which has documented problems: "
+        + "; ".join(summary for summary, _, _ in d.issues),
+        "Read the references; say in the card how the release deals with them (a cleaned "
+        "re-release, filtering, removal on request), or build on another source",
+        artifact=m.artifact, evidence=d.id, matched=f"{d.id}:issues", line=m.line,
+        references=tuple(dict.fromkeys(ref for _, _, ref in d.issues)),
+        context="metadata" if m.line is None else "prose")
