@@ -148,6 +148,11 @@ def test_an_apps_client_secret_in_its_code_is_medium_and_the_same_in_a_config_cr
     assert [(f.id, f.severity.value, f.context) for f in in_code] == [
         ("secret.api-key", "medium", "string-literal")]
     assert "client credential" in in_code[0].message
+    # In a notebook cell the same line is someone's own key: critical.
+    cell = notebook([{"cell_type": "code", "source": [f'CLIENT_SECRET = "{value}"\n'],
+                      "outputs": []}])
+    in_notebook = scan(tmp_path, "train.ipynb", cell)
+    assert [(f.id, f.severity.value) for f in in_notebook] == [("secret.api-key", "critical")]
     assert "RFC 8252" in in_code[0].remediation
     in_env = scan(tmp_path, "config.yaml", f"client_secret: {value}\n", kind="config")
     assert [(f.id, f.severity.value) for f in in_env] == [("secret.api-key", "critical")]

@@ -299,12 +299,15 @@ def _finding(file: BundleFile, group: _Group) -> Finding:
     # credential, to check, not a person's token. A .env file, a notebook or
     # a card holds the author's own keys, and a token with a known format
     # (hf_, ghp_, sk-, AKIA...) is a person's or an account's.
-    app_credential = hit.label in _APP_CREDENTIALS and context in _IN_CODE
+    # Notebooks are where people paste their own keys (a Colab cell with
+    # WANDB_API_KEY = "..."): never an app's credential there.
+    app_credential = (hit.label in _APP_CREDENTIALS and context in _IN_CODE
+                      and file.suffix != ".ipynb")
     if fixture:
         message += ": check that it is not a live credential"
     elif app_credential:
-        message += (": most likely the app's own client credential, public by design for an "
-                    "installed app; check that it is not a server's or a person's key")
+        message += (": an app's own client credential is public by design for an installed "
+                    "app, a person's key (W&B, a cloud account) is a leak; check whose it is")
     return Finding(
         id=hit.finding_id,
         severity=Severity.MEDIUM if fixture or app_credential else Severity.CRITICAL,
