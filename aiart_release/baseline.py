@@ -150,31 +150,35 @@ def _entries(document: Any, shown: str) -> dict[str, Entry]:
     if len(items) > MAX_ENTRIES:
         raise BaselineError(f"{shown}: more than {MAX_ENTRIES:,} entries; not read")
     entries: dict[str, Entry] = {}
+    # Many entries share an id, a date and a reason: each is checked once.
+    checked: set[tuple[str, str]] = set()
     for i, item in enumerate(items):
-        entry = _entry(item, f"{shown}: entries[{i}]")
+        entry = _entry(item, lambda i=i: f"{shown}: entries[{i}]", checked)
         entries[entry.fingerprint] = entry
     return entries
 
 
-def _entry(item: Any, where: str) -> Entry:
+def _entry(item: Any, where, checked: set[tuple[str, str]]) -> Entry:
     if not isinstance(item, dict):
-        raise BaselineError(f"{where}: must be an object with {', '.join(_KEYS)}")
+        raise BaselineError(f"{where()}: must be an object with {', '.join(_KEYS)}")
     for key in _KEYS:
         if not isinstance(item.get(key), str):
-            raise BaselineError(f"{where}.{key}: missing or not a string")
+            raise BaselineError(f"{where()}.{key}: missing or not a string")
     if not _FINGERPRINT.fullmatch(item["fingerprint"]):
-        raise BaselineError(f"{where}.fingerprint: not sha256: and 64 hexadecimal digits")
-    if not FINDING_ID.fullmatch(item["id"]):
-        raise BaselineError(f"{where}.id: not a finding id")
+        raise BaselineError(f"{where()}.fingerprint: not sha256: and 64 hexadecimal digits")
     if not item["path"] or len(item["path"]) > MAX_PATH:
-        raise BaselineError(f"{where}.path: empty or longer than {MAX_PATH} characters")
-    reason = item["reason"].strip()
-    if not re.search(r"\w", reason) or len(reason) > MAX_REASON:
-        raise BaselineError(f"{where}.reason: a justification is required "
-                            f"(at most {MAX_REASON} characters)")
-    if not _is_date(item["date"]):
-        raise BaselineError(f"{where}.date: not an ISO date (YYYY-MM-DD)")
-    return Entry(item["fingerprint"], item["id"], item["path"], reason, item["date"])
+        raise BaselineError(f"{where()}.path: empty or longer than {MAX_PATH} characters")
+    for key, test, problem in _SHARED_CHECKS:
+        if (key, item[key]) not in checked:
+            if not test(item[key]):
+                raise BaselineError(f"{where()}.{key}: {problem}")
+            checked.add((key, item[key]))
+    return Entry(item["fingerprint"], item["id"], item["path"], item["reason"].strip(),
+                 item["date"])
+
+
+def _is_reason(text: str) -> bool:
+    return re.search(r"\w", text) is not None and len(text.strip()) <= MAX_REASON
 
 
 def _is_date(text: str) -> bool:
@@ -185,6 +189,13 @@ def _is_date(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+_SHARED_CHECKS = (
+    ("id", lambda text: FINDING_ID.fullmatch(text) is not None, "not a finding id"),
+    ("reason", _is_reason, f"a justification is required (at most {MAX_REASON} characters)"),
+    ("date", _is_date, "not an ISO date (YYYY-MM-DD)"),
+)
 
 
 def check_reason(reason: str | None) -> str:
