@@ -379,6 +379,7 @@ def test_the_fine_tune_example(cli):
     # The command prints the block the card should have had.
     printed = cli("training", bundle)
     assert printed.code == 0
+    assert "The card states 0.97 g CO2e, 999× less than the estimate" in printed.out
     block = yaml.safe_load(printed.out[printed.out.index("co2_eq_emissions:"):])
     assert block["co2_eq_emissions"]["emissions"] == 968.6
     assert block["co2_eq_emissions"]["geographical_location"] == "Germany"

@@ -6,7 +6,7 @@ training from scratch? How long do I need to train?
 
 Example: ``training: {hardware: RTX 4090, hours: 6, country: France}`` in
 aiart-release.yaml and a card without ``co2_eq_emissions`` give the estimate
-(info, 1.2 kg CO2e, range 0.6–2.6 kg) and ``training.emissions-undeclared``
+(info, 284 g CO2e, range 142–454 g) and ``training.emissions-undeclared``
 (low): the card should say so; ``aiart-release training`` prints the block.
 """
 
@@ -23,10 +23,9 @@ from .estimate import (
     STRUBELL_REFERENCE,
     amount,
     describe,
+    disagreement,
 )
 
-# Stated emissions further than this from the estimate, either way, disagree.
-MISMATCH_FACTOR = 3.0
 HUB_CARD_REFERENCE = "https://huggingface.co/docs/hub/model-cards-co2"
 
 _REMEDIATION = {
@@ -135,18 +134,11 @@ def _estimate_findings(result: Analysis):
 
 
 def _mismatch(stated_kg, found, location):
-    central = found.kg[0]
-    if central <= 0:
+    message = disagreement(stated_kg, found)
+    if message is None:
         return
-    ratio = stated_kg / central
-    if 1 / MISMATCH_FACTOR <= ratio <= MISMATCH_FACTOR:
-        return
-    how = (f"{ratio:,.3g}× more" if ratio > 1 else
-           f"{1 / ratio:,.3g}× less" if ratio > 0 else "nothing")
     yield _finding(
-        "training.emissions-mismatch", Severity.MEDIUM,
-        f"The card states {amount(stated_kg)} CO2e, {how} than the estimate of "
-        f"{amount(central)} (range {amount(found.kg[1])}–{amount(found.kg[2])})", location,
+        "training.emissions-mismatch", Severity.MEDIUM, message, location,
         "Check the card's figure (co2_eq_emissions.emissions is in grams) and the training "
         "section; correct whichever is wrong", context="metadata",
         references=(HUB_CARD_REFERENCE,))

@@ -61,19 +61,23 @@ def _analyse(path: Path, registry):
 
 
 def _report(result) -> str:
-    from .estimate import amount, card_block, describe
+    from .estimate import amount, card_block, describe, disagreement
 
     lines = []
     for problem in result.problems:
         where = f"{problem.path}:{problem.line}" if problem.line else problem.path
         lines.append(f"problem: {where}: {problem.message}")
     card = result.declared.card
-    if card is not None and card.grams is not None:
-        lines.append(f"the card states: {amount(card.grams / 1000)} CO2e ({card.path})")
+    stated = card.grams / 1000 if card is not None and card.grams is not None else None
     found = result.estimate
+    differs = disagreement(stated, found) if stated is not None and found else None
+    if stated is not None and not differs:
+        lines.append(f"the card states: {amount(stated)} CO2e ({card.path})")
     if found is None:
         return "".join(line + "\n" for line in lines)
     lines.append(describe(found) + ".")
+    if differs:
+        lines.append(f"{differs} ({card.path}): correct the card (emissions are in grams).")
     sources = [s.source for s in _used(result)]
     if sources:
         lines.append("from: " + "; ".join(sources))

@@ -262,9 +262,12 @@ def read_tool_hints(inventory: Any, out: Declared) -> None:
     runs = [f for f in inventory.files if f.name == "wandb-metadata.json" and f.readable]
     for file in runs[:MAX_HINT_FILES]:
         _wandb_run(inventory, file, out)
+    # Training configs sit with the code or the model, not among the data's
+    # per-item JSON files.
     configs = [f for f in inventory.files if f.suffix in (".toml", ".json") and f.readable
                and f.kind in ("config", "code", "text", "other") and f.context is None
-               and f.size <= MAX_HINT_BYTES and f.name not in CONFIG_NAMES]
+               and f.artifact != "dataset" and f.size <= MAX_HINT_BYTES
+               and f.name not in CONFIG_NAMES]
     for file in configs[:MAX_HINT_FILES * 5]:
         _training_config(file, out)
 
@@ -278,6 +281,12 @@ def _kohya_metadata(file: Any, out: Declared) -> None:
     from aiart_release.readers.safetensors import SafetensorsError, read_header
 
     try:
+        with open(file.abspath, "rb") as handle:
+            length = int.from_bytes(handle.read(8), "little")
+        # kohya's metadata is a few kilobytes; a header of tensors past this
+        # is not read again for it (the model-files check reads it).
+        if length > MAX_HINT_BYTES * 8:
+            return
         header = read_header(file.abspath)
     except (OSError, SafetensorsError):
         return

@@ -32,6 +32,8 @@ LOCAL_PUE = (1.0, 1.0, 1.6)
 # mile (249 g/km). Strubell, Ganesh and McCallum (2019): training one large
 # transformer with neural architecture search, 626,155 lbs CO2e (about
 # 284 t), "five cars" in their lifetime (fuel included, 126,000 lbs each).
+# Stated emissions further than this from the estimate, either way, disagree.
+MISMATCH_FACTOR = 3.0
 CAR_KG_PER_KM = 0.249
 FIVE_CARS_KG = 284_019.0
 CAR_LIFETIME_KG = 57_153.0
@@ -92,6 +94,21 @@ def amount(kg: float) -> str:
     if kg < 1000:
         return f"{kg:.3g} kg"
     return f"{kg / 1000:,.3g} t"
+
+
+def disagreement(stated_kg: float, result: Estimate) -> str | None:
+    """How a stated figure disagrees with the estimate, when it is more than
+    MISMATCH_FACTOR away either way; None when it agrees."""
+    central = result.kg[0]
+    if central <= 0:
+        return None
+    ratio = stated_kg / central
+    if 1 / MISMATCH_FACTOR <= ratio <= MISMATCH_FACTOR:
+        return None
+    how = (f"{ratio:,.3g}× more" if ratio > 1 else
+           f"{1 / ratio:,.3g}× less" if ratio > 0 else "nothing")
+    return (f"The card states {amount(stated_kg)} CO2e, {how} than the estimate of "
+            f"{amount(central)} (range {amount(result.kg[1])}–{amount(result.kg[2])})")
 
 
 def describe(result: Estimate) -> str:
