@@ -1,16 +1,33 @@
 """Per-file result cache, so that an unchanged bundle re-assesses quickly.
 
-A result is keyed by (tool version, check id, check version, check settings,
-file path, file content hash). Content hashes are remembered by (path hash,
-size, mtime, inode), as git's index does, so unchanged files are not re-read.
-Only masked findings are stored (never the raw ``matched`` value), paths are
-stored hashed in the index, and the cache lives outside the bundle.
+The results live in one embedded SQLite database, ``results.sqlite3`` in
+the cache folder (``$AIART_RELEASE_CACHE_DIR``, else
+``$XDG_CACHE_HOME/aiart-release``, never inside the bundle). A result is
+keyed by (file content hash, check id, check version, settings hash, place):
+the settings hash covers the tool version, the check's settings and the
+installed plugins; the place is the hash of the artifact and path, which
+the findings name. Content hashes are remembered by (path hash, size,
+mtime, inode), as git's index does, so unchanged files are not re-read.
 
-The cache is state left by an earlier run, so it is read as untrusted
-input: an index or a result that is not valid JSON, not of the shape this
-version writes, or of the wrong file type (a folder where a file should be)
-is discarded with a one-line warning on stderr, and the run goes on
-(re-scanning what it cannot trust).
+- Only masked findings are stored (never the raw ``matched`` value); paths
+  are stored hashed; nothing else from the bundle is kept.
+- Writes are transactions (WAL journal): a parallel run never sees half a
+  result. A run that finds the database locked waits ``LOCK_WAIT_SECONDS``,
+  then goes on without the cache, and says so once.
+- The size is bounded: past ``AIART_RELEASE_CACHE_MAX_MB`` (or
+  ``MAX_ENTRIES`` results) the least recently used results are evicted.
+- The database is state left by an earlier run, read as untrusted input:
+  one that is not SQLite, not of the exact schema this version creates, or
+  far larger than the limit is rebuilt empty with a one-line warning; one
+  that is a symlink, FIFO or folder is refused (the run goes on without a
+  cache). Every query is parameterised, every value read is type-checked.
+
+The name lexicons built from installed packages (:func:`derived`) are kept
+beside it, as JSON files under ``derived/``: they are read by every worker
+process, are not bundle data (so they are no part of the "nothing personal
+in the cache" promise, and the tests that grep the database for planted
+names need not sift through Faker's million names), and must not be
+evicted by a large bundle's results.
 """
 
 from __future__ import annotations
@@ -18,23 +35,45 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import sqlite3
 import stat
 import sys
 import tempfile
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import __version__
 from .checks import finding_problem
 from .findings import Finding
 
 ENV_CACHE_DIR = "AIART_RELEASE_CACHE_DIR"
-_INDEX = "hashes.json"
-# An index or result larger than this was not written by us (an index of
-# 100,000 files takes 20 MB; a result holds one file's findings).
-MAX_INDEX_BYTES = 256 * 1024 * 1024
+ENV_CACHE_MAX_MB = "AIART_RELEASE_CACHE_MAX_MB"
+DB_NAME = "results.sqlite3"
+# SQLite writes these beside the database; each is checked like it.
+_SIDE_FILES = ("-wal", "-shm", "-journal")
+APPLICATION_ID = 0x41524331  # "ARC1": a database another program wrote is not ours
+SCHEMA_VERSION = 1
+DEFAULT_MAX_MB = 256
+MAX_ENTRIES = 250_000
+# What a stored row costs beyond its findings: the key columns (four
+# hashes), SQLite's cell and the primary-key index.
+ROW_OVERHEAD = 420
+# A parallel run holds the write lock for milliseconds; one that holds it
+# longer is stuck, and this run goes on without the cache.
+LOCK_WAIT_SECONDS = 5.0
+# No statement of ours runs this long on a database within the limit: one
+# that does is working through a hostile file, and is interrupted.
+STATEMENT_SECONDS = 30.0
+# Results are written in batches: one transaction per this many, or per
+# this many seconds, and at the end of the run.
+FLUSH_ENTRIES = 500
+FLUSH_SECONDS = 2.0
 MAX_RESULT_BYTES = 64 * 1024 * 1024
+RUNS_KEPT = 10
 # The fields Finding.to_dict writes, and "content": a cached finding with
 # another field comes from another tool or version.
 _FINDING_FIELDS = frozenset({
@@ -42,6 +81,21 @@ _FINDING_FIELDS = frozenset({
     "evidence", "count", "fingerprint", "remediation", "references", "context", "also",
     "content",
 })
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+_SCHEMA = (
+    "CREATE TABLE results (content TEXT NOT NULL, check_id TEXT NOT NULL, "
+    "check_version TEXT NOT NULL, settings TEXT NOT NULL, place TEXT NOT NULL, "
+    "findings TEXT NOT NULL, seconds REAL NOT NULL, bytes INTEGER NOT NULL, "
+    "used INTEGER NOT NULL, "
+    "PRIMARY KEY (content, check_id, check_version, settings, place))",
+    "CREATE INDEX results_by_use ON results (used)",
+    "CREATE TABLE files (path TEXT PRIMARY KEY, size INTEGER NOT NULL, "
+    "mtime_ns INTEGER NOT NULL, inode INTEGER NOT NULL, content TEXT NOT NULL, "
+    "used INTEGER NOT NULL)",
+    "CREATE TABLE runs (at INTEGER NOT NULL, hits INTEGER NOT NULL, misses INTEGER NOT NULL, "
+    "written INTEGER NOT NULL, evicted INTEGER NOT NULL)",
+)
 
 
 def default_cache_dir() -> Path:
@@ -49,6 +103,18 @@ def default_cache_dir() -> Path:
         return Path(os.environ[ENV_CACHE_DIR])
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "aiart-release"
+
+
+def max_bytes() -> int:
+    """The size limit of the results: ``AIART_RELEASE_CACHE_MAX_MB`` when it
+    is a positive number, else ``DEFAULT_MAX_MB``."""
+    try:
+        megabytes = float(os.environ.get(ENV_CACHE_MAX_MB, DEFAULT_MAX_MB))
+    except ValueError:
+        megabytes = DEFAULT_MAX_MB
+    if not megabytes > 0:  # also NaN
+        megabytes = DEFAULT_MAX_MB
+    return int(min(megabytes, 1 << 30) * 1024 * 1024)
 
 
 # Where data derived from installed packages may be kept this run (the name
@@ -112,48 +178,97 @@ def settings_hash(settings: Any) -> str:
     return _sha(json.dumps(settings, sort_keys=True, default=str))
 
 
+class CacheKey(NamedTuple):
+    """Which stored result answers for one check on one file."""
+
+    content: str  # sha256 of the file's bytes
+    check_id: str
+    check_version: str
+    settings: str  # sha256 of the tool version and the check's settings hash
+    place: str  # sha256 of "artifact:path": the findings name the path
+
+
+class _Busy(Exception):
+    """Another run held the database past ``LOCK_WAIT_SECONDS``."""
+
+
+class _Foreign(Exception):
+    """The database is not one this version wrote."""
+
+
+class _Refused(Exception):
+    """The database path is not a regular file (a symlink, FIFO, folder)."""
+
+
+def database_path(directory: Path) -> Path:
+    return directory / DB_NAME
+
+
 class ResultCache:
-    """A directory of JSON results; disabled (every lookup misses) when
-    ``directory`` is None or cannot be written."""
+    """The result store of one run; disabled (every lookup misses) when
+    ``directory`` is None, cannot be written, is refused or is busy.
+
+    Lookups read the database at once; results, content hashes and the
+    use of what was read are written in batched transactions, and at
+    :meth:`save`, which also evicts past the size limit and closes it."""
 
     def __init__(self, directory: Path | None):
         self.directory = directory
-        self._index: dict[str, list[Any]] = {}
-        self._dirty = False
-        self._warned = False
         self.hits = 0
         self.misses = 0
-        if directory is not None:
-            results = directory / "results"
-            try:
-                results.mkdir(parents=True, exist_ok=True)
-            except (FileExistsError, NotADirectoryError):
-                self._warn(f"{results} is not a folder; running without a cache")
-                self.directory = None
-                return
-            except OSError:
-                self.directory = None  # cannot create it: run without a cache
-                return
-            self._index = self._read_index(directory / _INDEX)
-
-    def _read_index(self, path: Path) -> dict[str, list[Any]]:
-        """The index of content hashes; empty (start afresh) when it is
-        missing, and discarded with a warning when it is not ours."""
+        self._warned = False
+        self._db: sqlite3.Connection | None = None
+        self._now = int(time.time())
+        self._results: dict[CacheKey, tuple[str, float]] = {}
+        self._files: dict[str, tuple[int, int, int, str]] = {}
+        self._used: set[int] = set()
+        self._files_used: set[str] = set()
+        self._spoiled: set[int] = set()
+        self._written = 0
+        self._flushed_at = time.monotonic()
+        # When the statement running now is to be interrupted (see _limit_statements).
+        self._deadline = [0.0]
+        if directory is None:
+            return
         try:
-            index = json.loads(_read_bounded(path, MAX_INDEX_BYTES))
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError, RecursionError) as exc:
-            self._warn(f"cache index {path} cannot be read "
-                                f"({type(exc).__name__}); discarded")
-            self._dirty = True  # rewritten at the end of the run
-            return {}
-        if not isinstance(index, dict) or not all(map(_index_entry, index.values())):
-            self._warn(f"cache index {path} is not of this version's shape; "
-                                "discarded")
-            self._dirty = True
-            return {}
-        return index
+            directory.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError):
+            self._disable(f"{directory} is not a folder; running without a cache")
+            return
+        except OSError:
+            self.directory = None  # cannot create it: run without a cache
+            return
+        _remove_old_format(directory)
+        self._db = self._open()
+
+    # --- opening ---------------------------------------------------------------
+
+    def _open(self) -> sqlite3.Connection | None:
+        """The database, made ready; rebuilt once when it is foreign or
+        corrupt; None (no cache this run) when refused, busy or unwritable."""
+        path = database_path(self.directory)  # type: ignore[arg-type]
+        for attempt in (1, 2):
+            try:
+                _check_regular(path)
+                _check_size(path)
+                return _connect(path, self._deadline)
+            except _Refused as exc:
+                self._disable(f"{exc}; running without a cache")
+                return None
+            except _Busy:
+                self._disable_busy()
+                return None
+            except (_Foreign, sqlite3.DatabaseError) as exc:
+                if attempt == 2 or _is_unwritable(exc):
+                    self.directory = None
+                    return None
+                self._warn(f"cache database {path} {_why(exc)}; rebuilt")
+                if not _remove_database(path):
+                    self.directory = None
+                    return None
+        return None
+
+    # --- state -----------------------------------------------------------------
 
     def _warn(self, message: str) -> None:
         """One line on stderr, the first time in a run that something is
@@ -163,85 +278,514 @@ class ResultCache:
             self._warned = True
             print(f"aiart-release: warning: {message}", file=sys.stderr)
 
+    def _disable(self, message: str | None = None) -> None:
+        if message:
+            self._warn(message)
+        self.directory = None
+        if self._db is not None:
+            try:
+                self._db.rollback()
+                self._db.close()
+            except sqlite3.Error:
+                pass
+            self._db = None
+
+    def _disable_busy(self) -> None:
+        self._disable(f"the cache in {self.directory} is locked by another run "
+                      f"(waited {LOCK_WAIT_SECONDS:g} s); this run goes on without it")
+
     @property
     def enabled(self) -> bool:
         return self.directory is not None
 
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Run a database operation; a lock held too long disables the
+        cache; a database found corrupt is rebuilt (empty) at once."""
+        self._deadline[0] = time.monotonic() + STATEMENT_SECONDS
+        try:
+            yield
+        except _Busy:
+            self._disable_busy()
+        except sqlite3.Error as exc:
+            if _is_busy(exc):
+                self._disable_busy()
+            else:
+                self._rebuild(exc)
+
+    def _rebuild(self, exc: BaseException) -> None:
+        path = database_path(self.directory)  # type: ignore[arg-type]
+        self._warn(f"cache database {path} {_why(exc)}; rebuilt")
+        self.close()
+        self._used.clear()
+        self._files_used.clear()
+        self._spoiled.clear()
+        if _remove_database(path):
+            self._db = self._open()
+        if self._db is None:
+            self.directory = None
+
+    # --- content hashes --------------------------------------------------------
+
     def content_hash(self, path: Path, max_bytes: int | None = None) -> str:
-        """sha256 of the file, from the index when size/mtime/inode are
+        """sha256 of the file, from the database when size/mtime/inode are
         unchanged; "" (nothing cached) for a file over ``max_bytes``, which is
         never read whole just to be hashed."""
         st = path.stat()
         if max_bytes is not None and st.st_size > max_bytes:
             return ""
-        stamp = [st.st_size, st.st_mtime_ns, st.st_ino]
+        stamp = (st.st_size, st.st_mtime_ns, st.st_ino)
         key = _sha(str(path.resolve()))
-        cached = self._index.get(key)
-        if cached and cached[:3] == stamp:
-            return cached[3]
+        known = self._known_hash(key)
+        if known is not None and known[:3] == stamp:
+            self._files_used.add(key)
+            return known[3]
         value = file_sha256(path)
         if self.enabled:
-            self._index[key] = [*stamp, value]
-            self._dirty = True
+            self._files[key] = (*stamp, value)
         return value
 
-    def key(self, *, check_id: str, check_version: str, settings: str, path: str,
-            content: str) -> str:
-        return _sha("\0".join([__version__, check_id, check_version, settings, path, content]))
-
-    def _file(self, key: str) -> Path:
-        assert self.directory is not None
-        return self.directory / "results" / key[:2] / f"{key}.json"
-
-    def get(self, key: str) -> tuple[list[Finding], float] | None:
-        if not self.enabled:
+    def _known_hash(self, key: str) -> tuple[int, int, int, str] | None:
+        if key in self._files:
+            return self._files[key]
+        if self._db is None:
             return None
-        path = self._file(key)
-        try:
-            data = json.loads(_read_bounded(path, MAX_RESULT_BYTES))
-        except FileNotFoundError:
+        row = None
+        with self._guard():
+            row = self._db.execute(
+                "SELECT size, mtime_ns, inode, content FROM files WHERE path = ?",
+                (key,)).fetchone()
+        if row is None:
+            return None
+        if not (all(type(v) is int for v in row[:3]) and isinstance(row[3], str)
+                and _HEX64.fullmatch(row[3])):
+            self._warn(f"cache database in {self.directory} holds a content hash of "
+                       "another shape; discarded")
+            return None
+        return row
+
+    # --- results ---------------------------------------------------------------
+
+    def key(self, *, check_id: str, check_version: str, settings: str, path: str,
+            content: str) -> CacheKey:
+        return CacheKey(content=content, check_id=check_id, check_version=check_version,
+                        settings=_sha(f"{__version__}\0{settings}"), place=_sha(path))
+
+    def get(self, key: CacheKey) -> tuple[list[Finding], float] | None:
+        if self._db is None:
+            return None
+        row = None
+        with self._guard():
+            row = self._db.execute(
+                "SELECT rowid, CASE WHEN length(findings) <= ? THEN findings END, seconds "
+                "FROM results WHERE content = ? AND check_id = ? AND check_version = ? "
+                "AND settings = ? AND place = ?", (MAX_RESULT_BYTES, *key)).fetchone()
+        if self._db is None:
+            return None
+        if row is None:
             self.misses += 1
             return None
-        except (OSError, ValueError, RecursionError) as exc:
-            return self._corrupt(path, type(exc).__name__)
-        found = _cached_findings(data)
+        rowid, text, seconds = row
+        found = _cached_findings(text, seconds)
         if found is None:
-            return self._corrupt(path, "not of this version's shape")
+            self._warn(f"cache entry in {self.directory} is corrupt (not of this version's "
+                       "shape); discarded")
+            self._spoiled.add(rowid)
+            self.misses += 1
+            return None
+        self._used.add(rowid)
         self.hits += 1
-        return found, data["seconds"]
+        return found, float(seconds)
 
-    def _corrupt(self, path: Path, why: str) -> None:
-        """A result that cannot be trusted: a miss (the file is scanned and
-        the result written afresh), with a warning."""
-        self._warn(f"cache entry {path} is corrupt ({why}); discarded")
-        self.misses += 1
-        return None
-
-    def put(self, key: str, findings: list[Finding], seconds: float) -> None:
+    def put(self, key: CacheKey, findings: list[Finding], seconds: float) -> None:
         if not self.enabled:
             return
-        payload = {"findings": [{**f.to_dict(show_pii=False), "content": f.content}
-                                for f in findings], "seconds": seconds}
-        self._write(self._file(key), json.dumps(payload))
+        text = json.dumps([{**f.to_dict(show_pii=False), "content": f.content}
+                           for f in findings], ensure_ascii=False)
+        self._results[key] = (text, seconds)
+        if (len(self._results) >= FLUSH_ENTRIES
+                or time.monotonic() - self._flushed_at >= FLUSH_SECONDS):
+            self._flush()
+
+    # --- writing ---------------------------------------------------------------
+
+    def _flush(self) -> None:
+        """Write what this run learned, in one transaction."""
+        self._flushed_at = time.monotonic()
+        if self._db is None or not (self._results or self._files or self._used
+                                    or self._files_used or self._spoiled):
+            return
+        results, files = self._results, self._files
+        self._results, self._files = {}, {}
+        with self._guard(), _transaction(self._db) as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO results (content, check_id, check_version, settings, "
+                "place, findings, seconds, bytes, used) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(*key, text, seconds, len(text.encode("utf-8", "surrogatepass"))
+                  + ROW_OVERHEAD, self._now) for key, (text, seconds) in results.items()])
+            db.executemany(
+                "INSERT OR REPLACE INTO files (path, size, mtime_ns, inode, content, used) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [(path, *entry, self._now) for path, entry in files.items()])
+            db.executemany("UPDATE results SET used = ? WHERE rowid = ? AND used < ?",
+                           [(self._now, rowid, self._now) for rowid in self._used])
+            db.executemany("UPDATE files SET used = ? WHERE path = ? AND used < ?",
+                           [(self._now, path, self._now) for path in self._files_used])
+            db.executemany("DELETE FROM results WHERE rowid = ?",
+                           [(rowid,) for rowid in self._spoiled])
+            self._written += len(results)
+        self._used.clear()
+        self._files_used.clear()
+        self._spoiled.clear()
 
     def save(self) -> None:
-        if self.enabled and self._dirty:
-            self._write(self.directory / _INDEX, json.dumps(self._index))  # type: ignore[operator]
-            self._dirty = False
+        """Write the rest, evict past the limit, note the run, and close."""
+        if self._db is None:
+            return
+        self._flush()
+        if self._db is not None:
+            with self._guard(), _transaction(self._db) as db:
+                evicted = _evict(db, max_bytes(), MAX_ENTRIES) if self._written else 0
+                db.execute("INSERT INTO runs (at, hits, misses, written, evicted) "
+                           "VALUES (?, ?, ?, ?, ?)",
+                           (self._now, self.hits, self.misses, self._written, evicted))
+                db.execute("DELETE FROM runs WHERE rowid NOT IN "
+                           "(SELECT rowid FROM runs ORDER BY rowid DESC LIMIT ?)", (RUNS_KEPT,))
+        if self._db is not None:
+            with self._guard():
+                if self._written:
+                    self._db.execute("PRAGMA incremental_vacuum")
+            self.close()
 
-    def _write(self, target: Path, text: str) -> None:
-        # Write-then-rename: a concurrent run never reads half a file.
+    def close(self) -> None:
+        if self._db is not None:
+            try:
+                self._db.close()  # the last connection folds the WAL back in
+            except sqlite3.Error:
+                pass
+            self._db = None
+
+
+# --- the database --------------------------------------------------------------
+
+def _connect(path: Path, deadline: list[float]) -> sqlite3.Connection:
+    """A connection to the cache database at ``path``, created when it is
+    new; _Foreign when it holds anything but this version's schema."""
+    deadline[0] = time.monotonic() + STATEMENT_SECONDS
+    db = sqlite3.connect(str(path), timeout=LOCK_WAIT_SECONDS, isolation_level=None,
+                         check_same_thread=False)
+    try:
+        _limit_statements(db, deadline)
+        db.execute("PRAGMA trusted_schema = OFF")
+        db.execute("PRAGMA cell_size_check = ON")
+        state = _inspect(db)
+        if state == "empty":
+            _create(db)
+        elif state != "ours":
+            raise _Foreign(state)
+        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")  # WAL: safe, and no fsync per commit
+        return db
+    except sqlite3.OperationalError as exc:
+        db.close()
+        if _is_busy(exc):
+            raise _Busy() from exc
+        raise
+    except BaseException:
+        db.close()
+        raise
+
+
+def _limit_statements(db: sqlite3.Connection, deadline: list[float]) -> None:
+    """Interrupt any statement still running at ``deadline[0]`` (set before
+    each operation): a hostile database cannot hold the run. The handler
+    runs every 100,000 virtual-machine steps, which costs nothing."""
+    db.set_progress_handler(lambda: int(time.monotonic() > deadline[0]), 100_000)
+
+
+def _expected_schema() -> set[tuple[str, str, str | None]]:
+    """The objects this version's schema consists of, as SQLite lists them."""
+    memory = sqlite3.connect(":memory:")
+    try:
+        for statement in _SCHEMA:
+            memory.execute(statement)
+        return set(memory.execute("SELECT type, name, sql FROM sqlite_master"))
+    finally:
+        memory.close()
+
+
+_EXPECTED: set[tuple[str, str, str | None]] | None = None
+
+
+def _inspect(db: sqlite3.Connection) -> str:
+    """"ours", "empty" (a new file), or why the database is not ours: an
+    extra trigger or view, another schema, another program's file."""
+    global _EXPECTED
+    if _EXPECTED is None:
+        _EXPECTED = _expected_schema()
+    application = db.execute("PRAGMA application_id").fetchone()[0]
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    objects = set(db.execute("SELECT type, name, sql FROM sqlite_master LIMIT 100"))
+    if not objects and application == 0 and version == 0:
+        return "empty"
+    if application != APPLICATION_ID:
+        return "is not an aiart-release cache"
+    if version != SCHEMA_VERSION:
+        return "is of another version's shape"
+    if objects != _EXPECTED:
+        return "is not of this version's shape"
+    return "ours"
+
+
+def _create(db: sqlite3.Connection) -> None:
+    """Create the schema; a parallel run may be doing the same, so it is
+    done in a write transaction that looks again first."""
+    db.execute("PRAGMA auto_vacuum = INCREMENTAL")  # must precede the first table
+    with _transaction(db):
+        state = _inspect(db)
+        if state == "ours":
+            return
+        if state != "empty":
+            raise _Foreign(state)
+        for statement in _SCHEMA:
+            db.execute(statement)
+        db.execute(f"PRAGMA application_id = {APPLICATION_ID:d}")
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
+
+
+@contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A write transaction, taken at once (BEGIN IMMEDIATE: a busy database
+    is met here, waited on up to LOCK_WAIT_SECONDS, not half-way through)."""
+    try:
+        db.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if _is_busy(exc):
+            raise _Busy() from exc
+        raise
+    try:
+        yield db
+    except BaseException:
+        db.rollback()
+        raise
+    db.execute("COMMIT")
+
+
+def _evict(db: sqlite3.Connection, limit_bytes: int, limit_entries: int) -> int:
+    """Delete the least recently used results until they fit in 90% of
+    the limits (so that the next runs do not evict again at once); file
+    hashes are kept for as many files. Returns how many were evicted."""
+    count, total = db.execute("SELECT count(*), total(bytes) FROM results").fetchone()
+    evicted = 0
+    if count > limit_entries or total > limit_bytes:
+        evicted = db.execute(
+            "DELETE FROM results WHERE rowid IN (SELECT rowid FROM ("
+            "SELECT rowid, row_number() OVER newest AS n, sum(bytes) OVER newest AS kept "
+            "FROM results WINDOW newest AS (ORDER BY used DESC, rowid DESC)) "
+            "WHERE n > ? OR kept > ?)",
+            (limit_entries * 9 // 10, limit_bytes * 9 // 10)).rowcount
+    db.execute("DELETE FROM files WHERE rowid IN (SELECT rowid FROM files "
+               "ORDER BY used DESC, rowid DESC LIMIT -1 OFFSET ?)", (limit_entries,))
+    return evicted
+
+
+def _check_regular(path: Path) -> None:
+    """_Refused when the database or a file SQLite keeps beside it is a
+    symlink (SQLite would write where it points), a FIFO (it would block)
+    or anything but a regular file."""
+    for candidate in (path, *(Path(f"{path}{suffix}") for suffix in _SIDE_FILES)):
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            os.replace(tmp, target)
+            mode = os.lstat(candidate).st_mode
+        except FileNotFoundError:
+            continue
         except OSError as exc:
-            if isinstance(exc, (IsADirectoryError, NotADirectoryError, FileExistsError)):
-                self._warn(f"{target} is in the way ({type(exc).__name__}); "
-                                     "running without a cache")
-            self.directory = None  # read-only cache dir: carry on without it
+            raise _Refused(f"{candidate} cannot be examined ({type(exc).__name__})") from exc
+        if not stat.S_ISREG(mode):
+            kind = ("a symlink" if stat.S_ISLNK(mode) else "a FIFO" if stat.S_ISFIFO(mode)
+                    else "a folder" if stat.S_ISDIR(mode) else "not a regular file")
+            raise _Refused(f"{candidate} is {kind}")
+
+
+def _check_size(path: Path) -> None:
+    """_Foreign when the database (or its journal) is far larger than the
+    limit lets it grow: not ours, and not worth reading."""
+    ceiling = 2 * max_bytes() + (64 << 20)
+    for candidate in (path, Path(f"{path}-wal")):
+        try:
+            size = candidate.stat().st_size
+        except OSError:
+            continue
+        if size > ceiling:
+            raise _Foreign(f"is {size >> 20} MB, over twice the limit")
+
+
+def _remove_database(path: Path) -> bool:
+    """Remove the database and the files beside it (regular files only);
+    whether it is gone."""
+    for candidate in (path, *(Path(f"{path}{suffix}") for suffix in _SIDE_FILES)):
+        try:
+            if stat.S_ISREG(os.lstat(candidate).st_mode):
+                candidate.unlink()
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return False
+    return True
+
+
+def _is_busy(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+
+def _is_unwritable(exc: BaseException) -> bool:
+    """A folder we may not write to (read-only, full): no cache, no warning,
+    as before."""
+    text = str(exc).lower()
+    return isinstance(exc, sqlite3.OperationalError) and any(
+        word in text for word in ("readonly", "read-only", "unable to open", "disk is full",
+                                  "disk i/o"))
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, _Foreign):
+        return str(exc)
+    if isinstance(exc, sqlite3.OperationalError) and "interrupted" in str(exc):
+        return f"took over {STATEMENT_SECONDS:g} s to read"
+    return f"is corrupt ({type(exc).__name__}: {str(exc)[:80]})"
+
+
+# --- cache info / cache clear -----------------------------------------------------
+
+def describe(directory: Path) -> dict[str, Any]:
+    """What the cache in ``directory`` holds, read without changing it:
+    ``state`` is "absent", "ok", or why it is not used (refused, foreign,
+    corrupt: the next run rebuilds or refuses it)."""
+    path = database_path(directory)
+    info: dict[str, Any] = {
+        "location": str(path), "state": "absent", "results": 0, "file_hashes": 0,
+        "bytes_on_disk": _bytes_on_disk(path), "limit_bytes": max_bytes(),
+        "limit_entries": MAX_ENTRIES, "last_run": None,
+        "derived_files": len(_derived_files(directory)),
+    }
+    try:
+        _check_regular(path)
+        if not path.exists():
+            return info
+        _check_size(path)
+        deadline = [time.monotonic() + STATEMENT_SECONDS]
+        # Read-write but never created (mode=rw): a read-only connection
+        # would leave SQLite's -shm and -wal files behind it.
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True,
+                             timeout=LOCK_WAIT_SECONDS, isolation_level=None)
+    except (_Refused, _Foreign) as exc:
+        return {**info, "state": str(exc) if isinstance(exc, _Refused)
+                else f"database {exc}; the next run rebuilds it"}
+    except sqlite3.Error as exc:
+        return {**info, "state": f"cannot be read ({type(exc).__name__})"}
+    try:
+        _limit_statements(db, deadline)
+        db.execute("PRAGMA trusted_schema = OFF")
+        state = _inspect(db)
+        if state != "ours":
+            return {**info, "state": f"database {state}; the next run rebuilds it"}
+        info["results"] = _count(db, "SELECT count(*) FROM results")
+        info["file_hashes"] = _count(db, "SELECT count(*) FROM files")
+        run = db.execute("SELECT at, hits, misses, written, evicted FROM runs "
+                         "ORDER BY rowid DESC LIMIT 1").fetchone()
+        if run is not None and all(type(v) is int for v in run):
+            info["last_run"] = dict(zip(("at", "hits", "misses", "written", "evicted"), run))
+        info["state"] = "ok"
+    except sqlite3.Error as exc:
+        info["state"] = f"database {_why(exc)}; the next run rebuilds it"
+    finally:
+        db.close()
+    return info
+
+
+def clear(directory: Path) -> int:
+    """Remove the cache in ``directory``: the database and the files beside
+    it (a symlink is removed, never what it points to), the derived lists
+    and what an earlier version left. Returns the bytes freed; OSError
+    when something in the way cannot be removed (a folder where the
+    database should be)."""
+    path = database_path(directory)
+    freed = _bytes_on_disk(path)
+    for candidate in (path, *(Path(f"{path}{suffix}") for suffix in _SIDE_FILES)):
+        try:
+            mode = os.lstat(candidate).st_mode
+        except FileNotFoundError:
+            continue
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(f"{candidate} is a folder; not removed")
+        candidate.unlink()
+    for file in _derived_files(directory):
+        freed += file.stat().st_size
+        file.unlink()
+    _rmdir_if_empty(directory / "derived")
+    _remove_old_format(directory)
+    return freed
+
+
+_DERIVED_FILE = re.compile(r"[\w-]+-[0-9a-f]{16}\.json|\.derived-.*")
+
+
+def _derived_files(directory: Path) -> list[Path]:
+    """The files :func:`derived` wrote (regular files of its names only)."""
+    folder = directory / "derived"
+    try:
+        if not stat.S_ISDIR(os.lstat(folder).st_mode):
+            return []
+        return [p for p in folder.iterdir() if _DERIVED_FILE.fullmatch(p.name)
+                and stat.S_ISREG(os.lstat(p).st_mode)]
+    except OSError:
+        return []
+
+
+def _bytes_on_disk(path: Path) -> int:
+    total = 0
+    for candidate in (path, *(Path(f"{path}{suffix}") for suffix in _SIDE_FILES)):
+        try:
+            st = os.lstat(candidate)
+        except OSError:
+            continue
+        if stat.S_ISREG(st.st_mode):
+            total += st.st_size
+    return total
+
+
+def _count(db: sqlite3.Connection, query: str) -> int:
+    value = db.execute(query).fetchone()[0]
+    return value if type(value) is int else 0
+
+
+# --- what is read back ------------------------------------------------------------
+
+def _cached_findings(text: Any, seconds: Any) -> list[Finding] | None:
+    """The findings of a stored result, or None when it is not of the shape
+    this version writes (not text, not JSON, unknown fields, wrong types,
+    bad severities)."""
+    if not isinstance(text, str) or type(seconds) not in (int, float):
+        return None
+    try:
+        items = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(items, list):
+        return None
+    found = []
+    for item in items:
+        if not isinstance(item, dict) or not set(item) <= _FINDING_FIELDS:
+            return None
+        try:
+            finding = Finding.from_dict(item)
+        except (KeyError, TypeError, ValueError, AttributeError, RecursionError):
+            return None
+        if finding_problem(finding) is not None:
+            return None
+        found.append(finding)
+    return found
 
 
 def _read_bounded(path: Path, limit: int) -> str:
@@ -258,29 +802,51 @@ def _read_bounded(path: Path, limit: int) -> str:
     return data.decode("utf-8")
 
 
-def _index_entry(entry: Any) -> bool:
-    """Whether an index entry is ``[size, mtime_ns, inode, sha256]``."""
-    return (isinstance(entry, list) and len(entry) == 4
-            and all(type(v) is int for v in entry[:3]) and isinstance(entry[3], str))
+# --- the format before SQLite -------------------------------------------------------
+
+_OLD_RESULT = re.compile(r"[0-9a-f]{64}\.json|\.tmp-.*")
+_OLD_INDEX_BYTES = 256 * 1024 * 1024
 
 
-def _cached_findings(data: Any) -> list[Finding] | None:
-    """The findings of a cached result, or None when it is not of the shape
-    this version writes (unknown fields, wrong types, bad severities)."""
-    if not isinstance(data, dict) or set(data) != {"findings", "seconds"}:
-        return None
-    items, seconds = data["findings"], data["seconds"]
-    if not isinstance(items, list) or type(seconds) not in (int, float):
-        return None
-    found = []
-    for item in items:
-        if not isinstance(item, dict) or not set(item) <= _FINDING_FIELDS:
-            return None
-        try:
-            finding = Finding.from_dict(item)
-        except (KeyError, TypeError, ValueError, AttributeError):
-            return None
-        if finding_problem(finding) is not None:
-            return None
-        found.append(finding)
-    return found
+def _remove_old_format(directory: Path) -> None:
+    """Remove what an earlier version kept here (``hashes.json`` and
+    ``results/xx/<sha256>.json``), and only that: the folder may be one the
+    user chose, so no file of another name, and no symlink, is touched."""
+    index = directory / "hashes.json"
+    try:
+        if stat.S_ISREG(os.lstat(index).st_mode) and _is_old_index(index):
+            index.unlink()
+    except OSError:
+        pass
+    results = directory / "results"
+    try:
+        if not stat.S_ISDIR(os.lstat(results).st_mode):
+            return
+        for shard in results.iterdir():
+            if len(shard.name) == 2 and stat.S_ISDIR(os.lstat(shard).st_mode):
+                for entry in shard.iterdir():
+                    if _OLD_RESULT.fullmatch(entry.name) and stat.S_ISREG(
+                            os.lstat(entry).st_mode):
+                        entry.unlink()
+                _rmdir_if_empty(shard)
+        _rmdir_if_empty(results)
+    except OSError:
+        pass
+
+
+def _is_old_index(path: Path) -> bool:
+    """Whether ``path`` is an index the JSON cache wrote (an object of
+    ``[size, mtime_ns, inode, sha256]`` lists), or what is left of one."""
+    try:
+        index = json.loads(_read_bounded(path, _OLD_INDEX_BYTES))
+    except (OSError, ValueError, RecursionError):
+        return path.stat().st_size == 0
+    return isinstance(index, dict) and all(
+        isinstance(e, list) and len(e) == 4 and isinstance(e[3], str) for e in index.values())
+
+
+def _rmdir_if_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
