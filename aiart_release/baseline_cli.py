@@ -97,10 +97,8 @@ def _baselined(assessment) -> set[str]:
 @debug_option
 def add(path, ids, fingerprints, all_current, reason, config_path):
     """Accept current findings of the bundle at PATH (default: here)."""
-    from .masking import redact
-
     try:
-        reason = redact(baseline_file.check_reason(reason))
+        reason = baseline_file.check_reason(reason)
     except ValueError as exc:
         raise UsageProblem(str(exc)) from None
     if not (ids or fingerprints or all_current):
@@ -109,7 +107,7 @@ def add(path, ids, fingerprints, all_current, reason, config_path):
     accepted = _load(path)
     assessment = _assess(path, config_path)
     chosen = _chosen(assessment, ids, fingerprints, all_current, _baselined(assessment))
-    new = [e for e in baseline_file.entries_for(chosen, reason)
+    new = [e for e in baseline_file.entries_for(chosen, _masked(reason))
            if e.fingerprint not in accepted.entries]
     for entry in new:
         accepted.entries[entry.fingerprint] = entry
@@ -120,6 +118,16 @@ def add(path, ids, fingerprints, all_current, reason, config_path):
                f"in {target}")
     for entry in new:
         click.echo(f"  + {entry.id}  {entry.path}")
+
+
+def _masked(reason: str) -> str:
+    """The justification through the masking gate, with the maskers of the
+    plugins (names of people too), as every text the tool stores."""
+    from . import masking
+    from .pipeline import collect_maskers
+
+    with masking.using(collect_maskers(plugin_registry())) as gate:
+        return gate.redact(reason)
 
 
 def _chosen(assessment, ids, fingerprints, all_current: bool, baselined: set[str]):

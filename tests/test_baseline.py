@@ -53,12 +53,13 @@ def test_add_accepts_a_finding_and_the_file_holds_no_raw_value(cli, tmp_path):
     assert cli("assess", root, "--fail-on", "critical").code == 1
 
     added = cli("baseline", "add", root, "--id", "pii.credit-card", "--id", "pii.email-address",
-                "--reason", f"{REASON} ({EMAIL})")
+                "--reason", f"{REASON} (Maria Gonzalez, {EMAIL})")
     assert added.code == 0, added.err
     assert "2 findings accepted" in added.out
 
     text = _baseline_bytes(root).decode()
     assert EMAIL not in text and CARD not in text and CARD.replace(" ", "") not in text
+    assert "Gonzalez" not in text  # the justification is masked too
     document = json.loads(text)
     entries = document["entries"]
     assert document["version"] == 1
