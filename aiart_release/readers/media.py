@@ -60,7 +60,7 @@ MAX_PNG_CHUNKS = 20_000
 # Generation texts handed to the personal-data check: enough for any prompt.
 MAX_PROMPT_TEXTS = 200
 MAX_PROMPT_CHARS = 64 * 1024
-# Images whose pixels are decoded (only to compare an EXIF thumbnail) must
+# Images whose pixels are decoded (only to compare an embedded thumbnail) must
 # declare at most this many pixels; Pillow itself refuses to open past
 # 2 x Image.MAX_IMAGE_PIXELS (about 179 megapixels), a decompression bomb.
 MAX_DECODE_PIXELS = 64_000_000

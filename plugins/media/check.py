@@ -4,7 +4,7 @@ Field guide, dataset checkpoint: do the people in a dataset know they are
 in it, and does the dataset say more about them than the pictures show? A
 photo's EXIF can hold where it was taken (to the metre), the serial number
 of the camera that took it, its owner's name; a generated PNG can hold the
-whole prompt, names and addresses included; an EXIF thumbnail can still show
+whole prompt, names and addresses included; an embedded thumbnail can still show
 what was cropped or painted out of the picture.
 
 Example: ``data/img_0412.jpg`` with EXIF GPS and ``Artist: Jane Doe`` gets
@@ -12,7 +12,7 @@ Example: ``data/img_0412.jpg`` with EXIF GPS and ``Artist: Jane Doe`` gets
 never the coordinates) and ``image.creator-metadata`` (low, ``J*** D**``).
 
 The reader (``aiart_release.readers.media``) decodes no pixels, except an
-EXIF thumbnail and a reduced copy of its image when there is one. Dataset
+embedded thumbnail and a reduced copy of its image when there is one. Dataset
 images and sample outputs are also decoded once, reduced to 640 pixels, to
 count faces (``faces.py``): ``image.faces``, and the fact
 ``people_identifiable`` that the consent lines of the policy read.
