@@ -140,6 +140,7 @@ def test_nothing_stated_is_medium_and_names_what_is_missing(cli, tmp_path):
     by_id = _by_id(found)
     undeclared = by_id["training.emissions-undeclared"]
     assert undeclared["severity"] == "medium"
+    assert undeclared["location"] == {"path": "model/README.md"}  # where it belongs
     assert "hardware and hours not stated" in undeclared["message"]
     assert "training.emissions-estimate" not in by_id
     # Nobody named a base model: the field guide's transfer-learning question.

@@ -34,6 +34,8 @@ class Analysis:
     # Where the place came from, as the card's geographical_location should say it.
     location: str = ""
     count_assumed: bool = False
+    # The first model card, where a missing statement belongs.
+    model_card: str | None = None
 
     @property
     def problems(self) -> list[Problem]:
@@ -62,7 +64,9 @@ def analyse(inventory: Any, facts: Any) -> Analysis:
     read_card_statement(facts.cards_of("model-card"), declared)
     read_tool_hints(inventory, declared)
     result = Analysis(declared)
-    result.has_model = bool(section is not None or facts.cards_of("model-card")
+    model_cards = facts.cards_of("model-card")
+    result.model_card = model_cards[0].path if model_cards else None
+    result.has_model = bool(section is not None or model_cards
                             or "model" in (facts.values.get("artifacts") or []))
     _lineage(result, facts)
     rows, count = _hardware(result)

@@ -170,12 +170,15 @@ def _lineage_findings(result: Analysis):
 
 def _estimate_place(result: Analysis) -> Location:
     """Where the estimate and the undeclared finding point: the training
-    section, else the model card, else the bundle."""
+    section, else the card's statement, else the model card, else the file
+    that gave the hours, else the bundle."""
     declared = result.declared
     if declared.config_path:
         return Location(path=declared.config_path, field="training")
     if declared.card:
         return Location(path=declared.card.path, line=declared.card.line)
+    if result.model_card:
+        return Location(path=result.model_card)
     hours = declared.get("hours")
     return Location(path=hours.path if hours else ".")
 
