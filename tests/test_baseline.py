@@ -215,3 +215,18 @@ def test_a_baseline_that_is_a_link_out_of_the_bundle_is_not_read(cli, tmp_path):
     result = cli("baseline", "add", root, "--all-current", "--reason", "x")
     assert result.code == 2
     assert secret.read_text() == '{"version": 1, "entries": []}'
+
+
+def test_sarif_marks_an_accepted_finding_suppressed(cli, tmp_path):
+    from conftest import TESTS
+
+    root = _bundle(tmp_path)
+    assert cli("baseline", "add", root, "--id", "pii.credit-card", "--reason", REASON).code == 0
+    result = cli("assess", root, "--format", "sarif")
+    log = json.loads(result.out)
+    jsonschema.validate(log, json.loads((TESTS / "data" / "sarif-schema-2.1.0.json").read_text()))
+    results = log["runs"][0]["results"]
+    [card] = [r for r in results if r["ruleId"] == "pii.credit-card"]
+    assert card["suppressions"] == [{"kind": "external", "status": "accepted",
+                                     "justification": REASON}]
+    assert all("suppressions" not in r for r in results if r is not card)

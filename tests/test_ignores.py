@@ -165,3 +165,13 @@ def test_markers_are_read_from_comments_of_any_language():
 ])
 def test_reserved_example_domains(address, reserved):
     assert is_reserved_email(address) is reserved
+
+
+def test_an_address_at_a_reserved_example_domain_is_not_personal_data(cli, tmp_path):
+    root = make_bundle(tmp_path / "b", {"captions.csv": (
+        "file,caption\n"
+        "a.png,Contact jane@example.com for prints\n"
+        "b.png,or bot@ci.test\n"
+        f"c.png,write to {EMAIL} today\n")})
+    [found] = _of(_report(cli, root), "pii.email-address")
+    assert found["location"]["row"] == 3 and found["count"] == 1
