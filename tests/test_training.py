@@ -384,3 +384,26 @@ def test_the_fine_tune_example(cli):
     block = yaml.safe_load(printed.out[printed.out.index("co2_eq_emissions:"):])
     assert block["co2_eq_emissions"]["emissions"] == 968.6
     assert block["co2_eq_emissions"]["geographical_location"] == "Germany"
+
+
+def test_pyproject_table_is_read_the_same_way(cli, tmp_path):
+    bundle = make_bundle(tmp_path / "b", {
+        "pyproject.toml": ('[project]\nname = "lora"\nversion = "1"\n\n'
+                           '[tool.aiart-release.training]\nhardware = "T4"\nhours = -2\n'
+                           'country = "France"\n'),
+        "model/README.md": CARD.format(extra=""),
+    })
+    problem = _by_id(_training(cli, bundle)[1])["training.declaration-invalid"]
+    assert problem["location"]["path"] == "pyproject.toml"
+    assert problem["location"]["field"] == "training.hours"
+
+
+def test_text_from_the_bundle_is_masked_in_findings_and_in_the_command(cli, tmp_path):
+    bundle = _bundle(tmp_path, "  hardware: ask jane.doe@example.com\n  hours: 2\n"
+                               "  country: France\n")
+    problem = _by_id(_training(cli, bundle)[1])["training.unknown-hardware"]
+    assert "jane.doe@example.com" not in json.dumps(problem)
+    assert "training.hardware" in problem["message"]
+    result = cli("training", bundle)
+    assert result.code == 2
+    assert "jane.doe@example.com" not in result.out + result.err
