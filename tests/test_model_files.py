@@ -343,6 +343,19 @@ def test_real_torch_checkpoints_are_low_only(tmp_path, zip_format):
     assert [f.severity for f in found] == [Severity.LOW], found
 
 
+def test_a_legacy_checkpoint_whose_storage_holds_128_elements_is_not_a_bad_pickle(tmp_path):
+    """The legacy format's raw storages follow its five pickles, each after
+    an 8-byte element count: 128 elements start with 0x80, the byte that
+    opens a pickle. Walking it as a sixth pickle called lpips' squeeze.pth
+    unverifiable (bad opcode) on a real repository."""
+    torch = pytest.importorskip("torch")
+    path = tmp_path / "w.pth"
+    torch.save({"lin.weight": torch.ones(128)}, path, _use_new_zipfile_serialization=False)
+    assert b"\x80\x00\x00\x00\x00\x00\x00\x00" in path.read_bytes()
+    found = scan(tmp_path, {"w.pth": path.read_bytes()})["w.pth"]
+    assert [f.severity for f in found] == [Severity.LOW], found
+
+
 def test_bad_model_files_through_the_cli(tmp_path):
     """Every bad input of the issue in one bundle, assessed by the installed
     tool: findings, no traceback, the gate's exit code."""

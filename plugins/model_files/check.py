@@ -54,7 +54,7 @@ class ModelFiles(Check):
     description = ("Model files read without loading: pickle imports, safetensors layout, "
                    "Keras Lambda layers")
     kinds = frozenset({"model-weights", "archive"})
-    version = "1"
+    version = "2"  # 2: legacy torch files end after their five pickles
     findings = {
         "model.unsafe-pickle": "A pickle-based model file: critical when loading it imports "
                                "a callable that runs commands or code, medium when it imports "

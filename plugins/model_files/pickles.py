@@ -41,6 +41,10 @@ MAX_PICKLE_BYTES = 64 * 1024 * 1024  # the opcode stream of one file, all pickle
 FIRST_READ = 1024 * 1024
 MAX_OPCODES = 20_000_000
 MAX_PICKLES_PER_STREAM = 16  # torch's legacy format writes 5 pickles in a row
+LEGACY_TORCH_PICKLES = 5
+# PROTO 2, then LONG1 of 10 bytes: torch.serialization's MAGIC_NUMBER
+# 0x1950a86a20f9469cfc6c, the first pickle of every legacy torch.save file.
+_LEGACY_TORCH_MAGIC = b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19"
 
 # The functions PyTorch, NumPy and the standard library call to rebuild what
 # torch.save / numpy / pickle wrote: tensors, storages, arrays, containers.
@@ -326,8 +330,16 @@ def scan_buffer(buffer: io.BytesIO, length: int, cut: bool = False) -> PickleSca
     bytes means "too large", not "truncated")."""
     result = PickleScan()
     opcodes = 0
+    start = buffer.tell()
+    # torch's legacy format: its magic number, then exactly five pickles
+    # (magic, protocol, sys_info, the object, the storage keys) and the raw
+    # storages, whose 8-byte element count may begin with 0x80 (128
+    # elements) and must not be walked as a sixth pickle.
+    legacy = buffer.read(len(_LEGACY_TORCH_MAGIC)) == _LEGACY_TORCH_MAGIC
+    buffer.seek(start)
+    most = LEGACY_TORCH_PICKLES if legacy else MAX_PICKLES_PER_STREAM
     try:
-        while result.pickles < MAX_PICKLES_PER_STREAM:
+        while result.pickles < most:
             position = buffer.tell()
             head = buffer.read(1)
             buffer.seek(position)
