@@ -192,6 +192,20 @@ def test_kohya_metadata_and_a_wandb_run_fill_what_was_not_declared(cli, tmp_path
     assert "training.from-scratch" not in by_id  # kohya names the base checkpoint
 
 
+def test_accelerate_and_wandb_configs_give_the_count_and_the_base_model(cli, tmp_path):
+    bundle = _bundle(tmp_path, "  hardware: A10G\n  hours: 1\n  country: Norway\n", more={
+        "code/accelerate/default_config.yaml": ("compute_environment: LOCAL_MACHINE\n"
+                                                "distributed_type: MULTI_GPU\nnum_processes: 4\n"),
+        "code/wandb/run-1/files/config.yaml": (
+            "pretrained_model_name_or_path:\n  desc: null\n"
+            "  value: stabilityai/stable-diffusion-xl-base-1.0\n"
+            "max_train_steps:\n  desc: null\n  value: 500\n"),
+    })
+    by_id = _by_id(_training(cli, bundle)[1])
+    assert "4 × A10G (150 W) for 1 h in Norway" in by_id["training.emissions-estimate"]["message"]
+    assert "training.from-scratch" not in by_id
+
+
 def test_declared_values_win_over_the_tools_files(cli, tmp_path):
     bundle = _bundle(tmp_path, LOCAL, more={
         "model/lora.safetensors": _safetensors({"ss_training_started_at": "0",

@@ -2,7 +2,8 @@
 ``aiart-release.yaml``, a model card's ``co2_eq_emissions``, and what the
 training tools left in the bundle (kohya's metadata in a LoRA's safetensors
 header, a Weights & Biases run's ``wandb-metadata.json`` and
-``wandb-summary.json``, a kohya/diffusers TOML or JSON config).
+``wandb-summary.json`` and ``config.yaml``, a kohya/diffusers/accelerate
+TOML, JSON or YAML config).
 
 Every value is checked before use: a value of the wrong type, out of any
 sensible range, or naming hardware or a place the tables do not know is a
@@ -264,7 +265,7 @@ def read_tool_hints(inventory: Any, out: Declared) -> None:
         _wandb_run(inventory, file, out)
     # Training configs sit with the code or the model, not among the data's
     # per-item JSON files.
-    configs = [f for f in inventory.files if f.suffix in (".toml", ".json") and f.readable
+    configs = [f for f in inventory.files if f.suffix in _CONFIG_SUFFIXES and f.readable
                and f.kind in ("config", "code", "text", "other") and f.context is None
                and f.artifact != "dataset" and f.size <= MAX_HINT_BYTES
                and f.name not in CONFIG_NAMES]
@@ -346,22 +347,37 @@ def _wandb_run(inventory: Any, file: Any, out: Declared) -> None:
 # Keys training scripts use for the model they start from, and for steps.
 _BASE_KEYS = ("pretrained_model_name_or_path", "base_model", "pretrained_model")
 _STEP_KEYS = ("max_train_steps",)
+_CONFIG_SUFFIXES = (".toml", ".json", ".yaml", ".yml")
 
 
 def _training_config(file: Any, out: Declared) -> None:
-    if file.suffix == ".json":
-        data = _read_json(file)
-    else:
-        data = _read_toml(file)
+    """kohya TOML, diffusers/accelerate JSON or YAML, and a W&B run's
+    ``config.yaml`` (whose values are wrapped as ``{value: ...}``)."""
+    readers = {".json": _read_json, ".toml": _read_toml}
+    data = readers.get(file.suffix, _read_yaml)(file)
     if not isinstance(data, dict):
         return
     where = f"{file.path} (training config)"
+    # accelerate's config: how many processes, one per GPU.
+    if "compute_environment" in data:
+        _hint(out, "count", data.get("num_processes"), where, file.path)
     for table in [data, *(v for v in data.values() if isinstance(v, dict))]:
-        for key in _BASE_KEYS:
-            if isinstance(table.get(key), str):
-                _hint(out, "base_model", table[key][:MAX_TEXT], where, file.path)
-        for key in _STEP_KEYS:
-            _hint(out, "steps", table.get(key), where, file.path)
+        for key in (*_BASE_KEYS, *_STEP_KEYS):
+            value = table.get(key)
+            if isinstance(value, dict):  # W&B: {desc: ..., value: ...}
+                value = value.get("value")
+            if key in _BASE_KEYS and isinstance(value, str):
+                _hint(out, "base_model", value[:MAX_TEXT], where, file.path)
+            elif key in _STEP_KEYS:
+                _hint(out, "steps", value, where, file.path)
+
+
+def _read_yaml(file: Any) -> Any:
+    try:
+        text = decode(read_regular_file(file.abspath, MAX_HINT_BYTES))
+        return load_yaml(text, file.path, CONFIG_LIMITS).data
+    except (OSError, TextUnreadable, LimitExceeded, DataFileError):
+        return None
 
 
 def _read_toml(file: Any) -> Any:
