@@ -20,6 +20,10 @@ cascade (``haarcascade_frontalface_alt2``), which looks at light and dark
 (eyes darker than cheeks) rather than edges, on a crop around the box
 (``confirmed``). Without OpenCV nothing is confirmed and every detection
 counts, as before: a false face costs a question, a missed one a person.
+An animal's own frontal face (two dark eyes above a muzzle) fools both: in
+the same dataset two photos of another dog are still "faces"; only a
+detector trained with animals as counter-examples would tell, and none
+ships inside an installed package.
 
 Only dataset images and sample outputs are searched (README figures and
 other documentation pictures are not the dataset), each reduced to
