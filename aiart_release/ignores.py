@@ -29,6 +29,7 @@ nothing and is itself reported (``bundle.ignore-invalid``, low).
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 import stat
@@ -40,7 +41,7 @@ from typing import Any
 from .checks import FINDING_ID
 from .findings import Checkpoint, Finding, Location, Severity, fingerprint
 from .globs import GlobError, GlobSet, glob_match
-from .readers.text import LineTooLong, bounded_lines
+from .readers.text import LineTooLong
 
 INVALID_ID = "bundle.ignore-invalid"
 # Ids of the core: a check need not declare them to be ignored.
@@ -126,25 +127,50 @@ def read_lines(root: Path, rel: str, wanted: set[int]) -> dict[int, str]:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
         return {}
-    out: dict[int, str] = {}
-    last = max(wanted)
-    read = 0
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return {}
         with os.fdopen(fd, "rb", closefd=False) as handle:
-            for number, raw in bounded_lines(handle, MAX_LINE_BYTES):
-                read += len(raw)
-                if b"\0" in raw or read > MAX_BYTES_READ:
-                    return {}
-                if number in wanted:
-                    out[number] = raw.decode("utf-8", "replace")
-                if number >= last:
-                    break
+            return _lines_of(handle, sorted(wanted))
     except (OSError, LineTooLong):
         return {}
     finally:
         os.close(fd)
+
+
+_CHUNK = 1024 * 1024
+
+
+def _lines_of(handle, wanted: list[int]) -> dict[int, str]:
+    """The ``wanted`` lines (sorted) of a binary file, read in chunks: a
+    chunk that holds none of them is only counted (the line with an
+    ignore may be the millionth)."""
+    out: dict[int, str] = {}
+    pending = b""  # the start of a line begun in an earlier chunk
+    number = 1  # the line ``pending`` belongs to
+    read = 0
+    while number <= wanted[-1]:
+        chunk = handle.read(_CHUNK)
+        read += len(chunk)
+        if not chunk:
+            if pending and number in wanted:
+                out[number] = pending.decode("utf-8", "replace")
+            break
+        if b"\0" in chunk or read > MAX_BYTES_READ:
+            return {}
+        newlines = chunk.count(b"\n")
+        at = bisect.bisect_left(wanted, number)
+        if at < len(wanted) and wanted[at] <= number + newlines:
+            parts = (pending + chunk).split(b"\n")
+            for offset, part in enumerate(parts[:-1]):
+                if number + offset in wanted:
+                    out[number + offset] = part.decode("utf-8", "replace") + "\n"
+            pending = parts[-1]
+        else:
+            pending = pending + chunk if not newlines else chunk[chunk.rfind(b"\n") + 1:]
+        if len(pending) > MAX_LINE_BYTES:
+            raise LineTooLong(number + newlines, MAX_LINE_BYTES)
+        number += newlines
     return out
 
 

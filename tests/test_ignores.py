@@ -175,3 +175,36 @@ def test_an_address_at_a_reserved_example_domain_is_not_personal_data(cli, tmp_p
         f"c.png,write to {EMAIL} today\n")})
     [found] = _of(_report(cli, root), "pii.email-address")
     assert found["location"]["row"] == 3 and found["count"] == 1
+
+
+def test_an_ignore_far_down_a_large_file_is_found(cli, tmp_path):
+    lines = [f"line {n} of the notes" for n in range(1, 200_001)]
+    lines.append(f"Write to {EMAIL}. <!-- aiart-release: ignore[pii.email-address] ours -->")
+    root = make_bundle(tmp_path / "b", {"notes.md": "\n".join(lines) + "\n"})
+    report = _report(cli, root)
+    assert not _of(report, "pii.email-address")
+    assert _of(report, "pii.email-address", "suppressed")[0]["location"]["line"] == 200_001
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 5, 1 << 20])
+def test_lines_are_read_across_chunk_boundaries(monkeypatch, chunk):
+    import io
+
+    from aiart_release import ignores
+
+    monkeypatch.setattr(ignores, "_CHUNK", chunk)
+    data = b"first\n\nthird line\nfourth\nlast, no newline"
+    assert ignores._lines_of(io.BytesIO(data), [1, 3, 5, 9]) == {
+        1: "first\n", 3: "third line\n", 5: "last, no newline"}
+    assert ignores._lines_of(io.BytesIO(b"a\0b\nc\n"), [2]) == {}  # binary: not read
+
+
+def test_a_binary_or_linked_file_is_not_read_for_ignores(tmp_path):
+    from aiart_release.ignores import read_lines
+
+    root = make_bundle(tmp_path / "b", {"bin.dat": b"x\0\n# aiart-release: ignore[pii.*] y\n"})
+    outside = tmp_path / "outside.md"
+    outside.write_text("# aiart-release: ignore[pii.*] not in the bundle\n")
+    (root / "link.md").symlink_to(outside)
+    assert read_lines(root, "bin.dat", {2}) == {}
+    assert read_lines(root, "link.md", {1}) == {}
