@@ -130,3 +130,21 @@ def test_only_words_tesseract_is_sure_of_are_kept():
                      word(3, 1, "x", "bad"), "5\t1\tshort row", word(3, 1, sure, " ")])
     assert confident_text(tsv) == "Priya Raghunathan\nBATCH"
     assert confident_text("") == "" and confident_text(head) == ""
+
+
+def test_tesseract_taking_too_long_is_a_short_reason(tmp_path, monkeypatch):
+    import subprocess
+
+    from aiart_release.readers import ocr as reader
+
+    def slow(*args, **kwargs):
+        raise subprocess.TimeoutExpired(args[0], reader.OCR_SECONDS)
+
+    monkeypatch.setattr(reader, "tesseract", lambda: "/usr/bin/tesseract")
+    monkeypatch.setattr(reader.subprocess, "run", slow)
+    path = tmp_path / "a.png"
+    path.write_bytes(poster("x"))
+    with pytest.raises(reader.OcrFailed) as failed:
+        reader.image_text(path)
+    assert str(failed.value) == f"tesseract took more than {reader.OCR_SECONDS} s"
+    assert failed.value.decoded

@@ -246,3 +246,31 @@ def test_ocr_is_off_by_default_and_missing_tesseract_is_said_once(tmp_path, monk
     assert [f.id for f in skipped] == ["plugin.check-skipped"] * 2
     assert len({f.fingerprint for f in skipped}) == 1  # the engine keeps one
     assert "tesseract" in skipped[0].message
+
+
+@pytest.mark.parametrize(("decoded", "expected"), [(True, ["bundle.unreadable"]), (False, [])])
+def test_ocr_that_fails_on_a_decoded_image_is_said_once_for_it(tmp_path, monkeypatch,
+                                                               decoded, expected):
+    """tesseract taking too long on a photo is a reason; an image that does
+    not decode is the metadata reader's to report."""
+    from conftest import make_bundle
+
+    from aiart_release.bundle import build_inventory
+    from aiart_release.checks import FileContext
+    from aiart_release.default_plugins.personal_data.check import PersonalData
+    from aiart_release.plugins import build_registry
+    from aiart_release.readers import ocr as reader
+
+    def failing(path):
+        raise reader.OcrFailed("tesseract took more than 30 s", decoded=decoded)
+
+    monkeypatch.setattr(reader, "image_text", failing)
+    monkeypatch.setattr(reader, "tesseract", lambda: "/usr/bin/tesseract")
+    root = make_bundle(tmp_path / "b", {"data/a.png": _letter()})
+    [image] = [f for f in build_inventory(root, build_registry().classify).files
+               if f.kind == "image"]
+    recognizers = tuple(f for _, f in build_registry().recognizer_factories)
+    [(_, found)] = PersonalData().scan_batch([image], FileContext(settings={"ocr": True},
+                                                                 recognizers=recognizers))
+    assert [f.id for f in found] == expected
+    assert all("30 s" in f.message for f in found)
