@@ -160,11 +160,9 @@ def set_aside_accepted(inventory: Inventory, registry: Registry, found: Sequence
     Inline and config ignores and the allow-list judge each finding as its
     check reported it (they need its lines and its value); the baseline
     judges the merged findings, whose fingerprints the report shows."""
-    kept, suppressed, problems = ignored.apply(found)
-    if accepted.entries:
-        merged = _merged_with_parts(inventory, registry, [*kept, *problems])
-    else:  # no baseline: no need to know what each merged finding was made of
-        merged = [(f, []) for f in merge_findings(inventory, registry, [*kept, *problems])]
+    every = [*inventory.findings, *_plugin_failure_findings(registry), *found]
+    kept, suppressed, problems = ignored.apply(every)
+    merged = _merged_with_parts([*kept, *problems], parts=bool(accepted.entries))
     findings, baselined = accepted.apply([f for f, _ in merged])
     accepted_fingerprints = {s.finding.fingerprint for s in baselined}
     set_aside = {id(s.finding) for s in suppressed}
@@ -175,14 +173,18 @@ def set_aside_accepted(inventory: Inventory, registry: Registry, found: Sequence
     return findings, [*suppressed, *baselined], _facts_without(provided, found, set_aside)
 
 
-def _merged_with_parts(inventory: Inventory, registry: Registry, found: Sequence[Finding],
+def _merged_with_parts(found: Sequence[Finding], parts: bool,
                        ) -> list[tuple[Finding, list[Finding]]]:
-    """:func:`merge_findings`, each merged finding with the findings it was
-    merged from. Found by merging copies whose ``matched`` names their
-    index (merging groups by ids, paths, contexts and content hashes, never
-    by ``matched``, and joins the ``matched`` of what it merges)."""
-    every = _dedupe([*inventory.findings, *_plugin_failure_findings(registry), *found])
+    """The findings merged as :func:`merge_findings` merges them, each with
+    the findings it was merged from when ``parts`` is asked for (the
+    baseline's facts need them). Found by merging copies whose ``matched``
+    names their index: merging groups by ids, paths, contexts and content
+    hashes, never by ``matched``, and joins the ``matched`` of what it
+    merges."""
+    every = _dedupe(list(found))
     merged = aggregate(every)
+    if not parts:
+        return [(f, []) for f in merged]
     marked = aggregate([replace(f, matched=f"#{i}") for i, f in enumerate(every)])
     return [(f, [every[int(n.strip()[1:])] for n in (m.matched or "").split(",") if n.strip()])
             for f, m in zip(merged, marked, strict=True)]

@@ -208,3 +208,18 @@ def test_a_binary_or_linked_file_is_not_read_for_ignores(tmp_path):
     (root / "link.md").symlink_to(outside)
     assert read_lines(root, "bin.dat", {2}) == {}
     assert read_lines(root, "link.md", {1}) == {}
+
+
+def test_a_config_ignore_accepts_what_the_walk_reports_too(cli, tmp_path):
+    root = make_bundle(tmp_path / "b", {
+        "aiart-release.yaml": "limits:\n  max_file_size: 100\nignore:\n  - id: 'bundle.*'\n"
+                              "    path: 'weights/**'\n    reason: the model team checks them\n",
+        "weights/big.bin": bytes(range(256)) * 20,
+        "notes.md": "hello\n",
+    })
+    report = _report(cli, root)
+    assert not [f for f in _of(report, "bundle.too-large")
+                if f["location"]["path"].startswith("weights/")]
+    [accepted] = _of(report, "bundle.too-large", "suppressed")
+    assert accepted["location"]["path"] == "weights/big.bin"
+    assert accepted["suppression"]["kind"] == "config"
