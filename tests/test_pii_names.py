@@ -217,32 +217,37 @@ def test_names_shown_in_an_image_are_found_by_the_analyzer_with_ocr_on(tmp_path,
         assert raw not in result.out.lower(), raw
 
 
-def test_ocr_is_off_by_default_and_missing_tesseract_is_said_once(tmp_path, monkeypatch):
+def _pii_on_images(tmp_path, names: tuple[str, ...], settings: dict) -> list[list]:
+    """The personal-data check on a bundle of letters, as the engine calls
+    it on a batch: the findings of each image."""
     from conftest import make_bundle
 
     from aiart_release.bundle import build_inventory
     from aiart_release.checks import FileContext
     from aiart_release.default_plugins.personal_data.check import PersonalData
     from aiart_release.plugins import build_registry
-    from aiart_release.readers import ocr as reader
 
-    root = make_bundle(tmp_path / "b", {"data/letter.png": _letter(), "data/b.png": _letter()})
-    inventory = build_inventory(root, build_registry().classify)
-    images = [f for f in inventory.files if f.kind == "image"]
-    recognizers = tuple(f for _, f in build_registry().recognizer_factories)
+    registry = build_registry()
+    root = make_bundle(tmp_path / "b", {f"data/{name}": _letter() for name in names})
+    images = [f for f in build_inventory(root, registry.classify).files if f.kind == "image"]
+    ctx = FileContext(settings=settings,
+                      recognizers=tuple(f for _, f in registry.recognizer_factories))
+    return [found for _, found in PersonalData().scan_batch(images, ctx)]
+
+
+def test_ocr_is_off_by_default_and_missing_tesseract_is_said_once(tmp_path, monkeypatch):
+    from aiart_release.readers import ocr as reader
 
     def never(path):
         raise AssertionError("OCR ran with the setting off")
 
     monkeypatch.setattr(reader, "image_text", never)
-    off = PersonalData().scan_batch(images, FileContext(recognizers=recognizers))
-    assert [f for _, found in off for f in found] == []
+    assert _pii_on_images(tmp_path / "off", ("a.png", "b.png"), {}) == [[], []]
 
     monkeypatch.setattr(reader, "tesseract", lambda: None)
-    on = PersonalData().scan_batch(images, FileContext(settings={"ocr": True},
-                                                       recognizers=recognizers))
     skipped = [f.with_defaults(check="pii", checkpoint=f.checkpoint, artifact="dataset")
-               for _, found in on for f in found]
+               for found in _pii_on_images(tmp_path / "on", ("a.png", "b.png"), {"ocr": True})
+               for f in found]
     assert [f.id for f in skipped] == ["plugin.check-skipped"] * 2
     assert len({f.fingerprint for f in skipped}) == 1  # the engine keeps one
     assert "tesseract" in skipped[0].message
@@ -253,12 +258,6 @@ def test_ocr_that_fails_on_a_decoded_image_is_said_once_for_it(tmp_path, monkeyp
                                                                decoded, expected):
     """tesseract taking too long on a photo is a reason; an image that does
     not decode is the metadata reader's to report."""
-    from conftest import make_bundle
-
-    from aiart_release.bundle import build_inventory
-    from aiart_release.checks import FileContext
-    from aiart_release.default_plugins.personal_data.check import PersonalData
-    from aiart_release.plugins import build_registry
     from aiart_release.readers import ocr as reader
 
     def failing(path):
@@ -266,11 +265,6 @@ def test_ocr_that_fails_on_a_decoded_image_is_said_once_for_it(tmp_path, monkeyp
 
     monkeypatch.setattr(reader, "image_text", failing)
     monkeypatch.setattr(reader, "tesseract", lambda: "/usr/bin/tesseract")
-    root = make_bundle(tmp_path / "b", {"data/a.png": _letter()})
-    [image] = [f for f in build_inventory(root, build_registry().classify).files
-               if f.kind == "image"]
-    recognizers = tuple(f for _, f in build_registry().recognizer_factories)
-    [(_, found)] = PersonalData().scan_batch([image], FileContext(settings={"ocr": True},
-                                                                 recognizers=recognizers))
+    [found] = _pii_on_images(tmp_path, ("a.png",), {"ocr": True})
     assert [f.id for f in found] == expected
     assert all("30 s" in f.message for f in found)
