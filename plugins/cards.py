@@ -191,15 +191,16 @@ MODEL_QUESTIONS = (
         _words(r"evaluat|results?\b|metrics?|benchmarks?|performance|testing|"
                r"model\s+examination"),
         metadata=("model-index", "model_index"),
-        prose=_words(r"\bevaluated\s+(?:on|with|against)\b|\bfid\b|\bclip[- ]score\b|"
-                     r"\bbenchmark"),
+        prose=_words(r"\bevaluated\s+(?:\w+\s+){0,2}(?:on|with|against)\b|\bfid\b|"
+                     r"\bclip[- ]score\b|\bbenchmark"),
         shadows=("training-data",)),
     Question(
         "training-data", "training data",
         _words(r"training|train\s+(?:set|data)|data\s*sets?|\bdata\b|fine[- ]?tun|corpus"),
         metadata=("datasets",),
+        # "fine-tuned on", not "Finetuned from model" (the base model).
         prose=_words(r"\b(?:trained|fine-?tuned|finetuned|pre-?trained)\s+(?:\w+\s+){0,3}"
-                     r"(?:on|with|from)\b")),
+                     r"(?:on|with)\b")),
     Question(
         "limitations", "bias, risks and limitations",
         _words(r"bias|risks?|limitations?|ethic|caveats?|harms?|safety|fairness|"
@@ -281,6 +282,15 @@ MODEL_ORDER = ("intended-use", "out-of-scope", "limitations", "training-data", "
 DATASET_ORDER = ("motivation", "composition", "collection", "people", "consent",
                  "preprocessing", "uses", "distribution", "maintenance")
 _MIN_WORDS = 4
+# Sentences the Hugging Face card templates write under a section by
+# default: they answer nothing (a line holding one is skipped).
+_TEMPLATE_LINES = [
+    re.compile(r"More information needed for further recommendations", re.I),
+    re.compile(r"Carbon emissions can be estimated using the \[Machine Learning Impact", re.I),
+    re.compile(r"Use the code below to get started with the model", re.I),
+    re.compile(r"This (?:model|dataset)\s?card (?:aims to be a base template|has been "
+               r"automatically generated)", re.I),
+]
 # Longer lines are not read as headings (no heading is this long, and the
 # heading pattern backtracks on a long run of '#' and spaces).
 _MAX_HEADING = 300
@@ -343,7 +353,7 @@ def outline(text: str) -> Outline:
             opened.append((level, len(titles) - 1))
             continue
         if not line.code:
-            if any(p.search(line.text) for p in _PLACEHOLDERS):
+            if any(p.search(line.text) for p in _PLACEHOLDERS + _TEMPLATE_LINES):
                 continue
             prose.append(line.text)
         for _, i in opened:
@@ -529,8 +539,13 @@ def _license_problem(value) -> str | None:
     lower = value.strip().lower()
     if lower in hub_licenses():
         return f"write it `{lower}`"
-    close = difflib.get_close_matches(lower.replace(" ", "-"), sorted(hub_licenses()), n=1,
-                                      cutoff=0.75)
+    # "MIT License" -> mit, "Apache License, Version 2.0" -> apache-2.0,
+    # "CC BY-NC 4.0" -> cc-by-nc-4.0
+    short = re.sub(r"\b(?:the|licen[cs]e|version)\b|,", " ", lower)
+    short = re.sub(r"[\s_]+", "-", re.sub(r"\bv(?=\d)", "", short)).strip("-")
+    if short in hub_licenses():
+        return f"not a Hub licence id: `{short}`?"
+    close = difflib.get_close_matches(short, sorted(hub_licenses()), n=1, cutoff=0.75)
     if close:
         return f"not a Hub licence id: `{close[0]}`?"
     return ("not a Hub licence id: use one from https://huggingface.co/docs/hub/"

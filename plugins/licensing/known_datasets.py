@@ -70,10 +70,17 @@ _SOURCE_VERB = re.compile(
     r"\b(?:trained|train|fine[- ]?tuned|finetuned|pre-?trained|distilled|built|derived|"
     r"sourced|collected|drawn|taken|scraped|downloaded|sampled|curated|selected|subset|"
     r"images|photos|photographs|pictures|works|paintings|portraits)\b[^.\n]{0,60}?"
-    r"\b(?:on|from|of|using|with|in)\s*$", re.I)
+    r"\b(?:on|from|of|using|with|in)(?:\s+the)?\s*$", re.I)
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s{0,3}(?:`{3,}|~{3,})")
 _MAX_PROSE = 1024 * 1024
+# How far before a dataset's name a verb saying it is a source is looked for
+# ("fine-tuned it on 40 images from the").
+_VERB_WINDOW = 120
+# A name repeated on one line is looked at this many times (a line of a
+# hundred thousand "LAION"s is read once, not searched a hundred thousand times).
+_TRIES_PER_LINE = 20
+_MAX_HEADING = 300
 
 
 @dataclass(frozen=True)
@@ -188,23 +195,27 @@ def prose_mentions(text: str, title: str = "") -> list[tuple[KnownDataset, int]]
         if _FENCE.match(line):
             in_fence = not in_fence
             continue
-        heading = _HEADING.match(line)
+        if in_fence:
+            continue  # a "# comment" in a code block is no heading
+        heading = _HEADING.match(line) if len(line) <= _MAX_HEADING else None
         if heading:
             level = len(heading.group(1))
             headings = [h for h in headings if h[0] < level] + [(level, heading.group(2))]
             continue
-        if in_fence:
-            continue
         section = headings[-1][1] if headings else ""
         source_section = bool(section) and bool(_SOURCE_HEADING.search(section)) and not \
             _NOT_SOURCE_HEADING.search(section)
+        tries: dict[str, int] = {}
         for pattern in (loose, strict):
             for m in pattern.finditer(line):
                 d = by_alias[m.group(0).lower()]
-                if d.id in own or d.id in found:
+                if d.id in own or d.id in found or tries.get(d.id, 0) >= _TRIES_PER_LINE:
                     continue
-                said_as_source = bool(_SOURCE_VERB.search(line[:m.start()]))
-                if source_section or said_as_source:
+                tries[d.id] = tries.get(d.id, 0) + 1
+                # Only the words just before the name: searching the whole
+                # line before each of thousands of names is quadratic.
+                before = line[max(0, m.start() - _VERB_WINDOW):m.start()]
+                if source_section or _SOURCE_VERB.search(before):
                     found[d.id] = (d, number)
     return sorted(found.values(), key=lambda dl: dl[1])
 
