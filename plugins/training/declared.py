@@ -15,7 +15,6 @@ by a person for this purpose).
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -23,7 +22,12 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from aiart_release.readers.jsonfile import load_json
-from aiart_release.readers.limits import CONFIG_LIMITS, LimitExceeded, read_regular_file
+from aiart_release.readers.limits import (
+    CONFIG_LIMITS,
+    LimitExceeded,
+    Limits,
+    read_regular_file,
+)
 from aiart_release.readers.text import TextUnreadable, decode
 from aiart_release.readers.yamlfile import DataFileError, load_yaml
 
@@ -48,7 +52,15 @@ PUE_RANGE = (1.0, 3.0)
 MAX_TEXT = 200
 # How many of the bundle's weight files and run logs are read for hints.
 MAX_HINT_FILES = 20
-MAX_HINT_BYTES = 1024 * 1024
+MAX_HINT_BYTES = 256 * 1024
+# Training tools' files are small: a run's metadata, an accelerate or kohya
+# config hold tens of values. Parsing YAML costs about 10 µs a value, so a
+# tight node limit keeps twenty hostile files to a few seconds.
+# How many configs are read to look for the keys (in path order).
+MAX_CONFIG_CANDIDATES = 200
+# A LoRA's or a checkpoint's header lists its tensors in a few hundred KB.
+MAX_WEIGHTS_HEADER = 8 * 1024 * 1024
+HINT_LIMITS = Limits(max_bytes=MAX_HINT_BYTES, max_depth=32, max_aliases=20, max_nodes=10_000)
 CONFIG_NAMES = ("aiart-release.yaml", "aiart-release.yml", ".aiart-release.yaml")
 
 
@@ -264,13 +276,19 @@ def read_tool_hints(inventory: Any, out: Declared) -> None:
     for file in runs[:MAX_HINT_FILES]:
         _wandb_run(inventory, file, out)
     # Training configs sit with the code or the model, not among the data's
-    # per-item JSON files.
+    # per-item JSON files; only those that name a key we read are parsed.
     configs = [f for f in inventory.files if f.suffix in _CONFIG_SUFFIXES and f.readable
                and f.kind in ("config", "code", "text", "other") and f.context is None
                and f.artifact != "dataset" and f.size <= MAX_HINT_BYTES
                and f.name not in CONFIG_NAMES]
-    for file in configs[:MAX_HINT_FILES * 5]:
-        _training_config(file, out)
+    parsed = 0
+    for file in configs[:MAX_CONFIG_CANDIDATES]:
+        if parsed >= MAX_HINT_FILES:
+            break
+        raw = _raw(file)
+        if raw is not None and any(key in raw for key in _CONFIG_KEYS):
+            parsed += 1
+            _training_config(file, raw, out)
 
 
 def _hint(out: Declared, name: str, value: Any, source: str, path: str) -> None:
@@ -286,7 +304,7 @@ def _kohya_metadata(file: Any, out: Declared) -> None:
             length = int.from_bytes(handle.read(8), "little")
         # kohya's metadata is a few kilobytes; a header of tensors past this
         # is not read again for it (the model-files check reads it).
-        if length > MAX_HINT_BYTES * 8:
+        if length > MAX_WEIGHTS_HEADER:
             return
         header = read_header(file.abspath)
     except (OSError, SafetensorsError):
@@ -315,12 +333,22 @@ def _float(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _read_json(file: Any) -> Any:
+def _raw(file: Any) -> bytes | None:
     if file.size > MAX_HINT_BYTES:
         return None
     try:
-        return load_json(read_regular_file(file.abspath, MAX_HINT_BYTES), CONFIG_LIMITS)
-    except (OSError, LimitExceeded, ValueError, RecursionError):
+        return read_regular_file(file.abspath, MAX_HINT_BYTES)
+    except OSError:
+        return None
+
+
+def _read_json(file: Any, raw: bytes | None = None) -> Any:
+    raw = raw if raw is not None else _raw(file)
+    if raw is None:
+        return None
+    try:
+        return load_json(raw, HINT_LIMITS)
+    except (LimitExceeded, ValueError, RecursionError):
         return None
 
 
@@ -348,13 +376,15 @@ def _wandb_run(inventory: Any, file: Any, out: Declared) -> None:
 _BASE_KEYS = ("pretrained_model_name_or_path", "base_model", "pretrained_model")
 _STEP_KEYS = ("max_train_steps",)
 _CONFIG_SUFFIXES = (".toml", ".json", ".yaml", ".yml")
+# A config is parsed only when its bytes hold one of these.
+_CONFIG_KEYS = (b"compute_environment", *(k.encode() for k in (*_BASE_KEYS, *_STEP_KEYS)))
 
 
-def _training_config(file: Any, out: Declared) -> None:
+def _training_config(file: Any, raw: bytes, out: Declared) -> None:
     """kohya TOML, diffusers/accelerate JSON or YAML, and a W&B run's
     ``config.yaml`` (whose values are wrapped as ``{value: ...}``)."""
     readers = {".json": _read_json, ".toml": _read_toml}
-    data = readers.get(file.suffix, _read_yaml)(file)
+    data = readers.get(file.suffix, _read_yaml)(file, raw)
     if not isinstance(data, dict):
         return
     where = f"{file.path} (training config)"
@@ -372,21 +402,19 @@ def _training_config(file: Any, out: Declared) -> None:
                 _hint(out, "steps", value, where, file.path)
 
 
-def _read_yaml(file: Any) -> Any:
+def _read_yaml(file: Any, raw: bytes) -> Any:
     try:
-        text = decode(read_regular_file(file.abspath, MAX_HINT_BYTES))
-        return load_yaml(text, file.path, CONFIG_LIMITS).data
-    except (OSError, TextUnreadable, LimitExceeded, DataFileError):
+        return load_yaml(decode(raw), file.path, HINT_LIMITS).data
+    except (TextUnreadable, LimitExceeded, DataFileError):
         return None
 
 
-def _read_toml(file: Any) -> Any:
+def _read_toml(file: Any, raw: bytes) -> Any:
     import tomllib
 
     from aiart_release.readers.tomlfile import load_toml
 
     try:
-        text = decode(read_regular_file(file.abspath, MAX_HINT_BYTES))
-        return load_toml(text, CONFIG_LIMITS)
-    except (OSError, TextUnreadable, LimitExceeded, tomllib.TOMLDecodeError, json.JSONDecodeError):
+        return load_toml(decode(raw), HINT_LIMITS)
+    except (TextUnreadable, LimitExceeded, tomllib.TOMLDecodeError):
         return None
