@@ -64,10 +64,6 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# benchmarks/secrets.py would hide the standard library's secrets, which
-# numpy.random imports: this folder is taken off the path (nothing here
-# imports a sibling benchmark).
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
 sys.path.insert(0, str(ROOT / "tests"))
 
 import model_samples as samples  # noqa: E402

@@ -2,8 +2,8 @@
 files, in one run; and what each detect-secrets plugin finds on real
 repositories.
 
-    python benchmarks/secrets.py [--files 2000] [--seed 7]
-    python benchmarks/secrets.py --corpus /work/realworld/* /work/blind/*
+    python benchmarks/secrets_scan.py [--files 2000] [--seed 7]
+    python benchmarks/secrets_scan.py --corpus /work/realworld/* /work/blind/*
 
 Without ``--corpus``, a repository is generated in a temporary folder:
 ``--files`` text files (Python, YAML, JSON, Markdown and ``.env``) made of
