@@ -107,6 +107,11 @@ def test_a_cloud_instance_gives_its_gpus_and_an_ambiguous_name_widens_the_range(
     # central: mean power 283.3 W x 4 x 10 h x 1.1 = 12.47 kWh -> 1.31 kg
     # low: 250 x 0.5 x 4 x 10 x 1.1 x 105 = 0.578 kg; high: 300 x 4 x 10 x 1.6 x 105 = 2.02 kg
     assert "about 1.31 kg CO2e (range 578 g–2.02 kg)" in message
+    # Two such instances: eight GPUs.
+    two = _bundle(tmp_path / "two", "  provider: aws\n  region: eu-west-3\n"
+                                    "  instance: p3.8xlarge\n  count: 2\n  hours: 10\n")
+    assert "8 × Tesla V100" in _by_id(_training(cli, two)[1])["training.emissions-estimate"][
+        "message"]
 
 
 def test_the_card_statement_is_compared_with_the_estimate(cli, tmp_path):

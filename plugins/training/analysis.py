@@ -10,6 +10,7 @@ from typing import Any
 
 from . import tables
 from .declared import (
+    MAX_COUNT,
     Declared,
     Problem,
     Stated,
@@ -119,7 +120,18 @@ def _hardware(result: Analysis) -> tuple[list[tables.Hardware] | None, int]:
             _unknown_hardware(declared, "training.instance", instance,
                               "is not an instance type in the table (its GPUs are unknown)")
             return None, 1
-        return rows, count.value if count else (gpus or 1)
+        # ``count`` counts instances here; each carries ``gpus`` GPUs.
+        instances = count.value if count else 1
+        if gpus is None:
+            result.count_assumed = True
+        total = instances * (gpus or 1)
+        if total > MAX_COUNT:
+            declared.config_problem(
+                "training.declaration-invalid", "count",
+                f"`training.count` is {instances:,} instances of {gpus} GPUs: {total:,} GPUs, "
+                f"over {MAX_COUNT:,}")
+            return None, 1
+        return rows, total
     stated = declared.get("hardware")
     card_count = None
     if stated is None and declared.card and declared.card.hardware_used:

@@ -34,7 +34,8 @@ from aiart_release.readers.yamlfile import DataFileError, load_yaml
 # The fields of the ``training:`` section, with what each must be.
 FIELDS = {
     "hardware": "the GPU (or TPU, CPU) model, as its maker names it: RTX 4090, A100",
-    "count": "how many of them, a whole number from 1 to 100,000",
+    "count": "how many of them, a whole number from 1 to 100,000 (with `instance`: how many "
+             "instances)",
     "hours": "wall-clock hours of training, more than 0 and at most 100,000",
     "provider": "the cloud provider's id: aws, gcp, azure, ovh, scaleway, coreweave, seeweb",
     "region": "the cloud region's id or name: us-east-1, europe-west4",
