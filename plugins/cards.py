@@ -272,8 +272,11 @@ DATASET_QUESTIONS = (
         _words(r"composition|structure|data\s+(?:fields|instances|splits|format)|contents?|"
                r"statistics|overview|description|summary|what'?s\s+in|\bsplits?\b|format"),
         prose=_words(r"\b(?:consists?|composed)\s+of\b|\b(?:contains|includes|holds)\s+"
-                     r"(?:\w+\s+){0,2}[\d,.]+|\b[\d,.]+\s*k?\s+(?:\w+\s+)?(?:images|photos|"
-                     r"photographs|captions|pairs|pictures|clips|recordings|samples)\b")),
+                     r"(?:\w+\s+){0,2}[\d,.]+|\b(?:[\d,.]+\s*k?|(?:twenty|thirty|forty|fifty|"
+                     r"sixty|seventy|eighty|ninety|hundred|thousand|dozen)s?)\s+(?:\w+\s+){0,2}"
+                     r"(?:images|photos|photographs|captions|pairs|pictures|clips|recordings|"
+                     r"samples|paintings|drawings|sketches|studies|artworks|works|scans|"
+                     r"illustrations|watercolou?rs)\b")),
 )
 
 # The order in which a finding lists them (the template's order).
@@ -311,7 +314,7 @@ def shows_people(card) -> bool:
     """Whether a dataset card says its data shows people: photographs of
     faces, portraits, people (not portraits in paintings)."""
     prose = outline(card.text).prose
-    if not _PEOPLE_CUES.search(prose):
+    if not _PEOPLE_CUES.search(prose) or _NO_PEOPLE.search(prose):
         return False
     return bool(_PHOTO_CUES.search(prose)) or not _ARTWORK_CUES.search(prose)
 
@@ -362,6 +365,14 @@ def outline(text: str) -> Outline:
                    "\n".join(prose))
 
 
+# A card that says its data shows nobody answers who is in it, and consent
+# with it (Datasheets ask about consent for data about people).
+_NO_PEOPLE = re.compile(
+    r"\b(?:no|without)\s+(?:people|persons|humans|human\s+figures|faces|individuals)\b|"
+    r"\bnobody\s+is\s+(?:shown|depicted|pictured)|\b(?:does|do)\s+not\s+(?:contain|show|depict)"
+    r"\s+(?:any\s+)?(?:people|persons|faces|humans)\b", re.I)
+
+
 def completeness(card) -> Completeness:
     """Which of the card's questions it answers (under a heading that names
     the question, in a sentence that answers it, or in its metadata), heads
@@ -379,12 +390,14 @@ def completeness(card) -> Completeness:
             if q.key not in shadowed:
                 headed[q.key] = headed.get(q.key, False) or says_something
     metadata = card.metadata if isinstance(card.metadata, dict) else {}
+    nobody = card.kind == "dataset-card" and bool(_NO_PEOPLE.search(read.prose))
     answered, missing, unanswered = [], [], []
     by_key = {q.key: q for q in questions}
     for key in order:
         q = by_key[key]
         if headed.get(key) or any(metadata.get(k) for k in q.metadata) or (
-                q.prose is not None and q.prose.search(read.prose)):
+                q.prose is not None and q.prose.search(read.prose)) or (
+                nobody and key in ("people", "consent")):
             answered.append(key)
         elif key in headed:
             unanswered.append(key)

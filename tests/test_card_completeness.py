@@ -299,3 +299,30 @@ def test_hostile_cards_are_read_quickly(scan, body):
                         "data/a.png": PNG})
     assert time.monotonic() - started < 10  # minutes before the comment walk was linear
     assert len(only(findings, "docs.card-incomplete")) == 1
+
+
+def test_a_dataset_that_says_it_shows_nobody_answers_people_and_consent(scan):
+    card = PORTRAITS.replace("1,200 photographs of faces", "1,200 photographs of harbours") \
+        + "\nLandscapes and boats only: no people.\n"
+    findings, facts = scan({"data/README.md": card, "data/a.png": PNG})
+    (hit,) = only(findings, "docs.card-incomplete")
+    assert hit.message.endswith("missing: motivation, maintenance")
+    assert facts == {"dataset_consent_undocumented": False}
+
+
+def test_the_fine_tune_example(registry):
+    # examples/fine-tune-declared (helper I1's bundle): its model card answers
+    # all but evaluation; its dataset card says "no people" but not its uses.
+    from conftest import EXAMPLES
+
+    # Its aiart-release.yaml declares `commercial: true` (and a training
+    # section that only the training check reads).
+    root = EXAMPLES / "fine-tune-declared"
+    inventory = build_inventory(root, registry.classify)
+    ctx = BundleContext(inventory=inventory, facts=gather_facts(inventory, Config(commercial=True)))
+    found = {f.location.path: f for f in Cards().scan_bundle(ctx) if f.id == "docs.card-incomplete"}
+    assert found["model/README.md"].severity.value == "info"
+    assert found["model/README.md"].message.endswith("missing: evaluation")
+    assert found["data/README.md"].severity.value == "low"
+    assert "uses" in found["data/README.md"].message
+    assert ctx.provided == {"dataset_consent_undocumented": False}

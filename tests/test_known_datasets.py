@@ -211,3 +211,21 @@ def test_hostile_metadata_is_read_without_error(licensing):
     findings, facts = licensing({"model/README.md": card, "model/lora.safetensors": WEIGHTS})
     assert facts["known_source_datasets"] == ["laion-5b"]
     assert len([f for f in findings if f.id == "provenance.source-dataset-issues"]) == 1
+
+
+def test_the_fine_tune_example_names_a_non_commercial_source(registry):
+    # examples/fine-tune-declared: `commercial: true`, and the dataset card's
+    # `source_datasets` names WikiArt (non-commercial research only).
+    # Its aiart-release.yaml declares `commercial: true` (and a training
+    # section that only the training check reads).
+    root = ROOT / "examples" / "fine-tune-declared"
+    inventory = build_inventory(root, registry.classify)
+    ctx = BundleContext(inventory=inventory, facts=gather_facts(inventory, Config(commercial=True)))
+    findings = list(Licenses().scan_bundle(ctx))
+    (conflict,) = [f for f in findings if f.id == "license.source-dataset-noncommercial"]
+    assert (conflict.severity.value, conflict.location.path, conflict.artifact) == (
+        "high", "data/README.md", "dataset")
+    assert "WikiArt" in conflict.message and "`source_datasets: huggan/wikiart`" in \
+        conflict.message
+    assert ctx.provided["known_source_datasets"] == ["wikiart"]
+    assert ctx.provided["source_people_no_consent"] is False  # landscapes: no people

@@ -274,15 +274,15 @@ def scan(ctx) -> Iterator[Finding]:
 def _finding(kind: str, m: Mention, commercial: bool | None) -> Finding | None:
     d = m.dataset
     where = m.how
-    terms = d.license or "its terms of use"
+    terms = f"licence ({d.license}) allows" if d.license else "terms of use allow"
     if kind == "noncommercial":
         if not (commercial and d.forbids_commercial):
             return None
         allowed = "non-commercial use" if d.commercial == "non-commercial" else "research use"
         return finding(
             "license.source-dataset-noncommercial", Severity.HIGH, m.path,
-            f"The release is declared commercial, but it is built on {d.name}, whose terms "
-            f"({terms}) allow only {allowed}: named in {where}. {d.license_note}",
+            f"The release is declared commercial, but it is built on {d.name}, whose {terms} "
+            f"only {allowed} (named in {where}). {d.license_note}",
             f"Train on data whose terms allow commercial use (or obtain a licence from "
             f"{d.name}'s owners), or declare `commercial: false`",
             artifact=m.artifact, evidence=f"{d.id}: {d.commercial}",
