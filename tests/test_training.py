@@ -274,6 +274,7 @@ def test_bad_input_names_the_field_and_file_and_no_estimate_is_made(
     assert problem["message"].endswith("the estimate is unavailable")
     assert problem["remediation"]
     assert "training.emissions-estimate" not in by_id
+    assert "a declared value cannot be used" in by_id["training.emissions-undeclared"]["message"]
     assert "training_emissions_kg" not in _facts(bundle)
 
 

@@ -120,11 +120,12 @@ def _estimate_findings(result: Analysis):
                 "Add the co2_eq_emissions block `aiart-release training` prints to the model "
                 "card's metadata", context=context, references=(HUB_CARD_REFERENCE,))
         else:
-            lacking = " and ".join(result.missing) or "a usable declaration"
+            why = ("a declared value cannot be used" if result.blocked else
+                   " and ".join(result.missing or ["the place"]) + " not stated")
             yield _finding(
                 "training.emissions-undeclared", Severity.MEDIUM,
                 "Nothing says what training cost: no co2_eq_emissions in a model card, and no "
-                f"estimate can be made ({lacking} not stated)", where,
+                f"estimate can be made ({why})", where,
                 "Declare `training:` in aiart-release.yaml (hardware, count, hours, country or "
                 "cloud region) and paste what `aiart-release training` prints into the card",
                 context=context, references=(HUB_CARD_REFERENCE, LACOSTE_REFERENCE))

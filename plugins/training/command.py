@@ -101,7 +101,7 @@ def _why_none(result) -> str:
         first = blocking[0]
         more = f" (and {len(blocking) - 1} more above)" if len(blocking) > 1 else ""
         return f"no estimate: {first.path}: {first.message}{more}"
-    lacking = " and ".join(result.missing) or "a place"
+    lacking = " and ".join(result.missing or ["the place"])
     return (f"no estimate: {lacking} not stated; declare `training:` in aiart-release.yaml "
             "(hardware, count, hours, country or provider and region; docs/training.md)")
 
