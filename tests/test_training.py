@@ -163,6 +163,14 @@ def test_from_scratch_declared_asks_the_transfer_learning_question(cli, tmp_path
     assert _facts(bundle)["trained_from_scratch"] is True
 
 
+def test_a_card_that_says_pre_training_is_from_scratch(cli, tmp_path):
+    bundle = _bundle(tmp_path, LOCAL, "co2_eq_emissions:\n  emissions: 300\n"
+                                      "  training_type: pre-training\n")
+    scratch = _by_id(_training(cli, bundle)[1])["training.from-scratch"]
+    assert scratch["confidence"] == 1.0 and scratch["context"] == "metadata"
+    assert scratch["location"]["field"] == "co2_eq_emissions.training_type"
+
+
 def test_a_base_model_in_the_card_answers_the_from_scratch_question(cli, tmp_path):
     bundle = _bundle(tmp_path, LOCAL, "base_model: runwayml/stable-diffusion-v1-5\n")
     assert "training.from-scratch" not in _by_id(_training(cli, bundle)[1])

@@ -151,7 +151,7 @@ def _hardware(result: Analysis) -> tuple[list[tables.Hardware] | None, int]:
     number = count or declared.hints.get("count")
     if number is not None:
         return rows, int(number.value)
-    if card_count is not None and 1 <= card_count <= 100_000:
+    if card_count is not None and 1 <= card_count <= MAX_COUNT:
         return rows, card_count
     result.count_assumed = True
     return rows, 1

@@ -150,14 +150,20 @@ def _lineage_findings(result: Analysis):
         return
     declared = result.declared
     stated = declared.training.get("from_scratch")
-    if stated is not None:
+    card = declared.card
+    if result.from_scratch:
+        source, where = (
+            (stated.source, Location(path=stated.path, field="training.from_scratch"))
+            if stated is not None else
+            (f"{card.path}: co2_eq_emissions.training_type",
+             Location(path=card.path, line=card.line, field="co2_eq_emissions.training_type")))
         yield _finding(
             "training.from-scratch", Severity.INFO,
-            f"Trained from scratch ({stated.source}): the field guide asks whether "
+            f"Trained from scratch ({source}): the field guide asks whether "
             "fine-tuning a pre-trained model would have served, at a fraction of the energy",
-            Location(path=stated.path, field="training.from_scratch"),
+            where,
             "Say in the card why training from scratch was needed, or fine-tune an existing "
-            "model next time")
+            "model next time", context=_context(result, where))
     else:
         yield _finding(
             "training.from-scratch", Severity.INFO,
