@@ -672,7 +672,9 @@ def _heif_thumbnail(path: Path, im) -> bytes | None:
     from pillow_heif import open_heif
 
     try:
-        heif = open_heif(path, convert_hdr_to_8bit=True)
+        # The plugin's own HeifFile, already parsed from the whole file in
+        # memory; a second copy (open_heif) only when a version keeps none.
+        heif = getattr(im, "_heif_file", None) or open_heif(path, convert_hdr_to_8bit=True)
         image = heif[heif.primary_index]
         for index in range(min(len(image.info.get("thumbnails") or []), 8)):
             thumbnail = image.get_thumbnail(index)
