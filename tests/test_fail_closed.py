@@ -9,6 +9,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import TESTS, TOOL, make_bundle, run_tool
 
-from aiart_release.cache import ResultCache
+from aiart_release.cache import DB_NAME, ResultCache
 
 # A dataset declared open: a failed or unfinished check holds it at gated,
 # so the gate fails (exit 1) even without --strict.
@@ -259,38 +260,55 @@ def test_a_commands_hook_that_exits_is_a_plugin_failure():
 
 # --- the cache -------------------------------------------------------------------
 
+def _db(cache: Path) -> Path:
+    return cache / DB_NAME
+
+
+def _update(cache: Path, sql: str, *params) -> None:
+    """Change every stored result (the first run must have stored some)."""
+    db = sqlite3.connect(_db(cache))
+    assert db.execute("SELECT count(*) FROM results").fetchone()[0], "the first run cached nothing"
+    db.execute(sql, params)
+    db.commit()
+    db.close()
+
+
+def _replace_db(cache: Path, make) -> None:
+    _db(cache).unlink()
+    make(_db(cache))
+
+
+def _edit(cache: Path, **fields) -> None:
+    db = sqlite3.connect(_db(cache))
+    for rowid, text in db.execute("SELECT rowid, findings FROM results").fetchall():
+        data = json.loads(text)
+        for finding in data:
+            finding.update(fields)
+        db.execute("UPDATE results SET findings = ? WHERE rowid = ?", (json.dumps(data), rowid))
+    db.commit()
+    db.close()
+
+
 CORRUPTIONS = {
-    "garbage index": lambda cache: (cache / "hashes.json").write_text("garbage{"),
-    "list index": lambda cache: (cache / "hashes.json").write_text("[1, 2, 3]"),
-    "bad index entry": lambda cache: (cache / "hashes.json").write_text('{"k": 5}'),
-    "folder index": lambda cache: ((cache / "hashes.json").unlink(),
-                                   (cache / "hashes.json").mkdir()),
-    "garbage results": lambda cache: [p.write_text("{") for p in _results(cache)],
-    "deep results": lambda cache: [p.write_text("[" * 100_000) for p in _results(cache)],
-    "findings a dict": lambda cache: [p.write_text('{"findings": {"a": 1}, "seconds": 0}')
-                                      for p in _results(cache)],
-    "unknown field": lambda cache: [_edit(p, extra=1) for p in _results(cache)],
-    "bad severity": lambda cache: [_edit(p, severity="urgent") for p in _results(cache)],
-    "folder results": lambda cache: [(p.unlink(), p.mkdir()) for p in _results(cache)],
-    "file for the results folder": lambda cache: (shutil.rmtree(cache / "results"),
-                                                  (cache / "results").write_text("")),
-    "fifo index": lambda cache: ((cache / "hashes.json").unlink(),
-                                 os.mkfifo(cache / "hashes.json")),
-    "fifo results": lambda cache: [(p.unlink(), os.mkfifo(p)) for p in _results(cache)],
+    "garbage database": lambda cache: _db(cache).write_bytes(b"garbage{" * 512),
+    "truncated database": lambda cache: _db(cache).write_bytes(_db(cache).read_bytes()[:1500]),
+    "a trigger in it": lambda cache: _update(
+        cache, "CREATE TRIGGER t AFTER INSERT ON results BEGIN DELETE FROM files; END"),
+    "garbage results": lambda cache: _update(cache, "UPDATE results SET findings = '{'"),
+    "deep results": lambda cache: _update(cache, "UPDATE results SET findings = ?",
+                                          "[" * 100_000),
+    "results of another type": lambda cache: _update(
+        cache, "UPDATE results SET findings = x'00', seconds = 'x'"),
+    "findings a dict": lambda cache: _update(cache, "UPDATE results SET findings = ?",
+                                             '{"a": 1}'),
+    "unknown field": lambda cache: _edit(cache, extra=1),
+    "bad severity": lambda cache: _edit(cache, severity="urgent"),
+    "folder database": lambda cache: _replace_db(cache, Path.mkdir),
+    "fifo database": lambda cache: _replace_db(cache, os.mkfifo),
+    "symlinked database": lambda cache: _replace_db(
+        cache, lambda db: db.symlink_to(cache.parent / "elsewhere")),
+    "file for the cache folder": lambda cache: (shutil.rmtree(cache), cache.write_text("")),
 }
-
-
-def _results(cache: Path) -> list[Path]:
-    found = sorted((cache / "results").glob("*/*.json"))
-    assert found, "the first run cached nothing"
-    return found
-
-
-def _edit(path: Path, **fields) -> None:
-    data = json.loads(path.read_text())
-    for finding in data["findings"]:
-        finding.update(fields)
-    path.write_text(json.dumps(data))
 
 
 @pytest.mark.parametrize("corruption", sorted(CORRUPTIONS))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
@@ -20,6 +21,8 @@ from pathlib import Path
 
 import pytest
 from conftest import TOOL, make_bundle, nested_json, yaml_bomb
+
+from aiart_release.cache import DB_NAME
 
 # What docs/security.md promises for every hostile case, on 2 cores.
 MAX_SECONDS = 10.0
@@ -183,21 +186,23 @@ def _unreadable_pyproject(tmp: Path) -> list[str]:
 
 
 def _corrupt_cache(tmp: Path) -> list[str]:
-    """A cache filled by a real run, then every file of it spoiled: garbage,
-    JSON of the wrong shape, a folder where a file was."""
+    """A cache filled by a real run, then its database spoiled: a result
+    of the wrong shape, a trigger added, then the file half overwritten
+    with garbage (SQLite's header kept, so it looks like a database)."""
     bundle = make_bundle(tmp / "b", {"a.txt": "Maria Gonzalez, 12 Harbour Lane\n"})
     cache = tmp / "cache"
     subprocess.run([str(TOOL), "assess", str(bundle), "--format", "json"], capture_output=True,
                    env={**os.environ, "AIART_RELEASE_CACHE_DIR": str(cache)}, check=False)
-    spoiled = ["{not json", '{"findings": [{"id": 3}]}', "[]", '{"findings": "x"}']
-    files = sorted(p for p in cache.rglob("*.json"))
-    assert files, "the first run wrote no cache"
-    for i, path in enumerate(files):
-        if i % 5 == 4:
-            path.unlink()
-            path.mkdir()
-        else:
-            path.write_text(spoiled[i % len(spoiled)])
+    database = cache / DB_NAME
+    assert database.is_file(), "the first run wrote no cache"
+    db = sqlite3.connect(database)
+    db.execute("UPDATE results SET findings = '[{\"id\": 3}]'")
+    db.execute("CREATE TRIGGER t AFTER INSERT ON results BEGIN DELETE FROM files; END")
+    db.commit()
+    db.close()
+    data = bytearray(database.read_bytes())
+    data[100:len(data) // 2] = b"\xff" * (len(data) // 2 - 100)
+    database.write_bytes(bytes(data))
     return ["assess", str(bundle), "--format", "json"]
 
 

@@ -447,10 +447,14 @@ def test_raw_values_never_reach_any_output_unless_show_pii(cli, tmp_path, monkey
         assert secret not in result.out + result.err
         assert "m***@***" in result.out
     cache_dir = Path(__import__("os").environ["AIART_RELEASE_CACHE_DIR"])
-    assert secret not in "".join(p.read_text() for p in cache_dir.rglob("*.json"))
+
+    def cached() -> bytes:  # the database's bytes
+        return b"".join(p.read_bytes() for p in cache_dir.rglob("*") if p.is_file())
+
+    assert b"pii.test-email" in cached() and secret.encode() not in cached()
     shown = cli("assess", bundle, "-f", "json", "--show-pii")
     assert secret in shown.out
-    assert secret not in "".join(p.read_text() for p in cache_dir.rglob("*.json"))
+    assert secret.encode() not in cached()
 
 
 def test_python_dash_m_runs_the_cli():
