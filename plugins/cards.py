@@ -183,9 +183,12 @@ MODEL_QUESTIONS = (
         shadows=("intended-use",)),
     Question(
         "environmental-impact", "environmental impact",
-        _words(r"environment|carbon|emissions?|co2|energy|compute\s+(?:used|budget)"),
+        # "Training resources" is the field guide's name for it.
+        _words(r"environment|carbon|emissions?|co2|energy|compute\s+(?:used|budget)|"
+               r"training\s+(?:resources|compute|cost)|resources\s+used"),
         metadata=("co2_eq_emissions",),
-        prose=_words(r"\bco2\b|\bcarbon\b|\bkwh\b|\bgpu[- ]hours?\b|\bemissions?\b")),
+        prose=_words(r"\bco2\b|\bcarbon\b|\bkwh\b|\bgpu[- ]hours?\b|\bemissions?\b"),
+        shadows=("training-data",)),
     Question(
         "evaluation", "evaluation",
         _words(r"evaluat|results?\b|metrics?|benchmarks?|performance|testing|"

@@ -326,3 +326,23 @@ def test_the_fine_tune_example(registry):
     assert found["data/README.md"].severity.value == "low"
     assert "uses" in found["data/README.md"].message
     assert ctx.provided == {"dataset_consent_undocumented": False}
+
+
+@pytest.mark.parametrize("heading, question", [
+    ("Intended Uses", "intended use"),
+    ("How to use", "intended use"),
+    ("Misuse and Out-of-scope Use", "out-of-scope use"),
+    ("Ethical considerations", "bias, risks and limitations"),
+    ("Caveats and recommendations", "bias, risks and limitations"),
+    ("Training data", "training data"),
+    ("Fine-tuning dataset", "training data"),
+    ("Evaluation results", "evaluation"),
+    ("Training resources", "environmental impact"),
+    ("Carbon footprint", "environmental impact"),
+])
+def test_headings_are_matched_by_meaning(scan, heading, question):
+    card = f"---\nlicense: mit\n---\n# M\n## {heading}\nFour words of real answer here.\n"
+    findings, _ = scan({"model/README.md": card, "model/lora.safetensors": WEIGHTS})
+    (hit,) = only(findings, "docs.card-incomplete")
+    assert question not in hit.message
+    assert hit.message.startswith("Model card answers 1 of 6")
