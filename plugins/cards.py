@@ -694,7 +694,8 @@ class Cards(Check):
     provides = {
         "dataset_consent_undocumented": Fact(
             bool, "the bundle has dataset files but no dataset card that says whether the "
-                  "people in it consented (a consent, privacy or opt-out section)"),
+                  "people in it consented (a consent, privacy or opt-out section or sentence) "
+                  "or that it shows nobody"),
     }
     findings = {
         "docs.model-card-missing": "Model weights with no model card beside them",
