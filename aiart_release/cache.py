@@ -225,6 +225,7 @@ class ResultCache:
         self._files_used: set[str] = set()
         self._spoiled: set[int] = set()
         self._written = 0
+        self._hashed = 0
         self._flushed_at = time.monotonic()
         # When the statement running now is to be interrupted (see _limit_statements).
         self._deadline = [0.0]
@@ -427,6 +428,7 @@ class ResultCache:
                 "INSERT OR REPLACE INTO files (path, size, mtime_ns, inode, content, used) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 [(path, *entry, self._now) for path, entry in files.items()])
+            self._hashed += len(files)
             db.executemany("UPDATE results SET used = ? WHERE rowid = ? AND used < ?",
                            [(self._now, rowid, self._now) for rowid in self._used])
             db.executemany("UPDATE files SET used = ? WHERE path = ? AND used < ?",
@@ -445,7 +447,9 @@ class ResultCache:
         self._flush()
         if self._db is not None:
             with self._guard(), _transaction(self._db) as db:
-                evicted = _evict(db, max_bytes(), MAX_ENTRIES) if self._written else 0
+                # Only what this run added can take the cache past a limit.
+                evicted = (_evict(db, max_bytes(), MAX_ENTRIES)
+                           if self._written or self._hashed else 0)
                 db.execute("INSERT INTO runs (at, hits, misses, written, evicted) "
                            "VALUES (?, ?, ?, ?, ?)",
                            (self._now, self.hits, self.misses, self._written, evicted))
@@ -459,6 +463,7 @@ class ResultCache:
 
     def close(self) -> None:
         if self._db is not None:
+            self._deadline[0] = time.monotonic() + STATEMENT_SECONDS
             try:
                 self._db.close()  # the last connection folds the WAL back in
             except sqlite3.Error:
