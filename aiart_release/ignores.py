@@ -14,7 +14,9 @@ longer a problem: not shown among the findings, not counted by
   when every one of its lines carries an ignore for it.
 - **Config**: ``ignore: [{id: "pii.*", path: "docs/**", reason: "..."}]``.
 - **Allow-list**: ``allow: {emails: [...], names: [...]}``: the maintainer's
-  own published contact, the names the user confirms are public credits.
+  own published contact, the names the user confirms are public credits;
+  and the configuration's ``contact:`` when it is an e-mail address (it is
+  published for opt-out requests).
 - **Baseline**: ``.aiart-release-baseline.json`` (see :mod:`baseline`).
 
 Inline ignores, config ignores and the allow-list judge each finding as its
@@ -244,26 +246,33 @@ class AllowList:
 
     emails: tuple[str, ...] = ()
     names: tuple[str, ...] = ()
+    # The configuration's ``contact:`` when it is an e-mail address: published
+    # on purpose, for opt-out requests.
+    contact: tuple[str, ...] = ()
     _hashes: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __bool__(self) -> bool:
-        return bool(self.emails or self.names)
+        return bool(self.emails or self.names or self.contact)
 
     def which(self, f: Finding) -> str | None:
-        """``emails`` or ``names`` when the finding's whole value is on the
-        list (its ``content`` hash is that of allowed values), else None."""
+        """``emails``, ``names`` or ``contact`` when the finding's whole value
+        is on the list (its ``content`` hash is that of allowed values)."""
         if not f.content:
             return None
-        for kind in ("emails", "names"):
+        for kind in ("contact", "emails", "names"):
             if f.content in self._allowed(f.id, kind, pairs=f.check == "pii"):
                 return kind
         return None
 
+    def justification(self, kind: str) -> str:
+        if kind == "contact":
+            return "the configuration's contact, published for opt-out requests"
+        return f"on the configuration's allow-list (allow.{kind})"
+
     def _allowed(self, finding_id: str, kind: str, pairs: bool) -> frozenset[str]:
         key = (finding_id, kind, pairs)
         if key not in self._hashes:
-            values = _variants(self.emails if kind == "emails" else self.names,
-                               lower=kind == "emails")
+            values = _variants(getattr(self, kind), lower=kind != "names")
             joined = list(values)
             # The personal-data check's ``matched`` lists up to three values
             # it found; with two listed, those two are all it found.
@@ -361,8 +370,7 @@ class Ignores:
                 return Suppressed(f, "config", ignore.reason)
         kind = self.allow.which(f) if self.allow else None
         if kind is not None:
-            return Suppressed(f, "allow-list", f"on the configuration's allow-list "
-                                               f"(allow.{kind})")
+            return Suppressed(f, "allow-list", self.allow.justification(kind))
         return None
 
     def _markers(self, findings: Sequence[Finding]) -> dict[str, dict[int, list[InlineIgnore]]]:
@@ -449,9 +457,13 @@ def from_config(root: Path, config: Any, checks: Iterable[Any]) -> Ignores:
     """The ignores of an assessment: the config's ``ignore`` and ``allow``
     (already validated by config.py; absent in an older Config) and the ids
     the checks declare."""
+    allow = getattr(config, "allow", None) or AllowList()
+    contact = getattr(config, "contact", None) or ""
+    if "@" in contact and "://" not in contact:
+        allow = replace(allow, contact=(contact.removeprefix("mailto:"),), _hashes={})
     return Ignores(
         root=Path(root),
         config_ignores=tuple(getattr(config, "ignore", ()) or ()),
-        allow=getattr(config, "allow", None) or AllowList(),
+        allow=allow,
         known_ids=known_finding_ids(checks),
     )

@@ -223,3 +223,16 @@ def test_a_config_ignore_accepts_what_the_walk_reports_too(cli, tmp_path):
     [accepted] = _of(report, "bundle.too-large", "suppressed")
     assert accepted["location"]["path"] == "weights/big.bin"
     assert accepted["suppression"]["kind"] == "config"
+
+
+def test_the_configured_contact_address_is_published_on_purpose(cli, tmp_path):
+    root = make_bundle(tmp_path / "b", {
+        "aiart-release.yaml": f"contact: {EMAIL}\n",
+        "README.md": f"# Prints\n\nTo be removed from the dataset, write to {EMAIL}.\n",
+        "notes.md": f"# Notes\n\nOr to {OTHER}.\n",
+    })
+    report = _report(cli, root)
+    assert {f["location"]["path"] for f in _of(report, "pii.email-address")} == {"notes.md"}
+    [accepted] = _of(report, "pii.email-address", "suppressed")
+    assert accepted["suppression"]["justification"] == (
+        "the configuration's contact, published for opt-out requests")
