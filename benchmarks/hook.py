@@ -22,7 +22,8 @@ code and notes, all committed. Then times, each in a child process:
 
 Every aiart-release run goes through an audit hook (``sys.addaudithook``,
 inherited by pool workers) that counts the files opened and folders listed
-under ``.venv``, and reports whether spaCy was imported. Prints the times
+under ``.venv``, and reports whether spaCy was imported (in the main
+process: the pool workers a large run forks are not asked). Prints the times
 and the ratios against the targets of issue 13: (a) no slower than (c); no
 ``.venv`` file ever read; the re-assessment at most 10% of the cold run; no
 spaCy when nothing relevant is staged.
