@@ -95,6 +95,9 @@ class Config:
     seconds_per_file: float = DEFAULT_SECONDS_PER_FILE
     # The generator the bundle declares (``model:``), if any.
     model: ModelDeclaration | None = None
+    # ``training:`` as written: the training check validates its fields and
+    # reports bad values as findings (plugins/training/declared.py).
+    training: dict[str, Any] | None = None
 
     def check_settings(self, check_id: str) -> dict[str, Any]:
         settings = dict(self.checks.get(check_id, {}))
@@ -318,6 +321,7 @@ def _from_data(data: dict[str, Any], path: Path, shown: str) -> Config:
         sniff_bytes=int(limits.get("sniff_bytes", DEFAULT_SNIFF_BYTES)),
         seconds_per_file=float(limits.get("seconds_per_file", DEFAULT_SECONDS_PER_FILE)),
         model=_model_declaration(data.get("model")),
+        training=data.get("training"),
     )
 
 

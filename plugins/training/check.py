@@ -122,8 +122,11 @@ def _estimate_findings(result: Analysis):
         else:
             why = ("a declared value cannot be used" if result.blocked else
                    " and ".join(result.missing or ["the place"]) + " not stated")
+            # Low, like a documentation gap: the card field is optional on
+            # the Hub, and on real repositories (CLIP, stylegan2, a LoRA
+            # trainer) no reviewer would hold a release back for it.
             yield _finding(
-                "training.emissions-undeclared", Severity.MEDIUM,
+                "training.emissions-undeclared", Severity.LOW,
                 "Nothing says what training cost: no co2_eq_emissions in a model card, and no "
                 f"estimate can be made ({why})", where,
                 "Declare `training:` in aiart-release.yaml (hardware, count, hours, country or "
