@@ -32,6 +32,7 @@ nothing and is itself reported (``bundle.ignore-invalid``, low).
 from __future__ import annotations
 
 import bisect
+import itertools
 import os
 import re
 import stat
@@ -56,9 +57,15 @@ MAX_BYTES_READ = 64 * 1024 * 1024
 MAX_REASON = 2000
 
 # ``aiart-release: ignore[ids] reason``; the ids as written, up to the bracket.
-_MARKER = re.compile(r"aiart-release:\s*ignore\[([^\]\n]{0,300})\]([^\n]*)")
+# The reason runs to the end of the line, or to the next marker.
+_MARKER = re.compile(r"aiart-release:\s*ignore\[([^\]\n]{0,300})\]((?:(?!aiart-release:)[^\n])*)")
+# A line with more markers than this is not a person's annotation.
+MAX_MARKERS_PER_LINE = 16
 # What closes a comment after the reason (HTML, C, template comments).
-_CLOSER = re.compile(r"\s*(-->|\*/|#}|%>|\"\"\"|''')\s*$")
+# (and what opens the next one, when markers share a line).
+_CLOSER = re.compile(r"(\s*(-->|\*/|#}|%>|\"\"\"|'''|<!--|/\*|//|#))+\s*$")
+# Problems reported for one file: the first few say what to fix.
+MAX_PROBLEMS_PER_FILE = 10
 _ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]*(\.\*)?|[a-z]+\.\*", re.ASCII)
 
 
@@ -107,7 +114,7 @@ def _id_matches(pattern: str, finding_id: str) -> bool:
 def parse_markers(line: str) -> list[InlineIgnore]:
     """The ignore markers on one line of text."""
     out = []
-    for match in _MARKER.finditer(line):
+    for match in itertools.islice(_MARKER.finditer(line), MAX_MARKERS_PER_LINE):
         ids = tuple(part.strip() for part in match.group(1).split(",") if part.strip())
         reason = _CLOSER.sub("", match.group(2)).strip()
         out.append(InlineIgnore(ids, reason if re.search(r"\w", reason) else ""))
@@ -340,6 +347,7 @@ class Ignores:
     config_ignores: Sequence[ConfigIgnore] = ()
     allow: AllowList = field(default_factory=AllowList)
     known_ids: frozenset[str] = frozenset()
+    _known_memo: dict[str, bool] = field(default_factory=dict, repr=False)
 
     def apply(self, findings: Sequence[Finding],
               ) -> tuple[list[Finding], list[Suppressed], list[Finding]]:
@@ -393,10 +401,13 @@ class Ignores:
     def _problems(self, markers: dict[str, dict[int, list[InlineIgnore]]]) -> list[Finding]:
         out = []
         for path, by_line in markers.items():
+            seen: set[str] = set()  # one finding per problem and file, at its first line
             for line, found in sorted(by_line.items()):
                 for marker in found:
                     why = self._invalid(marker)
-                    if why is not None:
+                    if why is not None and why[1] not in seen and len(seen) < \
+                            MAX_PROBLEMS_PER_FILE:
+                        seen.add(why[1])
                         out.append(_invalid_finding(path, line, *why))
         return out
 
@@ -414,6 +425,12 @@ class Ignores:
         return None
 
     def _known(self, finding_id: str) -> bool:
+        known = self._known_memo.get(finding_id)
+        if known is None:
+            known = self._known_memo[finding_id] = self._is_known(finding_id)
+        return known
+
+    def _is_known(self, finding_id: str) -> bool:
         if not _ID_PATTERN.fullmatch(finding_id):
             return False
         if finding_id.endswith(".*"):

@@ -236,3 +236,17 @@ def test_the_configured_contact_address_is_published_on_purpose(cli, tmp_path):
     [accepted] = _of(report, "pii.email-address", "suppressed")
     assert accepted["suppression"]["justification"] == (
         "the configuration's contact, published for opt-out requests")
+
+
+def test_markers_sharing_a_line_each_have_their_own_reason():
+    one, two = parse_markers("x <!-- aiart-release: ignore[a.b] one --> "
+                             "<!-- aiart-release: ignore[c.d] two -->")
+    assert (one.ids, one.reason, two.ids, two.reason) == (("a.b",), "one", ("c.d",), "two")
+
+
+def test_a_flood_of_bad_ignores_is_a_few_findings(cli, tmp_path):
+    markers = " ".join(f"<!-- aiart-release: ignore[pii.x{k}] -->" for k in range(40))
+    lines = [f"mail a.b{i}@gmail.com {markers}" for i in range(300)]
+    root = make_bundle(tmp_path / "b", {"notes.md": "\n".join(lines) + "\n"})
+    problems = _of(_report(cli, root), "bundle.ignore-invalid")
+    assert 1 <= len(problems) <= 10
