@@ -167,16 +167,6 @@ def test_reserved_example_domains(address, reserved):
     assert is_reserved_email(address) is reserved
 
 
-def test_an_address_at_a_reserved_example_domain_is_not_personal_data(cli, tmp_path):
-    root = make_bundle(tmp_path / "b", {"captions.csv": (
-        "file,caption\n"
-        "a.png,Contact jane@example.com for prints\n"
-        "b.png,or bot@ci.test\n"
-        f"c.png,write to {EMAIL} today\n")})
-    [found] = _of(_report(cli, root), "pii.email-address")
-    assert found["location"]["row"] == 3 and found["count"] == 1
-
-
 def test_an_ignore_far_down_a_large_file_is_found(cli, tmp_path):
     lines = [f"line {n} of the notes" for n in range(1, 200_001)]
     lines.append(f"Write to {EMAIL}. <!-- aiart-release: ignore[pii.email-address] ours -->")
