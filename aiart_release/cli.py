@@ -453,12 +453,17 @@ def _run_hook(view, *, fail_on: str | None, use_cache: bool, timeout: float | No
 
     from .cache import default_cache_dir
 
-    registry, config, policy = _setup(view.root, "terminal", "auto", None, None)
-    threshold = _severity(gate_threshold(fail_on, config))
-    # The cache never goes inside the repository (nothing is written there).
-    use_cache = use_cache and not lexically_inside(default_cache_dir(), view.repository)
-    options = _options(use_cache=use_cache, timeout=timeout)
-    assessment = _assess(view.root, registry, config, policy, options)
+    try:
+        registry, config, policy = _setup(view.root, "terminal", "auto", None, None)
+        threshold = _severity(gate_threshold(fail_on, config))
+        # The cache never goes inside the repository (nothing is written there).
+        use_cache = use_cache and not lexically_inside(default_cache_dir(), view.repository)
+        options = _options(use_cache=use_cache, timeout=timeout)
+        assessment = _assess(view.root, registry, config, policy, options)
+    except UsageProblem as exc:
+        # A staged file named by its place in the repository, not in the
+        # temporary copy (aiart-release.yaml:2:13, not /tmp/…/aiart-release.yaml).
+        raise UsageProblem(exc.message.replace(f"{view.root}{os.sep}", "")) from None
     if not view.whole_bundle:
         # A partial view: what is absent from it (a licence, a card) is not
         # absent from the repository, so only the staged files' findings count.

@@ -191,6 +191,23 @@ def test_the_declared_release_gates_the_whole_staged_bundle(cli, tmp_path, monke
     assert "declared open" in result.out
 
 
+def test_a_broken_staged_configuration_is_named_by_its_repository_path(
+        cli, tmp_path, monkeypatch, private_tmp):
+    repo = new_repo(tmp_path / "r", {"aiart-release.yaml": "commercial: maybe\n",
+                                     "captions/a.txt": CLEAN_CAPTION}, staged=("captions",))
+    (repo / "aiart-release.yaml").write_text("release: open\n")  # fixed, not staged
+    git(repo, "add", "aiart-release.yaml")
+    (repo / "aiart-release.yaml").write_text("commercial: maybe\n")
+    monkeypatch.chdir(repo)
+    assert cli("hook").code in (0, 1)  # the staged configuration is the one read
+    git(repo, "add", "aiart-release.yaml")
+    result = cli("hook")
+    assert result.code == 2
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("aiart-release: error: aiart-release.yaml:1:13")
+    assert list(private_tmp.iterdir()) == []
+
+
 def test_outside_a_repository_is_a_usage_error(cli, tmp_path, monkeypatch):
     make_bundle(tmp_path / "b", {"a.txt": EMAIL_CAPTION})
     monkeypatch.chdir(tmp_path / "b")
