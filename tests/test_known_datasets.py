@@ -229,3 +229,15 @@ def test_the_fine_tune_example_names_a_non_commercial_source(registry):
         conflict.message
     assert ctx.provided["known_source_datasets"] == ["wikiart"]
     assert ctx.provided["source_people_no_consent"] is False  # landscapes: no people
+
+
+def test_a_card_under_a_non_commercial_licence_keeps_the_one_conflict(licensing):
+    # The card's own licence is already license.noncommercial-conflict; its
+    # non-commercial source adds no second conflict on the same card.
+    card = ("---\nlicense: cc-by-nc-sa-4.0\nsource_datasets: [ffhq]\n"
+            "task_categories: [text-to-image]\n---\n# My FFHQ crops\n")
+    findings, facts = licensing({"data/README.md": card, "data/a.txt": "a face\n"},
+                                commercial=True)
+    ids = [f.id for f in findings if "noncommercial" in f.id]
+    assert ids == ["license.noncommercial-conflict"]
+    assert facts["source_noncommercial"] is True

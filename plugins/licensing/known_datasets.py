@@ -261,7 +261,11 @@ def scan(ctx) -> Iterator[Finding]:
         "source_people_no_consent": any(m.dataset.people_without_consent for m in found),
         "source_noncommercial": any(m.dataset.forbids_commercial for m in found),
     })
-    done: set[tuple[str, str]] = set()
+    # A card whose own licence forbids commercial use already gets
+    # license.noncommercial-conflict: its sources say nothing more.
+    covered = _noncommercial_cards(ctx.facts.cards) if commercial else set()
+    done: set[tuple[str, str]] = {("noncommercial", m.dataset.id) for m in found
+                                  if m.path in covered}
     for m in found:
         for kind in ("noncommercial", "people", "issues"):
             if (kind, m.dataset.id) not in done:
@@ -269,6 +273,21 @@ def scan(ctx) -> Iterator[Finding]:
                 if f is not None:
                     done.add((kind, m.dataset.id))
                     yield f
+
+
+def _noncommercial_cards(cards) -> set[str]:
+    """The cards whose `license` forbids commercial use."""
+    from aiart_release import license_catalog
+
+    out = set()
+    for card in cards:
+        value = card.metadata.get("license") if isinstance(card.metadata, dict) else None
+        for item in value if isinstance(value, list) else [value]:
+            resolved = license_catalog.resolve(item) if isinstance(item, str) else None
+            terms = [license_catalog.info(i) for i in license_catalog.license_ids(resolved or "")]
+            if any(t.non_commercial or t.research_only for t in terms):
+                out.add(card.path)
+    return out
 
 
 def _finding(kind: str, m: Mention, commercial: bool | None) -> Finding | None:
