@@ -24,8 +24,7 @@ from pathlib import Path
 import click
 
 from . import baseline as baseline_file
-from .cli import EXIT_GATE, EXIT_OK, UsageProblem, debug_option, plugin_registry, \
-    write_or_refuse
+from .cli import EXIT_GATE, EXIT_OK, UsageProblem, debug_option, plugin_registry, write_or_refuse
 from .writes import shown
 
 
@@ -139,7 +138,8 @@ def _chosen(assessment, ids, fingerprints, all_current: bool, baselined: set[str
     chosen, missing = [], []
     for finding_id in ids:
         matched = [f for f in findings if f.id == finding_id]
-        if not matched and not _already(assessment, baselined, lambda f: f.id == finding_id):
+        if not matched and not _already(assessment, baselined,
+                                        lambda f, wanted=finding_id: f.id == wanted):
             missing.append(f"--id {finding_id}")
         chosen += matched
     for fp in fingerprints:

@@ -174,6 +174,10 @@ def _entry(**over):
     return {**entry, **over}
 
 
+def _document(*entries) -> bytes:
+    return json.dumps({"version": 1, "entries": list(entries)}).encode()
+
+
 HOSTILE = {
     "not-json": b"{\"version\": 1, \"entries\": [",
     "not-utf8": b"\xff\xfe\x00garbage",
@@ -183,11 +187,11 @@ HOSTILE = {
     "wrong version": json.dumps({"version": 7, "entries": []}).encode(),
     "entries not a list": json.dumps({"version": 1, "entries": {"a": 1}}).encode(),
     "entry not an object": json.dumps({"version": 1, "entries": ["x"]}).encode(),
-    "fingerprint a number": json.dumps({"version": 1, "entries": [_entry(fingerprint=1)]}).encode(),
-    "bad fingerprint": json.dumps({"version": 1, "entries": [_entry(fingerprint="md5:1")]}).encode(),
-    "empty reason": json.dumps({"version": 1, "entries": [_entry(reason=" ")]}).encode(),
-    "bad date": json.dumps({"version": 1, "entries": [_entry(date="2026-13-40")]}).encode(),
-    "bad id": json.dumps({"version": 1, "entries": [_entry(id="rm -rf /")]}).encode(),
+    "fingerprint a number": _document(_entry(fingerprint=1)),
+    "bad fingerprint": _document(_entry(fingerprint="md5:1")),
+    "empty reason": _document(_entry(reason=" ")),
+    "bad date": _document(_entry(date="2026-13-40")),
+    "bad id": _document(_entry(id="rm -rf /")),
 }
 
 

@@ -104,7 +104,7 @@ def test_a_config_ignore_by_id_glob_and_path_glob(cli, tmp_path):
     ("ignore:\n  - path: '**'\n    reason: everything\n", "ignore[0]"),
     ("ignore:\n  - id: 'PII ANY'\n    reason: why\n", "ignore[0].id"),
     ("ignore: {id: x}\n", "ignore"),
-    (f"allow:\n  emails: ['not an address']\n", "allow.emails"),
+    ("allow:\n  emails: ['not an address']\n", "allow.emails"),
     ("allow:\n  phones: ['+44 20 7946 0000']\n", "allow"),
 ])
 def test_an_invalid_ignore_or_allow_in_the_config_is_one_line_exit_2(cli, tmp_path, body, named):
