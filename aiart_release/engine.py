@@ -260,13 +260,16 @@ def _plan_file_work(inventory: Inventory, checks: list[Check], registry: Registr
         if not wanted or not file.readable:
             continue
         work = []
+        content = ""
+        if cache.enabled:
+            # Once per file, not once per check that reads it.
+            try:
+                content = cache.content_hash(file.abspath, config.max_file_size)
+            except OSError:
+                content = ""
         for check in wanted:
             settings = config.check_settings(check.id)
             if cache.enabled:
-                try:
-                    content = cache.content_hash(file.abspath, config.max_file_size)
-                except OSError:
-                    content = ""
                 # The artifact is part of the key: what a check reports can
                 # depend on it (a face in the dataset, or in a README figure).
                 key = cache.key(check_id=check.id, check_version=check.version,

@@ -60,6 +60,19 @@ IDENTIFYING = {
 _ANALYZERS: dict[tuple, Analyzer] = {}
 
 
+class _LazyAnalyzer:
+    """The analyzer, built on first use (``analyze``, or any attribute)."""
+
+    def __init__(self, build):
+        self._build = build
+        self._real = None
+
+    def __getattr__(self, name: str):
+        if self._real is None:
+            self._real = self._build()
+        return getattr(self._real, name)
+
+
 def _analyzer(settings: dict[str, Any], factories: tuple) -> Analyzer:
     """One analyzer per process and settings: loading spaCy takes seconds."""
     from .analyzer import DEFAULT_MODEL, Analyzer
@@ -159,8 +172,11 @@ class PersonalData(Check):
     def _scan(self, files, ctx) -> list[tuple[Any, list[Finding]]]:
         from .analyzer import ModelMissing
 
+        # Built when the first text is analysed: an image with no prompt or
+        # caption (what a pre-commit hook usually sees) never loads spaCy.
+        analyzer = _LazyAnalyzer(lambda: _analyzer(dict(ctx.settings), tuple(ctx.recognizers)))
         try:
-            analyzer = _analyzer(dict(ctx.settings), tuple(ctx.recognizers))
+            return self._scan_with(files, ctx, analyzer)
         except ModelMissing as exc:
             # One finding for the bundle, not one per file: same place, same
             # fingerprint, so the engine keeps one.
@@ -172,6 +188,8 @@ class PersonalData(Check):
                 matched=str(exc),
             )
             return [(f, [failed]) for f in files]
+
+    def _scan_with(self, files, ctx, analyzer) -> list[tuple[Any, list[Finding]]]:
         ocr = _ocr_wanted(ctx.settings)
         small = [f for f in files if f.size <= SMALL_FILE_BYTES]
         results = self._scan_small(small, analyzer, ocr) if small else {}
@@ -224,7 +242,7 @@ class PersonalData(Check):
             read.append((file, got, None))
         items = [(seg.text, seg.field) for _, recs, _ in read for rec in recs
                  for seg in rec.segments]
-        hits = iter(analyzer.analyze(items, {}))
+        hits = iter(analyzer.analyze(items, {}) if items else ())
         out: dict[str, list[Finding]] = {}
         for file, recs, error in read:
             groups: dict[tuple[str, str, str], _Group] = {}
@@ -321,7 +339,7 @@ def _file_context(file) -> str | None:
 def _analyse(analyzer, chunk: list[Record], groups: dict[tuple[str, str, str], _Group],
              memo: dict, total_rows: int) -> int:
     items = [(seg.text, seg.field) for rec in chunk for seg in rec.segments]
-    hits = iter(analyzer.analyze(items, memo))
+    hits = iter(analyzer.analyze(items, memo) if items else ())
     for record in chunk:
         total_rows = max(total_rows, record.row or 0)
         _add_record(groups, record, [next(hits) for _ in record.segments])
