@@ -42,8 +42,9 @@ def decode(data: bytes, final: bool = True) -> str:
         return codecs.getincrementaldecoder(encoding)().decode(data, final=final)
     except UnicodeDecodeError as exc:
         if encoding == "utf-8":
+            line = data.count(b"\n", 0, exc.start) + 1  # where an editor shows it
             raise TextUnreadable(
-                f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+                f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}, line {line}); "
                 "re-save it as UTF-8"
             ) from None
         raise TextUnreadable(f"invalid {encoding} at byte {exc.start}") from None
