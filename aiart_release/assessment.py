@@ -20,6 +20,7 @@ from .bundle import Inventory
 from .config import Config
 from .facts import Facts
 from .findings import Finding, Severity, plural
+from .ignores import Suppressed
 from .plugins import Registry
 from .policy import Recommendation, stricter
 
@@ -47,6 +48,9 @@ class Assessment:
     devices: dict[str, str] = field(default_factory=dict)
     cache_hits: int = 0
     errors: list[str] = field(default_factory=list)  # tracebacks, shown under --debug
+    # Findings a person accepted (baseline, inline or config ignore, allow-list):
+    # in the JSON and the summary, never in the gate, the rules or the policy.
+    suppressed: list[Suppressed] = field(default_factory=list)
 
     @property
     def plugin_failed(self) -> bool:
@@ -94,6 +98,7 @@ class Assessment:
             recommendation=recommendation,
             timings=dict(self.timings),
             errors=[redact(e) for e in self.errors],
+            suppressed=[s.masked(gate) for s in self.suppressed],
         )
 
     def to_dict(self, show_pii: bool = False) -> dict[str, Any]:
@@ -118,6 +123,8 @@ class Assessment:
             "recommendation": self.recommendation.to_dict(),
             "timings": {k: round(v, 4) for k, v in sorted(self.timings.items())},
         }
+        if self.suppressed:  # only when something was accepted: other JSON is unchanged
+            out["suppressed"] = [s.to_dict(show_pii=show_pii) for s in self.suppressed]
         if self.devices:  # only when a check ran the model: the JSON of others is unchanged
             out["devices"] = dict(sorted(self.devices.items()))
         return out

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .ignores import AllowList, ConfigIgnore, parse_allow, parse_config_ignores
 from .readers.limits import CONFIG_LIMITS, LimitExceeded
 from .readers.tomlfile import load_toml
 from .readers.yamlfile import (
@@ -98,6 +99,10 @@ class Config:
     # ``training:`` as written: the training check validates its fields and
     # reports bad values as findings (plugins/training/declared.py).
     training: dict[str, Any] | None = None
+    # Findings accepted by id and path glob, and values published on purpose
+    # (``ignore:``, ``allow:``; ignores.py, docs/baseline.md).
+    ignore: list[ConfigIgnore] = field(default_factory=list)
+    allow: AllowList = field(default_factory=AllowList)
 
     def check_settings(self, check_id: str) -> dict[str, Any]:
         settings = dict(self.checks.get(check_id, {}))
@@ -237,6 +242,7 @@ def load_config(bundle: Path, explicit: Path | None = None) -> Config:
         raise ConfigError(exc.problems) from None
     _check_policy_path(loaded, path, bundle, from_bundle=explicit is None)
     _check_model(loaded, bundle)
+    _check_ignores(loaded)
     try:
         return _from_data(loaded.data, path, shown)
     except ValueError:  # a size the schema's pattern let through (0.5 bytes)
@@ -287,6 +293,16 @@ def _check_model(loaded: LoadedYaml | LoadedToml, bundle: Path) -> None:
                            "weights file relative to the bundle root, inside it"])
 
 
+def _check_ignores(loaded: LoadedYaml | LoadedToml) -> None:
+    """``ignore:`` and ``allow:`` as ignores.py reads them; the message
+    names the key, never a value."""
+    for key, parse in (("ignore", parse_config_ignores), ("allow", parse_allow)):
+        try:
+            parse(loaded.data.get(key))
+        except ValueError as exc:
+            raise ConfigError([f"{loaded.where([key])}: {exc}"]) from None
+
+
 def _model_declaration(model: dict[str, Any] | None) -> ModelDeclaration | None:
     if not model:
         return None
@@ -322,6 +338,8 @@ def _from_data(data: dict[str, Any], path: Path, shown: str) -> Config:
         seconds_per_file=float(limits.get("seconds_per_file", DEFAULT_SECONDS_PER_FILE)),
         model=_model_declaration(data.get("model")),
         training=data.get("training"),
+        ignore=parse_config_ignores(data.get("ignore")),
+        allow=parse_allow(data.get("allow")),
     )
 
 

@@ -234,3 +234,19 @@ def test_sarif_marks_an_accepted_finding_suppressed(cli, tmp_path):
     assert card["suppressions"] == [{"kind": "external", "status": "accepted",
                                      "justification": REASON}]
     assert all("suppressions" not in r for r in results if r is not card)
+
+
+def test_a_row_inserted_above_in_a_sources_manifest_does_not_churn(cli, tmp_path):
+    header = "path,creator,source,license,consent\n"
+    own = "data/a.png,Ann,own,CC-BY-4.0,yes\n"
+    scraped = "data/b.png,Bob,https://www.deviantart.com/x,CC-BY-4.0,\n"
+    root = make_bundle(tmp_path / "b", {"data/a.png": b"a", "data/b.png": b"b",
+                                        "data/c.png": b"c", "sources.csv": header + own + scraped})
+    assert cli("baseline", "add", root, "--id", "consent.unknown",
+               "--reason", "Bob's consent is on paper, filed with the studio").code == 0
+    first = _baseline_bytes(root)
+    (root / "sources.csv").write_text(header + "data/c.png,Cy,own,CC-BY-4.0,yes\n" + own + scraped)
+    report = _report(cli, root)
+    [accepted] = [f for f in report["suppressed"] if f["id"] == "consent.unknown"]
+    assert accepted["location"]["row"] == 3 and "consent.unknown" not in _ids(report)
+    assert cli("baseline", "audit", root).code == 0 and _baseline_bytes(root) == first

@@ -18,7 +18,7 @@ from aiart_release.plugins import build_registry
 from aiart_release.policy import load_policy
 
 OWN_WORK = EXAMPLES / "own-work"
-STAGES = ("take_inventory", "gather_facts", "run_checks", "derive_facts", "merge_findings",
+STAGES = ("take_inventory", "gather_facts", "run_checks", "set_aside_accepted", "derive_facts",
           "raise_scenarios", "decide", "mask_for_display")
 
 
@@ -49,9 +49,11 @@ def test_assess_calls_each_stage_once_in_order_on_the_previous_output(monkeypatc
     args = {name: a for name, a, _ in calls}
     assert args["gather_facts"][0] is out["take_inventory"]
     assert args["run_checks"][2] is out["gather_facts"]
-    assert args["derive_facts"] == (out["gather_facts"], out["run_checks"].provided)
-    assert args["merge_findings"][2] is out["run_checks"].findings
-    assert args["raise_scenarios"][1:] == (out["derive_facts"], out["merge_findings"])
+    assert args["set_aside_accepted"][2] is out["run_checks"].findings
+    assert args["set_aside_accepted"][3] is out["run_checks"].provided
+    merged, _suppressed, provided = out["set_aside_accepted"]
+    assert args["derive_facts"] == (out["gather_facts"], provided)
+    assert args["raise_scenarios"][1:] == (out["derive_facts"], merged)
     raised, findings = out["raise_scenarios"]
     assert args["decide"][1:] == (out["derive_facts"].values, findings,
                                   out["take_inventory"].artifacts_present(), raised)

@@ -66,6 +66,10 @@ MAX_RELATED = 50
 def render(assessment: Assessment, options: ReportOptions) -> str:
     """The assessment as a SARIF 2.1.0 log (masked unless ``--show-pii``)."""
     findings = [(f, f.to_dict(show_pii=options.show_pii)) for f in assessment.findings]
+    # Accepted findings are results too, marked suppressed: code scanning
+    # shows them as dismissed, with the justification.
+    findings += [(s.finding, s.to_dict(show_pii=options.show_pii))
+                 for s in getattr(assessment, "suppressed", ())]
     rules = _rules(assessment, findings)
     index = {rule["id"]: i for i, rule in enumerate(rules)}
     run = {
@@ -162,6 +166,13 @@ def _result(data: dict[str, Any], rule_index: int) -> dict[str, Any]:
     related = _related(data)
     if related:
         result["relatedLocations"] = related
+    if "suppression" in data:
+        accepted = data["suppression"]
+        result["suppressions"] = [{
+            "kind": "inSource" if accepted["kind"] == "inline" else "external",
+            "status": "accepted",
+            "justification": accepted["justification"],
+        }]
     return result
 
 

@@ -269,7 +269,16 @@ def render(assessment: Assessment, options: ReportOptions) -> str:
     summary = Text()
     summary.append("Findings  ")
     summary.append(" · ".join(f"{n} {s.value}" for s, n in counts.items() if n) or "none")
+    accepted = getattr(assessment, "suppressed", [])
+    if accepted:
+        summary.append(f" · {len(accepted)} accepted (not counted; --format json lists them)",
+                       style="dim")
     console.print(summary)
+    for s in accepted:
+        # Accepted, yet never out of sight: a critical finding stays on the report.
+        if s.finding.severity >= Severity.CRITICAL:
+            console.print(Text(f"Accepted  {s.finding.id} · {_place(s.finding)} "
+                               f"({s.kind}: {s.justification})", style="yellow"))
     overall = assessment.recommendation.overall
     verdict = Text()
     verdict.append("Overall   ")

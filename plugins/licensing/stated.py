@@ -45,7 +45,8 @@ def detected(sources: list[Source]) -> Iterator[Finding]:
             "license.detected", Severity.INFO, s.path,
             f"{what} ({how}){' in vendored code' if s.vendored else ''}",
             "", artifact=s.artifact, evidence=s.license, confidence=s.confidence,
-            matched=f"{s.license}:{s.line or ''}",
+            # Not the line: a statement that moves keeps its fingerprint.
+            matched=f"{s.license}:{s.kind}:{s.role or ''}",
             line=s.line if s.kind not in ("card", "gguf") else None,
             context=context(s),
         )

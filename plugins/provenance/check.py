@@ -256,7 +256,7 @@ class Provenance(Check):
                      "Remove those items, license them for commercial use, or declare "
                      "`commercial: false`", rows=[i.row for i, _ in non_commercial],
                      field="license", count=len(non_commercial), evidence=", ".join(ids),
-                     matched="nc:" + ",".join(str(i.row) for i, _ in non_commercial))
+                     matched="nc:" + ",".join(sorted(_identity(i) for i, _ in non_commercial)))
 
     # --- credits ---------------------------------------------------------------
 
@@ -371,10 +371,17 @@ def _paths(paths: list[str | None]) -> str:
 def _items(finding_id: str, severity: Severity, path: str, items: list[Item], field: str,
            message: str, remediation: str) -> Finding:
     """A finding about some rows of a manifest: every row listed, and a
-    fingerprint made of which rows and which field."""
+    fingerprint made of which entries (not their rows) and which field."""
     return _f(finding_id, severity, path, message, remediation, rows=[i.row for i in items],
               field=field, count=len(items),
-              matched=f"{field}:" + ",".join(str(i.row) for i in items))
+              matched=f"{field}:" + ",".join(sorted(_identity(i) for i in items)))
+
+
+def _identity(item: Item) -> str:
+    """What an entry is about, not where it stands: a row inserted above
+    it leaves the fingerprint (and a baseline entry) as it was."""
+    return item.path or item.declared_path or item.source or \
+        f"{item.creator or ''}|{item.license or ''}"
 
 
 def _f(finding_id: str, severity: Severity, path: str, message: str, remediation: str, *,
