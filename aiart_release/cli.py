@@ -731,8 +731,10 @@ def init(path, force):
 def _register_core_groups() -> None:
     """Command groups kept in their own modules (they import this one)."""
     from .baseline_cli import baseline
+    from .export_cli import export
 
     cli.add_command(baseline)
+    cli.add_command(export)
 
 
 _register_core_groups()
