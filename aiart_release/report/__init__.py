@@ -45,12 +45,23 @@ class Reporter:
     name: str
     description: str
     render: Callable[[Assessment, ReportOptions], str]
+    # Set for a file a release needs (``aiart-release export NAME``): the
+    # name ``export`` writes in the current folder when no --output is given.
+    # None: a format of ``assess --format`` only.
+    filename: str | None = None
+
+
+class NothingToExport(Exception):
+    """Raised by ``render`` when the assessment gives nothing to write (no
+    gated artifact for the gating front matter, no dataset for Croissant):
+    ``export`` says why, writes nothing and exits 0."""
 
 
 @hookimpl
 def aiart_release_register_reporters(register):
-    """The built-in formats: the terminal report, JSON and SARIF."""
-    from . import html, json_report, sarif, terminal
+    """The built-in formats: the terminal report, JSON and SARIF; the
+    release files of ``export`` (one line each)."""
+    from . import hf_gating, html, json_report, markdown, sarif, terminal
 
     register(Reporter("terminal", "Human-readable report grouped by checkpoint (default)",
                       terminal.render))
@@ -59,4 +70,10 @@ def aiart_release_register_reporters(register):
     register(Reporter("sarif", "SARIF 2.1.0 for code scanning (GitHub, GitLab, Azure DevOps)",
                       sarif.render))
     register(Reporter("html", "One self-contained HTML page: charts, filterable findings, "
-                      "tiers at a glance (no network requests)", html.render))
+                      "tiers at a glance (no network requests)", html.render,
+                      filename="aiart-release-report.html"))
+    register(Reporter("markdown", "Release card in Markdown (a pull-request comment, a section "
+                      "of a Hugging Face card)", markdown.render, filename="RELEASE_CARD.md"))
+    register(Reporter("hf-gating", "Front matter of a gated Hugging Face repository, when an "
+                      "artifact is recommended gated", hf_gating.render,
+                      filename="hf-gating.yaml"))
