@@ -61,7 +61,7 @@ class NothingToExport(Exception):
 def aiart_release_register_reporters(register):
     """The built-in formats: the terminal report, JSON and SARIF; the
     release files of ``export`` (one line each)."""
-    from . import hf_gating, html, json_report, markdown, sarif, terminal
+    from . import croissant, cyclonedx, hf_gating, html, json_report, markdown, sarif, terminal
 
     register(Reporter("terminal", "Human-readable report grouped by checkpoint (default)",
                       terminal.render))
@@ -77,3 +77,9 @@ def aiart_release_register_reporters(register):
     register(Reporter("hf-gating", "Front matter of a gated Hugging Face repository, when an "
                       "artifact is recommended gated", hf_gating.render,
                       filename="hf-gating.yaml"))
+    register(Reporter("croissant", "Croissant 1.0 metadata.json of the dataset, with the "
+                      "Responsible AI fields from the assessment", croissant.render,
+                      filename="metadata.json"))
+    register(Reporter("cyclonedx", "CycloneDX 1.6 ML-BOM (JSON): the model and its card, "
+                      "datasets, code dependencies, licences, hashes", cyclonedx.render,
+                      filename="bom.cdx.json"))
