@@ -166,7 +166,7 @@ def _csp_hash(text: str) -> str:
 # Nothing may load: no fetch, image, font, frame or form target; only the
 # page's own style and script, named by their hashes.
 CSP = (f"default-src 'none'; style-src {_csp_hash(_STYLE)}; script-src {_csp_hash(_SCRIPT)}; "
-       "img-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+       "img-src 'none'; base-uri 'none'; form-action 'none'")
 
 
 # --- charts -------------------------------------------------------------------
@@ -176,10 +176,11 @@ def _bar_chart(title: str, rows: list[tuple[str, list[tuple[str, str, float]]]],
     """A horizontal stacked bar chart as inline SVG. ``rows`` holds
     ``(label, [(css_class, segment_name, value), ...])``; each segment has a
     tooltip; the total is written at the end of its bar."""
-    label_width, bar_width, row_height, pad = 170, 380, 26, 70
+    label_width, bar_width, row_height, pad = 150, 300, 26, 70
     biggest = max((sum(v for _, _, v in segs) for _, segs in rows), default=0) or 1
     height = row_height * max(len(rows), 1) + 6
-    parts = [f'<svg role="img" width="{label_width + bar_width + pad}" height="{height}" '
+    # width 100% and a viewBox: the chart scales to its column, text and all.
+    parts = [f'<svg role="img" width="100%" '
              f'viewBox="0 0 {label_width + bar_width + pad} {height}" '
              f'aria-label="{esc(title)}"><title>{esc(title)}</title>']
     if not rows:
