@@ -419,3 +419,31 @@ def test_bundle_markup_stays_text_in_chromium(cli, tmp_path, browser):
     assert browser.evaluate("document.images.length") == 0
     assert browser.evaluate("document.scripts.length") == 1
     assert SCRIPT_COLUMN in browser.evaluate("document.body.textContent")
+
+
+def test_licence_chart_shows_catalogue_ids_only():
+    """A licence the catalogue does not know is bundle text: counted, never shown."""
+    from types import SimpleNamespace
+
+    from aiart_release.report.html import _licence_chart
+
+    facts = SimpleNamespace(values={
+        "license_of": {"dataset": ["CC-BY-NC-4.0", f"<b>{RAW_EMAIL}</b>"], "code": ["mit"]},
+        "licenses": ["Apache-2.0", RAW_PHONE],
+    })
+    chart = _licence_chart(SimpleNamespace(facts=facts))
+    page = Page(chart)
+    assert not page.all("b")
+    assert RAW_EMAIL not in chart and RAW_PHONE not in chart
+    labels = chart.split("<text")
+    for licence in ("CC-BY-NC-4.0", "MIT", "Apache-2.0", "(not in the catalogue)"):
+        assert any(f">{licence}</text>" in label for label in labels), licence
+
+
+def test_export_html_writes_the_page_under_its_file_name(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = cli("export", "html", ROOT / "examples" / "portrait-sessions")
+    assert result.code in (0, 1), result.err
+    written = (tmp_path / "aiart-release-report.html").read_text(encoding="utf-8")
+    assert_self_contained(Page(written))
+    assert RAW_EMAIL not in written
