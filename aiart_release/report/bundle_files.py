@@ -44,6 +44,7 @@ MAX_COLUMNS = 200
 # Citations: the first BibTeX block of a card, at most this long.
 MAX_CITATION_CHARS = 4000
 _BIBTEX = re.compile(r"```(?:bibtex|bib)[ \t]*\n(.{1,4000}?)\n```", re.S | re.I)
+_EMPTY_BRACKETS = re.compile(r"<\s*>|\(\s*\)|\[\s*\]")
 _CREATOR_KEYS = ("creators", "creator", "authors", "author")
 
 _digests: dict[tuple[str, int, int], str] = {}
@@ -71,11 +72,18 @@ class BundleView:
 
     @staticmethod
     def credit(text: str) -> str:
-        """A creator's name or a citation, as credits show it: in full, its
-        contact data (e-mail, phone, ids, keys) masked by the core's
-        detectors, on one line."""
-        spans = [span for detect in masking.CORE_DETECTORS for span in detect(text)]
-        return " ".join(masking.apply_spans(text, spans).split())
+        """A creator's name as credits show it (``aiart-release credits``):
+        in full, with its contact data (e-mail, phone, ids, keys) left out,
+        on one line: ``Mira Holt <mira@example.org>`` is ``Mira Holt``."""
+        spans = sorted(span for detect in masking.CORE_DETECTORS for span in detect(text))
+        if spans:
+            kept, at = [], 0
+            for start, end, _ in spans:
+                kept.append(text[at:max(at, start)])
+                at = max(at, end)
+            kept.append(text[at:])
+            text = _EMPTY_BRACKETS.sub(" ", "".join(kept))
+        return " ".join(text.split()).strip(" ,;:-/")
 
     # --- files --------------------------------------------------------------------
 

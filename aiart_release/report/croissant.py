@@ -31,7 +31,7 @@ from collections import defaultdict
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from .. import __version__
+from .. import __version__, license_catalog
 from . import NothingToExport, ReportOptions
 from .bundle_files import BundleView
 
@@ -227,7 +227,9 @@ def _description(assessment: Assessment, files: list[BundleFile]) -> str:
 
 
 def _licenses(assessment: Assessment) -> list[str]:
-    """The dataset's licences as SPDX URLs where they are SPDX ids."""
+    """The dataset's licences: an SPDX licence page where the licence is
+    one SPDX id, else its canonical id or expression as the catalogue
+    resolves it."""
     values = assessment.facts.values
     stated = (values.get("license_of") or {}).get("dataset") or []
     if not stated:
@@ -235,12 +237,11 @@ def _licenses(assessment: Assessment) -> list[str]:
                   if c.artifact == "dataset" and isinstance(c.metadata.get("license"), str)]
     out = []
     for lic in stated:
-        if not isinstance(lic, str) or not lic.strip():
+        resolved = license_catalog.resolve(lic) if isinstance(lic, str) else None
+        if not resolved:
             continue
-        spdx = lic.strip()
-        out.append(f"https://spdx.org/licenses/{spdx}.html"
-                   if re.fullmatch(r"[A-Za-z0-9.+-]+", spdx) and spdx.lower() not in
-                   ("other", "unknown", "proprietary") else spdx)
+        out.append(f"https://spdx.org/licenses/{resolved}.html"
+                   if re.fullmatch(r"[A-Za-z0-9.+-]+", resolved) else resolved)
     return list(dict.fromkeys(out))
 
 

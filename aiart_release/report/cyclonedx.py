@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from typing import TYPE_CHECKING, Any
 from uuid import NAMESPACE_URL, uuid5
 
@@ -77,7 +78,11 @@ def ml_bom(assessment: Assessment, options: ReportOptions) -> dict[str, Any]:
         bom.register_dependency(model, [c for c in (own_data, *named_data) if c is not None])
     if code is not None and libraries:
         bom.register_dependency(code, libraries)
-    document = json.loads(JsonV1Dot6(bom).output_as_string())
+    with warnings.catch_warnings():
+        # A root with no dependency (a bundle of code with no requirements)
+        # is complete as it is: the library's warning would reach the user.
+        warnings.simplefilter("ignore", UserWarning)
+        document = json.loads(JsonV1Dot6(bom).output_as_string())
     _add_ml_fields(document, assessment, view, model, own_data, named_data)
     return document
 
