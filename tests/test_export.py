@@ -39,6 +39,14 @@ def _small_bundle(tmp_path):
     })
 
 
+def _exported(cli, kind: str, example: str, tmp_path) -> str:
+    """Export KIND of a copy of an example bundle to a file; its text."""
+    target = tmp_path / f"{kind}.out"
+    result = cli("export", kind, _copy(example, tmp_path), "--output", target)
+    assert result.code == 0, result.err
+    return target.read_text(encoding="utf-8")
+
+
 def _outside_code(markdown: str) -> str:
     """The card without its inline code spans (where text is shown as written)."""
     return re.sub(r"`[^`\n]*`", "", markdown)
@@ -79,11 +87,7 @@ def test_card_of_portrait_sessions_has_every_section_and_no_raw_personal_data(
 
 
 def test_credits_name_people_in_full_only_in_the_credits(cli, tmp_path):
-    bundle = _copy("nc-base-lora", tmp_path)
-    target = tmp_path / "card.md"
-    result = cli("export", "markdown", bundle, "--output", target)
-    assert result.code == 0, result.err
-    card = target.read_text(encoding="utf-8")
+    card = _exported(cli, "markdown", "nc-base-lora", tmp_path)
     findings_part, credits = card.split("\n### Credits\n")
     assert "| Mira Holt | 1 | CC-BY-4.0 |" in credits
     assert "black-forest-labs/FLUX.1-dev" in credits
@@ -129,11 +133,7 @@ def _blocks(text: str) -> list[dict]:
 
 
 def test_gating_front_matter_has_the_hubs_documented_fields(cli, tmp_path):
-    bundle = _copy("nc-base-lora", tmp_path)
-    target = tmp_path / "gating.yaml"
-    result = cli("export", "hf-gating", bundle, "-o", target)
-    assert result.code == 0, result.err
-    text = target.read_text(encoding="utf-8")
+    text = _exported(cli, "hf-gating", "nc-base-lora", tmp_path)
     blocks = _blocks(text)
     assert len(blocks) == 3  # model, code and dataset are recommended gated
     for block in blocks:
