@@ -236,3 +236,26 @@ def test_an_unknown_kind_lists_the_kinds(cli, tmp_path):
     assert result.code == 2
     assert "unknown export kind 'pdf'" in result.err
     assert "hf-gating" in result.err and "markdown" in result.err
+
+
+def test_a_card_given_the_exported_front_matter_passes_the_gating_check(cli, tmp_path):
+    # Declared gated though it could be open: the gate is the authors' choice.
+    bundle = _copy("own-work", tmp_path)
+    (bundle / "aiart-release.yaml").write_text(
+        "release: {model: gated, code: open, dataset: open}\ncommercial: true\n")
+
+    def gating_findings():
+        report = cli("assess", bundle, "--format", "json").json()
+        return [f for f in report["findings"] if f["id"] == "docs.card-gating-missing"]
+
+    assert gating_findings()  # the card asks nothing of those who download
+    result = cli("export", "hf-gating", bundle, "--artifact", "model", "-o", "-")
+    assert result.code == 0, result.err
+    (block,) = _blocks(result.out)
+    assert "chose to gate it" in block["extra_gated_prompt"]
+    card = bundle / "model" / "README.md"
+    _, metadata, body = card.read_text(encoding="utf-8").split("---\n", 2)
+    merged = {**yaml.safe_load(metadata), **block}
+    card.write_text(f"---\n{yaml.safe_dump(merged, sort_keys=False)}---\n{body}",
+                    encoding="utf-8")
+    assert gating_findings() == []
