@@ -127,6 +127,7 @@ def test_example_pages_are_self_contained_and_say_what_the_json_says(name, cli, 
         card = text.split(f'id="artifact-{artifact}"', 1)[1].split('class="artifact"', 1)[0]
         assert f'badge tier-{decision["tier"]}' in card
         assert f"keep {decision['retention']}" in card
+    assert 'id="fix-first"' in text
     # Charts are inline SVG: findings per checkpoint and the composition.
     captions = text.count("<figcaption>")
     assert captions == 4 and text.count("<svg") == 4

@@ -32,6 +32,7 @@ from ..findings import Checkpoint, Finding, Severity
 from ..sizes import human_size
 from . import ReportOptions
 from .terminal import _place as terminal_place
+from .terminal import fix_first
 
 if TYPE_CHECKING:
     from ..assessment import Assessment
@@ -98,6 +99,7 @@ code,.evidence{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size
 .in-place{color:#185c1c}.remaining{color:#8a4b00}
 .chips span{display:inline-block;border:1px solid var(--line);border-radius:1rem;
 padding:0 .5rem;margin:0 .25rem .25rem 0;font-size:.85rem}
+.fix-first li{margin:.35rem 0}
 @media print{.filters{display:none!important}}
 """
 
@@ -340,6 +342,24 @@ def _artifacts(data: dict[str, Any]) -> str:
             f'<div class="artifacts">{"".join(cards)}</div></section>')
 
 
+def _fix_first(assessment: Assessment) -> str:
+    """The terminal's "what to fix first": what keeps an artifact closed,
+    then what gates one, then by severity."""
+    items = []
+    for finding, holds in fix_first(assessment):
+        held = ", ".join(f"{artifact} {tier}" for artifact, tier in holds)
+        items.append(
+            f"<li>{_badge('sev', finding.severity.value)} <code>{esc(finding.id)}</code> "
+            f'<span class="place">{esc(terminal_place(finding))}</span>'
+            f"<div>{esc(finding.message)}</div>"
+            + (f'<div class="muted">holds back: {esc(held)}</div>' if held else "")
+            + (f'<div class="fix"><strong>fix:</strong> {esc(finding.remediation)}</div>'
+               if finding.remediation else "") + "</li>")
+    body = f'<ol class="fix-first">{"".join(items)}</ol>' if items else \
+        '<p class="in-place">✓ nothing holds the release back</p>'
+    return f'<section id="fix-first"><h2>What to fix first</h2>{body}</section>'
+
+
 def _reference(url: Any) -> str:
     """A link when it is an http(s) address (escaped); plain text otherwise."""
     text = str(url)
@@ -466,7 +486,7 @@ def render(assessment: Assessment, options: ReportOptions) -> str:
         '<meta name="referrer" content="no-referrer">'
         f"<title>aiart-release · {esc(data['bundle']['path'])}</title>"
         f"<style>{_STYLE}</style></head><body>"
-        + _header(data, options) + _artifacts(data) + charts
+        + _header(data, options) + _artifacts(data) + _fix_first(assessment) + charts
         + _findings(assessment.findings, data, artifacts)
         + _scenarios(data)
         + f'<footer><p class="muted">{esc(tool["name"])} {esc(tool["version"])} · plugins: '
