@@ -43,7 +43,7 @@ _KEY_SECTIONS = re.compile(
     r"|sensitive",
     re.IGNORECASE,
 )
-_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
+_HEADING_START = re.compile(r"[ \t]{0,3}(#{1,6})(?:[ \t]+|$)")
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _MAX_SECTIONS_SHOWN = 5
 # Vendored copies and test data are not what the release publishes.
@@ -87,6 +87,19 @@ def _package_of(weights, paths: set[str]) -> str | None:
     return names.pop() if len(names) == 1 else None
 
 
+def atx_heading(line: str) -> tuple[int, str] | None:
+    """(level, title) of an ATX heading ("## Uses ##"), or None. The title's
+    closing #s are stripped with string methods: the one-pattern form
+    (``\\s+(.+?)\\s*#*\\s*$``) backtracks cubically on a run of spaces (a
+    4,000-character line took minutes)."""
+    match = _HEADING_START.match(line)
+    title = line[match.end():].strip() if match else ""
+    bare = title.rstrip("#")
+    if bare != title and (not bare or bare[-1] in " \t"):
+        title = bare.rstrip()
+    return (len(match.group(1)), title) if match and title else None
+
+
 @dataclass(frozen=True)
 class MarkdownLine:
     number: int
@@ -117,9 +130,7 @@ def markdown_lines(text: str, first_line: int = 1) -> Iterator[MarkdownLine]:
             fence = opening.group(1)
             continue
         visible, in_comment = strip_comments(line, in_comment)
-        heading = _HEADING.match(visible) if len(visible) <= _MAX_HEADING else None
-        yield MarkdownLine(number, visible, False,
-                           (len(heading.group(1)), heading.group(2)) if heading else None)
+        yield MarkdownLine(number, visible, False, atx_heading(visible))
 
 
 def placeholder_lines(text: str, first_line: int = 1) -> list[tuple[int, str]]:
@@ -297,9 +308,6 @@ _TEMPLATE_LINES = [
     re.compile(r"This (?:model|dataset)\s?card (?:aims to be a base template|has been "
                r"automatically generated)", re.I),
 ]
-# Longer lines are not read as headings (no heading is this long, and the
-# heading pattern backtracks on a long run of '#' and spaces).
-_MAX_HEADING = 300
 # Words saying that a dataset card's data shows people: then a missing
 # consent section matters (medium).
 _PEOPLE_CUES = re.compile(

@@ -50,3 +50,40 @@ def test_bad_front_matter_is_an_error_with_its_line(front, where):
     with pytest.raises(DataFileError) as raised:
         parse_card_metadata(front, "README.md")
     assert raised.value.problems[0].startswith(where)
+
+
+# --- headings and titles ---------------------------------------------------------
+
+@pytest.mark.parametrize("line, expected", [
+    ("# Model Card", (1, "Model Card")),
+    ("## Uses ##", (2, "Uses")),
+    ("   ### x ###   ", (3, "x")),
+    ("# C#", (1, "C#")),            # a closing # needs a space before it
+    ("#hashtag", None),
+    ("#", None),
+    ("####### seven", None),
+    ("    # indented code", None),
+])
+def test_atx_headings(line, expected):
+    from aiart_release.default_plugins.cards import atx_heading
+
+    assert atx_heading(line) == expected
+
+
+def test_headings_and_titles_are_read_in_linear_time():
+    # "\s+(.+?)\s*#*\s*$" backtracked cubically on a run of spaces: a title
+    # line of 1,200 characters took 2.9 s in the classifier (4,000, its
+    # window, about two minutes), and a 10,000-character heading line never
+    # finished in 300 s. Read with string methods now.
+    import time
+
+    from aiart_release.default_plugins.cards import placeholder_lines
+    from aiart_release.default_plugins.file_kinds.cards import title
+    from aiart_release.default_plugins.licensing.known_datasets import prose_mentions
+
+    line = "# a" + " " * 20_000 + "b"
+    started = time.monotonic()
+    assert title(line + "\n") == "a"  # the classifier reads the first 4,000 characters
+    assert placeholder_lines((line + "\nTODO\n") * 20)[0] == (2, line[2:])
+    assert prose_mentions((line + "\n") * 20) == []
+    assert time.monotonic() - started < 10

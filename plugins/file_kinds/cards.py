@@ -22,7 +22,8 @@ import re
 _MODEL_CARD_NAME = re.compile(r"(?:^|[-_. ])model[-_ ]?cards?(?:$|[-_. ])|^modelcard", re.I)
 _DATA_CARD_NAME = re.compile(r"(?:^|[-_. ])data(?:[-_ ]?set)?[-_ ]?(?:cards?|sheets?)(?:$|[-_. ])",
                              re.I)
-_TITLE = re.compile(r"^\s{0,3}#{1,2}\s+(.+?)\s*#*\s*$|^(.+)\n(?:=+|-+)\s*$", re.M)
+_HEADING_START = re.compile(r"[ \t]{0,3}(#{1,6})(?:[ \t]+|$)")
+_SETEXT_UNDERLINE = re.compile(r"(?:=+|-+)\s*")
 _MODEL_CARD_TITLE = re.compile(r"\bmodel\s*card\b", re.I)
 _DATA_CARD_TITLE = re.compile(r"\b(?:data(?:\s*set)?\s*card|datasheet)\b", re.I)
 _DATA_TITLE = re.compile(r"\b(?:data\s*set|dataset|datasheet|corpus)\b", re.I)
@@ -62,6 +63,19 @@ _DATA_LICENCE = re.compile(
     r"\b(?:images|data\s*set|dataset|data|photos|media|captions)\b[^.\n]{0,80}\b(?:licensed|"
     r"made\s+available|released|available|used|provided|distributed)\s+under\b", re.I)
 
+def _heading(line: str) -> tuple[int, str] | None:
+    """(level, title) of an ATX heading ("## Uses ##"), or None. The title's
+    closing #s are stripped with string methods: the one-pattern form
+    (``\\s+(.+?)\\s*#*\\s*$``) backtracks cubically on a run of spaces (a
+    4,000-character line took minutes)."""
+    match = _HEADING_START.match(line)
+    title = line[match.end():].strip() if match else ""
+    bare = title.rstrip("#")
+    if bare != title and (not bare or bare[-1] in " \t"):
+        title = bare.rstrip()
+    return (len(match.group(1)), title) if match and title else None
+
+
 # Enough said about the data itself for a README to be its card.
 README_THRESHOLD = 4
 # A README inside a data folder needs only to say something about it.
@@ -80,8 +94,15 @@ def kind_by_name(name: str) -> str | None:
 
 def title(text: str) -> str:
     """The first heading of a Markdown text (empty when there is none)."""
-    match = _TITLE.search(text[:4000])
-    return (match.group(1) or match.group(2) or "") if match else ""
+    lines = text[:4000].split("\n")
+    for number, line in enumerate(lines):
+        heading = _heading(line)
+        if heading and heading[0] <= 2:
+            return heading[1]
+        # Setext: a line underlined with === or ---.
+        if line and number + 1 < len(lines) and _SETEXT_UNDERLINE.fullmatch(lines[number + 1]):
+            return line
+    return ""
 
 
 def kind_by_heading(text: str) -> str | None:

@@ -71,7 +71,7 @@ _SOURCE_VERB = re.compile(
     r"sourced|collected|drawn|taken|scraped|downloaded|sampled|curated|selected|subset|"
     r"images|photos|photographs|pictures|works|paintings|portraits)\b[^.\n]{0,60}?"
     r"\b(?:on|from|of|using|with|in)(?:\s+the)?\s*$", re.I)
-_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
+_HEADING_START = re.compile(r"[ \t]{0,3}(#{1,6})(?:[ \t]+|$)")
 _FENCE = re.compile(r"^\s{0,3}(?:`{3,}|~{3,})")
 _MAX_PROSE = 1024 * 1024
 # How far before a dataset's name a verb saying it is a source is looked for
@@ -80,7 +80,19 @@ _VERB_WINDOW = 120
 # A name repeated on one line is looked at this many times (a line of a
 # hundred thousand "LAION"s is read once, not searched a hundred thousand times).
 _TRIES_PER_LINE = 20
-_MAX_HEADING = 300
+
+
+def _heading(line: str) -> tuple[int, str] | None:
+    """(level, title) of an ATX heading ("## Uses ##"), or None. The title's
+    closing #s are stripped with string methods: the one-pattern form
+    (``\\s+(.+?)\\s*#*\\s*$``) backtracks cubically on a run of spaces (a
+    4,000-character line took minutes)."""
+    match = _HEADING_START.match(line)
+    title = line[match.end():].strip() if match else ""
+    bare = title.rstrip("#")
+    if bare != title and (not bare or bare[-1] in " \t"):
+        title = bare.rstrip()
+    return (len(match.group(1)), title) if match and title else None
 
 
 @dataclass(frozen=True)
@@ -197,10 +209,9 @@ def prose_mentions(text: str, title: str = "") -> list[tuple[KnownDataset, int]]
             continue
         if in_fence:
             continue  # a "# comment" in a code block is no heading
-        heading = _HEADING.match(line) if len(line) <= _MAX_HEADING else None
+        heading = _heading(line)
         if heading:
-            level = len(heading.group(1))
-            headings = [h for h in headings if h[0] < level] + [(level, heading.group(2))]
+            headings = [h for h in headings if h[0] < heading[0]] + [heading]
             continue
         section = headings[-1][1] if headings else ""
         source_section = bool(section) and bool(_SOURCE_HEADING.search(section)) and not \
