@@ -41,6 +41,10 @@ if TYPE_CHECKING:
 MAX_REQUIREMENTS_BYTES = 256 * 1024
 MAX_DEPENDENCIES = 2000
 _REQUIREMENTS = re.compile(r"(?:^|/)requirements[\w.-]*\.(?:txt|in)$", re.I)
+# PEP 508: a name, optional extras; linear (bounded repetitions).
+_REQUIREMENT = re.compile(r"([A-Za-z0-9](?:[A-Za-z0-9._-]{0,200}[A-Za-z0-9])?)\s*"
+                          r"(?:\[[^\]]{0,500}\])?\s*(?=$|[;@(<>=!~,\s])")
+_VERSION = re.compile(r"[A-Za-z0-9.+!_-]{1,100}")
 _TASK_FORMATS = {"image": "image", "audio": "audio", "video": "video", "text": "text",
                  "3d": "3d"}
 
@@ -226,20 +230,25 @@ def _requirement_lines(assessment: Assessment) -> list[str]:
 
 
 def _parse_requirement(line: str) -> tuple[str | None, str | None]:
-    """The distribution name and the pinned version (``==``) of one
-    requirement; nothing for options (``-r``, ``--index-url``), URLs and
-    lines that do not parse. A URL is never copied: it may hold a token."""
-    from packaging.requirements import InvalidRequirement, Requirement
-
+    """The distribution name and the pinned version (a lone ``==``) of one
+    PEP 508 requirement; nothing for options (``-r``, ``--index-url``) and
+    lines that are not requirements. A URL (``name @ https://…``) is never
+    copied: it may hold a token."""
     line = line.strip()
     if not line or line.startswith(("#", "-")) or len(line) > 1000:
         return None, None
-    try:
-        requirement = Requirement(line)
-    except InvalidRequirement:
+    match = _REQUIREMENT.match(line)
+    if match is None:
         return None, None
-    pinned = [s.version for s in requirement.specifier if s.operator in ("==", "===")]
-    return requirement.name, (pinned[0] if len(pinned) == 1 and "*" not in pinned[0] else None)
+    name, rest = match.group(1), line[match.end():].split(";", 1)[0].strip()
+    if rest.startswith("@"):
+        return name, None
+    specifiers = [s.strip() for s in rest.strip("()").split(",") if s.strip()]
+    if len(specifiers) == 1 and specifiers[0].startswith("==") and "*" not in specifiers[0]:
+        version = specifiers[0].lstrip("=").strip()
+        if _VERSION.fullmatch(version):
+            return name, version
+    return name, None
 
 
 # --- the ML fields the library does not model yet --------------------------------------------
