@@ -148,6 +148,8 @@ def narrowed(assessment, artifacts: tuple[str, ...]):
         findings=[f for f in assessment.findings if f.artifact in keep or not f.artifact],
         scenarios=[s for s in assessment.scenarios
                    if not s.get("min_tier") or keep & set(s["min_tier"])],
+        suppressed=[s for s in assessment.suppressed
+                    if s.finding.artifact in keep or not s.finding.artifact],
     )
 
 

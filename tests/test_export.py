@@ -11,7 +11,7 @@ import re
 import shutil
 
 import yaml
-from conftest import EXAMPLES, make_bundle, tree_state
+from conftest import EXAMPLES, SAFETENSORS, make_bundle, tree_state
 
 # The Hub's documented gating keys and field types:
 # https://huggingface.co/docs/hub/models-gated#customize-requested-information
@@ -117,6 +117,21 @@ def test_planted_contact_data_stays_out_of_the_card(cli, tmp_path):
     assert "\\[click\\](https:evil.example)" in prose  # escaped where it is prose
     assert not re.search(r"(?<!\\)\]\(https:evil", prose)  # so no live link
     assert "@octocat" not in prose and "@\u2060octocat" in prose
+
+
+def test_limitations_say_what_was_not_checked(cli, tmp_path):
+    bundle = make_bundle(tmp_path / "b", {
+        "aiart-release.yaml": "release: open\nchecks: {secrets: {enabled: false}}\n",
+        "LICENSE": "MIT License\n",
+        "data/notes.txt": b"hello\n\xff\xfe not UTF-8\n",
+        "model/m.safetensors": SAFETENSORS,
+    })
+    result = cli("export", "markdown", bundle, "-o", "-")
+    assert result.code == 0, result.err
+    limits = result.out.split("### Limitations: what was not checked\n")[1].split("###")[0]
+    assert "`bundle.unreadable` on 1 place" in limits
+    assert "Checks turned off in the configuration: `secrets`." in limits
+    assert "No generator is declared" in limits
 
 
 def test_assess_can_render_the_card_too(cli, tmp_path):

@@ -71,7 +71,7 @@ def render(assessment: Assessment, options: ReportOptions) -> str:
     sections = [
         _heading(assessment, options),
         _recommendation(assessment),
-        _fix_first(assessment),
+        _fix_first(assessment, options.show_pii),
         _findings_summary(assessment),
         _scenarios(assessment),
         _limitations(assessment),
@@ -146,7 +146,7 @@ def _duration(iso: str) -> str:
     return f"{days:g} days ({text(iso)})"
 
 
-def _fix_first(assessment: Assessment) -> str:
+def _fix_first(assessment: Assessment, show_pii: bool) -> str:
     from .terminal import fix_first
 
     first = fix_first(assessment)
@@ -159,7 +159,7 @@ def _fix_first(assessment: Assessment) -> str:
                 f"{text(f.message)}")
         if held:
             line += f" _(holds back: {text(held)})_"
-        evidence = f.shown_evidence(False)
+        evidence = f.shown_evidence(show_pii)
         if evidence:
             line += f"<br>evidence: {code(evidence)}"
         if f.remediation:
@@ -246,11 +246,13 @@ def not_checked(assessment: Assessment) -> list[str]:
     for finding_id, n in sorted(unread.items()):
         out.append(f"{code(finding_id)} on {n} place{'s' * (n != 1)}: "
                    f"{_unread_meaning(finding_id)}")
+    skipped: dict[str, list[Finding]] = {}
     for f in assessment.findings:
-        if f.id.startswith("plugin.") or f.id in ("model.check-skipped",
-                                                   "model.generation-failed",
-                                                   "model.memorisation-partial"):
-            out.append(f"{code(f.id)}: {text(f.message)}")
+        if f.id.startswith("plugin.") or f.id in _NOT_RUN:
+            skipped.setdefault(f.id, []).append(f)
+    for finding_id, found in sorted(skipped.items()):
+        more = f" (and {len(found) - 1} more like it)" if len(found) > 1 else ""
+        out.append(f"{code(finding_id)}: {text(found[0].message)}{more}")
     off = sorted(c for c in config.checks if not config.check_enabled(c))
     if off:
         out.append("Checks turned off in the configuration: "
@@ -268,6 +270,9 @@ def not_checked(assessment: Assessment) -> list[str]:
             out.append(f"No installed check covers the checkpoint {cp.title}.")
     return out
 
+
+# Findings that say a comparison was not made, or only in part.
+_NOT_RUN = ("model.check-skipped", "model.generation-failed", "model.memorisation-partial")
 
 _UNREAD = {
     "bundle.unreadable": "files that could not be read were not checked",
