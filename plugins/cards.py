@@ -520,6 +520,7 @@ _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}$")
 _HUB_URL = re.compile(r"^https?://(?:www\.)?huggingface\.co/(?:datasets/)?([\w.-]+/[\w.-]+)",
                       re.I)
 _SHOWN = 60  # characters of a value quoted in a finding
+_LOCAL_PATH = re.compile(r"^(?:/|~|\.{1,2}[\\/]|[A-Za-z]:[\\/]|\\\\)")
 _MAX_VALUES = 50  # values of one key read (a list of 10,000 languages is read in part)
 
 
@@ -547,7 +548,11 @@ def hub_languages() -> frozenset[str]:
 
 
 def _quote(value) -> str:
+    """A metadata value as a finding shows it: a local path by its last
+    part only (``/home/<name>/...`` names the person whose disk it is)."""
     text = str(value)
+    if _LOCAL_PATH.match(text):
+        text = "…/" + re.split(r"[\\/]", text.rstrip("/\\"))[-1]
     return text if len(text) <= _SHOWN else text[:_SHOWN] + "…"
 
 
@@ -587,6 +592,8 @@ def _id_problem(value, kind: str) -> str | None:
         return f"a URL: write the id `{url.group(1)}`"
     if re.fullmatch(r"[\w.-]{1,96}", value):
         return f"no owner: write the Hub id as `owner/name` (the {kind}'s page on the Hub)"
+    if _LOCAL_PATH.match(value):
+        return f"a local path: write the Hub id of the {kind} (`owner/name`)"
     return f"not a Hub {kind} id (`owner/name`); name it in the card's text instead"
 
 

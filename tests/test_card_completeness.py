@@ -346,3 +346,12 @@ def test_headings_are_matched_by_meaning(scan, heading, question):
     (hit,) = only(findings, "docs.card-incomplete")
     assert question not in hit.message
     assert hit.message.startswith("Model card answers 1 of 6")
+
+
+def test_a_local_path_is_shown_by_its_last_part(scan):
+    card = ("---\nbase_model: /home/jane.doe/models/sd15-pruned.safetensors\n---\n"
+            + MODEL_CARD.split("---\n", 2)[2])
+    findings, _ = scan({"model/README.md": card, "model/lora.safetensors": WEIGHTS})
+    (hit,) = only(findings, "docs.card-metadata-value")
+    assert "jane" not in hit.message + hit.evidence
+    assert "`base_model: …/sd15-pruned.safetensors` (a local path: write the Hub id" in hit.message
