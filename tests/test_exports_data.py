@@ -229,3 +229,23 @@ def test_export_command_writes_both_files(tmp_path, cli):
         assert result.code == 0, result.err
     assert croissant_problems(json.loads((out / "metadata.json").read_text())) == []
     assert cyclonedx_problems((out / "bom.cdx.json").read_text()) == []
+
+
+def test_a_path_a_finding_showed_masked_is_masked_in_the_exports(tmp_path):
+    """A name no masker knows, which a check found in a file name: the
+    finding's masked path teaches the exports' gate which words to hide."""
+    from dataclasses import replace
+
+    raw = "data/Qwzyx_Vrbnk.csv"
+    bundle = make_bundle(tmp_path / "b", {raw: "a\n1\n"})
+    assessment = assess(bundle)
+
+    def listed(a) -> str:
+        return json.dumps(croissant.croissant(a, ReportOptions())["distribution"])
+
+    assert raw in listed(assessment)
+    finding = replace(assessment.findings[0], location=replace(
+        assessment.findings[0].location, path="data/Q****_V****.csv"))
+    taught = replace(assessment, findings=[finding, *assessment.findings[1:]])
+    assert "Qwzyx" not in listed(taught) and "Vrbnk" not in listed(taught)
+    assert "data/Q****_V****.csv" in listed(taught)

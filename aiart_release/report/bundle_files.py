@@ -190,17 +190,26 @@ def _gate_for(assessment: Assessment) -> masking.Gate:
     from ..pipeline import collect_maskers
 
     gate = masking.Gate(collect_maskers(assessment.registry))
-    by_length: dict[int, list[str]] = defaultdict(list)
+    # Shown paths by length, position of the first star and what precedes
+    # it: a raw path finds the few it may be in one lookup per star position,
+    # not by comparing itself with every finding's path.
+    index: dict[tuple[int, int], dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
     for f in assessment.findings:
         for shown in (f.location.path, *f.also):
             if shown and "*" in shown:
-                by_length[len(shown)].append(shown)
-    if by_length:
-        for file in assessment.inventory.files:
-            for shown in by_length.get(len(file.path), ()):
-                if _masks(file.path, shown):
-                    gate.learn_masked(file.path, shown)
-                    break
+                star = shown.index("*")
+                index[(len(shown), star)][shown[:star]].append(shown)
+    stars_at: dict[int, list[int]] = defaultdict(list)
+    for length, star in index:
+        stars_at[length].append(star)
+    for file in assessment.inventory.files if index else ():
+        raw = file.path
+        for star in stars_at.get(len(raw), ()):
+            shown = next((s for s in index[(len(raw), star)].get(raw[:star], ())
+                          if _masks(raw, s)), None)
+            if shown is not None:
+                gate.learn_masked(raw, shown)
+                break
     return gate
 
 
