@@ -254,12 +254,12 @@ def rai_fields(assessment: Assessment, view: BundleView) -> dict[str, Any]:
     dataset_findings = [f for f in assessment.findings if f.artifact == "dataset"]
     out: dict[str, Any] = {
         # A text where Croissant RAI allows one value, a list where it allows many.
-        "rai:dataCollection": " ".join(_collection(facts, dataset_findings)),
+        "rai:dataCollection": _sentences(_collection(facts, dataset_findings)),
         "rai:personalSensitiveInformation": _personal(facts, dataset_findings),
         "rai:dataBiases": _biases(facts),
         "rai:dataUseCases": _use_cases(assessment),
         "rai:dataLimitations": _limitations(assessment, view),
-        "rai:dataSocialImpact": " ".join(_social_impact(assessment)),
+        "rai:dataSocialImpact": _sentences(_social_impact(assessment)),
     }
     collection_types = _collection_types(facts)
     if collection_types:
@@ -269,9 +269,15 @@ def rai_fields(assessment: Assessment, view: BundleView) -> dict[str, Any]:
         retention = ("kept indefinitely" if decision.retention == "indefinite"
                      else f"kept for {decision.retention} (ISO 8601)")
         plan = f"Raw data {retention}: {decision.retention_reason}".strip().rstrip(":")
-        out["rai:dataReleaseMaintenancePlan"] = " ".join(
-            [plan if plan.endswith(".") else plan + ".", *decision.to_lower])
+        out["rai:dataReleaseMaintenancePlan"] = _sentences([plan, *decision.to_lower])
     return out
+
+
+def _sentences(lines: list[str]) -> str:
+    """Lines as one text (a property Croissant RAI allows once), each
+    ending with a full stop."""
+    return " ".join(line if line.endswith((".", "!", "?")) else line + "." for line in lines
+                    if line)
 
 
 def _finding_line(f: Finding) -> str:
