@@ -36,6 +36,8 @@ OPEN_ITEMS = 3
 # section whose length the bundle sets, are cut to keep the card under it.
 MAX_CARD = 60_000
 CREDITS_OPEN = 10  # creators listed openly; more collapse
+# CREDITS.md credits someone: a table of creators, or models and code.
+_CREDITS_CONTENT = re.compile(r"^(\| creator \||## Models and code)", re.M)
 MAX_TEXT = 600  # characters of one text from the bundle (a message, a reason)
 TIER_MARK = {"open": "🟢 open", "gated": "🟡 gated", "closed": "🔴 closed"}
 
@@ -292,33 +294,31 @@ def _ocr_on(config) -> bool:
 
 
 def _credits(assessment: Assessment, room: int) -> str:
-    """The credits of ``aiart-release credits`` (CREDITS.md), its headings
-    moved under this card's; names in full, contact data left out (the
-    provenance plugin's builder). Cut to ``room`` characters."""
+    """The credits a plugin gives through ``aiart_release_credits`` (the
+    provenance plugin: the text of CREDITS.md), its headings moved under this
+    card's; names in full, contact data left out. Cut to ``room`` characters."""
     lines = ["### Credits", ""]
     body = _credits_body(assessment)
-    if body is None:
-        return "\n".join(lines + ["The provenance plugin is not installed: no credits.", ""])
     if len(body) > room:
         cut = body.rfind("\n", 0, max(room - 200, 0))
         body = (body[:cut] if cut > 0 else "") + (
             "\n\n_The credits are cut here to fit; `aiart-release credits` writes them "
             "in full to CREDITS.md._\n")
-    return "\n".join(lines) + body
+    return "\n".join(lines) + "\n" + body.lstrip("\n")
 
 
-def _credits_body(assessment: Assessment) -> str | None:
-    registry = assessment.registry
-    info = registry.plugin("provenance") if hasattr(registry, "plugin") else None
-    if info is None or info.error:
-        return None
-    try:
-        from ..default_plugins.provenance.credits import credits_text
-    except ImportError:
-        return None
+def _credits_body(assessment: Assessment) -> str:
+    from ..watchdog import guarded
+
+    hook = getattr(assessment.registry.pm.hook, "aiart_release_credits", None)
+    if hook is None or not hook.get_hookimpls():
+        return "No installed plugin gives the credits (the provenance plugin does).\n"
     inv = assessment.inventory
-    full, people, items = credits_text(Path(inv.root), inv, assessment.config)
-    if not items:
+    full, exc = guarded(None, lambda: hook(root=Path(inv.root), inventory=inv,
+                                           config=assessment.config))
+    if exc is not None:  # type only: a message may quote the bundle
+        return f"The credits could not be made ({type(exc).__name__}).\n"
+    if not full or not _CREDITS_CONTENT.search(full):
         return ("No sources manifest lists what the dataset holds, so there is no one to "
                 "credit from it (add data/sources.csv: file, creator, source, license, "
                 "consent; then `aiart-release credits`).\n")
@@ -326,9 +326,10 @@ def _credits_body(assessment: Assessment) -> str | None:
     # Its headings move two levels down, under "### Credits"; a cell never
     # starts a line (credits.py escapes it), so only headings start with #.
     body = "\n".join("##" + line if line.startswith("#") else line for line in lines)
+    people = sum(1 for line in lines if line.startswith("| ")) - 1  # less the header
     if people <= CREDITS_OPEN:
         return body
-    return (f"<details><summary>{people} creators and {items} items</summary>\n\n"
+    return (f"<details><summary>{people} creators</summary>\n\n"
             f"{body.strip()}\n\n</details>\n")
 
 
