@@ -249,3 +249,20 @@ def test_a_path_a_finding_showed_masked_is_masked_in_the_exports(tmp_path):
     taught = replace(assessment, findings=[finding, *assessment.findings[1:]])
     assert "Qwzyx" not in listed(taught) and "Vrbnk" not in listed(taught)
     assert "data/Q****_V****.csv" in listed(taught)
+
+
+def test_artifact_narrows_both_exports(tmp_path, cli):
+    (tmp_path / "out").mkdir()
+    example = ROOT / "examples" / "nc-base-lora"
+    target = tmp_path / "out" / "metadata.json"
+    result = cli("export", "croissant", example, "--artifact", "model", "--output", target)
+    assert result.code == 0 and "not among the artifacts" in result.err
+    assert not target.exists()
+    bom_file = tmp_path / "out" / "bom.cdx.json"
+    result = cli("export", "cyclonedx", example, "--artifact", "model", "--output", bom_file)
+    assert result.code == 0, result.err
+    bom = json.loads(bom_file.read_text())
+    assert cyclonedx_problems(bom_file.read_text()) == []
+    refs = {c.get("bom-ref") for c in bom.get("components", [])}
+    assert bom["metadata"]["component"]["bom-ref"] == "model"
+    assert "dataset" not in refs and "code" not in refs

@@ -103,6 +103,9 @@ def croissant(assessment: Assessment, options: ReportOptions) -> dict[str, Any]:
     files = view.files_of("dataset")
     if not files:
         raise NothingToExport("the bundle holds no dataset: no Croissant file written")
+    if "dataset" not in assessment.recommendation.artifacts:  # narrowed by --artifact
+        raise NothingToExport("the dataset is not among the artifacts asked for: "
+                              "no Croissant file written")
     distribution, tables = _distribution(files, view)
     doc: dict[str, Any] = {
         "@context": CONTEXT,

@@ -66,7 +66,9 @@ def ml_bom(assessment: Assessment, options: ReportOptions) -> dict[str, Any]:
                                              f"{__version__}")
     bom.metadata.tools.components.add(Component(
         type=ComponentType.APPLICATION, name="aiart-release", version=__version__))
-    present = assessment.inventory.artifacts_present()
+    # The artifacts asked for (``export --artifact`` narrows the recommendation).
+    present = [a for a in assessment.inventory.artifacts_present()
+               if a in assessment.recommendation.artifacts]
     model = _model_component(assessment, view) if "model" in present else None
     own_data = _own_dataset(assessment, view) if "dataset" in present else None
     named_data = [_named_dataset(name) for name in _named_datasets(assessment)]
