@@ -490,7 +490,10 @@ def _connect(path: Path, deadline: list[float]) -> sqlite3.Connection:
             raise _Foreign(state)
         if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = NORMAL")  # WAL: safe, and no fsync per commit
+        # No fsync: a transaction is still atomic when a run is killed, and
+        # only a power cut could spoil the file, which the next run would
+        # find corrupt and rebuild. An fsync cost a cached run 10-30 ms.
+        db.execute("PRAGMA synchronous = OFF")
         return db
     except sqlite3.OperationalError as exc:
         db.close()
