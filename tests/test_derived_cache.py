@@ -67,3 +67,20 @@ def test_the_engine_keeps_lexicons_only_where_it_keeps_results(tmp_path, cli, mo
     assert "pii.person-name" in {f["id"] for f in report["findings"]}
     assert recognizers.given_names.cache_info().currsize == 1
     assert not (tmp_path / "other").exists()
+
+
+def test_the_lexicons_live_beside_the_database_and_cache_clear_removes_both(tmp_path,
+                                                                          monkeypatch):
+    """Kept out of the database: they are not bundle data, must not be
+    evicted by a large bundle's results, and are read by every worker."""
+    monkeypatch.setattr(cache, "_derived_root", tmp_path)
+    cache.derived("faker-first_names", "faker 1", lambda: ["ana", "kofi"])
+    store = cache.ResultCache(tmp_path)
+    store.put(store.key(check_id="c", check_version="1", settings="s", path="p",
+                        content="0" * 64), [], 0.1)
+    store.save()
+    assert b"kofi" not in (tmp_path / cache.DB_NAME).read_bytes()
+    (tmp_path / "derived" / "notes.txt").write_text("not ours\n")
+    cache.clear(tmp_path)
+    assert not (tmp_path / cache.DB_NAME).exists()
+    assert [p.name for p in (tmp_path / "derived").iterdir()] == ["notes.txt"]
