@@ -72,10 +72,10 @@ def export(kind, path, output, force, artifacts, config_path, policy_path, exclu
            timeout):
     """Write the release file KIND for the bundle at PATH (default: here).
 
-    KIND is one of the export kinds installed (`aiart-release plugins` lists
-    the formats; markdown, hf-gating and more). The bundle is assessed as
-    `assess` does; nothing is written into it unless --output names a file
-    there.
+    KIND: markdown (a release card), hf-gating (front matter of a gated
+    Hugging Face repository), or another kind a plugin adds (an unknown KIND
+    lists those installed). The bundle is assessed as `assess` does; nothing
+    is written into it unless --output names a file there.
     """
     from .bundle import BundleError, check_root
 
