@@ -266,3 +266,15 @@ def test_artifact_narrows_both_exports(tmp_path, cli):
     refs = {c.get("bom-ref") for c in bom.get("components", [])}
     assert bom["metadata"]["component"]["bom-ref"] == "model"
     assert "dataset" not in refs and "code" not in refs
+
+
+def test_a_creator_of_20_000_characters_is_cut_and_a_huge_citation_bounded(tmp_path):
+    bundle = make_bundle(tmp_path / "b", {
+        "data/README.md": ("---\ncreators:\n  - " + "Ann " * 5_000 + "\n"
+                           "citation: '" + "x" * 50_000 + "'\n---\n# Data\n"),
+        "data/t.csv": "a\n1\n",
+    })
+    document = croissant.croissant(assess(bundle), ReportOptions())
+    assert croissant_problems(document) == []
+    assert len(document["creator"][0]["name"]) <= bundle_files.MAX_NAME_CHARS
+    assert len(document["citeAs"]) <= bundle_files.MAX_CITATION_CHARS

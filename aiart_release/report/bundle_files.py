@@ -43,6 +43,8 @@ HASH_BUDGET_BYTES = 8 * 1024 ** 3
 MAX_COLUMNS = 200
 # Citations: the first BibTeX block of a card, at most this long.
 MAX_CITATION_CHARS = 4000
+# A creator's name: longer is not a name (and would fill the file).
+MAX_NAME_CHARS = 300
 _BIBTEX = re.compile(r"```(?:bibtex|bib)[ \t]*\n(.{1,4000}?)\n```", re.S | re.I)
 _EMPTY_BRACKETS = re.compile(r"<\s*>|\(\s*\)|\[\s*\]")
 _CREATOR_KEYS = ("creators", "creator", "authors", "author")
@@ -75,6 +77,7 @@ class BundleView:
         """A creator's name as credits show it (``aiart-release credits``):
         in full, with its contact data (e-mail, phone, ids, keys) left out,
         on one line: ``Mira Holt <mira@example.org>`` is ``Mira Holt``."""
+        text = text[:MAX_NAME_CHARS]
         spans = sorted(span for detect in masking.CORE_DETECTORS for span in detect(text))
         if spans:
             kept, at = [], 0
@@ -165,8 +168,9 @@ class BundleView:
 
     @staticmethod
     def credit_block(text: str) -> str:
+        text = text[:MAX_CITATION_CHARS]
         spans = [span for detect in masking.CORE_DETECTORS for span in detect(text)]
-        return masking.apply_spans(text[:MAX_CITATION_CHARS], spans).strip()
+        return masking.apply_spans(text, spans).strip()
 
 
 def _strings(value) -> list[str]:
