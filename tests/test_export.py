@@ -103,6 +103,24 @@ def test_credits_name_people_in_full_only_in_the_credits(cli, tmp_path):
     assert "Mira Holt" not in findings_part
 
 
+@needs_credits_hook
+def test_thousands_of_creators_still_fit_a_pull_request_comment(cli, tmp_path):
+    rows = [f"img/{i}.png,Creator Number{i},https://example.org/{i},CC-BY-4.0,yes"
+            for i in range(3000)]
+    bundle = make_bundle(tmp_path / "b", {
+        "LICENSE": "MIT License\n",
+        "data/sources.csv": "file,creator,source,license,consent\n" + "\n".join(rows) + "\n",
+    })
+    result = cli("export", "markdown", bundle, "-o", "-")
+    assert result.code == 0, result.err
+    card = result.out
+    assert len(card) < 65_536  # GitHub's limit for a comment
+    credits = card.split("\n### Credits\n")[1]
+    assert "<summary>3000 creators</summary>" in credits
+    assert credits.index("cut here to fit") < credits.index("</details>")  # still closed
+    assert "| Creator Number0 |" in credits
+
+
 def test_planted_contact_data_stays_out_of_the_card(cli, tmp_path):
     # A creator's e-mail in the sources manifest, a person's e-mail and phone in
     # a caption, and a file name that tries Markdown, a link and a mention.

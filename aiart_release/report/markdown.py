@@ -296,15 +296,20 @@ def _ocr_on(config) -> bool:
 def _credits(assessment: Assessment, room: int) -> str:
     """The credits a plugin gives through ``aiart_release_credits`` (the
     provenance plugin: the text of CREDITS.md), its headings moved under this
-    card's; names in full, contact data left out. Cut to ``room`` characters."""
-    lines = ["### Credits", ""]
+    card's; names in full, contact data left out. Cut to ``room`` characters,
+    a long list collapsed."""
     body = _credits_body(assessment)
+    people = sum(1 for line in body.splitlines() if line.startswith("| ")) - 1  # less header
+    room -= 300  # the note and the <details> around the list
     if len(body) > room:
-        cut = body.rfind("\n", 0, max(room - 200, 0))
+        cut = body.rfind("\n", 0, max(room, 0))
         body = (body[:cut] if cut > 0 else "") + (
             "\n\n_The credits are cut here to fit; `aiart-release credits` writes them "
             "in full to CREDITS.md._\n")
-    return "\n".join(lines) + "\n" + body.lstrip("\n")
+    if people > CREDITS_OPEN:
+        body = (f"<details><summary>{people} creators</summary>\n\n"
+                f"{body.strip()}\n\n</details>\n")
+    return "### Credits\n\n" + body.lstrip("\n")
 
 
 def _credits_body(assessment: Assessment) -> str:
@@ -318,19 +323,14 @@ def _credits_body(assessment: Assessment) -> str:
                                            config=assessment.config))
     if exc is not None:  # type only: a message may quote the bundle
         return f"The credits could not be made ({type(exc).__name__}).\n"
-    if not full or not _CREDITS_CONTENT.search(full):
+    if not isinstance(full, str) or not _CREDITS_CONTENT.search(full):
         return ("No sources manifest lists what the dataset holds, so there is no one to "
                 "credit from it (add data/sources.csv: file, creator, source, license, "
                 "consent; then `aiart-release credits`).\n")
     lines = full.splitlines()[1:]  # its title: this card has its own heading
     # Its headings move two levels down, under "### Credits"; a cell never
     # starts a line (credits.py escapes it), so only headings start with #.
-    body = "\n".join("##" + line if line.startswith("#") else line for line in lines)
-    people = sum(1 for line in lines if line.startswith("| ")) - 1  # less the header
-    if people <= CREDITS_OPEN:
-        return body
-    return (f"<details><summary>{people} creators</summary>\n\n"
-            f"{body.strip()}\n\n</details>\n")
+    return "\n".join("##" + line if line.startswith("#") else line for line in lines)
 
 
 def _maybe_collapsed(summary: str, items: list[str], always: bool = False) -> list[str]:
