@@ -703,7 +703,8 @@ def describe(directory: Path) -> dict[str, Any]:
         run = db.execute("SELECT at, hits, misses, written, evicted FROM runs "
                          "ORDER BY rowid DESC LIMIT 1").fetchone()
         if run is not None and all(type(v) is int for v in run):
-            info["last_run"] = dict(zip(("at", "hits", "misses", "written", "evicted"), run))
+            info["last_run"] = dict(zip(("at", "hits", "misses", "written", "evicted"), run,
+                                        strict=True))
         info["state"] = "ok"
     except sqlite3.Error as exc:
         info["state"] = f"database {_why(exc)}; the next run rebuilds it"

@@ -5,12 +5,13 @@ only reads and removes it, never a bundle."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import click
 
-from .cache import ENV_CACHE_DIR, ENV_CACHE_MAX_MB, clear, default_cache_dir, describe
+# cache.py (and sqlite3) are imported by the commands, not here: this
+# module is loaded for every `aiart-release --help`.
 
 
 @click.group("cache")
@@ -28,6 +29,8 @@ def cache() -> None:
               default="terminal", show_default=True, help="Output format.")
 def info(fmt: str) -> None:
     """Location, entries, size on disk and the last run's hits."""
+    from .cache import default_cache_dir, describe
+
     described = describe(default_cache_dir())
     if fmt == "json":
         click.echo(json.dumps(described, indent=2))
@@ -38,6 +41,7 @@ def info(fmt: str) -> None:
 @cache.command("clear")
 def clear_command() -> None:
     """Remove every cached result (the next run is a cold one)."""
+    from .cache import clear, default_cache_dir
     from .cli import UsageProblem
 
     directory = default_cache_dir()
@@ -49,6 +53,8 @@ def clear_command() -> None:
 
 
 def _as_text(d: dict[str, Any]) -> str:
+    from .cache import ENV_CACHE_DIR, ENV_CACHE_MAX_MB
+
     lines = [f"location: {d['location']}"]
     if d["state"] == "absent":
         lines.append("state:    empty (no run has written it yet)")
@@ -60,7 +66,7 @@ def _as_text(d: dict[str, Any]) -> str:
                  f" or {d['limit_entries']:,} results (set {ENV_CACHE_MAX_MB}, in MB)")
     run = d["last_run"]
     if run:
-        when = datetime.fromtimestamp(run["at"], timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        when = datetime.fromtimestamp(run["at"], UTC).strftime("%Y-%m-%d %H:%M UTC")
         looked = run["hits"] + run["misses"]
         rate = f" ({run['hits'] / looked:.0%})" if looked else ""
         lines.append(f"last run: {when}: {run['hits']:,} hits{rate}, {run['misses']:,} misses,"

@@ -48,7 +48,7 @@ def test_two_runs_at_once_share_the_cache_and_neither_fails(tmp_path):
     runs = [_start(bundle, env) for _ in range(2)]
     done = [run.communicate(timeout=300) for run in runs]
     assert [run.returncode for run in runs] == [1, 1]
-    for out, err in done:
+    for _, err in done:
         assert "Traceback" not in err and "warning" not in err, err
     assert _findings(done[0][0]) == _findings(done[1][0])
     db = sqlite3.connect(cache / DB_NAME)
