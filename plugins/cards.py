@@ -23,6 +23,7 @@ from aiart_release import hookimpl
 from aiart_release.checks import Check
 from aiart_release.facts import Fact
 from aiart_release.findings import Checkpoint, Finding, Location, Severity, plural
+from aiart_release.readers.markdown import atx_heading
 
 # Text a card template leaves behind. Each is unambiguous outside code blocks.
 _PLACEHOLDERS = [
@@ -43,7 +44,6 @@ _KEY_SECTIONS = re.compile(
     r"|sensitive",
     re.IGNORECASE,
 )
-_HEADING_START = re.compile(r"[ \t]{0,3}(#{1,6})(?:[ \t]+|$)")
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
 _MAX_SECTIONS_SHOWN = 5
 # Vendored copies and test data are not what the release publishes.
@@ -87,17 +87,6 @@ def _package_of(weights, paths: set[str]) -> str | None:
     return names.pop() if len(names) == 1 else None
 
 
-def atx_heading(line: str) -> tuple[int, str] | None:
-    """(level, title) of an ATX heading ("## Uses ##"), or None. The title's
-    closing #s are stripped with string methods: the one-pattern form
-    (``\\s+(.+?)\\s*#*\\s*$``) backtracks cubically on a run of spaces (a
-    4,000-character line took minutes)."""
-    match = _HEADING_START.match(line)
-    title = line[match.end():].strip() if match else ""
-    bare = title.rstrip("#")
-    if bare != title and (not bare or bare[-1] in " \t"):
-        title = bare.rstrip()
-    return (len(match.group(1)), title) if match and title else None
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import re
 
+from aiart_release.readers.markdown import atx_heading as _heading
+
 # File names: "model" and "card" in any order and case, "data"/"dataset" and
 # "card" or "sheet".
 _MODEL_CARD_NAME = re.compile(r"(?:^|[-_. ])model[-_ ]?cards?(?:$|[-_. ])|^modelcard", re.I)
 _DATA_CARD_NAME = re.compile(r"(?:^|[-_. ])data(?:[-_ ]?set)?[-_ ]?(?:cards?|sheets?)(?:$|[-_. ])",
                              re.I)
-_HEADING_START = re.compile(r"[ \t]{0,3}(#{1,6})(?:[ \t]+|$)")
 _SETEXT_UNDERLINE = re.compile(r"(?:=+|-+)\s*")
 _MODEL_CARD_TITLE = re.compile(r"\bmodel\s*card\b", re.I)
 _DATA_CARD_TITLE = re.compile(r"\b(?:data(?:\s*set)?\s*card|datasheet)\b", re.I)
@@ -63,17 +64,6 @@ _DATA_LICENCE = re.compile(
     r"\b(?:images|data\s*set|dataset|data|photos|media|captions)\b[^.\n]{0,80}\b(?:licensed|"
     r"made\s+available|released|available|used|provided|distributed)\s+under\b", re.I)
 
-def _heading(line: str) -> tuple[int, str] | None:
-    """(level, title) of an ATX heading ("## Uses ##"), or None. The title's
-    closing #s are stripped with string methods: the one-pattern form
-    (``\\s+(.+?)\\s*#*\\s*$``) backtracks cubically on a run of spaces (a
-    4,000-character line took minutes)."""
-    match = _HEADING_START.match(line)
-    title = line[match.end():].strip() if match else ""
-    bare = title.rstrip("#")
-    if bare != title and (not bare or bare[-1] in " \t"):
-        title = bare.rstrip()
-    return (len(match.group(1)), title) if match and title else None
 
 
 # Enough said about the data itself for a README to be its card.

@@ -34,6 +34,7 @@ from functools import cache
 from aiart_release.facts import Fact
 from aiart_release.findings import Finding, Severity
 from aiart_release.globs import glob_match
+from aiart_release.readers.markdown import atx_heading as _heading
 
 from .stated import finding
 
@@ -71,7 +72,6 @@ _SOURCE_VERB = re.compile(
     r"sourced|collected|drawn|taken|scraped|downloaded|sampled|curated|selected|subset|"
     r"images|photos|photographs|pictures|works|paintings|portraits)\b[^.\n]{0,60}?"
     r"\b(?:on|from|of|using|with|in)(?:\s+the)?\s*$", re.I)
-_HEADING_START = re.compile(r"[ \t]{0,3}(#{1,6})(?:[ \t]+|$)")
 _FENCE = re.compile(r"^\s{0,3}(?:`{3,}|~{3,})")
 _MAX_PROSE = 1024 * 1024
 # How far before a dataset's name a verb saying it is a source is looked for
@@ -82,17 +82,6 @@ _VERB_WINDOW = 120
 _TRIES_PER_LINE = 20
 
 
-def _heading(line: str) -> tuple[int, str] | None:
-    """(level, title) of an ATX heading ("## Uses ##"), or None. The title's
-    closing #s are stripped with string methods: the one-pattern form
-    (``\\s+(.+?)\\s*#*\\s*$``) backtracks cubically on a run of spaces (a
-    4,000-character line took minutes)."""
-    match = _HEADING_START.match(line)
-    title = line[match.end():].strip() if match else ""
-    bare = title.rstrip("#")
-    if bare != title and (not bare or bare[-1] in " \t"):
-        title = bare.rstrip()
-    return (len(match.group(1)), title) if match and title else None
 
 
 @dataclass(frozen=True)

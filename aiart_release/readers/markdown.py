@@ -1,0 +1,23 @@
+"""Markdown headings, read the same way by every check that reads cards.
+
+An ATX heading is ``#`` to ``######`` after at most three spaces, then a
+space or the end of the line. The title's closing ``#``s are stripped with
+string methods: the one-pattern form (``\\s+(.+?)\\s*#*\\s*$``) backtracks
+cubically on a run of spaces (a 4,000-character line took minutes).
+"""
+
+from __future__ import annotations
+
+import re
+
+HEADING_START = re.compile(r"[ \t]{0,3}(#{1,6})(?:[ \t]+|$)")
+
+
+def atx_heading(line: str) -> tuple[int, str] | None:
+    """(level, title) of an ATX heading ("## Uses ##"), or None."""
+    match = HEADING_START.match(line)
+    title = line[match.end():].strip() if match else ""
+    bare = title.rstrip("#")
+    if bare != title and (not bare or bare[-1] in " \t"):
+        title = bare.rstrip()
+    return (len(match.group(1)), title) if match and title else None
