@@ -9,7 +9,7 @@ DEVSTAMP := $(VENV)/.installed-dev
 PIP    := $(BIN)/python -m pip
 PIP_FLAGS ?= --disable-pip-version-check --quiet
 
-.PHONY: demo test fuzz install install-dev lint benchmarks realworld examples clean
+.PHONY: demo test fuzz install install-dev lint benchmarks realworld examples clean chromium
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "aiart-release needs Python >= 3.11"'
@@ -57,9 +57,31 @@ demo: $(STAMP)
 	@echo
 	@echo "--- a pickled checkpoint that would run a command, and a sample that copies a training image ---"
 	@$(BIN)/aiart-release assess examples/pickled-checkpoint; echo "exit code: $$?"
+	@echo
+	@echo "--- a fine-tune with its training declared, on a non-commercial source, sold: exit code 1 ---"
+	@$(BIN)/aiart-release assess examples/fine-tune-declared; echo "exit code: $$?"
+
+CHROMIUM_INSTALL ?= yes
+
+# Chromium for the HTML report's browser tests (tests/test_html_report.py):
+# installed when missing and the machine allows it (root with apt-get, as in
+# CI; CHROMIUM_INSTALL=no to never install); elsewhere those tests are
+# skipped and say why.
+chromium:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then \
+		:; \
+	elif [ "$(CHROMIUM_INSTALL)" = yes ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian's chromium for the HTML report's browser tests"; \
+		{ DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || \
+		  { apt-get update -qq >/dev/null 2>&1 && \
+		    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1; }; } || \
+		echo "could not install chromium: the browser tests will be skipped"; \
+	else \
+		echo "chromium is missing and not installed here: the browser tests will be skipped"; \
+	fi
 
 ## make test: set up with dev extras, then run the whole suite.
-test: $(DEVSTAMP)
+test: $(DEVSTAMP) chromium
 	$(BIN)/python -m pytest
 
 ## make fuzz: the property tests of every reader with many more random

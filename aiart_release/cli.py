@@ -392,8 +392,18 @@ def _run_assessment(path: Path, *, fmt: str, output: Path | None, force: bool = 
         width=None if to_terminal else 100,
         fail_on=threshold.value if threshold else None, gate=tuple(gate),
     )
-    text = registry.reporters[fmt].render(assessment, report_options)
-    if output is not None:
+    from .report import NothingToExport
+
+    try:
+        text = registry.reporters[fmt].render(assessment, report_options)
+    except NothingToExport as exc:
+        # A format about a part the bundle lacks (Croissant without a
+        # dataset, gating with nothing gated): said, nothing written.
+        click.echo(f"aiart-release: nothing to write: {exc}", err=True)
+        text = None
+    if text is None:
+        pass
+    elif output is not None:
         write_or_refuse(output, text, force=force, within=within)
         click.echo(f"aiart-release: report written to {shown(output)}", err=True)
     else:
@@ -731,9 +741,11 @@ def init(path, force):
 def _register_core_groups() -> None:
     """Command groups kept in their own modules (they import this one)."""
     from .baseline_cli import baseline
+    from .cache_cli import cache as cache_group
     from .export_cli import export
 
     cli.add_command(baseline)
+    cli.add_command(cache_group)
     cli.add_command(export)
 
 

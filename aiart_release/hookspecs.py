@@ -118,3 +118,11 @@ def aiart_release_register_maskers(register):
     answers anything else fails closed: the whole text is masked and the
     failure is reported as a ``plugin.masker-failed`` finding. Returns nothing.
     """
+
+
+@hookspec(firstresult=True)
+def aiart_release_credits(root, inventory, config):
+    """The release's credits as Markdown (the text of CREDITS.md: the people
+    to credit named in full, without contact data), or None. The release
+    card (``export markdown``) embeds the first answer; the built-in
+    provenance plugin gives it."""

@@ -29,6 +29,7 @@ def _plugin_env(*modules: str) -> dict[str, str]:
 def test_there_are_hooks_for_checks_rules_recognizers_reporters_and_classification():
     assert HOOK_NAMES == [
         "aiart_release_classify_file",
+        "aiart_release_credits",
         "aiart_release_register_checks",
         "aiart_release_register_commands",
         "aiart_release_register_maskers",
@@ -111,7 +112,7 @@ def test_plugins_command_lists_name_version_hooks_and_checks(cli):
     listed = {p["name"]: p for p in json.loads(result.out)["plugins"]}
     assert listed["studio"]["version"] == "0.2.0"
     assert listed["studio"]["distribution"] == "aiart-release-studio"
-    assert listed["reporters"]["reporters"] == ["json", "sarif", "terminal"]
+    assert listed["reporters"]["reporters"] == ["croissant", "cyclonedx", "hf-gating", "html", "json", "markdown", "sarif", "terminal"]
     table = cli("plugins").out
     for word in ("studio", "aiart-release-studio", "studio-working-files", "built-in",
                  "classify_file"):

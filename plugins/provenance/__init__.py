@@ -19,3 +19,11 @@ def aiart_release_register_commands(cli):
     from .command import credits
 
     cli.add_command(credits)
+
+
+@hookimpl
+def aiart_release_credits(root, inventory, config):
+    """The text of CREDITS.md, for the release card."""
+    from .credits import credits_text
+
+    return credits_text(root, inventory, config)[0]
