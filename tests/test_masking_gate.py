@@ -13,6 +13,8 @@ Under ``--show-pii`` they may, and the fingerprints are the same either way
 
 from __future__ import annotations
 
+import subprocess
+
 import json
 import os
 import struct
@@ -148,8 +150,12 @@ def test_no_raw_value_reaches_any_output_or_the_cache(hostile, tmp_path, cli, mo
     terminal = cli("assess", hostile)
     written = tmp_path / "report.txt"
     to_file = cli("assess", hostile, "-f", "json", "--output", written)
+    # The pre-commit entry point checks what is staged: the whole bundle,
+    # staged in a repository of its own (no commit yet).
+    for args in (["init", "-q"], ["add", "-A"]):
+        subprocess.run(["git", *args], cwd=hostile, check=True, capture_output=True)
     monkeypatch.chdir(hostile)
-    hook = cli("hook")  # the pre-commit entry point, on the cache the runs above filled
+    hook = cli("hook")
     outputs = {"json": as_json.out + as_json.err, "terminal": terminal.out + terminal.err,
                "--output": written.read_text("utf-8") + to_file.out + to_file.err,
                "hook": hook.out + hook.err}
