@@ -23,10 +23,12 @@ def test_own_work_bundle_comes_out_open(cli):
         assert decision["retention"] == "indefinite"
         assert decision["reasons"] == []
     assert report["declared"] == {"release": "open", "commercial": True}
-    # Only what was identified: the licence file and the cards' licences.
+    # Only what was identified: the licence file and the cards' licences,
+    # and that the palette was trained from scratch (as its card says).
     assert {f["severity"] for f in report["findings"]} == {"info"}
-    assert {f["id"] for f in report["findings"]} == {"license.detected"}
-    assert {f["evidence"] for f in report["findings"]} == {"MIT"}
+    assert {f["id"] for f in report["findings"]} == {"license.detected", "training.from-scratch"}
+    assert {f["evidence"] for f in report["findings"]
+            if f["id"] == "license.detected"} == {"MIT"}
     assert report["bundle"]["files"] == 16
 
 

@@ -24,7 +24,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
 EXAMPLES = ("own-work", "unlicensed-unfilled", "portrait-sessions", "nc-base-lora",
-            "forum-fanart", "geotagged-portraits", "pickled-checkpoint")
+            "forum-fanart", "geotagged-portraits", "pickled-checkpoint", "fine-tune-declared")
 
 
 @pytest.mark.parametrize("name", EXAMPLES)
