@@ -57,7 +57,8 @@ import os, sys, json
 marker = os.environ["BENCH_VENV"]
 seen = {"opened": 0, "listed": 0}
 def audit(event, args):
-    if event in ("open", "os.scandir", "os.listdir") and args and isinstance(args[0], (str, bytes, os.PathLike)):
+    if (event in ("open", "os.scandir", "os.listdir") and args
+            and isinstance(args[0], (str, bytes, os.PathLike))):
         path = os.fsdecode(args[0]) if not isinstance(args[0], int) else ""
         if (os.path.abspath(path) + os.sep).startswith(marker + os.sep):
             seen["opened" if event == "open" else "listed"] += 1

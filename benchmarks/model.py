@@ -194,8 +194,7 @@ def planted_hashes(samples: int, training: int, seed: int = 0):
 def near_copies(samples: int, training: int, naive_count: int) -> None:
     import tracemalloc
 
-    from aiart_release.hamming import NEAR_COPY_DISTANCE
-    from aiart_release.hamming import clusters, nearest
+    from aiart_release.hamming import NEAR_COPY_DISTANCE, clusters, nearest
 
     queries, index, planted = planted_hashes(samples, training)
     print(f"\nnear-copy search: {samples:,} sample hashes against {training:,} training "

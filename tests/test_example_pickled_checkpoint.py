@@ -29,7 +29,8 @@ def test_the_example_is_closed_for_its_pickle_and_names_the_one_near_copy():
         by_id.setdefault(finding["id"], []).append(finding)
 
     (pickle,) = by_id["model.unsafe-pickle"]
-    assert pickle["severity"] == "critical" and pickle["location"]["path"] == "model/ink-sketch.ckpt"
+    assert pickle["severity"] == "critical"
+    assert pickle["location"]["path"] == "model/ink-sketch.ckpt"
     assert "os.system" in pickle["message"]
 
     # Exactly one sample copies a training image, and it is the one the

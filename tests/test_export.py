@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import shutil
 
-import pytest
 import yaml
 from conftest import EXAMPLES, SAFETENSORS, make_bundle, tree_state
 

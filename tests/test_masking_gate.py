@@ -13,11 +13,10 @@ Under ``--show-pii`` they may, and the fingerprints are the same either way
 
 from __future__ import annotations
 
-import subprocess
-
 import json
 import os
 import struct
+import subprocess
 import zlib
 from pathlib import Path
 

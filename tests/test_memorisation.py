@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from PIL import Image, ImageEnhance
 
 from aiart_release import hamming as search
-from aiart_release.readers import image_hash as hashing
-from aiart_release.hamming import NEAR_COPY_DISTANCE
 from aiart_release.default_plugins.memorisation.text_overlap import TrainingText
+from aiart_release.hamming import NEAR_COPY_DISTANCE
+from aiart_release.readers import image_hash as hashing
 
 PLUGIN = "aiart_release.default_plugins.memorisation"
 

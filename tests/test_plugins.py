@@ -112,7 +112,8 @@ def test_plugins_command_lists_name_version_hooks_and_checks(cli):
     listed = {p["name"]: p for p in json.loads(result.out)["plugins"]}
     assert listed["studio"]["version"] == "0.2.0"
     assert listed["studio"]["distribution"] == "aiart-release-studio"
-    assert listed["reporters"]["reporters"] == ["croissant", "cyclonedx", "hf-gating", "html", "json", "markdown", "sarif", "terminal"]
+    assert listed["reporters"]["reporters"] == [
+        "croissant", "cyclonedx", "hf-gating", "html", "json", "markdown", "sarif", "terminal"]
     table = cli("plugins").out
     for word in ("studio", "aiart-release-studio", "studio-working-files", "built-in",
                  "classify_file"):

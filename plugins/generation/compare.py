@@ -9,7 +9,7 @@ until the hashing moves there, this module is the one line to change.)
 
 from __future__ import annotations
 
-from aiart_release.readers.image_hash import hash_files, hash_image
 from aiart_release.hamming import nearest
+from aiart_release.readers.image_hash import hash_files, hash_image
 
 __all__ = ["hash_files", "hash_image", "nearest"]

@@ -155,8 +155,8 @@ def _texts(files) -> list:
 
 
 def _image_findings(samples: list, training: list, settings: _Settings) -> Iterator[Finding]:
-    from aiart_release.readers.image_hash import hash_files
     from aiart_release.hamming import clusters, nearest
+    from aiart_release.readers.image_hash import hash_files
 
     if not training:
         return
