@@ -663,19 +663,28 @@ def metadata_value_finding(card) -> Finding | None:
     )
 
 
+_GATING_KEYS = ("extra_gated_prompt", "extra_gated_fields")
+
+
 def gating_finding(card, release: dict) -> Finding | None:
     """``docs.card-gating-missing``: the release plan says gated, the card
     asks nothing of those who download."""
-    if release.get(card.artifact) != "gated" or not card.has_front_matter:
+    if release.get(card.artifact) != "gated":
         return None
     metadata = card.metadata if isinstance(card.metadata, dict) else {}
-    if metadata.get("gated") or any(str(k).startswith("extra_gated") for k in metadata):
+    # The terms people agree to and what they tell you: what
+    # `export hf-gating` writes; a heading and a button text are optional.
+    missing = [key for key in _GATING_KEYS if not metadata.get(key)]
+    if not missing:
         return None
+    lacks = (" and ".join(f"`{key}`" for key in missing) if len(missing) < len(_GATING_KEYS)
+             else "no `extra_gated_*` fields")
     return Finding(
         id="docs.card-gating-missing",
         severity=Severity.MEDIUM,
-        message=(f"The release declares the {card.artifact} gated, but its card has no "
-                 "`extra_gated_*` fields: on the Hub it would download without a request"),
+        message=(f"The release declares the {card.artifact} gated, but its card "
+                 f"{'lacks ' if len(missing) < len(_GATING_KEYS) else 'has '}{lacks}: on the "
+                 "Hub it would ask nothing of those who request access"),
         location=Location(path=card.path, line=1),
         remediation=(
             "Add `extra_gated_prompt` (the terms people agree to) and `extra_gated_fields` "

@@ -276,11 +276,22 @@ def test_a_release_declared_gated_needs_gating_fields(scan):
     (hit,) = only(findings, "docs.card-gating-missing")
     assert (hit.severity.value, hit.artifact) == ("medium", "model")
     assert "extra_gated_prompt" in hit.remediation
-    gated = MODEL_CARD.replace("pipeline_tag: text-to-image\n",
-                               "pipeline_tag: text-to-image\nextra_gated_prompt: Agree to the "
-                               "terms\n")
+    # The prompt alone names the terms but asks nobody anything.
+    prompt_only = MODEL_CARD.replace("pipeline_tag: text-to-image\n",
+                                     "pipeline_tag: text-to-image\nextra_gated_prompt: Agree to "
+                                     "the terms\n")
+    findings, _ = scan({**files, "model/README.md": prompt_only}, release={"model": "gated"})
+    (hit,) = only(findings, "docs.card-gating-missing")
+    assert "lacks `extra_gated_fields`" in hit.message
+    gated = prompt_only.replace("extra_gated_prompt: Agree to the terms\n",
+                                "extra_gated_prompt: Agree to the terms\n"
+                                "extra_gated_fields:\n  Name: text\n  Affiliation: text\n")
     findings, _ = scan({**files, "model/README.md": gated}, release={"model": "gated"})
     assert only(findings, "docs.card-gating-missing") == []
+    # A card with no metadata at all is no gated card either.
+    bare = "# A LoRA\n\nA style LoRA trained on my own paintings.\n"
+    findings, _ = scan({**files, "model/README.md": bare}, release={"model": "gated"})
+    assert len(only(findings, "docs.card-gating-missing")) == 1
     findings, _ = scan(files, release={"model": "open"})
     assert only(findings, "docs.card-gating-missing") == []
 
