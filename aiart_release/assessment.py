@@ -51,6 +51,9 @@ class Assessment:
     # Findings a person accepted (baseline, inline or config ignore, allow-list):
     # in the JSON and the summary, never in the gate, the rules or the policy.
     suppressed: list[Suppressed] = field(default_factory=list)
+    # The dataset composition summary (composition.py): counts only, to
+    # reflect on, never a verdict; None when the bundle has no dataset.
+    composition: dict[str, Any] | None = None
 
     @property
     def plugin_failed(self) -> bool:
@@ -125,6 +128,8 @@ class Assessment:
         }
         if self.suppressed:  # only when something was accepted: other JSON is unchanged
             out["suppressed"] = [s.to_dict(show_pii=show_pii) for s in self.suppressed]
+        if self.composition is not None:  # only with a dataset: other JSON is unchanged
+            out["composition"] = self.composition
         if self.devices:  # only when a check ran the model: the JSON of others is unchanged
             out["devices"] = dict(sorted(self.devices.items()))
         return out

@@ -169,6 +169,45 @@ def _artifact_panel(name: str, decision, declared: str | None) -> Panel:
                  border_style=TIER_STYLE[decision.tier].replace("bold ", ""))
 
 
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{name} {n}" for name, n in counts.items()) or "none stated"
+
+
+def _composition_rows(summary: dict) -> Group:
+    """The dataset composition summary: counts to reflect on, not a verdict.
+    It holds no names and no caption text (composition.py)."""
+    table = Table(box=None, show_header=False, padding=(0, 1, 0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    table.add_row("Files", Text(", ".join(f"{kind} {v['files']} ({human_size(v['bytes'])})"
+                                          for kind, v in summary["files"].items())))
+    if summary["items"]:
+        creators = summary["creators"]
+        table.add_row("Items", Text(f"{summary['items']} listed with their sources"))
+        table.add_row("Sources", Text(_counts(summary["sources"])))
+        table.add_row("Creators", Text(f"{creators['distinct']} distinct · "
+                                       f"{creators['items_without']} items name none"))
+        table.add_row("Licences", Text(_counts(summary["licenses"])))
+    captions = summary["captions"]
+    if captions["read"]:
+        table.add_row("Captions", Text(f"{captions['read']} read; words describing people "
+                                       "as the captions write them:"))
+        for category, counts in captions["terms"].items():
+            table.add_row(f"  {category}", Text(_counts(counts) if counts else "none"))
+    lines = [table]
+    if summary["capped"]:
+        limits = summary["limits"]
+        lines.append(Text(f"  Capped: read the first {limits['rows']} rows and "
+                          f"{human_size(limits['caption_bytes'])} of captions; counts are "
+                          "of what was read", style="yellow"))
+    if summary["unreadable"]:
+        lines.append(Text(f"  {summary['unreadable']} files could not be read for it",
+                          style="dim"))
+    lines.append(Text("  For reflection, not a verdict: no finding, no effect on tiers.",
+                      style="dim"))
+    return Group(*lines)
+
+
 def render(assessment: Assessment, options: ReportOptions) -> str:
     """The report as text, with ANSI colour only when ``options.color``."""
     buffer = io.StringIO()
@@ -234,6 +273,12 @@ def render(assessment: Assessment, options: ReportOptions) -> str:
             console.print(Text("  ✓ nothing found", style="green"))
         else:
             console.print(Text("  · no installed check covers this checkpoint yet", style="dim"))
+
+    composition = getattr(assessment, "composition", None)
+    if composition is not None:
+        console.print()
+        console.print(Rule(Text("Dataset composition", style="bold"), align="left", style="dim"))
+        console.print(_composition_rows(composition))
 
     if assessment.scenarios:
         console.print()

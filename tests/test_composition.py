@@ -1,0 +1,113 @@
+"""The dataset composition summary (aiart_release/composition.py): counts of
+sources, creators, licences, files and the words describing people in the
+captions, in the JSON and the terminal report; no names, no caption text,
+no finding."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import make_bundle
+
+from aiart_release import composition
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+SOURCES = (
+    "file,creator,source,license\n"
+    "images/a.png,Zelda Quintavalle,https://www.flickr.com/photos/zq/1,CC-BY-4.0\n"
+    "images/b.png,Zelda Quintavalle,https://flickr.com/photos/zq/2,CC-BY-4.0\n"
+    "images/c.png,Bartholomew Ngata,https://commons.wikimedia.org/wiki/File:X.png,CC0-1.0\n"
+    "images/d.png,,scanned from my own sketchbook,permission given by Ingrid Sølvberg\n"
+)
+CAPTIONS = (
+    "file_name,caption\n"
+    "images/a.png,\"An elderly Woman in a hat, white-washed wall\"\n"
+    "images/b.png,a young man and a young woman\n"
+    "images/c.png,womanly figure; Dark-skinned child\n"
+)
+
+
+def _bundle(tmp_path, extra=None):
+    files = {"data/sources.csv": SOURCES, "data/captions.csv": CAPTIONS,
+             **{f"data/images/{n}.png": PNG + n.encode() for n in "abcd"},
+             "data/images/d.txt": "portrait of an old woman\n",
+             **(extra or {})}
+    return make_bundle(tmp_path / "b", files)
+
+
+def test_counts_sources_creators_licences_files_and_terms(tmp_path, cli):
+    summary = cli("assess", _bundle(tmp_path), "-f", "json").json()["composition"]
+    assert summary["items"] == 4
+    assert summary["sources"] == {"flickr.com": 2, "commons.wikimedia.org": 1,
+                                  composition.NOT_A_URL: 1}
+    assert summary["creators"] == {"distinct": 2, "items_without": 1}
+    assert summary["licenses"] == {"CC-BY-4.0": 2, "CC0-1.0": 1, composition.FREE_TEXT: 1}
+    assert summary["files"]["image"] == {"files": 4, "bytes": 4 * (len(PNG) + 1)}
+    captions = summary["captions"]
+    assert captions["read"] == 4  # three table rows and the sidecar d.txt
+    # Whole words, any case: "womanly" and "white-washed" do not count.
+    assert captions["terms"]["gender"] == {"woman": 3, "man": 1}
+    assert captions["terms"]["age"] == {"young": 2, "child": 1, "elderly": 1, "old": 1}
+    assert captions["terms"]["skin tone"] == {"dark-skinned": 1}
+    assert summary["capped"] is False
+
+
+def test_no_names_or_caption_text_in_json_or_terminal(tmp_path, cli):
+    bundle = _bundle(tmp_path)
+    shown = [json.dumps(cli("assess", bundle, "-f", "json").json()["composition"]),
+             cli("assess", bundle).out.split("Dataset composition")[1].split("Recommendation")[0]]
+    for text in shown:
+        for secret in ("Zelda", "Quintavalle", "Ngata", "Sølvberg", "sketchbook", "photos/zq",
+                       "hat", "wall", "womanly", "portrait"):
+            assert secret not in text
+
+
+def test_terminal_section_shows_the_counts_and_says_it_is_no_verdict(tmp_path, cli):
+    out = cli("assess", _bundle(tmp_path)).out
+    section = out.split("Dataset composition")[1].split("Recommendation")[0]
+    assert "flickr.com 2" in section
+    assert "2 distinct · 1 items name none" in section
+    assert "woman 3" in section
+    assert "not a verdict" in section
+
+
+def test_capped_reading_says_so(tmp_path, cli, monkeypatch):
+    monkeypatch.setattr(composition, "MAX_ROWS", 5)
+    rows = "".join(f"images/x{i}.png,a woman\n" for i in range(50))
+    bundle = _bundle(tmp_path, {"data/more.csv": "file_name,caption\n" + rows})
+    report = cli("assess", bundle, "-f", "json").json()["composition"]
+    assert report["capped"] is True
+    assert report["limits"]["rows"] == 5
+    total = sum(report["captions"]["terms"]["gender"].values())
+    assert total <= 5 + 2  # nothing past the cap was counted
+    assert "Capped: read the first 5 rows" in cli("assess", bundle).out
+
+
+def test_caption_bytes_are_capped(tmp_path, cli, monkeypatch):
+    monkeypatch.setattr(composition, "MAX_CAPTION_BYTES", 40)
+    report = cli("assess", _bundle(tmp_path), "-f", "json").json()["composition"]
+    assert report["capped"] is True
+    assert sum(report["captions"]["terms"]["gender"].values()) < 4
+
+
+def test_broken_caption_table_is_counted_unreadable_and_the_scan_goes_on(tmp_path, cli):
+    bundle = _bundle(tmp_path, {"data/broken.csv": "file_name,caption\nx.png,\"unclosed\n"})
+    result = cli("assess", bundle, "-f", "json")
+    assert result.code in (0, 1)
+    summary = result.json()["composition"]
+    assert summary["unreadable"] == 1
+    assert summary["creators"]["distinct"] == 2
+
+
+def test_no_dataset_no_section(tmp_path, cli):
+    bundle = make_bundle(tmp_path / "b", {"train.py": "print('hi')\n",
+                                          "README.md": "# A tool\n"})
+    assert "composition" not in cli("assess", bundle, "-f", "json").json()
+    assert "Dataset composition" not in cli("assess", bundle).out
+
+
+def test_the_summary_raises_no_finding(tmp_path, cli):
+    bundle = _bundle(tmp_path)
+    with_it = cli("assess", bundle, "-f", "json").json()
+    ids = {f["id"] for f in with_it["findings"]}
+    assert not any(i.startswith("composition") for i in ids)
