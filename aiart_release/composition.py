@@ -4,7 +4,8 @@ The field guide asks how diverse a dataset is and what it might be missing.
 This module answers with counts for the artist to reflect on, never a
 verdict: it raises no finding and changes no tier (docs/architecture.md).
 
-    sources      items per source domain (the host of a URL, never the URL)
+    sources      items per source domain (the host of a URL, never the URL;
+                 "(none stated)" and "(not a URL)" counted too)
     creators     how many distinct creators, how many items name none
                  (never the names: they are personal data)
     licences     items per licence id
@@ -55,6 +56,7 @@ _LICENSE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+\-_ ]{0,39}$")
 _HOST = re.compile(r"^[a-z0-9.-]{1,253}$")
 NOT_A_URL = "(not a URL)"
 FREE_TEXT = "(free text)"
+NONE_STATED = "(none stated)"
 
 
 @dataclass
@@ -164,12 +166,13 @@ def _count_item(record: dict[str, str], tally: _Tally) -> None:
     else:
         tally.without_creator += 1
     source = _first(record, _SOURCE)
-    if source:
-        tally.sources[_domain(source)] += 1
-    license_id = _first(record, _LICENSE)
-    if license_id:
-        license_id = license_id.strip()
-        tally.licenses[license_id if _LICENSE_ID.match(license_id) else FREE_TEXT] += 1
+    tally.sources[_domain(source) if source else NONE_STATED] += 1
+    license_id = (_first(record, _LICENSE) or "").strip()
+    if not license_id:
+        license_id = NONE_STATED
+    elif not _LICENSE_ID.match(license_id):
+        license_id = FREE_TEXT
+    tally.licenses[license_id] += 1
 
 
 def _first(record: dict[str, str], names: tuple[str, ...]) -> str | None:

@@ -18,6 +18,7 @@ SOURCES = (
     "images/b.png,Zelda Quintavalle,https://flickr.com/photos/zq/2,CC-BY-4.0\n"
     "images/c.png,Bartholomew Ngata,https://commons.wikimedia.org/wiki/File:X.png,CC0-1.0\n"
     "images/d.png,,scanned from my own sketchbook,permission given by Ingrid Sølvberg\n"
+    "images/e.png,Bartholomew Ngata,,\n"
 )
 CAPTIONS = (
     "file_name,caption\n"
@@ -37,11 +38,12 @@ def _bundle(tmp_path, extra=None):
 
 def test_counts_sources_creators_licences_files_and_terms(tmp_path, cli):
     summary = cli("assess", _bundle(tmp_path), "-f", "json").json()["composition"]
-    assert summary["items"] == 4
+    assert summary["items"] == 5
     assert summary["sources"] == {"flickr.com": 2, "commons.wikimedia.org": 1,
-                                  composition.NOT_A_URL: 1}
+                                  composition.NOT_A_URL: 1, composition.NONE_STATED: 1}
     assert summary["creators"] == {"distinct": 2, "items_without": 1}
-    assert summary["licenses"] == {"CC-BY-4.0": 2, "CC0-1.0": 1, composition.FREE_TEXT: 1}
+    assert summary["licenses"] == {"CC-BY-4.0": 2, "CC0-1.0": 1, composition.FREE_TEXT: 1,
+                                   composition.NONE_STATED: 1}
     assert summary["files"]["image"] == {"files": 4, "bytes": 4 * (len(PNG) + 1)}
     captions = summary["captions"]
     assert captions["read"] == 4  # three table rows and the sidecar d.txt
