@@ -52,8 +52,15 @@ _SOURCE = ("source", "url", "source_url", "origin", "link", "page", "src", "web_
 _LICENSE = ("license", "licence", "license_id", "licence_id", "rights", "spdx")
 _CAPTION = ("caption", "captions", "text", "prompt", "description", "tags", "title")
 _SIDECAR_SUFFIXES = {".txt", ".caption"}
-# A licence id, not free text (free text may name a person).
-_LICENSE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+\-_ ]{0,39}$")
+# A licence id (one token), or a licence written out in words all of which
+# are licence vocabulary ("CC BY 4.0"); anything else is free text, which
+# may name a person ("permission from ...") and is only counted.
+_LICENSE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+\-_]{0,39}$")
+_LICENSE_WORDS = frozenset(
+    "cc cc0 by sa nc nd creative commons attribution sharealike noncommercial noderivatives "
+    "zero public domain gpl lgpl agpl mit apache bsd mpl license licence unlicense all "
+    "rights reserved international generic unported only or later".split())
+_VERSION = re.compile(r"^v?\d+(\.\d+)*$")
 _HOST = re.compile(r"^[a-z0-9.-]{1,253}$")
 NOT_A_URL = "(not a URL)"
 FREE_TEXT = "(free text)"
@@ -171,9 +178,17 @@ def _count_item(record: dict[str, str], tally: _Tally) -> None:
     license_id = (_first(record, _LICENSE) or "").strip()
     if not license_id:
         license_id = NONE_STATED
-    elif not _LICENSE_ID.match(license_id):
+    elif not _is_license_id(license_id):
         license_id = FREE_TEXT
     tally.licenses[license_id] += 1
+
+
+def _is_license_id(text: str) -> bool:
+    if len(text) > 40:
+        return False
+    words = text.lower().replace("-", " ").split()
+    return (len(words) == 1 and bool(_LICENSE_ID.match(text))) or all(
+        w in _LICENSE_WORDS or _VERSION.match(w) for w in words)
 
 
 def _first(record: dict[str, str], names: tuple[str, ...]) -> str | None:

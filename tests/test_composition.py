@@ -19,6 +19,8 @@ SOURCES = (
     "images/c.png,Bartholomew Ngata,https://commons.wikimedia.org/wiki/File:X.png,CC0-1.0\n"
     "images/d.png,,scanned from my own sketchbook,permission given by Ingrid Sølvberg\n"
     "images/e.png,Bartholomew Ngata,,\n"
+    "images/f.png,,,Permission from Jane Doe\n"
+    "images/g.png,,,CC BY-SA 4.0\n"
 )
 CAPTIONS = (
     "file_name,caption\n"
@@ -38,12 +40,13 @@ def _bundle(tmp_path, extra=None):
 
 def test_counts_sources_creators_licences_files_and_terms(tmp_path, cli):
     summary = cli("assess", _bundle(tmp_path), "-f", "json").json()["composition"]
-    assert summary["items"] == 5
+    assert summary["items"] == 7
     assert summary["sources"] == {"flickr.com": 2, "commons.wikimedia.org": 1,
-                                  composition.NOT_A_URL: 1, composition.NONE_STATED: 1}
-    assert summary["creators"] == {"distinct": 2, "items_without": 1}
-    assert summary["licenses"] == {"CC-BY-4.0": 2, "CC0-1.0": 1, composition.FREE_TEXT: 1,
-                                   composition.NONE_STATED: 1}
+                                  composition.NOT_A_URL: 1, composition.NONE_STATED: 3}
+    assert summary["creators"] == {"distinct": 2, "items_without": 3}
+    # Free text may name a person: counted, never shown.
+    assert summary["licenses"] == {"CC-BY-4.0": 2, "CC0-1.0": 1, composition.FREE_TEXT: 2,
+                                   composition.NONE_STATED: 1, "CC BY-SA 4.0": 1}
     assert summary["files"]["image"] == {"files": 4, "bytes": 4 * (len(PNG) + 1)}
     captions = summary["captions"]
     assert captions["read"] == 4  # three table rows and the sidecar d.txt
@@ -59,7 +62,8 @@ def test_no_names_or_caption_text_in_json_or_terminal(tmp_path, cli):
     shown = [json.dumps(cli("assess", bundle, "-f", "json").json()["composition"]),
              cli("assess", bundle).out.split("Dataset composition")[1].split("Recommendation")[0]]
     for text in shown:
-        for secret in ("Zelda", "Quintavalle", "Ngata", "Sølvberg", "sketchbook", "photos/zq",
+        for secret in ("Zelda", "Quintavalle", "Ngata", "Sølvberg", "Jane", "Doe", "sketchbook",
+                       "photos/zq",
                        "hat", "wall", "womanly", "portrait"):
             assert secret not in text
 
@@ -68,7 +72,7 @@ def test_terminal_section_shows_the_counts_and_says_it_is_no_verdict(tmp_path, c
     out = cli("assess", _bundle(tmp_path)).out
     section = out.split("Dataset composition")[1].split("Recommendation")[0]
     assert "flickr.com 2" in section
-    assert "2 distinct · 1 items name none" in section
+    assert "2 distinct · 3 items name none" in section
     assert "woman 3" in section
     assert "not a verdict" in section
 
