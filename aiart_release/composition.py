@@ -115,13 +115,22 @@ def summarize(inventory: Inventory) -> dict[str, Any] | None:
     for f in dataset:
         if not f.readable:
             continue
-        if f.kind == "manifest" and table_format(f.abspath):
+        if f.kind == "manifest" and _is_record_table(f):
             _read_table(f, tally, budget, matcher, manifest=True)
         elif table_format(f.abspath) in ("csv", "tsv", "jsonl"):
             _read_table(f, tally, budget, matcher, manifest=False)
         elif f.suffix in _SIDECAR_SUFFIXES and _stem(f) in captioned:
             _read_sidecar(f, tally, budget, matcher)
     return _as_dict(dataset, tally, budget, matcher.note)
+
+
+def _is_record_table(f: BundleFile) -> bool:
+    """A manifest read row by row: a table, or a JSON array of records (a
+    JSON object, Croissant say, is the provenance check's to read)."""
+    fmt = table_format(f.abspath)
+    if fmt == "json":
+        return f.head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[")
+    return fmt in ("csv", "tsv", "jsonl")
 
 
 def _stem(f: BundleFile) -> str:

@@ -105,6 +105,17 @@ def test_broken_caption_table_is_counted_unreadable_and_the_scan_goes_on(tmp_pat
     assert summary["creators"]["distinct"] == 2
 
 
+def test_a_json_object_manifest_is_not_counted_unreadable(tmp_path, cli):
+    croissant = json.dumps({"@context": {"@vocab": "https://schema.org/"},
+                            "@type": "Dataset", "name": "x", "distribution": []})
+    bundle = _bundle(tmp_path, {"data/croissant.json": croissant,
+                                "data/more-sources.json": json.dumps(
+                                    [{"file": "images/a.png", "license": "MIT"}])})
+    summary = cli("assess", bundle, "-f", "json").json()["composition"]
+    assert summary["unreadable"] == 0
+    assert summary["licenses"]["MIT"] == 1
+
+
 def test_no_dataset_no_section(tmp_path, cli):
     bundle = make_bundle(tmp_path / "b", {"train.py": "print('hi')\n",
                                           "README.md": "# A tool\n"})
