@@ -86,34 +86,12 @@ def open_reduced(source):
     JPEGs at a reduced scale. Raises :class:`UndecodableImage`, and nothing
     else, when it is not an image format the media reader reads, declares
     more than MAX_DECODE_PIXELS, or its data is corrupt or truncated."""
-    from PIL import Image
-
-    from aiart_release.readers.media import (
-        _DECODE_FORMATS,
-        MAX_DECODE_PIXELS,
-        _quiet,
-        _reason,
-        _registered,
-    )
+    from aiart_release.readers.media import UnreadableImage, decode_grey
 
     try:
-        with _quiet(), Image.open(source, formats=_registered(_DECODE_FORMATS)) as im:
-            if im.width * im.height > MAX_DECODE_PIXELS:
-                raise UndecodableImage(
-                    f"{im.width}×{im.height} pixels: more than the {MAX_DECODE_PIXELS:,} "
-                    "an image may have to be decoded here")
-            if im.format in ("JPEG", "MPO"):
-                im.draft("L", (_DRAFT_SIDE, _DRAFT_SIDE))
-            grey = im.convert("L")
-            grey.load()
-            return grey
-    except UndecodableImage:
-        raise
-    except Image.UnidentifiedImageError:
-        raise UndecodableImage("not an image format read here (a wrong extension, or a "
-                               "corrupt file)") from None
-    except Exception as exc:  # noqa: BLE001 - hostile bytes: every decoder error is a reason
-        raise UndecodableImage(_reason(exc)) from None
+        return decode_grey(source, _DRAFT_SIDE)
+    except UnreadableImage as exc:
+        raise UndecodableImage(str(exc)) from None
 
 
 def distance(a: int, b: int) -> int:

@@ -1023,15 +1023,41 @@ def thumbnail_differs(path: str | Path, thumbnail: bytes) -> int | None:
     return distance if distance > THUMBNAIL_DISTANCE else None
 
 
-def _open_small(source, size: tuple[int, int]):
+def decode_grey(source, draft_side: int):
+    """The image at ``source`` (a path or a binary file) decoded grey, as a
+    Pillow image; a JPEG at the smallest DCT scale of at least
+    ``draft_side`` pixels. Only the formats this reader reads (never EPS,
+    whose Pillow plugin runs Ghostscript), and nothing declaring more than
+    MAX_DECODE_PIXELS. Raises :class:`UnreadableImage` with the reason, and
+    nothing else. What the faces, the thumbnails, OCR and the perceptual
+    hashes decode, decoded one way."""
     from PIL import Image
 
-    with Image.open(source, formats=_registered(_DECODE_FORMATS)) as im:
-        if im.width * im.height > MAX_DECODE_PIXELS:
-            return None
-        if im.format in ("JPEG", "MPO"):
-            im.draft("L", size)
-        grey = im.convert("L")
+    try:
+        with _quiet(), Image.open(source, formats=_registered(_DECODE_FORMATS)) as im:
+            if im.width * im.height > MAX_DECODE_PIXELS:
+                raise UnreadableImage(
+                    f"{im.width}×{im.height} pixels: more than the {MAX_DECODE_PIXELS:,} "
+                    "an image may have to be decoded here")
+            if im.format in ("JPEG", "MPO"):
+                im.draft("L", (draft_side, draft_side))
+            grey = im.convert("L")
+            grey.load()
+            return grey
+    except UnreadableImage:
+        raise
+    except Image.UnidentifiedImageError:
+        raise UnreadableImage("not an image format read here (a wrong extension, or a "
+                              "corrupt file)") from None
+    except Exception as exc:  # noqa: BLE001 - hostile bytes: every decoder error is a reason
+        raise UnreadableImage(_reason(exc)) from None
+
+
+def _open_small(source, size: tuple[int, int]):
+    try:
+        grey = decode_grey(source, max(size))
+    except UnreadableImage:
+        return None
     # Black bars a camera adds to fit a 3:2 picture in a 4:3 thumbnail.
     box = grey.point(lambda p: 255 if p > 24 else 0).getbbox()
     if box and (box[2] - box[0]) * (box[3] - box[1]) >= grey.width * grey.height // 3:

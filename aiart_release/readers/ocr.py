@@ -76,28 +76,16 @@ def _memo_key(path) -> tuple[str, int, int] | None:
 
 def _ocr_png(path) -> bytes:
     """The image, grey, at most OCR_SIDE on its longest side, as PNG bytes."""
-    from PIL import Image
-
-    from aiart_release.readers.media import (
-        _DECODE_FORMATS,
-        MAX_DECODE_PIXELS,
-        _quiet,
-        _registered,
-    )
+    from aiart_release.readers.media import UnreadableImage, decode_grey
 
     try:
-        # Only the formats the metadata reader reads: never EPS, whose
-        # Pillow plugin runs Ghostscript.
-        with _quiet(), Image.open(path, formats=_registered(_DECODE_FORMATS)) as im:
-            if im.width * im.height > MAX_DECODE_PIXELS:
-                raise OcrFailed(f"{im.width}x{im.height} pixels: over the decode limit")
-            im.draft("L", (OCR_SIDE, OCR_SIDE))
-            grey = im.convert("L")
+        grey = decode_grey(path, OCR_SIDE)
+    except UnreadableImage as exc:
+        raise OcrFailed(str(exc)[:200]) from None
+    try:
         grey.thumbnail((OCR_SIDE, OCR_SIDE))
         png = io.BytesIO()
         grey.save(png, "PNG")
-    except OcrFailed:
-        raise
     except Exception as exc:  # noqa: BLE001 - hostile pixels: any decoder error is a reason
         raise OcrFailed(str(exc)[:200] or type(exc).__name__) from None
     return png.getvalue()

@@ -92,18 +92,13 @@ def load_grey(source) -> object | None:
     import numpy as np
     from PIL import Image
 
-    from aiart_release.readers.media import _DECODE_FORMATS, MAX_DECODE_PIXELS, _quiet, _registered
+    from aiart_release.readers.media import UnreadableImage, decode_grey
 
     try:
-        with _quiet(), Image.open(source, formats=_registered(_DECODE_FORMATS)) as im:
-            if im.width * im.height > MAX_DECODE_PIXELS:
-                return None
-            if im.format in ("JPEG", "MPO"):
-                im.draft("L", (MAX_SIDE, MAX_SIDE))  # DCT scaling: decode at 1/2 to 1/8
-            grey = im.convert("L")
+        grey = decode_grey(source, MAX_SIDE)  # a JPEG by DCT scaling: decoded at 1/2 to 1/8
         grey.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.BILINEAR)
         return np.asarray(grey, dtype=np.uint8)
-    except Exception:  # noqa: BLE001 - the metadata reader names what is wrong with the file
+    except UnreadableImage:  # the metadata reader names what is wrong with the file
         return None
 
 
