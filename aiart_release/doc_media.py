@@ -121,3 +121,14 @@ def _normalise(path: PurePosixPath) -> str:
             continue
         parts.append(part)
     return "/".join(parts)
+
+
+# Folders of generated samples and outputs: what the faces and memorisation
+# checks compare with the dataset (narrower than the documentation folders
+# above: examples, demos and previews are not a model's outputs).
+SAMPLE_FOLDER = re.compile(r"(?i)^(?:.*[_-])?(?:samples?|outputs?|generations?|generated)$")
+
+
+def in_sample_folder(path: str) -> bool:
+    """Whether ``path`` lies in a folder of generated samples or outputs."""
+    return any(SAMPLE_FOLDER.match(part) for part in PurePosixPath(path).parts[:-1])

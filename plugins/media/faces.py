@@ -36,9 +36,10 @@ reader, never an allocation here.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
-from pathlib import Path, PurePosixPath
+from pathlib import Path
+
+from aiart_release.doc_media import in_sample_folder
 
 MAX_SIDE = 640  # longest side, in pixels, of the picture the detector sees
 MIN_FACE = 24  # smallest face side for Haar, in pixels of that picture (its window)
@@ -59,17 +60,13 @@ SURE_SCORE = 0.5
 CONFIRM_SIDE = 100
 CONFIRM_MIN_FACE = 60
 
-# Folders of generated samples and outputs (as aiart_release.doc_media names them).
-_SAMPLE_FOLDER = re.compile(r"(?i)^(?:.*[_-])?(?:samples?|outputs?|generations?|generated)$")
-
-
 def role(path: str, artifact: str) -> str | None:
     """``dataset`` for an image of the dataset, ``sample`` for one in a
     folder of samples or outputs, None for every other picture (README
     figures, screenshots, documentation), which is not searched."""
     if artifact == "dataset":
         return "dataset"
-    if any(_SAMPLE_FOLDER.match(part) for part in PurePosixPath(path).parts[:-1]):
+    if in_sample_folder(path):
         return "sample"
     return None
 

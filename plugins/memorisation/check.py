@@ -30,12 +30,12 @@ media check reports the same file.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from pathlib import PurePosixPath
 from typing import Any
 
 from aiart_release.checks import Check
+from aiart_release.doc_media import in_sample_folder
 from aiart_release.facts import Fact
 from aiart_release.findings import Checkpoint, Finding, Location, Severity, plural
 from aiart_release.hamming import NEAR_COPY_DISTANCE
@@ -59,10 +59,6 @@ _IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".tif", ".tiff", "
                              ".heic", ".heif"})  # what the core's media reader reads
 _TEXT_SUFFIXES = frozenset({".txt", ".md", ".text"})
 _TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".jsonl", ".json", ".parquet"})
-# Folders of generated samples and outputs: plugins/media/faces.py's
-# _SAMPLE_FOLDER, which no plugin may import (docs/architecture.md); kept
-# equal until the core holds it.
-_SAMPLE_FOLDER = re.compile(r"(?i)^(?:.*[_-])?(?:samples?|outputs?|generations?|generated)$")
 
 
 class Memorisation(Check):
@@ -138,8 +134,7 @@ def _number(raw: Mapping[str, Any], name: str, default, low, high, kind):
 def _is_sample(file) -> bool:
     """A file in a folder of generated samples or outputs (not one the
     dataset declares its own)."""
-    return file.artifact != "dataset" and any(
-        _SAMPLE_FOLDER.match(part) for part in PurePosixPath(file.path).parts[:-1])
+    return file.artifact != "dataset" and in_sample_folder(file.path)
 
 
 def _images(files) -> list:
