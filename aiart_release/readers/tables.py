@@ -18,6 +18,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -144,13 +145,7 @@ def _delimited(path: Path, delimiter: str) -> Iterator[Row]:
             for values in reader:
                 row += 1
                 _check_text(values, row, start)
-                fields = {}
-                for i, value in enumerate(values):
-                    text = _cell(value)
-                    if text is not None:
-                        name = header[i] if i < len(header) else f"column {i + 1}"
-                        fields[name] = text
-                yield row, start, fields
+                yield row, start, _cells(header, values)
                 start = reader.line_num + 1
         except csv.Error as exc:
             raise TableError(f"broken CSV: {exc}", row=row + 1, line=reader.line_num) from None
@@ -171,27 +166,33 @@ def _check_text(values: list[str], row: int, line: int) -> None:
 
 
 def _json_lines(path: Path) -> Iterator[Row]:
-    row = 0
     with open(path, "rb") as handle:
-        too_long = lambda exc: TableError(str(exc), line=exc.number)  # noqa: E731
-        for number, raw in bounded_lines(handle, MAX_RECORD_BYTES, too_long):
-            if not raw.strip():
-                continue
-            try:
-                check_json(raw, RECORD_LIMITS)
-                data = json.loads(raw)
-            except LimitExceeded as exc:
-                exc = LimitExceeded(exc.limit, exc.maximum, line=number, column=exc.column)
-                raise TableError(exc.describe(), line=number, limit=exc) from None
-            except UnicodeDecodeError:
-                raise TableError("not UTF-8", line=number) from None
-            except ValueError as exc:
-                raise TableError(f"invalid JSON ({exc.msg})", line=number) from None
-            if not isinstance(data, dict):
-                raise TableError(f"a JSON Lines record must be an object, not "
-                                 f"{type(data).__name__}", line=number)
-            row += 1
-            yield row, number, _record(data)
+        yield from _json_lines_from(handle, 0, 0)
+
+
+def _json_lines_from(handle, row: int, lines_before: int) -> Iterator[Row]:
+    """Records of JSON Lines from ``handle``: rows numbered after ``row``,
+    lines after ``lines_before`` (a part of the file starts past both)."""
+    too_long = lambda exc: TableError(str(exc), line=exc.number + lines_before)  # noqa: E731
+    for number, raw in bounded_lines(handle, MAX_RECORD_BYTES, too_long):
+        number += lines_before
+        if not raw.strip():
+            continue
+        try:
+            check_json(raw, RECORD_LIMITS)
+            data = json.loads(raw)
+        except LimitExceeded as exc:
+            exc = LimitExceeded(exc.limit, exc.maximum, line=number, column=exc.column)
+            raise TableError(exc.describe(), line=number, limit=exc) from None
+        except UnicodeDecodeError:
+            raise TableError("not UTF-8", line=number) from None
+        except ValueError as exc:
+            raise TableError(f"invalid JSON ({exc.msg})", line=number) from None
+        if not isinstance(data, dict):
+            raise TableError(f"a JSON Lines record must be an object, not "
+                             f"{type(data).__name__}", line=number)
+        row += 1
+        yield row, number, _record(data)
 
 
 def _json_array(path: Path) -> Iterator[Row]:
@@ -225,23 +226,20 @@ def _json_array(path: Path) -> Iterator[Row]:
 
 def _parquet(path: Path) -> Iterator[Row]:
     try:
-        import pyarrow.parquet as pq
         from pyarrow import ArrowException
     except ImportError:  # pragma: no cover - pyarrow is a dependency
         raise TableError("reading Parquet needs pyarrow") from None
+
     def batches():
-        table = pq.ParquetFile(path, thrift_string_size_limit=PARQUET_THRIFT_STRING_LIMIT,
-                               thrift_container_size_limit=PARQUET_THRIFT_CONTAINER_LIMIT,
-                               schema_depth_limit=PARQUET_SCHEMA_DEPTH_LIMIT)
-        return table.iter_batches(batch_size=4096)
+        return _parquet_file(path).iter_batches(batch_size=4096)
 
     yield from _arrow_rows(batches, "Parquet", ArrowException)
 
 
-def _arrow_rows(batches, label: str, errors) -> Iterator[Row]:
-    """Rows of Arrow record batches; a broken file raises TableError at the
-    row where reading stopped."""
-    row = 0
+def _arrow_rows(batches, label: str, errors, first_row: int = 1) -> Iterator[Row]:
+    """Rows of Arrow record batches, numbered from ``first_row``; a broken
+    file raises TableError at the row where reading stopped."""
+    row = first_row - 1
     try:
         for batch in batches():
             for record in batch.to_pylist():
@@ -268,3 +266,269 @@ def _arrow(path: Path) -> Iterator[Row]:
                 yield from pa.ipc.open_stream(source)
 
     yield from _arrow_rows(batches, "Arrow file", ArrowException)
+
+
+# --- Parts of a table --------------------------------------------------------
+#
+# A large table is scanned in parts, each a run of whole rows, so that its
+# rows can be read on several cores or machines at once (docs/scale.md).
+# Every part knows the number of its first row and line, so that findings
+# name the same rows as a scan of the whole file.
+
+# Rows a part aims at: a few seconds of analysis each, so that a task's
+# overhead (a millisecond on Dask) is lost in it and a lost worker costs
+# little to run again.
+PART_ROWS = 20_000
+
+
+@dataclass(frozen=True)
+class TablePart:
+    """A run of whole rows of a table.
+
+    ``start`` and ``stop``: for Parquet, the row groups ``[start, stop)``;
+    for CSV, TSV and JSON Lines, the bytes ``[start, stop)`` of the file,
+    ``start`` at the first byte of a record and ``stop`` just past the line
+    end of the last. ``first_row`` is the 1-based data row of the first row
+    (the header excluded), ``first_line`` the line it starts on (None for
+    Parquet). ``index`` is the part's place among the ``count`` parts."""
+
+    fmt: str
+    index: int
+    count: int
+    start: int
+    stop: int
+    first_row: int
+    first_line: int | None = None
+
+
+def split_table(path: Path, fmt: str | None = None,
+                rows_per_part: int = PART_ROWS) -> list[TablePart]:
+    """The parts of the table at ``path``, in order, each about
+    ``rows_per_part`` rows; a single part (or none, for a table that is
+    not CSV, TSV, JSON Lines or Parquet) when it is not worth splitting or
+    cannot be split safely. Never raises for a broken table: one that does
+    not parse cleanly is not split, and reading it whole reports the error
+    as it always did."""
+    fmt = fmt or table_format(path)
+    try:
+        if fmt == "parquet":
+            parts = _parquet_parts(path, rows_per_part)
+        elif fmt in ("csv", "tsv"):
+            parts = _delimited_parts(path, "\t" if fmt == "tsv" else ",", rows_per_part)
+        elif fmt == "jsonl":
+            parts = _json_lines_parts(path, rows_per_part)
+        else:
+            return []
+    except (TableError, OSError, ValueError, csv.Error, UnicodeDecodeError):
+        return []
+    except Exception as exc:  # noqa: BLE001 - pyarrow's errors: a footer it cannot read
+        if type(exc).__module__.startswith("pyarrow"):
+            return []
+        raise
+    count = len(parts)
+    return [TablePart(fmt, i, count, start, stop, row, line)
+            for i, (start, stop, row, line) in enumerate(parts)]
+
+
+def _parquet_file(path: Path):
+    import pyarrow.parquet as pq
+
+    return pq.ParquetFile(path, thrift_string_size_limit=PARQUET_THRIFT_STRING_LIMIT,
+                          thrift_container_size_limit=PARQUET_THRIFT_CONTAINER_LIMIT,
+                          schema_depth_limit=PARQUET_SCHEMA_DEPTH_LIMIT)
+
+
+_Bounds = tuple[int, int, int, int | None]  # start, stop, first row, first line
+
+
+def _parquet_parts(path: Path, rows_per_part: int) -> list[_Bounds]:
+    """Runs of whole row groups, read from the footer alone."""
+    metadata = _parquet_file(path).metadata
+    parts: list[_Bounds] = []
+    start, first_row, rows = 0, 1, 0
+    for group in range(metadata.num_row_groups):
+        rows += metadata.row_group(group).num_rows
+        if rows >= rows_per_part:
+            parts.append((start, group + 1, first_row, None))
+            start, first_row, rows = group + 1, first_row + rows, 0
+    if rows or not parts:
+        parts.append((start, metadata.num_row_groups, first_row, None))
+    return parts
+
+
+class _Lines:
+    """The lines of a binary file from ``start`` up to ``stop``, each
+    decoded as ``_text_stream`` decodes it, counting the bytes and lines
+    given out: what a csv reader is fed, so that its record boundaries are
+    known as byte offsets. A bare ``\\r`` (an old Mac line end, which the
+    text stream would count as a line) sets ``bare_cr``."""
+
+    def __init__(self, handle, start: int, stop: int | None, encoding: str):
+        self.handle = handle
+        self.offset = start
+        self.stop = stop
+        self.encoding = encoding
+        self.lines = 0
+        self.bare_cr = False
+        handle.seek(start)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        limit = MAX_RECORD_BYTES + 1
+        if self.stop is not None:
+            limit = min(limit, self.stop - self.offset)
+        raw = self.handle.readline(limit) if limit > 0 else b""
+        if not raw:
+            raise StopIteration
+        if len(raw) > MAX_RECORD_BYTES and not raw.endswith(b"\n"):
+            raise TableError("line longer than the record limit", line=self.lines + 1)
+        body = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1] if raw.endswith(b"\n") else raw
+        if b"\r" in body:
+            self.bare_cr = True
+        self.offset += len(raw)
+        self.lines += 1
+        return raw.decode(self.encoding, errors="surrogateescape")
+
+
+def _csv_encoding(handle) -> tuple[str, int] | None:
+    """UTF-8 (its byte-order mark skipped) or None: UTF-16 is not split."""
+    head = handle.read(4)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    return ("utf-8", len(codecs.BOM_UTF8)) if head.startswith(codecs.BOM_UTF8) else ("utf-8", 0)
+
+
+def _delimited_parts(path: Path, delimiter: str, rows_per_part: int) -> list[_Bounds]:
+    """Record boundaries found by the csv module itself, as it reads the
+    file whole: a quoted cell may hold line breaks, so a line start is not
+    a record start, and counting quotes is fooled by a stray quote in an
+    unquoted cell. Only a file that parses cleanly (and has no bare ``\\r``
+    line ends) is split."""
+    csv.field_size_limit(MAX_RECORD_BYTES)
+    with open(path, "rb") as handle:
+        encoding = _csv_encoding(handle)
+        if encoding is None:
+            return []
+        lines = _Lines(handle, encoding[1], None, encoding[0])
+        reader = csv.reader(lines, delimiter=delimiter, strict=True)
+        header = next(reader, None)
+        if header is None:
+            return []
+        _check_text(header, 0, 1)
+        parts: list[_Bounds] = []
+        start, first_row, first_line, row = lines.offset, 1, lines.lines + 1, 0
+        for values in reader:
+            row += 1
+            _check_text(values, row, 0)
+            if row - first_row + 1 >= rows_per_part:
+                parts.append((start, lines.offset, first_row, first_line))
+                start, first_row, first_line = lines.offset, row + 1, lines.lines + 1
+        if lines.bare_cr:
+            return []
+        if row >= first_row or not parts:
+            parts.append((start, lines.offset, first_row, first_line))
+        return parts
+
+
+def _json_lines_parts(path: Path, rows_per_part: int) -> list[_Bounds]:
+    """Line boundaries: a JSON Lines record never spans lines. Blank lines
+    are not rows, as in ``_json_lines``."""
+    parts: list[_Bounds] = []
+    start, first_row, first_line, row, offset = 0, 1, 1, 0, 0
+    with open(path, "rb") as handle:
+        too_long = lambda exc: TableError(str(exc), line=exc.number)  # noqa: E731
+        for number, raw in bounded_lines(handle, MAX_RECORD_BYTES, too_long):
+            offset += len(raw)
+            if not raw.strip():
+                continue
+            row += 1
+            if row - first_row + 1 >= rows_per_part:
+                parts.append((start, offset, first_row, first_line))
+                start, first_row, first_line = offset, row + 1, number + 1
+    if row >= first_row or not parts:
+        parts.append((start, offset, first_row, first_line))
+    return parts
+
+
+def iter_part_rows(path: Path, part: TablePart) -> Iterator[Row]:
+    """The rows of one part of a table (:func:`split_table`), numbered as
+    :func:`iter_rows` numbers them in the whole file; raises TableError."""
+    if part.fmt == "parquet":
+        yield from _parquet_part(path, part)
+    elif part.fmt in ("csv", "tsv"):
+        yield from _delimited_part(path, "\t" if part.fmt == "tsv" else ",", part)
+    elif part.fmt == "jsonl":
+        yield from _json_lines_part(path, part)
+    else:
+        raise TableError(f"a {part.fmt} table is not read in parts")
+
+
+def _parquet_part(path: Path, part: TablePart) -> Iterator[Row]:
+    from pyarrow import ArrowException
+
+    def batches():
+        groups = list(range(part.start, part.stop))
+        return _parquet_file(path).iter_batches(batch_size=4096, row_groups=groups)
+
+    yield from _arrow_rows(batches, "Parquet", ArrowException, first_row=part.first_row)
+
+
+def _delimited_part(path: Path, delimiter: str, part: TablePart) -> Iterator[Row]:
+    csv.field_size_limit(MAX_RECORD_BYTES)
+    row = part.first_row - 1
+    with open(path, "rb") as handle:
+        encoding = _csv_encoding(handle)
+        if encoding is None:
+            raise TableError("a UTF-16 table is not read in parts")
+        head = _Lines(handle, encoding[1], None, encoding[0])
+        header = next(csv.reader(head, delimiter=delimiter, strict=True), None) or []
+        header = [h.strip() or f"column {i + 1}" for i, h in enumerate(header)]
+        lines = _Lines(handle, part.start, part.stop, encoding[0])
+        reader = csv.reader(lines, delimiter=delimiter, strict=True)
+        start = (part.first_line or 1)
+        try:
+            for values in reader:
+                row += 1
+                _check_text(values, row, start)
+                yield row, start, _cells(header, values)
+                start = (part.first_line or 1) + lines.lines
+        except csv.Error as exc:
+            raise TableError(f"broken CSV: {exc}", row=row + 1,
+                             line=(part.first_line or 1) + lines.lines - 1) from None
+
+
+def _cells(header: list[str], values: list[str]) -> dict[str, str]:
+    fields = {}
+    for i, value in enumerate(values):
+        text = _cell(value)
+        if text is not None:
+            fields[header[i] if i < len(header) else f"column {i + 1}"] = text
+    return fields
+
+
+def _json_lines_part(path: Path, part: TablePart) -> Iterator[Row]:
+    with open(path, "rb") as handle:
+        handle.seek(part.start)
+        window = io.BufferedReader(_Window(handle, part.stop - part.start))
+        yield from _json_lines_from(window, part.first_row - 1, (part.first_line or 1) - 1)
+
+
+class _Window(io.RawIOBase):
+    """At most ``size`` bytes of ``handle`` from where it stands."""
+
+    def __init__(self, handle, size: int):
+        self.handle = handle
+        self.left = size
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.left <= 0:
+            return 0
+        data = self.handle.read(min(len(buffer), self.left))
+        buffer[:len(data)] = data
+        self.left -= len(data)
+        return len(data)

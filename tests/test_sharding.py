@@ -1,0 +1,116 @@
+"""Tables read in parts (readers/tables.split_table, iter_part_rows): the
+parts together give exactly the rows, row numbers and line numbers of the
+whole file, whatever the file holds where a cut falls."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from aiart_release.readers.tables import TableError, iter_part_rows, iter_rows, split_table
+
+
+def _rows_in_parts(path, rows_per_part):
+    parts = split_table(path, rows_per_part=rows_per_part)
+    return parts, [row for part in parts for row in iter_part_rows(path, part)]
+
+
+def _assert_same_rows(path, rows_per_part):
+    parts, rows = _rows_in_parts(path, rows_per_part)
+    assert rows == list(iter_rows(path))
+    return parts
+
+
+def test_csv_with_quoted_line_breaks_is_cut_between_records(tmp_path):
+    # Every third caption spans three lines: a cut at a line start would
+    # land inside it.
+    lines = ["id,caption"]
+    for i in range(1, 101):
+        caption = f'"line one of {i}\nline two\n""quoted"" end"' if i % 3 == 0 else f"plain {i}"
+        lines.append(f"{i},{caption}")
+    path = tmp_path / "captions.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    parts = _assert_same_rows(path, 7)
+    assert len(parts) == 15
+    assert [p.first_row for p in parts[:3]] == [1, 8, 15]
+    # Rows 3 and 6 span three lines each: row 8 starts on line 1 + 7 + 2 * 2 + 1.
+    assert parts[1].first_line == 13
+    assert all(a.stop == b.start for a, b in zip(parts, parts[1:]))
+
+
+def test_csv_stray_quote_in_an_unquoted_cell_does_not_mislead_the_cut(tmp_path):
+    rows = ["id,caption"] + [f'{i},a 5" print, {i}' if i % 2 else f"{i},x" for i in range(40)]
+    path = tmp_path / "stray.csv"
+    path.write_text("\r\n".join(rows) + "\r\n", encoding="utf-8-sig")
+    parts = _assert_same_rows(path, 5)
+    assert len(parts) == 8
+
+
+def test_tsv_and_blank_lines(tmp_path):
+    path = tmp_path / "t.tsv"
+    path.write_text("a\tb\n1\tx\n\n2\ty\n3\tz\n", encoding="utf-8")
+    assert len(_assert_same_rows(path, 2)) == 2
+
+
+@pytest.mark.parametrize("content", [
+    b'id,caption\n1,"never closed\n2,x\n3,y\n',      # broken: read whole, error as before
+    b"id,caption\n1,a\r2,b\r3,c\r4,d\r",              # old Mac line ends
+    "id,caption\n1,a\n2,b\n3,c\n".encode("utf-16"),   # UTF-16
+    b"id,caption\n1,a\x00b\n2,c\n3,d\n",              # a NUL byte
+])
+def test_csv_that_cannot_be_cut_safely_is_not_split(tmp_path, content):
+    path = tmp_path / "odd.csv"
+    path.write_bytes(content)
+    assert split_table(path, rows_per_part=1) == []
+
+
+def test_json_lines_parts_keep_row_and_line_numbers(tmp_path):
+    path = tmp_path / "c.jsonl"
+    lines = []
+    for i in range(50):
+        lines.append(json.dumps({"caption": f"row {i}", "meta": {"who": f"p{i}"}}))
+        if i % 7 == 0:
+            lines.append("   ")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    parts = _assert_same_rows(path, 6)
+    assert len(parts) == 9
+
+
+def test_json_lines_error_in_a_part_names_the_line_of_the_file(tmp_path):
+    path = tmp_path / "c.jsonl"
+    lines = [json.dumps({"caption": f"row {i}"}) for i in range(20)]
+    lines[13] = "{not json"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    parts = split_table(path, rows_per_part=5)
+    with pytest.raises(TableError) as whole:
+        list(iter_rows(path))
+    with pytest.raises(TableError) as part:
+        list(iter_part_rows(path, parts[2]))
+    assert str(part.value) == str(whole.value)
+    assert part.value.line == 14
+
+
+def test_parquet_split_by_row_groups(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    table = pa.table({"caption": [f"caption {i}" for i in range(1000)],
+                      "score": list(range(1000))})
+    path = tmp_path / "c.parquet"
+    pq.write_table(table, path, row_group_size=64)
+    parts = _assert_same_rows(path, 200)
+    # 16 groups of 64 rows: four groups (256 rows) make the first part.
+    assert [(p.start, p.stop, p.first_row) for p in parts[:2]] == [(0, 4, 1), (4, 8, 257)]
+    assert parts[-1].stop == 16
+
+
+def test_small_table_is_one_part_and_other_formats_none(tmp_path):
+    path = tmp_path / "small.csv"
+    path.write_text("a\n1\n", encoding="utf-8")
+    assert len(split_table(path)) == 1
+    array = tmp_path / "a.json"
+    array.write_text('[{"a": 1}]', encoding="utf-8")
+    assert split_table(array) == []
+    broken = tmp_path / "b.parquet"
+    broken.write_bytes(b"PAR1 not a footer PAR1")
+    assert split_table(broken) == []
