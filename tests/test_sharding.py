@@ -114,3 +114,103 @@ def test_small_table_is_one_part_and_other_formats_none(tmp_path):
     broken = tmp_path / "b.parquet"
     broken.write_bytes(b"PAR1 not a footer PAR1")
     assert split_table(broken) == []
+
+
+# --- The personal-data check in parts ----------------------------------------
+
+PEOPLE = ["Maria Gonzalez", "Kwame Asante", "Julien Moreau", "Ngozi Eze", "Kenji Watanabe"]
+
+
+def _caption_table(tmp_path, rows=120):
+    """Captions where the same people and addresses recur across the cuts,
+    so that counting distinct values and picking examples need the merge."""
+    lines = ["id,caption,contact"]
+    for i in range(1, rows + 1):
+        who = PEOPLE[(i // 7) % len(PEOPLE)] if i % 4 == 0 else ""
+        caption = f'"portrait of {who} in the studio,\nsecond line"' if who else f"still life {i}"
+        contact = f"sitter{i % 9}@mailhost.net" if i % 5 == 0 else ""
+        lines.append(f"{i},{caption},{contact}")
+    path = tmp_path / "captions.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _table_file(path):
+    from aiart_release.bundle import BundleFile
+
+    return BundleFile(path=f"data/{path.name}", abspath=path, size=path.stat().st_size,
+                      kind="table", artifact="dataset")
+
+
+@pytest.fixture(scope="module")
+def pii_check():
+    from aiart_release.plugins import build_registry
+
+    registry = build_registry()
+    return registry.checks["pii"], tuple(f for _, f in registry.recognizer_factories)
+
+
+def _without_fingerprint(found):
+    import dataclasses
+
+    return [dataclasses.replace(f, fingerprint="", matched=None) for f in found]
+
+
+@pytest.mark.parametrize("rows_per_part", [1, 13, 50])
+def test_pii_parts_merge_into_the_findings_of_the_whole_table(tmp_path, pii_check,
+                                                             rows_per_part):
+    from aiart_release.checks import FileContext
+
+    check, factories = pii_check
+    path = _caption_table(tmp_path)
+    file = _table_file(path)
+    ctx = FileContext(recognizers=factories)
+    whole = list(check.scan_file(file, ctx))
+    parts = split_table(path, rows_per_part=rows_per_part)
+    assert len(parts) > 1
+    merged = list(check.merge(file, [check.scan_part(file, p, ctx) for p in parts]))
+    assert {f.id for f in whole} >= {"pii.person-name", "pii.email-address"}
+    # Rows, lines, counts, distinct values, masked examples, messages: the same.
+    assert _without_fingerprint(merged) == _without_fingerprint(whole)
+    # The fingerprint hashes every value (as hashes), not where the table was cut.
+    again = check.merge(file, [check.scan_part(file, p, ctx)
+                               for p in split_table(path, rows_per_part=rows_per_part + 7)])
+    assert [f.fingerprint for f in again] == [f.fingerprint for f in merged]
+
+
+def test_pii_parts_hold_nothing_raw(tmp_path, pii_check):
+    import pickle
+
+    from aiart_release.checks import FileContext
+
+    check, factories = pii_check
+    path = _caption_table(tmp_path)
+    file = _table_file(path)
+    ctx = FileContext(recognizers=factories)
+    sent = pickle.dumps([check.scan_part(file, p, ctx)
+                         for p in split_table(path, rows_per_part=10)])
+    raw = [*PEOPLE, *(n.split()[0] for n in PEOPLE), "mailhost", "sitter1@"]
+    assert not [value for value in raw if value.encode() in sent]
+    merged = check.merge(file, pickle.loads(sent))
+    assert all(f.matched is None for f in merged)
+
+
+def test_pii_part_that_stops_reports_it_once(tmp_path, pii_check):
+    from aiart_release.checks import FileContext
+
+    check, factories = pii_check
+    path = tmp_path / "c.jsonl"
+    lines = [json.dumps({"caption": f"portrait of {PEOPLE[i % 5]}"}) for i in range(30)]
+    lines[12] = lines[25] = "{broken"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    file = _table_file(path)
+    ctx = FileContext(recognizers=factories)
+    merged = check.merge(file, [check.scan_part(file, p, ctx)
+                                for p in split_table(path, rows_per_part=5)])
+    unreadable = [f for f in merged if f.id == "bundle.unreadable"]
+    assert len(unreadable) == 1 and "line 13" in unreadable[0].message
+    names = next(f for f in merged if f.id == "pii.person-name")
+    # The parts after a broken line are still read (a broken line counts
+    # as a row there); a part stops where its own reading stops.
+    rows = names.location.rows
+    assert 12 in rows and 13 not in rows and 16 in rows and max(rows) == 25

@@ -256,6 +256,19 @@ class PersonalData(Check):
             out[file.path] = found
         return out
 
+    # A large table is scanned in parts (on several cores, or on Dask
+    # workers), each part's groups merged here into the findings of the
+    # whole file: docs/plugins.md, "Tables in parts".
+
+    def scan_part(self, file, part, ctx) -> PartGroups:
+        """The groups of one part of a table, with nothing raw in them."""
+        analyzer = _LazyAnalyzer(lambda: _analyzer(dict(ctx.settings), tuple(ctx.recognizers)))
+        return _scan_part(file, part, analyzer, self.id)
+
+    def merge(self, file, partials: list[PartGroups]) -> list[Finding]:
+        """The findings of the whole table from its parts' groups, in order."""
+        return _merge_parts(file, partials)
+
     def facts(self, findings: list[Finding]) -> dict[str, Any]:
         """Facts about the DATA: only what was found in captions, table
         cells, metadata and file names counts. A maintainer's address in a
@@ -512,50 +525,60 @@ def _add(groups: dict[tuple[str, str, str], _Group], d: Decision, record: Record
 
 def _findings(file, groups: dict[tuple[str, str, str], _Group],
               total_rows: int) -> Iterator[Finding]:
-    for (finding_id, field_name, context), g in sorted(groups.items()):
+    for key, g in sorted(groups.items()):
         masked = [mask(v, g.mask_kind) for v in g.examples]
-        more = len(g.values) - len(g.examples)
-        evidence = ", ".join(masked) + (f" (+{more} more)" if more > 0 else "")
-        where = f" in column `{field_name}`" if g.rows and field_name else (
-            f" in {_FIELD_WORDS.get(field_name, field_name)}" if field_name else "")
-        if g.rows and total_rows:
-            share = f": {g.count:,} of {total_rows:,} rows ({100 * g.count / total_rows:.0f}%)"
-        else:
-            share = f": {plural(g.count, 'occurrence')}"
-        message = f"{g.title}{where}{share}"
-        if finding_id.startswith("sensitive."):
-            about = ("tied to an identifiable person" if g.named
-                     else "about someone unnamed" if g.severity >= Severity.MEDIUM
-                     else "a bare mention, no one identified")
-            message = f"{g.title} ({about}){where}{share}"
-        location = Location(
-            path=file.path,
-            field=field_name or None,
-            row=g.rows[0] if len(g.rows) == 1 else None,
-            rows=tuple(g.rows) if len(g.rows) > 1 else None,
-            line=g.lines[0] if g.lines else None,
-            lines=tuple(g.lines) if len(g.lines) > 1 else None,
-        )
         digest = hashlib.sha256("\0".join(sorted(g.values)).encode("utf-8", "surrogatepass"))
-        yield Finding(
-            id=finding_id,
-            severity=g.severity,
-            confidence=round(g.score, 2),
-            message=message,
-            location=location,
-            evidence=evidence,
-            count=g.count,
-            remediation=_remediation(finding_id),
-            # Personal data in code is a model-code question, in a model card
-            # a publishing one, in the data a dataset one.
-            checkpoint=CHECKPOINT_OF_ARTIFACT.get(file.artifact, Checkpoint.DATASET),
-            matched=", ".join(g.examples),
-            # Hash of every value found (not the lines): stable under edits
-            # elsewhere, changed by new personal data.
-            fingerprint=fingerprint(finding_id, file.path, f"{field_name}\0{digest.hexdigest()}"),
-            references=_references(finding_id),
-            context=context,
-        )
+        yield _group_finding(file, key, g, masked, len(g.values), digest.hexdigest(),
+                             total_rows, ", ".join(g.examples))
+
+
+def _group_finding(file, key: tuple[str, str, str], g: _Group, masked: list[str],
+                   distinct: int, digest: str, total_rows: int,
+                   matched: str | None) -> Finding:
+    """The finding of one group: ``masked`` examples of its ``distinct``
+    values, ``digest`` (of every value) in its fingerprint."""
+    finding_id, field_name, context = key
+    more = distinct - len(masked)
+    evidence = ", ".join(masked) + (f" (+{more} more)" if more > 0 else "")
+    where = f" in column `{field_name}`" if g.rows and field_name else (
+        f" in {_FIELD_WORDS.get(field_name, field_name)}" if field_name else "")
+    if g.rows and total_rows:
+        share = f": {g.count:,} of {total_rows:,} rows ({100 * g.count / total_rows:.0f}%)"
+    else:
+        share = f": {plural(g.count, 'occurrence')}"
+    message = f"{g.title}{where}{share}"
+    if finding_id.startswith("sensitive."):
+        about = ("tied to an identifiable person" if g.named
+                 else "about someone unnamed" if g.severity >= Severity.MEDIUM
+                 else "a bare mention, no one identified")
+        message = f"{g.title} ({about}){where}{share}"
+    location = Location(
+        path=file.path,
+        field=field_name or None,
+        row=g.rows[0] if len(g.rows) == 1 else None,
+        rows=tuple(g.rows) if len(g.rows) > 1 else None,
+        line=g.lines[0] if g.lines else None,
+        lines=tuple(g.lines) if len(g.lines) > 1 else None,
+    )
+    return Finding(
+        id=finding_id,
+        severity=g.severity,
+        confidence=round(g.score, 2),
+        message=message,
+        location=location,
+        evidence=evidence,
+        count=g.count,
+        remediation=_remediation(finding_id),
+        # Personal data in code is a model-code question, in a model card
+        # a publishing one, in the data a dataset one.
+        checkpoint=CHECKPOINT_OF_ARTIFACT.get(file.artifact, Checkpoint.DATASET),
+        matched=matched,
+        # Hash of every value found (not the lines): stable under edits
+        # elsewhere, changed by new personal data.
+        fingerprint=fingerprint(finding_id, file.path, f"{field_name}\0{digest}"),
+        references=_references(finding_id),
+        context=context,
+    )
 
 
 _FIELD_WORDS = {"comment": "a code comment", "string": "a string literal",
@@ -576,3 +599,93 @@ def _references(finding_id: str) -> tuple[str, ...]:
     if finding_id.startswith("sensitive."):
         return ("https://gdpr-info.eu/art-9-gdpr/",)
     return ("https://gdpr-info.eu/art-4-gdpr/",)
+
+
+# --- Tables in parts ---------------------------------------------------------
+#
+# What a part sends back holds nothing raw: per group its rows, lines,
+# counts and scores, the SHA-256 of each distinct value (to count them
+# across parts and fingerprint the whole), and its first EXAMPLES distinct
+# values already masked, each with its hash. That is enough for the merge
+# to be exact: while fewer than EXAMPLES examples are known, a later part's
+# first EXAMPLES distinct values hold every one still missing.
+
+PartGroups = tuple[dict[tuple[str, str, str], _Group], int, Finding | None]
+
+
+def _scan_part(file, part, analyzer, check_id: str) -> PartGroups:
+    from .sources import SourceError
+
+    groups: dict[tuple[str, str, str], _Group] = {}
+    total_rows, error, memo = 0, None, {}
+    try:
+        for chunk in _chunks(_part_records(file, part), CHUNK_RECORDS):
+            total_rows = _analyse(analyzer, chunk, groups, memo, total_rows)
+    except SourceError as exc:
+        error = unreadable_finding(file.path, file.artifact, exc, check_id)
+    return {key: _hashed(g) for key, g in groups.items()}, total_rows, error
+
+
+def _part_records(file, part) -> Iterator[Record]:
+    """The records of one part of a table, as ``sources.records`` reads the
+    whole table (each cell a segment, in the file's context)."""
+    from aiart_release.readers.tables import TableError, iter_part_rows
+
+    from .sources import CAPTION, Record, Segment, SourceError
+
+    context = _file_context(file)
+    try:
+        for row, line, cells in iter_part_rows(file.abspath, part):
+            yield Record(row=row, line=line, segments=[
+                Segment(text, name, line, context or CAPTION) for name, text in cells.items()])
+    except TableError as exc:
+        raise SourceError(str(exc), limit=exc.limit) from None
+    except OSError as exc:
+        raise SourceError(exc.strerror or str(exc)) from None
+
+
+def _value_hash(value: str) -> bytes:
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).digest()
+
+
+def _hashed(g: _Group) -> _Group:
+    """``g`` with its values as hashes and its examples as (hash, masked)."""
+    return _Group(g.id, g.field, g.context, g.title, g.severity, g.mask_kind, g.rows, g.lines,
+                  g.count, g.score, [(_value_hash(v), mask(v, g.mask_kind)) for v in g.examples],
+                  {_value_hash(v) for v in g.values}, g.named)
+
+
+def _merge_parts(file, partials: list[PartGroups]) -> list[Finding]:
+    merged: dict[tuple[str, str, str], _Group] = {}
+    total_rows, errors = 0, []
+    for groups, rows, error in partials:
+        total_rows = max(total_rows, rows)
+        if error is not None:
+            errors.append(error)
+        for key, part in groups.items():
+            _merge_group(merged, key, part)
+    found = []
+    for key, g in sorted(merged.items()):
+        digest = hashlib.sha256(b"".join(sorted(g.values))).hexdigest()
+        found.append(_group_finding(file, key, g, [m for _, m in g.examples], len(g.values),
+                                    digest, total_rows, None))
+    # Reading stopped in a part: said once, for the first part it stopped in.
+    return found + errors[:1]
+
+
+def _merge_group(merged: dict[tuple[str, str, str], _Group], key: tuple[str, str, str],
+                 part: _Group) -> None:
+    g = merged.get(key)
+    if g is None:
+        g = merged[key] = _Group(part.id, part.field, part.context, part.title, part.severity,
+                                 part.mask_kind)
+    g.severity = max(g.severity, part.severity)
+    g.score = max(g.score, part.score)
+    g.named = g.named or part.named
+    g.rows.extend(part.rows)
+    g.lines.extend(part.lines)
+    g.count += part.count
+    for value_hash, masked in part.examples:
+        if len(g.examples) < EXAMPLES and value_hash not in g.values:
+            g.examples.append((value_hash, masked))
+    g.values |= part.values
