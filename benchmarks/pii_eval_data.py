@@ -9,7 +9,7 @@ Format
 `data/pii_eval.jsonl` holds one JSON object per line::
 
     {"id": "caption-001", "category": "art-caption", "field": "caption",
-     "marked": "A portrait of [[Maria Gonzalez|PERSON]], email [[maria.g@example.com|EMAIL]]"}
+     "marked": "A portrait of [[Maria Gonzalez|PERSON]], email [[maria.g@posteo.de|EMAIL]]"}
 
 `marked` is the text with inline labels `[[surface text|LABEL]]`; everything
 outside markers is unlabelled. A marker may carry more than one label,
@@ -48,7 +48,7 @@ Personal data (`PII_LABELS`):
   "Mona Lisa", "Girl with a Pearl Earring", "Odin"), nor studios, museums or
   companies.
 - EMAIL: the address as written, obfuscated forms included
-  ("licensing (at) example (dot) com").
+  ("licensing (at) lumenfeld-prints (dot) com").
 - PHONE: the number as written, with its country code, without "Tel:".
 - STREET_ADDRESS: a full postal address from the flat or house number to
   postcode, city or state as written (P.O. boxes included); a street name
@@ -88,9 +88,12 @@ ethnic origin.
 
 All people in the set are fictitious except named historical artists and the
 one living artist ubiquitous in prompt datasets (greg rutkowski); contact data
-uses reserved or documentation values (example.com/.org/.net, 555-01xx and
-other drama-number ranges, payment-network test cards, published example
-IBANs, 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32).
+uses invented e-mail addresses (made-up names at real mail providers or at
+made-up studio domains: never example.com/.org/.net or .test, whose addresses
+reach no one and are not personal data, RFC 2606/6761) and documentation
+values (555-01xx and other drama-number ranges, payment-network test cards,
+published example IBANs, 192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24,
+2001:db8::/32).
 """
 
 from __future__ import annotations

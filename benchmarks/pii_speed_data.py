@@ -60,7 +60,7 @@ def personal(rng: random.Random, text: str) -> str:
     if kind == 0:
         return f"{text}, portrait of {first} {last}"
     if kind == 1:
-        return f"{text}, commissioned by {first.lower()}.{last.lower()}@example.com"
+        return f"{text}, commissioned by {first.lower()}.{last.lower()}@postbox-mail.org"
     if kind == 2:
         return f"{text}, photo {first} {last}, call 415-555-01{rng.randrange(10, 99)}"
     if kind == 3:

@@ -40,11 +40,11 @@ BAD_FILES: dict[str, tuple[bytes, tuple[str, ...]]] = {
 }
 
 FILES: dict[str, str | bytes] = {
-    GOOD: "portrait of Maria Gonzalez, maria@example.com\n",
+    GOOD: "portrait of Maria Gonzalez, maria@postbox-mail.org\n",
     # Rows 1-3 hold personal data; row 4 opens a quote that never closes.
     LATE: ("file,caption\n"
            "1.png,portrait of John Smith in his studio\n"
-           "2.png,send prints to jane.doe@example.org\n"
+           "2.png,send prints to jane.doe@kunst-post.org\n"
            "3.png,call Ann on +1 415 555 0123\n"
            '4.png,"the quote never closes\n'),
     # A JSON object: configuration to the inventory, not a table (DESIGN.md).
@@ -108,7 +108,7 @@ def test_the_good_file_still_yields_its_personal_data(assessed):
     assert "bundle.unreadable" not in ids
     # evidence stays masked next to bad files too
     for finding in findings_at(report, GOOD):
-        assert "maria@example.com" not in finding.get("evidence", "")
+        assert "maria@postbox-mail.org" not in finding.get("evidence", "")
         assert "Maria Gonzalez" not in finding.get("evidence", "")
 
 

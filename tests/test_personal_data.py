@@ -44,11 +44,11 @@ def _rank(severity: str) -> int:
 
 
 @pytest.mark.parametrize("text, finding_id", [
-    ("booked via maria.gonzalez@example.com", "pii.email-address"),
+    ("booked via maria.gonzalez@postbox-mail.org", "pii.email-address"),
     ("call 415-555-0199 to reschedule", "pii.phone-number"),
     ("Call +44 20 7946 0958", "pii.phone-number"),
     ("portrait of Maria Gonzalez in the studio", "pii.person-name"),
-    ("Contact: Kwame Asante <kwame@example.org>", "pii.person-name"),
+    ("Contact: Kwame Asante <kwame@asante-prints.com>", "pii.person-name"),
     ("trending on artstation, by greg rutkowski, 8k", "pii.person-name"),
     ("Still life with skull, inspired by Caravaggio", "pii.person-name"),
     ("lives at 221B Baker Street, London", "pii.street-address"),
@@ -179,7 +179,7 @@ def _cache_text(cache: Path) -> str:
 
 
 def test_raw_personal_data_reaches_no_output_unless_show_pii(cli, tmp_path, monkeypatch):
-    raw = ["maria.gonzalez@example.com", "415-555-0199", "Maria Gonzalez", "@aisha.paints",
+    raw = ["maria.gonzalez@postbox-mail.org", "415-555-0199", "Maria Gonzalez", "@aisha.paints",
            "221B Baker Street"]
     cache = tmp_path / "cache"
     monkeypatch.setenv("AIART_RELEASE_CACHE_DIR", str(cache))
@@ -194,12 +194,12 @@ def test_raw_personal_data_reaches_no_output_unless_show_pii(cli, tmp_path, monk
                      report_file.read_text(), stored):
             assert value not in text, value
     shown = cli("assess", PORTRAITS, "-f", "json", "--show-pii")
-    assert "maria.gonzalez@example.com" in shown.out
-    assert "maria.gonzalez@example.com" not in _cache_text(cache)
+    assert "maria.gonzalez@postbox-mail.org" in shown.out
+    assert "maria.gonzalez@postbox-mail.org" not in _cache_text(cache)
 
 
 def test_thousands_of_hits_are_one_finding_with_every_row(cli, tmp_path):
-    rows = "\n".join(f"images/{i:05d}.png,commission for user{i}@example.com"
+    rows = "\n".join(f"images/{i:05d}.png,commission for user{i}@postbox-mail.org"
                      for i in range(1, 2501))
     bundle = make_bundle(tmp_path / "b", {"LICENSE": "MIT\n",
                                           "data/captions.csv": "file_name,caption\n" + rows})
@@ -219,11 +219,11 @@ def test_code_comments_notebooks_and_safetensors_metadata(cli, tmp_path):
     header = json.dumps({"__metadata__": {"ss_dataset_dir": "/home/maria.gonzalez/photos",
                                           "author": "Contact Kwame Asante"}}).encode()
     notebook = {"cells": [{"cell_type": "markdown", "source": ["Data from Ana Silva\n"]},
-                          {"cell_type": "code", "source": ["# ask tom@example.org\n"],
+                          {"cell_type": "code", "source": ["# ask tom@postbox-mail.org\n"],
                            "outputs": [{"text": ["sent to 415-555-0199\n"]}]}]}
     bundle = make_bundle(tmp_path / "b", {
         "LICENSE": "MIT\n",
-        "code/train.py": "# dataset from jane.doe@example.com\nPATH = 'by Kwame Asante'\n",
+        "code/train.py": "# dataset from jane.doe@postbox-mail.org\nPATH = 'by Kwame Asante'\n",
         "code/explore.ipynb": json.dumps(notebook),
         "model/lora.safetensors": len(header).to_bytes(8, "little") + header,
     })
@@ -342,8 +342,8 @@ CONTEXT_SEVERITY_TABLE = [
      "critical"),
     ("Maria Gonzalez, 7 years old, diagnosed with HIV", "caption", "sensitive.minors",
      "critical"),
-    ("booked via maria.gonzalez@example.com", "caption", "pii.email-address", "high"),
-    ("booked via maria.gonzalez@example.com", "metadata", "pii.email-address", "high"),
+    ("booked via maria.gonzalez@postbox-mail.org", "caption", "pii.email-address", "high"),
+    ("booked via maria.gonzalez@postbox-mail.org", "metadata", "pii.email-address", "high"),
     ("my son Leo, 7, at the beach", "caption", "sensitive.minors", "critical"),
     ("self-portrait at 27", "caption", "pii.age", "low"),  # a caption in the first person
     ("model release: subject is a minor (13)", "caption", "sensitive.minors", "medium"),
@@ -356,27 +356,27 @@ CONTEXT_SEVERITY_TABLE = [
     ("portrait of Maria Gonzalez in the studio", "prose", "pii.person-name", "low"),
     ("The portraits show Ana Silva.", "prose", "pii.person-name", "low"),  # a full stop
     ("See Config.Name and model.Maria for details.", "docstring", "pii.person-name", None),
-    ("Photos were sent by maria.gonzalez@example.com", "prose", "pii.email-address",
+    ("Photos were sent by maria.gonzalez@postbox-mail.org", "prose", "pii.email-address",
      "medium"),
-    ("Questions? Contact maria.gonzalez@example.com", "prose", "pii.email-address", "low"),
+    ("Questions? Contact maria.gonzalez@postbox-mail.org", "prose", "pii.email-address", "low"),
     ("Maria Gonzalez, diagnosed with HIV, sat for us", "prose", "sensitive.health", "medium"),
     ("thanks to @pedro_paints for the demo", "prose", "pii.social-handle", "low"),
     # Code and configuration: the maintainers' own words, low.
-    ("Copyright 2021 Kwame Asante <kwame@example.org>", "code-comment", "pii.email-address",
+    ("Copyright 2021 Kwame Asante <kwame@asante-prints.com>", "code-comment", "pii.email-address",
      "low"),
-    ("Copyright 2021 Kwame Asante <kwame@example.org>", "code-comment", "pii.person-name",
+    ("Copyright 2021 Kwame Asante <kwame@asante-prints.com>", "code-comment", "pii.person-name",
      "low"),
-    ("Written by Kwame Asante, kwame@example.org", "docstring", "pii.email-address", "low"),
+    ("Written by Kwame Asante, kwame@asante-prints.com", "docstring", "pii.email-address", "low"),
     ("Kwame Asante", "string-literal", "pii.person-name", "low"),
     ("author = Kwame Asante", "config", "pii.person-name", "low"),
     # A sentence about a named human in code is still worth a look.
     ("Maria Gonzalez was diagnosed with HIV in 2019.", "code-comment", "sensitive.health",
      "medium"),
     # Test data: low at most.
-    ("booked via maria.gonzalez@example.com", "fixture", "pii.email-address", "low"),
+    ("booked via maria.gonzalez@postbox-mail.org", "fixture", "pii.email-address", "low"),
     ("Maria Gonzalez, diagnosed with HIV", "fixture", "sensitive.health", "low"),
     # Citations: contacts at info, names not reported.
-    ("Jane Roe, jane.roe@example.org", "citation", "pii.email-address", "info"),
+    ("Jane Roe, jane.roe@kunst-post.org", "citation", "pii.email-address", "info"),
     ("If you use it, cite Jane Roe and Kwame Asante.", "citation", "pii.person-name", None),
     ("@article{roe2024, author = {Roe, Jane and Asante, Kwame}}", "citation",
      "pii.social-handle", None),
@@ -438,7 +438,7 @@ def test_no_ids_from_digits_inside_urls_and_paths(analyze, text, finding_id):
 @pytest.mark.parametrize("text, finding_id", [
     ("paid with 4111 1111 1111 1111", "pii.credit-card"),
     ("call 415-555-0199 or see https://example.com/p/1", "pii.phone-number"),
-    ("mailto:maria.gonzalez@example.com", "pii.email-address"),
+    ("mailto:maria.gonzalez@postbox-mail.org", "pii.email-address"),
     ("upload from 203.0.113.42", "pii.ip-address"),
     ("taken at 48.8584, 2.2945 last spring", "pii.gps-coordinates"),
 ])
@@ -474,8 +474,8 @@ def test_hits_point_at_their_line(cli, tmp_path):
     bundle = make_bundle(tmp_path / "b", {
         "LICENSE": "MIT\n",
         "README.md": "# Title\n\nA first line,\na second line,\n"
-                     "and maria.gonzalez@example.com sent photos.\n",
-        "code/train.py": 'def f():\n    """Train.\n\n    By kwame@example.org.\n    """\n',
+                     "and maria.gonzalez@postbox-mail.org sent photos.\n",
+        "code/train.py": 'def f():\n    """Train.\n\n    By kwame@asante-prints.com.\n    """\n',
     })
     report = cli("assess", bundle, "-f", "json").json()
     lines = {(f["location"]["path"], f["id"]): f["location"].get("line")
@@ -526,7 +526,7 @@ def test_facts_describe_the_data_only(finding_id, severity, context, fact, value
 def test_a_code_header_contact_does_not_close_the_dataset(cli, tmp_path):
     bundle = make_bundle(tmp_path / "b", {
         "LICENSE": "MIT\n",
-        "code/train.py": "# Copyright 2024 Kwame Asante <kwame@example.org>\nimport os\n",
+        "code/train.py": "# Copyright 2024 Kwame Asante <kwame@asante-prints.com>\nimport os\n",
         "data/0001.txt": "an ink-wash landscape with a heron\n",
         "data/0001.png": b"\x89PNG\r\n\x1a\n",
     })

@@ -185,7 +185,7 @@ def test_timings_are_only_noise_in_subtitles(tmp_path):
 # --- Python ------------------------------------------------------------------
 
 PYTHON = '''"""Training script by Maria Gonzalez."""
-# contact: maria@example.com
+# contact: maria@postbox-mail.org
 import os
 
 DATA = "photos of my neighbour"
@@ -205,7 +205,7 @@ def test_python_comments_and_strings_with_their_lines(tmp_path):
     found = read(write(tmp_path, "train.py", PYTHON), "code")
     assert by_field(found) == [
         ("docstring", 1, "Training script by Maria Gonzalez."),  # module docstring
-        ("comment", 2, "contact: maria@example.com"),
+        ("comment", 2, "contact: maria@postbox-mail.org"),
         ("string", 5, "photos of my neighbour"),
         ("comment", 6, "too short to hold a name"),  # "ab" itself is too short
         ("string", 7, "hello {DATA} from Maria"),  # an f-string's text
@@ -236,7 +236,7 @@ def test_invalid_python_yields_each_comment_once(tmp_path):
 # --- other code: the generic reader ------------------------------------------
 
 JS = """/* Written by Maria Gonzalez */
-const email = 'maria@example.com';
+const email = 'maria@postbox-mail.org';
 let note = "a double quoted note";
 const x = 'ab';
 /* a block
@@ -248,7 +248,7 @@ def test_c_style_comments_and_strings_via_the_generic_reader(tmp_path):
     found = read(write(tmp_path, "app.js", JS), "code")
     assert by_field(found) == [
         ("comment", 1, "Written by Maria Gonzalez"),
-        ("string", 2, "maria@example.com"),
+        ("string", 2, "maria@postbox-mail.org"),
         ("string", 3, "a double quoted note"),
         ("comment", 5, "a block\n   over two lines"),
         ("comment", 7, "last line comment"),
@@ -274,7 +274,7 @@ NOTEBOOK = {
     "cells": [
         {"cell_type": "markdown", "source": ["Photos of Maria Gonzalez\n", "\n", "in Lisbon"]},
         {"cell_type": "code",
-         "source": "# by maria@example.com\nprint('hello from the notebook')\n",
+         "source": "# by maria@postbox-mail.org\nprint('hello from the notebook')\n",
          "outputs": [
              {"output_type": "stream", "text": ["Maria Gonzalez\n", "second line\n"]},
              {"output_type": "execute_result", "data": {"text/plain": ["'a result'"]}},
@@ -292,7 +292,7 @@ def test_notebook_markdown_code_and_outputs(tmp_path):
     assert by_field(found) == [
         ("cell 1 markdown", None, "Photos of Maria Gonzalez"),
         ("cell 1 markdown", None, "in Lisbon"),
-        ("cell 2 code comment", None, "by maria@example.com"),
+        ("cell 2 code comment", None, "by maria@postbox-mail.org"),
         ("cell 2 code string", None, "hello from the notebook"),
         ("cell 2 output", None, "Maria Gonzalez\nsecond line\n"),
         ("cell 2 output", None, "'a result'"),
@@ -707,11 +707,11 @@ def test_html_lines_of_tags_only_keep_a_paragraph_together(tmp_path):
 
 def test_inline_html_in_markdown_is_no_text(tmp_path):
     source = "<table><tr><td><code>Maria Gonzalez</code></td></tr>\n<br>\n" \
-             "Mail <maria@example.com> or see <https://example.com>.\n"
+             "Mail <maria@postbox-mail.org> or see <https://example.com>.\n"
     found = read(write(tmp_path, "notes.md", source))
     # Tags are dropped; <code> leaves backticks (quoted code); autolinks stay.
     assert [(c, line, " ".join(t.split())) for c, line, t in by_context(found)] == [
-        ("prose", 1, "`Maria Gonzalez` Mail <maria@example.com> or see <https://example.com>.")]
+        ("prose", 1, "`Maria Gonzalez` Mail <maria@postbox-mail.org> or see <https://example.com>.")]
 
 
 def test_rst_definition_terms_are_no_text(tmp_path):
@@ -729,7 +729,7 @@ def test_the_prompt_in_a_generated_image_is_read_as_metadata_and_checked(tmp_pat
 
     bundle = make_bundle(tmp_path / "b", {"data/README.md": "# Samples\n"})
     chunk = PngImagePlugin.PngInfo()
-    chunk.add_text("parameters", "portrait of Maria Gonzalez, write to kofi.mensah@example.org\n"
+    chunk.add_text("parameters", "portrait of Maria Gonzalez, write to kofi.mensah@kunst-post.org\n"
                    "Negative prompt: blurry\nSteps: 20, Sampler: Euler a, Seed: 42")
     Image.new("RGB", (8, 8)).save(bundle / "data" / "sample.png", pnginfo=chunk)
     records_read = list(records(bundle / "data" / "sample.png", "image", ".png"))
@@ -738,4 +738,4 @@ def test_the_prompt_in_a_generated_image_is_read_as_metadata_and_checked(tmp_pat
     email = [f for f in report["findings"] if f["id"] == "pii.email-address"]
     assert email and email[0]["location"]["path"] == "data/sample.png"
     assert email[0]["context"] == "metadata"
-    assert "kofi.mensah@example.org" not in json.dumps(report)
+    assert "kofi.mensah@kunst-post.org" not in json.dumps(report)

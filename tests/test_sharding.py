@@ -36,7 +36,9 @@ def test_csv_with_quoted_line_breaks_is_cut_between_records(tmp_path):
     assert [p.first_row for p in parts[:3]] == [1, 8, 15]
     # Rows 3 and 6 span three lines each: row 8 starts on line 1 + 7 + 2 * 2 + 1.
     assert parts[1].first_line == 13
-    assert all(a.stop == b.start for a, b in zip(parts, parts[1:]))
+    assert all(a.stop == b.start and a.last_row + 1 == b.first_row
+               for a, b in zip(parts, parts[1:]))
+    assert parts[-1].last_row == 100
 
 
 def test_csv_stray_quote_in_an_unquoted_cell_does_not_mislead_the_cut(tmp_path):
@@ -101,7 +103,7 @@ def test_parquet_split_by_row_groups(tmp_path):
     parts = _assert_same_rows(path, 200)
     # 16 groups of 64 rows: four groups (256 rows) make the first part.
     assert [(p.start, p.stop, p.first_row) for p in parts[:2]] == [(0, 4, 1), (4, 8, 257)]
-    assert parts[-1].stop == 16
+    assert parts[-1].stop == 16 and parts[-1].last_row == 1000
 
 
 def test_small_table_is_one_part_and_other_formats_none(tmp_path):

@@ -290,7 +290,9 @@ class TablePart:
     ``start`` at the first byte of a record and ``stop`` just past the line
     end of the last. ``first_row`` is the 1-based data row of the first row
     (the header excluded), ``first_line`` the line it starts on (None for
-    Parquet). ``index`` is the part's place among the ``count`` parts."""
+    Parquet), ``rows`` how many rows it holds (a broken line of JSON Lines
+    counted as one). ``index`` is the part's place among the ``count``
+    parts."""
 
     fmt: str
     index: int
@@ -299,6 +301,11 @@ class TablePart:
     stop: int
     first_row: int
     first_line: int | None = None
+    rows: int = 0
+
+    @property
+    def last_row(self) -> int:
+        return self.first_row + self.rows - 1
 
 
 def split_table(path: Path, fmt: str | None = None,
@@ -326,8 +333,8 @@ def split_table(path: Path, fmt: str | None = None,
             return []
         raise
     count = len(parts)
-    return [TablePart(fmt, i, count, start, stop, row, line)
-            for i, (start, stop, row, line) in enumerate(parts)]
+    return [TablePart(fmt, i, count, start, stop, row, line, rows)
+            for i, (start, stop, row, line, rows) in enumerate(parts)]
 
 
 def _parquet_file(path: Path):
@@ -338,7 +345,7 @@ def _parquet_file(path: Path):
                           schema_depth_limit=PARQUET_SCHEMA_DEPTH_LIMIT)
 
 
-_Bounds = tuple[int, int, int, int | None]  # start, stop, first row, first line
+_Bounds = tuple[int, int, int, int | None, int]  # start, stop, first row and line, rows
 
 
 def _parquet_parts(path: Path, rows_per_part: int) -> list[_Bounds]:
@@ -349,10 +356,10 @@ def _parquet_parts(path: Path, rows_per_part: int) -> list[_Bounds]:
     for group in range(metadata.num_row_groups):
         rows += metadata.row_group(group).num_rows
         if rows >= rows_per_part:
-            parts.append((start, group + 1, first_row, None))
+            parts.append((start, group + 1, first_row, None, rows))
             start, first_row, rows = group + 1, first_row + rows, 0
     if rows or not parts:
-        parts.append((start, metadata.num_row_groups, first_row, None))
+        parts.append((start, metadata.num_row_groups, first_row, None, rows))
     return parts
 
 
@@ -423,12 +430,12 @@ def _delimited_parts(path: Path, delimiter: str, rows_per_part: int) -> list[_Bo
             row += 1
             _check_text(values, row, 0)
             if row - first_row + 1 >= rows_per_part:
-                parts.append((start, lines.offset, first_row, first_line))
+                parts.append((start, lines.offset, first_row, first_line, row - first_row + 1))
                 start, first_row, first_line = lines.offset, row + 1, lines.lines + 1
         if lines.bare_cr:
             return []
         if row >= first_row or not parts:
-            parts.append((start, lines.offset, first_row, first_line))
+            parts.append((start, lines.offset, first_row, first_line, row - first_row + 1))
         return parts
 
 
@@ -445,10 +452,10 @@ def _json_lines_parts(path: Path, rows_per_part: int) -> list[_Bounds]:
                 continue
             row += 1
             if row - first_row + 1 >= rows_per_part:
-                parts.append((start, offset, first_row, first_line))
+                parts.append((start, offset, first_row, first_line, row - first_row + 1))
                 start, first_row, first_line = offset, row + 1, number + 1
     if row >= first_row or not parts:
-        parts.append((start, offset, first_row, first_line))
+        parts.append((start, offset, first_row, first_line, row - first_row + 1))
     return parts
 
 

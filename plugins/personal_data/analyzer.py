@@ -30,6 +30,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from aiart_release.ignores import is_reserved_email
+
 from .names import SUBJECT_VERB, has_distinctive_name, is_statement
 from .pieces import pieces
 from .recognizers import SENSITIVE_PREFIX
@@ -485,9 +487,16 @@ class Analyzer:
             if entity == "PERSON" and not self._person_plausible(text, r.start, r.end):
                 continue
             hits.append(Hit(entity, r.start, r.end, float(r.score), value))
-        return _drop_overlaps(hits)
+        # Dropped after the overlaps are settled, so that what an address
+        # covers (a handle, a URL inside it) stays covered.
+        return [h for h in _drop_overlaps(hits) if not _reserved_address(h)]
 
 
+def _reserved_address(hit: Hit) -> bool:
+    """An address at a name reserved for documentation and tests (RFC 2606,
+    RFC 6761: ``jane@example.com``, ``bot@ci.test``) reaches no one: it is
+    nobody's personal data, like a ``twitter.com/USER`` template."""
+    return hit.entity == "EMAIL_ADDRESS" and is_reserved_email(hit.value.strip())
 
 
 def _blank_urls(text: str) -> str:
