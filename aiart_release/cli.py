@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-import traceback
 from pathlib import Path
 
 import click
@@ -170,10 +169,32 @@ class _CommandsWithPlugins(click.Group):
     """
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*self.commands, *_plugin_commands(self)})
+        return sorted({*self.commands, *CORE_GROUPS, *_plugin_commands(self)})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        return self.commands.get(cmd_name) or _plugin_commands(self).get(cmd_name)
+        return (self.commands.get(cmd_name) or _core_group(self, cmd_name)
+                or _plugin_commands(self).get(cmd_name))
+
+
+# Command groups of the core kept in their own modules (they import this
+# one): name -> (module, attribute). Imported when their name is asked for,
+# so that ``hook`` does not load the baseline editor or the exporters.
+CORE_GROUPS = {
+    "baseline": ("baseline_cli", "baseline"),
+    "cache": ("cache_cli", "cache"),
+    "export": ("export_cli", "export"),
+}
+
+
+def _core_group(group: click.Group, name: str) -> click.Command | None:
+    if name not in CORE_GROUPS:
+        return None
+    import importlib
+
+    module, attribute = CORE_GROUPS[name]
+    command = getattr(importlib.import_module(f"{__package__}.{module}"), attribute)
+    group.add_command(command, name)
+    return command
 
 
 def _plugin_commands(group: click.Group) -> dict[str, click.Command]:
@@ -181,7 +202,7 @@ def _plugin_commands(group: click.Group) -> dict[str, click.Command]:
 
     registry = _loaded_plugins()
     before = len(registry.failures)
-    commands = collect_commands(registry, reserved=group.commands)
+    commands = collect_commands(registry, reserved={*group.commands, *CORE_GROUPS})
     _warn(registry.failures[before:])
     return commands
 
@@ -738,20 +759,6 @@ def init(path, force):
                f"`aiart-release assess {shown(path)}`")
 
 
-def _register_core_groups() -> None:
-    """Command groups kept in their own modules (they import this one)."""
-    from .baseline_cli import baseline
-    from .cache_cli import cache as cache_group
-    from .export_cli import export
-
-    cli.add_command(baseline)
-    cli.add_command(cache_group)
-    cli.add_command(export)
-
-
-_register_core_groups()
-
-
 def main(argv: list[str] | None = None) -> int:
     """Console entry point; returns the exit code."""
     global _REGISTRY
@@ -783,6 +790,8 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("aiart-release: interrupted", err=True)
         code = 130
     except Exception as exc:  # the one place an unexpected error is caught
+        import traceback
+
         if debug:
             traceback.print_exc()
         else:

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import importlib
 import os
-import traceback
+import re
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from importlib import metadata
+from functools import cache
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -27,6 +28,9 @@ from . import hookspecs
 from .bundle import KINDS
 from .checks import Check, validate_check
 from .watchdog import STOP
+
+if TYPE_CHECKING:
+    from importlib import metadata
 
 # How long a third-party classifier may take on one file.
 CLASSIFY_SECONDS = 10.0
@@ -154,6 +158,8 @@ class Registry:
         """Record a plugin failure: once per plugin and stage (a classifier
         fails on every file alike), or, with ``every``, once per distinct
         error (each bad registration)."""
+        import traceback
+
         error = f"{type(exc).__name__}: {exc}".strip()
         if any(f.plugin == plugin and f.stage == stage and (not every or f.error == error)
                for f in self.failures):
@@ -171,6 +177,8 @@ def _split_env(name: str) -> list[str]:
 
 
 def _entry_points() -> list[metadata.EntryPoint]:
+    from importlib import metadata
+
     seen: set[tuple[str, str]] = set()
     found = []
     for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
@@ -189,7 +197,64 @@ def _entry_points() -> list[metadata.EntryPoint]:
 
 def _dist_name(ep: metadata.EntryPoint) -> str | None:
     dist = getattr(ep, "dist", None)
-    return dist.metadata["Name"] if dist is not None else None
+    return _name_and_version(dist)[0] if dist is not None else None
+
+
+# Parsing a distribution's METADATA is a mail-header parse (about half a
+# millisecond): once per distribution, not three times per entry point.
+_parsed: dict[int, tuple[Any, tuple[str | None, str | None]]] = {}
+
+
+def _name_and_version(dist: metadata.Distribution) -> tuple[str | None, str | None]:
+    known = _parsed.get(id(dist))
+    if known is None or known[0] is not dist:
+        meta = dist.metadata
+        known = _parsed[id(dist)] = (dist, (meta["Name"], meta["Version"]))
+    return known[1]
+
+
+# "detect_secrets-1.5.0.dist-info", "faker-37.1.0.dist-info": name and version.
+_DIST_INFO = re.compile(r"(?P<name>[^-]+)-(?P<version>[^-]+?)(?:-py[^-]*)?\.(?:dist|egg)-info")
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+@cache
+def _installed() -> dict[str, str]:
+    """Normalized distribution name -> version, from the names of the
+    ``*.dist-info`` folders on ``sys.path`` (the first of a name wins, as
+    for imports): one listing per folder, no metadata file read."""
+    found: dict[str, str] = {}
+    for folder in sys.path:
+        try:
+            names = os.listdir(folder or ".")
+        except OSError:
+            continue
+        for entry in sorted(names):
+            match = _DIST_INFO.fullmatch(entry)
+            if match:
+                found.setdefault(_normalized(match["name"]), match["version"])
+    return found
+
+
+def installed_version(name: str) -> str | None:
+    """The installed version of distribution ``name``, or None. What a
+    cache of data derived from a package is keyed by (the secrets masker's
+    patterns, the name lexicons), without importing ``importlib.metadata``
+    (20 ms, a tenth of a cached pre-commit hook's run) in the usual case; a
+    distribution whose folder name holds no version is asked of
+    ``importlib.metadata``."""
+    version = _installed().get(_normalized(name))
+    if version is not None:
+        return version
+    from importlib import metadata
+
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def build_registry(extra: Iterable[tuple[str, object]] = (), *,
@@ -211,12 +276,13 @@ def build_registry(extra: Iterable[tuple[str, object]] = (), *,
         if ep.name in disabled:
             continue
         dist = getattr(ep, "dist", None)
+        dist_name, version = _name_and_version(dist) if dist is not None else (None, None)
         info = PluginInfo(
             name=ep.name,
             module=ep.value,
-            dist=dist.metadata["Name"] if dist is not None else None,
-            version=dist.version if dist is not None else None,
-            builtin=_dist_name(ep) == PROJECT_DIST,
+            dist=dist_name,
+            version=version,
+            builtin=dist_name == PROJECT_DIST,
         )
         registry.plugins.append(info)
         try:

@@ -49,7 +49,6 @@ from typing import Any
 
 from aiart_release.checks import Check
 from aiart_release.findings import Checkpoint, Finding, Location, Severity, plural
-from aiart_release.hamming import NEAR_COPY_DISTANCE
 from aiart_release.readers.safetensors import SafetensorsError, read_header
 
 # Training images hashed, spread over the dataset: the memorisation check's
@@ -108,6 +107,8 @@ class Generation(Check):
 
 
 def _compare(ctx, root: Path, training: list, device: str, started: float) -> list[Finding]:
+    from aiart_release.hamming import NEAR_COPY_DISTANCE  # numpy: only when run
+
     from .compare import hash_files, nearest
     from .runner import run_generator
 

@@ -38,7 +38,6 @@ from aiart_release.checks import Check
 from aiart_release.doc_media import in_sample_folder
 from aiart_release.facts import Fact
 from aiart_release.findings import Checkpoint, Finding, Location, Severity, plural
-from aiart_release.hamming import NEAR_COPY_DISTANCE
 from aiart_release.masking import redact
 
 DUPLICATE_DISTANCE = 6
@@ -116,6 +115,8 @@ class _Settings:
     """The check's settings, each a number in its range or its default."""
 
     def __init__(self, raw: Mapping[str, Any]):
+        from aiart_release.hamming import NEAR_COPY_DISTANCE  # numpy: only when run
+
         self.near_copy = _number(raw, "near_copy_distance", NEAR_COPY_DISTANCE, 0, 32, int)
         self.duplicate = _number(raw, "duplicate_distance", DUPLICATE_DISTANCE, 0, 32, int)
         self.max_images = _number(raw, "max_images", MAX_IMAGES, 1, 10_000_000, int)

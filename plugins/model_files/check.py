@@ -13,19 +13,20 @@ Example: ``model.ckpt`` whose ``data.pkl`` imports ``posix.system`` gets
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiart_release.checks import Check
 from aiart_release.facts import Fact
 from aiart_release.findings import CHECKPOINT_OF_ARTIFACT, Checkpoint, Finding, Location, Severity
-from aiart_release.readers import gguf
-from aiart_release.readers.limits import LimitExceeded
-from aiart_release.readers.safetensors import SafetensorsError
-from aiart_release.readers.text import TextUnreadable, read_text, unreadable_finding
+from aiart_release.readers.text import unreadable_finding
 
-from . import containers, formats, load_code
-from .pickles import Import
+# The readers of pickles, archives, Keras, HDF5 and GGUF files are imported
+# when a file of theirs is scanned: a cached run, or a bundle without
+# weights, never needs them.
+if TYPE_CHECKING:
+    from . import containers
+    from .pickles import Import
 
 _SHOWN = 5
 _SAFETENSORS_URL = "https://huggingface.co/docs/safetensors/index"
@@ -80,6 +81,8 @@ class ModelFiles(Check):
     # ---- pickles ----------------------------------------------------------
 
     def _pickles(self, file, path: Path):
+        from . import containers
+
         try:
             pieces, problems, kind = containers.pickles_in(path)
         except (OSError, ValueError, EOFError) as exc:
@@ -98,6 +101,8 @@ class ModelFiles(Check):
                     f"Archive member cannot be verified: {problem.reason}", "unverified")
 
     def _piece_findings(self, file, piece: containers.Piece):
+        from . import containers
+
         scan = piece.scan
         dangerous, unknown = scan.rated()
         where = _where(piece.member)
@@ -151,6 +156,10 @@ class ModelFiles(Check):
     # ---- safetensors ------------------------------------------------------
 
     def _safetensors(self, file, path: Path):
+        from aiart_release.readers.safetensors import SafetensorsError
+
+        from . import formats
+
         try:
             problems = formats.safetensors_problems(path)
         except SafetensorsError as exc:
@@ -181,6 +190,12 @@ class ModelFiles(Check):
     # ---- Keras ------------------------------------------------------------
 
     def _keras(self, file, path: Path):
+        import zipfile
+
+        from aiart_release.readers.limits import LimitExceeded
+
+        from . import formats
+
         try:
             names = formats.keras_lambdas(path)
         except LimitExceeded as exc:
@@ -194,6 +209,8 @@ class ModelFiles(Check):
             yield self._lambda(file, len(names), ", ".join(names[:_SHOWN]))
 
     def _h5(self, file, path: Path):
+        from . import formats
+
         try:
             count = formats.h5_lambda_count(path)
         except OSError as exc:
@@ -240,6 +257,10 @@ class UnsafeLoadCode(Check):
     def scan_file(self, file, ctx):
         if file.suffix not in (".py", ".pyw"):
             return
+        from aiart_release.readers.text import TextUnreadable, read_text
+
+        from . import load_code
+
         try:
             source, _cut = read_text(Path(file.abspath), load_code.MAX_SOURCE_BYTES)
             calls = load_code.unsafe_calls(source)
@@ -305,6 +326,8 @@ class GGUFMetadataFacts(Check):
         for file in ctx.inventory.files:
             if file.suffix != ".gguf" or not file.readable:
                 continue
+            from aiart_release.readers import gguf  # a GGUF file: rare
+
             try:
                 meta = gguf.read_gguf(Path(file.abspath))
             except (gguf.GGUFError, OSError) as exc:
