@@ -4,7 +4,8 @@ container tags), read without decoding their pixels by the core reader
 ``aiart_release.readers.media``; the faces in dataset images and sample
 outputs (``faces``); whether outputs declare themselves AI-generated
 (``credentials``: C2PA, IPTC DigitalSourceType); whether cards describe the
-images they show (``alt_text``); and, off by default, text in images
+images they show (``alt_text``); logos, watermarks and signatures repeated
+across the dataset's images (``marks``); and, off by default, text in images
 (``ocr``)."""
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ def aiart_release_register_checks(register):
     from .av import AvMetadata
     from .check import MediaMetadata
     from .credentials import ContentCredentials
+    from .marks import RepeatedMarks
     from .ocr import TextInImages
 
     register(MediaMetadata())
@@ -25,3 +27,4 @@ def aiart_release_register_checks(register):
     register(AvMetadata())
     register(AltText())
     register(TextInImages())
+    register(RepeatedMarks())
