@@ -65,6 +65,10 @@ _HOST = re.compile(r"^[a-z0-9.-]{1,253}$")
 NOT_A_URL = "(not a URL)"
 FREE_TEXT = "(free text)"
 NONE_STATED = "(none stated)"
+OTHER = "(other)"
+# The counts' own names, as opposed to a host or a licence id read from the
+# bundle: a report may show these as its own words.
+PLACEHOLDERS = frozenset({NOT_A_URL, FREE_TEXT, NONE_STATED, OTHER})
 
 
 @dataclass
@@ -242,12 +246,12 @@ class _TermMatcher:
 
 
 def _top(counter: Counter) -> dict[str, int]:
-    """The MAX_ENTRIES most common, the rest summed as "(other)"."""
+    """The MAX_ENTRIES most common, the rest summed as OTHER."""
     ranked = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
     out = dict(ranked[:MAX_ENTRIES])
     rest = sum(n for _, n in ranked[MAX_ENTRIES:])
     if rest:
-        out["(other)"] = rest
+        out[OTHER] = rest
     return out
 
 

@@ -57,15 +57,36 @@ def test_counts_sources_creators_licences_files_and_terms(tmp_path, cli):
     assert summary["capped"] is False
 
 
+# In the manifest (creators, a URL's path, free-text licences) and the
+# captions; never in any form of the summary.
+SECRETS = ("Zelda", "Quintavalle", "Ngata", "Sølvberg", "Jane", "Doe", "sketchbook",
+           "photos/zq", "hat", "wall", "womanly", "portrait")
+
+
 def test_no_names_or_caption_text_in_json_or_terminal(tmp_path, cli):
     bundle = _bundle(tmp_path)
     shown = [json.dumps(cli("assess", bundle, "-f", "json").json()["composition"]),
              cli("assess", bundle).out.split("Dataset composition")[1].split("Recommendation")[0]]
     for text in shown:
-        for secret in ("Zelda", "Quintavalle", "Ngata", "Sølvberg", "Jane", "Doe", "sketchbook",
-                       "photos/zq",
-                       "hat", "wall", "womanly", "portrait"):
+        for secret in SECRETS:
             assert secret not in text
+
+
+def test_no_names_or_caption_text_in_the_card_or_the_html(tmp_path, cli):
+    bundle = _bundle(tmp_path)
+    card = cli("export", "markdown", bundle, "-o", "-").out
+    page = cli("export", "html", bundle, "-o", "-").out
+    sections = [card.split("### Dataset composition")[1].split("\n### ")[0],
+                page.split('<section id="composition">')[1].split("</section>")[0]]
+    for text in sections:
+        assert "(free text) 2" in text or "(free text)</span> 2" in text
+        assert "woman 3" in text and "flickr.com" in text
+        for secret in SECRETS:
+            assert secret not in text, secret
+    # Nor anywhere else on the card or the page: the findings mask them.
+    for whole in (card.split("### Credits")[0], page):
+        for secret in ("Sølvberg", "Jane Doe", "sketchbook", "white-washed"):
+            assert secret not in whole, secret
 
 
 def test_terminal_section_shows_the_counts_and_says_it_is_no_verdict(tmp_path, cli):
@@ -87,6 +108,9 @@ def test_capped_reading_says_so(tmp_path, cli, monkeypatch):
     total = sum(report["captions"]["terms"]["gender"].values())
     assert total <= 5 + 2  # nothing past the cap was counted
     assert "Capped: read the first 5 rows" in cli("assess", bundle).out
+    for kind in ("markdown", "html"):  # the exports say so too
+        assert "Capped: the first 5 rows and 16.0 MiB of captions were read" in cli(
+            "export", kind, bundle, "-o", "-").out
 
 
 def test_caption_bytes_are_capped(tmp_path, cli, monkeypatch):

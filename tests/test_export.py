@@ -22,7 +22,7 @@ HUB_FIELD_TYPES = {"text", "checkbox", "date_picker", "country", "select"}
 
 # The card embeds the credits a plugin gives through aiart_release_credits
 # (the provenance plugin's CREDITS.md builder).
-EMAIL = "maria.gonzalez@example.com"
+EMAIL = "maria.gonzalez@postbox-mail.org"
 PHONE = "415-555-0199"
 SITTER = "Maria Gonzalez"
 
@@ -122,7 +122,7 @@ def test_planted_contact_data_stays_out_of_the_card(cli, tmp_path):
     bundle = make_bundle(tmp_path / "b", {
         "LICENSE": "MIT License\n",
         "data/sources.csv": ("file,creator,source,license,consent\n"
-                             "img/a.png,Ines Okafor <ines.okafor@studio.example>,"
+                             "img/a.png,Ines Okafor <ines.okafor@kunst-post.org>,"
                              "https://studio.example/a,CC-BY-4.0,yes\n"),
         "data/img/a.png": b"",
         "data/[click](https:evil.example) @octocat.csv":
@@ -132,11 +132,85 @@ def test_planted_contact_data_stays_out_of_the_card(cli, tmp_path):
     assert cli("export", "markdown", bundle, "-o", target).code == 0
     card = target.read_text(encoding="utf-8")
     assert EMAIL not in card and PHONE not in card
-    assert "ines.okafor@studio.example" not in card  # contact data: not even in the credits
+    assert "ines.okafor@kunst-post.org" not in card  # contact data: not even in the credits
     prose = _outside_code(card)
     assert "\\[click\\](https:evil.example)" in prose  # escaped where it is prose
     assert not re.search(r"(?<!\\)\]\(https:evil", prose)  # so no live link
     assert "@octocat" not in prose and "@\u2060octocat" in prose
+
+
+def _composition_section(card: str) -> str:
+    return card.split("\n### Dataset composition\n")[1].split("\n### ")[0]
+
+
+def test_card_shows_the_dataset_composition_of_real_bundles(cli, tmp_path):
+    fanart = _composition_section(_exported(cli, "markdown", "forum-fanart", tmp_path / "1"))
+    assert "| Sources | `deviantart.com` 2, `artstation.com` 1, `reddit.com` 1, " \
+           "`tumblr.com` 1 |" in fanart
+    assert "| Creators | 4 distinct · 0 items name none |" in fanart
+    assert "| Licences | (none stated) 5 |" in fanart
+    assert "not a verdict" in fanart
+    portraits = _composition_section(
+        _exported(cli, "markdown", "portrait-sessions", tmp_path / "2"))
+    assert "| Captions | 8 read;" in portraits and "| · gender | man 1, woman 1 |" in portraits
+    assert "| Items |" not in portraits  # no sources manifest: no items to count
+    for raw in (SITTER, "Aisha Okafor", "diabetes", EMAIL):
+        assert raw not in portraits
+
+
+def test_no_dataset_in_the_card_no_composition(cli, tmp_path):
+    fanart = _copy("forum-fanart", tmp_path)
+    code_only = cli("export", "markdown", fanart, "--artifact", "code", "-o", "-")
+    assert code_only.code == 0, code_only.err
+    assert "Dataset composition" not in code_only.out
+    no_dataset = cli("export", "markdown", _small_bundle(tmp_path), "-o", "-")
+    assert "Dataset composition" not in no_dataset.out
+
+
+# A column named with a "|", licences shaped as Markdown, HTML and a link, a
+# name in a free-text licence and in a caption, a host made to autolink, and
+# very long values.
+LONG_HOST = ".".join(["a" * 60] * 4) + ".example"  # 252 characters: a valid host
+HOSTILE_SOURCES = (
+    "file,creator,source,license,notes|x\n"
+    "img/a.png,Ines Okafor,https://www.www.evil.example/a,[x](https://evil.example),n\n"
+    "img/b.png,,https://evil.example/b,<img src=x onerror=alert(1)>,n\n"
+    "img/c.png,,https://" + LONG_HOST + "/c,Permission from Jane Doe,n\n"
+    "img/d.png,,,MIT__strong__,n\n"
+    "img/e.png,,,\"MIT " + "x" * 5000 + "\",n\n"
+)
+HOSTILE_CAPTIONS = "file,caption\nimg/a.png,portrait of Zelda Quintavalle | a woman\n"
+
+
+def hostile_composition_bundle(root):
+    return make_bundle(root, {"LICENSE": "MIT License\n", "data/sources.csv": HOSTILE_SOURCES,
+                              "data/captions.csv": HOSTILE_CAPTIONS, "data/img/a.png": b""})
+
+
+def test_hostile_composition_values_stay_inert_in_the_card(cli, tmp_path):
+    result = cli("export", "markdown", hostile_composition_bundle(tmp_path / "b"), "-o", "-")
+    assert result.code == 0, result.err
+    section = _composition_section(result.out)
+    table = [line for line in section.splitlines() if line.startswith("|")]
+    assert len(table) >= 7
+    for line in table:  # two cells a row: no value added a column
+        assert len(re.findall(r"(?<!\\)\|", line)) == 3, line
+    assert "| Licences | (free text) 4, `MIT__strong__` 1 |" in section
+    assert f"`{LONG_HOST}` 1" in section  # whole, as code
+    prose = _outside_code(section)
+    assert "__strong__" not in prose and "evil.example" not in prose  # nothing renders or links
+    assert "<img" not in section and "](" not in section
+    for raw in ("Jane", "Doe", "Zelda", "Quintavalle", "Ines", "Okafor", "portrait", "xxxxx"):
+        assert raw not in section, raw
+    assert max(len(line) for line in section.splitlines()) < 2_000
+
+
+def test_a_cell_from_the_bundle_cannot_add_a_column():
+    from aiart_release.report.markdown import _cell_counts
+
+    cell = _cell_counts({"a|b": 1, "c\\|d": 2, "(none stated)": 3})
+    assert cell == "`a\\|b` 1, `c\u29f5\\|d` 2, (none stated) 3"
+    assert len(re.findall(r"(?<!\\)\|", cell)) == 0
 
 
 def test_limitations_say_what_was_not_checked(cli, tmp_path):

@@ -34,7 +34,7 @@ EXAMPLES = ("own-work", "unlicensed-unfilled", "portrait-sessions", "nc-base-lor
 # What the hostile bundle writes where the page shows bundle text.
 SCRIPT_COLUMN = "<script>alert(1)</script>"
 IMG_FILE = "<img src=x onerror=alert(1)>.txt"
-RAW_EMAIL = "maria.gonzalez@example.com"
+RAW_EMAIL = "maria.gonzalez@postbox-mail.org"
 RAW_PHONE = "415-555-0199"
 
 
@@ -128,9 +128,13 @@ def test_example_pages_are_self_contained_and_say_what_the_json_says(name, cli, 
         assert f'badge tier-{decision["tier"]}' in card
         assert f"keep {decision['retention']}" in card
     assert 'id="fix-first"' in text
-    # Charts are inline SVG: findings per checkpoint and the composition.
-    captions = text.count("<figcaption>")
-    assert captions == 4 and text.count("<svg") == 4
+    # Charts are inline SVG: findings per checkpoint, files and sizes by kind,
+    # licences; and the dataset's items per licence when a manifest lists them.
+    composition = report.get("composition")
+    charts = 4 + bool(composition and composition["items"])
+    assert text.count("<figcaption>") == charts and text.count("<svg") == charts
+    # The dataset composition: a section when the bundle has a dataset.
+    assert ('id="composition"' in text) == (composition is not None)
     # The filter bar is hidden until the script shows it: without script,
     # every finding is visible and no control does nothing.
     assert "hidden" in page.all("form")[0]
@@ -182,6 +186,71 @@ def test_bundle_text_shaped_as_markup_renders_as_text(cli, tmp_path):
     assert "&lt;img src=x onerror=alert(1)&gt;.txt" in text
     assert SCRIPT_COLUMN not in text and "<img src=x" not in text
     assert RAW_EMAIL not in text and RAW_PHONE not in text
+
+
+def _composition_section(text: str) -> str:
+    return text.split('<section id="composition">', 1)[1].split("</section>", 1)[0]
+
+
+def test_composition_section_says_what_the_terminal_says(cli, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    section = _composition_section(html_of(cli, "examples/nc-base-lora"))
+    assert "<figcaption>Dataset items per licence</figcaption>" in section
+    assert ('<th scope="row">Sources</th><td>example.org 3, '
+            '<span class="muted">(not a URL)</span> 2, flickr.com 1</td>') in section
+    assert '<th scope="row">Creators</th><td>5 distinct · 0 items name none</td>' in section
+    # One bar per licence: a stated id in colour, "(none stated)" in grey.
+    assert '<rect class="c-0"' in section and '<rect class="c-12"' in section
+    assert section.count("<rect ") == 5
+    portraits = _composition_section(html_of(cli, "examples/portrait-sessions"))
+    assert "<svg" not in portraits  # no manifest: no items per licence to draw
+    assert '<th scope="row">· gender</th><td>man 1, woman 1</td>' in portraits
+    for raw in ("Maria Gonzalez", RAW_EMAIL, "diabetes"):
+        assert raw not in portraits
+
+
+def test_export_narrowed_to_code_has_no_composition(cli, tmp_path):
+    target = tmp_path / "code.html"
+    result = cli("export", "html", ROOT / "examples" / "forum-fanart", "--artifact", "code",
+                 "-o", target)
+    assert result.code == 0, result.err
+    assert 'id="composition"' not in target.read_text(encoding="utf-8")
+
+
+# Licences shaped as markup, a name in a free-text licence and in a caption,
+# a "|" in a column name, a long licence id and a long host.
+LONG_LICENCE = "LicenseRef_studio_clause_2024_v3"  # one token: shown as an id
+LONG_HOST = ".".join(["a" * 60] * 4) + ".example"
+
+
+def hostile_composition_bundle(root: Path) -> Path:
+    return make_bundle(root, {
+        "data/sources.csv": (
+            "file,creator,source,license,notes|x\n"
+            "a.png,Ines Okafor,https://evil.example/a,<b>bold</b>,n\n"
+            "b.png,,https://" + LONG_HOST + "/b,<img src=x onerror=alert(1)>,n\n"
+            "c.png,,,Permission from Jane Doe,n\n"
+            "d.png,,,\"" + "x" * 5000 + "\",n\n"
+            f"e.png,,,{LONG_LICENCE},n\n"),
+        "data/captions.csv": "file,caption\na.png,portrait of Zelda Quintavalle | a woman\n",
+    })
+
+
+def test_hostile_composition_values_render_as_text(cli, tmp_path):
+    text = html_of(cli, hostile_composition_bundle(tmp_path / "bundle"))
+    page = Page(text)
+    assert_self_contained(page)
+    assert not page.all("b") and not page.all("img")
+    section = _composition_section(text)
+    assert '<th scope="row">Licences</th><td><span class="muted">(free text)</span> 4, ' \
+           f"{LONG_LICENCE} 1</td>" in section
+    # In the chart a long label is cut to fit left of its bar; its tooltip has it whole.
+    assert '<text x="142" y="44" text-anchor="end">LicenseRef_studio_cla…</text>' in section
+    assert f"<title>{LONG_LICENCE} · licence id stated: 1 item</title>" in section
+    assert f"{LONG_HOST} 1" in section
+    for raw in ("Jane", "Doe", "Zelda", "Quintavalle", "Ines", "Okafor", "portrait", "bold",
+                "onerror", "xxxxx"):
+        assert raw not in section, raw
 
 
 def test_references_are_plain_links_and_other_schemes_are_text():
@@ -374,6 +443,9 @@ def test_the_page_in_chromium_has_no_errors_and_no_requests(name, cli, monkeypat
     assert browser.problems() == []
     assert only_own_file(browser.requests(), page) == []
     assert browser.evaluate("document.getElementById('filters').hidden") is False
+    # The composition section is laid out: its rows have a height on the page.
+    assert browser.evaluate("Array.from(document.querySelectorAll('#composition tr'))"
+                            ".filter(r => r.offsetHeight > 0).length") >= 2
     shot = browser.screenshot(tmp_path / f"{name}.png")
     assert shot.read_bytes().startswith(b"\x89PNG")
     print(f"screenshot: {shot}")
@@ -428,6 +500,24 @@ def test_bundle_markup_stays_text_in_chromium(cli, tmp_path, browser):
     assert browser.evaluate("document.images.length") == 0
     assert browser.evaluate("document.scripts.length") == 1
     assert SCRIPT_COLUMN in browser.evaluate("document.body.textContent")
+
+
+@needs_chromium
+def test_hostile_composition_stays_text_in_chromium(cli, tmp_path, browser):
+    page = tmp_path / "composition.html"
+    page.write_text(html_of(cli, hostile_composition_bundle(tmp_path / "bundle")),
+                    encoding="utf-8")
+    browser.open(page.as_uri())
+    assert browser.problems() == []
+    assert only_own_file(browser.requests(), page) == []
+    assert browser.evaluate("document.images.length") == 0
+    assert browser.evaluate("document.querySelectorAll('#composition b').length") == 0
+    shown = browser.evaluate("document.getElementById('composition').textContent")
+    assert "Dataset items per licence" in shown and "(free text) 4" in shown
+    assert "Jane" not in shown and "Zelda" not in shown
+    # The long host wraps inside the page instead of widening it.
+    assert browser.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    print(f"screenshot: {browser.screenshot(tmp_path / 'composition.png')}")
 
 
 def test_licence_chart_shows_catalogue_ids_only():

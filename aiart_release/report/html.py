@@ -12,7 +12,10 @@ the masking gate, their evidence masked exactly as in the JSON, since both
 are read from ``Assessment.to_dict``), the scenarios and the recommendation.
 From the inventory and the facts it shows counts and catalogue codes only
 (file kinds, sizes, licence ids the licence catalogue knows, modalities),
-never a path or a value taken from the bundle. Every text is escaped.
+never a path or a value taken from the bundle. The dataset composition
+section shows what the terminal and the JSON show of it (composition.py):
+counts, hosts and licence ids, never a name, a URL's path, free-text
+licence or caption text. Every text is escaped.
 
 The filters (severity, artifact) are a small script; without it every
 finding is visible. ``#severity=high&artifact=dataset`` in the URL preselects
@@ -28,9 +31,10 @@ from html import escape
 from typing import TYPE_CHECKING, Any
 
 from ..bundle import KINDS
+from ..composition import PLACEHOLDERS
 from ..findings import Checkpoint, Finding, Severity
 from ..sizes import human_size
-from . import ReportOptions
+from . import ReportOptions, composition_view
 from .terminal import _place as terminal_place
 from .terminal import fix_first
 
@@ -92,6 +96,8 @@ table{border-collapse:collapse;width:100%}
 td,th{border-top:1px solid var(--line);padding:.4rem .5rem;vertical-align:top;text-align:left}
 th{font-size:.8rem;color:var(--muted);font-weight:600}
 td.what{overflow-wrap:anywhere}
+table.composition{margin-top:.75rem}#composition figure{max-width:560px}
+.composition th{white-space:nowrap;width:1%}.composition td{overflow-wrap:anywhere}
 code,.evidence{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.85rem}
 .fix{color:#185c1c}.place{color:#1a4f8b;overflow-wrap:anywhere}
 .scenario{border:1px solid var(--line);border-radius:.5rem;padding:.75rem;margin:.5rem 0}
@@ -190,7 +196,7 @@ def _bar_chart(title: str, rows: list[tuple[str, list[tuple[str, str, float]]]],
     for index, (label, segments) in enumerate(rows):
         y = index * row_height + 4
         parts.append(f'<text x="{label_width - 8}" y="{y + 14}" text-anchor="end">'
-                     f'{esc(label)}</text>')
+                     f'{esc(_short(label))}</text>')
         x = float(label_width)
         total = 0.0
         for css, name, value in segments:
@@ -208,6 +214,14 @@ def _bar_chart(title: str, rows: list[tuple[str, list[tuple[str, str, float]]]],
                    for css, name in legend)
     return (f'<figure><figcaption>{esc(title)}</figcaption>{"".join(parts)}'
             f'<div class="legend">{keys}</div></figure>')
+
+
+# Characters of a bar's label that fit left of the bar; its tooltip has all.
+MAX_LABEL = 22
+
+
+def _short(label: str) -> str:
+    return label if len(label) <= MAX_LABEL else label[:MAX_LABEL - 1] + "…"
 
 
 def _count(value: float) -> str:
@@ -290,6 +304,42 @@ def _modalities(assessment: Assessment) -> str:
     shown = [m for m in MODALITIES if m in found]
     chips = "".join(f"<span>{esc(m)}</span>" for m in shown) or '<span>none found</span>'
     return f'<p><strong>Modalities:</strong> <span class="chips">{chips}</span></p>'
+
+
+def _composition_licence_chart(licences: dict[str, int]) -> str:
+    """Dataset items per licence (composition.py): a licence stated in one
+    colour, none stated, free text or the rest in grey."""
+    stated, other = ("c-0", "licence id stated"), ("c-12", "none stated, free text, or other")
+    rows = [(name, [(*(other if name in PLACEHOLDERS else stated), n)])
+            for name, n in licences.items()]
+    legend = [stated, other]
+    return _bar_chart("Dataset items per licence", rows, legend,
+                      lambda v: f"{int(v)} item" + ("s" if int(v) != 1 else ""))
+
+
+def _counts(counts: dict[str, int], from_bundle: bool = True) -> str:
+    """``name n, …``, escaped; the summary's own names ("(none stated)") in grey."""
+    return ", ".join(
+        (f'<span class="muted">{esc(name)}</span>' if name in PLACEHOLDERS else esc(name))
+        + f" {int(n)}" for name, n in counts.items()) or '<span class="muted">none</span>'
+
+
+def _composition(assessment: Assessment) -> str:
+    """The dataset composition summary: the facts the terminal shows, as a
+    table (composition_view), and the items per licence as a chart when a
+    manifest lists items."""
+    summary = composition_view.shown(assessment)
+    if summary is None:
+        return ""
+    chart = (f'<div class="charts">{_composition_licence_chart(summary["licenses"])}</div>'
+             if summary["items"] else "")
+    table = "".join(f'<tr><th scope="row">{label}</th><td>{cell}</td></tr>'
+                    for label, cell in composition_view.rows(summary, esc, _counts))
+    notes = "".join(f'<p class="muted">{esc(note)}</p>'
+                    for note in composition_view.notes(summary))
+    return ('<section id="composition"><h2>Dataset composition</h2>'
+            f'<p class="muted">{esc(composition_view.VERDICT)}</p>{chart}'
+            f'<table class="composition"><tbody>{table}</tbody></table>{notes}</section>')
 
 
 # --- sections -----------------------------------------------------------------
@@ -487,7 +537,7 @@ def render(assessment: Assessment, options: ReportOptions) -> str:
         f"<title>aiart-release · {esc(data['bundle']['path'])}</title>"
         f"<style>{_STYLE}</style></head><body>"
         + _header(data, options) + _artifacts(data) + _fix_first(assessment) + charts
-        + _findings(assessment.findings, data, artifacts)
+        + _findings(assessment.findings, data, artifacts) + _composition(assessment)
         + _scenarios(data)
         + f'<footer><p class="muted">{esc(tool["name"])} {esc(tool["version"])} · plugins: '
         f'{esc(", ".join(tool["plugins"]))}</p></footer>'

@@ -1,7 +1,7 @@
 """The release card in Markdown (``export markdown``, ``assess --format
 markdown``): the tiers and retention per artifact with their reasons, what to
-fix first, the misuse scenarios with their mitigations, the credits, and
-what was not checked.
+fix first, the dataset composition (counts to reflect on), the misuse
+scenarios with their mitigations, the credits, and what was not checked.
 
 It is GitHub-flavoured Markdown that fits a pull-request comment (long lists
 collapse into ``<details>``, the whole card stays under GitHub's 65,536
@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import __version__
+from ..composition import PLACEHOLDERS
 from ..findings import Checkpoint, Finding, Severity
-from . import ReportOptions
+from . import ReportOptions, composition_view
 
 if TYPE_CHECKING:
     from ..assessment import Assessment
@@ -75,6 +76,7 @@ def render(assessment: Assessment, options: ReportOptions) -> str:
         _recommendation(assessment),
         _fix_first(assessment, options.show_pii),
         _findings_summary(assessment),
+        _composition(assessment),
         _scenarios(assessment),
         _limitations(assessment),
     ]
@@ -194,6 +196,39 @@ def _findings_summary(assessment: Assessment) -> str:
         lines += ["", f"{accepted} finding{'s' * (accepted != 1)} accepted by a reviewer "
                       "(baseline, ignore or allow list) not counted."]
     return "\n".join(lines) + "\n"
+
+
+def _composition(assessment: Assessment) -> str:
+    """The dataset composition summary (composition_view) as a two-column
+    table: counts only, no name and no caption text. Hosts and licence ids
+    come from the bundle: inline code, so that none renders or autolinks,
+    with "|" escaped so that none adds a column."""
+    summary = composition_view.shown(assessment)
+    if summary is None:
+        return ""
+    rows = composition_view.rows(summary, text, _cell_counts)
+    lines = ["### Dataset composition", "", composition_view.VERDICT, "",
+             "| | count |", "|---|---|", *(f"| {label} | {cell} |" for label, cell in rows)]
+    for note in composition_view.notes(summary):
+        lines += ["", f"_{text(note)}_"]
+    return "\n".join(lines) + "\n"
+
+
+def _cell_counts(counts: dict[str, int], from_bundle: bool = True) -> str:
+    """``name n, …`` for a table cell. Names ``from_bundle`` (hosts, licence
+    ids) are code, the summary's own ("(none stated)") text; the shipped
+    terms (``from_bundle=False``) are text."""
+    def name_of(name: str) -> str:
+        return _cell_code(name) if from_bundle and name not in PLACEHOLDERS else text(name)
+
+    return ", ".join(f"{name_of(name)} {int(n)}" for name, n in counts.items()) or "none"
+
+
+def _cell_code(value: object) -> str:
+    """``value`` as code in a table cell. GitHub splits a row at every "|"
+    not escaped by a backslash, code spans included: a "|" gets one, and a
+    backslash (which could escape that one's) becomes a look-alike."""
+    return code(value).replace("\\", "\u29f5").replace("|", "\\|")
 
 
 def _scenarios(assessment: Assessment) -> str:
