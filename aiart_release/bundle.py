@@ -171,6 +171,10 @@ class BundleFile:
     # again. Empty for media, weights, tables and archives: kept only where
     # it is read, so a bundle of many images does not hold their heads.
     head: bytes = field(default=b"", repr=False, compare=False)
+    # What stands for the content in the result cache when the bundle's
+    # source vouches for it (a staged blob: its git id and size); empty:
+    # the cache hashes the file itself.
+    content_key: str = field(default="", repr=False, compare=False)
 
     @property
     def readable(self) -> bool:
@@ -198,6 +202,7 @@ class Inventory:
     files: list[BundleFile] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     excluded: int = 0
+    fetch: Callable[[list[str]], None] | None = field(default=None, repr=False, compare=False)
 
     @property
     def total_bytes(self) -> int:
@@ -223,6 +228,14 @@ class Inventory:
 
     def get(self, path: str) -> BundleFile | None:
         return next((f for f in self.files if f.path == path), None)
+
+    def materialize(self, files: Iterable[BundleFile]) -> None:
+        """Make sure ``files`` are on disk before a check reads them: a
+        staged view writes a blob out only when some check must read it
+        (``fetch``, set by whoever built the inventory); a folder on disk
+        has nothing to do."""
+        if self.fetch is not None:
+            self.fetch([f.path for f in files])
 
 
 class BundleError(Exception):

@@ -41,14 +41,22 @@ import stat
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from pathlib import Path
-from typing import Any, NamedTuple
+from dataclasses import fields, is_dataclass
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from . import __version__
 from .checks import finding_problem
 from .findings import Finding
+from .masking import current_gate, redact_findings
+
+if TYPE_CHECKING:
+    from .bundle import BundleFile, Inventory
+    from .checks import Check
+    from .config import Config
+    from .facts import Facts
 
 ENV_CACHE_DIR = "AIART_RELEASE_CACHE_DIR"
 ENV_CACHE_MAX_MB = "AIART_RELEASE_CACHE_MAX_MB"
@@ -74,6 +82,8 @@ FLUSH_ENTRIES = 500
 FLUSH_SECONDS = 2.0
 MAX_RESULT_BYTES = 64 * 1024 * 1024
 RUNS_KEPT = 10
+# The place of a bundle check's result: no file's "artifact:path" hashes to it.
+BUNDLE_PLACE = "\0scan_bundle"
 # The fields Finding.to_dict writes, and "content": a cached finding with
 # another field comes from another tool or version.
 _FINDING_FIELDS = frozenset({
@@ -226,6 +236,11 @@ class ResultCache:
         self._spoiled: set[int] = set()
         self._written = 0
         self._hashed = 0
+        # Content hashes already known this run, by path: the file checks'
+        # plan and the bundle checks' inventory digest ask for the same files.
+        self._memo: dict[str, str] = {}
+        # The installed plugins ("name version"), part of every settings key.
+        self.plugin_set: list[str] = []
         self._flushed_at = time.monotonic()
         # When the statement running now is to be interrupted (see _limit_statements).
         self._deadline = [0.0]
@@ -328,6 +343,28 @@ class ResultCache:
 
     # --- content hashes --------------------------------------------------------
 
+    def note_plugins(self, plugin_set: list[str]) -> None:
+        """The installed plugins of this run: any change to them (a new
+        recognizer, say) can change what a check finds."""
+        self.plugin_set = sorted(plugin_set)
+
+    def file_content(self, file: BundleFile, max_bytes: int | None = None) -> str:
+        """The content key of a bundle file: the one its source vouches for
+        (a staged blob's git id and size, ``BundleFile.content_key``), else
+        :meth:`content_hash`; "" when it cannot be hashed (too large,
+        vanished), which no result is cached under."""
+        if file.content_key:
+            return file.content_key
+        name = str(file.abspath)
+        known = self._memo.get(name)
+        if known is None:
+            try:
+                known = self.content_hash(file.abspath, max_bytes)
+            except OSError:
+                known = ""
+            self._memo[name] = known
+        return known
+
     def content_hash(self, path: Path, max_bytes: int | None = None) -> str:
         """sha256 of the file, from the database when size/mtime/inode are
         unchanged; "" (nothing cached) for a file over ``max_bytes``, which is
@@ -373,6 +410,12 @@ class ResultCache:
                         settings=_sha(f"{__version__}\0{settings}"), place=_sha(path))
 
     def get(self, key: CacheKey) -> tuple[list[Finding], float] | None:
+        return self._lookup(key, _cached_findings)
+
+    def _lookup(self, key: CacheKey, parse: Callable[[Any, Any], Any]) -> Any:
+        """The stored result of ``key`` as ``parse(text, seconds)`` reads it
+        (None: not of this version's shape), with its seconds; None on a
+        miss. A result that does not parse is discarded."""
         if self._db is None:
             return None
         row = None
@@ -387,8 +430,8 @@ class ResultCache:
             self.misses += 1
             return None
         rowid, text, seconds = row
-        found = _cached_findings(text, seconds)
-        if found is None:
+        value = parse(text, seconds)
+        if value is None:
             self._warn(f"cache entry in {self.directory} is corrupt (not of this version's "
                        "shape); discarded")
             self._spoiled.add(rowid)
@@ -396,13 +439,14 @@ class ResultCache:
             return None
         self._used.add(rowid)
         self.hits += 1
-        return found, float(seconds)
+        return value, float(seconds)
 
     def put(self, key: CacheKey, findings: list[Finding], seconds: float) -> None:
         if not self.enabled:
             return
-        text = json.dumps([{**f.to_dict(show_pii=False), "content": f.content}
-                           for f in findings], ensure_ascii=False)
+        self._store(key, json.dumps(_stored_findings(findings), ensure_ascii=False), seconds)
+
+    def _store(self, key: CacheKey, text: str, seconds: float) -> None:
         self._results[key] = (text, seconds)
         if (len(self._results) >= FLUSH_ENTRIES
                 or time.monotonic() - self._flushed_at >= FLUSH_SECONDS):
@@ -439,6 +483,72 @@ class ResultCache:
         self._used.clear()
         self._files_used.clear()
         self._spoiled.clear()
+
+    # --- bundle checks -----------------------------------------------------------
+
+    def bundle_inputs(self, inventory: Inventory, facts: Facts, config: Config,
+                      trust_bundle_code: bool) -> str:
+        """A digest of everything a bundle check is given: every file's path,
+        kind, artifact, context, size and content, what the walk reported,
+        the facts (declarations, cards, configuration) and the permission
+        to run bundle code. The settings, the check and the plugins are in
+        the rest of the key (:meth:`bundle_key`)."""
+        digest = hashlib.sha256()
+        for file in inventory.files:
+            content = self.file_content(file, config.max_file_size) or _stamp(file.abspath)
+            digest.update(_canonical_bytes([file.path, file.kind, file.artifact, file.context,
+                                            file.skipped, file.size, content]))
+        digest.update(_canonical_bytes({
+            "walk": [[f.id, f.location.path, f.message, f.severity.value]
+                     for f in inventory.findings],
+            "excluded": inventory.excluded,
+            "facts": _canonical(facts.values),
+            "cards": _canonical(facts.cards),
+            # Where the configuration was read from is no input: its content is.
+            "config": {k: v for k, v in _canonical(config).items() if k != "source"},
+            "trust_bundle_code": trust_bundle_code,
+        }))
+        return digest.hexdigest()
+
+    def bundle_key(self, check: Check, settings: Any, inputs: str) -> CacheKey:
+        """Which stored result answers for ``check``'s ``scan_bundle`` on
+        the inputs :meth:`bundle_inputs` digested."""
+        return self.key(check_id=check.id, check_version=check.version,
+                        settings=settings_hash([settings, self.plugin_set, "scan_bundle"]),
+                        path=BUNDLE_PLACE, content=inputs)
+
+    def get_bundle(self, key: CacheKey, inventory: Inventory,
+                   ) -> tuple[list[Finding], dict[str, Any]] | None:
+        """The findings and facts a bundle check returned on the same inputs,
+        or None. The findings were stored masked: what a masked path hid is
+        learned again from the file it names, to be masked wherever else
+        this run quotes that path (as for a file check's cached result)."""
+        hit = self._lookup(key, _cached_bundle_result)
+        if hit is None:
+            return None
+        (found, places, provided), _ = hit
+        gate = current_gate()
+        for finding, place in zip(found, places, strict=True):
+            if 0 <= place < len(inventory.files):
+                gate.learn_masked(inventory.files[place].path, finding.location.path)
+        return found, provided
+
+    def put_bundle(self, key: CacheKey, findings: list[Finding], provided: dict[str, Any],
+                   seconds: float, inventory: Inventory) -> bool:
+        """Store what a bundle check returned: its findings through the
+        masking gate, each with the place in the inventory of the file it
+        names (not its path), and the facts it provided. Facts are kept
+        only when they come back from JSON as they went in and the gate
+        masks nothing in them: otherwise nothing is stored and the check
+        runs again next time. Whether it was stored."""
+        if not self.enabled or not _storable_facts(provided):
+            return False
+        place = {f.path: i for i, f in enumerate(inventory.files)}
+        record = {"findings": _stored_findings(redact_findings(findings)),
+                  "places": [place.get(f.location.path, -1) for f in findings],
+                  "provided": provided}
+        self._store(key, json.dumps(record, ensure_ascii=False), seconds)
+        return True
 
     def save(self) -> None:
         """Write the rest, evict past the limit, note the run, and close."""
@@ -770,6 +880,94 @@ def _count(db: sqlite3.Connection, query: str) -> int:
 
 
 # --- what is read back ------------------------------------------------------------
+
+def _stored_findings(findings: list[Finding]) -> list[dict[str, Any]]:
+    """Findings as the cache stores them: never the raw ``matched`` value."""
+    return [{**f.to_dict(show_pii=False), "content": f.content} for f in findings]
+
+
+def _cached_bundle_result(text: Any, seconds: Any,
+                          ) -> tuple[list[Finding], list[int], dict[str, Any]] | None:
+    """A stored bundle check's findings, the inventory place of each, and its
+    facts; None when it is not of the shape :meth:`ResultCache.put_bundle`
+    writes."""
+    if not isinstance(text, str) or type(seconds) not in (int, float):
+        return None
+    try:
+        record = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(record, dict) or set(record) != {"findings", "places", "provided"}:
+        return None
+    found = _cached_findings(json.dumps(record["findings"]), seconds)
+    places, provided = record["places"], record["provided"]
+    if (found is None or not isinstance(places, list) or len(places) != len(found)
+            or not all(type(p) is int for p in places) or not isinstance(provided, dict)):
+        return None
+    return found, places, provided
+
+
+def _storable_facts(provided: dict[str, Any]) -> bool:
+    """Whether facts may be cached: JSON gives them back equal (no tuple,
+    set or NaN) and the masking gate finds nothing to mask in their text."""
+    try:
+        if json.loads(json.dumps(provided)) != provided:
+            return False
+    except (TypeError, ValueError, RecursionError):
+        return False
+    gate = current_gate()
+    return all(gate.redact(text) == text for text in _texts(provided))
+
+
+def _texts(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _texts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _texts(item)
+
+
+def _stamp(path: Path) -> str:
+    """What stands for the content of a file that is not hashed (over the
+    size limit, unreadable): its size, modification time and inode, as the
+    content-hash cache keys it."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return "absent"
+    return f"stat:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+
+
+def _canonical(value: Any) -> Any:
+    """``value`` as plain JSON data, the same on every run for the same
+    value: dataclasses and mappings as objects, sets sorted, paths as text.
+    Anything else is its ``repr``: one that names an address differs from
+    run to run, which costs a miss, never a wrong hit."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _canonical(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Mapping):
+        return {f"{type(k).__name__}:{k}": _canonical(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((_canonical(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, PurePath):
+        return str(value)
+    if isinstance(getattr(value, "value", None), (str, int)):  # an Enum
+        return f"{type(value).__name__}.{value.value}"
+    return repr(value)
+
+
+def _canonical_bytes(value: Any) -> bytes:
+    return (json.dumps(value, sort_keys=True, ensure_ascii=False) + "\n").encode(
+        "utf-8", "surrogatepass")
+
 
 def _cached_findings(text: Any, seconds: Any) -> list[Finding] | None:
     """The findings of a stored result, or None when it is not of the shape

@@ -69,6 +69,17 @@ class Check:
       minified and vendored files (``file.context == "generated"``). Off by
       default: their text was written by nobody in the release, and the
       inventory lists them once as ``bundle.generated``.
+    - ``bundle_cacheable``: whether ``scan_bundle`` is a pure function of
+      what it is given, so that its findings and the facts it provides may
+      be taken from the result cache when none of it changed: every file's
+      path, kind, artifact, context and content, the facts, the
+      configuration, the check's settings and version, the installed
+      plugins and the tool's version. Off by default: a check that reads
+      anything else (the clock, the environment, a file outside the
+      bundle, a model's output) would be answered with a stale result, and
+      a stale pass is the one failure a release gate must not have; a
+      check opts in once its author has made sure. Accelerator checks are
+      never cached, whatever they declare (they run the released model).
     """
 
     id: ClassVar[str] = ""
@@ -81,6 +92,7 @@ class Check:
     findings: ClassVar[Mapping[str, str]] = {}
     batch_size: ClassVar[int] = 1
     reads_generated: ClassVar[bool] = False
+    bundle_cacheable: ClassVar[bool] = False
     provides: ClassVar[Mapping[str, Fact]] = {}
 
     def scan_file(self, file: BundleFile, ctx: FileContext) -> Iterable[Finding]:
@@ -129,6 +141,11 @@ class Check:
     @property
     def scans_bundle(self) -> bool:
         return type(self).scan_bundle is not Check.scan_bundle
+
+    @property
+    def caches_bundle_results(self) -> bool:
+        """Whether the engine may answer ``scan_bundle`` from the cache."""
+        return self.bundle_cacheable is True and self.device == "cpu"
 
 
 @dataclass
@@ -234,6 +251,8 @@ def _attribute_problem(check: Check) -> str | None:
         return "batch_size must be a whole number of at least 1"
     if not isinstance(check.reads_generated, bool):
         return "reads_generated must be True or False"
+    if not isinstance(check.bundle_cacheable, bool):
+        return "bundle_cacheable must be True or False"
     if not isinstance(check.findings, Mapping):
         return "findings must map finding ids to one-line meanings"
     return None

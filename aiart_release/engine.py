@@ -254,19 +254,15 @@ def _plan_file_work(inventory: Inventory, checks: list[Check], registry: Registr
     # Any change to the installed plugins (a new recognizer, say) can change
     # what a check finds: it is part of every cache key.
     plugin_set = sorted(f"{p.name} {p.version}" for p in registry.plugins if p.error is None)
+    cache.note_plugins(plugin_set)
     for file in inventory.files:
         wanted = [c for c in file_checks if file.kind in c.kinds
                   and (c.reads_generated or file.context != GENERATED)]
         if not wanted or not file.readable:
             continue
         work = []
-        content = ""
-        if cache.enabled:
-            # Once per file, not once per check that reads it.
-            try:
-                content = cache.content_hash(file.abspath, config.max_file_size)
-            except OSError:
-                content = ""
+        # Once per file, not once per check that reads it.
+        content = cache.file_content(file, config.max_file_size) if cache.enabled else ""
         for check in wanted:
             settings = config.check_settings(check.id)
             if cache.enabled:
@@ -297,6 +293,10 @@ def _plan_file_work(inventory: Inventory, checks: list[Check], registry: Registr
         check = registry.checks[check_id]
         work = [(check_id, config.check_settings(check_id))]
         plan.cpu.extend((batch, work) for batch in _batches(files, check.batch_size))
+    # Only now are the files some check must read known: a staged view
+    # writes those out, and no other.
+    inventory.materialize([*(f for files, _ in plan.cpu for f in files),
+                           *(f for f, _ in plan.accelerator)])
     return plan
 
 
@@ -358,6 +358,9 @@ def _run_bundle_checks(checks: list[Check], inventory: Inventory, facts: Facts,
     # What a bundle check provides (``ctx.provide``) comes back through
     # ``CheckRun.provided``: the facts given to checks never change. Bundle
     # checks run one at a time in this process, accelerator checks among them.
+    cache = results.cache
+    inputs = ""  # the digest of what every bundle check is given, made once
+    fetched = False
     for check in checks:
         if not check.scans_bundle:
             continue
@@ -365,6 +368,20 @@ def _run_bundle_checks(checks: list[Check], inventory: Inventory, facts: Facts,
             results.unassessed.bundle_checks.add(check.id)
             continue
         settings = config.check_settings(check.id)
+        key = None
+        if cache.enabled and check.caches_bundle_results:
+            inputs = inputs or cache.bundle_inputs(inventory, facts, config,
+                                                   run.trust_bundle_code)
+            key = cache.bundle_key(check, settings, inputs)
+            hit = cache.get_bundle(key, inventory)
+            if hit is not None:
+                results.add(check.id, hit[0], 0.0, None)
+                if hit[1]:
+                    results.from_bundle[check.id] = hit[1]
+                continue
+        if not fetched:  # a bundle check may read any file
+            inventory.materialize(inventory.files)
+            fetched = True
         lease, budget = None, config.seconds_per_file
         if check.device == "accelerator":
             lease = DeviceLease(run.devices)
@@ -387,7 +404,10 @@ def _run_bundle_checks(checks: list[Check], inventory: Inventory, facts: Facts,
             found, provided = [_failed(check, exc, budget, ".", "docs")], {}
         if lease is not None and lease.used:
             results.devices[check.id] = lease.used
-        results.add(check.id, found, time.perf_counter() - started, _traceback(exc))
+        seconds = time.perf_counter() - started
+        if key is not None and exc is None:
+            cache.put_bundle(key, found, provided, seconds, inventory)
+        results.add(check.id, found, seconds, _traceback(exc))
         if provided:
             results.from_bundle[check.id] = provided
 
