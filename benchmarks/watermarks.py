@@ -38,7 +38,7 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -63,6 +63,9 @@ class Collection:
     images: list  # RGB uint8 arrays
     marked: list  # bool per image
     mark_centre: tuple[float, float] | None  # relative (x, y), None when unmarked
+    folders: list | None = None  # each image's folder under data/ (None: all in data/)
+    samples: list = field(default_factory=list)  # sample outputs (RGB arrays)
+    samples_marked: list = field(default_factory=list)
 
 
 def photo_sources() -> list[np.ndarray]:
@@ -213,6 +216,60 @@ def collections(tuning: bool, quick: bool, seed: int) -> list[Collection]:
             out.append(Collection(f"unmarked n{n}", [random_crop(rng, sources, size)
                                                      for _ in range(n)], [False] * n, None))
     out.extend(hard_negatives(rng, sources))
+    out.extend(portfolios(tuning, rng, sources, positions))
+    out.extend(reproduced(tuning, rng, sources, positions))
+    return out
+
+
+def portfolios(tuning: bool, rng, sources, positions) -> list[Collection]:
+    """A dataset of 100 images in 8 folders, one of which (12 images, an
+    artist's portfolio) is signed in one corner: 12% of the dataset, found
+    only by searching the folder."""
+    out = []
+    for kind in ("signature", "text", "logo"):
+        size = (640, 480)
+        mark = make_mark(kind, tuning, rng, size)
+        position = positions[int(rng.integers(len(positions)))]
+        place = place_of(position, size, mark)
+        opacity = float(rng.uniform(0.6, 1.0) if kind == "signature" else rng.uniform(0.3, 0.5))
+        folders = [f"folder{i % 8}" for i in range(100)]
+        marked = [f == "folder3" for f in folders]
+        images = [random_crop(rng, sources, size) for _ in range(100)]
+        images = [overlay(im, mark, place, opacity) if m else im
+                  for im, m in zip(images, marked, strict=True)]
+        centre = ((place[0] + mark.width / 2) / size[0], (place[1] + mark.height / 2) / size[1])
+        out.append(Collection(f"portfolio {kind} {position} op{opacity:.2f} n100", images,
+                              marked, centre, folders))
+    return out
+
+
+def reproduced(tuning: bool, rng, sources, positions) -> list[Collection]:
+    """A dataset of 40 images, all marked, and 12 sample outputs of which 6
+    show the mark as a model would redraw it: 0 to 3 pixels off its place,
+    blurred, fainter; the other 6 unmarked."""
+    from PIL import ImageFilter
+
+    out = []
+    for kind in ("logo", "text", "signature"):
+        size = (600, 600)
+        mark = make_mark(kind, tuning, rng, size)
+        position = positions[int(rng.integers(len(positions)))]
+        place = place_of(position, size, mark)
+        opacity = float(rng.uniform(0.3, 0.5) if kind != "signature" else 0.8)
+        images = [overlay(random_crop(rng, sources, size), mark, place, opacity)
+                  for _ in range(40)]
+        samples, marked = [], []
+        for i in range(12):
+            image = random_crop(rng, sources, size)
+            if i < 6:
+                moved = (place[0] + int(rng.integers(-3, 4)), place[1] + int(rng.integers(-3, 4)))
+                redrawn = mark.filter(ImageFilter.GaussianBlur(1.0))
+                image = overlay(image, redrawn, moved, opacity * float(rng.uniform(0.6, 1.0)))
+            samples.append(image)
+            marked.append(i < 6)
+        centre = ((place[0] + mark.width / 2) / size[0], (place[1] + mark.height / 2) / size[1])
+        out.append(Collection(f"reproduced {kind} {position} n40", images, [True] * 40, centre,
+                              samples=samples, samples_marked=marked))
     return out
 
 
@@ -231,10 +288,13 @@ def hard_negatives(rng, sources) -> list[Collection]:
 # --- running the check ------------------------------------------------------------
 
 
-def run_check(folder: Path, names: list[str]):
+def run_check(folder: Path, names: list[str], samples: list[str] = ()):
     files = [SimpleNamespace(path=f"data/{name}", abspath=str(folder / name), readable=True,
                              context=None, kind="image", suffix=".jpg", artifact="dataset")
              for name in names]
+    files += [SimpleNamespace(path=f"samples/{name}", abspath=str(folder / "samples" / name),
+                              readable=True, context=None, kind="image", suffix=".jpg",
+                              artifact="model") for name in samples]
     ctx = SimpleNamespace(inventory=SimpleNamespace(files=files), settings={}, time_limit=None)
     return list(marks.RepeatedMarks().scan_bundle(ctx))
 
@@ -245,12 +305,28 @@ def measure(collection: Collection) -> tuple[dict, float, int]:
         names = []
         for i, image in enumerate(collection.images):
             name = f"img_{i:04d}.jpg"
+            if collection.folders:
+                name = f"{collection.folders[i]}/{name}"
+                (folder / collection.folders[i]).mkdir(exist_ok=True)
             Image.fromarray(image).save(folder / name, quality=90)
             names.append(name)
+        samples = []
+        for i, image in enumerate(collection.samples):
+            (folder / "samples").mkdir(exist_ok=True)
+            samples.append(f"sample_{i:03d}.jpg")
+            Image.fromarray(image).save(folder / "samples" / samples[-1], quality=90)
         started = time.perf_counter()
-        found = [f for f in run_check(folder, names) if f.id == "image.repeated-mark"]
+        everything = run_check(folder, names, samples)
         seconds = time.perf_counter() - started
-    return score(collection, found, names), seconds, len(names)
+    found = [f for f in everything if f.id == "image.repeated-mark"]
+    result = score(collection, found, names)
+    if collection.samples:
+        shown = {p for f in everything if f.id == "model.reproduces-mark" for p in f.also}
+        said = {i for i, n in enumerate(samples) if f"samples/{n}" in shown}
+        truth = {i for i, m in enumerate(collection.samples_marked) if m}
+        result.update(sample_tp=len(said & truth), sample_fp=len(said - truth),
+                      sample_fn=len(truth - said))
+    return result, seconds, len(names) + len(samples)
 
 
 def score(collection: Collection, found: list, names: list[str]) -> dict:
@@ -295,18 +371,28 @@ def main() -> None:
         result, took, n = measure(collection)
         seconds, images = seconds + took, images + n
         kind = "unmarked" if collection.mark_centre is None else collection.name.split()[0]
-        key = (kind, n if collection.mark_centre is not None else 0)
-        row = totals.setdefault(f"{key[0]:9} n={n:<4}", {"collections": 0, "found": 0,
-                                                          "alarms": 0, "tp": 0, "fp": 0,
-                                                          "fn": 0})
+        if kind in ("portfolio", "reproduced"):
+            kind = f"{kind}-{collection.name.split()[1]}"
+        n_images = len(collection.images)
+        hard = kind == "unmarked" and not collection.name.startswith("unmarked")
+        if kind == "unmarked":
+            key = f"unmarked n={'100 hard' if hard else n_images}"
+        else:
+            key = f"{kind:9} n={n_images}"
+        row = totals.setdefault(key, {"collections": 0, "found": 0, "alarms": 0, "tp": 0,
+                                      "fp": 0, "fn": 0})
         row["collections"] += 1
         for name in ("found", "alarms", "tp", "fp", "fn"):
             row[name] += int(result[name])
+        if "sample_tp" in result:
+            samples_row = totals.setdefault("  samples", {"tp": 0, "fp": 0, "fn": 0})
+            for name in ("tp", "fp", "fn"):
+                samples_row[name] += result[f"sample_{name}"]
         if args.verbose or (collection.mark_centre is None and result["alarms"]) or (
                 collection.mark_centre is not None and not result["found"]):
             print(f"  {collection.name:45} {result}")
     print(f"{'collections':18} {'found':>7} {'false alarms':>13} {'precision':>10} {'recall':>7}")
-    for key in sorted(totals):
+    for key in sorted(k for k in totals if k != "  samples"):
         row = totals[key]
         marked = not key.startswith("unmarked")
         precision = row["tp"] / max(1, row["tp"] + row["fp"])
@@ -315,6 +401,12 @@ def main() -> None:
         print(f"{key:18} {found:>7} {row['alarms']:>13} "
               f"{precision if marked else float('nan'):>10.2f} "
               f"{recall if marked else float('nan'):>7.2f}")
+    if "  samples" in totals:
+        row = totals["  samples"]
+        print(f"sample outputs reproducing the mark (model.reproduces-mark): precision "
+              f"{row['tp'] / max(1, row['tp'] + row['fp']):.2f}, recall "
+              f"{row['tp'] / max(1, row['tp'] + row['fn']):.2f} ({row['tp']} of "
+              f"{row['tp'] + row['fn']} found, {row['fp']} false)")
     print(f"time: {seconds:.1f} s for {int(images)} images, "
           f"{1000 * seconds / max(1, images):.1f} ms an image (decode + search)")
 

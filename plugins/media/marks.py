@@ -45,6 +45,7 @@ the median cannot tell a mark from chance.
 
 from __future__ import annotations
 
+import posixpath
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -186,6 +187,7 @@ class _Group:
     canvas: tuple[int, int]  # (width, height)
     files: list = field(default_factory=list)
     pixels: list = field(default_factory=list)  # uint8 arrays of the canvas's shape
+    folder: str | None = None  # the folder the group is, or None for all the dataset
 
 
 def canvas_of(width: int, height: int, side: int = CANVAS) -> tuple[int, int]:
@@ -551,14 +553,47 @@ def _search(dataset: list, samples: list, settings: _Settings,
         yield _unreadable(file, reason)
     if decoded < len(dataset) or decoded_samples < len(samples):
         yield _partial(decoded, len(dataset), decoded_samples, len(samples), settings)
-    for canvas, group in sorted(groups.items(), key=lambda kv: -len(kv[1].files)):
-        if len(group.files) < settings.min_images:
-            continue
-        for mark in _find_marks(group):
-            yield _repeated(group, mark)
-            copied = _reproducing(mark, made.get(canvas))
-            if copied:
-                yield _reproduced(group, mark, copied)
+    reported: list[tuple[_Group, _Mark]] = []
+    for canvas, whole in sorted(groups.items(), key=lambda kv: -len(kv[1].files)):
+        for group in _collections(whole, settings.min_images):
+            for mark in _find_marks(group):
+                if any(_same_mark(group, mark, *seen) for seen in reported):
+                    continue
+                reported.append((group, mark))
+                yield _repeated(group, mark)
+                copied = _reproducing(mark, made.get(canvas))
+                if copied:
+                    yield _reproduced(group, mark, copied)
+
+
+def _collections(group: _Group, min_images: int) -> Iterator[_Group]:
+    """The group, then each folder of it with at least ``min_images``
+    images (not the whole group): one photographer's portfolio signed in a
+    corner is a few percent of a scraped dataset, too few for the median of
+    all, and often a folder of its own."""
+    if len(group.files) < min_images:
+        return
+    yield group
+    folders: dict[str, list[int]] = {}
+    for i, file in enumerate(group.files):
+        folders.setdefault(posixpath.dirname(file.path), []).append(i)
+    for folder, indices in sorted(folders.items()):
+        if min_images <= len(indices) < len(group.files):
+            yield _Group(group.canvas, [group.files[i] for i in indices],
+                         [group.pixels[i] for i in indices], folder=folder or ".")
+
+
+def _same_mark(group: _Group, mark: _Mark, seen_group: _Group, seen: _Mark) -> bool:
+    """Whether a folder's mark is one already reported for its whole group
+    (the boxes overlap and most of its carriers were named)."""
+    if group.canvas != seen_group.canvas:
+        return False
+    a, b = mark.box, seen.box
+    if a[0] >= b[2] or b[0] >= a[2] or a[1] >= b[3] or b[1] >= a[3]:
+        return False
+    named = {seen_group.files[i].path for i in seen.carriers}
+    carriers = [group.files[i].path for i in mark.carriers]
+    return sum(path in named for path in carriers) >= 0.8 * len(carriers)
 
 
 # --- findings ---------------------------------------------------------------------
@@ -599,7 +634,8 @@ def _repeated(group: _Group, mark: _Mark) -> Finding:
     width, height = group.canvas
     return _mark_finding(
         "image.repeated-mark", Severity.MEDIUM, carriers,
-        f"{len(carriers)} of {plural(len(group.files), 'dataset image')} (aspect "
+        f"{len(carriers)} of {plural(len(group.files), 'dataset image')}"
+        + (f" in {group.folder}/" if group.folder else "") + " (aspect "
         f"{width}:{height}) carry the same mark at the {_where(group, mark)}: a logo, "
         "watermark or signature overlaid on each, usually its owner's",
         f"{width}x{height} {mark.box}",
