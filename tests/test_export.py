@@ -176,7 +176,7 @@ HOSTILE_SOURCES = (
     "img/a.png,Ines Okafor,https://www.www.evil.example/a,[x](https://evil.example),n\n"
     "img/b.png,,https://evil.example/b,<img src=x onerror=alert(1)>,n\n"
     "img/c.png,,https://" + LONG_HOST + "/c,Permission from Jane Doe,n\n"
-    "img/d.png,,,MIT__strong__,n\n"
+    "img/d.png,,,CC BY-NC-SA 4.0 International,n\n"
     "img/e.png,,,\"MIT " + "x" * 5000 + "\",n\n"
 )
 HOSTILE_CAPTIONS = "file,caption\nimg/a.png,portrait of Zelda Quintavalle | a woman\n"
@@ -195,10 +195,10 @@ def test_hostile_composition_values_stay_inert_in_the_card(cli, tmp_path):
     assert len(table) >= 7
     for line in table:  # two cells a row: no value added a column
         assert len(re.findall(r"(?<!\\)\|", line)) == 3, line
-    assert "| Licences | (free text) 4, `MIT__strong__` 1 |" in section
+    assert "| Licences | (free text) 4, `CC BY-NC-SA 4.0 International` 1 |" in section
     assert f"`{LONG_HOST}` 1" in section  # whole, as code
     prose = _outside_code(section)
-    assert "__strong__" not in prose and "evil.example" not in prose  # nothing renders or links
+    assert "evil.example" not in prose  # www.evil.example as code: GitHub links no code
     assert "<img" not in section and "](" not in section
     for raw in ("Jane", "Doe", "Zelda", "Quintavalle", "Ines", "Okafor", "portrait", "xxxxx"):
         assert raw not in section, raw
@@ -211,6 +211,9 @@ def test_a_cell_from_the_bundle_cannot_add_a_column():
     cell = _cell_counts({"a|b": 1, "c\\|d": 2, "(none stated)": 3})
     assert cell == "`a\\|b` 1, `c\u29f5\\|d` 2, (none stated) 3"
     assert len(re.findall(r"(?<!\\)\|", cell)) == 0
+    # An id with emphasis marks is code, where nothing renders.
+    assert _cell_counts({"MIT__strong__": 1}) == "`MIT__strong__` 1"
+    assert _cell_counts({"**x**": 1}, from_bundle=False) == "\\*\\*x\\*\\* 1"
 
 
 def test_limitations_say_what_was_not_checked(cli, tmp_path):

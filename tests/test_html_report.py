@@ -219,7 +219,7 @@ def test_export_narrowed_to_code_has_no_composition(cli, tmp_path):
 
 # Licences shaped as markup, a name in a free-text licence and in a caption,
 # a "|" in a column name, a long licence id and a long host.
-LONG_LICENCE = "LicenseRef_studio_clause_2024_v3"  # one token: shown as an id
+LONG_LICENCE = "CC BY-NC-SA 4.0 International"  # licence words: shown
 LONG_HOST = ".".join(["a" * 60] * 4) + ".example"
 
 
@@ -245,7 +245,7 @@ def test_hostile_composition_values_render_as_text(cli, tmp_path):
     assert '<th scope="row">Licences</th><td><span class="muted">(free text)</span> 4, ' \
            f"{LONG_LICENCE} 1</td>" in section
     # In the chart a long label is cut to fit left of its bar; its tooltip has it whole.
-    assert '<text x="142" y="44" text-anchor="end">LicenseRef_studio_cla…</text>' in section
+    assert '<text x="142" y="44" text-anchor="end">CC BY-NC-SA 4.0 Inter…</text>' in section
     assert f"<title>{LONG_LICENCE} · licence id stated: 1 item</title>" in section
     assert f"{LONG_HOST} 1" in section
     for raw in ("Jane", "Doe", "Zelda", "Quintavalle", "Ines", "Okafor", "portrait", "bold",
