@@ -205,6 +205,24 @@ def test_hostile_composition_values_stay_inert_in_the_card(cli, tmp_path):
     assert max(len(line) for line in section.splitlines()) < 2_000
 
 
+def test_many_long_hosts_still_fit_a_pull_request_comment(cli, tmp_path):
+    # 3,000 items from 3,000 hosts of 252 characters: the summary keeps the
+    # 20 most common and sums the rest, so the card stays a comment.
+    rows = [f"img/{i}.png,Creator Number{i},https://{i:04d}{LONG_HOST[4:]}/p,CC-BY-4.0,yes"
+            for i in range(3000)]
+    bundle = make_bundle(tmp_path / "b", {
+        "LICENSE": "MIT License\n",
+        "data/sources.csv": "file,creator,source,license,consent\n" + "\n".join(rows) + "\n",
+    })
+    result = cli("export", "markdown", bundle, "-o", "-")
+    assert result.code == 0, result.err
+    assert len(result.out) < 65_536
+    sources = next(line for line in _composition_section(result.out).splitlines()
+                   if line.startswith("| Sources |"))
+    assert sources.count(LONG_HOST[4:]) == 20 and sources.endswith(", (other) 2980 |")
+    assert "<summary>3000 creators</summary>" in result.out  # the credits still there
+
+
 def test_a_cell_from_the_bundle_cannot_add_a_column():
     from aiart_release.report.markdown import _cell_counts
 
