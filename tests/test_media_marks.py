@@ -223,6 +223,21 @@ def test_samples_without_the_mark_are_not_reported(tmp_path):
     assert of(scan(tmp_path, files), "model.reproduces-mark") == []
 
 
+# --- through the tool -------------------------------------------------------------
+
+def test_a_name_in_a_carriers_file_name_is_masked_in_the_report(cli, tmp_path):
+    files = collection(10, 10)
+    files.update({f"data/pictures/Emma Johnson {i}.jpg": jpeg(stamped(scene(50 + i),
+                                                                       BOTTOM_RIGHT))
+                  for i in range(3)})
+    root = make_bundle(tmp_path / "bundle", files)
+    result = cli("assess", root, "-f", "json", "--no-cache")
+    [mark] = [f for f in result.json()["findings"] if f["id"] == "image.repeated-mark"]
+    assert mark["count"] == 13 and mark["check"] == "media-marks"
+    assert "data/pictures/E*** J****** 0.jpg" in mark["also"]
+    assert "Johnson" not in result.out
+
+
 # --- the parts --------------------------------------------------------------------
 
 def test_pictures_of_nearly_one_aspect_share_a_canvas():
