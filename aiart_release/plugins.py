@@ -263,8 +263,8 @@ def _read_entry_points() -> list[EntryPoint]:
 
 def _group_of(path: str) -> list[tuple[str, str]]:
     """``(name, value)`` of this group in ``entry_points.txt``, read as
-    ``importlib.metadata`` reads it (a section per ``[name]``, ``#`` and
-    ``;`` comments, ``name = value``)."""
+    ``importlib.metadata`` reads it (a section per ``[name]``, ``#``
+    comments, ``name = value``)."""
     try:
         with open(os.path.join(path, "entry_points.txt"), encoding="utf-8") as handle:
             text = handle.read()
@@ -273,7 +273,7 @@ def _group_of(path: str) -> list[tuple[str, str]]:
     section, pairs = None, []
     for raw in text.splitlines():
         line = raw.strip()
-        if not line or line.startswith(("#", ";")):
+        if not line or line.startswith("#"):
             continue
         if line.startswith("[") and line.endswith("]"):
             section = line[1:-1].strip()

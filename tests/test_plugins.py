@@ -463,3 +463,96 @@ def test_python_dash_m_runs_the_cli():
     proc = subprocess.run([sys.executable, "-m", "aiart_release", "--version"],
                           capture_output=True, text=True)
     assert proc.returncode == 0 and "aiart-release" in proc.stdout
+
+
+# --- discovery without importlib.metadata (start-up, issue 13) -----------------
+
+def _site_with_plugins(site: Path) -> Path:
+    """A folder of installed distributions as pip leaves them: a dist-info
+    with the group among others and a comment, an egg-info, a dist-info of
+    another group only, and a second copy of a name (the first wins)."""
+    def dist(folder: str, metadata_name: str, headers: str, entry_points: str | None) -> None:
+        path = site / folder
+        path.mkdir(parents=True)
+        (path / metadata_name).write_text(headers + "\nA description: not a header\n")
+        if entry_points is not None:
+            (path / "entry_points.txt").write_text(entry_points)
+
+    dist("aiart_release_extra-1.2.dist-info", "METADATA",
+         "Metadata-Version: 2.1\nName: aiart-release-extra\nVersion: 1.2\n",
+         "[console_scripts]\nextra = x:main\n\n# a comment\n[aiart_release]\n"
+         "extra = aiart_release_extra.plugin:hooks\n  # indented\n"
+         "extra-two = aiart_release_extra\n")
+    dist("Legacy.Plugin.egg-info", "PKG-INFO",
+         "Metadata-Version: 1.0\nName: Legacy.Plugin\nVersion: 0.3\n",
+         "[aiart_release]\nlegacy=legacy_plugin\n")
+    dist("other_tool-2.0.dist-info", "METADATA", "Name: other-tool\nVersion: 2.0\n",
+         "[pytest11]\nother = other_tool\n")
+    dist("no_entry_points-1.0.dist-info", "METADATA", "Name: no-entry-points\nVersion: 1.0\n",
+         None)
+    later = site / "later"
+    later.mkdir()
+    (later / "aiart_release_extra-9.9.dist-info").mkdir()
+    (later / "aiart_release_extra-9.9.dist-info" / "METADATA").write_text(
+        "Name: aiart-release-extra\nVersion: 9.9\n")
+    (later / "aiart_release_extra-9.9.dist-info" / "entry_points.txt").write_text(
+        "[aiart_release]\nshadowed = never_loaded\n")
+    return later
+
+
+def _as_tuples(eps) -> list[tuple]:
+    return sorted((ep.name, ep.value, ep.dist, ep.version) for ep in eps)
+
+
+def test_entry_points_are_found_as_importlib_metadata_finds_them(tmp_path, monkeypatch):
+    from aiart_release import plugins
+
+    later = _site_with_plugins(tmp_path / "site")
+    monkeypatch.syspath_prepend(str(later))
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    ours = _as_tuples(plugins._read_entry_points())
+    assert ours == _as_tuples(plugins._metadata_entry_points())
+    assert ("extra", "aiart_release_extra.plugin:hooks", "aiart-release-extra", "1.2") in ours
+    assert ("legacy", "legacy_plugin", "Legacy.Plugin", "0.3") in ours
+    assert not any(name in ("shadowed", "other") for name, *_ in ours)
+    assert ("cards", "aiart_release.default_plugins.cards", "aiart-release",
+            metadata.version("aiart-release")) in ours
+
+
+def test_a_zip_on_the_path_is_left_to_importlib_metadata(tmp_path, monkeypatch):
+    from aiart_release import plugins
+
+    archive = tmp_path / "plugins.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        out.writestr("zipped_plugin-0.1.dist-info/METADATA", "Name: zipped-plugin\nVersion: 0.1\n")
+        out.writestr("zipped_plugin-0.1.dist-info/entry_points.txt",
+                     "[aiart_release]\nzipped = zipped_plugin\n")
+    monkeypatch.syspath_prepend(str(archive))
+    found = _as_tuples(plugins._discover())
+    assert ("zipped", "zipped_plugin", "zipped-plugin", "0.1") in found
+
+
+def test_an_entry_point_loads_its_module_and_attribute():
+    from aiart_release.plugins import EntryPoint
+
+    assert EntryPoint("x", "aiart_release.report").load().__name__ == "aiart_release.report"
+    loaded = EntryPoint("x", "aiart_release.plugins:EntryPoint.load").load()
+    assert loaded is EntryPoint.load
+    with pytest.raises(ValueError, match="not 'module'"):
+        EntryPoint("x", "not a module path!").load()
+
+
+def test_installed_versions_are_read_from_folder_names():
+    from aiart_release.plugins import installed_version
+
+    for name in ("detect-secrets", "Faker", "click", "aiart-release"):
+        assert installed_version(name) == metadata.version(name)
+    assert installed_version("surely-not-installed-anywhere") is None
+
+
+def test_plugin_discovery_does_not_import_importlib_metadata():
+    code = ("import sys; from aiart_release.plugins import build_registry; "
+            "r = build_registry(); print(len(r.plugins), 'importlib.metadata' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120).stdout.split()
+    assert int(out[0]) >= 14 and out[1] == "False"

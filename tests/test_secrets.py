@@ -340,3 +340,35 @@ def test_the_prefilter_reads_the_words_a_pattern_requires(pattern, words):
 
     found = required_words(re.compile(pattern))
     assert (set(found) if found else None) == words
+
+
+@pytest.mark.parametrize("damage", [
+    b"",                                      # empty
+    b"not json",                              # not JSON
+    b'["pattern 0 ghp_"]',                    # cut short: no end row
+    b'["word gh", "end 1"]',                  # whole, but no pattern at all
+    b'["pattern 0 (unclosed", "end 1"]',      # a pattern that does not compile
+])
+def test_a_damaged_masker_table_is_built_again_never_trusted(tmp_path, damage):
+    """The masker's patterns kept beside the cache are state left by an
+    earlier run: a file that is not a whole table is rebuilt from
+    detect-secrets, and the secret is still masked."""
+    import plugins.secrets.maskers as maskers
+
+    from aiart_release.cache import allow_derived
+
+    allow_derived(tmp_path)
+    try:
+        maskers._table.cache_clear()
+        maskers._compiled.cache_clear()
+        Gate([("secrets", maskers.secret_spans)]).redact("warm")  # writes the table
+        (table,) = (tmp_path / "derived").glob("secrets-masker-*.json")
+        table.write_bytes(damage)
+        maskers._table.cache_clear()
+        maskers._compiled.cache_clear()
+        masked = Gate([("secrets", maskers.secret_spans)]).redact(f"AccountKey={AZURE_KEY}")
+        assert AZURE_KEY[:20] not in masked and masked.startswith("AccountKey=")
+    finally:
+        allow_derived(None)
+        maskers._table.cache_clear()
+        maskers._compiled.cache_clear()

@@ -94,8 +94,8 @@ def _key() -> str | None:
 def _build_rows() -> list[str]:
     """The table as lines of text: ``pattern <flags> <regex>`` for each
     pattern, ``word <w>`` and ``lower <w>`` for the prefilter's words, and
-    ``rest <flags> <regex>`` for the patterns that have none; ``end <n>``
-    last."""
+    ``rest <flags> <regex>`` for the patterns that have none; ``end <n>
+    <digest>`` last."""
     from detect_secrets.plugins.base import RegexBasedDetector
 
     from .detectors import detectors
@@ -111,7 +111,14 @@ def _build_rows() -> list[str]:
     rows += [f"lower {w}" for w in prefilter.lower_words]
     if prefilter.rest is not None:
         rows.append(f"rest {prefilter.rest.flags} {prefilter.rest.pattern}")
-    return [*rows, f"end {len(rows)}"]  # a file cut short is told from a whole one
+    return [*rows, _end(rows)]
+
+
+def _end(rows: list[str]) -> str:
+    """The last row: how many rows came before it and their digest, so that
+    a file cut short or damaged is told from a whole one."""
+    digest = hashlib.sha256("\n".join(rows).encode("utf-8", "surrogatepass")).hexdigest()
+    return f"end {len(rows)} {digest}"
 
 
 def _from_rows(rows: list[str]) -> _Table:
@@ -119,7 +126,7 @@ def _from_rows(rows: list[str]) -> _Table:
     words: list[str] = []
     lower: list[str] = []
     rest = None
-    if not rows or rows[-1] != f"end {len(rows) - 1}":
+    if not rows or rows[-1] != _end(rows[:-1]):
         raise ValueError("the table is not whole")
     for row in rows[:-1]:
         kind, _, value = row.partition(" ")
