@@ -212,3 +212,22 @@ def test_timeout_limits_the_whole_run_and_says_what_was_left(tmp_path):
                       env=env, timeout=60)  # the check sleeps an hour on sleep.txt
     assert "Traceback" not in result.err
     assert "bundle.timeout" in finding_ids(result.json())
+
+
+def test_core_groups_are_listed_and_run_though_imported_only_when_named(cli):
+    """baseline, cache and export live in their own modules, imported when
+    their name is on the command line (a hook run never loads them)."""
+    help_ = cli("--help")
+    for group in ("baseline", "cache", "export"):
+        assert group in help_.out
+    info = cli("cache", "info")
+    assert info.code == 0 and "location:" in info.out
+    assert "add" in cli("baseline", "--help").out
+
+
+def test_a_plugin_cannot_take_the_name_of_a_core_group_not_yet_imported(cli, monkeypatch):
+    monkeypatch.setenv("AIART_RELEASE_PLUGINS", "testplugins.core_group_names")
+    help_ = cli("--help")
+    assert "command name(s) 'baseline', 'cache' already taken" in help_.err
+    assert "replaced" not in cli("cache", "info").out
+    assert cli("cache", "info").code == 0

@@ -28,7 +28,9 @@ PROBE = ("import json, sys\nfrom aiart_release.cli import main\ncode = main(['ho
 # NER library is touched.
 NEVER = ("detect_secrets", "requests", "spacy", "presidio_analyzer", "torch", "cv2",
          "pyarrow", "PIL", "faker", "phonenumbers", "huggingface_hub", "mutagen", "c2pa",
-         "cyclonedx", "pandas", "scipy")
+         "cyclonedx", "pandas", "scipy",
+         # The core's command groups the hook does not run.
+         "aiart_release.baseline_cli", "aiart_release.cache_cli", "aiart_release.export_cli")
 # Imported today by core modules; each says what lets it go. Marked as
 # expected failures, strictly: once the change is made the test passes,
 # fails as an unexpected pass, and the module moves to NEVER.
