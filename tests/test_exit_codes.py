@@ -167,7 +167,7 @@ def test_asking_for_help_or_a_listing_is_exit_0(cli, args):
 
 
 def test_the_gate_is_exit_1_not_an_error(cli, tmp_path):
-    bundle = _bundle(tmp_path, **{"notes.txt": "write to jane.doe@example.com\n"})
+    bundle = _bundle(tmp_path, **{"notes.txt": "write to jane.doe@postbox-mail.org\n"})
     result = cli("assess", bundle, "--fail-on", "info")
     assert result.code == 1
     assert "error" not in result.err

@@ -173,7 +173,7 @@ pathlib.Path({marker!r}).write_text("imported")
 
 
 def generate(weights_path, n, seed, device):
-    secret = "jane.doe@example.com"
+    secret = "jane.doe@postbox-mail.org"
     raise RuntimeError("cannot load " + secret)
 '''
 

@@ -365,8 +365,8 @@ def test_generated_text_that_repeats_the_training_text(cli, memorisation, tmp_pa
     corpus = words(1, 2000)
     passage = corpus[500:570]
     email_at = 3
-    passage[email_at] = "jane.doe@example.com"
-    corpus[500 + email_at] = "jane.doe@example.com"
+    passage[email_at] = "jane.doe@eastpost.net"
+    corpus[500 + email_at] = "jane.doe@eastpost.net"
     root = tmp_path / "bundle"
     (root / "data").mkdir(parents=True)
     (root / "model").mkdir()
@@ -383,9 +383,9 @@ def test_generated_text_that_repeats_the_training_text(cli, memorisation, tmp_pa
     assert [f["location"]["path"] for f in found] == ["samples/copied.txt"]
     [copied] = found
     assert copied["severity"] == "high" and copied["artifact"] == "model"
-    # "jane.doe@example.com" is four words; the run is the 70 copied ones.
+    # "jane.doe@eastpost.net" is four words; the run is the 70 copied ones.
     assert "73 words" in copied["message"]
-    assert "jane.doe@example.com" not in result.out
+    assert "jane.doe@eastpost.net" not in result.out
     assert "@e" in copied["evidence"]
 
 

@@ -95,7 +95,7 @@ def test_generated_files_are_not_given_to_checks(tmp_path):
     js.mkdir(parents=True)
     # A minified bundle whose strings look like contact data.
     (js / "app.min.js").write_text(
-        '!function(){var a="Contact Maria Gonzalez at maria.gonzalez@example.com";'
+        '!function(){var a="Contact Maria Gonzalez at maria.gonzalez@postbox-mail.org";'
         + "var b=1;" * 400 + "}();")
     (tmp_path / "README.md").write_text("# Page\n\nA project page.\n")
     result = assess(tmp_path, build_registry(), load_config(tmp_path), load_policy(),

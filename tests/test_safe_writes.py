@@ -162,8 +162,8 @@ def test_a_new_file_gets_the_usual_mode_not_the_temporary_files(tmp_path):
 def test_credits_drop_contact_data_and_keep_names_and_links(cli, tmp_path):
     manifest = (
         "file,creator,source,license\n"
-        "images/a.png,Mira Holt <mira.holt@example.org>,https://example.org/mira,CC-BY-4.0\n"
-        "images/b.png,Jun Sato (+1 555 013 4567),mailto:jun@example.org,CC0-1.0\n"
+        "images/a.png,Mira Holt <mira.holt@kunst-post.org>,https://example.org/mira,CC-BY-4.0\n"
+        "images/b.png,Jun Sato (+1 555 013 4567),mailto:jun@kunst-post.org,CC0-1.0\n"
     )
     bundle = _manifest_bundle(tmp_path, manifest)
     result = cli("credits", bundle)
@@ -171,13 +171,13 @@ def test_credits_drop_contact_data_and_keep_names_and_links(cli, tmp_path):
     text = (bundle / "CREDITS.md").read_text()
     assert "| Mira Holt | 1 | CC-BY-4.0 | <https://example.org/mira> |" in text
     assert "| Jun Sato | 1 | CC0-1.0 |" in text
-    for leaked in ("mira.holt@example.org", "jun@example.org", "555", "4567", "mailto"):
+    for leaked in ("mira.holt@kunst-post.org", "jun@kunst-post.org", "555", "4567", "mailto"):
         assert leaked not in text
 
 
 def test_a_creator_credited_without_contact_counts_as_credited(cli, tmp_path):
     manifest = ("file,creator,source,license\n"
-                "images/a.png,Mira Holt <mira@example.org>,https://example.org/m,CC-BY-4.0\n")
+                "images/a.png,Mira Holt <mira@kunst-post.org>,https://example.org/m,CC-BY-4.0\n")
     bundle = _manifest_bundle(tmp_path, manifest)
     assert cli("credits", bundle).code == 0
     report = cli("assess", bundle, "-f", "json").json()
@@ -188,17 +188,17 @@ def test_is_credited_knows_the_name_as_credits_write_it():
     from aiart_release.default_plugins.provenance.credits import is_credited
     from aiart_release.default_plugins.provenance.manifest import Item
 
-    item = Item(row=1, line=2, creator="Ana_Lee <ana@example.org>")
+    item = Item(row=1, line=2, creator="Ana_Lee <ana@kunst-post.org>")
     assert is_credited(item, "| ana\\_lee | 1 |")  # escaped, address dropped
     assert is_credited(item, "thanks to ana_lee")
     assert not is_credited(item, "thanks to bo")
 
 
 def test_a_creator_named_only_by_an_address_is_credited_without_it(cli, tmp_path):
-    bundle = _manifest_bundle(tmp_path, "file,creator\nimages/a.png,kai@example.org\n")
+    bundle = _manifest_bundle(tmp_path, "file,creator\nimages/a.png,kai@kunst-post.org\n")
     assert cli("credits", bundle).code == 0
     text = (bundle / "CREDITS.md").read_text()
-    assert "kai@example.org" not in text and "| contact withheld | 1 |" in text
+    assert "kai@kunst-post.org" not in text and "| contact withheld | 1 |" in text
 
 
 def test_a_manifest_cell_cannot_add_lines_or_markup_to_credits(cli, tmp_path):
@@ -231,12 +231,12 @@ def test_a_link_cannot_end_early_or_split_the_table(cli, tmp_path):
 
 def test_a_contact_marked_public_is_published(cli, tmp_path):
     manifest = ("file,creator,contact_public\n"
-                "images/a.png,Mira Holt <mira@example.org>,yes\n"
-                "images/b.png,Jun Sato <jun@example.org>,no\n")
+                "images/a.png,Mira Holt <mira@kunst-post.org>,yes\n"
+                "images/b.png,Jun Sato <jun@kunst-post.org>,no\n")
     bundle = _manifest_bundle(tmp_path, manifest)
     assert cli("credits", bundle).code == 0
     text = (bundle / "CREDITS.md").read_text()
-    assert "mira@example.org" in text and "jun@example.org" not in text
+    assert "mira@kunst-post.org" in text and "jun@kunst-post.org" not in text
 
 
 def test_the_example_credits_are_unchanged_by_escaping(cli, tmp_path):

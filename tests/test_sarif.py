@@ -96,7 +96,7 @@ def test_rules_have_help_text_from_the_checks_and_github_severities(cli, monkeyp
 
 CAPTIONS = ("file_name,caption\n"
             "a.png,a watercolour of a harbour\n"
-            "b.png,portrait sent by maria.gonzalez@example.org for the set\n")
+            "b.png,portrait sent by maria.gonzalez@kunst-post.org for the set\n")
 
 
 def test_fingerprints_do_not_change_when_rows_and_lines_move(cli, tmp_path):
@@ -122,11 +122,11 @@ def test_fingerprints_do_not_change_when_rows_and_lines_move(cli, tmp_path):
 def test_no_raw_value_in_sarif_and_show_pii_shows_it_as_json_does(cli, tmp_path):
     bundle = make_bundle(tmp_path / "b", {"data/captions.csv": CAPTIONS})
     masked = cli("assess", bundle, "-f", "sarif")
-    assert "maria.gonzalez@example.org" not in masked.out
+    assert "maria.gonzalez@kunst-post.org" not in masked.out
     assert sarif_errors(json.loads(masked.out)) == []
     shown = cli("assess", bundle, "-f", "sarif", "--show-pii")
     as_json = cli("assess", bundle, "-f", "json", "--show-pii")
-    assert "maria.gonzalez@example.org" in shown.out
+    assert "maria.gonzalez@kunst-post.org" in shown.out
     evidence = [r["properties"].get("evidence") for r in only_run(json.loads(shown.out))["results"]]
     assert evidence == [f.get("evidence") for f in as_json.json()["findings"]]
 

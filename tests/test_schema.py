@@ -28,7 +28,7 @@ def messy_bundle(tmp_path):
     bundle = make_bundle(tmp_path / "b", {
         "model/w.safetensors": SAFETENSORS,
         "model/README.md": "---\nlicense: [\n---\n# card\nTODO\n",
-        "data/a.txt": "BOOM write to someone@example.com\n",
+        "data/a.txt": "BOOM write to someone@postbox-mail.org\n",
         "data/b.txt": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
         "data/c.txt": b"caf\xe9\n",
         "art/poster.kra": kra.read_bytes(),

@@ -427,11 +427,11 @@ def test_pyproject_table_is_read_the_same_way(cli, tmp_path):
 
 
 def test_text_from_the_bundle_is_masked_in_findings_and_in_the_command(cli, tmp_path):
-    bundle = _bundle(tmp_path, "  hardware: ask jane.doe@example.com\n  hours: 2\n"
+    bundle = _bundle(tmp_path, "  hardware: ask jane.doe@postbox-mail.org\n  hours: 2\n"
                                "  country: France\n")
     problem = _by_id(_training(cli, bundle)[1])["training.unknown-hardware"]
-    assert "jane.doe@example.com" not in json.dumps(problem)
+    assert "jane.doe@postbox-mail.org" not in json.dumps(problem)
     assert "training.hardware" in problem["message"]
     result = cli("training", bundle)
     assert result.code == 2
-    assert "jane.doe@example.com" not in result.out + result.err
+    assert "jane.doe@postbox-mail.org" not in result.out + result.err

@@ -1,6 +1,6 @@
 """Turns the session sheet into training captions.
 
-Sessions are booked through the studio inbox (bookings@example.org).
+Sessions are booked through the studio inbox (bookings@lumenfeld-studio.com).
 """
 
 import csv
