@@ -166,6 +166,17 @@ def test_pictures_drawn_from_one_template_are_not_a_mark(tmp_path):
     assert of(scan(tmp_path, files), "image.repeated-mark") == []
 
 
+def test_black_bars_at_the_same_place_are_not_a_mark(tmp_path):
+    """Wide pictures letterboxed into one frame share two straight edges:
+    an overlay, but not a logo or a signature."""
+    files = {}
+    for i in range(12):
+        frame = Image.new("RGB", SIZE, (0, 0, 0))
+        frame.paste(scene(i, (SIZE[0], 200)), (0, 50))
+        files[f"data/frames/f{i:02d}.jpg"] = jpeg(frame)
+    assert of(scan(tmp_path, files), "image.repeated-mark") == []
+
+
 def test_the_search_can_be_turned_off(tmp_path):
     assert scan(tmp_path, collection(10, 10), marks=False) == []
 

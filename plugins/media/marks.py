@@ -97,10 +97,12 @@ SAMPLE_SHIFT = 3
 MIN_CARRIERS = 5
 MIN_SHARE = 0.2
 # ...and it is pixel-exact: the carriers' correlation with the template
-# moved EXACT_SHIFT pixels is at most EXACT_LOSS of the correlation in place.
+# moved EXACT_SHIFT pixels is at most EXACT_LOSS of the correlation in place
+# on average, and at most STRAIGHT_LOSS of it along either axis.
 # A carrier scores at least RELATIVE_MATCH of the carriers' median score.
 EXACT_SHIFT = 3
 EXACT_LOSS = 0.5
+STRAIGHT_LOSS = 0.75  # the most it may keep moved along one axis
 RELATIVE_MATCH = 0.4
 _SHOWN_PATHS = 5
 _PAPER = ("https://openaccess.thecvf.com/content_cvpr_2017/html/Dekel_On_the_Effectiveness_"
@@ -500,14 +502,17 @@ def _matching(cosines, mark_x, mark_y, least: float = MATCH):
 
 def pixel_exact(stack, box, mark_x, mark_y) -> bool:
     """Whether the carriers' correlation with the template is lost when the
-    template moves EXACT_SHIFT pixels (up, down, left, right): an overlay sits on the same
-    pixels in every image, aligned content only roughly."""
+    template moves EXACT_SHIFT pixels (left and right, up and down): an
+    overlay sits on the same pixels in every image, aligned content only
+    roughly. Along a straight edge (a logo's side) one direction keeps the
+    correlation and the other loses it, so the four are averaged; but a
+    mark that is only straight lines (the edge of black bars, a frame)
+    keeps it along them, and is not a logo or a signature."""
     shifts = ((0, 0), (EXACT_SHIFT, 0), (-EXACT_SHIFT, 0), (0, EXACT_SHIFT), (0, -EXACT_SHIFT))
-    found = scores(stack, box, mark_x, mark_y, shifts)
-    placed = float(found[:, 0].mean())
-    # The mean of the four: along a straight edge (a logo's side) one
-    # direction keeps the correlation, across it the other loses it.
-    return float(found[:, 1:].mean()) <= EXACT_LOSS * placed
+    found = scores(stack, box, mark_x, mark_y, shifts).mean(axis=0)
+    placed = float(found[0])
+    across, along = sorted((float(found[1:3].mean()), float(found[3:5].mean())))
+    return (across + along) / 2 <= EXACT_LOSS * placed and along <= STRAIGHT_LOSS * placed
 
 
 def _spread_indices(total: int, limit: int) -> list[int]:
