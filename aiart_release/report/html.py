@@ -318,7 +318,9 @@ def _composition_licence_chart(licences: dict[str, int]) -> str:
 
 
 def _counts(counts: dict[str, int], from_bundle: bool = True) -> str:
-    """``name n, …``, escaped; the summary's own names ("(none stated)") in grey."""
+    """``name n, …``, escaped; the summary's own names ("(none stated)") in
+    grey. Hosts, licence ids and terms alike are escaped text here, so
+    ``from_bundle`` (composition_view.CountsCell) changes nothing."""
     return ", ".join(
         (f'<span class="muted">{esc(name)}</span>' if name in PLACEHOLDERS else esc(name))
         + f" {int(n)}" for name, n in counts.items()) or '<span class="muted">none</span>'
