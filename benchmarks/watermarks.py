@@ -299,7 +299,7 @@ def run_check(folder: Path, names: list[str], samples: list[str] = ()):
     return list(marks.RepeatedMarks().scan_bundle(ctx))
 
 
-def measure(collection: Collection) -> tuple[dict, float, int]:
+def measure(collection: Collection) -> tuple[dict, float, float, int]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         names = []
@@ -318,6 +318,12 @@ def measure(collection: Collection) -> tuple[dict, float, int]:
         started = time.perf_counter()
         everything = run_check(folder, names, samples)
         seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        for name in names:  # the same decode the check does, and nothing else
+            marks.reduced(folder / name)
+        for name in samples:
+            marks.reduced(folder / "samples" / name)
+        decode_only = time.perf_counter() - started
     found = [f for f in everything if f.id == "image.repeated-mark"]
     result = score(collection, found, names)
     if collection.samples:
@@ -326,7 +332,7 @@ def measure(collection: Collection) -> tuple[dict, float, int]:
         truth = {i for i, m in enumerate(collection.samples_marked) if m}
         result.update(sample_tp=len(said & truth), sample_fp=len(said - truth),
                       sample_fn=len(truth - said))
-    return result, seconds, len(names) + len(samples)
+    return result, seconds, decode_only, len(names) + len(samples)
 
 
 def score(collection: Collection, found: list, names: list[str]) -> dict:
@@ -355,6 +361,46 @@ def _holds(box, centre) -> bool:
     return x0 <= centre[0] <= x1 and y0 <= centre[1] <= y1
 
 
+def row_key(collection: Collection) -> str:
+    """The table row a collection counts in: its mark's kind and size, or
+    the kind of unmarked collection."""
+    words = collection.name.split()
+    if collection.mark_centre is None:
+        hard = not collection.name.startswith("unmarked")
+        return f"unmarked n={'100, hard' if hard else len(collection.images)}"
+    kind = f"{words[0]} {words[1]}" if words[0] in ("portfolio", "reproduced") else words[0]
+    return f"{kind} n={len(collection.images)}"
+
+
+def share_key(collection: Collection) -> str | None:
+    """The (size, share) row of a plain marked collection."""
+    words = collection.name.split()
+    if collection.mark_centre is None or words[0] in ("portfolio", "reproduced"):
+        return None
+    carriers = sum(collection.marked)
+    return f"n={len(collection.images)} share {words[-1][5:]} ({carriers} marked)"
+
+
+def add(totals: dict, key: str, result: dict) -> None:
+    row = totals.setdefault(key, dict.fromkeys(("collections", "found", "alarms", "tp", "fp",
+                                                 "fn"), 0))
+    row["collections"] += 1
+    for name in ("found", "alarms", "tp", "fp", "fn"):
+        row[name] += int(result[name])
+
+
+def print_table(title: str, totals: dict) -> None:
+    print(f"{title:36} {'found':>7} {'false alarms':>13} {'precision':>10} {'recall':>7}")
+    for key in sorted(totals, key=lambda k: (k.split(" n=")[0], len(k), k)):
+        row = totals[key]
+        marked = not key.startswith("unmarked")
+        named = row["tp"] + row["fp"]
+        precision = f"{row['tp'] / named:.2f}" if marked and named else "-"
+        recall = f"{row['tp'] / max(1, row['tp'] + row['fn']):.2f}" if marked else "-"
+        found = f"{row['found']}/{row['collections']}" if marked else f"-/{row['collections']}"
+        print(f"{key:36} {found:>7} {row['alarms']:>13} {precision:>10} {recall:>7}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tuning", action="store_true", help="the tuning marks and positions")
@@ -365,50 +411,31 @@ def main() -> None:
     seed = args.seed if args.seed is not None else (1 if args.tuning else 2)
     print(f"marks: {'tuning' if args.tuning else 'measured'} set, seed {seed}; "
           f"load {os.getloadavg()[0]:.2f}")
-    totals: dict[str, dict] = {}
-    seconds = images = 0.0
+    by_kind: dict[str, dict] = {}
+    by_share: dict[str, dict] = {}
+    samples = dict.fromkeys(("tp", "fp", "fn"), 0)
+    seconds = decoding = images = 0.0
     for collection in collections(args.tuning, args.quick, seed):
-        result, took, n = measure(collection)
-        seconds, images = seconds + took, images + n
-        kind = "unmarked" if collection.mark_centre is None else collection.name.split()[0]
-        if kind in ("portfolio", "reproduced"):
-            kind = f"{kind}-{collection.name.split()[1]}"
-        n_images = len(collection.images)
-        hard = kind == "unmarked" and not collection.name.startswith("unmarked")
-        if kind == "unmarked":
-            key = f"unmarked n={'100 hard' if hard else n_images}"
-        else:
-            key = f"{kind:9} n={n_images}"
-        row = totals.setdefault(key, {"collections": 0, "found": 0, "alarms": 0, "tp": 0,
-                                      "fp": 0, "fn": 0})
-        row["collections"] += 1
-        for name in ("found", "alarms", "tp", "fp", "fn"):
-            row[name] += int(result[name])
-        if "sample_tp" in result:
-            samples_row = totals.setdefault("  samples", {"tp": 0, "fp": 0, "fn": 0})
-            for name in ("tp", "fp", "fn"):
-                samples_row[name] += result[f"sample_{name}"]
+        result, took, decode_only, n = measure(collection)
+        seconds, decoding, images = seconds + took, decoding + decode_only, images + n
+        add(by_kind, row_key(collection), result)
+        if share_key(collection):
+            add(by_share, share_key(collection), result)
+        for name in samples:
+            samples[name] += result.get(f"sample_{name}", 0)
         if args.verbose or (collection.mark_centre is None and result["alarms"]) or (
                 collection.mark_centre is not None and not result["found"]):
             print(f"  {collection.name:45} {result}")
-    print(f"{'collections':18} {'found':>7} {'false alarms':>13} {'precision':>10} {'recall':>7}")
-    for key in sorted(k for k in totals if k != "  samples"):
-        row = totals[key]
-        marked = not key.startswith("unmarked")
-        precision = row["tp"] / max(1, row["tp"] + row["fp"])
-        recall = row["tp"] / max(1, row["tp"] + row["fn"])
-        found = f"{row['found']}/{row['collections']}" if marked else "-"
-        print(f"{key:18} {found:>7} {row['alarms']:>13} "
-              f"{precision if marked else float('nan'):>10.2f} "
-              f"{recall if marked else float('nan'):>7.2f}")
-    if "  samples" in totals:
-        row = totals["  samples"]
-        print(f"sample outputs reproducing the mark (model.reproduces-mark): precision "
-              f"{row['tp'] / max(1, row['tp'] + row['fp']):.2f}, recall "
-              f"{row['tp'] / max(1, row['tp'] + row['fn']):.2f} ({row['tp']} of "
-              f"{row['tp'] + row['fn']} found, {row['fp']} false)")
+    print_table("collections, by mark", by_kind)
+    print_table("marked collections, by share", by_share)
+    print(f"sample outputs reproducing the mark (model.reproduces-mark): precision "
+          f"{samples['tp'] / max(1, samples['tp'] + samples['fp']):.2f}, recall "
+          f"{samples['tp'] / max(1, samples['tp'] + samples['fn']):.2f} ({samples['tp']} of "
+          f"{samples['tp'] + samples['fn']} found, {samples['fp']} false)")
     print(f"time: {seconds:.1f} s for {int(images)} images, "
-          f"{1000 * seconds / max(1, images):.1f} ms an image (decode + search)")
+          f"{1000 * seconds / max(1, images):.1f} ms an image (decode + search); decoding "
+          f"alone {1000 * decoding / max(1, images):.1f} ms an image, "
+          f"{seconds / max(decoding, 1e-9):.2f}x; load {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":
