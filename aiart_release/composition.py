@@ -59,7 +59,7 @@ _LICENSE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+\-_]{0,39}$")
 _LICENSE_WORDS = frozenset(
     "cc cc0 by sa nc nd creative commons attribution sharealike noncommercial noderivatives "
     "zero public domain gpl lgpl agpl mit apache bsd mpl license licence unlicense all "
-    "rights reserved international generic unported only or later".split())
+    "rights reserved international generic unported only or later other".split())
 _VERSION = re.compile(r"^v?\d+(\.\d+)*$")
 _HOST = re.compile(r"^[a-z0-9.-]{1,253}$")
 NOT_A_URL = "(not a URL)"
@@ -199,8 +199,16 @@ def _count_item(record: dict[str, str], tally: _Tally) -> None:
 def _is_license_id(text: str) -> bool:
     if len(text) > 40:
         return False
+    from .license_catalog import info
+
+    # An SPDX id or a catalogued licence is shown as written. Anything else
+    # must be spelled from licence words and versions, with at least one word:
+    # a single word ("Quintavalle") or digit groups ("020-7946-0958") may be a
+    # person's name or number, and are counted as free text, never shown.
+    if info(text).known:
+        return True
     words = text.lower().replace("-", " ").split()
-    return (len(words) == 1 and bool(_LICENSE_ID.match(text))) or all(
+    return any(w in _LICENSE_WORDS for w in words) and all(
         w in _LICENSE_WORDS or _VERSION.match(w) for w in words)
 
 

@@ -152,3 +152,18 @@ def test_the_summary_raises_no_finding(tmp_path, cli):
     with_it = cli("assess", bundle, "-f", "json").json()
     ids = {f["id"] for f in with_it["findings"]}
     assert not any(i.startswith("composition") for i in ids)
+
+
+def test_a_single_word_or_a_number_in_the_licence_column_is_free_text(tmp_path, cli):
+    # A one-word "licence" may be the creator's name, digit groups a phone
+    # number: neither is a licence id, so both are counted, never shown.
+    sources = ("file,license\n"
+               "images/a.png,Quintavalle\n"
+               "images/b.png,020-7946-0958\n"
+               "images/c.png,other\n")
+    bundle = make_bundle(tmp_path / "b", {"data/sources.csv": sources,
+                                          "data/images/a.png": PNG})
+    result = cli("assess", bundle, "-f", "json")
+    assert result.json()["composition"]["licenses"] == {composition.FREE_TEXT: 2, "other": 1}
+    for text in (result.out, cli("assess", bundle).out):
+        assert "Quintavalle" not in text and "7946" not in text
