@@ -82,6 +82,12 @@ FLUSH_ENTRIES = 500
 FLUSH_SECONDS = 2.0
 MAX_RESULT_BYTES = 64 * 1024 * 1024
 RUNS_KEPT = 10
+# Eviction goes by last use to this resolution: a result used again within
+# it is not written again.
+USE_RESOLUTION = 600
+# A file's results read in one query: more than this many (its results under
+# many versions and settings) are looked up one by one instead.
+PREFETCH_ROWS = 64
 # The place of a bundle check's result: no file's "artifact:path" hashes to it.
 BUNDLE_PLACE = "\0scan_bundle"
 # The fields Finding.to_dict writes, and "content": a cached finding with
@@ -184,8 +190,21 @@ def file_sha256(path: Path | str) -> str:
     return digest.hexdigest()
 
 
+_SETTINGS_HASHES: dict[str, str] = {}
+
+
 def settings_hash(settings: Any) -> str:
-    return _sha(json.dumps(settings, sort_keys=True, default=str))
+    """sha256 of the settings as JSON. Asked once per file and check (the
+    same few settings 20,000 times on a large bundle): remembered by their
+    ``repr``, which two different settings never share (one whose repr
+    changes from call to call merely misses the memo)."""
+    text = repr(settings)
+    known = _SETTINGS_HASHES.get(text)
+    if known is None:
+        known = _sha(json.dumps(settings, sort_keys=True, default=str))
+        if len(_SETTINGS_HASHES) < 1024:
+            _SETTINGS_HASHES[text] = known
+    return known
 
 
 class CacheKey(NamedTuple):
@@ -241,6 +260,11 @@ class ResultCache:
         self._memo: dict[str, str] = {}
         # The installed plugins ("name version"), part of every settings key.
         self.plugin_set: list[str] = []
+        # Hashes of the texts keys are made of (settings, places), and the
+        # stored results of each file read in one query (_prefetch).
+        self._shas: dict[str, str] = {}
+        self._cwd = _working_folder()  # once, not once per file (os.path.abspath)
+        self._prefetched: dict[tuple[str, str], dict[tuple[str, str, str], tuple]] = {}
         self._flushed_at = time.monotonic()
         # When the statement running now is to be interrupted (see _limit_statements).
         self._deadline = [0.0]
@@ -336,6 +360,7 @@ class ResultCache:
         self._used.clear()
         self._files_used.clear()
         self._spoiled.clear()
+        self._prefetched.clear()
         if _remove_database(path):
             self._db = self._open()
         if self._db is None:
@@ -354,15 +379,19 @@ class ResultCache:
         :meth:`content_hash`; "" when it cannot be hashed (too large,
         vanished), which no result is cached under."""
         if file.content_key:
-            return file.content_key
-        name = str(file.abspath)
-        known = self._memo.get(name)
-        if known is None:
+            known = file.content_key
+        else:
+            name = str(file.abspath)
+            known = self._memo.get(name)
+            if known is not None:
+                return known
             try:
                 known = self.content_hash(file.abspath, max_bytes)
             except OSError:
                 known = ""
             self._memo[name] = known
+        if known:
+            self._prefetch(known, f"{file.artifact}:{file.path}")
         return known
 
     def content_hash(self, path: Path, max_bytes: int | None = None) -> str:
@@ -373,25 +402,29 @@ class ResultCache:
         if max_bytes is not None and st.st_size > max_bytes:
             return ""
         stamp = (st.st_size, st.st_mtime_ns, st.st_ino)
-        key = _sha(str(path.resolve()))
+        # The path as given, made absolute: no link resolved (a system call
+        # per folder on the way, 10,000 times). It only finds the row; the
+        # size, time and inode say whether the row still holds.
+        key = _sha(os.path.normpath(os.path.join(self._cwd, path)))
         known = self._known_hash(key)
         if known is not None and known[:3] == stamp:
-            self._files_used.add(key)
+            if self._stale(known[4]):
+                self._files_used.add(key)
             return known[3]
         value = file_sha256(path)
         if self.enabled:
             self._files[key] = (*stamp, value)
         return value
 
-    def _known_hash(self, key: str) -> tuple[int, int, int, str] | None:
+    def _known_hash(self, key: str) -> tuple[int, int, int, str, Any] | None:
         if key in self._files:
-            return self._files[key]
+            return (*self._files[key], self._now)
         if self._db is None:
             return None
         row = None
         with self._guard():
             row = self._db.execute(
-                "SELECT size, mtime_ns, inode, content FROM files WHERE path = ?",
+                "SELECT size, mtime_ns, inode, content, used FROM files WHERE path = ?",
                 (key,)).fetchone()
         if row is None:
             return None
@@ -407,7 +440,38 @@ class ResultCache:
     def key(self, *, check_id: str, check_version: str, settings: str, path: str,
             content: str) -> CacheKey:
         return CacheKey(content=content, check_id=check_id, check_version=check_version,
-                        settings=_sha(f"{__version__}\0{settings}"), place=_sha(path))
+                        settings=self._hashed_once(f"{__version__}\0{settings}"),
+                        place=self._hashed_once(path))
+
+    def _hashed_once(self, text: str) -> str:
+        known = self._shas.get(text)
+        if known is None:
+            known = self._shas[text] = _sha(text)
+        return known
+
+    def _prefetch(self, content: str, place: str) -> None:
+        """Read at once every stored result of one file (its content, at its
+        place), so that each check's lookup that follows is answered from
+        memory: one query per file instead of one per file and check. More
+        than ``PREFETCH_ROWS`` (results of many versions and settings) are
+        left to be looked up one by one."""
+        if self._db is None:
+            return
+        place_hash = self._hashed_once(place)
+        if (content, place_hash) in self._prefetched:
+            return
+        rows = None
+        with self._guard():
+            rows = self._db.execute(
+                "SELECT check_id, check_version, settings, rowid, "
+                "CASE WHEN length(findings) <= ? THEN findings END, seconds, used "
+                "FROM results WHERE content = ? AND place = ? LIMIT ?",
+                (MAX_RESULT_BYTES, content, place_hash, PREFETCH_ROWS + 1)).fetchall()
+        if rows is None or len(rows) > PREFETCH_ROWS:
+            return
+        self._prefetched[(content, place_hash)] = {
+            (check_id, version, settings): (rowid, text, seconds, used)
+            for check_id, version, settings, rowid, text, seconds, used in rows}
 
     def get(self, key: CacheKey) -> tuple[list[Finding], float] | None:
         return self._lookup(key, _cached_findings)
@@ -419,17 +483,21 @@ class ResultCache:
         if self._db is None:
             return None
         row = None
-        with self._guard():
-            row = self._db.execute(
-                "SELECT rowid, CASE WHEN length(findings) <= ? THEN findings END, seconds "
-                "FROM results WHERE content = ? AND check_id = ? AND check_version = ? "
-                "AND settings = ? AND place = ?", (MAX_RESULT_BYTES, *key)).fetchone()
+        prefetched = self._prefetched.get((key.content, key.place))
+        if prefetched is not None:
+            row = prefetched.get((key.check_id, key.check_version, key.settings))
+        else:
+            with self._guard():
+                row = self._db.execute(
+                    "SELECT rowid, CASE WHEN length(findings) <= ? THEN findings END, seconds, "
+                    "used FROM results WHERE content = ? AND check_id = ? AND check_version = ? "
+                    "AND settings = ? AND place = ?", (MAX_RESULT_BYTES, *key)).fetchone()
         if self._db is None:
             return None
         if row is None:
             self.misses += 1
             return None
-        rowid, text, seconds = row
+        rowid, text, seconds, used = row
         value = parse(text, seconds)
         if value is None:
             self._warn(f"cache entry in {self.directory} is corrupt (not of this version's "
@@ -437,9 +505,16 @@ class ResultCache:
             self._spoiled.add(rowid)
             self.misses += 1
             return None
-        self._used.add(rowid)
+        if self._stale(used):
+            self._used.add(rowid)
         self.hits += 1
         return value, float(seconds)
+
+    def _stale(self, used: Any) -> bool:
+        """Whether a row's last use is to be written again: not when this
+        run or one in the last ``USE_RESOLUTION`` seconds wrote it, so that
+        an unchanged bundle assessed again writes nothing at all."""
+        return not (type(used) is int and used >= self._now - USE_RESOLUTION)
 
     def put(self, key: CacheKey, findings: list[Finding], seconds: float) -> None:
         if not self.enabled:
@@ -931,6 +1006,15 @@ def _texts(value: Any) -> Iterator[str]:
             yield from _texts(item)
 
 
+def _working_folder() -> str:
+    """The working folder, which relative bundle paths are keyed under; "/"
+    when it is gone (a key only finds a row: the stamp decides)."""
+    try:
+        return os.getcwd()
+    except OSError:
+        return "/"
+
+
 def _stamp(path: Path) -> str:
     """What stands for the content of a file that is not hashed (over the
     size limit, unreadable): its size, modification time and inode, as the
@@ -975,6 +1059,8 @@ def _cached_findings(text: Any, seconds: Any) -> list[Finding] | None:
     bad severities)."""
     if not isinstance(text, str) or type(seconds) not in (int, float):
         return None
+    if text == "[]":  # most files have nothing to report
+        return []
     try:
         items = json.loads(text)
     except (ValueError, RecursionError):
