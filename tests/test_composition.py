@@ -107,7 +107,7 @@ def test_capped_reading_says_so(tmp_path, cli, monkeypatch):
     assert report["limits"]["rows"] == 5
     total = sum(report["captions"]["terms"]["gender"].values())
     assert total <= 5 + 2  # nothing past the cap was counted
-    assert "Capped: read the first 5 rows" in cli("assess", bundle).out
+    assert "Capped: the first 5 rows" in cli("assess", bundle).out
     for kind in ("markdown", "html"):  # the exports say so too
         assert "Capped: the first 5 rows and 16.0 MiB of captions were read" in cli(
             "export", kind, bundle, "-o", "-").out

@@ -175,36 +175,20 @@ def _counts(counts: dict[str, int]) -> str:
 
 def _composition_rows(summary: dict) -> Group:
     """The dataset composition summary: counts to reflect on, not a verdict.
-    It holds no names and no caption text (composition.py)."""
+    It holds no names and no caption text (composition.py); the wording is
+    the one the release card and the HTML page use (composition_view)."""
+    from . import composition_view
+
     table = Table(box=None, show_header=False, padding=(0, 1, 0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
-    table.add_row("Files", Text(", ".join(f"{kind} {v['files']} ({human_size(v['bytes'])})"
-                                          for kind, v in summary["files"].items())))
-    if summary["items"]:
-        creators = summary["creators"]
-        table.add_row("Items", Text(f"{summary['items']} listed with their sources"))
-        table.add_row("Sources", Text(_counts(summary["sources"])))
-        table.add_row("Creators", Text(f"{creators['distinct']} distinct · "
-                                       f"{creators['items_without']} items name none"))
-        table.add_row("Licences", Text(_counts(summary["licenses"])))
-    captions = summary["captions"]
-    if captions["read"]:
-        table.add_row("Captions", Text(f"{captions['read']} read; words describing people "
-                                       "as the captions write them:"))
-        for category, counts in captions["terms"].items():
-            table.add_row(f"  {category}", Text(_counts(counts) if counts else "none"))
+    for label, cell in composition_view.rows(
+            summary, str, lambda counts, _from_bundle: _counts(counts) if counts else "none"):
+        table.add_row(label, Text(cell))
     lines = [table]
-    if summary["capped"]:
-        limits = summary["limits"]
-        lines.append(Text(f"  Capped: read the first {limits['rows']} rows and "
-                          f"{human_size(limits['caption_bytes'])} of captions; counts are "
-                          "of what was read", style="yellow"))
-    if summary["unreadable"]:
-        lines.append(Text(f"  {summary['unreadable']} files could not be read for it",
-                          style="dim"))
-    lines.append(Text("  For reflection, not a verdict: no finding, no effect on tiers.",
-                      style="dim"))
+    for note in composition_view.notes(summary):
+        lines.append(Text(f"  {note}", style="yellow" if note.startswith("Capped") else "dim"))
+    lines.append(Text(f"  {composition_view.VERDICT}", style="dim"))
     return Group(*lines)
 
 
