@@ -25,26 +25,42 @@ from aiart_release.facts import Fact
 from aiart_release.findings import Checkpoint, Finding, Location, Severity, plural
 from aiart_release.readers.markdown import atx_heading
 
+# Every pattern is compiled on first use (a cached accessor): a run that
+# reads no card, as a pre-commit hook on one caption, compiles none of them.
+
+
 # Text a card template leaves behind. Each is unambiguous outside code blocks.
-_PLACEHOLDERS = [
-    # The Hugging Face model and dataset card templates fill every unanswered
-    # field with this.
-    re.compile(r"\[More Information Needed\]", re.IGNORECASE),
-    # Unrendered Jinja from a card template.
-    re.compile(r"\{\{\s*[\w.|()' \"-]{1,80}\s*\}\}"),
-    re.compile(r"\{%-?\s*\w+[^%]{0,80}%\}"),
-    # Writer's markers.
-    re.compile(r"(?<![\w-])(TODO|TBD|FIXME|TKTK)(?![\w-])"),
-    re.compile(r"\blorem ipsum\b", re.IGNORECASE),
-    re.compile(r"[\[<](?:your|insert|add|enter) [^\]>\n]{1,40}[\]>]", re.IGNORECASE),
-]
+@cache
+def _placeholders() -> list[re.Pattern[str]]:
+    return [
+        # The Hugging Face model and dataset card templates fill every unanswered
+        # field with this.
+        re.compile(r"\[More Information Needed\]", re.IGNORECASE),
+        # Unrendered Jinja from a card template.
+        re.compile(r"\{\{\s*[\w.|()' \"-]{1,80}\s*\}\}"),
+        re.compile(r"\{%-?\s*\w+[^%]{0,80}%\}"),
+        # Writer's markers.
+        re.compile(r"(?<![\w-])(TODO|TBD|FIXME|TKTK)(?![\w-])"),
+        re.compile(r"\blorem ipsum\b", re.IGNORECASE),
+        re.compile(r"[\[<](?:your|insert|add|enter) [^\]>\n]{1,40}[\]>]", re.IGNORECASE),
+    ]
+
+
 # Sections whose emptiness matters most: the questions the field guide asks.
-_KEY_SECTIONS = re.compile(
-    r"bias|risk|limitation|out-of-scope|misuse|training data|\buses?\b|consent|personal"
-    r"|sensitive",
-    re.IGNORECASE,
-)
-_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+@cache
+def _key_sections() -> re.Pattern[str]:
+    return re.compile(
+        r"bias|risk|limitation|out-of-scope|misuse|training data|\buses?\b|consent|personal"
+        r"|sensitive",
+        re.IGNORECASE,
+    )
+
+
+@cache
+def _fence() -> re.Pattern[str]:
+    return re.compile(r"^\s{0,3}(`{3,}|~{3,})")
+
+
 _MAX_SECTIONS_SHOWN = 5
 # Vendored copies and test data are not what the release publishes.
 _NOT_RELEASED = ("generated", "fixture")
@@ -53,14 +69,17 @@ _NOT_RELEASED = ("generated", "fixture")
 # A name that says the file is meant as a card: ``model_card.md``,
 # ``DATASET-CARD.md``, ``datasheet.md``. (The classifier may also find a
 # card by its content; such a page owes no metadata.)
-_MEANT_AS_CARD = re.compile(
-    r"(?:^|[-_. ])(?:model[-_ ]?cards?|data(?:[-_ ]?set)?[-_ ]?(?:cards?|sheets?))(?:$|[-_. ])"
-    r"|^modelcard", re.I)
+@cache
+def _meant_as_card() -> re.Pattern[str]:
+    return re.compile(
+        r"(?:^|[-_. ])(?:model[-_ ]?cards?|data(?:[-_ ]?set)?[-_ ]?(?:cards?|sheets?))(?:$|[-_. ])"
+        r"|^modelcard", re.I)
 
 
 def _is_the_card(path: str) -> bool:
     name = PurePosixPath(path).name
-    return name.lower().startswith("readme") or bool(_MEANT_AS_CARD.search(name.rsplit(".", 1)[0]))
+    return (name.lower().startswith("readme")
+            or bool(_meant_as_card().search(name.rsplit(".", 1)[0])))
 
 
 def _nested(card, cards) -> bool:
@@ -87,8 +106,6 @@ def _package_of(weights, paths: set[str]) -> str | None:
     return names.pop() if len(names) == 1 else None
 
 
-
-
 @dataclass(frozen=True)
 class MarkdownLine:
     number: int
@@ -105,7 +122,7 @@ def markdown_lines(text: str, first_line: int = 1) -> Iterator[MarkdownLine]:
     in_comment = False
     for offset, line in enumerate(text.split("\n")):
         number = first_line + offset
-        opening = _FENCE.match(line)
+        opening = _fence().match(line)
         if fence is not None:
             # CommonMark: a fence closes only with the same character, at
             # least as long, and nothing after it.
@@ -134,7 +151,7 @@ def placeholder_lines(text: str, first_line: int = 1) -> list[tuple[int, str]]:
         if line.heading:
             level = line.heading[0]
             headings = [h for h in headings if h[0] < level] + [line.heading]
-        if any(p.search(line.text) for p in _PLACEHOLDERS):
+        if any(p.search(line.text) for p in _placeholders()):
             hits.append((line.number, " > ".join(title for _, title in headings)))
     return hits
 
@@ -171,116 +188,123 @@ def _words(pattern: str) -> re.Pattern:
     return re.compile(pattern, re.I)
 
 
-MODEL_QUESTIONS = (
-    Question(
-        "out-of-scope", "out-of-scope use",
-        _words(r"out[- ]of[- ]scope|misuse|malicious|prohibited|acceptable\s+use|"
-               r"not\s+(?:intended|allowed|permitted)|restrict(?:ed|ions)\s+(?:use|uses)|"
-               r"use\s+restrictions"),
-        prose=_words(r"\bshould\s+not\s+be\s+used|\bnot\s+(?:be\s+)?(?:intended|meant)\s+"
-                     r"(?:for|to)\b|\bout[- ]of[- ]scope\b|\bmust\s+not\s+be\s+used|"
-                     r"\bdo\s+not\s+use\s+(?:it|this)"),
-        shadows=("intended-use",)),
-    Question(
-        "environmental-impact", "environmental impact",
-        # "Training resources" is the field guide's name for it.
-        _words(r"environment|carbon|emissions?|co2|energy|compute\s+(?:used|budget)|"
-               r"training\s+(?:resources|compute|cost)|resources\s+used"),
-        metadata=("co2_eq_emissions",),
-        prose=_words(r"\bco2\b|\bcarbon\b|\bkwh\b|\bgpu[- ]hours?\b|\bemissions?\b"),
-        shadows=("training-data",)),
-    Question(
-        "evaluation", "evaluation",
-        _words(r"evaluat|results?\b|metrics?|benchmarks?|performance|testing|"
-               r"model\s+examination"),
-        metadata=("model-index", "model_index"),
-        prose=_words(r"\bevaluated\s+(?:\w+\s+){0,2}(?:on|with|against)\b|\bfid\b|"
-                     r"\bclip[- ]score\b|\bbenchmark"),
-        shadows=("training-data",)),
-    Question(
-        "training-data", "training data",
-        _words(r"training|train\s+(?:set|data)|data\s*sets?|\bdata\b|fine[- ]?tun|corpus"),
-        metadata=("datasets",),
-        # "fine-tuned on", not "Finetuned from model" (the base model).
-        prose=_words(r"\b(?:trained|fine-?tuned|finetuned|pre-?trained)\s+(?:\w+\s+){0,3}"
-                     r"(?:on|with)\b")),
-    Question(
-        "limitations", "bias, risks and limitations",
-        _words(r"bias|risks?|limitations?|ethic|caveats?|harms?|safety|fairness|"
-               r"considerations"),
-        prose=_words(r"\blimitations?\b|\bbias(?:es|ed)?\b|\bmay\s+(?:generate|produce|"
-                     r"reproduce|fail)\b")),
-    Question(
-        "intended-use", "intended use",
-        _words(r"\buses?\b|use\s+cases?|intended|how\s+to\s+use|usage|purpose|applications?"),
-        prose=_words(r"\bintended\s+(?:for|to|use)|\b(?:is|was)\s+(?:meant|made|designed)\s+"
-                     r"(?:for|to)\b")),
-)
-DATASET_QUESTIONS = (
-    Question(
-        "consent", "consent",
-        _words(r"consent|opt[- ]?out|permission|takedown|take[- ]down|removal\s+request|"
-               r"privacy"),
-        prose=_words(r"\bconsent(?:ed|s)?\b|\bopt(?:ed)?[- ]?out\b|\bsigned\s+(?:a\s+)?"
-                     r"(?:model\s+)?release|request\s+(?:the\s+)?remov|removed?\s+(?:up)?on\s+"
-                     r"request|\bpermission\s+(?:of|from)\s+(?:the|each|every|all)\b")),
-    Question(
-        "people", "who is in it",
-        _words(r"who\s+(?:is|are)\s+in|people|persons?|individuals|"
-               r"personal(?:\s+and\s+sensitive)?\s+information|demographic|data\s+producers|"
-               r"participants|sitters|models\s+depicted|human\s+subjects|data\s+subjects"),
-        prose=_words(r"\b(?:photo(?:graph)?s?|images?|pictures?)\s+of\s+(?:\w+\s+){0,2}"
-                     r"(?:people|persons|individuals|faces|humans)\b|\b(?:no|contains?|"
-                     r"depicts?|shows?)\s+(?:no\s+)?(?:people|persons|identifiable|human\s+faces)"
-                     r"\b|\bdata\s*set\s+of\s+(?:\w+\s+){0,2}(?:people|persons|faces|portraits)\b"
-                     r"|\b(?:variation|diversity|balance)\b[^.\n]{0,40}\b(?:age|ethnicity|"
-                     r"gender|race|skin\s+tones?)\b")),
-    Question(
-        "maintenance", "maintenance",
-        _words(r"mainten|maintain|contact|updates?\b|versions?\b|changelog|errat|support|"
-               r"card\s+authors"),
-        prose=_words(r"\b(?:maintained|contact|updated|erratum|errata)\b|"
-                     r"\bopen\s+an\s+issue\b")),
-    Question(
-        "distribution", "distribution",
-        _words(r"distribut|licen[cs]|terms\s+of\s+use|download|access|availability|"
-               r"how\s+to\s+get|copyright"),
-        metadata=("license",),
-        prose=_words(r"\blicen[cs](?:e|ed|es)\b|\bmade\s+available\s+under\b|\bdownload")),
-    Question(
-        "preprocessing", "preprocessing",
-        _words(r"pre-?process|processing|cleaning|filter|align|labell?ing|annotations?|"
-               r"curation\s+process|cropp"),
-        prose=_words(r"\b(?:aligned|cropped|resized|filtered|deduplicated|cleaned|"
-                     r"pre-?processed|annotated|captioned|labell?ed)\b")),
-    Question(
-        "collection", "collection process",
-        _words(r"collect|source\s+data|data\s+sources?|\bsources?\b|provenance|acquisition|"
-               r"gather|crawl|scrap|how\s+(?:it|the\s+data)\s+was|origin"),
-        prose=_words(r"\b(?:collected|crawled|scraped|downloaded|harvested|gathered|sourced|"
-                     r"obtained|captured|photographed|taken)\s+(?:\w+\s+){0,3}"
-                     r"(?:from|via|using|through|by)\b")),
-    Question(
-        "motivation", "motivation",
-        _words(r"motivation|rationale|purpose|why\b|background"),
-        prose=_words(r"\b(?:created|built|designed|collected|assembled|made)\s+"
-                     r"(?:as\s+part\s+of|for|to)\b|\bmotivat")),
-    Question(
-        "uses", "uses",
-        _words(r"\buses?\b|intended|usage|applications?|out[- ]of[- ]scope|tasks?\b"),
-        prose=_words(r"\b(?:can|may|should)\s+(?:not\s+)?be\s+used\b|\bintended\s+"
-                     r"(?:for|to|use)|\bfor\s+(?:training|evaluating|research)\b")),
-    Question(
-        "composition", "composition",
-        _words(r"composition|structure|data\s+(?:fields|instances|splits|format)|contents?|"
-               r"statistics|overview|description|summary|what'?s\s+in|\bsplits?\b|format"),
-        prose=_words(r"\b(?:consists?|composed)\s+of\b|\b(?:contains|includes|holds)\s+"
-                     r"(?:\w+\s+){0,2}[\d,.]+|\b(?:[\d,.]+\s*k?|(?:twenty|thirty|forty|fifty|"
-                     r"sixty|seventy|eighty|ninety|hundred|thousand|dozen)s?)\s+(?:\w+\s+){0,2}"
-                     r"(?:images|photos|photographs|captions|pairs|pictures|clips|recordings|"
-                     r"samples|paintings|drawings|sketches|studies|artworks|works|scans|"
-                     r"illustrations|watercolou?rs)\b")),
-)
+@cache
+def model_questions() -> tuple[Question, ...]:
+    return (
+        Question(
+ "out-of-scope", "out-of-scope use",
+ _words(r"out[- ]of[- ]scope|misuse|malicious|prohibited|acceptable\s+use|"
+        r"not\s+(?:intended|allowed|permitted)|restrict(?:ed|ions)\s+(?:use|uses)|"
+        r"use\s+restrictions"),
+ prose=_words(r"\bshould\s+not\s+be\s+used|\bnot\s+(?:be\s+)?(?:intended|meant)\s+"
+              r"(?:for|to)\b|\bout[- ]of[- ]scope\b|\bmust\s+not\s+be\s+used|"
+              r"\bdo\s+not\s+use\s+(?:it|this)"),
+ shadows=("intended-use",)),
+        Question(
+ "environmental-impact", "environmental impact",
+ # "Training resources" is the field guide's name for it.
+ _words(r"environment|carbon|emissions?|co2|energy|compute\s+(?:used|budget)|"
+        r"training\s+(?:resources|compute|cost)|resources\s+used"),
+ metadata=("co2_eq_emissions",),
+ prose=_words(r"\bco2\b|\bcarbon\b|\bkwh\b|\bgpu[- ]hours?\b|\bemissions?\b"),
+ shadows=("training-data",)),
+        Question(
+ "evaluation", "evaluation",
+ _words(r"evaluat|results?\b|metrics?|benchmarks?|performance|testing|"
+        r"model\s+examination"),
+ metadata=("model-index", "model_index"),
+ prose=_words(r"\bevaluated\s+(?:\w+\s+){0,2}(?:on|with|against)\b|\bfid\b|"
+              r"\bclip[- ]score\b|\bbenchmark"),
+ shadows=("training-data",)),
+        Question(
+ "training-data", "training data",
+ _words(r"training|train\s+(?:set|data)|data\s*sets?|\bdata\b|fine[- ]?tun|corpus"),
+ metadata=("datasets",),
+ # "fine-tuned on", not "Finetuned from model" (the base model).
+ prose=_words(r"\b(?:trained|fine-?tuned|finetuned|pre-?trained)\s+(?:\w+\s+){0,3}"
+              r"(?:on|with)\b")),
+        Question(
+ "limitations", "bias, risks and limitations",
+ _words(r"bias|risks?|limitations?|ethic|caveats?|harms?|safety|fairness|"
+        r"considerations"),
+ prose=_words(r"\blimitations?\b|\bbias(?:es|ed)?\b|\bmay\s+(?:generate|produce|"
+              r"reproduce|fail)\b")),
+        Question(
+ "intended-use", "intended use",
+ _words(r"\buses?\b|use\s+cases?|intended|how\s+to\s+use|usage|purpose|applications?"),
+ prose=_words(r"\bintended\s+(?:for|to|use)|\b(?:is|was)\s+(?:meant|made|designed)\s+"
+              r"(?:for|to)\b")),
+    )
+
+
+@cache
+def dataset_questions() -> tuple[Question, ...]:
+    return (
+        Question(
+"consent", "consent",
+_words(r"consent|opt[- ]?out|permission|takedown|take[- ]down|removal\s+request|"
+      r"privacy"),
+prose=_words(r"\bconsent(?:ed|s)?\b|\bopt(?:ed)?[- ]?out\b|\bsigned\s+(?:a\s+)?"
+            r"(?:model\s+)?release|request\s+(?:the\s+)?remov|removed?\s+(?:up)?on\s+"
+            r"request|\bpermission\s+(?:of|from)\s+(?:the|each|every|all)\b")),
+        Question(
+"people", "who is in it",
+_words(r"who\s+(?:is|are)\s+in|people|persons?|individuals|"
+      r"personal(?:\s+and\s+sensitive)?\s+information|demographic|data\s+producers|"
+      r"participants|sitters|models\s+depicted|human\s+subjects|data\s+subjects"),
+prose=_words(r"\b(?:photo(?:graph)?s?|images?|pictures?)\s+of\s+(?:\w+\s+){0,2}"
+            r"(?:people|persons|individuals|faces|humans)\b|\b(?:no|contains?|"
+            r"depicts?|shows?)\s+(?:no\s+)?(?:people|persons|identifiable|human\s+faces)"
+            r"\b|\bdata\s*set\s+of\s+(?:\w+\s+){0,2}(?:people|persons|faces|portraits)\b"
+            r"|\b(?:variation|diversity|balance)\b[^.\n]{0,40}\b(?:age|ethnicity|"
+            r"gender|race|skin\s+tones?)\b")),
+        Question(
+"maintenance", "maintenance",
+_words(r"mainten|maintain|contact|updates?\b|versions?\b|changelog|errat|support|"
+      r"card\s+authors"),
+prose=_words(r"\b(?:maintained|contact|updated|erratum|errata)\b|"
+            r"\bopen\s+an\s+issue\b")),
+        Question(
+"distribution", "distribution",
+_words(r"distribut|licen[cs]|terms\s+of\s+use|download|access|availability|"
+      r"how\s+to\s+get|copyright"),
+metadata=("license",),
+prose=_words(r"\blicen[cs](?:e|ed|es)\b|\bmade\s+available\s+under\b|\bdownload")),
+        Question(
+"preprocessing", "preprocessing",
+_words(r"pre-?process|processing|cleaning|filter|align|labell?ing|annotations?|"
+      r"curation\s+process|cropp"),
+prose=_words(r"\b(?:aligned|cropped|resized|filtered|deduplicated|cleaned|"
+            r"pre-?processed|annotated|captioned|labell?ed)\b")),
+        Question(
+"collection", "collection process",
+_words(r"collect|source\s+data|data\s+sources?|\bsources?\b|provenance|acquisition|"
+      r"gather|crawl|scrap|how\s+(?:it|the\s+data)\s+was|origin"),
+prose=_words(r"\b(?:collected|crawled|scraped|downloaded|harvested|gathered|sourced|"
+            r"obtained|captured|photographed|taken)\s+(?:\w+\s+){0,3}"
+            r"(?:from|via|using|through|by)\b")),
+        Question(
+"motivation", "motivation",
+_words(r"motivation|rationale|purpose|why\b|background"),
+prose=_words(r"\b(?:created|built|designed|collected|assembled|made)\s+"
+            r"(?:as\s+part\s+of|for|to)\b|\bmotivat")),
+        Question(
+"uses", "uses",
+_words(r"\buses?\b|intended|usage|applications?|out[- ]of[- ]scope|tasks?\b"),
+prose=_words(r"\b(?:can|may|should)\s+(?:not\s+)?be\s+used\b|\bintended\s+"
+            r"(?:for|to|use)|\bfor\s+(?:training|evaluating|research)\b")),
+        Question(
+"composition", "composition",
+_words(r"composition|structure|data\s+(?:fields|instances|splits|format)|contents?|"
+      r"statistics|overview|description|summary|what'?s\s+in|\bsplits?\b|format"),
+prose=_words(r"\b(?:consists?|composed)\s+of\b|\b(?:contains|includes|holds)\s+"
+            r"(?:\w+\s+){0,2}[\d,.]+|\b(?:[\d,.]+\s*k?|(?:twenty|thirty|forty|fifty|"
+            r"sixty|seventy|eighty|ninety|hundred|thousand|dozen)s?)\s+(?:\w+\s+){0,2}"
+            r"(?:images|photos|photographs|captions|pairs|pictures|clips|recordings|"
+            r"samples|paintings|drawings|sketches|studies|artworks|works|scans|"
+            r"illustrations|watercolou?rs)\b")),
+    )
+
 
 # The order in which a finding lists them (the template's order).
 MODEL_ORDER = ("intended-use", "out-of-scope", "limitations", "training-data", "evaluation",
@@ -288,35 +312,55 @@ MODEL_ORDER = ("intended-use", "out-of-scope", "limitations", "training-data", "
 DATASET_ORDER = ("motivation", "composition", "collection", "people", "consent",
                  "preprocessing", "uses", "distribution", "maintenance")
 _MIN_WORDS = 4
+
+
 # Sentences the Hugging Face card templates write under a section by
 # default: they answer nothing (a line holding one is skipped).
-_TEMPLATE_LINES = [
-    re.compile(r"More information needed for further recommendations", re.I),
-    re.compile(r"Carbon emissions can be estimated using the \[Machine Learning Impact", re.I),
-    re.compile(r"Use the code below to get started with the model", re.I),
-    re.compile(r"This (?:model|dataset)\s?card (?:aims to be a base template|has been "
-               r"automatically generated)", re.I),
-]
+@cache
+def _template_lines() -> list[re.Pattern[str]]:
+    return [
+        re.compile(r"More information needed for further recommendations", re.I),
+        re.compile(r"Carbon emissions can be estimated using the \[Machine Learning Impact", re.I),
+        re.compile(r"Use the code below to get started with the model", re.I),
+        re.compile(r"This (?:model|dataset)\s?card (?:aims to be a base template|has been "
+        r"automatically generated)", re.I),
+    ]
+
+
 # Words saying that a dataset card's data shows people: then a missing
 # consent section matters (medium).
-_PEOPLE_CUES = re.compile(
-    r"\b(?:faces?|portraits?|selfies?|people|persons?|headshots?|celebrit(?:y|ies)|"
-    r"photos?\s+of\s+(?:me|my|him|her|them|us|friends|family|models?)|sitters?|"
-    r"human\s+subjects?|individuals)\b", re.I)
+@cache
+def _people_cues() -> re.Pattern[str]:
+    return re.compile(
+        r"\b(?:faces?|portraits?|selfies?|people|persons?|headshots?|celebrit(?:y|ies)|"
+        r"photos?\s+of\s+(?:me|my|him|her|them|us|friends|family|models?)|sitters?|"
+        r"human\s+subjects?|individuals)\b", re.I)
+
+
 # ... unless it says the images are artworks and never photographs.
-_ARTWORK_CUES = re.compile(r"\b(?:works?\s+of\s+art|artworks?|paintings?|sculptures?|museums?)\b",
-                           re.I)
-_PHOTO_CUES = re.compile(r"\b(?:photo(?:graph)?s?|selfies?|snapshots?|webcam)\b", re.I)
-_WORD = re.compile(r"[^\W\d_]{2,}")
+@cache
+def _artwork_cues() -> re.Pattern[str]:
+    return re.compile(r"\b(?:works?\s+of\s+art|artworks?|paintings?|sculptures?|museums?)\b",
+                      re.I)
+
+
+@cache
+def _photo_cues() -> re.Pattern[str]:
+    return re.compile(r"\b(?:photo(?:graph)?s?|selfies?|snapshots?|webcam)\b", re.I)
+
+
+@cache
+def _word() -> re.Pattern[str]:
+    return re.compile(r"[^\W\d_]{2,}")
 
 
 def shows_people(card) -> bool:
     """Whether a dataset card says its data shows people: photographs of
     faces, portraits, people (not portraits in paintings)."""
     prose = outline(card.text).prose
-    if not _PEOPLE_CUES.search(prose) or _NO_PEOPLE.search(prose):
+    if not _people_cues().search(prose) or _no_people().search(prose):
         return False
-    return bool(_PHOTO_CUES.search(prose)) or not _ARTWORK_CUES.search(prose)
+    return bool(_photo_cues().search(prose)) or not _artwork_cues().search(prose)
 
 
 @dataclass(frozen=True)
@@ -356,7 +400,7 @@ def outline(text: str) -> Outline:
             opened.append((level, len(titles) - 1))
             continue
         if not line.code:
-            if any(p.search(line.text) for p in _PLACEHOLDERS + _TEMPLATE_LINES):
+            if any(p.search(line.text) for p in _placeholders() + _template_lines()):
                 continue
             prose.append(line.text)
         for _, i in opened:
@@ -367,17 +411,19 @@ def outline(text: str) -> Outline:
 
 # A card that says its data shows nobody answers who is in it, and consent
 # with it (Datasheets ask about consent for data about people).
-_NO_PEOPLE = re.compile(
-    r"\b(?:no|without)\s+(?:people|persons|humans|human\s+figures|faces|individuals)\b|"
-    r"\bnobody\s+is\s+(?:shown|depicted|pictured)|\b(?:does|do)\s+not\s+(?:contain|show|depict)"
-    r"\s+(?:any\s+)?(?:people|persons|faces|humans)\b", re.I)
+@cache
+def _no_people() -> re.Pattern[str]:
+    return re.compile(
+        r"\b(?:no|without)\s+(?:people|persons|humans|human\s+figures|faces|individuals)\b|"
+        r"\bnobody\s+is\s+(?:shown|depicted|pictured)|\b(?:does|do)\s+not\s+(?:contain|show|depict)"
+        r"\s+(?:any\s+)?(?:people|persons|faces|humans)\b", re.I)
 
 
 def completeness(card) -> Completeness:
     """Which of the card's questions it answers (under a heading that names
     the question, in a sentence that answers it, or in its metadata), heads
     with nothing under it, or leaves out."""
-    questions = MODEL_QUESTIONS if card.kind == "model-card" else DATASET_QUESTIONS
+    questions = model_questions() if card.kind == "model-card" else dataset_questions()
     order = MODEL_ORDER if card.kind == "model-card" else DATASET_ORDER
     body = card.text.split("\n", card.body_line - 1)[-1] if card.body_line > 1 else card.text
     read = outline(body)
@@ -385,12 +431,12 @@ def completeness(card) -> Completeness:
     for title, text in read.sections:
         matched = [q for q in questions if q.heading.search(title)]
         shadowed = {key for q in matched for key in q.shadows}
-        says_something = len(_WORD.findall(text)) >= _MIN_WORDS
+        says_something = len(_word().findall(text)) >= _MIN_WORDS
         for q in matched:
             if q.key not in shadowed:
                 headed[q.key] = headed.get(q.key, False) or says_something
     metadata = card.metadata if isinstance(card.metadata, dict) else {}
-    nobody = card.kind == "dataset-card" and bool(_NO_PEOPLE.search(read.prose))
+    nobody = card.kind == "dataset-card" and bool(_no_people().search(read.prose))
     answered, missing, unanswered = [], [], []
     by_key = {q.key: q for q in questions}
     for key in order:
@@ -430,7 +476,7 @@ def strip_comments(text: str, in_comment: bool) -> tuple[str, bool]:
 
 
 def _label(key: str) -> str:
-    return next(q.label for q in MODEL_QUESTIONS + DATASET_QUESTIONS if q.key == key)
+    return next(q.label for q in model_questions() + dataset_questions() if q.key == key)
 
 
 def completeness_severity(card, result: Completeness, is_the_card: bool) -> Severity:
@@ -505,11 +551,26 @@ def consent_answered(card) -> bool:
 # language). The lists are the Hub's own, shipped in rules/hub/ with their
 # source and date.
 
-_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}$")
-_HUB_URL = re.compile(r"^https?://(?:www\.)?huggingface\.co/(?:datasets/)?([\w.-]+/[\w.-]+)",
+
+@cache
+def _hub_id() -> re.Pattern[str]:
+    return re.compile(r"^[A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96}$")
+
+
+@cache
+def _hub_url() -> re.Pattern[str]:
+    return re.compile(r"^https?://(?:www\.)?huggingface\.co/(?:datasets/)?([\w.-]+/[\w.-]+)",
                       re.I)
+
+
 _SHOWN = 60  # characters of a value quoted in a finding
-_LOCAL_PATH = re.compile(r"^(?:/|~|\.{1,2}[\\/]|[A-Za-z]:[\\/]|\\\\)")
+
+
+@cache
+def _local_path() -> re.Pattern[str]:
+    return re.compile(r"^(?:/|~|\.{1,2}[\\/]|[A-Za-z]:[\\/]|\\\\)")
+
+
 _MAX_VALUES = 50  # values of one key read (a list of 10,000 languages is read in part)
 
 
@@ -540,7 +601,7 @@ def _quote(value) -> str:
     """A metadata value as a finding shows it: a local path by its last
     part only (``/home/<name>/...`` names the person whose disk it is)."""
     text = str(value)
-    if _LOCAL_PATH.match(text):
+    if _local_path().match(text):
         text = "…/" + re.split(r"[\\/]", text.rstrip("/\\"))[-1]
     return text if len(text) <= _SHOWN else text[:_SHOWN] + "…"
 
@@ -574,14 +635,14 @@ def _id_problem(value, kind: str) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return f"not a {kind} id"
     value = value.strip()
-    if _HUB_ID.match(value):
+    if _hub_id().match(value):
         return None
-    url = _HUB_URL.match(value)
+    url = _hub_url().match(value)
     if url:
         return f"a URL: write the id `{url.group(1)}`"
     if re.fullmatch(r"[\w.-]{1,96}", value):
         return f"no owner: write the Hub id as `owner/name` (the {kind}'s page on the Hub)"
-    if _LOCAL_PATH.match(value):
+    if _local_path().match(value):
         return f"a local path: write the Hub id of the {kind} (`owner/name`)"
     return f"not a Hub {kind} id (`owner/name`); name it in the card's text instead"
 
@@ -823,7 +884,7 @@ class Cards(Check):
             leaf = path.rsplit(" > ", 1)[-1]
             if leaf and leaf not in sections:
                 sections.append(leaf)
-                if _KEY_SECTIONS.search(path):
+                if _key_sections().search(path):
                     key.append(leaf)
         shown = sections[:_MAX_SECTIONS_SHOWN]
         more = f", +{len(sections) - len(shown)} more" if len(sections) > len(shown) else ""

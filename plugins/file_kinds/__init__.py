@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from aiart_release import hookimpl
 
@@ -77,28 +77,49 @@ _CONFIG_NAMES = {
     "pipfile", ".gitignore", ".gitattributes", ".dockerignore", ".editorconfig",
     ".pre-commit-config.yaml", ".pre-commit-hooks.yaml",
 }
-_LICENSE_NAME = re.compile(
-    r"^(licen[cs]e|copying|unlicen[cs]e|notice|copyright|copyleft|patents)([-._].*)?$",
-    re.IGNORECASE,
-)
+
+
+@cache
+def _license_name() -> re.Pattern[str]:
+    return re.compile(
+        r"^(licen[cs]e|copying|unlicen[cs]e|notice|copyright|copyleft|patents)([-._].*)?$",
+        re.IGNORECASE,
+    )
+
+
 _CARD_SUFFIXES = {".md", ".markdown", ".mdx", ".rst", ".txt"}
 MAX_CARD_SNIFF = 64 * 1024
-_MANIFEST_STEM = re.compile(
-    r"(^|[-_.])(sources?|provenance|manifest|croissant|attributions?|credits?)([-_.]|$)",
-    re.IGNORECASE
-)
+
+
+@cache
+def _manifest_stem() -> re.Pattern[str]:
+    return re.compile(
+        r"(^|[-_.])(sources?|provenance|manifest|croissant|attributions?|credits?)([-_.]|$)",
+        re.IGNORECASE
+    )
+
+
 _MANIFEST_SUFFIXES = {".csv", ".tsv", ".json", ".jsonl", ".yaml", ".yml"}
 
+
 # Keys of Hugging Face card metadata that only one kind of card uses.
-_MODEL_KEYS = re.compile(
-    rb"^(base_model|pipeline_tag|library_name|model-index|model_name|inference|widget|"
-    rb"instance_prompt)\s*:", re.MULTILINE,
-)
-_DATASET_KEYS = re.compile(
-    rb"^(task_categories|size_categories|source_datasets|dataset_info|configs|"
-    rb"annotations_creators|language_creators|multilinguality|task_ids|pretty_name)\s*:",
-    re.MULTILINE,
-)
+@cache
+def _model_keys() -> re.Pattern[str]:
+    return re.compile(
+        rb"^(base_model|pipeline_tag|library_name|model-index|model_name|inference|widget|"
+        rb"instance_prompt)\s*:", re.MULTILINE,
+    )
+
+
+@cache
+def _dataset_keys() -> re.Pattern[str]:
+    return re.compile(
+        rb"^(task_categories|size_categories|source_datasets|dataset_info|configs|"
+        rb"annotations_creators|language_creators|multilinguality|task_ids|pretty_name)\s*:",
+        re.MULTILINE,
+    )
+
+
 _DATA_DIRS = {"data", "dataset", "datasets", "images", "captions", "corpus", "train"}
 _DOC_DIRS = {"docs", "doc", "documentation", "assets", "static", "figures", "figs", "site",
              "website", "screenshots", "github_page", "gh-pages", "_static"}
@@ -114,9 +135,9 @@ def _front_matter_kind(file, readme: bool) -> str | None:
     head = file.head
     if not head.lstrip(b"\xef\xbb\xbf").startswith(b"---"):
         return None
-    if _MODEL_KEYS.search(head):
+    if _model_keys().search(head):
         return "model-card"
-    if _DATASET_KEYS.search(head):
+    if _dataset_keys().search(head):
         return "dataset-card"
     if not readme:
         return None
@@ -189,7 +210,7 @@ def aiart_release_classify_file(file):
     name = file.name.lower()
     suffix = file.suffix
     in_licenses_dir = any(part.upper() in ("LICENSES", "LICENCES") for part in file.parts[:-1])
-    if in_licenses_dir or _LICENSE_NAME.match(name):
+    if in_licenses_dir or _license_name().match(name):
         return "license"
     if suffix in _CARD_SUFFIXES:
         kind = kind_by_name(name)
@@ -198,7 +219,7 @@ def aiart_release_classify_file(file):
     if suffix in (".md", ".markdown", ".mdx"):
         return _markdown_card_kind(file, name.startswith("readme")) or "text"
     stem = name[: -len(suffix)] if suffix else name
-    if suffix in _MANIFEST_SUFFIXES and _MANIFEST_STEM.search(stem):
+    if suffix in _MANIFEST_SUFFIXES and _manifest_stem().search(stem):
         return "manifest"
     if name in _CODE_NAMES:
         return "code"

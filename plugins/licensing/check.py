@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 
 from aiart_release import license_catalog
 from aiart_release.checks import Check
@@ -280,7 +281,7 @@ class Licenses(Check):
             for number, line in enumerate(lines, start=1):
                 # A sentence often runs onto the next line of a Markdown file.
                 sentence = line + " " + (lines[number] if number < len(lines) else "")
-                for kind, pattern in _RESTRICTIONS:
+                for kind, pattern in _restrictions():
                     match = pattern.search(line)
                     if not match or (kind == "attribution" and not public_domain
                                      and not _demands_more(sentence)):
@@ -300,31 +301,38 @@ class Licenses(Check):
 
 
 # Sentences that restrict what a permissive licence allows.
-_RESTRICTIONS = [
-    ("commercial-use", re.compile(
-        r"\b(?:non[- ]?commercial(?: use)? only|not for (?:commercial|resale)|no commercial use|"
-        r"do not (?:sell|resell|monetise|monetize)|don'?t (?:sell|resell)|"
-        r"(?:commercial use|selling)[^.]{0,30}(?:not (?:allowed|permitted)|prohibited|forbidden)|"
-        r"personal use only|for personal use only)\b", re.I)),
-    ("research-only", re.compile(r"\b(?:research (?:use )?only|for research purposes only|"
-                                 r"academic use only)\b", re.I)),
-    ("out-of-scope use", re.compile(
-        r"\b(?:commercial|deployed) use(?: cases?)?\b[^.]{0,80}\b(?:is|are) (?:currently )?"
-        r"out of scope\b", re.I)),
-    ("attribution", re.compile(r"\b(?:credit me|you must credit|please credit|give (?:me )?credit|"
-                               r"attribution (?:is )?required|must (?:be )?credit(?:ed)?)\b",
-                               re.I)),
-    ("proprietary", re.compile(
-        r"\b(?:(?:this|the|our) (?:model|dataset|data|code|software|work|project|weights)"
-        r"(?: is| are)? (?:strictly )?proprietary|"
-        r"proprietary (?:and confidential|licen[cs]e|model|dataset|weights)|"
-        r"licen[cs]e:\s*proprietary)\b", re.I)),
-    ("redistribution", re.compile(r"\b(?:do not|don'?t) (?:redistribute|re-?upload|repost|share)\b",
-                                  re.I)),
-]
+@cache
+def _restrictions():
+    return [
+        ("commercial-use", re.compile(
+            r"\b(?:non[- ]?commercial(?: use)? only|not for (?:commercial|resale)|"
+            r"no commercial use|"
+            r"do not (?:sell|resell|monetise|monetize)|don'?t (?:sell|resell)|"
+            r"(?:commercial use|selling)[^.]{0,30}"
+            r"(?:not (?:allowed|permitted)|prohibited|forbidden)|"
+            r"personal use only|for personal use only)\b", re.I)),
+        ("research-only", re.compile(r"\b(?:research (?:use )?only|for research purposes only|"
+                                     r"academic use only)\b", re.I)),
+        ("out-of-scope use", re.compile(
+            r"\b(?:commercial|deployed) use(?: cases?)?\b[^.]{0,80}\b(?:is|are) (?:currently )?"
+            r"out of scope\b", re.I)),
+        ("attribution", re.compile(r"\b(?:credit me|you must credit|please credit|"
+                                   r"give (?:me )?credit|"
+                                   r"attribution (?:is )?required|must (?:be )?credit(?:ed)?)\b",
+                                   re.I)),
+        ("proprietary", re.compile(
+            r"\b(?:(?:this|the|our) (?:model|dataset|data|code|software|work|project|weights)"
+            r"(?: is| are)? (?:strictly )?proprietary|"
+            r"proprietary (?:and confidential|licen[cs]e|model|dataset|weights)|"
+            r"licen[cs]e:\s*proprietary)\b", re.I)),
+        ("redistribution", re.compile(
+            r"\b(?:do not|don'?t) (?:redistribute|re-?upload|repost|share)\b", re.I)),
+    ]
 
 
-_CARD_NAME = re.compile(r"(?:model|data(?:set)?)[-_ ]?card")
+@cache
+def _card_name() -> re.Pattern[str]:
+    return re.compile(r"(?:model|data(?:set)?)[-_ ]?card")
 
 
 def _demands_more(line: str) -> bool:
@@ -357,7 +365,7 @@ def _prose(inventory, facts) -> Iterator[tuple[str, str, str]]:
     for f in inventory.of_kind("text"):
         name = f.name.lower()
         if f.readable and f.path not in cards and f.size < 2 * 1024 * 1024 and (
-                name.startswith(("readme", "terms", "usage")) or _CARD_NAME.search(name)):
+                name.startswith(("readme", "terms", "usage")) or _card_name().search(name)):
             try:
                 text, _ = read_text(f.abspath, 2 * 1024 * 1024)
             except TextUnreadable:

@@ -30,8 +30,12 @@ DICE_MATCH = 0.90
 # Words common to most licences tell none apart: candidates come from the
 # rarer ones, and Dice is computed only for the best of those.
 CANDIDATES = 12
-_SPDX_LINE = re.compile(r"SPDX-License-Identifier:[ \t]*([^\n*]+?)\s*(?:\*/|-->|$)",
-                        re.IGNORECASE | re.MULTILINE)
+
+
+@cache
+def _spdx_line() -> re.Pattern[str]:
+    return re.compile(r"SPDX-License-Identifier:[ \t]*([^\n*]+?)\s*(?:\*/|-->|$)",
+                      re.IGNORECASE | re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,7 @@ def contained(text: str) -> Identification | None:
 
 def identify_text(text: str) -> Identification | None:
     """Identify the licence a licence file holds, or None."""
-    declared = _SPDX_LINE.search(text)
+    declared = _spdx_line().search(text)
     if declared:
         expression = resolve(declared.group(1))
         if expression:
@@ -155,40 +159,46 @@ def identify_text(text: str) -> Identification | None:
 # "licensed under the MIT License", "CC BY-NC 4.0", "Apache License, Version 2.0".
 # Whitespace is folded to one space before matching, so a title split over
 # two lines ("Apache License\n  Version 2.0") still matches.
-_REFERENCES = [
-    (re.compile(r"\b(?:cc|creative commons)[ -]?(by(?:[ -](?:nc|sa|nd)){0,2})[ -]?(\d\.\d)\b",
-                re.I), lambda m: f"CC-{m.group(1).upper().replace(' ', '-')}-{m.group(2)}"),
-    (re.compile(r"creative commons attribution[- ]non[- ]?commercial[- ]share[- ]?alike (\d\.\d)",
-                re.I), lambda m: f"CC-BY-NC-SA-{m.group(1)}"),
-    (re.compile(r"creative commons attribution[- ]non[- ]?commercial[- ]no[- ]?deriv\w* (\d\.\d)",
-                re.I), lambda m: f"CC-BY-NC-ND-{m.group(1)}"),
-    (re.compile(r"creative commons attribution[- ]non[- ]?commercial (\d\.\d)", re.I),
-     lambda m: f"CC-BY-NC-{m.group(1)}"),
-    (re.compile(r"creative commons attribution[- ]share[- ]?alike (\d\.\d)", re.I),
-     lambda m: f"CC-BY-SA-{m.group(1)}"),
-    (re.compile(r"creative commons attribution (\d\.\d)", re.I), lambda m: f"CC-BY-{m.group(1)}"),
-    (re.compile(r"\b(?:cc0|creative commons zero)\b", re.I), lambda m: "CC0-1.0"),
-    (re.compile(r"\bapache(?: license,?)?(?: version| v)?[ -]?2(?:\.0)?\b", re.I),
-     lambda m: "Apache-2.0"),
-    (re.compile(r"\bmit licen[cs]e\b|\b(?:licen[cs]ed|released|available|distributed) under "
-                r"(?:the |an? )?mit\b", re.I), lambda m: "MIT"),
-    (re.compile(r"\bgnu (?:lesser|library) general public licen[cs]e,? (?:version |v)?"
-                r"(\d(?:\.\d)?)", re.I), lambda m: {"2": "LGPL-2.1-only", "2.1": "LGPL-2.1-only",
-                                  "3": "LGPL-3.0-only"}.get(m.group(1), "x")),
-    (re.compile(r"\b(?:lgpl)[ -]?v?(3|2\.1)(?:\.0)?\b", re.I),
-     lambda m: "LGPL-3.0-only" if m.group(1) == "3" else "LGPL-2.1-only"),
-    (re.compile(r"\bgnu general public licen[cs]e,? (?:version |v)?3", re.I),
-     lambda m: "GPL-3.0-only"),
-    (re.compile(r"\bgnu general public licen[cs]e,? (?:version |v)?2", re.I),
-     lambda m: "GPL-2.0-only"),
-    (re.compile(r"\b(?:a)?gpl[ -]?v?3(?:\.0)?\b", re.I),
-     lambda m: "AGPL-3.0-only" if m.group(0).lower().startswith("a") else "GPL-3.0-only"),
-    (re.compile(r"\bmozilla public licen[cs]e,? (?:version |v)?2\.0|\bmpl[ -]?2\.0\b", re.I),
-     lambda m: "MPL-2.0"),
-    (re.compile(r"\bbsd[ -]3[ -]clause\b|\b3-clause bsd\b", re.I), lambda m: "BSD-3-Clause"),
-    (re.compile(r"\bbsd[ -]2[ -]clause\b|\b2-clause bsd\b", re.I), lambda m: "BSD-2-Clause"),
-    (re.compile(r"\bthe unlicense\b", re.I), lambda m: "Unlicense"),
-]
+@cache
+def _references():
+    return [
+        (re.compile(r"\b(?:cc|creative commons)[ -]?(by(?:[ -](?:nc|sa|nd)){0,2})[ -]?(\d\.\d)\b",
+                    re.I), lambda m: f"CC-{m.group(1).upper().replace(' ', '-')}-{m.group(2)}"),
+        (re.compile(r"creative commons attribution[- ]non[- ]?commercial[- ]share[- ]?alike "
+                    r"(\d\.\d)",
+                    re.I), lambda m: f"CC-BY-NC-SA-{m.group(1)}"),
+        (re.compile(r"creative commons attribution[- ]non[- ]?commercial[- ]no[- ]?deriv\w* "
+                    r"(\d\.\d)",
+                    re.I), lambda m: f"CC-BY-NC-ND-{m.group(1)}"),
+        (re.compile(r"creative commons attribution[- ]non[- ]?commercial (\d\.\d)", re.I),
+         lambda m: f"CC-BY-NC-{m.group(1)}"),
+        (re.compile(r"creative commons attribution[- ]share[- ]?alike (\d\.\d)", re.I),
+         lambda m: f"CC-BY-SA-{m.group(1)}"),
+        (re.compile(r"creative commons attribution (\d\.\d)", re.I),
+         lambda m: f"CC-BY-{m.group(1)}"),
+        (re.compile(r"\b(?:cc0|creative commons zero)\b", re.I), lambda m: "CC0-1.0"),
+        (re.compile(r"\bapache(?: license,?)?(?: version| v)?[ -]?2(?:\.0)?\b", re.I),
+         lambda m: "Apache-2.0"),
+        (re.compile(r"\bmit licen[cs]e\b|\b(?:licen[cs]ed|released|available|distributed) under "
+                    r"(?:the |an? )?mit\b", re.I), lambda m: "MIT"),
+        (re.compile(r"\bgnu (?:lesser|library) general public licen[cs]e,? (?:version |v)?"
+                    r"(\d(?:\.\d)?)", re.I),
+         lambda m: {"2": "LGPL-2.1-only", "2.1": "LGPL-2.1-only",
+                    "3": "LGPL-3.0-only"}.get(m.group(1), "x")),
+        (re.compile(r"\b(?:lgpl)[ -]?v?(3|2\.1)(?:\.0)?\b", re.I),
+         lambda m: "LGPL-3.0-only" if m.group(1) == "3" else "LGPL-2.1-only"),
+        (re.compile(r"\bgnu general public licen[cs]e,? (?:version |v)?3", re.I),
+         lambda m: "GPL-3.0-only"),
+        (re.compile(r"\bgnu general public licen[cs]e,? (?:version |v)?2", re.I),
+         lambda m: "GPL-2.0-only"),
+        (re.compile(r"\b(?:a)?gpl[ -]?v?3(?:\.0)?\b", re.I),
+         lambda m: "AGPL-3.0-only" if m.group(0).lower().startswith("a") else "GPL-3.0-only"),
+        (re.compile(r"\bmozilla public licen[cs]e,? (?:version |v)?2\.0|\bmpl[ -]?2\.0\b", re.I),
+         lambda m: "MPL-2.0"),
+        (re.compile(r"\bbsd[ -]3[ -]clause\b|\b3-clause bsd\b", re.I), lambda m: "BSD-3-Clause"),
+        (re.compile(r"\bbsd[ -]2[ -]clause\b|\b2-clause bsd\b", re.I), lambda m: "BSD-2-Clause"),
+        (re.compile(r"\bthe unlicense\b", re.I), lambda m: "Unlicense"),
+    ]
 
 
 @dataclass(frozen=True)
@@ -213,7 +223,7 @@ def references(text: str) -> list[Reference]:
     (overlapping names keep the first, longest one), at most MAX_REFERENCES."""
     folded = re.sub(r"\s", " ", text[:REFERENCE_CHARS])  # same offsets, one line
     found: list[Reference] = []
-    for pattern, make in _REFERENCES:
+    for pattern, make in _references():
         for match in pattern.finditer(folded):
             if len(found) >= MAX_REFERENCES:
                 break
@@ -233,28 +243,32 @@ def reference(text: str) -> str | None:
 
 # Terms of a licence of its own (not a standard text) that forbid commercial
 # use: "NONCOMMERCIAL RESEARCH USE ONLY", "for non-commercial purposes".
-_NC_TERMS = re.compile(
-    r"\bnon[- ]?commercial (?:research |academic )?(?:use|purposes?|research)\b|"
-    r"\bnot (?:be )?(?:used )?for (?:any )?commercial (?:use|purposes?)\b|"
-    r"\bno commercial use\b|\bcommercial use (?:is )?(?:not permitted|prohibited|forbidden)\b|"
-    r"\bresearch (?:use |purposes )?only\b|\bacademic (?:use|research) only\b", re.I)
+@cache
+def _nc_terms() -> re.Pattern[str]:
+    return re.compile(
+        r"\bnon[- ]?commercial (?:research |academic )?(?:use|purposes?|research)\b|"
+        r"\bnot (?:be )?(?:used )?for (?:any )?commercial (?:use|purposes?)\b|"
+        r"\bno commercial use\b|\bcommercial use (?:is )?(?:not permitted|prohibited|forbidden)\b|"
+        r"\bresearch (?:use |purposes )?only\b|\bacademic (?:use|research) only\b", re.I)
 
 
 # Terms of a licence of its own that allow any use: "may be freely used for
 # any purpose".
-_ANY_USE = re.compile(
-    r"\b(?:may|can) be (?:freely )?used(?:, copied,? (?:and|or) modified)? for any purpose\b|"
-    r"\bpermission is (?:hereby )?granted[^.]{0,80}\bfor any purpose\b|"
-    r"\b(?:free|freely) (?:to|for) (?:use|anyone to use) for any purpose\b", re.I)
+@cache
+def _any_use() -> re.Pattern[str]:
+    return re.compile(
+        r"\b(?:may|can) be (?:freely )?used(?:, copied,? (?:and|or) modified)? for any purpose\b|"
+        r"\bpermission is (?:hereby )?granted[^.]{0,80}\bfor any purpose\b|"
+        r"\b(?:free|freely) (?:to|for) (?:use|anyone to use) for any purpose\b", re.I)
 
 
 def any_use_terms(text: str) -> str | None:
     """The words by which a text of its own allows any use, or None."""
-    match = _ANY_USE.search(re.sub(r"\s+", " ", text))
+    match = _any_use().search(re.sub(r"\s+", " ", text))
     return match.group(0) if match else None
 
 
 def non_commercial_terms(text: str) -> str | None:
     """The words by which a text of its own forbids commercial use, or None."""
-    match = _NC_TERMS.search(re.sub(r"\s+", " ", text))
+    match = _nc_terms().search(re.sub(r"\s+", " ", text))
     return match.group(0) if match else None

@@ -56,23 +56,41 @@ PROVIDES = {
 
 _SEVERITY = {"info": Severity.INFO, "low": Severity.LOW, "medium": Severity.MEDIUM,
              "high": Severity.HIGH}
+
+
 # Headings of sections that say where the data comes from.
-_SOURCE_HEADING = re.compile(
-    r"\b(?:training|train(?:ing)?[- ]set|fine[- ]?tun\w*|source|sources|sourced|provenance|"
-    r"collection|collected|data\s*sets?|datasets?|data|corpus|composition|built\s+(?:on|from)|"
-    r"based\s+on)\b", re.I)
+@cache
+def _source_heading() -> re.Pattern[str]:
+    return re.compile(
+        r"\b(?:training|train(?:ing)?[- ]set|fine[- ]?tun\w*|source|sources|sourced|provenance|"
+        r"collection|collected|data\s*sets?|datasets?|data|corpus|composition|built\s+(?:on|from)|"
+        r"based\s+on)\b", re.I)
+
+
 # ... but not these, even when they name data.
-_NOT_SOURCE_HEADING = re.compile(
-    r"\b(?:evaluat\w*|test(?:ing)?|benchmark\w*|results?|metrics?|citation|cite|bibtex|"
-    r"references?|acknowledg\w*|related|motivation|comparison|baselines?|download\w*|"
-    r"install\w*|usage|license|licen[cs]e)\b", re.I)
+@cache
+def _not_source_heading() -> re.Pattern[str]:
+    return re.compile(
+        r"\b(?:evaluat\w*|test(?:ing)?|benchmark\w*|results?|metrics?|citation|cite|bibtex|"
+        r"references?|acknowledg\w*|related|motivation|comparison|baselines?|download\w*|"
+        r"install\w*|usage|license|licen[cs]e)\b", re.I)
+
+
 # A sentence that names a dataset as what the model or data was made from.
-_SOURCE_VERB = re.compile(
-    r"\b(?:trained|train|fine[- ]?tuned|finetuned|pre-?trained|distilled|built|derived|"
-    r"sourced|collected|drawn|taken|scraped|downloaded|sampled|curated|selected|subset|"
-    r"images|photos|photographs|pictures|works|paintings|portraits)\b[^.\n]{0,60}?"
-    r"\b(?:on|from|of|using|with|in)(?:\s+the)?\s*$", re.I)
-_FENCE = re.compile(r"^\s{0,3}(?:`{3,}|~{3,})")
+@cache
+def _source_verb() -> re.Pattern[str]:
+    return re.compile(
+        r"\b(?:trained|train|fine[- ]?tuned|finetuned|pre-?trained|distilled|built|derived|"
+        r"sourced|collected|drawn|taken|scraped|downloaded|sampled|curated|selected|subset|"
+        r"images|photos|photographs|pictures|works|paintings|portraits)\b[^.\n]{0,60}?"
+        r"\b(?:on|from|of|using|with|in)(?:\s+the)?\s*$", re.I)
+
+
+@cache
+def _fence() -> re.Pattern[str]:
+    return re.compile(r"^\s{0,3}(?:`{3,}|~{3,})")
+
+
 _MAX_PROSE = 1024 * 1024
 # How far before a dataset's name a verb saying it is a source is looked for
 # ("fine-tuned it on 40 images from the").
@@ -80,8 +98,6 @@ _VERB_WINDOW = 120
 # A name repeated on one line is looked at this many times (a line of a
 # hundred thousand "LAION"s is read once, not searched a hundred thousand times).
 _TRIES_PER_LINE = 20
-
-
 
 
 @dataclass(frozen=True)
@@ -193,7 +209,7 @@ def prose_mentions(text: str, title: str = "") -> list[tuple[KnownDataset, int]]
     headings: list[tuple[int, str]] = []
     in_fence = False
     for number, line in enumerate(text[:_MAX_PROSE].split("\n"), start=1):
-        if _FENCE.match(line):
+        if _fence().match(line):
             in_fence = not in_fence
             continue
         if in_fence:
@@ -203,8 +219,8 @@ def prose_mentions(text: str, title: str = "") -> list[tuple[KnownDataset, int]]
             headings = [h for h in headings if h[0] < heading[0]] + [heading]
             continue
         section = headings[-1][1] if headings else ""
-        source_section = bool(section) and bool(_SOURCE_HEADING.search(section)) and not \
-            _NOT_SOURCE_HEADING.search(section)
+        source_section = bool(section) and bool(_source_heading().search(section)) and not \
+            _not_source_heading().search(section)
         tries: dict[str, int] = {}
         for pattern in (loose, strict):
             for m in pattern.finditer(line):
@@ -215,7 +231,7 @@ def prose_mentions(text: str, title: str = "") -> list[tuple[KnownDataset, int]]
                 # Only the words just before the name: searching the whole
                 # line before each of thousands of names is quadratic.
                 before = line[max(0, m.start() - _VERB_WINDOW):m.start()]
-                if source_section or _SOURCE_VERB.search(before):
+                if source_section or _source_verb().search(before):
                     found[d.id] = (d, number)
     return sorted(found.values(), key=lambda dl: dl[1])
 

@@ -9,6 +9,7 @@ was read, so that a reviewer can judge how binding it is.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from aiart_release.license_catalog import resolve
 from aiart_release.readers.text import TextUnreadable, read_text
@@ -16,17 +17,41 @@ from aiart_release.readers.text import TextUnreadable, read_text
 from .sections import Part, named
 
 MAX_README_BYTES = 512 * 1024
-_README = re.compile(r"(?i)^readme(?:[._-].*)?\.(?:md|markdown|txt|rst)$|^readme$")
-_SECTION = re.compile(r"^(#{1,6})\s*(?:licen[cs]e|licen[cs]ing|copyright and licen[cs]e)s?\b.*$",
+
+
+@cache
+def _readme() -> re.Pattern[str]:
+    return re.compile(r"(?i)^readme(?:[._-].*)?\.(?:md|markdown|txt|rst)$|^readme$")
+
+
+@cache
+def _section() -> re.Pattern[str]:
+    return re.compile(r"^(#{1,6})\s*(?:licen[cs]e|licen[cs]ing|copyright and licen[cs]e)s?\b.*$",
                       re.I | re.M)
-_UNDERLINED = re.compile(r"^(?:licen[cs]e|licen[cs]ing)s?\s*\n[=-]{3,}\s*$", re.I | re.M)
-_RELEASED = re.compile(r"\b(?:(?:is|are) (?:licen[cs]ed|released|distributed|made available|"
-                       r"available)|(?:used|shared|published|provided)) under\b", re.I)
+
+
+@cache
+def _underlined() -> re.Pattern[str]:
+    return re.compile(r"^(?:licen[cs]e|licen[cs]ing)s?\s*\n[=-]{3,}\s*$", re.I | re.M)
+
+
+@cache
+def _released() -> re.Pattern[str]:
+    return re.compile(r"\b(?:(?:is|are) (?:licen[cs]ed|released|distributed|made available|"
+                      r"available)|(?:used|shared|published|provided)) under\b", re.I)
+
+
 # A sentence about someone else's licence: the base model's, the source's.
-_UPSTREAM = re.compile(r"\b(?:which|base model|based on|fine-?tuned (?:from|on)|derived from|"
-                       r"trained on|upstream|original)\b", re.I)
+@cache
+def _upstream() -> re.Pattern[str]:
+    return re.compile(r"\b(?:which|base model|based on|fine-?tuned (?:from|on)|derived from|"
+                      r"trained on|upstream|original)\b", re.I)
+
+
 # A section body of one bare licence id: "## License\n\nMIT".
-_BARE = re.compile(r"^\s*([A-Za-z0-9.+-]{2,40})\s*\.?\s*$")
+@cache
+def _bare() -> re.Pattern[str]:
+    return re.compile(r"^\s*([A-Za-z0-9.+-]{2,40})\s*\.?\s*$")
 
 
 # The two licence checks both ask; each README is read and parsed once per
@@ -47,7 +72,7 @@ def readme_licenses(inventory, known_paths: frozenset[str]) -> list[tuple[object
 def _readme_licenses(inventory, known_paths: frozenset[str]) -> list[tuple[object, list[Part]]]:
     out = []
     for f in inventory.files:
-        if not _README.match(f.name) or not f.readable or f.size > MAX_README_BYTES:
+        if not _readme().match(f.name) or not f.readable or f.size > MAX_README_BYTES:
             continue
         try:
             text, _ = read_text(f.abspath, MAX_README_BYTES)
@@ -62,10 +87,10 @@ def _readme_licenses(inventory, known_paths: frozenset[str]) -> list[tuple[objec
 def licence_section(text: str, known_paths: frozenset[str] = frozenset()) -> list[Part]:
     """The licences a README's licence section names, lines counted in the
     whole README."""
-    match = _SECTION.search(text) or _UNDERLINED.search(text)
+    match = _section().search(text) or _underlined().search(text)
     if not match:
         return []
-    level = len(match.group(1)) if match.re is _SECTION else 2
+    level = len(match.group(1)) if match.re is _section() else 2
     body_start = match.end()
     end = re.compile(rf"^#{{1,{level}}}\s", re.M).search(text, body_start)
     body = text[body_start:end.start() if end else None]
@@ -73,7 +98,7 @@ def licence_section(text: str, known_paths: frozenset[str] = frozenset()) -> lis
     found = named(body, line, known_paths)
     if not found:
         bare = next((b for b in body.split("\n") if b.strip()), "")
-        value = _BARE.match(bare)
+        value = _bare().match(bare)
         resolved = resolve(value.group(1)) if value else None
         if resolved:
             number = line + body[:body.find(bare)].count("\n")
@@ -85,13 +110,13 @@ def released_under(text: str, known_paths: frozenset[str] = frozenset()) -> list
     """Licences a README names in a sentence saying the work is released
     under them, outside any licence section."""
     out = []
-    for match in _RELEASED.finditer(text):
+    for match in _released().finditer(text):
         start = text.rfind("\n\n", 0, match.start()) + 1
         end = text.find("\n\n", match.end())
         line = text.count("\n", 0, start) + 1
         paragraph = text[start:end if end != -1 else None]
         sentence = paragraph[max(0, match.start() - start - 200):match.end() - start + 120]
-        if _UPSTREAM.search(sentence):
+        if _upstream().search(sentence):
             continue
         out.extend(named(paragraph[:600], line, known_paths))
     return out[:5]

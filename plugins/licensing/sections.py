@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from functools import cache
 
 from .identify import (
     any_use_terms,
@@ -40,27 +41,55 @@ CUSTOM_NC = "LicenseRef-Custom-Non-Commercial"
 CUSTOM_ANY_USE = "LicenseRef-Custom-Permissive"
 _TEXT_METHODS = ("dice", "phrase", "spdx-identifier", "contains")
 
+
 # Words that start a paragraph about a part. Only at the start: licence texts
 # say "part of" and "third-party notices" inside their own sentences.
-_SCOPE = re.compile(
-    r"^(?:#+\s*)?(?:third[- ]party|3rd[- ]party|portions? of\b|parts? of\b|files?\b|code\b|"
-    r"contents?\b|the (?:files?|code|contents?|folders?|director(?:y|ies)|modules?|weights|"
-    r"checkpoints?|models?|images|data(?:set)?) (?:in|under|of|inside|from)\b|"
-    r"vendored|bundled|licen[cs]es? (?:for|of) (?:third|other|bundled|vendored|included))", re.I)
-_THIRD_PARTY = re.compile(r"\b(?:third|3rd)[- ]party\b", re.I)
-_MAIN = re.compile(r"\b(?:the (?:dataset|code|model|software|project|repository|work) itself|"
-                   r"this (?:dataset|repository|repo|project|code|software|model|work|library)|"
-                   r"all other|the rest of)\b", re.I)
-_ITEMS = re.compile(r"\b(?:source|original|individual|underlying) (?:images?|photos?|pictures?|"
-                    r"videos?|works?|data|files|items)\b|\b(?:each|every) (?:image|photo|picture|"
-                    r"item|file)\b|\b(?:images?|photos?|pictures?) (?:are|were) (?:taken|sourced|"
-                    r"collected|obtained) from\b|\bcourtesy of\b", re.I)
-_HEADING = re.compile(r"^\s{0,3}(?:#{1,6}\s|[-=*_]{3,}\s*$)")
-_URL = re.compile(r"https?://|www\.")
+@cache
+def _scope_pattern() -> re.Pattern[str]:
+    return re.compile(
+        r"^(?:#+\s*)?(?:third[- ]party|3rd[- ]party|portions? of\b|parts? of\b|files?\b|code\b|"
+        r"contents?\b|the (?:files?|code|contents?|folders?|director(?:y|ies)|modules?|weights|"
+        r"checkpoints?|models?|images|data(?:set)?) (?:in|under|of|inside|from)\b|"
+        r"vendored|bundled|licen[cs]es? (?:for|of) (?:third|other|bundled|vendored|included))",
+        re.I)
+
+
+@cache
+def _third_party() -> re.Pattern[str]:
+    return re.compile(r"\b(?:third|3rd)[- ]party\b", re.I)
+
+
+@cache
+def _main() -> re.Pattern[str]:
+    return re.compile(r"\b(?:the (?:dataset|code|model|software|project|repository|work) itself|"
+                      r"this (?:dataset|repository|repo|project|code|software|model|work|library)|"
+                      r"all other|the rest of)\b", re.I)
+
+
+@cache
+def _items() -> re.Pattern[str]:
+    return re.compile(r"\b(?:source|original|individual|underlying) (?:images?|photos?|pictures?|"
+                      r"videos?|works?|data|files|items)\b|\b(?:each|every) (?:image|photo|picture|"
+                      r"item|file)\b|\b(?:images?|photos?|pictures?) (?:are|were) (?:taken|sourced|"
+                      r"collected|obtained) from\b|\bcourtesy of\b", re.I)
+
+
+@cache
+def _heading() -> re.Pattern[str]:
+    return re.compile(r"^\s{0,3}(?:#{1,6}\s|[-=*_]{3,}\s*$)")
+
+
+@cache
+def _url() -> re.Pattern[str]:
+    return re.compile(r"https?://|www\.")
+
+
 # Where a clause that states one licence ends: a sentence, a paragraph, or
 # ", except the files in ..." (one sentence, two licences).
-_SENTENCE_END = re.compile(r"[.!?;](?=\s)|\n\s*\n|,\s*(?=(?:except|but|while|whereas|"
-                           r"apart from|excluding)\b)", re.I)
+@cache
+def _sentence_end() -> re.Pattern[str]:
+    return re.compile(r"[.!?;](?=\s)|\n\s*\n|,\s*(?=(?:except|but|while|whereas|"
+                      r"apart from|excluding)\b)", re.I)
 
 
 @dataclass(frozen=True)
@@ -92,7 +121,7 @@ def parts(text: str, known_paths: frozenset[str] = frozenset()) -> list[Part]:
             or _unknown(text)
     found: list[Part] = []
     for number, block in enumerate(_blocks(text, known_paths)):
-        if number == 0 and block.scope and not _THIRD_PARTY.search(block.scope) \
+        if number == 0 and block.scope and not _third_party().search(block.scope) \
                 and not _folders(block.scope, known_paths):
             # "Code in this repository is MIT, ..." at the top: the main licence.
             block.scope = ""
@@ -122,12 +151,12 @@ def _paragraphs(text: str) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     start, lines = 1, []
     for number, line in enumerate(text.split("\n"), start=1):
-        if line.strip() and not _HEADING.match(line):
+        if line.strip() and not _heading().match(line):
             if not lines:
                 start = number
             lines.append(line)
             continue
-        if _HEADING.match(line) and line.strip("-=*_ \t"):
+        if _heading().match(line) and line.strip("-=*_ \t"):
             # A Markdown heading is a paragraph of its own: it names what follows.
             if lines:
                 out.append((start, "\n".join(lines)))
@@ -152,7 +181,7 @@ def _blocks(text: str, known_paths: frozenset[str]) -> list[_Block]:
     block_title: str | None = None  # the licence the last block's title names
     heading: tuple[int, str] | None = None
     for line, paragraph in _paragraphs(text):
-        if _HEADING.match(paragraph) and "\n" not in paragraph:
+        if _heading().match(paragraph) and "\n" not in paragraph:
             heading = (line, paragraph)  # it names what follows
             continue
         if heading is not None:  # keep the lines where they are in the file
@@ -201,7 +230,7 @@ def _scope(paragraph: str, head: str, known_paths: frozenset[str]) -> str:
     start = " ".join(" ".join(lines[:3]).split())
     named = _folders(head, known_paths) and (references(paragraph) or
                                              non_commercial_terms(paragraph))
-    if _SCOPE.match(start) or named:
+    if _scope_pattern().match(start) or named:
         sentence = re.split(r"(?<=[.:;])\s", start, maxsplit=1)[0]
         return sentence.strip(" #:")[:120]
     return ""
@@ -222,7 +251,7 @@ def _identify(block: _Block, known_paths: frozenset[str]) -> list[Part]:
     if block.scope and (found is None or found.method == "reference"):
         found = contained(block.text) or found  # a notice around a component's licence
     folders = _folders(block.text[:HEAD_CHARS * 2], known_paths) if block.scope else ()
-    role = ("items" if _ITEMS.search(block.scope) and not folders else "part") if block.scope \
+    role = ("items" if _items().search(block.scope) and not folders else "part") if block.scope \
         else "main"
     if found and found.method != "reference":
         changes = compare(block.text, found.license) if found.method == "dice" else None
@@ -247,7 +276,7 @@ def _named(block: _Block, known_paths: frozenset[str], items: bool = False) -> l
     """One part per licence a notice names, scoped by the sentence naming it."""
     out: list[Part] = []
     seen: set[tuple[str, str]] = set()
-    ends = [m.end() for m in _SENTENCE_END.finditer(block.text)]
+    ends = [m.end() for m in _sentence_end().finditer(block.text)]
     for ref in references(block.text):
         before = bisect_right(ends, ref.start) - 1
         after = bisect_left(ends, ref.end + 1)
@@ -256,9 +285,9 @@ def _named(block: _Block, known_paths: frozenset[str], items: bool = False) -> l
         folders = _folders(sentence, known_paths)
         if folders:
             role, scope = "part", sentence
-        elif _MAIN.search(sentence) and not items:
-            role, scope = "main", _MAIN.search(sentence).group(0)
-        elif items or _ITEMS.search(sentence):
+        elif _main().search(sentence) and not items:
+            role, scope = "main", _main().search(sentence).group(0)
+        elif items or _items().search(sentence):
             role, scope = "items", sentence
         elif block.scope:
             role, scope = "part", block.scope
@@ -292,7 +321,7 @@ def _is_item_list(text: str) -> bool:
     """A list of items with a source and a licence each (one image, one URL,
     one licence per line): the items' licences, not the collection's."""
     lines = [line for line in text.split("\n") if line.strip()]
-    with_url = sum(1 for line in lines if _URL.search(line))
+    with_url = sum(1 for line in lines if _url().search(line))
     return with_url >= 10 and with_url >= 0.3 * len(lines)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import PurePosixPath
 
 from aiart_release.license_catalog import resolve
@@ -140,7 +141,9 @@ def _file_source(f, part: Part, suffix_part: str | None, text: str) -> Source:
     )
 
 
-_NOTICE_NAME = re.compile(r"(?i)licen[cs]es?\b|licen[cs]es?_|_licen[cs]es?")
+@cache
+def _notice_name() -> re.Pattern[str]:
+    return re.compile(r"(?i)licen[cs]es?\b|licen[cs]es?_|_licen[cs]es?")
 
 
 def _notices(inventory) -> list:
@@ -148,7 +151,7 @@ def _notices(inventory) -> list:
     licence file ("references_and_licenses.txt", "THIRD_PARTY_LICENSES.md"):
     read the same way, they give item and third-party licences."""
     return [f for f in inventory.of_kind("text", "other")
-            if _NOTICE_NAME.search(f.name) and not f.name.lower().startswith("readme")
+            if _notice_name().search(f.name) and not f.name.lower().startswith("readme")
             and f.size <= MAX_LICENSE_BYTES]
 
 
@@ -321,7 +324,9 @@ def spdx_headers(inventory) -> list[Source]:
     return out
 
 
-_NOTICE = re.compile(r"\b(?:licen[cs]ed|made available|released|distributed) under\b", re.I)
+@cache
+def _notice() -> re.Pattern[str]:
+    return re.compile(r"\b(?:licen[cs]ed|made available|released|distributed) under\b", re.I)
 
 
 def _header_notice(head: str) -> tuple[str, int] | None:
@@ -351,7 +356,7 @@ def _header_notice(head: str) -> tuple[str, int] | None:
             if phrase.lower() in lowered:
                 return license_id, number
     text = "\n".join(line for _, line in comments)
-    match = _NOTICE.search(text)
+    match = _notice().search(text)
     if not match:
         return None
     found = reference(" ".join(text[match.start():match.start() + 200].split()))

@@ -5,26 +5,38 @@ folder names, read for the provenance check's severities and placement."""
 from __future__ import annotations
 
 import re
+from functools import cache
 
-_SOURCES_FILE = re.compile(r"(?:^|[-_.])(?:references?|sources?|credits?|attributions?|"
-                           r"provenance|licen[cs]es)(?:[-_.]|$)", re.I)
-_SOURCES_PROSE = re.compile(r"\b(?:sourced|collected|downloaded|obtained|taken|captured|"
-                            r"photographed|gathered|licensed|harvested|crawled)\s+(?:from|by|via|"
-                            r"at|under)\b", re.I)
-_HARVESTED = re.compile(
-    r"\b(?:harvested|scraped|crawled|collected|downloaded|gathered|mined)\s+from\s+(?:the\s+)?"
-    r"(?:web|internet|websites?|online|social\s+media|open\s+web|public\s+(?:web|websites?))\b"
-    r"|\bweb[- ](?:scraped|crawled|harvested)\b|\bcommon\s*crawl\b", re.I)
+
+@cache
+def _sources_file() -> re.Pattern[str]:
+    return re.compile(r"(?:^|[-_.])(?:references?|sources?|credits?|attributions?|"
+                      r"provenance|licen[cs]es)(?:[-_.]|$)", re.I)
+
+
+@cache
+def _sources_prose() -> re.Pattern[str]:
+    return re.compile(r"\b(?:sourced|collected|downloaded|obtained|taken|captured|"
+                      r"photographed|gathered|licensed|harvested|crawled)\s+(?:from|by|via|"
+                      r"at|under)\b", re.I)
+
+
+@cache
+def _harvested() -> re.Pattern[str]:
+    return re.compile(
+        r"\b(?:harvested|scraped|crawled|collected|downloaded|gathered|mined)\s+from\s+(?:the\s+)?"
+        r"(?:web|internet|websites?|online|social\s+media|open\s+web|public\s+(?:web|websites?))\b"
+        r"|\bweb[- ](?:scraped|crawled|harvested)\b|\bcommon\s*crawl\b", re.I)
 
 
 def sources_described(inventory, cards, where: str) -> list[str]:
     """Files that describe where the dataset's items come from in prose: a
     card that says so, a references or credits file in the data folder."""
-    found = [c.path for c in cards if _SOURCES_PROSE.search(c.text)]
+    found = [c.path for c in cards if _sources_prose().search(c.text)]
     prefix = "" if where == "." else where
     found += [f.path for f in inventory.files
               if f.kind in ("text", "table") and f.path.startswith(prefix)
-              and _SOURCES_FILE.search(f.name.rsplit(".", 1)[0])]
+              and _sources_file().search(f.name.rsplit(".", 1)[0])]
     return found[:3]
 
 
@@ -51,4 +63,4 @@ def dataset_evident(inventory, media, cards) -> bool:
 
 def card_says_harvested(cards) -> str | None:
     """The dataset card that says the data was harvested from the web."""
-    return next((c.path for c in cards if _HARVESTED.search(c.text)), None)
+    return next((c.path for c in cards if _harvested().search(c.text)), None)

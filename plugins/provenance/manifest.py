@@ -13,6 +13,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -301,9 +302,20 @@ def _text(value: Any) -> str | None:
 
 # --- what an item's source and licence say ----------------------------------
 
-_CC_URL = re.compile(r"creativecommons\.org/licenses/([a-z-]+)/(\d\.\d)", re.I)
-_CC0_URL = re.compile(r"creativecommons\.org/publicdomain/zero/1\.0", re.I)
-_CC_TEXT = re.compile(r"^cc[- ](by(?:[- ](?:nc|sa|nd))*)[- ]v?(\d\.\d)$", re.I)
+
+@cache
+def _cc_url() -> re.Pattern[str]:
+    return re.compile(r"creativecommons\.org/licenses/([a-z-]+)/(\d\.\d)", re.I)
+
+
+@cache
+def _cc0_url() -> re.Pattern[str]:
+    return re.compile(r"creativecommons\.org/publicdomain/zero/1\.0", re.I)
+
+
+@cache
+def _cc_text() -> re.Pattern[str]:
+    return re.compile(r"^cc[- ](by(?:[- ](?:nc|sa|nd))*)[- ]v?(\d\.\d)$", re.I)
 
 
 def license_name(value: str | None) -> str | None:
@@ -313,36 +325,47 @@ def license_name(value: str | None) -> str | None:
     if not value:
         return value
     text = value.strip()
-    if _CC0_URL.search(text):
+    if _cc0_url().search(text):
         return "CC0-1.0"
-    match = _CC_URL.search(text) or _CC_TEXT.match(text)
+    match = _cc_url().search(text) or _cc_text().match(text)
     if match:
         return f"CC-{match.group(1).upper().replace(' ', '-')}-{match.group(2)}"
     return text
 
+
 # Forums and social platforms, where uploaders grant no licence to collectors.
-PLATFORMS = re.compile(
-    r"(?:^|[/.@])(?:reddit\.com|redd\.it|deviantart\.com|artstation\.com|pixiv\.net|"
-    r"twitter\.com|x\.com|instagram\.com|tumblr\.com|pinterest\.\w+|danbooru\.donmai\.us|"
-    r"gelbooru\.com|safebooru\.org|e621\.net|4chan\.org|4channel\.org|discord(?:app)?\.com|"
-    r"facebook\.com|tiktok\.com|flickr\.com|behance\.net|newgrounds\.com|furaffinity\.net|"
-    r"weibo\.com|vk\.com|threads\.net|bsky\.app|mastodon\.\w+|cara\.app|imgur\.com)\b",
-    re.IGNORECASE,
-)
-_OWN = re.compile(r"^(?:self|me|myself|own(?: work)?|original|in[- ]house|studio|ours?|"
-                  r"the studio|generated|synthetic|procedural)$", re.IGNORECASE)
-_PUBLIC_DOMAIN = re.compile(r"public[- ]domain|\bpdm\b|\bcc0\b|no known copyright", re.I)
+@cache
+def platforms() -> re.Pattern[str]:
+    return re.compile(
+        r"(?:^|[/.@])(?:reddit\.com|redd\.it|deviantart\.com|artstation\.com|pixiv\.net|"
+        r"twitter\.com|x\.com|instagram\.com|tumblr\.com|pinterest\.\w+|danbooru\.donmai\.us|"
+        r"gelbooru\.com|safebooru\.org|e621\.net|4chan\.org|4channel\.org|discord(?:app)?\.com|"
+        r"facebook\.com|tiktok\.com|flickr\.com|behance\.net|newgrounds\.com|furaffinity\.net|"
+        r"weibo\.com|vk\.com|threads\.net|bsky\.app|mastodon\.\w+|cara\.app|imgur\.com)\b",
+        re.IGNORECASE,
+    )
+
+
+@cache
+def _own() -> re.Pattern[str]:
+    return re.compile(r"^(?:self|me|myself|own(?: work)?|original|in[- ]house|studio|ours?|"
+                      r"the studio|generated|synthetic|procedural)$", re.IGNORECASE)
+
+
+@cache
+def _public_domain() -> re.Pattern[str]:
+    return re.compile(r"public[- ]domain|\bpdm\b|\bcc0\b|no known copyright", re.I)
 
 
 def from_platform(item: Item) -> bool:
     """The item was taken from a forum or social platform."""
-    return bool(item.source and PLATFORMS.search(item.source))
+    return bool(item.source and platforms().search(item.source))
 
 
 def own_work(item: Item) -> bool:
-    return bool((item.creator and _OWN.match(item.creator.strip())) or
-                (item.source and _OWN.match(item.source.strip())))
+    return bool((item.creator and _own().match(item.creator.strip())) or
+                (item.source and _own().match(item.source.strip())))
 
 
 def public_domain(item: Item) -> bool:
-    return bool(item.license and _PUBLIC_DOMAIN.search(item.license))
+    return bool(item.license and _public_domain().search(item.license))

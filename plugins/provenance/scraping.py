@@ -27,11 +27,12 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 from aiart_release.readers.jsonfile import load_json
 from aiart_release.readers.limits import DATA_LIMITS
 
-from .manifest import PLATFORMS
+from .manifest import platforms
 
 # Python modules whose only purpose is collecting media or posts from sites.
 COLLECTORS = {
@@ -56,42 +57,84 @@ HTML_PARSERS = {
     "parsel": "parsel", "pyquery": "pyquery", "selectolax": "selectolax",
     "html.parser": "html.parser", "mechanicalsoup": "MechanicalSoup",
 }
+
+
 # Calls that fetch a model (or a file by id) rather than third-party works.
-_MODEL_FETCHES = re.compile(
-    r"(?:^|\.)(?:hf_hub_download|snapshot_download|cached_download|hf_hub_url|"
-    r"load_state_dict_from_url|download_url_to_file|load_file_from_url|from_pretrained|"
-    r"torch\.hub\.load|download_pretrained|attempt_download)$"
-)
+@cache
+def _model_fetches() -> re.Pattern[str]:
+    return re.compile(
+        r"(?:^|\.)(?:hf_hub_download|snapshot_download|cached_download|hf_hub_url|"
+        r"load_state_dict_from_url|download_url_to_file|load_file_from_url|from_pretrained|"
+        r"torch\.hub\.load|download_pretrained|attempt_download)$"
+    )
+
+
 # A call that fetches from the web: through a client module or an object
 # named like one (``session.get``, ``self.client.stream``, ``driver.get``).
-_FETCH_CALL = re.compile(
-    r"^(?:self\.)?(?:requests|httpx|urllib\.request|urllib3|wget|aiohttp|\w*session\w*|"
-    r"\w*client\w*|\w*http\w*|driver|browser|page)\.(?:get|post|request|urlopen|urlretrieve|"
-    r"download|stream|goto|fetch)$|(?:^|\.)(?:urlopen|urlretrieve)$", re.IGNORECASE)
+@cache
+def _fetch_call() -> re.Pattern[str]:
+    return re.compile(
+        r"^(?:self\.)?(?:requests|httpx|urllib\.request|urllib3|wget|aiohttp|\w*session\w*|"
+        r"\w*client\w*|\w*http\w*|driver|browser|page)\.(?:get|post|request|urlopen|urlretrieve|"
+        r"download|stream|goto|fetch)$|(?:^|\.)(?:urlopen|urlretrieve)$", re.IGNORECASE)
+
+
 # Model files: fetching one is a download of weights.
-_MODEL_FILE = re.compile(
-    r"\.(?:ckpt|pth|pt|safetensors|bin|onnx|h5|pkl|pb|tflite|msgpack|gguf|npz)(?:[?#]\S*)?$|"
-    r"huggingface\.co/[^\s\"']+/resolve/|civitai\.com/api/download/models", re.IGNORECASE)
+@cache
+def _model_file() -> re.Pattern[str]:
+    return re.compile(
+        r"\.(?:ckpt|pth|pt|safetensors|bin|onnx|h5|pkl|pb|tflite|msgpack|gguf|npz)(?:[?#]\S*)?$|"
+        r"huggingface\.co/[^\s\"']+/resolve/|civitai\.com/api/download/models", re.IGNORECASE)
+
+
 # URLs of things that are not third-party works: weights, code, configs,
 # archives and packages.
-_NOT_WORKS_URL = re.compile(
-    r"\.(?:zip|tar|tgz|gz|whl|deb|py|txt|json|ya?ml|cfg|sh|patch|diff)(?:[?#]\S*)?$|"
-    r"/releases/download/|raw\.githubusercontent\.com/|github\.com/[^\s]+/raw/", re.IGNORECASE)
-_MEDIA_WORDS = re.compile(
-    r"(?i)(?:^|[^a-z])(?:img|imgs|images?|photos?|pictures?|pics|media|videos?|thumbs?|"
-    r"thumbnails?|artworks?|jpe?g|png|gif|webp|mp4)(?:[^a-z]|$)")
+@cache
+def _not_works_url() -> re.Pattern[str]:
+    return re.compile(
+        r"\.(?:zip|tar|tgz|gz|whl|deb|py|txt|json|ya?ml|cfg|sh|patch|diff)(?:[?#]\S*)?$|"
+        r"/releases/download/|raw\.githubusercontent\.com/|github\.com/[^\s]+/raw/", re.IGNORECASE)
+
+
+@cache
+def _media_words() -> re.Pattern[str]:
+    return re.compile(
+        r"(?i)(?:^|[^a-z])(?:img|imgs|images?|photos?|pictures?|pics|media|videos?|thumbs?|"
+        r"thumbnails?|artworks?|jpe?g|png|gif|webp|mp4)(?:[^a-z]|$)")
+
+
 # Shell: a command that fetches, then its arguments.
-_SHELL_FETCH = re.compile(
-    r"(?:^|[;&|(`]|\$\()\s*(?:sudo\s+)?(wget|curl|aria2c|gdown|gallery-dl|img2dataset|yt-dlp|"
-    r"youtube-dl|instaloader|snscrape|you-get)\b([^\n;&|]*)", re.IGNORECASE | re.MULTILINE)
+@cache
+def _shell_fetch() -> re.Pattern[str]:
+    return re.compile(
+        r"(?:^|[;&|(`]|\$\()\s*(?:sudo\s+)?(wget|curl|aria2c|gdown|gallery-dl|img2dataset|yt-dlp|"
+        r"youtube-dl|instaloader|snscrape|you-get)\b([^\n;&|]*)", re.IGNORECASE | re.MULTILINE)
+
+
 _SHELL_COLLECTORS = {"gallery-dl", "img2dataset", "yt-dlp", "youtube-dl", "instaloader",
                      "snscrape", "you-get"}
-_RECURSIVE = re.compile(r"(?:^|\s)(?:-r|-m|--recursive|--mirror|-[a-zA-Z]*r[a-zA-Z]*\s+-A)\b")
-_URL = re.compile(r"https?://[^\s\"'<>)]+")
-_URL_LIST = re.compile(r"(?:^|\s)(?:-i|--input-file)(?:\s+|=)(\S*(?:img|image|photo|url)\S*)",
-                       re.IGNORECASE)
+
+
+@cache
+def _recursive() -> re.Pattern[str]:
+    return re.compile(r"(?:^|\s)(?:-r|-m|--recursive|--mirror|-[a-zA-Z]*r[a-zA-Z]*\s+-A)\b")
+
+
+@cache
+def _url() -> re.Pattern[str]:
+    return re.compile(r"https?://[^\s\"'<>)]+")
+
+
+@cache
+def _url_list() -> re.Pattern[str]:
+    return re.compile(r"(?:^|\s)(?:-i|--input-file)(?:\s+|=)(\S*(?:img|image|photo|url)\S*)",
+                      re.IGNORECASE)
+
+
 # A relative folder that the code may write into ("data/images", "./scraped").
-_FOLDER_LITERAL = re.compile(r"^\.?/?(?:[\w.-]+/)*[\w.-]+/?$")
+@cache
+def _folder_literal() -> re.Pattern[str]:
+    return re.compile(r"^\.?/?(?:[\w.-]+/)*[\w.-]+/?$")
 
 
 @dataclass
@@ -115,18 +158,20 @@ class Profile:
 
 # Beyond forums and social platforms: galleries, stock sites and image search,
 # whose pages a collector walks.
-_GALLERIES = re.compile(
-    r"(?:^|[/.@])(?:unsplash\.com|pexels\.com|pixabay\.com|wikiart\.org|500px\.com|"
-    r"shutterstock\.com|gettyimages\.\w+|yande\.re|konachan\.\w+|zerochan\.net|"
-    r"sankakucomplex\.com|rule34\.\w+|images\.google\.\w+|google\.\w+/search\?[^\s\"']*"
-    r"tbm=isch|bing\.com/images|commons\.wikimedia\.org|civitai\.com/images)\b",
-    re.IGNORECASE)
+@cache
+def _galleries() -> re.Pattern[str]:
+    return re.compile(
+        r"(?:^|[/.@])(?:unsplash\.com|pexels\.com|pixabay\.com|wikiart\.org|500px\.com|"
+        r"shutterstock\.com|gettyimages\.\w+|yande\.re|konachan\.\w+|zerochan\.net|"
+        r"sankakucomplex\.com|rule34\.\w+|images\.google\.\w+|google\.\w+/search\?[^\s\"']*"
+        r"tbm=isch|bing\.com/images|commons\.wikimedia\.org|civitai\.com/images)\b",
+        re.IGNORECASE)
 
 
 def platform_domains(text: str) -> set[str]:
     """Forums, social platforms, galleries and image search that ``text`` names."""
-    found = {m.group(0).lstrip("/.@").lower() for m in PLATFORMS.finditer(text)}
-    found |= {m.group(0).lstrip("/.@").split("/")[0].lower() for m in _GALLERIES.finditer(text)}
+    found = {m.group(0).lstrip("/.@").lower() for m in platforms().finditer(text)}
+    found |= {m.group(0).lstrip("/.@").split("/")[0].lower() for m in _galleries().finditer(text)}
     return found
 
 
@@ -185,7 +230,7 @@ def profile_python(path: str, source: str, own: frozenset[str] = frozenset()) ->
             strings.append(node.value)
         elif isinstance(node, ast.Call):
             name = _dotted(node.func)
-            if _MODEL_FETCHES.search(name) or name.startswith("gdown."):
+            if _model_fetches().search(name) or name.startswith("gdown."):
                 profile.downloads.add(name.rsplit(".", 1)[-1])
             if name.endswith(("write_bytes", "iter_content", "copyfileobj")) or (
                     name == "open" and any(isinstance(a, ast.Constant) and a.value in ("wb", "ab")
@@ -205,21 +250,21 @@ def _loop(node: ast.AST, profile: Profile) -> None:
     for inner in ast.walk(node):
         if isinstance(inner, ast.Call):
             name = _dotted(inner.func)
-            if _MODEL_FETCHES.search(name):
+            if _model_fetches().search(name):
                 weights = True
-            elif _FETCH_CALL.search(name):
+            elif _fetch_call().search(name):
                 fetch = True
         elif isinstance(inner, ast.Name):
             words.append(inner.id)
         elif isinstance(inner, ast.Attribute):
             words.append(inner.attr)
         elif isinstance(inner, ast.Constant) and isinstance(inner.value, str):
-            if _MODEL_FILE.search(inner.value.strip()):
+            if _model_file().search(inner.value.strip()):
                 weights = True
             words.append(inner.value)
         elif isinstance(inner, ast.arg):
             words.append(inner.arg)
-    if fetch and not weights and _MEDIA_WORDS.search(" ".join(words)):
+    if fetch and not weights and _media_words().search(" ".join(words)):
         profile.targets.add("fetches media in a loop")
 
 
@@ -227,24 +272,28 @@ def _strings(strings: list[str], profile: Profile) -> None:
     for text in strings:
         if len(text) > 2000:
             continue
-        for url in _URL.findall(text):
-            if _MODEL_FILE.search(url) or _NOT_WORKS_URL.search(url):
+        for url in _url().findall(text):
+            if _model_file().search(url) or _not_works_url().search(url):
                 profile.downloads.add(url.rsplit("/", 1)[-1][:60])
         stripped = text.strip()
         # A site counts where a URL is a value the code may fetch; a link in
         # a sentence or a "share on" button is not a target.
-        if stripped and not any(c.isspace() for c in stripped) and not _SHARE.search(stripped):
+        if stripped and not any(c.isspace() for c in stripped) and not _share().search(stripped):
             profile.platforms |= platform_domains(stripped)
         if ("/" in stripped or stripped.lower() in _OUTPUT_NAMES) and \
-                _FOLDER_LITERAL.match(stripped) and "://" not in stripped and \
-                not _MODEL_FILE.search(stripped):
+                _folder_literal().match(stripped) and "://" not in stripped and \
+                not _model_file().search(stripped):
             profile.folders.add(stripped.strip("./").lower() if stripped != "." else "")
         if stripped.lower() in ("image/jpeg", "image/png", "content-type", "content-length") \
                 or stripped.lower().startswith(("image/", "video/")):
             profile.media_io += 1
 
 
-_SHARE = re.compile(r"intent/|/share|sharer|/follow|/embed", re.IGNORECASE)
+@cache
+def _share() -> re.Pattern[str]:
+    return re.compile(r"intent/|/share|sharer|/follow|/embed", re.IGNORECASE)
+
+
 # Folder names a collection script typically writes into.
 _OUTPUT_NAMES = {"data", "dataset", "images", "imgs", "downloads", "scraped", "raw", "output",
                  "out", "media", "photos", "pictures", "videos", "audio", "train"}
@@ -259,9 +308,9 @@ def profile_shell(path: str, source: str, profile: Profile | None = None) -> Pro
         line = line.split(" #", 1)[0]
         if line.lstrip().startswith("#"):
             continue
-        for match in _SHELL_FETCH.finditer(line):
+        for match in _shell_fetch().finditer(line):
             tool, args = match.group(1).lower(), match.group(2)
-            urls = _URL.findall(args)
+            urls = _url().findall(args)
             if tool in _SHELL_COLLECTORS:
                 profile.collectors.add(tool)
             elif tool == "gdown":
@@ -269,12 +318,12 @@ def profile_shell(path: str, source: str, profile: Profile | None = None) -> Pro
                 continue
             else:
                 profile.clients.add(tool)
-            if any(_MODEL_FILE.search(u) or _NOT_WORKS_URL.search(u) for u in urls):
+            if any(_model_file().search(u) or _not_works_url().search(u) for u in urls):
                 profile.downloads.update(u.rsplit("/", 1)[-1][:60] for u in urls)
             if tool in ("wget", "curl", "aria2c"):
-                if _RECURSIVE.search(args):
+                if _recursive().search(args):
                     profile.targets.add(f"crawls a site ({tool} recursive)")
-                if _URL_LIST.search(args):
+                if _url_list().search(args):
                     profile.targets.add(f"fetches a list of media URLs ({tool} -i)")
             profile.platforms |= platform_domains(args)
     return profile
@@ -312,25 +361,34 @@ def profile_notebook(path: str, source: str, own: frozenset[str] = frozenset()) 
 
 # --- JavaScript and TypeScript -------------------------------------------------
 
-_JS_IMPORT = re.compile(r"""(?:require\(\s*|from\s+|import\s+)['"]([@\w./-]+)['"]""")
+
+@cache
+def _js_import() -> re.Pattern[str]:
+    return re.compile(r"""(?:require\(\s*|from\s+|import\s+)['"]([@\w./-]+)['"]""")
+
+
 _JS_CLIENTS = {"axios": "axios", "node-fetch": "node-fetch", "got": "got", "puppeteer": "puppeteer",
                "playwright": "playwright", "request": "request", "superagent": "superagent",
                "undici": "undici", "selenium-webdriver": "selenium"}
 _JS_PARSERS = {"cheerio": "cheerio", "jsdom": "jsdom", "node-html-parser": "node-html-parser"}
-_JS_STRING = re.compile(r"""(['"`])((?:(?!\1)[^\\\n]|\\.){1,500})\1""")
+
+
+@cache
+def _js_string() -> re.Pattern[str]:
+    return re.compile(r"""(['"`])((?:(?!\1)[^\\\n]|\\.){1,500})\1""")
 
 
 def profile_js(path: str, source: str) -> Profile:
     """JavaScript by pattern: the packages it loads and the URLs it names."""
     profile = Profile(path)
-    for match in _JS_IMPORT.finditer(source):
+    for match in _js_import().finditer(source):
         name = match.group(1)
         top = name.split("/")[0] if not name.startswith("@") else "/".join(name.split("/")[:2])
         if top in _JS_CLIENTS:
             profile.clients.add(_JS_CLIENTS[top])
         if top in _JS_PARSERS:
             profile.targets.add(f"parses HTML ({_JS_PARSERS[top]})")
-    _strings([m.group(2) for m in _JS_STRING.finditer(source)], profile)
+    _strings([m.group(2) for m in _js_string().finditer(source)], profile)
     return profile
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING
 
 from aiart_release.checks import Check, FileContext
@@ -89,11 +90,27 @@ MAX_KEY_LINES = 100
 # Where a keyword's value must look random to be a password, not a word
 # (measured on real repositories: "guest", "bar", "sample_pwd", null).
 MIN_PASSWORD_CHARS = 8
-_COMMENT_START = re.compile(r"^\s*(?:#|//|--|/?\*|;|%|rem\s)", re.IGNORECASE)
-_PASSWORD_NAME = re.compile(r"(?i)pass|pwd|contrase")
-_SERVICE_ACCOUNT = re.compile(r'"type"\s*:\s*"service_account"')
-_KEY_BLOCK = re.compile(r"-----BEGIN[ A-Z0-9]{0,40}-----(.*?)-----END[ A-Z0-9]{0,40}-----",
-                        re.DOTALL)
+
+
+@cache
+def _comment_start() -> re.Pattern[str]:
+    return re.compile(r"^\s*(?:#|//|--|/?\*|;|%|rem\s)", re.IGNORECASE)
+
+
+@cache
+def _password_name() -> re.Pattern[str]:
+    return re.compile(r"(?i)pass|pwd|contrase")
+
+
+@cache
+def _service_account() -> re.Pattern[str]:
+    return re.compile(r'"type"\s*:\s*"service_account"')
+
+
+@cache
+def _key_block() -> re.Pattern[str]:
+    return re.compile(r"-----BEGIN[ A-Z0-9]{0,40}-----(.*?)-----END[ A-Z0-9]{0,40}-----",
+                      re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -223,7 +240,7 @@ def _context(file: BundleFile, place: Place, hit: Hit, index: int) -> str:
     if place.context != "code":
         return place.context
     line = place.lines[index]
-    if _COMMENT_START.match(line):
+    if _comment_start().match(line):
         return "code-comment"
     at = line.find(hit.value)
     before = line[:at] if at >= 0 else line
@@ -240,7 +257,7 @@ def _matched(hit: Hit, lines: list[str], index: int) -> str:
     if hit.finding_id != PRIVATE_KEY:
         return hit.value
     block = "\n".join(lines[index:index + MAX_KEY_LINES]).replace("\\n", "\n")
-    body = _KEY_BLOCK.search(block)
+    body = _key_block().search(block)
     # The key's characters only: the same key is the same secret however its
     # lines were wrapped or escaped.
     value = "".join(body.group(1).replace("\\", " ").split()) if body else ""
@@ -266,12 +283,12 @@ def _named(hit: Hit, lines: list[str], index: int) -> Hit:
     """A private key in a Google Cloud service-account file is a cloud key;
     a value assigned to a name that says key, token or secret (``API_KEY =``,
     ``"client-secret":``), not password, is an API key."""
-    if hit.finding_id == PRIVATE_KEY and any(_SERVICE_ACCOUNT.search(line) for line in lines):
+    if hit.finding_id == PRIVATE_KEY and any(_service_account().search(line) for line in lines):
         return Hit(CLOUD_KEY, "Google Cloud service-account key", hit.value)
     if hit.label == ENABLED["KeywordDetector"][1]:
         line = lines[index]
         name = line[:max(line.find(hit.value), 0)]
-        if not _PASSWORD_NAME.search(name):
+        if not _password_name().search(name):
             return Hit(API_KEY, "API key or client secret", hit.value)
         return Hit(PASSWORD, "password", hit.value)
     return hit

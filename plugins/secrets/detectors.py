@@ -28,7 +28,7 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from .prefilter import Prefilter, build
 
@@ -206,13 +206,15 @@ def secret_span(match: re.Match[str]) -> tuple[int, int]:
     return start, end
 
 
-_NAMED_VALUE = re.compile(r"[A-Za-z_]{3,24}[=:]")
+@cache
+def _named_value() -> re.Pattern[str]:
+    return re.compile(r"[A-Za-z_]{3,24}[=:]")
 
 
 def name_length(value: str) -> int:
     """How much of a matched secret is the name before it (``AccountKey=``):
     that part is no secret and stays readable when the value is masked."""
-    named = _NAMED_VALUE.match(value)
+    named = _named_value().match(value)
     return named.end() if named else 0
 
 
@@ -278,10 +280,18 @@ def _own_plugins() -> list[type]:
 
 # Documented examples: AWS's own example key pair.
 _KNOWN_EXAMPLES = frozenset({"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"})
-_PLACEHOLDER_WORD = re.compile(
-    r"(?i)example|placeholder|dummy|sample|your[_-]?(?:own[_-]?)?(?:token|key|secret|api)|"
-    r"(?:fake|test|mock)[_-]?(?:token|key|secret)|redacted|changeme|xxxx|\*\*\*\*|\.\.\.")
-_REPEATED = re.compile(r"(.)\1{5,}")
+
+
+@cache
+def _placeholder_word() -> re.Pattern[str]:
+    return re.compile(
+        r"(?i)example|placeholder|dummy|sample|your[_-]?(?:own[_-]?)?(?:token|key|secret|api)|"
+        r"(?:fake|test|mock)[_-]?(?:token|key|secret)|redacted|changeme|xxxx|\*\*\*\*|\.\.\.")
+
+
+@cache
+def _repeated() -> re.Pattern[str]:
+    return re.compile(r"(.)\1{5,}")
 
 
 def is_placeholder(value: str) -> bool:
@@ -290,7 +300,7 @@ def is_placeholder(value: str) -> bool:
     placeholder, your_token, xxxx), one character repeated (``hf_aaaaaa…``),
     a run typed in order (``0123456789abcdef``, ``fedcba98…``), or too few
     different characters to be random."""
-    if value in _KNOWN_EXAMPLES or _PLACEHOLDER_WORD.search(value) or _REPEATED.search(value):
+    if value in _KNOWN_EXAMPLES or _placeholder_word().search(value) or _repeated().search(value):
         return True
     if _has_run(value.lower(), _SEQUENCE) or _has_run(value.lower(), _SEQUENCE[::-1]):
         return True

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -252,12 +253,14 @@ def _metadata_line(text: str, key: str) -> int | None:
     return None
 
 
-_COUNT_AND_NAME = re.compile(r"^\s*(\d{1,7})\s*(?:x|×|\*)?\s+(.+?)\s*$", re.IGNORECASE)
+@cache
+def _count_and_name() -> re.Pattern[str]:
+    return re.compile(r"^\s*(\d{1,7})\s*(?:x|×|\*)?\s+(.+?)\s*$", re.IGNORECASE)
 
 
 def split_hardware_used(text: str) -> tuple[int | None, str]:
     """``"8 V100 GPUs"`` -> (8, "V100 GPUs"); ``"RTX 4090"`` -> (None, ...)."""
-    match = _COUNT_AND_NAME.match(text)
+    match = _count_and_name().match(text)
     if match:
         return int(match.group(1)), match.group(2)
     return None, text
