@@ -22,9 +22,11 @@ measured (the default):
   signature curves of seeds 0-99, positions bottom-left, top-right and
   bottom edge, and the rest of the opacities.
 
-Unmarked collections of the same sizes measure false alarms, and so do 2
-hard ones: 100 aligned faces (scikit-image's LFW crops, every face at the
-same place) and 100 crops of one photo (the same content at nearby places).
+Unmarked collections of the same sizes (5 of each) measure false alarms,
+and so do 3 hard ones: 100 aligned faces (scikit-image's LFW crops, every
+face at the same place), 100 crops of one photo (the same content at nearby
+places) and one scene shot 100 times from a tripod (brightness and noise
+vary, nothing moves).
 
 Per collection: a marked one is found when a finding's box holds the mark's
 centre; any finding on an unmarked one is a false alarm. Per image:
@@ -211,7 +213,7 @@ def collections(tuning: bool, quick: bool, seed: int) -> list[Collection]:
                           (place[1] + mark.height / 2) / size[1])
                 out.append(Collection(f"{kind} {position} op{opacity:.2f} n{n} share{share}",
                                       images, marked, centre))
-        for _ in range(3):
+        for _ in range(5):
             size = ASPECTS[int(rng.integers(len(ASPECTS)))]
             out.append(Collection(f"unmarked n{n}", [random_crop(rng, sources, size)
                                                      for _ in range(n)], [False] * n, None))
@@ -281,8 +283,13 @@ def hard_negatives(rng, sources) -> list[Collection]:
         (256, 256), Image.Resampling.BICUBIC))] * 3, axis=-1) for f in faces]
     one_photo = [random_crop(rng, sources, (640, 480), source=PHOTOS.index("astronaut"))
                  for _ in range(100)]
+    scene = random_crop(rng, sources, (640, 480), source=PHOTOS.index("coffee")).astype(float)
+    burst = [np.clip(scene * rng.uniform(0.8, 1.2) + rng.normal(0, 4, scene.shape), 0, 255)
+             .astype(np.uint8) for _ in range(100)]
     return [Collection("aligned faces (LFW) n100", aligned, [False] * 100, None),
-            Collection("crops of one photo n100", one_photo, [False] * 100, None)]
+            Collection("crops of one photo n100", one_photo, [False] * 100, None),
+            Collection("one scene shot 100 times from a tripod n100", burst, [False] * 100,
+                       None)]
 
 
 # --- running the check ------------------------------------------------------------

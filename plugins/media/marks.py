@@ -69,7 +69,7 @@ FLAT = 2.0
 # 2.0 on fewer than 0.1% of the pixels (measured on scikit-image's photos,
 # 8 to 100 images a group); an edge every image shares gives the root of
 # their number (2.8 for 8 images).
-AGREEMENT = 2.0
+AGREEMENT = 1.7
 # A candidate mark is a WINDOW x WINDOW patch of which at least DENSE of
 # the pixels agree (content alone: 2-5% in most groups, up to 15% in a few,
 # and all of them for aligned faces: the verification below tells those apart).
@@ -90,7 +90,7 @@ COHERENT = 0.5
 # SAMPLE_SHIFT pixels.
 MATCH = 0.25
 MATCH_SPREAD = 4.0
-SAMPLE_MATCH = 0.4
+SAMPLE_MATCH = 0.3
 SAMPLE_SHIFT = 3
 # A mark is reported when at least MIN_CARRIERS images, and MIN_SHARE of
 # its group, carry it...
