@@ -16,7 +16,10 @@ longer a problem: not shown among the findings, not counted by
 - **Allow-list**: ``allow: {emails: [...], names: [...]}``: the maintainer's
   own published contact, the names the user confirms are public credits;
   and the configuration's ``contact:`` when it is an e-mail address (it is
-  published for opt-out requests).
+  published for opt-out requests). Addresses at names reserved for
+  documentation (``jane@example.com``, ``bot@ci.test``: RFC 2606, RFC 6761)
+  need no entry: they reach no one, and the personal-data check does not
+  report them at all (:func:`is_reserved_email`).
 - **Baseline**: ``.aiart-release-baseline.json`` (see :mod:`baseline`).
 
 Inline ignores, config ignores and the allow-list judge each finding as its
@@ -321,7 +324,8 @@ def parse_allow(value: Any) -> AllowList:
 
 
 # RFC 2606 and RFC 6761: names reserved for documentation and tests. An
-# address there reaches nobody: it is no one's personal data.
+# address there reaches nobody: it is no one's personal data (the
+# personal-data check drops it before it becomes a finding).
 RESERVED_DOMAINS = ("example.com", "example.net", "example.org")
 RESERVED_TLDS = ("example", "test", "invalid", "localhost")
 
