@@ -17,6 +17,12 @@ The set, and how small it is:
   face in a group photo reduced to 640 pixels). The crops are tight: the
   detectors see little of the head around the face.
 
+Real-world folders (``--count DIR...``): the faces each run counts in
+every image under DIR, and the images where the runs disagree; nothing of
+the pictures is printed or kept. This is how the animal veto was measured
+on google/dreambooth's dataset of pets and on the real faces of other
+repositories (docs/benchmarks.md), which are fetched, never committed.
+
 A face counts as found when the detector finds one in an image that holds
 one (per image: there are no boxes to match in these labels); a detection in
 an image with no face is a false positive. Precision = found faces / all
@@ -33,15 +39,19 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from plugins.media.faces import UPSAMPLE, detect  # noqa: E402
+from plugins.media.faces import RIVAL_CASCADES, UPSAMPLE, detect, load_grey  # noqa: E402
 
-# (label, detector, HOG upsampling, confirmation of doubtful HOG detections):
-# the chosen setting, the same without confirmation (as it was before the
-# false face on a dog), the quick setting (face_upsample: 0) and the comparison.
-RUNS = (("hog, confirmed (chosen)", "hog", UPSAMPLE, True),
-        ("hog, unconfirmed (before)", "hog", UPSAMPLE, False),
-        ("hog, face_upsample 0", "hog", 0, True),
-        ("haar (OpenCV)", "haar", 0, False))
+# (label, detector, HOG upsampling, confirmation of doubtful HOG detections,
+# the animal cascades the confirmation must out-vote): the chosen setting,
+# the same without the animal veto (session 4), without confirmation (as it
+# was before the false face on a dog), the quick setting (face_upsample: 0)
+# and the comparison.
+RUNS = (("hog, confirmed, animals vetoed (chosen)", "hog", UPSAMPLE, True, RIVAL_CASCADES),
+        ("hog, confirmed, no animal veto (session 4)", "hog", UPSAMPLE, True, ()),
+        ("hog, unconfirmed (before)", "hog", UPSAMPLE, False, ()),
+        ("hog, face_upsample 0", "hog", 0, True, RIVAL_CASCADES),
+        ("haar (OpenCV)", "haar", 0, False, ()))
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp")
 
 # name: faces in the photo (labelled by hand)
 PHOTOS = {
@@ -109,11 +119,12 @@ def score(rows: list[tuple[str, int, int]]) -> dict[str, float]:
 
 def main() -> None:
     images = labelled_set()
-    for label, detector, upsample, confirm in RUNS:
-        detect(images[0][1], detector, upsample, confirm)  # load the models outside the timing
+    for label, detector, upsample, confirm, rivals in RUNS:
+        # load the models outside the timing
+        detect(images[0][1], detector, upsample, confirm, rivals)
         rows, started = [], time.perf_counter()
         for name, grey, truth in images:
-            rows.append((name, truth, len(detect(grey, detector, upsample, confirm))))
+            rows.append((name, truth, len(detect(grey, detector, upsample, confirm, rivals))))
         seconds = time.perf_counter() - started
         photos = rows[:len(PHOTOS)]
         lfw100, lfw50 = rows[len(PHOTOS):len(PHOTOS) + 200], rows[len(PHOTOS) + 200:]
@@ -128,5 +139,38 @@ def main() -> None:
                   f"({s['found']} of {s['faces']} faces, {s['detections']} detections)")
 
 
+def count_folders(folders: list[str]) -> None:
+    """Faces counted by each HOG run in every image under ``folders``: the
+    totals, and each image where the runs disagree (path and counts only)."""
+    runs = [run for run in RUNS if run[1] == "hog" and run[2] == UPSAMPLE]
+    paths = sorted(p for folder in folders for p in Path(folder).rglob("*")
+                   if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    totals, with_faces, disagree = [0] * len(runs), [0] * len(runs), []
+    seconds = [0.0] * len(runs)
+    for path in paths:
+        grey = load_grey(path)
+        if grey is None:
+            continue
+        counts = []
+        for i, (_, detector, upsample, confirm, rivals) in enumerate(runs):
+            started = time.perf_counter()
+            counts.append(len(detect(grey, detector, upsample, confirm, rivals)))
+            seconds[i] += time.perf_counter() - started
+        for i, n in enumerate(counts):
+            totals[i] += n
+            with_faces[i] += n > 0
+        if len(set(counts)) > 1:
+            disagree.append((path, counts))
+    print(f"{len(paths)} images under {', '.join(folders)}")
+    for i, (label, *_) in enumerate(runs):
+        print(f"  {label:44} {totals[i]:4} faces in {with_faces[i]:3} images, {seconds[i]:.1f} s")
+    print("images where the runs disagree (faces per run, in the order above):")
+    for path, counts in disagree:
+        print(f"  {path}  {counts}")
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--count"]:
+        count_folders(sys.argv[2:])
+    else:
+        main()

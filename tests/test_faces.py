@@ -283,3 +283,65 @@ def test_without_opencv_nothing_is_confirmed_and_every_detection_counts(monkeypa
         assert detect(_grey("grass")) == [(200, 200, 60, 60)]
     finally:
         faces._confirmer.cache_clear()
+
+
+class _Cascade:
+    """A stand-in for an OpenCV cascade that groups ``neighbours`` windows
+    into one detection (0: none), to pin down the comparison itself."""
+
+    def __init__(self, neighbours: int):
+        self.neighbours = neighbours
+
+    def detectMultiScale2(self, crop, **settings):  # noqa: N802 (OpenCV's name)
+        if not self.neighbours:
+            return (), ()
+        return [(0, 0, 60, 60)], [self.neighbours]
+
+
+def test_a_doubtful_face_the_cat_cascades_see_as_surely_is_an_animal(monkeypatch):
+    """A dog looking into the camera (google/dreambooth ``dog7/02.jpg``)
+    was confirmed by the face cascade, with 8 neighbours, and seen by the
+    cat-face cascade with 8: a tie is an animal's face, not a person's."""
+    import aiart_release.default_plugins.media.faces as faces
+
+    grass = _grey("grass")
+    box = (200, 200, 60, 60)
+
+    def rivals(cat, cat_extended):
+        counts = dict(zip(faces.RIVAL_CASCADES, (cat, cat_extended), strict=True))
+        monkeypatch.setattr(faces, "_rival", lambda name: _Cascade(counts[name]))
+
+    monkeypatch.setattr(faces, "_confirmer", lambda: _Cascade(8))
+    rivals(0, 8)
+    assert not faces.confirmed(grass, box)
+    assert faces.confirmed(grass, box, rivals=())  # as before the veto
+    rivals(7, 7)
+    assert faces.confirmed(grass, box)
+    rivals(9, 0)
+    assert not faces.confirmed(grass, box)
+    monkeypatch.setattr(faces, "_confirmer", lambda: _Cascade(0))
+    rivals(0, 0)
+    assert not faces.confirmed(grass, box)  # no face at all
+
+
+def test_a_real_face_the_cat_cascade_also_sees_is_still_a_face():
+    """The cat-face cascades fire on a fifth of real faces, so firing is no
+    veto: face 64 of LFW, at the size of a face in a group photo, is a
+    doubtful HOG detection that the cat cascade sees (28 neighbours) and the
+    face cascade more surely (31). It still counts."""
+    pytest.importorskip("cv2")
+    import numpy as np
+
+    import aiart_release.default_plugins.media.faces as faces
+
+    crop = skimage_data().lfw_subset()[64]
+    frame = Image.new("L", (160, 160), 128)
+    frame.paste(Image.fromarray((crop * 255).astype(np.uint8)).resize(
+        (50, 50), Image.Resampling.BICUBIC), (55, 55))
+    grey = np.asarray(frame)
+    [(box, score)] = faces._detect_hog(grey, 1)
+    around = faces._crop_around(grey, box)
+    cat = faces._neighbours(faces._rival(faces.RIVAL_CASCADES[0]), around)
+    assert score < faces.SURE_SCORE and cat > 0
+    assert faces._neighbours(faces._confirmer(), around) > cat
+    assert detect(grey) == [box]
