@@ -277,7 +277,7 @@ class _Template:
         return cls(mx, my, coherence.astype(np.float32))
 
 
-def agreement(stack, chunk: int = 64):
+def agreement(stack, chunk: int = 32):
     """Where the edges of a uint8 stack's images point the same way: the
     mean of their gradient directions ``(vx, vy)`` and its length times the
     root of their number (AGREEMENT). Each image counts once however strong
@@ -397,7 +397,7 @@ def _box_gradients(stack, box, margin: int = 0):
     return out_x, out_y
 
 
-def scores(stack, box, mark_x, mark_y, shifts=((0, 0),), chunk: int = 64):
+def scores(stack, box, mark_x, mark_y, shifts=((0, 0),), chunk: int = 32):
     """Each image's cosine with the template placed at ``box`` moved by each
     ``(dx, dy)`` of ``shifts``: an ``(images, shifts)`` array. In chunks of
     images, so that memory stays bounded whatever the group's size."""
