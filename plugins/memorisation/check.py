@@ -115,7 +115,8 @@ class _Settings:
     """The check's settings, each a number in its range or its default."""
 
     def __init__(self, raw: Mapping[str, Any]):
-        from aiart_release.hamming import NEAR_COPY_DISTANCE  # numpy: only when run
+        # hamming imports numpy at its top (for now): every run pays for it here.
+        from aiart_release.hamming import NEAR_COPY_DISTANCE
 
         self.near_copy = _number(raw, "near_copy_distance", NEAR_COPY_DISTANCE, 0, 32, int)
         self.duplicate = _number(raw, "duplicate_distance", DUPLICATE_DISTANCE, 0, 32, int)
@@ -151,11 +152,12 @@ def _texts(files) -> list:
 
 
 def _image_findings(samples: list, training: list, settings: _Settings) -> Iterator[Finding]:
+    if not training:
+        return
+    # numpy and the image decoder: only for a bundle with training images.
     from aiart_release.hamming import clusters, nearest
     from aiart_release.readers.image_hash import hash_files
 
-    if not training:
-        return
     if len(training) > settings.max_images or len(samples) > settings.max_samples:
         yield _partial(len(training), len(samples), settings)
     training = _spread(training, settings.max_images)
@@ -274,10 +276,10 @@ def _undecodable(file, reason: str) -> Finding:
 
 
 def _text_findings(samples: list, training: list, settings: _Settings) -> Iterator[Finding]:
-    from .text_overlap import N, TrainingText
-
     if not samples:
         return
+    from .text_overlap import N, TrainingText  # numpy: only for generated text samples
+
     corpus = TrainingText()
     for file in _texts(training):
         corpus.add_all(_segments(file))
