@@ -16,7 +16,7 @@ from conftest import TESTS, TOOL, make_bundle, run_tool
 
 from aiart_release.cache import DB_NAME, describe
 
-EMAIL = "maria.gonzalez@example.com"
+EMAIL = "maria.gonzalez@postbox-mail.org"
 NAME = "Maria Gonzalez"
 TOKEN = "hf_" + "kQ7vX2pL9mZ4tR8wY3nB6cD1fG5hJ0sA2e"
 

@@ -47,11 +47,11 @@ BENCHMARK = _load_benchmark()
 LAT, LON = (48.0, 51.0, 29.88), (2.0, 17.0, 40.2)
 RAW_COORDINATES = ("48.858", "48.8583", "2.2945", "29.88", "40.2", "51'29", "17'40")
 PROMPT = ("portrait of Marguerite Okonkwo-Bellamy at 14 Rue des Lilas, 75011 Paris, "
-          "marguerite.okonkwo@example.org, golden hour\n"
+          "marguerite.okonkwo@kunst-post.org, golden hour\n"
           "Negative prompt: blurry, lowres\n"
           "Steps: 30, Sampler: DPM++ 2M Karras, CFG scale: 7, Seed: 1234567890, Size: 512x768, "
           "Model: sdxl")
-SECRETS = ("Marguerite", "Okonkwo", "Lilas", "marguerite.okonkwo@example.org", "Jane Doe",
+SECRETS = ("Marguerite", "Okonkwo", "Lilas", "marguerite.okonkwo@kunst-post.org", "Jane Doe",
            "SN-99417-X")
 
 
