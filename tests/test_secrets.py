@@ -354,7 +354,6 @@ def test_a_damaged_masker_table_is_built_again_never_trusted(tmp_path, damage):
     earlier run: a file that is not a whole table is rebuilt from
     detect-secrets, and the secret is still masked."""
     import plugins.secrets.maskers as maskers
-
     from aiart_release.cache import allow_derived
 
     allow_derived(tmp_path)
