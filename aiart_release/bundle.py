@@ -14,7 +14,8 @@ import functools
 import os
 import stat
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
@@ -249,6 +250,24 @@ class Inventory:
             self.fetch([f.path for f in files])
 
 
+# Content keys that whoever laid a bundle out vouches for, by the bundle's
+# real path: the hook's staged view names each file by its blob. Read by
+# the walk into BundleFile.content_key.
+_VOUCHED: dict[str, dict[str, str]] = {}
+
+
+@contextmanager
+def vouched_contents(root: Path, keys: dict[str, str]) -> Iterator[None]:
+    """While inside, a walk of ``root`` gives each file named in ``keys``
+    (a path relative to ``root``) that content key."""
+    real = _real(root)
+    _VOUCHED[real] = keys
+    try:
+        yield
+    finally:
+        _VOUCHED.pop(real, None)
+
+
 class BundleError(Exception):
     """The bundle path cannot be assessed at all (exit code 2)."""
 
@@ -393,6 +412,7 @@ class _Walker:
         self.files: list[BundleFile] = []
         self.findings: list[Finding] = []
         self.excluded = 0
+        self.vouched = _VOUCHED.get(self.root_real, {})
 
     def walk(self) -> None:
         self._walk_dir(self.root, "", [self.root_real])
@@ -539,7 +559,8 @@ class _Walker:
             skipped = "unreadable"
         origin = origin_of(rel, kind, fi.head, size) if skipped is None else None
         head = fi.head if skipped is None and kind in TEXT_KINDS else b""
-        self.files.append(BundleFile(rel, abspath, size, kind, "", skipped, origin, head))
+        self.files.append(BundleFile(rel, abspath, size, kind, "", skipped, origin, head,
+                                     self.vouched.get(rel, "")))
         if skipped == "too-large":
             self._report(
                 "bundle.too-large", rel, Severity.INFO,

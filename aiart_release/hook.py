@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .baseline import BASELINE_NAME
+from .bundle import vouched_contents
 from .config import CONFIG_NAMES, find_config
 from .sizes import DEFAULT_MAX_FILE_SIZE
 
@@ -117,20 +118,27 @@ def staged_view(start: Path, files: Sequence[str] = (), *, all_staged: bool = Fa
             changes = bool(changed) or _deletes_anything(repo)
         _refuse_unstaged_baseline(repo, entries, repository)
         parent = _temporary_parent(repository)
-        root = Path(tempfile.mkdtemp(prefix="aiart-release-hook-", dir=parent))
+        whole_bundle = _declares_release(repo, entries, parent)
+        targets = sorted(entries) if whole_bundle else changed
+        if BASELINE_NAME in entries and BASELINE_NAME not in targets:
+            targets = [*targets, BASELINE_NAME]  # what the commit accepts
+        chosen = [entries[p] for p in targets]
+        root = Path(tempfile.mkdtemp(prefix="aiart-release-hook-",
+                                     dir=_scratch_parent(parent, chosen, max_file_size)))
         try:
-            view = StagedView(root=root, repository=repository, changes=changes)
-            view.whole_bundle = _declares_release(repo, entries, root)
-            targets = sorted(entries) if view.whole_bundle else changed
-            if BASELINE_NAME in entries and BASELINE_NAME not in targets:
-                targets = [*targets, BASELINE_NAME]  # what the commit accepts
-            written = _write_blobs(repo, [entries[p] for p in targets], root, max_file_size,
-                                   view.notes)
+            view = StagedView(root=root, repository=repository, changes=changes,
+                              whole_bundle=whole_bundle)
+            written = _write_blobs(repo, chosen, root, max_file_size, view.notes)
             view.checked = [p for p in changed if p in written]
             if unmerged:
                 view.notes.append(f"{_count(len(unmerged), 'unmerged file')} not checked "
                                   "(resolve the conflict and stage the result)")
-            yield view
+            # The index names each blob by its content: the result cache
+            # takes that name rather than hashing the copies again (they are
+            # new files every run, so their stat would never match).
+            with vouched_contents(root, {path: blob_key(entries[path], size)
+                                         for path, size in written.items()}):
+                yield view
         finally:
             shutil.rmtree(root, ignore_errors=True)
     finally:
@@ -207,7 +215,60 @@ def _temporary_parent(repository: Path) -> str:
     return str(parent)
 
 
-def _declares_release(repo, entries: dict[str, _Entry], scratch: Path) -> bool:
+# Memory-backed folders (tmpfs) the staged copy may go to. Writing ten
+# thousand small files there takes a few tenths of a second; on a busy disk
+# it took ten seconds, most of a cached hook run.
+MEMORY_FOLDERS = ("/dev/shm",)
+# What the copy must leave free in such a folder besides itself (it holds
+# other programs' shared memory), and how much larger than the copy the
+# free space must be.
+MEMORY_HEADROOM = 256 * 1024 * 1024
+MEMORY_FACTOR = 2
+_TEMPORARY_VARIABLES = ("TMPDIR", "TEMP", "TMP")
+
+
+def _scratch_parent(parent: str, entries: list[_Entry], max_file_size: int) -> str:
+    """Where the staged copy is written: ``parent`` (the system's temporary
+    folder) when the user chose it (``TMPDIR``), else a memory-backed folder
+    with room to spare for the blobs that will be written, else ``parent``."""
+    if any(os.environ.get(name) for name in _TEMPORARY_VARIABLES):
+        return parent
+    needed = sum(e.size for e in entries if e.size <= max_file_size)
+    for folder in MEMORY_FOLDERS:
+        if _has_room(folder, MEMORY_FACTOR * needed + MEMORY_HEADROOM):
+            return folder
+    return parent
+
+
+def _has_room(folder: str, wanted: int) -> bool:
+    """Whether ``folder`` is a real folder (not a link) we may create in,
+    with ``wanted`` bytes free, whose files the configuration reader
+    accepts (it refuses anything under /dev, where a file may be a device)."""
+    try:
+        if not stat.S_ISDIR(os.lstat(folder).st_mode) or not os.access(
+                folder, os.W_OK | os.X_OK):
+            return False
+        space = os.statvfs(folder)
+    except (OSError, AttributeError):  # no statvfs: not a POSIX system
+        return False
+    return space.f_bavail * space.f_frsize >= wanted and _readable_there(folder)
+
+
+def _readable_there(folder: str) -> bool:
+    """Whether the readers take a file in ``folder``: asked of a name that
+    does not exist, the path rule answers before anything is opened."""
+    from .readers.limits import NotARegularFile, read_regular_file
+
+    try:
+        read_regular_file(Path(folder) / f".aiart-release-probe-{os.getpid()}", 0)
+    except NotARegularFile:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def _declares_release(repo, entries: dict[str, _Entry], scratch: str) -> bool:
     """Whether the staged tree declares the release at its root: one of the
     configuration files, or a ``pyproject.toml`` with our table (its blob
     is written to a scratch folder and read by the configuration's own
@@ -228,19 +289,23 @@ def _declares_release(repo, entries: dict[str, _Entry], scratch: Path) -> bool:
 
 
 def _write_blobs(repo, entries: list[_Entry], root: Path, max_file_size: int,
-                 notes: list[str]) -> set[str]:
+                 notes: list[str]) -> dict[str, int]:
     """Write each entry's blob under ``root`` at its path; returns the paths
-    written. Gitlinks, links and paths that could leave ``root`` are left
-    out and counted in ``notes``."""
+    written, with the size of each blob. Gitlinks, links and paths that
+    could leave ``root`` are left out and counted in ``notes``."""
     skipped: dict[str, list[str]] = {"submodule": [], "symbolic link": [], "unsafe path": []}
-    written: set[str] = set()
+    written: dict[str, int] = {}
+    folders: set[Path] = set()
     for entry in entries:
         kind = _skip_reason(entry)
         if kind is not None:
             skipped[kind].append(entry.path)
             continue
-        _write_blob(repo, entry, root / entry.path, max_file_size)
-        written.add(entry.path)
+        target = root / entry.path
+        if target.parent not in folders:  # one mkdir per folder, not per blob
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            folders.add(target.parent)
+        written[entry.path] = _write_blob(repo, entry, target, max_file_size)
     for kind, paths in skipped.items():
         if paths:
             shown = ", ".join(paths[:3]) + (f" (+{len(paths) - 3} more)" if len(paths) > 3 else "")
@@ -260,10 +325,10 @@ def _skip_reason(entry: _Entry) -> str | None:
     return None
 
 
-def _write_blob(repo, entry: _Entry, target: Path, max_file_size: int) -> None:
-    """Copy one blob out of the object store, in blocks. A blob over the
-    size limit is not read: a sparse file of its length stands for it."""
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+def _write_blob(repo, entry: _Entry, target: Path, max_file_size: int) -> int:
+    """Copy one blob out of the object store, in blocks; returns its size. A
+    blob over the size limit is not read: a sparse file of its length
+    stands for it."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(target, flags, 0o600)
     with os.fdopen(fd, "wb") as out:
@@ -274,7 +339,7 @@ def _write_blob(repo, entry: _Entry, target: Path, max_file_size: int) -> None:
             size = repo.odb.info(entry.binsha).size
             if size > max_file_size:
                 out.truncate(size)
-                return
+                return size
         stream = repo.odb.stream(entry.binsha)
         remaining = stream.size
         while remaining > 0:
@@ -286,3 +351,11 @@ def _write_blob(repo, entry: _Entry, target: Path, max_file_size: int) -> None:
             remaining -= len(block)
         if stream.size > max_file_size:  # larger than the index said (a filter)
             out.truncate(stream.size)
+        return stream.size
+
+
+def blob_key(entry: _Entry, size: int) -> str:
+    """What stands for a staged file's content in the result cache: its
+    blob's id and size. Git names a blob by the SHA-1 of its size and bytes,
+    with collision detection (SHA-1DC): two contents never share an id."""
+    return f"git-blob:{entry.binsha.hex()}:{size}"

@@ -43,6 +43,7 @@ def private_tmp(tmp_path, monkeypatch):
     folder = tmp_path / "tmp"
     folder.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    monkeypatch.setenv("TMPDIR", str(folder))  # chosen: no memory folder instead
     return folder
 
 
@@ -206,6 +207,91 @@ def test_a_broken_staged_configuration_is_named_by_its_repository_path(
     lines = result.err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("aiart-release: error: aiart-release.yaml:1:13")
     assert list(private_tmp.iterdir()) == []
+
+
+def _whole_bundle_repo(path: Path) -> Path:
+    repo = new_repo(path, {
+        "aiart-release.yaml": "release: open\ncommercial: false\n",
+        "LICENSE": "MIT License\n\nCopyright (c) 2026 t\n",
+        "README.md": "# pictures\n",
+        "captions/a.txt": EMAIL_CAPTION,
+        "captions/b.txt": CLEAN_CAPTION,
+        "src/train.py": "print('hi')\n",
+        "photo.png": _png(),
+    })
+    git(repo, "add", "-A")
+    return repo
+
+
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 10, 10)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_the_hook_says_the_same_with_and_without_the_cache(cli, tmp_path, monkeypatch,
+                                                           private_tmp):
+    from aiart_release.cache import DB_NAME, describe
+
+    repo = _whole_bundle_repo(tmp_path / "r")
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("AIART_RELEASE_CACHE_DIR", str(cache))
+    monkeypatch.chdir(repo)
+    fresh = cli("hook", "--no-cache")
+    cold = cli("hook")
+    warm = cli("hook")
+    assert fresh.code == cold.code == warm.code == 1, fresh.out + fresh.err
+    assert "captions/a.txt:1: high pii.email-address" in warm.out
+    assert fresh.out == cold.out == warm.out
+    last = describe(cache)["last_run"]
+    assert last["misses"] == 0 and last["hits"] > 0  # files and bundle checks alike
+    # The copies were named by their blobs: none was hashed, so the
+    # database holds no content hash of a temporary path.
+    import sqlite3
+
+    db = sqlite3.connect(cache / DB_NAME)
+    assert db.execute("SELECT count(*) FROM files").fetchone() == (0,)
+    db.close()
+    # A new blob at the same path is a new key: read, and found.
+    (repo / "captions/b.txt").write_text("mail bob.smith@gmail.com for prints\n")
+    git(repo, "add", "captions/b.txt")
+    changed = cli("hook")
+    assert "captions/b.txt:1: high pii.email-address" in changed.out
+    assert describe(cache)["last_run"]["misses"] > 0
+
+
+def test_the_staged_copy_goes_to_a_memory_folder_with_room(cli, tmp_path, monkeypatch):
+    from aiart_release import hook
+
+    memory = tmp_path / "shm"
+    memory.mkdir()
+    for name in ("TMPDIR", "TEMP", "TMP"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(hook, "MEMORY_FOLDERS", (str(memory),))
+    used: list[str] = []
+    real_mkdtemp = tempfile.mkdtemp
+
+    def mkdtemp(*args, **kwargs):
+        folder = real_mkdtemp(*args, **kwargs)
+        used.append(folder)
+        return folder
+
+    monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp)
+    repo = new_repo(tmp_path / "r", {"captions/a.txt": EMAIL_CAPTION}, staged=("captions",))
+    monkeypatch.chdir(repo)
+    assert cli("hook").code == 1
+    assert [Path(f).parent for f in used] == [memory]
+    assert list(memory.iterdir()) == []  # removed
+    # Without room for it (the headroom alone is more than is free), the
+    # system's temporary folder.
+    monkeypatch.setattr(hook, "MEMORY_HEADROOM", 1 << 62)
+    used.clear()
+    assert cli("hook").code == 1
+    assert [Path(f).parent for f in used] == [Path(tempfile.gettempdir()).resolve()]
 
 
 def test_outside_a_repository_is_a_usage_error(cli, tmp_path, monkeypatch):
