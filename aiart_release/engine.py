@@ -41,6 +41,9 @@ from .cache import ResultCache, allow_derived, settings_hash
 from .checks import BundleContext, Check, FileContext, finding_problem
 from .config import Config
 from .device import DeviceChoice, DeviceLease, DeviceResolver, DeviceUnavailable
+from .executors import ExecutorChoice, ExecutorError, parse_executor
+from .executors import parts as parts_module
+from .executors.parts import FilePart, PartDone, PartMerger, splits_tables, table_parts
 from .facts import Facts, check_provided
 from .findings import CHECKPOINT_OF_ARTIFACT, Finding, Location, Severity
 from .masking import current_gate, redact_findings
@@ -71,6 +74,10 @@ class Options:
     # --trust-bundle-code: the only permission for a check to import or run
     # the bundle's own code (in a child process; BundleContext).
     trust_bundle_code: bool = False
+    # --executor: where file work runs, ``local`` (this machine's process
+    # pool) or ``dask`` / ``dask=ADDRESS`` (a distributed cluster); see
+    # aiart_release/executors and docs/scale.md.
+    executor: str = "local"
 
 
 class Progress:
@@ -79,6 +86,10 @@ class Progress:
     def start(self, total: int) -> None: ...
 
     def advance(self, n: int = 1, note: str = "") -> None: ...
+
+    def add_rows(self, n: int) -> None:
+        """``n`` more table rows read (a part of a large table done), for a
+        rows-per-second figure."""
 
     def stop(self) -> None: ...
 
@@ -110,6 +121,7 @@ def run_checks(path: Path, inventory: Inventory, facts: Facts, registry: Registr
     CPU (in a process pool when there is enough work), accelerator checks
     one at a time, then bundle checks, which see the inventory and ``facts``."""
     options = options or Options()
+    executor = _executor(options)
     deadline = _Deadline.after(options.timeout)
     checks = [c for cid, c in sorted(registry.checks.items()) if config.check_enabled(cid)]
     # Under --show-pii the raw values must come from a fresh scan, and the
@@ -119,9 +131,13 @@ def run_checks(path: Path, inventory: Inventory, facts: Facts, registry: Registr
     cache = ResultCache(cache_dir)
     allow_derived(cache_dir)  # the name lexicons may be kept there too
     results = _Results(cache, options.progress or Progress())
-    plan = _plan_file_work(inventory, checks, registry, config, results)
+    results.parts = PartMerger(_merger(registry, config.seconds_per_file))
+    # Under --show-pii a table is scanned whole: merging parts keeps only
+    # masked examples, and the raw ones are what was asked for.
+    plan = _plan_file_work(inventory, checks, registry, config, results,
+                           split=not options.show_pii)
     results.progress.start(plan.size)
-    _run_cpu_work(plan, checks, registry, config, options.jobs, results, deadline)
+    _run_cpu_work(plan, checks, registry, config, options.jobs, results, deadline, executor)
     # Resolved when an accelerator check first needs it (``auto`` imports torch).
     devices = DeviceResolver(options.device)
     _run_accelerator_work(plan.accelerator, config, devices, results, deadline)
@@ -178,7 +194,7 @@ class _Unassessed:
 
     def add_file_work(self, files: list[BundleFile], work: Work) -> None:
         self.pairs += len(files) * len(work)
-        self.files.update(f.path for f in files)
+        self.files.update(getattr(f, "whole", f).path for f in files)
         self.checks.update(check_id for check_id, _ in work)
 
 
@@ -202,6 +218,8 @@ class _Results:
     unassessed: _Unassessed = field(default_factory=_Unassessed)
     # The device each accelerator check ran on.
     devices: dict[str, str] = field(default_factory=dict)
+    # The parts of large tables, merged as they come in.
+    parts: PartMerger | None = None
 
     def add(self, check_id: str, found: list[Finding], seconds: float,
             error: str | None) -> None:
@@ -212,12 +230,23 @@ class _Results:
 
     def store(self, results: list[Result]) -> None:
         for path, check_id, found, seconds, error in results:
+            complete = True
+            if self.parts is not None and self.parts.owns(path, check_id):
+                # A part of a table: counted as done, stored with the
+                # table's findings once the last part is in.
+                self.progress.advance(1, path)
+                self.progress.add_rows(self.parts.rows(path, check_id))
+                merged = self.parts.take(path, check_id, found, seconds, error)
+                if merged is None:
+                    continue
+                path, check_id, found, seconds, error, complete = merged
+            else:
+                self.progress.advance(1, path)
             self.add(check_id, found, seconds, error)
             key = self.cache_keys.get((path, check_id))
-            if key and error is None:
+            if key and error is None and complete:
                 # The cache is an output too: only what passed the masking gate.
                 self.cache.put(key, redact_findings(found), seconds)
-            self.progress.advance(1, path)
 
     def store_unit(self, files: list[BundleFile], work: Work, done: list[Result]) -> None:
         """Store what a unit of work returned; the pairs it did not return
@@ -245,9 +274,12 @@ class _Plan:
 
 
 def _plan_file_work(inventory: Inventory, checks: list[Check], registry: Registry,
-                    config: Config, results: _Results) -> _Plan:
-    """Which check reads which file; a cached result is taken at once."""
+                    config: Config, results: _Results, split: bool = True) -> _Plan:
+    """Which check reads which file; a cached result is taken at once. A
+    large table read by a check that scans tables in parts (``split``) is
+    one unit per part (executors/parts.py)."""
     plan = _Plan()
+    to_split: list[tuple[BundleFile, Work]] = []
     cache = results.cache
     batched: dict[str, list[BundleFile]] = defaultdict(list)
     file_checks = [c for c in checks if c.scans_files]
@@ -283,6 +315,9 @@ def _plan_file_work(inventory: Inventory, checks: list[Check], registry: Registr
                     results.cache_keys[(file.path, check.id)] = key
             if check.device == "accelerator":
                 plan.accelerator.append((file, check))
+            elif split and splits_tables(check) and file.kind == "table" \
+                    and file.size >= parts_module.SPLIT_MIN_BYTES:
+                to_split.append((file, [(check.id, settings)]))
             elif check.batch_size > 1:
                 batched[check.id].append(file)
             else:
@@ -296,15 +331,39 @@ def _plan_file_work(inventory: Inventory, checks: list[Check], registry: Registr
     # Only now are the files some check must read known: a staged view
     # writes those out, and no other.
     inventory.materialize([*(f for files, _ in plan.cpu for f in files),
-                           *(f for f, _ in plan.accelerator)])
+                           *(f for f, _ in plan.accelerator), *(f for f, _ in to_split)])
+    _plan_parts(plan, to_split, results)
     return plan
 
 
+def _plan_parts(plan: _Plan, tables: list[tuple[BundleFile, Work]], results: _Results) -> None:
+    """Each table as its parts, one unit each (the same units for every
+    executor: the findings do not depend on where they ran), or whole when
+    it is not cut (one part, or not safely cut)."""
+    cut: dict[str, list[FilePart]] = {}
+    for file, work in tables:
+        if file.path not in cut:
+            cut[file.path] = table_parts(file)
+        pieces = cut[file.path]
+        if not pieces:
+            plan.cpu.append(([file], work))
+            continue
+        for piece in pieces:
+            assert results.parts is not None
+            results.parts.expect(piece, work[0][0])
+            plan.cpu.append(([piece], work))
+
+
 def _run_cpu_work(plan: _Plan, checks: list[Check], registry: Registry, config: Config,
-                  requested_jobs: int | None, results: _Results, deadline: _Deadline) -> None:
+                  requested_jobs: int | None, results: _Results, deadline: _Deadline,
+                  executor: ExecutorChoice | None = None) -> None:
     _WORKER_CHECKS.clear()
     _WORKER_CHECKS.update({c.id: c for c in checks})
     _WORKER_RECOGNIZERS[:] = [factory for _, factory in registry.recognizer_factories]
+    if executor is not None and executor.distributed and plan.cpu:
+        _run_distributed(plan.cpu, executor, requested_jobs, results, [c.id for c in checks],
+                         config.seconds_per_file, deadline)
+        return
     jobs = _jobs(requested_jobs, plan.cpu)
     left = plan.cpu
     if jobs > 1:
@@ -561,7 +620,8 @@ def _scan_unit(files: list[BundleFile], work: Work, device: str,
             if run.passed:
                 break
             started = time.perf_counter()
-            found, exc = guarded(run.budget(budget), _scan_file, check, file, ctx)
+            scan = _scan_part if isinstance(file, FilePart) else _scan_file
+            found, exc = guarded(run.budget(budget), scan, check, file, ctx)
             if isinstance(exc, TimeBudgetExceeded) and run.passed:
                 break  # the run's time ran out, not the file's
             if exc is not None:
@@ -573,6 +633,71 @@ def _scan_unit(files: list[BundleFile], work: Work, device: str,
 
 def _scan_file(check: Check, file: BundleFile, ctx: FileContext) -> list[Finding]:
     return _finish(check, file, check.scan_file(file, ctx))
+
+
+def _scan_part(check: Check, file: FilePart, ctx: FileContext) -> PartDone:
+    """One part of a table: what ``scan_part`` returned, merged in the
+    engine's process when every part is in (``_merger``)."""
+    return PartDone(check.scan_part(file.whole, file.part, ctx))
+
+
+def _merger(registry: Registry, budget: float | None):
+    """``merge(check_id, file, partials)``: the check's ``merge``, held to the
+    contract as any call into a check is (``_finish``, within ``budget``);
+    returns the findings and a traceback for --debug, or None."""
+    def merge(check_id: str, file: BundleFile, partials: list) -> tuple[list[Finding],
+                                                                         str | None]:
+        check = registry.checks[check_id]
+        found, exc = guarded(budget, lambda: _finish(check, file, check.merge(file, partials)))
+        if exc is not None:
+            return [_failed(check, exc, budget, file.path, file.artifact)], _traceback(exc)
+        return found, None
+
+    return merge
+
+
+def _executor(options: Options) -> ExecutorChoice:
+    """The executor the options name; raises ExecutorError (a usage error)."""
+    choice = parse_executor(options.executor)
+    if choice.distributed and options.show_pii:
+        raise ExecutorError("--show-pii shows raw personal data, which never leaves a Dask "
+                            "worker: use --executor local with it")
+    return choice
+
+
+def _run_distributed(units: list[tuple[list[BundleFile], Work]], choice: ExecutorChoice,
+                     workers: int | None, results: _Results, check_ids: list[str],
+                     budget: float | None, deadline: _Deadline) -> None:
+    """The units as tasks on a Dask cluster (executors/dask_cluster.py),
+    stored in unit order as a local run stores them; a unit that failed
+    twice there is a ``plugin.check-failed`` for each of its files and
+    checks; what the run's time limit left undone is not assessed."""
+    from .executors.dask_cluster import DaskExecutor
+
+    def store(slot: int, done: list[Result]) -> None:
+        # The paths came back masked: what they hid is to be masked
+        # wherever else this run quotes them (as for a cached result).
+        for path, _, found, _, _ in done:
+            for f in found if isinstance(found, list) else ():
+                current_gate().learn_masked(path, f.location.path)
+        results.store_unit(*units[slot], done)
+
+    def fail(slot: int, exc: BaseException) -> None:
+        files, work = units[slot]
+        results.store([(f.path, check_id, [_failed_on_cluster(_WORKER_CHECKS[check_id], f, exc)],
+                        0.0, None) for check_id, _ in work for f in files])
+
+    with _sigterm_raises(), DaskExecutor(choice, workers) as executor:
+        left = executor.run(units, check_ids, budget, store, fail, deadline.at)
+    for slot in left:
+        results.unassessed.add_file_work(*units[slot])
+
+
+def _failed_on_cluster(check: Check, file: BundleFile, exc: BaseException) -> Finding:
+    # The type only: a message may quote what the check was reading.
+    return _check_failed(check, f"Check {check.id!r} failed twice on the Dask cluster "
+                         f"({type(exc).__name__}: its worker died or the task raised) on this "
+                         "file", file.path, file.artifact)
 
 
 def _scan_batch(check: Check, files: list[BundleFile], ctx: FileContext,

@@ -1,0 +1,235 @@
+"""The Dask executor: the engine's work units as tasks on a ``distributed``
+cluster (``--executor dask`` or ``dask=ADDRESS``).
+
+Each unit (a file with its checks, a batch of small files for one check, a
+part of a large table) is one task. On the worker, the task builds the
+registry of checks and the masking gate once per worker process (the
+checks' own caches, such as the personal-data analyzer, are kept per
+process too), runs the unit exactly as a local pool worker does
+(``engine._scan_unit``), and sends back only masked results: findings
+through the gate, with their raw ``matched`` value dropped; a part's
+partial result holds nothing raw by the ``scan_part`` contract; tracebacks
+through the gate. The engine stores what comes back in unit order, so the
+findings are those of a local run.
+
+A task that raises is retried once (``retries=1``); a worker that dies
+holding a task has it rescheduled, and a second death
+(``allowed-failures``, set to 1 for a LocalCluster started here; a
+scheduler of the user's keeps its own setting) ends it: either way, the
+unit's files and checks become ``plugin.check-failed`` and the run goes on.
+Nothing is written into the bundle: workers read the files at their paths
+(the same path on a shared filesystem for a remote cluster).
+
+Imported only when Dask is chosen: ``dask`` and ``distributed`` are the
+``[dask]`` extra.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from . import ExecutorChoice, ExecutorError
+
+# Per worker process: the checks, recognizers and maskers of each plugin set
+# the clients asked for, built by the first task that needs them (a lock: a
+# worker may run several tasks in threads).
+_WORKER_LOCK = threading.Lock()
+_WORKER_PLUGINS: dict[tuple, tuple[dict, list, list]] = {}
+
+Unit = tuple[list, list]  # (files, work) as the engine plans them
+# What the engine does with a unit's results, and with a unit that failed.
+Store = Callable[[int, list], None]
+Fail = Callable[[int, BaseException], None]
+
+
+def plugin_env() -> tuple[tuple[str, str], ...]:
+    """The client's choice of plugins (``AIART_RELEASE_PLUGINS``,
+    ``AIART_RELEASE_DISABLE_PLUGINS``): workers load the same ones."""
+    from ..plugins import ENV_DISABLED_PLUGINS, ENV_EXTRA_PLUGINS
+
+    return tuple((name, os.environ.get(name, "")) for name in (ENV_EXTRA_PLUGINS,
+                                                               ENV_DISABLED_PLUGINS))
+
+
+def run_unit(files: list, work: list, budget: float | None, check_ids: list[str],
+             plugins: tuple[tuple[str, str], ...] = ()) -> list:
+    """A task: one unit of work on a worker, its results masked."""
+    from .. import engine
+    from ..masking import Gate
+
+    maskers = _prepare_worker(check_ids, plugins)
+    done = engine._scan_unit(files, work, "cpu", budget)
+    # Each file by its place in the unit: a path may name a person, and the
+    # client knows it already.
+    place = {f.path: i for i, f in enumerate(files)}
+    return [(place[path], *rest) for path, *rest in masked_results(done, Gate(maskers))]
+
+
+def _prepare_worker(check_ids: list[str], plugins: tuple[tuple[str, str], ...]) -> list:
+    """The engine's worker globals set to the checks of the client's plugin
+    set, built once per worker process and plugin set; the maskers."""
+    from .. import engine
+
+    key = (plugins, tuple(check_ids))
+    with _WORKER_LOCK:
+        if key not in _WORKER_PLUGINS:
+            _WORKER_PLUGINS[key] = _load_plugins(check_ids, plugins)
+        checks, recognizers, maskers = _WORKER_PLUGINS[key]
+        engine._WORKER_CHECKS.clear()
+        engine._WORKER_CHECKS.update(checks)
+        engine._WORKER_RECOGNIZERS[:] = recognizers
+        return maskers
+
+
+def _load_plugins(check_ids: list[str], plugins: tuple[tuple[str, str], ...]):
+    from ..pipeline import collect_maskers
+    from ..plugins import build_registry
+
+    before = {name: os.environ.get(name) for name, _ in plugins}
+    try:
+        for name, value in plugins:
+            os.environ[name] = value
+        registry = build_registry()
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    checks = {cid: registry.checks[cid] for cid in check_ids if cid in registry.checks}
+    recognizers = [factory for _, factory in registry.recognizer_factories]
+    return checks, recognizers, collect_maskers(registry)
+
+
+def masked_results(done: Iterable[tuple], gate) -> list:
+    """Results as they may leave a worker: every finding through ``gate``
+    (its raw value dropped, its fingerprint of the raw value kept), every
+    traceback through it; a part's result as its check returned it (masked
+    by the ``scan_part`` contract)."""
+    from .parts import PartDone
+
+    out = []
+    for path, check_id, found, seconds, error in done:
+        if not isinstance(found, PartDone):
+            found = list(found)
+            gate.learn_identifiers(found)
+            found = [gate.finding(f) for f in found]
+        out.append((path, check_id, found, seconds, gate.redact(error) if error else error))
+    return out
+
+
+class DaskExecutor:
+    """A client of the cluster for the time of a run (a context manager):
+    the scheduler at ``choice.address``, or a LocalCluster of ``workers``
+    processes (one thread each: the checks are CPU-bound Python) started
+    and ended with the run."""
+
+    def __init__(self, choice: ExecutorChoice, workers: int | None = None):
+        self.choice = choice
+        self.workers = workers
+        self.cluster: Any = None
+        self.client: Any = None
+
+    def __enter__(self) -> DaskExecutor:
+        try:
+            import dask
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise ExecutorError("--executor dask needs dask and distributed: "
+                                "pip install 'aiart-release[dask]'") from None
+        try:
+            if self.choice.address:
+                self.client = Client(self.choice.address, timeout="10s",
+                                     set_as_default=False)
+            else:
+                with dask.config.set({"distributed.scheduler.allowed-failures": 1,
+                                      "distributed.worker.daemon": False}):
+                    self.cluster = LocalCluster(
+                        n_workers=self.workers or os.cpu_count() or 1, threads_per_worker=1,
+                        processes=True, host="127.0.0.1", dashboard_address=":0",
+                        silence_logs=logging.CRITICAL)
+                self.client = Client(self.cluster, set_as_default=False)
+        except (OSError, TimeoutError) as exc:
+            self.close()
+            where = self.choice.address or "a local cluster"
+            raise ExecutorError(f"cannot reach the Dask scheduler at {where}: "
+                                f"{type(exc).__name__}") from None
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+        if self.cluster is not None:
+            self.cluster.close()
+            self.cluster = None
+
+    def run(self, units: list[Unit], check_ids: list[str], budget: float | None,
+            store: Store, fail: Fail, deadline_at: float | None) -> list[int]:
+        """Send every unit, one task each, and hand what comes back to
+        ``store(slot, results)`` in unit order (``fail(slot, exc)`` for a
+        unit that failed twice). Returns the slots not done when the
+        run's deadline (``time.monotonic``) passed; their tasks are
+        cancelled."""
+        from distributed import as_completed
+
+        plugins = plugin_env()
+        futures = [self.client.submit(run_unit, files, work, budget, check_ids, plugins,
+                                      pure=False,
+                                      retries=1, key=f"aiart-release-unit-{i}-{id(self)}")
+                   for i, (files, work) in enumerate(units)]
+        slot_of = {future.key: i for i, future in enumerate(futures)}
+        answers: dict[int, tuple[bool, Any]] = {}
+        flushed = 0
+        pending = as_completed(futures, with_results=False, loop=self.client.loop)
+        while flushed < len(units):
+            timeout = None if deadline_at is None else max(deadline_at - time.monotonic(), 0)
+            batch = _next_done(pending, timeout)
+            if batch is None:
+                break  # the run's time ran out
+            for future in batch:
+                slot = slot_of[future.key]
+                answers[slot] = _answer(future, units[slot][0])
+            while flushed in answers:
+                ok, value = answers.pop(flushed)
+                (store if ok else fail)(flushed, value)
+                flushed += 1
+        left = list(range(flushed, len(units)))
+        self.client.cancel([futures[i] for i in left])
+        return left
+
+
+def _next_done(pending, timeout: float | None) -> list | None:
+    """The futures done next (at least one), or None past ``timeout``."""
+    if timeout is None:
+        return [next(pending)]
+    waited = time.monotonic()
+    while time.monotonic() - waited < timeout:
+        ready = pending.next_batch(block=False)
+        if ready:
+            return ready
+        time.sleep(0.02)
+    return None
+
+
+def _answer(future, files: list) -> tuple[bool, Any]:
+    """``(True, results)`` with each file's path back in place, or
+    ``(False, exception)``."""
+    if future.status == "finished":
+        try:
+            return True, [(files[place].path, *rest) for place, *rest in future.result()]
+        except Exception as exc:  # noqa: BLE001 - lost between done and fetched
+            return False, exc
+    try:
+        exc = future.exception()
+    except Exception as lost:  # noqa: BLE001 - cancelled, or the scheduler is gone
+        exc = lost
+    return False, exc if isinstance(exc, BaseException) else RuntimeError(str(exc))

@@ -1,0 +1,214 @@
+"""The Dask executor (--executor dask): the same findings as a local run,
+on a LocalCluster of two worker processes, whatever the workers do (die,
+raise), and nothing raw in what comes back from them.
+
+One cluster serves the module (a scheduler the user runs, as with
+``dask=ADDRESS``); one test starts its own (plain ``dask``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+from pathlib import Path
+
+import pytest
+from conftest import make_bundle, tree_state
+
+distributed = pytest.importorskip("distributed")
+
+ROOT = Path(__file__).resolve().parent.parent
+TESTS = Path(__file__).resolve().parent
+EXAMPLES = ("own-work", "unlicensed-unfilled", "portrait-sessions", "nc-base-lora",
+            "forum-fanart", "geotagged-portraits", "pickled-checkpoint", "fine-tune-declared")
+PEOPLE = ["Maria Gonzalez", "Kwame Asante", "Julien Moreau", "Ngozi Eze", "Kenji Watanabe"]
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """Two worker processes, one thread each; a task whose worker dies twice
+    fails (allowed-failures 1, as for the cluster the engine starts)."""
+    import dask
+
+    markers = tmp_path_factory.mktemp("markers")
+    before = {k: os.environ.get(k) for k in ("PYTHONPATH", "AIART_TEST_MARKERS")}
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS),
+                                                             before["PYTHONPATH"]]))
+    os.environ["AIART_TEST_MARKERS"] = str(markers)
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1,
+                          "distributed.worker.daemon": False}):
+        local = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                         host="127.0.0.1", dashboard_address=":0",
+                                         silence_logs=50)
+    try:
+        yield local
+    finally:
+        local.close()
+        for key, value in before.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def _assess_json(path: Path, executor: str, monkeypatch, capsys, *extra: str) -> dict:
+    """What `aiart-release assess PATH -f json --no-cache` prints with the
+    given executor (the CLI's option is passed through its Options)."""
+    from aiart_release import cli
+
+    plain = getattr(cli._options, "plain", cli._options)
+
+    def options(**given):
+        return plain(**given, executor=executor)
+
+    options.plain = plain
+    monkeypatch.setattr(cli, "_options", options)
+    code = cli.main(["assess", str(path), "-f", "json", "--no-cache", *extra])
+    report = json.loads(capsys.readouterr().out)
+    report.pop("timings", None)
+    report["exit_code"] = code
+    return report
+
+
+def _without_plugins_env(monkeypatch):
+    for name in ("AIART_RELEASE_PLUGINS", "AIART_RELEASE_DISABLE_PLUGINS",
+                 "AIART_RELEASE_DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_same_json_as_local_on_every_example(name, cluster, monkeypatch, capsys):
+    _without_plugins_env(monkeypatch)
+    monkeypatch.chdir(ROOT)
+    local = _assess_json(Path("examples") / name, "local", monkeypatch, capsys)
+    on_dask = _assess_json(Path("examples") / name, f"dask={cluster.scheduler_address}",
+                           monkeypatch, capsys)
+    assert on_dask == local
+
+
+def _big_caption_bundle(root: Path, rows: int = 3000) -> Path:
+    lines = ["id,caption,contact"]
+    for i in range(1, rows + 1):
+        who = PEOPLE[(i // 7) % len(PEOPLE)] if i % 40 == 0 else ""
+        caption = (f'"portrait of {who},\nsecond line"' if who
+                   else f"still life with apples and pears, number {i}, " + "oil " * 20)
+        contact = f"sitter{i % 9}@mailhost.net" if i % 50 == 0 else ""
+        lines.append(f"{i},{caption},{contact}")
+    return make_bundle(root, {"data/captions.csv": "\n".join(lines) + "\n",
+                              "README.md": "# Still lifes\n\nCaptions of our paintings.\n"})
+
+
+def test_big_table_in_parts_same_as_local_and_as_whole(tmp_path, cluster, monkeypatch,
+                                                        capsys):
+    """A table over the split size is cut into parts on both executors; the
+    findings name the rows a scan of the whole file names."""
+    from aiart_release.executors import parts
+    from aiart_release.readers import tables
+
+    _without_plugins_env(monkeypatch)
+    bundle = _big_caption_bundle(tmp_path / "bundle")
+    before = tree_state(bundle)
+    whole = _assess_json(bundle, "local", monkeypatch, capsys)
+    monkeypatch.setattr(parts, "SPLIT_MIN_BYTES", 1024)
+    monkeypatch.setattr(tables, "PART_ROWS", 400)
+    local = _assess_json(bundle, "local", monkeypatch, capsys)
+    on_dask = _assess_json(bundle, f"dask={cluster.scheduler_address}", monkeypatch, capsys)
+    assert on_dask == local
+    pii = [f for f in local["findings"] if f["id"].startswith("pii.")]
+    assert {f["id"] for f in pii} >= {"pii.person-name", "pii.email-address"}
+
+    def rows(report):  # fingerprints differ by design: see docs/scale.md
+        return sorted((f["id"], f["location"].get("rows"), f.get("count"), f.get("evidence"),
+                       f["message"]) for f in report["findings"] if f["id"].startswith("pii."))
+
+    assert rows(local) == rows(whole)
+    # ...and it was cut: the fingerprints of a table read in parts hash the
+    # values' hashes.
+    prints = lambda r: {f["fingerprint"] for f in r["findings"]  # noqa: E731
+                        if f["id"].startswith("pii.")}
+    assert prints(local) != prints(whole)
+    assert tree_state(bundle) == before  # nothing written into the bundle
+
+
+def test_dask_started_for_the_run(tmp_path, monkeypatch, capsys):
+    _without_plugins_env(monkeypatch)
+    bundle = make_bundle(tmp_path / "b", {
+        "captions/001.txt": "portrait of Maria Gonzalez, maria@mailhost.net\n",
+        "README.md": "# Portraits\n"})
+    local = _assess_json(bundle, "local", monkeypatch, capsys)
+    assert _assess_json(bundle, "dask", monkeypatch, capsys) == local
+
+
+def _fault_bundle(root: Path) -> Path:
+    files = {f"notes/ok{i}.txt": f"fine{i} text\n" for i in range(6)}
+    files.update({"notes/dies-once.txt": "DIE-ONCE then fine\n",
+                  "notes/dies-always.txt": "DIE-ALWAYS\n",
+                  "notes/boom.txt": "BOOM maria.gonzalez@mailhost.net\n"})
+    return make_bundle(root, files)
+
+
+def _findings_of(report, path):
+    return [f for f in report["findings"] if f["location"]["path"] == path]
+
+
+def test_killed_worker_and_raising_unit(tmp_path, cluster, monkeypatch, capsys):
+    _without_plugins_env(monkeypatch)
+    monkeypatch.setenv("AIART_RELEASE_PLUGINS", "testplugins.cluster_faults")
+    monkeypatch.setenv("PYTHONPATH", str(TESTS))
+    bundle = _fault_bundle(tmp_path / "b")
+    report = _assess_json(bundle, f"dask={cluster.scheduler_address}", monkeypatch, capsys)
+    # Killed once: the retry scanned it.
+    once = _findings_of(report, "notes/dies-once.txt")
+    assert [f["id"] for f in once if f["check"] == "cluster-faults"] == ["pii.test-marker"]
+    # Killed every time: one finding for that unit, and the run went on.
+    always = [f for f in _findings_of(report, "notes/dies-always.txt")
+              if f["check"] == "cluster-faults"]
+    assert [f["id"] for f in always] == ["plugin.check-failed"]
+    assert "twice" in always[0]["message"]
+    # Raised: failed, as in a local run, naming the exception, not the content.
+    boom = [f for f in _findings_of(report, "notes/boom.txt") if f["check"] == "cluster-faults"]
+    assert [f["id"] for f in boom] == ["plugin.check-failed"]
+    assert "ValueError" in boom[0]["message"] and "maria" not in json.dumps(report)
+    for i in range(6):
+        assert [f["id"] for f in _findings_of(report, f"notes/ok{i}.txt")
+                if f["check"] == "cluster-faults"] == ["pii.test-marker"]
+
+
+def test_nothing_raw_comes_back_from_the_workers(tmp_path, cluster, monkeypatch):
+    """Every result a worker sends, whole files and parts of a table, holds
+    none of the personal data planted in the bundle."""
+    from aiart_release.bundle import BundleFile
+    from aiart_release.executors import ExecutorChoice
+    from aiart_release.executors.dask_cluster import DaskExecutor, plugin_env, run_unit
+    from aiart_release.executors.parts import PartDone, table_parts
+
+    _without_plugins_env(monkeypatch)
+    bundle = _big_caption_bundle(tmp_path / "b", rows=1200)
+    (bundle / "captions").mkdir()
+    (bundle / "captions" / "kenji_watanabe.txt").write_text(
+        "Kenji Watanabe, kenji.w@mailhost.net, +44 20 7946 0958\n", encoding="utf-8")
+    table = bundle / "data" / "captions.csv"
+    text = bundle / "captions" / "kenji_watanabe.txt"
+    as_file = lambda p, kind: BundleFile(  # noqa: E731
+        path=p.relative_to(bundle).as_posix(), abspath=p, size=p.stat().st_size, kind=kind,
+        artifact="dataset")
+    from aiart_release.executors import parts as parts_module
+
+    monkeypatch.setattr(parts_module, "SPLIT_MIN_BYTES", 1024)
+    pieces = table_parts(as_file(table, "table"), rows_per_part=300)
+    assert len(pieces) == 4
+    units = [([piece], [("pii", {})]) for piece in pieces]
+    units.append(([as_file(text, "text")], [("pii", {})]))
+    with DaskExecutor(ExecutorChoice("dask", cluster.scheduler_address)) as executor:
+        futures = [executor.client.submit(run_unit, files, work, 120.0, ["pii"], plugin_env(),
+                                          pure=False) for files, work in units]
+        sent = [future.result() for future in futures]
+    wire = pickle.dumps(sent)
+    raw = [*PEOPLE, "Kenji", "Watanabe", "kenji", "watanabe", "mailhost", "sitter1@", "7946"]
+    assert [value for value in raw if value.encode() in wire] == []
+    findings = [f for result in sent for _, _, found, _, _ in result
+                if isinstance(found, list) for f in found]
+    assert {f.id for f in findings} >= {"pii.person-name", "pii.email-address"}
+    assert all(f.matched is None for f in findings)
+    assert sum(1 for result in sent for _, _, found, _, _ in result
+               if isinstance(found, PartDone)) == 4
