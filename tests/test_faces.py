@@ -1,6 +1,7 @@
 """Faces in dataset images and sample outputs (plugins/media/faces.py and
 ``image.faces`` of the media check): real photos that scikit-image ships,
-README figures left alone, the facts a bundle of faces sets, hostile images
+doubtful detections confirmed by a second detector unless an animal's face
+is likelier, README figures left alone, the facts a bundle of faces sets, hostile images
 that do not crash the detector, and the example bundle's recommendation.
 """
 
@@ -299,9 +300,11 @@ class _Cascade:
 
 
 def test_a_doubtful_face_the_cat_cascades_see_as_surely_is_an_animal(monkeypatch):
-    """A dog looking into the camera (google/dreambooth ``dog7/02.jpg``)
-    was confirmed by the face cascade, with 8 neighbours, and seen by the
-    cat-face cascade with 8: a tie is an animal's face, not a person's."""
+    """A dog looking into the camera (google/dreambooth ``dog7/02.jpg``,
+    not shipped here) was confirmed by the face cascade with 8 neighbours,
+    and seen by the extended cat-face cascade with 8: a tie is an animal's
+    face, not a person's. The counts are stand-ins; the real cascades are
+    run on a real face below."""
     import aiart_release.default_plugins.media.faces as faces
 
     grass = _grey("grass")
