@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import TYPE_CHECKING
 
 from aiart_release.license_catalog import resolve
 from aiart_release.readers.text import TextUnreadable, read_text
 
-from .sections import Part, named
+if TYPE_CHECKING:  # the sections reader is imported when a README is read
+    from .sections import Part
 
 MAX_README_BYTES = 512 * 1024
 
@@ -90,6 +92,8 @@ def licence_section(text: str, known_paths: frozenset[str] = frozenset()) -> lis
     match = _section().search(text) or _underlined().search(text)
     if not match:
         return []
+    from .sections import Part, named
+
     level = len(match.group(1)) if match.re is _section() else 2
     body_start = match.end()
     end = re.compile(rf"^#{{1,{level}}}\s", re.M).search(text, body_start)
@@ -109,6 +113,8 @@ def licence_section(text: str, known_paths: frozenset[str] = frozenset()) -> lis
 def released_under(text: str, known_paths: frozenset[str] = frozenset()) -> list[Part]:
     """Licences a README names in a sentence saying the work is released
     under them, outside any licence section."""
+    from .sections import named
+
     out = []
     for match in _released().finditer(text):
         start = text.rfind("\n\n", 0, match.start()) + 1

@@ -9,15 +9,19 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from aiart_release.license_catalog import resolve
 from aiart_release.origin import is_vendored
 from aiart_release.readers.text import TextUnreadable, read_text
 from aiart_release.spdx import SPDX_HEAD_BYTES, spdx_identifier
 
-from .identify import non_commercial_terms
-from .modified import Changes
-from .sections import Part, parts
+# The licence-text readers (the SPDX index, sections, changed clauses) are
+# imported when a licence file is read: a bundle or a staged change without
+# one never loads them.
+if TYPE_CHECKING:
+    from .modified import Changes
+    from .sections import Part
 
 MAX_LICENSE_BYTES = 1024 * 1024
 
@@ -118,12 +122,16 @@ def license_files(inventory) -> tuple[list[Source], list[tuple[str, str]]]:
             problems.append((f.path, "binary content, not text"))
             continue
         suffix_part = _suffix_part(f.path, names)
+        from .sections import parts
+
         for part in parts(text, known):
             sources.append(_file_source(f, part, suffix_part, text))
     return sources, problems
 
 
 def _file_source(f, part: Part, suffix_part: str | None, text: str) -> Source:
+    from .identify import non_commercial_terms
+
     role, scope = part.role, part.scope
     if role == "main" and suffix_part:
         # LICENSE-NVIDIA beside LICENSE: the licence of a part, not of the folder.

@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
 from aiart_release.readers.text import TextUnreadable, read_text
 
-from .scraping import Profile, profile_code
+if TYPE_CHECKING:  # the code reader is imported when there is code to read
+    from .scraping import Profile
 
 MAX_CODE_BYTES = 4 * 1024 * 1024
 # Notebooks carry their outputs (images as base64): read whole, up to this.
@@ -84,6 +86,8 @@ def find_tools(inventory) -> list[Tool]:
     package_names = frozenset(PurePosixPath(r).name for r in set(packages.values()))
     groups: dict[tuple[str, str], list[Profile]] = defaultdict(list)
     for f in code:
+        from .scraping import profile_code
+
         try:
             source, _ = read_text(f.abspath, MAX_NOTEBOOK_BYTES)
         except TextUnreadable:
