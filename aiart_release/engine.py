@@ -234,8 +234,8 @@ class _Results:
             if self.parts is not None and self.parts.owns(path, check_id):
                 # A part of a table: counted as done, stored with the
                 # table's findings once the last part is in.
-                self.progress.advance(1, path)
                 self.progress.add_rows(self.parts.rows(path, check_id))
+                self.progress.advance(1, path)
                 merged = self.parts.take(path, check_id, found, seconds, error)
                 if merged is None:
                     continue
