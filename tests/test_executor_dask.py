@@ -212,3 +212,27 @@ def test_nothing_raw_comes_back_from_the_workers(tmp_path, cluster, monkeypatch)
     assert all(f.matched is None for f in findings)
     assert sum(1 for result in sent for _, _, found, _, _ in result
                if isinstance(found, PartDone)) == 4
+
+
+def test_a_scheduler_that_does_not_answer_is_a_usage_error(tmp_path, monkeypatch):
+    import socket
+
+    from aiart_release import pipeline
+    from aiart_release.config import load_config
+    from aiart_release.engine import Options, run_checks
+    from aiart_release.executors import ExecutorError
+    from aiart_release.facts import gather_facts
+    from aiart_release.plugins import build_registry
+
+    _without_plugins_env(monkeypatch)
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    bundle = make_bundle(tmp_path / "b", {"notes.txt": "a note\n"})
+    registry = build_registry()
+    config = load_config(bundle, None)
+    options = Options(use_cache=False, executor=f"dask=tcp://127.0.0.1:{port}")
+    inventory = pipeline.take_inventory(bundle, registry, config, options)
+    with pytest.raises(ExecutorError, match="cannot reach the Dask scheduler"):
+        run_checks(bundle, inventory, gather_facts(inventory, config), registry, config,
+                   options)

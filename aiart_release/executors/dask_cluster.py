@@ -154,7 +154,7 @@ class DaskExecutor:
                         processes=True, host="127.0.0.1", dashboard_address=":0",
                         silence_logs=logging.CRITICAL)
                 self.client = Client(self.cluster, set_as_default=False)
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, RuntimeError) as exc:  # RuntimeError: a nanny failed
             self.close()
             where = self.choice.address or "a local cluster"
             raise ExecutorError(f"cannot reach the Dask scheduler at {where}: "
