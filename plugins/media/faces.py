@@ -29,11 +29,11 @@ faces too, but also on a fifth of real human faces: "a cat cascade fires"
 is no veto. What separates them is which cascade is surer: on a dog's face
 the cat cascades find as many overlapping windows (neighbours) as the face
 cascade or more, on a person's face fewer (a seventh at the median, 28
-against 31 at the closest). So a doubtful detection is confirmed only when the face
-cascade's best detection on the crop has more neighbours than either cat
-cascade's (``RIVAL_CASCADES``), all three run with the same settings on
-the same crop: no constant was tuned for it. On the measured sets it
-removed both dogs' faces of the real dataset and cost no real face
+against 31 at the closest). So a doubtful detection is confirmed only when
+the face cascade's best detection on the crop has more neighbours than
+either cat cascade's (``RIVAL_CASCADES``), all three run with the same
+settings on the same crop: no constant was tuned for it. On the measured
+sets it removed both dogs' faces of the real dataset and cost no real face
 (docs/media.md); it misses some animals, so a pet photo can still count as
 a face. Confident detections are not vetoed: no animal's face scored
 SURE_SCORE (the highest of 62 scored 0.33).
