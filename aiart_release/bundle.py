@@ -152,6 +152,10 @@ class FileInfo:
         """The first bytes of the file (empty when it cannot be read)."""
         return self.prefix(self._sniff_bytes)
 
+    def origin_head(self, kind: str) -> bytes:
+        """The first bytes :func:`origin.origin_of` is given."""
+        return self.head
+
     @property
     def looks_binary(self) -> bool:
         """NUL bytes in the head, unless a UTF-16/32 byte-order mark explains them."""
@@ -159,6 +163,40 @@ class FileInfo:
         if head.startswith(_UTF_BOMS):
             return False
         return b"\0" in head
+
+
+class _StagedInfo(FileInfo):
+    """A staged file not written yet: its first bytes come from its blob.
+
+    The hook leaves unwritten only files of binary media, weight and
+    archive suffixes, which the classifiers know by name; were one asked
+    to read it, the blob answers. The origin of such a file (generated,
+    fixture) is judged from its name, kind and size: ``origin_of`` reads
+    first bytes only for text, code, configuration, ``.json`` and web
+    files, which are written. So a blob of gigabytes is not read to list
+    it."""
+
+    def __init__(self, path: str, abspath: Path, size: int, sniff_bytes: int,
+                 read_head: Callable[[str, int], bytes] | None):
+        super().__init__(path, abspath, size, sniff_bytes)
+        self._read_head = read_head
+
+    def prefix(self, size: int) -> bytes:
+        if self._read is None or (len(self._read) < size and not self._whole):
+            want = max(size, self._sniff_bytes)
+            try:
+                if self._read_head is None:
+                    raise FileNotFoundError(self.path)
+                self._read = self._read_head(self.path, want)
+            except OSError as exc:
+                self.read_error = exc
+                self._read, self._whole = b"", True
+            else:
+                self._whole = len(self._read) < want
+        return self._read[:size]
+
+    def origin_head(self, kind: str) -> bytes:
+        return self.head if kind in TEXT_KINDS or self._read is not None else b""
 
 
 @dataclass(frozen=True)
@@ -250,22 +288,38 @@ class Inventory:
             self.fetch([f.path for f in files])
 
 
-# Content keys that whoever laid a bundle out vouches for, by the bundle's
-# real path: the hook's staged view names each file by its blob. Read by
-# the walk into BundleFile.content_key.
-_VOUCHED: dict[str, dict[str, str]] = {}
+@dataclass
+class StagedSource:
+    """What the hook's staged view tells the walk of its folder.
+
+    - ``keys``: each file's content key (its blob's id and size), taken by
+      the result cache instead of hashing the copy.
+    - ``lazy``: files not written yet, by path, with their size: binary
+      media and weights, which nothing but a check reads. The walk lists
+      them; ``read_head(path, n)`` gives a classifier that asks their first
+      bytes; ``fetch(paths)`` writes them where the walk said they are,
+      once a check must read them (:meth:`Inventory.materialize`).
+    """
+
+    keys: dict[str, str] = field(default_factory=dict)
+    lazy: dict[str, int] = field(default_factory=dict)
+    read_head: Callable[[str, int], bytes] | None = None
+    fetch: Callable[[list[str]], None] | None = None
+
+
+# By the bundle's real path, the sources laid out now (staged_source).
+_STAGED: dict[str, StagedSource] = {}
 
 
 @contextmanager
-def vouched_contents(root: Path, keys: dict[str, str]) -> Iterator[None]:
-    """While inside, a walk of ``root`` gives each file named in ``keys``
-    (a path relative to ``root``) that content key."""
+def staged_source(root: Path, source: StagedSource) -> Iterator[None]:
+    """While inside, a walk of ``root`` takes what ``source`` says."""
     real = _real(root)
-    _VOUCHED[real] = keys
+    _STAGED[real] = source
     try:
         yield
     finally:
-        _VOUCHED.pop(real, None)
+        _STAGED.pop(real, None)
 
 
 class BundleError(Exception):
@@ -398,7 +452,8 @@ def build_inventory(
             )
         )
     findings.sort(key=lambda f: f.location.path)
-    return Inventory(root=root, files=files, findings=findings, excluded=walker.excluded)
+    return Inventory(root=root, files=files, findings=findings, excluded=walker.excluded,
+                     fetch=walker.source.fetch)
 
 
 class _Walker:
@@ -412,7 +467,12 @@ class _Walker:
         self.files: list[BundleFile] = []
         self.findings: list[Finding] = []
         self.excluded = 0
-        self.vouched = _VOUCHED.get(self.root_real, {})
+        self.source = _STAGED.get(self.root_real, StagedSource())
+        # The files not written yet, by the folder that lists them.
+        self.lazy_in: dict[str, list[str]] = defaultdict(list)
+        for path in self.source.lazy:
+            folder, _, name = path.rpartition("/")
+            self.lazy_in[folder + "/" if folder else ""].append(name)
 
     def walk(self) -> None:
         self._walk_dir(self.root, "", [self.root_real])
@@ -436,7 +496,8 @@ class _Walker:
     def _walk_dir(self, directory: Path, prefix: str, ancestors: list[str]) -> None:
         try:
             with os.scandir(directory) as it:
-                entries = sorted(it, key=lambda e: e.name)
+                entries: list = sorted([*it, *self.lazy_in.get(prefix, ())],
+                                       key=lambda e: e if isinstance(e, str) else e.name)
         except OSError as exc:
             self._report(
                 "bundle.unreadable", prefix.rstrip("/") or ".", Severity.MEDIUM,
@@ -445,6 +506,9 @@ class _Walker:
             )
             return
         for entry in entries:
+            if isinstance(entry, str):  # staged, not written yet
+                self._lazy_file(prefix + entry)
+                continue
             rel = prefix + entry.name
             try:
                 is_link = entry.is_symlink()
@@ -543,8 +607,7 @@ class _Walker:
             )
             return
         size = info.st_size
-        abspath = Path(path)
-        fi = FileInfo(rel, abspath, size, self.sniff_bytes)
+        fi = FileInfo(rel, Path(path), size, self.sniff_bytes)
         skipped = None
         if size > self.max_file_size:
             skipped = "too-large"
@@ -552,15 +615,33 @@ class _Walker:
         elif not os.access(path, os.R_OK):
             skipped = "unreadable"
             fi.do_not_read()
+        self._classified(fi, skipped)
+
+    def _lazy_file(self, rel: str) -> None:
+        """A staged file not written yet: listed from what the index says,
+        its first bytes read from its blob only if a classifier asks."""
+        if self.excluded_spec.match_file(rel):
+            self.excluded += 1
+            return
+        fi = _StagedInfo(rel, self.root / rel, self.source.lazy[rel], self.sniff_bytes,
+                         self.source.read_head)
+        skipped = None
+        if fi.size > self.max_file_size:
+            skipped = "too-large"
+            fi.do_not_read()
+        self._classified(fi, skipped)
+
+    def _classified(self, fi: FileInfo, skipped: str | None) -> None:
+        rel, size = fi.path, fi.size
         kind = self.classify(fi) or "other"
         if skipped is None and kind in TEXT_KINDS and size and fi.looks_binary:
             skipped = "binary"
         if skipped is None and fi.read_error is not None:
             skipped = "unreadable"
-        origin = origin_of(rel, kind, fi.head, size) if skipped is None else None
+        origin = origin_of(rel, kind, fi.origin_head(kind), size) if skipped is None else None
         head = fi.head if skipped is None and kind in TEXT_KINDS else b""
-        self.files.append(BundleFile(rel, abspath, size, kind, "", skipped, origin, head,
-                                     self.vouched.get(rel, "")))
+        self.files.append(BundleFile(rel, fi.abspath, size, kind, "", skipped, origin, head,
+                                     self.source.keys.get(rel, "")))
         if skipped == "too-large":
             self._report(
                 "bundle.too-large", rel, Severity.INFO,

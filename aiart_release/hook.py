@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .baseline import BASELINE_NAME
-from .bundle import vouched_contents
+from .bundle import StagedSource, staged_source
 from .config import CONFIG_NAMES, find_config
 from .sizes import DEFAULT_MAX_FILE_SIZE
 
@@ -128,16 +128,18 @@ def staged_view(start: Path, files: Sequence[str] = (), *, all_staged: bool = Fa
         try:
             view = StagedView(root=root, repository=repository, changes=changes,
                               whole_bundle=whole_bundle)
-            written = _write_blobs(repo, chosen, root, max_file_size, view.notes)
-            view.checked = [p for p in changed if p in written]
+            later = _Later(repo, root, max_file_size)
+            listed = _write_blobs(repo, chosen, root, max_file_size, view.notes, later)
+            view.checked = [p for p in changed if p in listed]
             if unmerged:
                 view.notes.append(f"{_count(len(unmerged), 'unmerged file')} not checked "
                                   "(resolve the conflict and stage the result)")
             # The index names each blob by its content: the result cache
             # takes that name rather than hashing the copies again (they are
             # new files every run, so their stat would never match).
-            with vouched_contents(root, {path: blob_key(entries[path], size)
-                                         for path, size in written.items()}):
+            source = StagedSource(keys={path: blob_key(entries[path]) for path in listed},
+                                  lazy=later.sizes, read_head=later.head, fetch=later.write)
+            with staged_source(root, source):
                 yield view
         finally:
             shutil.rmtree(root, ignore_errors=True)
@@ -289,12 +291,13 @@ def _declares_release(repo, entries: dict[str, _Entry], scratch: str) -> bool:
 
 
 def _write_blobs(repo, entries: list[_Entry], root: Path, max_file_size: int,
-                 notes: list[str]) -> dict[str, int]:
-    """Write each entry's blob under ``root`` at its path; returns the paths
-    written, with the size of each blob. Gitlinks, links and paths that
-    could leave ``root`` are left out and counted in ``notes``."""
+                 notes: list[str], later: _Later | None = None) -> set[str]:
+    """Write each entry's blob under ``root`` at its path, or, with
+    ``later``, leave binary media and weights to it (their folders are made);
+    returns the paths laid out. Gitlinks, links and paths that could leave
+    ``root`` are left out and counted in ``notes``."""
     skipped: dict[str, list[str]] = {"submodule": [], "symbolic link": [], "unsafe path": []}
-    written: dict[str, int] = {}
+    listed: set[str] = set()
     folders: set[Path] = set()
     for entry in entries:
         kind = _skip_reason(entry)
@@ -305,12 +308,14 @@ def _write_blobs(repo, entries: list[_Entry], root: Path, max_file_size: int,
         if target.parent not in folders:  # one mkdir per folder, not per blob
             target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             folders.add(target.parent)
-        written[entry.path] = _write_blob(repo, entry, target, max_file_size)
+        listed.add(entry.path)
+        if later is None or not later.take(entry):
+            _write_blob(repo, entry, target, max_file_size)
     for kind, paths in skipped.items():
         if paths:
             shown = ", ".join(paths[:3]) + (f" (+{len(paths) - 3} more)" if len(paths) > 3 else "")
             notes.append(f"{_count(len(paths), kind)} skipped: {shown}")
-    return written
+    return listed
 
 
 def _skip_reason(entry: _Entry) -> str | None:
@@ -325,10 +330,9 @@ def _skip_reason(entry: _Entry) -> str | None:
     return None
 
 
-def _write_blob(repo, entry: _Entry, target: Path, max_file_size: int) -> int:
-    """Copy one blob out of the object store, in blocks; returns its size. A
-    blob over the size limit is not read: a sparse file of its length
-    stands for it."""
+def _write_blob(repo, entry: _Entry, target: Path, max_file_size: int) -> None:
+    """Copy one blob out of the object store, in blocks. A blob over the
+    size limit is not read: a sparse file of its length stands for it."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(target, flags, 0o600)
     with os.fdopen(fd, "wb") as out:
@@ -339,7 +343,7 @@ def _write_blob(repo, entry: _Entry, target: Path, max_file_size: int) -> int:
             size = repo.odb.info(entry.binsha).size
             if size > max_file_size:
                 out.truncate(size)
-                return size
+                return
         stream = repo.odb.stream(entry.binsha)
         remaining = stream.size
         while remaining > 0:
@@ -351,11 +355,65 @@ def _write_blob(repo, entry: _Entry, target: Path, max_file_size: int) -> int:
             remaining -= len(block)
         if stream.size > max_file_size:  # larger than the index said (a filter)
             out.truncate(stream.size)
-        return stream.size
 
 
-def blob_key(entry: _Entry, size: int) -> str:
+def blob_key(entry: _Entry) -> str:
     """What stands for a staged file's content in the result cache: its
-    blob's id and size. Git names a blob by the SHA-1 of its size and bytes,
-    with collision detection (SHA-1DC): two contents never share an id."""
-    return f"git-blob:{entry.binsha.hex()}:{size}"
+    blob's id, and its size as the index records it. Git names a blob by
+    the SHA-1 of its size and bytes, with collision detection (SHA-1DC):
+    two contents never share an id."""
+    return f"git-blob:{entry.binsha.hex()}:{entry.size}"
+
+
+# Suffixes of binary media, weights and archives: the classifiers know
+# these files by name, and nothing but a check reads them. Their blobs are
+# written only when a check must read them (the result cache answers for
+# the rest), so a commit that changes a caption does not copy gigabytes of
+# weights and images. Text of any kind (captions, cards, pages, tables,
+# configuration) is written at once: the walk, the facts and the summary
+# read it besides the checks.
+LAZY_SUFFIXES = frozenset({
+    ".png", ".jpg", ".jpeg", ".jpe", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".heic",
+    ".heif", ".avif", ".jxl", ".ico", ".psd", ".exr", ".hdr", ".dng", ".cr2", ".nef", ".arw",
+    ".wav", ".mp3", ".flac", ".ogg", ".oga", ".m4a", ".aac", ".opus", ".aiff", ".aif",
+    ".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".flv",
+    ".safetensors", ".ckpt", ".pt", ".pth", ".bin", ".pkl", ".pickle", ".onnx", ".gguf",
+    ".ggml", ".keras", ".tflite", ".msgpack", ".mlmodel", ".pb", ".joblib", ".npy", ".npz",
+    ".pdparams", ".h5",
+    ".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".7z", ".rar", ".zst", ".lz4",
+})
+
+
+class _Later:
+    """The blobs left unwritten (by path), written on demand."""
+
+    def __init__(self, repo, root: Path, max_file_size: int):
+        self.repo, self.root, self.max_file_size = repo, root, max_file_size
+        self.entries: dict[str, _Entry] = {}
+        self.sizes: dict[str, int] = {}
+
+    def take(self, entry: _Entry) -> bool:
+        """Whether the blob is left for later: binary media and weights
+        within the size limit (a larger one is a sparse file at once)."""
+        suffix = PurePosixPath(entry.path).suffix.lower()
+        if suffix not in LAZY_SUFFIXES or entry.size > self.max_file_size:
+            return False
+        # The blob's own size: the index's may differ (a clean filter).
+        size = self.repo.odb.info(entry.binsha).size
+        if size > self.max_file_size:
+            return False
+        self.entries[entry.path] = entry
+        self.sizes[entry.path] = size
+        return True
+
+    def head(self, path: str, count: int) -> bytes:
+        """The first ``count`` bytes of a blob left for later."""
+        stream = self.repo.odb.stream(self.entries[path].binsha)
+        return stream.read(min(count, stream.size))
+
+    def write(self, paths: list[str]) -> None:
+        """Write those of ``paths`` that were left for later."""
+        for path in paths:
+            entry = self.entries.pop(path, None)
+            if entry is not None:
+                _write_blob(self.repo, entry, self.root / path, self.max_file_size)

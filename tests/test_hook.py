@@ -294,6 +294,70 @@ def test_the_staged_copy_goes_to_a_memory_folder_with_room(cli, tmp_path, monkey
     assert [Path(f).parent for f in used] == [Path(tempfile.gettempdir()).resolve()]
 
 
+def test_images_and_weights_are_written_only_when_a_check_must_read_them(
+        cli, tmp_path, monkeypatch, private_tmp):
+    from aiart_release import hook
+    from aiart_release.plugins import build_registry
+
+    repo = _whole_bundle_repo(tmp_path / "r")
+    # A bundle check the cache cannot answer for may read any file: only
+    # those that can are left on.
+    uncached = sorted(c.id for c in build_registry().checks.values()
+                      if c.scans_bundle and not c.caches_bundle_results)
+    (repo / "aiart-release.yaml").write_text(
+        "release: open\ncommercial: false\nchecks:\n"
+        + "".join(f"  {cid}: {{enabled: false}}\n" for cid in uncached))
+    git(repo, "add", "aiart-release.yaml")
+    (repo / "model").mkdir()
+    (repo / "model/w.safetensors").write_bytes(SAFETENSORS)
+    git(repo, "add", "model/w.safetensors")
+    monkeypatch.setenv("AIART_RELEASE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.chdir(repo)
+    written: list[str] = []
+    real = hook._write_blob
+
+    def recorded(repo_, entry, target, max_file_size):
+        written.append(entry.path)
+        return real(repo_, entry, target, max_file_size)
+
+    monkeypatch.setattr(hook, "_write_blob", recorded)
+    cold = cli("hook")
+    assert {"photo.png", "model/w.safetensors", "captions/a.txt"} <= set(written)
+    written.clear()
+    warm = cli("hook")
+    assert warm.out == cold.out and warm.code == cold.code == 1
+    # The cache answered for them: the text is written (the walk reads it),
+    # the image and the weights are not.
+    assert "captions/a.txt" in written
+    assert "photo.png" not in written and "model/w.safetensors" not in written
+
+
+def test_the_staged_view_lists_unwritten_files_as_a_written_folder_would(tmp_path):
+    from aiart_release.bundle import build_inventory
+    from aiart_release.hook import staged_view
+    from aiart_release.plugins import build_registry
+
+    files = {"data/images/a.png": _png(), "data/images/a.txt": CLEAN_CAPTION,
+             "model/w.safetensors": SAFETENSORS, "model/README.md": "# weights\n",
+             "notes.zip": b"PK\x05\x06" + b"\0" * 18, "odd/x.bin": b"\0\1\2",
+             "fixtures/tiny.npy": b"\x93NUMPY\x01\x00", "src/train.py": "print(1)\n"}
+    repo = new_repo(tmp_path / "r", files)
+    git(repo, "add", "-A")
+    written = make_bundle(tmp_path / "w", files)
+    classify = build_registry().classify
+
+    def listing(root):
+        inventory = build_inventory(root, classify)
+        return [(f.path, f.kind, f.artifact, f.context, f.skipped, f.size, f.head)
+                for f in inventory.files], [(f.id, f.location.path) for f in inventory.findings]
+
+    with staged_view(repo, all_staged=True) as view:
+        staged = listing(view.root)
+        unwritten = [p for p in files if not (view.root / p).exists()]
+    assert staged == listing(written)
+    assert set(unwritten) >= {"data/images/a.png", "model/w.safetensors", "notes.zip"}
+
+
 def test_outside_a_repository_is_a_usage_error(cli, tmp_path, monkeypatch):
     make_bundle(tmp_path / "b", {"a.txt": EMAIL_CAPTION})
     monkeypatch.chdir(tmp_path / "b")
