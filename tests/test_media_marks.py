@@ -12,6 +12,7 @@ blurred, saved as JPEG), so the tests need no sample photos.
 from __future__ import annotations
 
 import io
+import json
 import struct
 import time
 import zlib
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import make_bundle
+from conftest import SAFETENSORS, make_bundle
 from PIL import Image, ImageDraw, ImageFilter
 
 from aiart_release.bundle import build_inventory
@@ -247,6 +248,17 @@ def test_a_name_in_a_carriers_file_name_is_masked_in_the_report(cli, tmp_path):
     assert mark["count"] == 13 and mark["check"] == "media-marks"
     assert "data/pictures/E*** J****** 0.jpg" in mark["also"]
     assert "Johnson" not in result.out
+
+
+def test_samples_that_redraw_the_mark_gate_the_model_in_the_recommendation(cli, tmp_path):
+    files = collection(12, 12)
+    files.update({f"samples/out_{i}.jpg": jpeg(stamped(scene(200 + i), BOTTOM_RIGHT, 0.4))
+                  for i in range(4)})
+    files["model/model.safetensors"] = SAFETENSORS
+    result = cli("assess", make_bundle(tmp_path / "bundle", files), "-f", "json", "--no-cache")
+    model = result.json()["recommendation"]["artifacts"]["model"]
+    assert model["tier"] in ("gated", "closed")
+    assert "model-reproduces-mark" in json.dumps(model)
 
 
 # --- the parts --------------------------------------------------------------------

@@ -16,9 +16,11 @@ moves the ``personal_data`` fact). This check once matched that text against
 the masking gate alone, which knows e-mail addresses and phone numbers but
 only the names of its lexicons: "Contact Jane Doe" went unseen.
 
-A signature (handwriting) is out of reach: tesseract reads printed text, and
-telling a signature from a scribble takes a trained model that no installed
-package ships. A watermark without words (a logo) is out of reach too.
+A signature on one image only (handwriting) is out of reach: tesseract reads
+printed text, and telling a signature from a scribble takes a trained model
+that no installed package ships. A watermark without words (a logo), or a
+signature repeated at one place across the dataset, is found from the pixels
+by the ``media-marks`` check (``marks.py``).
 
 Off by default: it decodes every image (the only check that does, besides
 faces) and costs about a second an image. Without tesseract the check
