@@ -573,7 +573,7 @@ class ResultCache:
             content = self.file_content(file, config.max_file_size) or _stamp(file.abspath)
             digest.update(_canonical_bytes([file.path, file.kind, file.artifact, file.context,
                                             file.skipped, file.size, content]))
-        digest.update(_canonical_bytes({
+        rest = _canonical_bytes({
             "walk": [[f.id, f.location.path, f.message, f.severity.value]
                      for f in inventory.findings],
             "excluded": inventory.excluded,
@@ -582,7 +582,12 @@ class ResultCache:
             # Where the configuration was read from is no input: its content is.
             "config": {k: v for k, v in _canonical(config).items() if k != "source"},
             "trust_bundle_code": trust_bundle_code,
-        }))
+        })
+        # Nor is where the bundle lies (the hook's copy is in a new folder
+        # every run): a path inside it (a policy) counts from the bundle.
+        for root in {str(inventory.root), os.path.realpath(inventory.root)}:
+            rest = rest.replace(_canonical_bytes(root)[1:-2] + b"/", b"<bundle>/")
+        digest.update(rest)
         return digest.hexdigest()
 
     def bundle_key(self, check: Check, settings: Any, inputs: str) -> CacheKey:

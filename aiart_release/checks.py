@@ -78,8 +78,11 @@ class Check:
       anything else (the clock, the environment, a file outside the
       bundle, a model's output) would be answered with a stale result, and
       a stale pass is the one failure a release gate must not have; a
-      check opts in once its author has made sure. Accelerator checks are
-      never cached, whatever they declare (they run the released model).
+      check opts in once its author has made sure. Where the bundle lies
+      is no part of the key (the hook's copy is in a new folder each run):
+      a check whose findings name its absolute path must not opt in.
+      Accelerator checks are never cached, whatever they declare (they run
+      the released model).
     """
 
     id: ClassVar[str] = ""

@@ -138,6 +138,17 @@ def test_any_change_to_what_the_check_is_given_runs_it_again(tmp_path, change):
     assert again.cache_hits == 0
 
 
+def test_the_same_bundle_in_another_folder_is_answered_from_the_cache(tmp_path):
+    import shutil
+
+    path, cache = bundle(tmp_path), tmp_path / "cache"
+    first = run(path, cache)
+    moved = shutil.copytree(path, tmp_path / "elsewhere" / "b")
+    again = run(moved, cache)
+    assert Counting.calls == 1
+    assert [f.location.path for f in again.findings] == [f.location.path for f in first.findings]
+
+
 def test_a_content_change_that_keeps_size_and_mtime_is_seen(tmp_path):
     path, cache = bundle(tmp_path), tmp_path / "cache"
     run(path, cache)
