@@ -29,10 +29,16 @@ SPLIT_MIN_BYTES = 1024 * 1024
 
 
 def splits_tables(check: Check) -> bool:
-    """Whether ``check`` scans a table in parts: it has both ``scan_part``
-    and ``merge``."""
-    return callable(getattr(check, "scan_part", None)) and callable(
-        getattr(check, "merge", None))
+    """Whether ``check`` scans a table in parts: its class defines both
+    ``scan_part`` and ``merge`` (not the base class's, should it ever have
+    defaults)."""
+    from ..checks import Check
+
+    for name in ("scan_part", "merge"):
+        method = getattr(type(check), name, None)
+        if not callable(method) or method is getattr(Check, name, None):
+            return False
+    return True
 
 
 def table_parts(file: BundleFile, rows_per_part: int | None = None) -> list[FilePart]:
