@@ -314,13 +314,13 @@ def test_images_and_weights_are_written_only_when_a_check_must_read_them(
     monkeypatch.setenv("AIART_RELEASE_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.chdir(repo)
     written: list[str] = []
-    real = hook._write_blob
+    real = hook._copy_out
 
-    def recorded(repo_, entry, target, max_file_size):
-        written.append(entry.path)
-        return real(repo_, entry, target, max_file_size)
+    def recorded(repo_, blobs, max_file_size):
+        written.extend(entry.path for entry, _ in blobs)
+        return real(repo_, blobs, max_file_size)
 
-    monkeypatch.setattr(hook, "_write_blob", recorded)
+    monkeypatch.setattr(hook, "_copy_out", recorded)
     cold = cli("hook")
     assert {"photo.png", "model/w.safetensors", "captions/a.txt"} <= set(written)
     written.clear()
@@ -356,6 +356,19 @@ def test_the_staged_view_lists_unwritten_files_as_a_written_folder_would(tmp_pat
         unwritten = [p for p in files if not (view.root / p).exists()]
     assert staged == listing(written)
     assert set(unwritten) >= {"data/images/a.png", "model/w.safetensors", "notes.zip"}
+
+
+def test_a_staged_blob_missing_from_the_object_store_is_said_in_one_line(
+        cli, tmp_path, monkeypatch, private_tmp):
+    repo = new_repo(tmp_path / "r", {"captions/a.txt": CLEAN_CAPTION}, staged=("captions",))
+    git(repo, "update-index", "--add", "--info-only", "--cacheinfo",
+        f"100644,{'ab' * 20},captions/ghost.txt")
+    monkeypatch.chdir(repo)
+    result = cli("hook")
+    assert result.code == 2, result.out + result.err
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1 and "captions/ghost.txt" in lines[0] and "git fsck" in lines[0]
+    assert list(private_tmp.iterdir()) == []
 
 
 def test_outside_a_repository_is_a_usage_error(cli, tmp_path, monkeypatch):
