@@ -17,8 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 # A sample within this many bits (of 64) of a training image's pHash is a
 # near-copy; measured in docs/model-files.md (resized, re-encoded and
@@ -30,6 +33,15 @@ NEAR_COPY_DISTANCE = 8
 # counts. Measured on 500 x 100,000 hashes: 1.0 billion pairs a second at
 # 2**19 and 2**20 cells, 0.68 at 2**22 (the block no longer fits the cache).
 BLOCK_CELLS = 1 << 20
+
+
+def _numpy():
+    # numpy is imported when a search runs, not when a check reads
+    # NEAR_COPY_DISTANCE to parse its settings: a pre-commit hook on a
+    # caption would otherwise pay for numpy's import (~90 ms) on every run.
+    import numpy
+
+    return numpy
 
 
 @dataclass(frozen=True)
@@ -46,6 +58,7 @@ def nearest(queries: np.ndarray, index: np.ndarray, max_distance: int) -> list[M
     """For each query, its closest index entry when at most
     ``max_distance`` bits away (ties go to the lower index), in query order;
     queries with nothing that close are left out."""
+    np = _numpy()
     queries = _as_hashes(queries)
     index = _as_hashes(index)
     if not len(queries) or not len(index):
@@ -66,6 +79,7 @@ def clusters(hashes: np.ndarray, max_distance: int) -> list[list[int]]:
     """Groups of positions in ``hashes`` linked by chains of pairs at most
     ``max_distance`` bits apart (single linkage), two or more each; largest
     first, each sorted, ties by their first position."""
+    np = _numpy()
     hashes = _as_hashes(hashes)
     if len(hashes) < 2:
         return []
@@ -93,16 +107,21 @@ def clusters(hashes: np.ndarray, max_distance: int) -> list[list[int]]:
 
 def popcount(values: np.ndarray) -> np.ndarray:
     """Set bits of each uint64, as uint8."""
+    np = _numpy()
     if hasattr(np, "bitwise_count"):
         return np.bitwise_count(values).astype(np.uint8, copy=False)
     as_bytes = values.view(np.uint8).reshape(*values.shape, 8)
-    return _BYTE_COUNTS[as_bytes].sum(axis=-1, dtype=np.uint8)
+    return _byte_counts()[as_bytes].sum(axis=-1, dtype=np.uint8)
 
 
-_BYTE_COUNTS = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
+@cache
+def _byte_counts() -> np.ndarray:
+    np = _numpy()
+    return np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
 
 
 def _as_hashes(values) -> np.ndarray:
+    np = _numpy()
     return np.ascontiguousarray(np.asarray(values, dtype=np.uint64).ravel())
 
 
@@ -112,6 +131,7 @@ def _blocks(queries: np.ndarray, index: np.ndarray,
     pair once, each block at most BLOCK_CELLS cells. With ``triangle`` (a
     set against itself) the columns of a block start at its first row: the
     pairs below the diagonal are not computed (half the work)."""
+    np = _numpy()
     width = min(len(index), BLOCK_CELLS)
     height = max(1, BLOCK_CELLS // width)
     for top in range(0, len(queries), height):
@@ -124,6 +144,7 @@ def _blocks(queries: np.ndarray, index: np.ndarray,
 def _mask_self(dist: np.ndarray, rows: slice, cols: slice) -> None:
     """Set each entry's distance to itself, where the block holds it, past
     any threshold."""
+    np = _numpy()
     own = np.arange(max(rows.start, cols.start), min(rows.stop, cols.stop))
     dist[own - rows.start, own - cols.start] = 255
 
@@ -131,6 +152,7 @@ def _mask_self(dist: np.ndarray, rows: slice, cols: slice) -> None:
 def _find(parent: np.ndarray, nodes: np.ndarray) -> np.ndarray:
     """The roots of ``nodes``; compresses their paths. A root is its own
     parent and every parent is smaller than its child, so this ends."""
+    np = _numpy()
     roots = parent[nodes]
     while True:
         up = parent[roots]
@@ -145,6 +167,7 @@ def _union(parent: np.ndarray, left: np.ndarray, right: np.ndarray) -> None:
     """Merge the sets of each pair ``(left[i], right[i])``: the larger root
     is hung under the smaller, every pair of the block at once, until each
     pair shares a root."""
+    np = _numpy()
     while len(left):
         a, b = _find(parent, left), _find(parent, right)
         apart = a != b

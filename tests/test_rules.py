@@ -373,3 +373,52 @@ def test_signed_samples_a_gated_card_and_an_openrail_licence_show_as_done(cli, t
     assert [m["mitigation"].split(" (")[0] for m in deepfake["in_place"]] == [
         "Gate the model", "Add use restrictions to the licence"]
     assert any("content credentials" in m for m in deepfake["mitigations"])
+
+
+# --- validation remembered beside the cache ----------------------------------------
+
+def _validations(monkeypatch) -> list[str]:
+    """Record each time a document is validated with jsonschema."""
+    from aiart_release.readers import yamlfile
+
+    calls: list[str] = []
+    real = yamlfile._validate_now
+
+    def counting(loaded, schema_name):
+        calls.append(schema_name)
+        real(loaded, schema_name)
+
+    monkeypatch.setattr(yamlfile, "_validate_now", counting)
+    return calls
+
+
+def test_a_valid_pack_is_validated_once_per_cache(tmp_path, monkeypatch):
+    from aiart_release import cache
+    from aiart_release.readers.yamlfile import DataFileError
+
+    monkeypatch.setattr(cache, "_derived_root", tmp_path)
+    calls = _validations(monkeypatch)
+    load_pack(BUILTIN)
+    load_pack(BUILTIN)
+    assert calls == ["rules.schema.json"]
+    # Another document is validated anew; an invalid one is never remembered.
+    changed = tmp_path / "changed.yaml"
+    changed.write_text(BUILTIN.read_text(encoding="utf-8").replace(
+        f'version: "{BUILTIN_VERSION}"', 'version: "9.9.9"'), encoding="utf-8")
+    assert load_pack(changed).version == "9.9.9"
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("pack: x\nversion: '1'\nrules: [{id: 3}]\n", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(DataFileError):
+            load_pack(broken)
+    assert calls == ["rules.schema.json"] * 4
+
+
+def test_without_a_cache_folder_every_load_is_validated(monkeypatch):
+    from aiart_release import cache
+
+    monkeypatch.setattr(cache, "_derived_root", None)
+    calls = _validations(monkeypatch)
+    load_pack(BUILTIN)
+    load_pack(BUILTIN)
+    assert calls == ["rules.schema.json"] * 2

@@ -327,19 +327,66 @@ def shipped_data(name: str) -> Any:
 @cache
 def schema(name: str) -> dict[str, Any]:
     """A JSON Schema shipped in ``aiart_release/schemas``."""
-    text = resources.files("aiart_release.schemas").joinpath(name).read_text("utf-8")
-    return json.loads(text)
+    return json.loads(_schema_text(name))
 
 
 def validate(loaded: LoadedYaml, schema_name: str) -> None:
     """Validate against a shipped schema; raise DataFileError listing every
-    problem at its position, in file order."""
+    problem at its position, in file order.
+
+    A document already found valid is remembered beside the result cache
+    (``cache.derived``, keyed by the document, the schema and jsonschema's
+    version): the built-in rule packs and policy are the same on every run,
+    and importing jsonschema to validate them again cost a pre-commit hook
+    50-100 ms. Invalid documents are never remembered."""
+    from ..cache import derived
+
+    canonical = _canonical(loaded.data)
+    if canonical is None:  # not plain JSON data: validated every time
+        _validate_now(loaded, schema_name)
+        return
+    from ..plugins import installed_version
+
+    key = "\n".join([schema_name, _schema_text(schema_name), canonical,
+                     installed_version("jsonschema") or "?"])
+
+    def valid() -> list[str]:
+        _validate_now(loaded, schema_name)  # raises DataFileError: nothing kept
+        return []
+
+    derived(f"valid-{schema_name.split('.')[0]}", key, valid)
+
+
+def _validate_now(loaded: LoadedYaml, schema_name: str) -> None:
     from jsonschema import Draft202012Validator  # only when a file is validated
 
     validator = Draft202012Validator(schema(schema_name))
     problems = sorted(p for e in validator.iter_errors(loaded.data) for p in _describe(loaded, e))
     if problems:
         raise DataFileError([message for _, message in problems])
+
+
+@cache
+def _schema_text(name: str) -> str:
+    return resources.files("aiart_release.schemas").joinpath(name).read_text("utf-8")
+
+
+def _canonical(data: Any) -> str | None:
+    """``data`` as one JSON text when it is plain JSON data (string keys;
+    strings, numbers, booleans, null, lists, mappings), else None: a YAML
+    date or an integer key would serialise like a string and let two
+    different documents share a key."""
+    def plain(value: Any) -> bool:
+        if isinstance(value, dict):
+            return all(isinstance(k, str) and plain(v) for k, v in value.items())
+        if isinstance(value, list):
+            return all(plain(v) for v in value)
+        return value is None or isinstance(value, (str, bool, int, float))
+
+    try:
+        return json.dumps(data, sort_keys=True) if plain(data) else None
+    except (TypeError, ValueError, RecursionError):
+        return None
 
 
 def _describe(loaded: LoadedYaml, error: Any) -> list[tuple[tuple[int, int], str]]:

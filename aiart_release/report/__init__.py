@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import import_module
 from typing import TYPE_CHECKING
 
 from .. import hookimpl
@@ -57,29 +58,39 @@ class NothingToExport(Exception):
     ``export`` says why, writes nothing and exits 0."""
 
 
+def _lazy(module: str) -> Callable[[Assessment, ReportOptions], str]:
+    """The ``render`` of ``report.<module>``, imported when first called:
+    a run that renders one format (or none: a pre-commit hook that passes)
+    imports neither the others nor what they need (rich, 20-40 ms)."""
+    def render(assessment: Assessment, options: ReportOptions) -> str:
+        return import_module(f"{__name__}.{module}").render(assessment, options)
+
+    render.__module__ = f"{__name__}.{module}"
+    render.__qualname__ = "render"
+    return render
+
+
 @hookimpl
 def aiart_release_register_reporters(register):
     """The built-in formats: the terminal report, JSON and SARIF; the
     release files of ``export`` (one line each)."""
-    from . import croissant, cyclonedx, hf_gating, html, json_report, markdown, sarif, terminal
-
     register(Reporter("terminal", "Human-readable report grouped by checkpoint (default)",
-                      terminal.render))
+                      _lazy("terminal")))
     register(Reporter("json", "The assessment as JSON (schemas/assessment.schema.json)",
-                      json_report.render))
+                      _lazy("json_report")))
     register(Reporter("sarif", "SARIF 2.1.0 for code scanning (GitHub, GitLab, Azure DevOps)",
-                      sarif.render))
+                      _lazy("sarif")))
     register(Reporter("html", "One self-contained HTML page: charts, filterable findings, "
-                      "tiers at a glance (no network requests)", html.render,
+                      "tiers at a glance (no network requests)", _lazy("html"),
                       filename="aiart-release-report.html"))
     register(Reporter("markdown", "Release card in Markdown (a pull-request comment, a section "
-                      "of a Hugging Face card)", markdown.render, filename="RELEASE_CARD.md"))
+                      "of a Hugging Face card)", _lazy("markdown"), filename="RELEASE_CARD.md"))
     register(Reporter("hf-gating", "Front matter of a gated Hugging Face repository, when an "
-                      "artifact is recommended gated", hf_gating.render,
+                      "artifact is recommended gated", _lazy("hf_gating"),
                       filename="hf-gating.yaml"))
     register(Reporter("croissant", "Croissant 1.0 metadata.json of the dataset, with the "
-                      "Responsible AI fields from the assessment", croissant.render,
+                      "Responsible AI fields from the assessment", _lazy("croissant"),
                       filename="metadata.json"))
     register(Reporter("cyclonedx", "CycloneDX 1.6 ML-BOM (JSON): the model and its card, "
-                      "datasets, code dependencies, licences, hashes", cyclonedx.render,
+                      "datasets, code dependencies, licences, hashes", _lazy("cyclonedx"),
                       filename="bom.cdx.json"))

@@ -268,9 +268,8 @@ def _faker_names(attributes: tuple[str, ...]) -> set[str]:
     them imports Faker's hundred locale modules (about 0.2 s), so the list is
     kept beside the result cache, keyed by Faker's version: a cached run's
     masking gate then reads one file."""
-    from importlib.metadata import version
-
     from aiart_release.cache import derived
+    from aiart_release.plugins import installed_version as version
 
     return set(derived("faker-" + "-".join(attributes), f"faker {version('faker')} names 1",
                        lambda: sorted(_build_faker_names(attributes))))
