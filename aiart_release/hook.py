@@ -453,7 +453,10 @@ class _Later:
         if suffix not in LAZY_SUFFIXES or entry.size > self.max_file_size:
             return False
         # The blob's own size: the index's may differ (a clean filter).
-        size = self.repo.odb.info(entry.binsha).size
+        try:
+            size = self.repo.odb.info(entry.binsha).size
+        except Exception:  # noqa: BLE001 - a blob git cannot give: written now, and said
+            return False
         if size > self.max_file_size:
             return False
         self.entries[entry.path] = entry
