@@ -464,7 +464,8 @@ def _run_bundle_checks(checks: list[Check], inventory: Inventory, facts: Facts,
         if lease is not None and lease.used:
             results.devices[check.id] = lease.used
         seconds = time.perf_counter() - started
-        if key is not None and exc is None:
+        # A result the time limit cut short depends on the machine's speed.
+        if key is not None and exc is None and not ctx.cut_short:
             cache.put_bundle(key, found, provided, seconds, inventory)
         results.add(check.id, found, seconds, _traceback(exc))
         if provided:
@@ -670,8 +671,9 @@ def _run_distributed(units: list[tuple[list[BundleFile], Work]], choice: Executo
                      budget: float | None, deadline: _Deadline) -> None:
     """The units as tasks on a Dask cluster (executors/dask_cluster.py),
     stored in unit order as a local run stores them; a unit that failed
-    twice there is a ``plugin.check-failed`` for each of its files and
-    checks; what the run's time limit left undone is not assessed."""
+    there (its workers died under it, or it raised twice) is a
+    ``plugin.check-failed`` for each of its files and checks; what the
+    run's time limit left undone is not assessed."""
     from .executors.dask_cluster import DaskExecutor
 
     def store(slot: int, done: list[Result]) -> None:
@@ -695,9 +697,9 @@ def _run_distributed(units: list[tuple[list[BundleFile], Work]], choice: Executo
 
 def _failed_on_cluster(check: Check, file: BundleFile, exc: BaseException) -> Finding:
     # The type only: a message may quote what the check was reading.
-    return _check_failed(check, f"Check {check.id!r} failed twice on the Dask cluster "
-                         f"({type(exc).__name__}: its worker died or the task raised) on this "
-                         "file", file.path, file.artifact)
+    return _check_failed(check, f"Check {check.id!r} failed on the Dask cluster "
+                         f"({type(exc).__name__}: the workers that ran it died, or it raised "
+                         "twice) on this file", file.path, file.artifact)
 
 
 def _scan_batch(check: Check, files: list[BundleFile], ctx: FileContext,

@@ -13,9 +13,10 @@ through the gate. The engine stores what comes back in unit order, so the
 findings are those of a local run.
 
 A task that raises is retried once (``retries=1``); a worker that dies
-holding a task has it rescheduled, and a second death
-(``allowed-failures``, set to 1 for a LocalCluster started here; a
-scheduler of the user's keeps its own setting) ends it: either way, the
+holding a task has it rescheduled, and a third death
+(``allowed-failures``, 2 for a LocalCluster started here, with one task at
+a time per worker: see LOCAL_CLUSTER_CONFIG; a scheduler of the user's
+keeps its own settings) ends it: either way, the
 unit's files and checks become ``plugin.check-failed`` and the run goes on.
 Nothing is written into the bundle: workers read the files at their paths
 (the same path on a shared filesystem for a remote cluster).
@@ -30,6 +31,7 @@ import logging
 import os
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -44,7 +46,7 @@ _WORKER_PLUGINS: dict[tuple, tuple[dict, list, list]] = {}
 Unit = tuple[list, list]  # (files, work) as the engine plans them
 # What the engine does with a unit's results, and with a unit that failed.
 Store = Callable[[int, list], None]
-Fail = Callable[[int, BaseException], None]
+Fail = Callable[[int, BaseException], None]  # a unit that failed on the cluster
 
 
 def plugin_env() -> tuple[tuple[str, str], ...]:
@@ -123,6 +125,20 @@ def masked_results(done: Iterable[tuple], gate) -> list:
     return out
 
 
+# The LocalCluster started for a run: a worker holds one task at a time
+# (with more, every task it held when it died would be blamed for its
+# death, as the local pool never does); a task is failed after its worker
+# died under it twice, and the third time: Dask holds a death against a
+# task that was only being handed to the dying worker too, and with 1 the
+# tests saw a unit that killed its worker once failed for a neighbour's
+# death. Worker processes may start processes of their own (spaCy's).
+LOCAL_CLUSTER_CONFIG = {
+    "distributed.scheduler.allowed-failures": 2,
+    "distributed.scheduler.worker-saturation": 1.0,
+    "distributed.worker.daemon": False,
+}
+
+
 class DaskExecutor:
     """A client of the cluster for the time of a run (a context manager):
     the scheduler at ``choice.address``, or a LocalCluster of ``workers``
@@ -147,8 +163,7 @@ class DaskExecutor:
                 self.client = Client(self.choice.address, timeout="10s",
                                      set_as_default=False)
             else:
-                with dask.config.set({"distributed.scheduler.allowed-failures": 1,
-                                      "distributed.worker.daemon": False}):
+                with dask.config.set(LOCAL_CLUSTER_CONFIG):
                     self.cluster = LocalCluster(
                         n_workers=self.workers or os.cpu_count() or 1, threads_per_worker=1,
                         processes=True, host="127.0.0.1", dashboard_address=":0",
@@ -182,14 +197,24 @@ class DaskExecutor:
         from distributed import as_completed
 
         plugins = plugin_env()
-        futures = [self.client.submit(run_unit, files, work, budget, check_ids, plugins,
-                                      pure=False,
-                                      retries=1, key=f"aiart-release-unit-{i}-{id(self)}")
-                   for i, (files, work) in enumerate(units)]
-        slot_of = {future.key: i for i, future in enumerate(futures)}
+        # Keys unique to this run (and to each sending): a scheduler
+        # remembers a key for a while, and another run's key would bring
+        # back that run's result.
+        run = uuid.uuid4().hex
+
+        def send(slot: int, attempt: int = 0):
+            files, work = units[slot]
+            return self.client.submit(run_unit, files, work, budget, check_ids, plugins,
+                                      pure=False, retries=1,
+                                      key=f"aiart-release-unit-{slot}-{attempt}-{run}")
+
+        futures = {slot: send(slot) for slot in range(len(units))}
+        slot_of = {future.key: slot for slot, future in futures.items()}
         answers: dict[int, tuple[bool, Any]] = {}
+        resent: set[int] = set()
         flushed = 0
-        pending = as_completed(futures, with_results=False, loop=self.client.loop)
+        pending = as_completed(list(futures.values()), with_results=False,
+                               loop=self.client.loop)
         while flushed < len(units):
             timeout = None if deadline_at is None else max(deadline_at - time.monotonic(), 0)
             batch = _next_done(pending, timeout)
@@ -197,7 +222,16 @@ class DaskExecutor:
                 break  # the run's time ran out
             for future in batch:
                 slot = slot_of[future.key]
-                answers[slot] = _answer(future, units[slot][0])
+                ok, value = _answer(future, units[slot][0])
+                if not ok and isinstance(value, _Lost) and slot not in resent:
+                    # Computed, then lost with the worker that held it
+                    # before it was fetched: not the unit's fault; sent again.
+                    resent.add(slot)
+                    futures[slot] = again = send(slot, 1)
+                    slot_of[again.key] = slot
+                    pending.add(again)
+                    continue
+                answers[slot] = (ok, value)
             while flushed in answers:
                 ok, value = answers.pop(flushed)
                 (store if ok else fail)(flushed, value)
@@ -205,6 +239,11 @@ class DaskExecutor:
         left = list(range(flushed, len(units)))
         self.client.cancel([futures[i] for i in left])
         return left
+
+
+class _Lost(RuntimeError):
+    """A task's result is gone (its worker died after computing it, or the
+    scheduler cancelled it)."""
 
 
 def _next_done(pending, timeout: float | None) -> list | None:
@@ -227,9 +266,11 @@ def _answer(future, files: list) -> tuple[bool, Any]:
         try:
             return True, [(files[place].path, *rest) for place, *rest in future.result()]
         except Exception as exc:  # noqa: BLE001 - lost between done and fetched
-            return False, exc
+            return False, _Lost(type(exc).__name__)
     try:
         exc = future.exception()
     except Exception as lost:  # noqa: BLE001 - cancelled, or the scheduler is gone
-        exc = lost
-    return False, exc if isinstance(exc, BaseException) else RuntimeError(str(exc))
+        return False, _Lost(type(lost).__name__)
+    if not isinstance(exc, BaseException):
+        return False, _Lost(f"task {future.status}")
+    return False, exc
