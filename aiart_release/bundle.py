@@ -23,6 +23,7 @@ from .doc_media import documentation_media
 from .findings import CHECKPOINT_OF_ARTIFACT, Finding, Location, Severity, plural
 from .globs import GlobError, GlobSet
 from .origin import FIXTURE, GENERATED, origin_of
+from .readers.limits import ORDINARY_UNDER_SPECIAL_ROOTS
 from .sizes import DEFAULT_MAX_FILE_SIZE, DEFAULT_SNIFF_BYTES, human_size
 from .writes import shown
 
@@ -330,7 +331,7 @@ class BundleError(Exception):
 # endless (/proc/kcore, /dev/zero), block when read (/dev/tty, a FIFO), or
 # change under the walk. /dev/shm is an ordinary memory-backed folder.
 SYSTEM_TREES = ("/proc", "/sys", "/dev")
-_ORDINARY_UNDER_SYSTEM_TREES = ("/dev/shm",)
+_ORDINARY_UNDER_SYSTEM_TREES = ORDINARY_UNDER_SPECIAL_ROOTS
 
 
 def system_tree(path: str | os.PathLike) -> str | None:

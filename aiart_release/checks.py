@@ -78,7 +78,9 @@ class Check:
       anything else (the clock, the environment, a file outside the
       bundle, a model's output) would be answered with a stale result, and
       a stale pass is the one failure a release gate must not have; a
-      check opts in once its author has made sure. Where the bundle lies
+      check opts in once its author has made sure. A check whose work a
+      time limit can cut short says so with ``ctx.stopped_early()``, and
+      that result is not kept. Where the bundle lies
       is no part of the key (the hook's copy is in a new folder each run):
       a check whose findings name its absolute path must not opt in.
       Accelerator checks are never cached, whatever they declare (they run
@@ -198,12 +200,25 @@ class BundleContext:
     provided: dict[str, Any] = field(default_factory=dict)
     # Hands out the accelerator (engine); None for CPU checks.
     device_lease: DeviceLease | None = field(default=None, repr=False, compare=False)
+    # Set by ``stopped_early``: the time limit cut the work short.
+    early: list[bool] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def device(self) -> str:
         if self.device_lease is None:
             return "cpu"
         return self.device_lease.take()
+
+    def stopped_early(self) -> None:
+        """Say that the time limit cut this call's work short (it searched
+        part of the images, say). Its findings then depend on how fast the
+        machine was, not only on the bundle, so the engine does not keep
+        them in the result cache even for a ``bundle_cacheable`` check."""
+        self.early.append(True)
+
+    @property
+    def cut_short(self) -> bool:
+        return bool(self.early)
 
     def provide(self, values: Mapping[str, Any]) -> None:
         """Facts found while scanning the bundle (the licences in force,

@@ -760,6 +760,8 @@ def gating_finding(card, release: dict) -> Finding | None:
 
 class Cards(Check):
     id = "cards"
+    # Reads only the bundle, its facts and its settings (docs/plugins.md).
+    bundle_cacheable = True
     checkpoint = Checkpoint.PUBLISHING
     covers = frozenset({Checkpoint.DATASET, Checkpoint.PUBLISHING})
     description = ("Model and dataset cards exist, parse, hold no template text, answer the "

@@ -197,6 +197,25 @@ def test_a_check_that_does_not_declare_itself_pure_runs_every_time(tmp_path):
     assert Uncached.calls == 2
 
 
+class CutShort(Counting):
+    """Says the time limit cut its work short."""
+
+    id = "cut-short"
+
+    def scan_bundle(self, ctx):
+        yield from super().scan_bundle(ctx)
+        ctx.stopped_early()
+
+
+def test_a_result_the_time_limit_cut_short_is_not_kept(tmp_path):
+    path, cache = bundle(tmp_path), tmp_path / "cache"
+    CutShort.calls = 0
+    run(path, cache, CutShort())
+    again = run(path, cache, CutShort())
+    assert CutShort.calls == 2 and again.cache_hits == 0
+    assert [f.id for f in again.findings] == ["pii.test-email"]
+
+
 def test_accelerator_checks_are_never_cached(tmp_path):
     check = Counting()
     check.device = "accelerator"

@@ -282,7 +282,9 @@ def _edit(cache: Path, **fields) -> None:
     db = sqlite3.connect(_db(cache))
     for rowid, text in db.execute("SELECT rowid, findings FROM results").fetchall():
         data = json.loads(text)
-        for finding in data:
+        # A file's results are a list of findings; a bundle check's, a
+        # record holding its findings.
+        for finding in data["findings"] if isinstance(data, dict) else data:
             finding.update(fields)
         db.execute("UPDATE results SET findings = ? WHERE rowid = ?", (json.dumps(data), rowid))
     db.commit()

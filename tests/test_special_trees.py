@@ -4,7 +4,9 @@ never walked, and a bundle path in one is refused at once."""
 from __future__ import annotations
 
 import os
+import tempfile
 import time
+from pathlib import Path
 
 import pytest
 from conftest import make_bundle
@@ -51,3 +53,23 @@ def test_assessing_proc_is_refused_at_once(cli):
     result = cli("assess", "/proc")
     assert result.code == 2 and "running system" in result.err
     assert time.monotonic() - started < 10  # was: exit 3 or no end
+
+
+@pytest.mark.skipif(not Path("/dev/shm").is_dir() or not os.access("/dev/shm", os.W_OK),
+                    reason="no writable /dev/shm on this machine")
+def test_the_readers_read_a_regular_file_in_dev_shm_and_nothing_else_under_dev(tmp_path):
+    # The hook may copy staged blobs to /dev/shm, an ordinary memory-backed
+    # folder; the rest of /dev stays refused, and so does anything in
+    # /dev/shm that is not a regular file.
+    from aiart_release.readers.limits import NotARegularFile, read_regular_file
+
+    with tempfile.TemporaryDirectory(dir="/dev/shm") as folder:
+        caption = Path(folder) / "caption.txt"
+        caption.write_text("a portrait\n", encoding="utf-8")
+        assert read_regular_file(caption, 100) == b"a portrait\n"
+        fifo = Path(folder) / "fifo"
+        os.mkfifo(fifo)
+        with pytest.raises(NotARegularFile):
+            read_regular_file(fifo, 100)
+    with pytest.raises(NotARegularFile):
+        read_regular_file(Path("/dev/zero"), 100)

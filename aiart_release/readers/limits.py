@@ -79,6 +79,9 @@ YAML_DATA_LIMITS = Limits(max_bytes=8 * MIB, max_depth=100, max_aliases=1_000,
 
 # Where the kernel keeps files that are not files: never a configuration.
 _SPECIAL_ROOTS = ("/proc", "/sys", "/dev")
+# An ordinary, memory-backed folder under them (the hook may copy staged
+# blobs there); what is in it is still held to being a regular file.
+ORDINARY_UNDER_SPECIAL_ROOTS = ("/dev/shm",)
 
 _WHAT = {
     "max_bytes": "the document is larger than {maximum} bytes",
@@ -127,7 +130,9 @@ def read_regular_file(path: Path, max_bytes: int) -> bytes:
     FIFO after a check is caught too. Raises NotARegularFile, LimitExceeded
     (``max_bytes``) or OSError."""
     real = os.path.realpath(path)
-    if any(real == root or real.startswith(root + "/") for root in _SPECIAL_ROOTS):
+    ordinary = any(real.startswith(root + "/") for root in ORDINARY_UNDER_SPECIAL_ROOTS)
+    if not ordinary and any(real == root or real.startswith(root + "/")
+                            for root in _SPECIAL_ROOTS):
         top = "/" + real.split("/")[1]
         raise NotARegularFile(f"is under {top}, not a regular file")
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))

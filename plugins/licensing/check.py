@@ -57,6 +57,8 @@ CONFIDENT = 0.9
 
 class Licenses(Check):
     id = "licenses"
+    # Reads only the bundle, its facts and its settings (docs/plugins.md).
+    bundle_cacheable = True
     checkpoint = Checkpoint.PUBLISHING
     covers = frozenset({Checkpoint.DATASET, Checkpoint.MODEL_CODE, Checkpoint.PUBLISHING})
     description = ("Licences identified (SPDX), consistent, and compatible with the base model, "

@@ -56,6 +56,8 @@ def _common_dir(paths: list[str]) -> str:
 
 class LicensePresence(Check):
     id = "license-presence"
+    # Reads only the bundle, its facts and its settings (docs/plugins.md).
+    bundle_cacheable = True
     checkpoint = Checkpoint.PUBLISHING
     covers = frozenset({Checkpoint.DATASET, Checkpoint.MODEL_CODE, Checkpoint.PUBLISHING})
     description = "Each released artifact (model, code, dataset) is covered by a licence"

@@ -34,6 +34,8 @@ _SHOWN = 10
 
 class AltText(Check):
     id = "alt-text"
+    # Reads only the bundle, its facts and its settings (docs/plugins.md).
+    bundle_cacheable = True
     checkpoint = Checkpoint.PUBLISHING
     description = "Images shown in cards and the README without alt text"
     kinds = frozenset()

@@ -123,6 +123,9 @@ _IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".tif", ".tiff", "
 
 class RepeatedMarks(Check):
     id = "media-marks"
+    # Reads only the bundle, its facts and its settings (docs/plugins.md); a
+    # search the time limit cut short says so (ctx.stopped_early) and is not kept.
+    bundle_cacheable = True
     checkpoint = Checkpoint.DATASET
     covers = frozenset({Checkpoint.DATASET, Checkpoint.MODEL_CODE})
     description = ("Logos, watermarks and signatures repeated at the same place across the "
@@ -151,7 +154,10 @@ class RepeatedMarks(Check):
         if len(dataset) < settings.min_images:
             return []
         deadline = _Deadline(ctx.time_limit)
-        return list(_search(dataset, samples, settings, deadline))
+        found = list(_search(dataset, samples, settings, deadline))
+        if deadline.reached:
+            ctx.stopped_early()  # what was decoded depends on the machine: not cached
+        return found
 
 
 class _Settings:
@@ -179,9 +185,11 @@ class _Deadline:
 
     def __init__(self, budget: float | None):
         self.at = None if budget is None else time.monotonic() + budget / 2
+        self.reached = False
 
     def passed(self) -> bool:
-        return self.at is not None and time.monotonic() > self.at
+        self.reached = self.reached or (self.at is not None and time.monotonic() > self.at)
+        return self.reached
 
 
 # --- decoding ---------------------------------------------------------------------

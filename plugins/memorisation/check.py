@@ -62,6 +62,8 @@ _TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".jsonl", ".json", ".parquet"})
 
 class Memorisation(Check):
     id = "memorisation"
+    # Reads only the bundle, its facts and its settings (docs/plugins.md).
+    bundle_cacheable = True
     checkpoint = Checkpoint.MODEL_CODE
     covers = frozenset({Checkpoint.MODEL_CODE, Checkpoint.DATASET})
     description = ("Sample outputs that are near-copies of training images, near-duplicate "

@@ -305,6 +305,8 @@ class GGUFMetadataFacts(Check):
     """The ``general.*`` keys of GGUF files, for the card and licence checks."""
 
     id = "gguf-metadata"
+    # Reads only the bundle, its facts and its settings (docs/plugins.md).
+    bundle_cacheable = True
     checkpoint = Checkpoint.PUBLISHING
     description = "GGUF metadata: licence, base models, name, as facts"
     version = "1"

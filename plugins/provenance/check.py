@@ -45,6 +45,8 @@ SHOWN = 5
 
 class Provenance(Check):
     id = "provenance"
+    # Reads only the bundle, its facts and its settings (docs/plugins.md).
+    bundle_cacheable = True
     checkpoint = Checkpoint.DATASET
     covers = frozenset({Checkpoint.DATASET, Checkpoint.MODEL_CODE, Checkpoint.PUBLISHING})
     description = ("Dataset sources manifest reconciled with the files; creators, licences, "

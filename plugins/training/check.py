@@ -43,6 +43,8 @@ _REMEDIATION = {
 
 class Training(Check):
     id = "training"
+    # Reads only the bundle, its facts and its settings (docs/plugins.md).
+    bundle_cacheable = True
     checkpoint = Checkpoint.TRAINING
     description = ("Training resources: energy and CO2e estimated from the declared hardware, "
                    "hours and place; the card's co2_eq_emissions; fine-tune or from scratch")
