@@ -231,10 +231,16 @@ class _ProgressBar:
         self._task = None
         self._total = 0
         self._done = 0
+        self._rows = 0
         self._started = time.monotonic()
 
     def start(self, total: int) -> None:
         self._total = total
+
+    def add_rows(self, n: int) -> None:
+        """Table rows read (parts of large tables): shown as rows a second
+        across every worker, local or on a cluster."""
+        self._rows += n
 
     def advance(self, n: int = 1, note: str = "") -> None:
         self._done += n
@@ -252,8 +258,10 @@ class _ProgressBar:
         if self._progress is not None:
             from .masking import redact  # the file being read: its name may be personal data
 
+            elapsed = max(time.monotonic() - self._started, 1e-9)
+            rate = f"{self._rows / elapsed:,.0f} rows/s  " if self._rows else ""
             self._progress.update(self._task, completed=self._done,
-                                  description=redact(note)[-50:])
+                                  description=rate + redact(note)[-50:])
 
     def stop(self) -> None:
         if self._progress is not None:
@@ -269,6 +277,18 @@ def _severity(value: str | None):
         return Severity.parse(value)
     except ValueError as exc:
         raise UsageProblem(str(exc)) from None
+
+
+def _executor_option(ctx, param, value):
+    """``--executor`` checked before anything runs (one line, exit 2);
+    dask itself is imported only when a run uses it."""
+    from .executors import ExecutorError, parse_executor
+
+    try:
+        parse_executor(value)
+    except ExecutorError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
 
 
 @cli.command()
@@ -294,6 +314,11 @@ def _severity(value: str | None):
               help="Worker processes for file checks (default: automatic).")
 @click.option("--device", default="auto", show_default=True,
               help="Device for checks that run the model: auto, cpu, cuda or cuda:N.")
+@click.option("--executor", default="local", show_default=True, metavar="local|dask[=ADDRESS]",
+              callback=_executor_option,
+              help="Where file checks run: this machine's process pool (local), a Dask "
+                   "LocalCluster started for the run (dask; --jobs workers), or the Dask "
+                   "scheduler at ADDRESS (dask=tcp://host:8786). Needs aiart-release[dask].")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--show-pii", is_flag=True,
               help="Show raw personal data in evidence (never written to the cache).")
@@ -306,11 +331,11 @@ def _severity(value: str | None):
 @timeout_option
 @debug_option
 def assess(path, fmt, output, force, fail_on, config_path, policy_path, exclude, jobs, device,
-           no_cache, show_pii, strict, trust_bundle_code, timeout):
+           executor, no_cache, show_pii, strict, trust_bundle_code, timeout):
     """Assess the release bundle at PATH (a folder or a git work tree)."""
     sys.exit(_run_assessment(
         path, fmt=fmt, output=output, force=force, fail_on=fail_on, config_path=config_path,
-        policy_path=policy_path, exclude=exclude, jobs=jobs, device=device,
+        policy_path=policy_path, exclude=exclude, jobs=jobs, device=device, executor=executor,
         use_cache=not no_cache, show_pii=show_pii, strict=strict, timeout=timeout,
         trust_bundle_code=trust_bundle_code,
     ))
@@ -363,11 +388,12 @@ def _assess(path: Path, registry, config, policy, options):
     shown under --debug."""
     from . import pipeline
     from .bundle import BundleError
+    from .executors import ExecutorError
     from .policy import PolicyError
 
     try:
         assessment = pipeline.assess(path, registry, config, policy, options)
-    except (BundleError, PolicyError) as exc:
+    except (BundleError, PolicyError, ExecutorError) as exc:
         raise UsageProblem(str(exc)) from None
     finally:
         if options.progress is not None:
@@ -381,7 +407,8 @@ def _assess(path: Path, registry, config, policy, options):
 def _run_assessment(path: Path, *, fmt: str, output: Path | None, force: bool = False,
                     fail_on: str | None, timeout: float | None = None,
                     config_path: Path | None, policy_path: Path | None, exclude=(),
-                    jobs: int | None = None, device: str = "auto", use_cache: bool = True,
+                    jobs: int | None = None, device: str = "auto", executor: str = "local",
+                    use_cache: bool = True,
                     show_pii: bool = False, strict: bool = False,
                     trust_bundle_code: bool = False) -> int:
     from .bundle import BundleError, check_root
@@ -400,8 +427,9 @@ def _run_assessment(path: Path, *, fmt: str, output: Path | None, force: bool = 
 
     registry, config, policy = _setup(path, fmt, device, config_path, policy_path)
     threshold = _severity(gate_threshold(fail_on, config))
-    options = _options(jobs=jobs, device=device, use_cache=use_cache, show_pii=show_pii,
-                       exclude=exclude, timeout=timeout, trust_bundle_code=trust_bundle_code)
+    options = _options(jobs=jobs, device=device, executor=executor, use_cache=use_cache,
+                       show_pii=show_pii, exclude=exclude, timeout=timeout,
+                       trust_bundle_code=trust_bundle_code)
     assessment = _assess(path, registry, config, policy, options)
 
     from .report import ReportOptions
@@ -456,19 +484,39 @@ def hook(files, all_staged, fail_on, no_cache, timeout):
     staged bundle is judged against it, unchanged files from the cache.
     """
     from .hook import HookError, staged_view
+    from .masking import redact
 
     _severity(fail_on)  # a misspelt severity is refused before git is asked
+    verdicts = _hook_verdicts(no_cache, fail_on=fail_on, all_staged=all_staged,
+                              timeout=timeout, debug=_debugging())
     try:
-        with staged_view(Path.cwd(), [str(f) for f in files], all_staged=all_staged) as view:
-            for note in view.notes:
-                click.echo(f"aiart-release: {note}", err=True)
+        with staged_view(Path.cwd(), [str(f) for f in files], all_staged=all_staged,
+                         before_copy=verdicts.replay if verdicts else None) as view:
+            notes = [redact(f"aiart-release: {note}") for note in view.notes]
+            for note in notes:
+                click.echo(note, err=True)
             if not view.checked and not (view.whole_bundle and view.changes):
                 click.echo("aiart-release: nothing staged to check", err=True)
                 sys.exit(EXIT_OK)
-            sys.exit(_run_hook(view, fail_on=fail_on, use_cache=not no_cache,
-                               timeout=timeout))
+            code, report, storable = _run_hook(view, fail_on=fail_on, use_cache=not no_cache,
+                                               timeout=timeout)
+            click.echo(report, nl=False)
+            if verdicts is not None and storable:
+                verdicts.stderr = notes
+                verdicts.store(report, code)
+            sys.exit(code)
     except HookError as exc:
         raise UsageProblem(str(exc)) from None
+
+
+def _hook_verdicts(no_cache: bool, **options):
+    """The hook's stored verdicts (hook_verdict.py); none with --no-cache."""
+    if no_cache:
+        return None
+    from .cache import default_cache_dir
+    from .hook_verdict import Verdicts
+
+    return Verdicts(default_cache_dir(), options)
 
 
 # Findings that concern the run, not a file: kept when a partial view is
@@ -477,9 +525,11 @@ _RUN_FINDINGS = ("plugin.", "bundle.timeout")
 HOOK_LISTED = 20
 
 
-def _run_hook(view, *, fail_on: str | None, use_cache: bool, timeout: float | None) -> int:
-    """Assess the staged view; print what fails the commit, as a person can
-    act on it; the exit code of the gate."""
+def _run_hook(view, *, fail_on: str | None, use_cache: bool,
+              timeout: float | None) -> tuple[int, str, bool]:
+    """Assess the staged view: the exit code of the gate, what fails the
+    commit as a person can act on it, and whether that verdict may be
+    replayed (hook_verdict.storable)."""
     from dataclasses import replace
 
     from .cache import default_cache_dir
@@ -495,6 +545,9 @@ def _run_hook(view, *, fail_on: str | None, use_cache: bool, timeout: float | No
         # A staged file named by its place in the repository, not in the
         # temporary copy (aiart-release.yaml:2:13, not /tmp/…/aiart-release.yaml).
         raise UsageProblem(exc.message.replace(f"{view.root}{os.sep}", "")) from None
+    from .hook_verdict import storable
+
+    replayable = use_cache and storable(assessment)  # before the narrowing: every failure
     if not view.whole_bundle:
         # A partial view: what is absent from it (a licence, a card) is not
         # absent from the repository, so only the staged files' findings count.
@@ -503,8 +556,8 @@ def _run_hook(view, *, fail_on: str | None, use_cache: bool, timeout: float | No
             f for f in assessment.findings
             if f.location.path in checked or f.id.startswith(_RUN_FINDINGS)])
     gate = assessment.gate(threshold)
-    click.echo(_hook_report(assessment, gate, threshold, view), nl=False)
-    return EXIT_GATE if gate else EXIT_OK
+    return (EXIT_GATE if gate else EXIT_OK, _hook_report(assessment, gate, threshold, view),
+            replayable)
 
 
 def _hook_report(assessment, gate: list[str], threshold, view) -> str:
