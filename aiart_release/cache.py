@@ -90,6 +90,12 @@ USE_RESOLUTION = 600
 PREFETCH_ROWS = 64
 # The place of a bundle check's result: no file's "artifact:path" hashes to it.
 BUNDLE_PLACE = "\0scan_bundle"
+# The check id of the hook's stored verdicts (hook_verdict.py): rows of
+# ``results`` like any other (no check is named so), so the schema checks,
+# eviction by last use, ``cache info`` and ``cache clear`` treat them alike.
+VERDICT_CHECK = "\0hook-verdict"
+# The largest stored verdict: a report lists at most twenty findings.
+MAX_VERDICT_BYTES = 256 * 1024
 # The fields Finding.to_dict writes, and "content": a cached finding with
 # another field comes from another tool or version.
 _FINDING_FIELDS = frozenset({
@@ -543,6 +549,20 @@ class ResultCache:
                 or time.monotonic() - self._flushed_at >= FLUSH_SECONDS):
             self._flush()
 
+    # --- the hook's verdicts -------------------------------------------------------
+
+    def get_verdict(self, key: str) -> dict[str, Any] | None:
+        """The hook's stored verdict under ``key`` (hook_verdict.py): its
+        ``stdout``, ``stderr`` lines and exit ``code``; None when there is none."""
+        found = self._lookup(_verdict_key(key), _cached_verdict)
+        return None if found is None else found[0]
+
+    def put_verdict(self, key: str, verdict: dict[str, Any]) -> None:
+        """Keep the hook's verdict (already masked: see hook_verdict.py)."""
+        text = json.dumps(verdict, ensure_ascii=False)
+        if self.enabled and _cached_verdict(text, 0.0) is not None:
+            self._store(_verdict_key(key), text, 0.0)
+
     # --- writing ---------------------------------------------------------------
 
     def _flush(self) -> None:
@@ -646,8 +666,10 @@ class ResultCache:
         self._store(key, json.dumps(record, ensure_ascii=False), seconds)
         return True
 
-    def save(self) -> None:
-        """Write the rest, evict past the limit, note the run, and close."""
+    def save(self, note_run: bool = True) -> None:
+        """Write the rest, evict past the limit, note the run (unless
+        ``note_run`` is false: the hook's verdicts, which are no
+        assessment), and close."""
         if self._db is None:
             return
         self._flush()
@@ -656,9 +678,10 @@ class ResultCache:
                 # Only what this run added can take the cache past a limit.
                 evicted = (_evict(db, max_bytes(), MAX_ENTRIES)
                            if self._written or self._hashed else 0)
-                db.execute("INSERT INTO runs (at, hits, misses, written, evicted) "
-                           "VALUES (?, ?, ?, ?, ?)",
-                           (self._now, self.hits, self.misses, self._written, evicted))
+                if note_run:
+                    db.execute("INSERT INTO runs (at, hits, misses, written, evicted) "
+                               "VALUES (?, ?, ?, ?, ?)",
+                               (self._now, self.hits, self.misses, self._written, evicted))
                 db.execute("DELETE FROM runs WHERE rowid NOT IN "
                            "(SELECT rowid FROM runs ORDER BY rowid DESC LIMIT ?)", (RUNS_KEPT,))
         if self._db is not None:
@@ -980,6 +1003,28 @@ def _count(db: sqlite3.Connection, query: str) -> int:
 def _stored_findings(findings: list[Finding]) -> list[dict[str, Any]]:
     """Findings as the cache stores them: never the raw ``matched`` value."""
     return [{**f.to_dict(show_pii=False), "content": f.content} for f in findings]
+
+
+def _verdict_key(key: str) -> CacheKey:
+    return CacheKey(content=key, check_id=VERDICT_CHECK, check_version=__version__,
+                    settings="", place="")
+
+
+def _cached_verdict(text: Any, _seconds: Any) -> dict[str, Any] | None:
+    """A stored verdict as written by put_verdict, or None: anything else
+    (another shape, an exit code but 0 or 1, too large) is not replayed."""
+    if type(text) is not str or len(text) > MAX_VERDICT_BYTES:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    if (type(value) is not dict or set(value) != {"stdout", "stderr", "code"}
+            or type(value["stdout"]) is not str or type(value["stderr"]) is not list
+            or not all(type(line) is str for line in value["stderr"])
+            or type(value["code"]) is not int or value["code"] not in (0, 1)):
+        return None
+    return value
 
 
 def _cached_bundle_result(text: Any, seconds: Any,

@@ -36,7 +36,7 @@ import stat
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -98,13 +98,33 @@ def open_repository(start: Path):
     return repo
 
 
+@dataclass(frozen=True)
+class ViewPlan:
+    """What a staged view will consist of, known before any blob is
+    written: the index entries to lay out (``chosen``), the paths the
+    commit changes, and the scope. Two runs with the same plan see the same
+    files with the same content (a blob id names its content)."""
+
+    repository: Path
+    chosen: tuple[_Entry, ...]
+    changed: tuple[str, ...]
+    whole_bundle: bool
+    changes: bool
+    unmerged: tuple[str, ...]
+
+
 @contextmanager
 def staged_view(start: Path, files: Sequence[str] = (), *, all_staged: bool = False,
-                max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> Iterator[StagedView]:
+                max_file_size: int = DEFAULT_MAX_FILE_SIZE,
+                before_copy: Callable[[ViewPlan], None] | None = None
+                ) -> Iterator[StagedView]:
     """The staged content of the repository holding ``start``, laid out in a
     temporary folder that is removed on exit. ``files``: the paths
     pre-commit passed (relative to ``start``); none: what the index changes;
-    ``all_staged``: every staged file."""
+    ``all_staged``: every staged file. ``before_copy`` is shown the plan
+    once the refusals (an unstaged baseline, a temporary folder inside the
+    repository) have passed and before anything is written; it may end the
+    run (the hook's stored verdict, hook_verdict.py)."""
     repo = open_repository(start)
     try:
         repository = Path(repo.working_tree_dir).resolve()
@@ -125,6 +145,9 @@ def staged_view(start: Path, files: Sequence[str] = (), *, all_staged: bool = Fa
         if BASELINE_NAME in entries and BASELINE_NAME not in targets:
             targets = [*targets, BASELINE_NAME]  # what the commit accepts
         chosen = [entries[p] for p in targets]
+        if before_copy is not None:
+            before_copy(ViewPlan(repository, tuple(chosen), tuple(changed), whole_bundle,
+                                 changes, tuple(sorted(unmerged))))
         root = Path(tempfile.mkdtemp(prefix="aiart-release-hook-",
                                      dir=_scratch_parent(parent, chosen, max_file_size)))
         try:
