@@ -50,6 +50,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from aiart_release.cache import describe
+
 BIN = Path(sys.executable).parent
 GIT_ENV = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
            "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.org",
@@ -193,20 +195,6 @@ def measured(command: list[str], repo: Path, env: dict[str, str]) -> tuple[float
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
 
 
-def _verdicts_stored(cache: Path) -> int:
-    """How many hook verdicts the cache holds (hook_verdict.py)."""
-    import sqlite3
-
-    from aiart_release.cache import DB_NAME, VERDICT_CHECK
-
-    db = sqlite3.connect(cache / DB_NAME)
-    try:
-        return db.execute("SELECT count(*) FROM results WHERE check_id = ?",
-                          (VERDICT_CHECK,)).fetchone()[0]
-    finally:
-        db.close()
-
-
 def one_file(runs: int) -> None:
     """(a) against (c) in a repository of one staged caption file."""
     detect = shutil.which("detect-secrets-hook", path=str(BIN))
@@ -232,7 +220,7 @@ def one_file(runs: int) -> None:
                 # key: the full run, every result from the result cache.
                 own = {"AIART_RELEASE_BENCHMARK_RUN": str(n)} if "no stored" in name else {}
                 samples[name].append(measured(command, repo, {**env, **own}))
-        replayed = _verdicts_stored(Path(env["AIART_RELEASE_CACHE_DIR"]))
+        replayed = describe(Path(env["AIART_RELEASE_CACHE_DIR"]))["hook_verdicts"]
     print(f"one staged caption file, cache warm, {runs} runs each, taken in turn; "
           f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}\n")
     print(f"{'':24} {'wall s':>8} {'CPU s':>8} {'peak MB':>8}")

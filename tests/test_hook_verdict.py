@@ -15,7 +15,7 @@ import pytest
 from test_hook import CLEAN_CAPTION, EMAIL_CAPTION, GIT_ENV, git, new_repo
 
 from aiart_release import pipeline
-from aiart_release.cache import DB_NAME, VERDICT_CHECK
+from aiart_release.cache import DB_NAME, describe
 
 PROBE = ("import json, sys\nfrom aiart_release.cli import main\n"
          "code = main(['hook', *sys.argv[1:]])\n"
@@ -55,14 +55,7 @@ def _twice(cli, *args):
 
 
 def _verdict_rows(cache: Path) -> int:
-    import sqlite3
-
-    db = sqlite3.connect(cache / DB_NAME)
-    try:
-        return db.execute("SELECT count(*) FROM results WHERE check_id = ?",
-                          (VERDICT_CHECK,)).fetchone()[0]
-    finally:
-        db.close()
+    return describe(cache)["hook_verdicts"]
 
 
 def test_a_second_identical_run_is_answered_without_loading_the_plugins(tmp_path):
