@@ -41,10 +41,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .baseline import BASELINE_NAME
 from .bundle import StagedSource, staged_source
-from .config import CONFIG_NAMES, find_config
 from .sizes import DEFAULT_MAX_FILE_SIZE
+
+# baseline.BASELINE_NAME and config.CONFIG_NAMES, named here rather than
+# imported: those modules import the YAML and JSON readers, a sixth of a
+# hook run answered by its stored verdict (hook_verdict.py), which needs
+# only the names. tests/test_hook_verdict.py holds them equal.
+BASELINE_NAME = ".aiart-release-baseline.json"
+CONFIG_NAMES = ("aiart-release.yaml", "aiart-release.yml", ".aiart-release.yaml")
 
 GITLINK = 0o160000  # a submodule's commit, recorded in the superproject's index
 _COPY_BLOCK = 1 << 20
@@ -305,6 +310,8 @@ def _declares_release(repo, entries: dict[str, _Entry], scratch: str) -> bool:
     pyproject = entries.get("pyproject.toml")
     if pyproject is None or not stat.S_ISREG(pyproject.mode):
         return False
+    from .config import find_config
+
     probe = Path(tempfile.mkdtemp(prefix="probe-", dir=scratch))
     try:
         _write_blobs(repo, [pyproject], probe, DEFAULT_MAX_FILE_SIZE, [])

@@ -167,3 +167,10 @@ def test_an_unstaged_baseline_is_refused_before_any_verdict(cli, caption_repo, c
     baseline.write_text(baseline.read_text().replace("agreed", "AGREED"))
     refused = cli("hook", "--fail-on", "low", "data/caption.txt")
     assert refused.code == 2 and "changed but not staged" in refused.err
+
+
+def test_the_names_the_hook_keeps_are_those_of_the_baseline_and_the_configuration():
+    from aiart_release import baseline, config, hook
+
+    assert hook.BASELINE_NAME == baseline.BASELINE_NAME
+    assert hook.CONFIG_NAMES == config.CONFIG_NAMES
