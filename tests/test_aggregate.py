@@ -113,3 +113,31 @@ def test_low_findings_in_code_are_one_per_id_and_artifact():
     assert low.count == 3
     assert low.message.startswith("In 3 files of the code")
     assert {f.location.path for f in merged} == {"pkg/", "pkg/setup.py", "README.md"}
+
+
+def test_an_apps_credentials_in_its_code_are_one_per_id_and_a_persons_token_stays_apart():
+    from dataclasses import replace
+
+    def secret(finding_id, path, severity, line, context="string-literal"):
+        return replace(Finding(
+            id=finding_id, severity=Severity(severity), message="API key or client secret",
+            location=Location(path=path, line=line), context=context, evidence="a3f4********",
+            fingerprint=f"sha256:{finding_id}{path}{line}"), artifact="code")
+
+    merged = aggregate([
+        secret("secret.api-key", "app/extractor/tumblr.py", "medium", 389),
+        secret("secret.api-key", "app/extractor/tumblr.py", "medium", 390),
+        secret("secret.api-key", "app/extractor/pixiv.py", "medium", 1135),
+        secret("secret.cloud-key", "app/extractor/tenor.py", "medium", 69),
+        secret("secret.api-key", "app/upload.py", "critical", 3),  # someone's own key
+        secret("secret.api-key", "tests/test_upload.py", "medium", 5, context="fixture"),
+    ])
+    keys = [f for f in merged if f.id == "secret.api-key" and f.severity.value == "medium"
+            and f.context != "fixture"]
+    assert len(keys) == 1 and keys[0].location.path == "app/extractor/"
+    assert keys[0].also == ("app/extractor/pixiv.py", "app/extractor/tumblr.py")
+    assert keys[0].count == 3 and keys[0].message.startswith("In 2 files of the code")
+    assert [(f.id, f.location.path) for f in merged if f.severity.value == "critical"] == [
+        ("secret.api-key", "app/upload.py")]
+    assert sum(f.id == "secret.cloud-key" for f in merged) == 1
+    assert len(merged) == 4
