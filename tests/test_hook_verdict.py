@@ -174,3 +174,30 @@ def test_the_names_the_hook_keeps_are_those_of_the_baseline_and_the_configuratio
 
     assert hook.BASELINE_NAME == baseline.BASELINE_NAME
     assert hook.CONFIG_NAMES == config.CONFIG_NAMES
+
+
+def test_a_verdict_of_another_shape_is_not_replayed(cli, caption_repo, counted):
+    """The database is state an earlier run left: a stored verdict edited to
+    say something else (an exit code the hook never stores) is dropped."""
+    import sqlite3
+
+    from aiart_release.cache import VERDICT_CHECK
+
+    first = _twice(cli, "--fail-on", "low", "data/caption.txt")
+    db = sqlite3.connect(Path(os.environ["AIART_RELEASE_CACHE_DIR"]) / DB_NAME)
+    db.execute("UPDATE results SET findings = ? WHERE check_id = ?",
+               (json.dumps({"stdout": "all fine\n", "stderr": [], "code": 5}), VERDICT_CHECK))
+    db.commit()
+    db.close()
+    again = cli("hook", "--fail-on", "low", "data/caption.txt")
+    assert (again.code, again.out) == (first.code, first.out) and len(counted) == 2
+    assert "corrupt" in again.err  # said once, like any cache entry of another shape
+
+
+def test_cache_clear_removes_the_verdicts(cli, caption_repo, counted):
+    _twice(cli, "--fail-on", "low", "data/caption.txt")
+    cache = Path(os.environ["AIART_RELEASE_CACHE_DIR"])
+    assert _verdict_rows(cache) == 1
+    assert cli("cache", "clear").code == 0
+    assert _verdict_rows(cache) == 0
+    assert cli("hook", "--fail-on", "low", "data/caption.txt").code == 1 and len(counted) == 2
