@@ -482,6 +482,8 @@ def hook(files, all_staged, fail_on, no_cache, timeout):
     (its files: and exclude: apply); with none, the files the index changes.
     When the repository declares its release (aiart-release.yaml), the whole
     staged bundle is judged against it, unchanged files from the cache.
+    The same staged content checked again the same way is answered by the
+    verdict stored the first time, without loading the plugins.
     """
     from .hook import HookError, staged_view
     from .masking import redact
