@@ -55,18 +55,12 @@ def cluster(tmp_path_factory):
 
 
 def _assess_json(path: Path, executor: str, monkeypatch, capsys, *extra: str) -> dict:
-    """What `aiart-release assess PATH -f json --no-cache` prints with the
-    given executor (the CLI's option is passed through its Options)."""
+    """What `aiart-release assess PATH -f json --no-cache --executor EXECUTOR`
+    prints."""
     from aiart_release import cli
 
-    plain = getattr(cli._options, "plain", cli._options)
-
-    def options(**given):
-        return plain(**given, executor=executor)
-
-    options.plain = plain
-    monkeypatch.setattr(cli, "_options", options)
-    code = cli.main(["assess", str(path), "-f", "json", "--no-cache", *extra])
+    code = cli.main(["assess", str(path), "-f", "json", "--no-cache", "--executor", executor,
+                     *extra])
     report = json.loads(capsys.readouterr().out)
     report.pop("timings", None)
     report["exit_code"] = code
