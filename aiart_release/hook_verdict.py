@@ -27,7 +27,14 @@ The key covers:
   repository declares its release, every staged file; the baseline
   always; so the configuration, the baseline and the ignore files the
   checks read are covered by their blob ids), the paths the commit
-  changes, and the unmerged ones.
+  changes, and the unmerged ones;
+- where the system programs a check may run are (``tesseract``, for OCR).
+
+Not in the key, so a change to them alone is not seen until something in
+the key changes (or ``aiart-release cache clear``, or ``--no-cache``): a
+file outside the repository that the configuration names (a ``policy:``
+path outside it), and a third-party plugin installed in editable mode
+whose code changes without a version bump.
 
 The hook's output is plain lines whatever the terminal (no colour, no
 wrapping), so the terminal is no part of the key.
@@ -128,10 +135,15 @@ def verdict_key(plan, options: dict[str, Any]) -> str:
 
 def _tool_state() -> dict[str, Any]:
     """The version, the installed distributions and the package's files."""
+    import shutil
+
     from .plugins import _installed
 
+    # The system programs a check may call (tesseract, when OCR is on):
+    # installing or removing one changes what is found.
+    programs = {name: shutil.which(name) for name in ("tesseract",)}
     return {"version": __version__, "installed": sorted(_installed().items()),
-            "path": list(sys.path), "files": _own_files()}
+            "path": list(sys.path), "files": _own_files(), "programs": programs}
 
 
 def _own_files() -> list[tuple[str, Any]]:

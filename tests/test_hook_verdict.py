@@ -201,3 +201,19 @@ def test_cache_clear_removes_the_verdicts(cli, caption_repo, counted):
     assert cli("cache", "clear").code == 0
     assert _verdict_rows(cache) == 0
     assert cli("hook", "--fail-on", "low", "data/caption.txt").code == 1 and len(counted) == 2
+
+
+def test_installing_tesseract_changes_the_key(tmp_path, monkeypatch):
+    # OCR (checks: {pii: {ocr: true}}) finds text only where tesseract is
+    # installed: a verdict stored without it must not answer once it is.
+    from aiart_release import hook_verdict
+
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    without = hook_verdict._tool_state()["programs"]
+    program = tmp_path / "bin" / "tesseract"
+    program.parent.mkdir()
+    program.write_text("#!/bin/sh\n", encoding="utf-8")
+    program.chmod(0o755)
+    monkeypatch.setenv("PATH", str(program.parent))
+    assert without == {"tesseract": None}
+    assert hook_verdict._tool_state()["programs"] == {"tesseract": str(program)}
