@@ -228,6 +228,21 @@ class BundleContext:
         self.provided.update(values)
 
 
+def number_setting(settings: Mapping[str, Any], name: str, default: int | float,
+                   low: int | float, high: int | float) -> Any:
+    """``settings[name]`` when it is a number of the default's type (a whole
+    number for an int default; a bool is no number) within ``[low, high]``,
+    else ``default``: a mistyped setting leaves the check's measured default
+    in place rather than failing it."""
+    value = settings.get(name, default)
+    whole = isinstance(default, int)
+    if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)):
+        return default
+    if not low <= value <= high:
+        return default
+    return value if whole else float(value)
+
+
 def validate_check(check: object) -> str | None:
     """Why ``check`` cannot be registered, or None when it can: every
     attribute the engine reads is of the type it expects, so that a

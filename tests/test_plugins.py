@@ -557,3 +557,15 @@ def test_plugin_discovery_does_not_import_importlib_metadata():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=120).stdout.split()
     assert int(out[0]) >= 14 and out[1] == "False"
+
+
+def test_a_number_setting_is_its_default_unless_a_number_of_its_type_in_range():
+    from aiart_release.checks import number_setting
+
+    whole = [number_setting({"n": value}, "n", 8, 0, 32)
+             for value in (12, 0, 32, 33, -1, 12.0, True, "12", None)]
+    assert whole == [12, 0, 32, 8, 8, 8, 8, 8, 8]
+    assert number_setting({}, "n", 8, 0, 32) == 8
+    share = [number_setting({"s": value}, "s", 0.5, 0.0, 1.0)
+             for value in (1, 0.25, 1.5, False, "0.3")]
+    assert share == [1.0, 0.25, 0.5, 0.5, 0.5]

@@ -43,11 +43,9 @@ import os
 import stat
 import time
 from collections import defaultdict
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-from aiart_release.checks import Check
+from aiart_release.checks import Check, number_setting
 from aiart_release.findings import Checkpoint, Finding, Location, Severity, plural
 from aiart_release.readers.safetensors import SafetensorsError, read_header
 
@@ -99,7 +97,7 @@ class Generation(Check):
                              "with", "Add the training images to the bundle's dataset "
                              "folder (or declare them with artifacts: dataset:)")]
         device = ctx.device  # resolved here: may import torch, or skip the check
-        limit = _setting(ctx.settings, "max_images", MAX_IMAGES, 1, 10_000_000)
+        limit = number_setting(ctx.settings, "max_images", MAX_IMAGES, 1, 10_000_000)
         found = _compare(ctx, root, _spread(training, limit), device, started)
         if len(training) > limit:
             found.append(_partial(len(training), limit))
@@ -119,7 +117,7 @@ def _compare(ctx, root: Path, training: list, device: str, started: float) -> li
     if outcome.error is not None:
         return [_failed(model.generator, outcome.error)]
     by_path = {f.abspath: f for f in training}
-    distance = _setting(ctx.settings, "near_copy_distance", NEAR_COPY_DISTANCE, 0, 32)
+    distance = number_setting(ctx.settings, "near_copy_distance", NEAR_COPY_DISTANCE, 0, 32)
     copies: dict[int, list[tuple[int, int]]] = defaultdict(list)  # training -> samples
     for match in nearest(outcome.hashes, hashed.hashes, distance):
         copies[match.index].append((match.query, match.distance))
@@ -176,13 +174,6 @@ def _spread(files: list, limit: int) -> list:
     if len(files) <= limit:
         return files
     return [files[i * len(files) // limit] for i in range(limit)]
-
-
-def _setting(settings: Mapping[str, Any], name: str, default: int, low: int, high: int) -> int:
-    value = settings.get(name, default)
-    if type(value) is not int or not low <= value <= high:
-        return default
-    return value
 
 
 def _near_copy(source, samples: list[tuple[int, int]], model, distance: int) -> Finding:

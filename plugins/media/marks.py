@@ -57,7 +57,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiart_release.checks import Check
+from aiart_release.checks import Check, number_setting
 from aiart_release.findings import Checkpoint, Finding, Location, Severity, plural
 
 CANVAS = 256  # the long side, in pixels, every image of a group is reduced to
@@ -166,16 +166,9 @@ class _Settings:
 
     def __init__(self, raw: Mapping[str, Any]):
         self.enabled = raw.get("marks", True) is not False
-        self.min_images = _number(raw, "min_images", MIN_IMAGES, 4, 100_000)
-        self.max_images = _number(raw, "max_images", MAX_IMAGES, 1, 1_000_000)
-        self.max_samples = _number(raw, "max_samples", MAX_SAMPLES, 0, 1_000_000)
-
-
-def _number(raw: Mapping[str, Any], name: str, default: int, low: int, high: int) -> int:
-    value = raw.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        return default
-    return value
+        self.min_images = number_setting(raw, "min_images", MIN_IMAGES, 4, 100_000)
+        self.max_images = number_setting(raw, "max_images", MAX_IMAGES, 1, 1_000_000)
+        self.max_samples = number_setting(raw, "max_samples", MAX_SAMPLES, 0, 1_000_000)
 
 
 class _Deadline:

@@ -34,7 +34,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import PurePosixPath
 from typing import Any
 
-from aiart_release.checks import Check
+from aiart_release.checks import Check, number_setting
 from aiart_release.doc_media import in_sample_folder
 from aiart_release.facts import Fact
 from aiart_release.findings import Checkpoint, Finding, Location, Severity, plural
@@ -120,19 +120,12 @@ class _Settings:
         # hamming imports numpy at its top (for now): every run pays for it here.
         from aiart_release.hamming import NEAR_COPY_DISTANCE
 
-        self.near_copy = _number(raw, "near_copy_distance", NEAR_COPY_DISTANCE, 0, 32, int)
-        self.duplicate = _number(raw, "duplicate_distance", DUPLICATE_DISTANCE, 0, 32, int)
-        self.max_images = _number(raw, "max_images", MAX_IMAGES, 1, 10_000_000, int)
-        self.max_samples = _number(raw, "max_samples", MAX_SAMPLES, 1, 10_000_000, int)
-        self.min_run = _number(raw, "min_run_words", MIN_RUN_WORDS, 8, 1_000_000, int)
-        self.min_share = _number(raw, "min_share", MIN_SHARE, 0.0, 1.0, float)
-
-
-def _number(raw: Mapping[str, Any], name: str, default, low, high, kind):
-    value = raw.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
-        return default
-    return kind(value)
+        self.near_copy = number_setting(raw, "near_copy_distance", NEAR_COPY_DISTANCE, 0, 32)
+        self.duplicate = number_setting(raw, "duplicate_distance", DUPLICATE_DISTANCE, 0, 32)
+        self.max_images = number_setting(raw, "max_images", MAX_IMAGES, 1, 10_000_000)
+        self.max_samples = number_setting(raw, "max_samples", MAX_SAMPLES, 1, 10_000_000)
+        self.min_run = number_setting(raw, "min_run_words", MIN_RUN_WORDS, 8, 1_000_000)
+        self.min_share = number_setting(raw, "min_share", MIN_SHARE, 0.0, 1.0)
 
 
 def _is_sample(file) -> bool:
