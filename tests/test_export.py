@@ -99,14 +99,19 @@ def test_hook_credits(cli, tmp_path):
     assert "Mira Holt" not in findings_part
 
 
-def test_thousands_of_creators_still_fit_a_pull_request_comment(cli, tmp_path):
-    rows = [f"img/{i}.png,Creator Number{i},https://example.org/{i},CC-BY-4.0,yes"
-            for i in range(3000)]
+def _card_of_3000_items(cli, tmp_path, source):
+    """The release card of a bundle whose manifest lists 3,000 items, item
+    ``i`` from ``source(i)``."""
+    rows = [f"img/{i}.png,Creator Number{i},{source(i)},CC-BY-4.0,yes" for i in range(3000)]
     bundle = make_bundle(tmp_path / "b", {
         "LICENSE": "MIT License\n",
         "data/sources.csv": "file,creator,source,license,consent\n" + "\n".join(rows) + "\n",
     })
-    result = cli("export", "markdown", bundle, "-o", "-")
+    return cli("export", "markdown", bundle, "-o", "-")
+
+
+def test_thousands_of_creators_still_fit_a_pull_request_comment(cli, tmp_path):
+    result = _card_of_3000_items(cli, tmp_path, lambda i: f"https://example.org/{i}")
     assert result.code == 0, result.err
     card = result.out
     assert len(card) < 65_536  # GitHub's limit for a comment
@@ -208,13 +213,7 @@ def test_hostile_composition_values_stay_inert_in_the_card(cli, tmp_path):
 def test_many_long_hosts_still_fit_a_pull_request_comment(cli, tmp_path):
     # 3,000 items from 3,000 hosts of 252 characters: the summary keeps the
     # 20 most common and sums the rest, so the card stays a comment.
-    rows = [f"img/{i}.png,Creator Number{i},https://{i:04d}{LONG_HOST[4:]}/p,CC-BY-4.0,yes"
-            for i in range(3000)]
-    bundle = make_bundle(tmp_path / "b", {
-        "LICENSE": "MIT License\n",
-        "data/sources.csv": "file,creator,source,license,consent\n" + "\n".join(rows) + "\n",
-    })
-    result = cli("export", "markdown", bundle, "-o", "-")
+    result = _card_of_3000_items(cli, tmp_path, lambda i: f"https://{i:04d}{LONG_HOST[4:]}/p")
     assert result.code == 0, result.err
     assert len(result.out) < 65_536
     sources = next(line for line in _composition_section(result.out).splitlines()
