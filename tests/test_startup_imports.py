@@ -43,15 +43,21 @@ NOT_YET: dict[str, str] = {}
 
 
 def _cached_hook_modules(tmp_path: Path) -> set[str]:
-    """The modules a second hook run (the cache warm) has imported."""
+    """The modules a second hook run (the cache warm) has imported: a full
+    run, every plugin loaded and every result from the result cache. Each
+    run sets another AIART_RELEASE_* variable, which is part of the stored
+    verdict's key, so the second is not answered by the first's verdict
+    (which loads no plugin at all: tests/test_hook_verdict.py)."""
     repo = new_repo(tmp_path / "r", {"data/caption.txt": CLEAN_CAPTION},
                     staged=("data/caption.txt",))
     env = {**os.environ, **GIT_ENV, "AIART_RELEASE_CACHE_DIR": str(tmp_path / "cache")}
-    for _ in range(2):  # the first run fills the cache and the derived tables
-        proc = subprocess.run([sys.executable, "-c", PROBE], cwd=repo, env=env,
+    for run in range(2):  # the first run fills the cache and the derived tables
+        proc = subprocess.run([sys.executable, "-c", PROBE], cwd=repo,
+                              env={**env, "AIART_RELEASE_PROBE_RUN": str(run)},
                               capture_output=True, text=True, timeout=300)
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["code"] == 0, proc.stderr
+    assert "aiart_release.pipeline" in result["modules"]  # the full run, not a verdict
     return {name.split(".")[0] for name in result["modules"]} | set(result["modules"])
 
 
