@@ -761,9 +761,19 @@ def _inspect(db: sqlite3.Connection) -> str:
     global _EXPECTED
     if _EXPECTED is None:
         _EXPECTED = _expected_schema()
-    application = db.execute("PRAGMA application_id").fetchone()[0]
-    version = db.execute("PRAGMA user_version").fetchone()[0]
-    objects = set(db.execute("SELECT type, name, sql FROM sqlite_master LIMIT 100"))
+    # One snapshot for the three reads: a parallel run creating the schema
+    # between them would otherwise show tables without their application
+    # id, and this run would call the new cache foreign and rebuild it.
+    own = not db.in_transaction
+    if own:
+        db.execute("BEGIN")
+    try:
+        application = db.execute("PRAGMA application_id").fetchone()[0]
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        objects = set(db.execute("SELECT type, name, sql FROM sqlite_master LIMIT 100"))
+    finally:
+        if own and db.in_transaction:
+            db.execute("COMMIT")
     if not objects and application == 0 and version == 0:
         return "empty"
     if application != APPLICATION_ID:

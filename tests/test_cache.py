@@ -352,3 +352,36 @@ def test_a_hashes_json_of_another_shape_is_left_alone(tmp_path):
     (tmp_path / "hashes.json").write_text('{"not": "ours"}')
     ResultCache(tmp_path).save()
     assert (tmp_path / "hashes.json").exists()
+
+
+class _InterleavedConnection:
+    """A connection that lets another run create the cache's schema right
+    after its first statement, as a parallel run may between two reads."""
+
+    def __init__(self, db: sqlite3.Connection, other: sqlite3.Connection) -> None:
+        self._db, self._other, self._statements = db, other, 0
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._db.in_transaction
+
+    def execute(self, sql: str, *args):
+        cursor = self._db.execute(sql, *args)
+        self._statements += 1
+        if sql.startswith("PRAGMA") and self._other is not None:
+            other, self._other = self._other, None
+            cache_module._create(other)
+        return cursor
+
+
+def test_a_cache_created_by_a_parallel_run_between_two_reads_is_not_called_foreign(tmp_path):
+    path = tmp_path / DB_NAME
+    # WAL, as a cache of ours is: the creator can commit while this run reads.
+    sqlite3.connect(path).execute("PRAGMA journal_mode = WAL").fetchone()
+    reader = sqlite3.connect(path, isolation_level=None)
+    creator = sqlite3.connect(path, isolation_level=None)
+    state = cache_module._inspect(_InterleavedConnection(reader, creator))
+    # The three reads saw one snapshot: the file before the other run's schema.
+    assert state == "empty"
+    assert cache_module._inspect(reader) == "ours"
+    reader.close(), creator.close()
