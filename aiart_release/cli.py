@@ -292,7 +292,7 @@ def _executor_option(ctx, param, value):
 
 
 @cli.command()
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("path")
 @click.option("--format", "-f", "fmt", default="terminal", show_default=True,
               help="Output format: terminal, json, or one a plugin adds (see `plugins`).")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
@@ -332,13 +332,25 @@ def _executor_option(ctx, param, value):
 @debug_option
 def assess(path, fmt, output, force, fail_on, config_path, policy_path, exclude, jobs, device,
            executor, no_cache, show_pii, strict, trust_bundle_code, timeout):
-    """Assess the release bundle at PATH (a folder or a git work tree)."""
+    """Assess the release bundle at PATH (a folder or a git work tree), or at
+    an fsspec URL (file:///abs/folder, s3://bucket/release with s3fs
+    installed): read there, never written to."""
     sys.exit(_run_assessment(
         path, fmt=fmt, output=output, force=force, fail_on=fail_on, config_path=config_path,
         policy_path=policy_path, exclude=exclude, jobs=jobs, device=device, executor=executor,
         use_cache=not no_cache, show_pii=show_pii, strict=strict, timeout=timeout,
         trust_bundle_code=trust_bundle_code,
     ))
+
+
+def _shown_root(url: str, show_pii: bool) -> str:
+    """A URL bundle's root as the report shows it: the URL (less any
+    password in it), through the masking gate as a folder's path is."""
+    if show_pii:
+        return url
+    from .masking import redact
+
+    return redact(url)
 
 
 def gate_threshold(fail_on: str | None, config) -> str | None:
@@ -404,13 +416,37 @@ def _assess(path: Path, registry, config, policy, options):
     return assessment
 
 
-def _run_assessment(path: Path, *, fmt: str, output: Path | None, force: bool = False,
+def _run_assessment(path: str | Path, *, fmt: str, output: Path | None, force: bool = False,
                     fail_on: str | None, timeout: float | None = None,
                     config_path: Path | None, policy_path: Path | None, exclude=(),
                     jobs: int | None = None, device: str = "auto", executor: str = "local",
                     use_cache: bool = True,
                     show_pii: bool = False, strict: bool = False,
                     trust_bundle_code: bool = False) -> int:
+    from .bundle import BundleError
+    from .remote_source import opened_bundle
+
+    try:
+        with opened_bundle(path) as bundle:
+            for note in bundle.notes:
+                click.echo(f"aiart-release: {note}", err=True)
+            return _assess_and_report(
+                bundle.folder, bundle.shown, fmt=fmt, output=output, force=force,
+                fail_on=fail_on, timeout=timeout, config_path=config_path,
+                policy_path=policy_path, exclude=exclude, jobs=jobs, device=device,
+                executor=executor, use_cache=use_cache, show_pii=show_pii, strict=strict,
+                trust_bundle_code=trust_bundle_code)
+    except BundleError as exc:  # a URL that cannot be opened or listed
+        raise UsageProblem(str(exc)) from None
+
+
+def _assess_and_report(path: Path, url: str | None, *, fmt: str, output: Path | None,
+                       force: bool, fail_on: str | None, timeout: float | None,
+                       config_path: Path | None, policy_path: Path | None, exclude,
+                       jobs: int | None, device: str, executor: str, use_cache: bool,
+                       show_pii: bool, strict: bool, trust_bundle_code: bool) -> int:
+    """Assess the folder ``path`` (a URL bundle's copy, when ``url`` is the
+    URL as reports show it) and write the report; the exit code."""
     from .bundle import BundleError, check_root
 
     # Refused at once, before the plugins load: a path that is no release
@@ -420,8 +456,10 @@ def _run_assessment(path: Path, *, fmt: str, output: Path | None, force: bool = 
     except BundleError as exc:
         raise UsageProblem(str(exc)) from None
     # A report written into the bundle stays in it: no folder of the bundle
-    # on the way may be a link out of it.
-    within = path if output is not None and lexically_inside(output, path) else None
+    # on the way may be a link out of it. (A URL bundle's folder is a
+    # temporary copy, removed after the run: nothing is written there.)
+    within = path if url is None and output is not None and lexically_inside(output, path) \
+        else None
     if output is not None:
         write_or_refuse(output, None, force=force, within=within)
 
@@ -431,6 +469,8 @@ def _run_assessment(path: Path, *, fmt: str, output: Path | None, force: bool = 
                        show_pii=show_pii, exclude=exclude, timeout=timeout,
                        trust_bundle_code=trust_bundle_code)
     assessment = _assess(path, registry, config, policy, options)
+    if url is not None:
+        assessment.bundle_path = _shown_root(url, show_pii)
 
     from .report import ReportOptions
 
