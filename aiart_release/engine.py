@@ -43,7 +43,8 @@ from .config import Config
 from .device import DeviceChoice, DeviceLease, DeviceResolver, DeviceUnavailable
 from .executors import ExecutorChoice, ExecutorError, parse_executor
 from .executors import parts as parts_module
-from .executors.parts import FilePart, PartDone, PartMerger, splits_tables, table_parts
+from .executors.parts import (FilePart, PartDone, PartMerger, parts_on_disk_or_at_url,
+                               splits_tables)
 from .facts import Facts, check_provided
 from .findings import CHECKPOINT_OF_ARTIFACT, Finding, Location, Severity
 from .masking import current_gate, redact_findings
@@ -329,21 +330,23 @@ def _plan_file_work(inventory: Inventory, checks: list[Check], registry: Registr
         work = [(check_id, config.check_settings(check_id))]
         plan.cpu.extend((batch, work) for batch in _batches(files, check.batch_size))
     # Only now are the files some check must read known: a staged view
-    # writes those out, and no other.
+    # writes those out, and no other (a table cut into parts: _plan_parts).
     inventory.materialize([*(f for files, _ in plan.cpu for f in files),
-                           *(f for f, _ in plan.accelerator), *(f for f, _ in to_split)])
-    _plan_parts(plan, to_split, results)
+                           *(f for f, _ in plan.accelerator)])
+    _plan_parts(plan, to_split, results, inventory)
     return plan
 
 
-def _plan_parts(plan: _Plan, tables: list[tuple[BundleFile, Work]], results: _Results) -> None:
+def _plan_parts(plan: _Plan, tables: list[tuple[BundleFile, Work]], results: _Results,
+                inventory: Inventory) -> None:
     """Each table as its parts, one unit each (the same units for every
     executor: the findings do not depend on where they ran), or whole when
-    it is not cut (one part, or not safely cut)."""
+    it is not cut (one part, or not safely cut). A URL bundle's table whose
+    parts workers read at its URL is not copied (docs/scale.md)."""
     cut: dict[str, list[FilePart]] = {}
     for file, work in tables:
         if file.path not in cut:
-            cut[file.path] = table_parts(file)
+            cut[file.path] = parts_on_disk_or_at_url(file, inventory.materialize)
         pieces = cut[file.path]
         if not pieces:
             plan.cpu.append(([file], work))

@@ -43,16 +43,36 @@ def splits_tables(check: Check) -> bool:
 
 def table_parts(file: BundleFile, rows_per_part: int | None = None) -> list[FilePart]:
     """The parts of ``file`` as units, or [] when it is scanned whole (not
-    a table, small, one part, or not safely cut)."""
+    a table, small, one part, or not safely cut). A table of a URL bundle
+    that workers can reach is cut, and its parts read, at its URL
+    (remote_source.worker_url): the client copies nothing of it."""
     from ..readers import tables
+    from ..remote_source import worker_url
 
     if file.kind != "table" or file.size < SPLIT_MIN_BYTES:
         return []
-    parts = tables.split_table(file.abspath, rows_per_part=rows_per_part or tables.PART_ROWS)
+    parts = tables.split_table(file.abspath, rows_per_part=rows_per_part or tables.PART_ROWS,
+                               url=worker_url(file.abspath))
     if len(parts) < 2:
         return []
     total = sum(p.rows for p in parts) or 1
     return [FilePart(file, p, max(1, file.size * p.rows // total)) for p in parts]
+
+
+def parts_on_disk_or_at_url(file: BundleFile,
+                            materialize: Callable[[list[BundleFile]], None]) -> list[FilePart]:
+    """:func:`table_parts`, with the table copied first (``materialize``,
+    :meth:`Inventory.materialize`) where it must be read from a copy: a
+    file its source left unwritten whose parts workers cannot read where
+    it lives (``memory://``), or a table read whole after all."""
+    from ..remote_source import worker_url
+
+    if worker_url(file.abspath) is None:
+        materialize([file])
+    pieces = table_parts(file)
+    if not pieces:
+        materialize([file])
+    return pieces
 
 
 @dataclass(frozen=True)

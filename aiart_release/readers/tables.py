@@ -18,6 +18,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -292,7 +293,9 @@ class TablePart:
     (the header excluded), ``first_line`` the line it starts on (None for
     Parquet), ``rows`` how many rows it holds (a broken line of JSON Lines
     counted as one). ``index`` is the part's place among the ``count``
-    parts."""
+    parts. ``url``: where the part is read from when it is not the path
+    its reader is given (a table of a URL bundle, read by a Dask worker
+    where it lives: remote_source.py)."""
 
     fmt: str
     index: int
@@ -302,6 +305,7 @@ class TablePart:
     first_row: int
     first_line: int | None = None
     rows: int = 0
+    url: str | None = None
 
     @property
     def last_row(self) -> int:
@@ -309,23 +313,25 @@ class TablePart:
 
 
 def split_table(path: Path, fmt: str | None = None,
-                rows_per_part: int = PART_ROWS) -> list[TablePart]:
-    """The parts of the table at ``path``, in order, each about
+                rows_per_part: int = PART_ROWS, url: str | None = None) -> list[TablePart]:
+    """The parts of the table at ``path`` (read at ``url`` instead when one
+    is given, and each part then read there too), in order, each about
     ``rows_per_part`` rows; a single part (or none, for a table that is
     not CSV, TSV, JSON Lines or Parquet) when it is not worth splitting or
     cannot be split safely. Never raises for a broken table: one that does
     not parse cleanly is not split, and reading it whole reports the error
     as it always did."""
     fmt = fmt or table_format(path)
+    if fmt not in ("parquet", "csv", "tsv", "jsonl"):
+        return []
     try:
-        if fmt == "parquet":
-            parts = _parquet_parts(path, rows_per_part)
-        elif fmt in ("csv", "tsv"):
-            parts = _delimited_parts(path, "\t" if fmt == "tsv" else ",", rows_per_part)
-        elif fmt == "jsonl":
-            parts = _json_lines_parts(path, rows_per_part)
-        else:
-            return []
+        with _opened(path, url) as handle:
+            if fmt == "parquet":
+                parts = _parquet_parts(handle, rows_per_part)
+            elif fmt in ("csv", "tsv"):
+                parts = _delimited_parts(handle, "\t" if fmt == "tsv" else ",", rows_per_part)
+            else:
+                parts = _json_lines_parts(handle, rows_per_part)
     except (TableError, OSError, ValueError, csv.Error, UnicodeDecodeError):
         return []
     except Exception as exc:  # noqa: BLE001 - pyarrow's errors: a footer it cannot read
@@ -333,14 +339,54 @@ def split_table(path: Path, fmt: str | None = None,
             return []
         raise
     count = len(parts)
-    return [TablePart(fmt, i, count, start, stop, row, line, rows)
+    return [TablePart(fmt, i, count, start, stop, row, line, rows, url)
             for i, (start, stop, row, line, rows) in enumerate(parts)]
 
 
-def _parquet_file(path: Path):
+@contextmanager
+def _opened(path: Path, url: str | None = None) -> Iterator:
+    """The table's bytes, seekable: the file at ``path``, or the one at the
+    fsspec ``url``, buffered so that lines are read with a bound
+    (``readline(limit)``, which fsspec's own files do not take)."""
+    if url is None:
+        with open(path, "rb") as handle:
+            yield handle
+        return
+    import fsspec
+
+    with fsspec.open(url, "rb") as remote:
+        yield io.BufferedReader(_Seekable(remote), buffer_size=1024 * 1024)
+
+
+class _Seekable(io.RawIOBase):
+    """A raw, seekable view of a file object fsspec opened."""
+
+    def __init__(self, handle):
+        self.handle = handle
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self.handle.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self.handle.tell()
+
+    def readinto(self, buffer) -> int:
+        data = self.handle.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+
+def _parquet_file(source):
+    """A Parquet file at a path or in an open binary file object."""
     import pyarrow.parquet as pq
 
-    return pq.ParquetFile(path, thrift_string_size_limit=PARQUET_THRIFT_STRING_LIMIT,
+    return pq.ParquetFile(source, thrift_string_size_limit=PARQUET_THRIFT_STRING_LIMIT,
                           thrift_container_size_limit=PARQUET_THRIFT_CONTAINER_LIMIT,
                           schema_depth_limit=PARQUET_SCHEMA_DEPTH_LIMIT)
 
@@ -348,9 +394,9 @@ def _parquet_file(path: Path):
 _Bounds = tuple[int, int, int, int | None, int]  # start, stop, first row and line, rows
 
 
-def _parquet_parts(path: Path, rows_per_part: int) -> list[_Bounds]:
+def _parquet_parts(handle, rows_per_part: int) -> list[_Bounds]:
     """Runs of whole row groups, read from the footer alone."""
-    metadata = _parquet_file(path).metadata
+    metadata = _parquet_file(handle).metadata
     parts: list[_Bounds] = []
     start, first_row, rows = 0, 1, 0
     for group in range(metadata.num_row_groups):
@@ -407,53 +453,51 @@ def _csv_encoding(handle) -> tuple[str, int] | None:
     return ("utf-8", len(codecs.BOM_UTF8)) if head.startswith(codecs.BOM_UTF8) else ("utf-8", 0)
 
 
-def _delimited_parts(path: Path, delimiter: str, rows_per_part: int) -> list[_Bounds]:
+def _delimited_parts(handle, delimiter: str, rows_per_part: int) -> list[_Bounds]:
     """Record boundaries found by the csv module itself, as it reads the
     file whole: a quoted cell may hold line breaks, so a line start is not
     a record start, and counting quotes is fooled by a stray quote in an
     unquoted cell. Only a file that parses cleanly (and has no bare ``\\r``
     line ends) is split."""
     csv.field_size_limit(MAX_RECORD_BYTES)
-    with open(path, "rb") as handle:
-        encoding = _csv_encoding(handle)
-        if encoding is None:
-            return []
-        lines = _Lines(handle, encoding[1], None, encoding[0])
-        reader = csv.reader(lines, delimiter=delimiter, strict=True)
-        header = next(reader, None)
-        if header is None:
-            return []
-        _check_text(header, 0, 1)
-        parts: list[_Bounds] = []
-        start, first_row, first_line, row = lines.offset, 1, lines.lines + 1, 0
-        for values in reader:
-            row += 1
-            _check_text(values, row, 0)
-            if row - first_row + 1 >= rows_per_part:
-                parts.append((start, lines.offset, first_row, first_line, row - first_row + 1))
-                start, first_row, first_line = lines.offset, row + 1, lines.lines + 1
-        if lines.bare_cr:
-            return []
-        if row >= first_row or not parts:
+    encoding = _csv_encoding(handle)
+    if encoding is None:
+        return []
+    lines = _Lines(handle, encoding[1], None, encoding[0])
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
+    header = next(reader, None)
+    if header is None:
+        return []
+    _check_text(header, 0, 1)
+    parts: list[_Bounds] = []
+    start, first_row, first_line, row = lines.offset, 1, lines.lines + 1, 0
+    for values in reader:
+        row += 1
+        _check_text(values, row, 0)
+        if row - first_row + 1 >= rows_per_part:
             parts.append((start, lines.offset, first_row, first_line, row - first_row + 1))
-        return parts
+            start, first_row, first_line = lines.offset, row + 1, lines.lines + 1
+    if lines.bare_cr:
+        return []
+    if row >= first_row or not parts:
+        parts.append((start, lines.offset, first_row, first_line, row - first_row + 1))
+    return parts
 
 
-def _json_lines_parts(path: Path, rows_per_part: int) -> list[_Bounds]:
+def _json_lines_parts(handle, rows_per_part: int) -> list[_Bounds]:
     """Line boundaries: a JSON Lines record never spans lines. Blank lines
     are not rows, as in ``_json_lines``."""
     parts: list[_Bounds] = []
     start, first_row, first_line, row, offset = 0, 1, 1, 0, 0
-    with open(path, "rb") as handle:
-        too_long = lambda exc: TableError(str(exc), line=exc.number)  # noqa: E731
-        for number, raw in bounded_lines(handle, MAX_RECORD_BYTES, too_long):
-            offset += len(raw)
-            if not raw.strip():
-                continue
-            row += 1
-            if row - first_row + 1 >= rows_per_part:
-                parts.append((start, offset, first_row, first_line, row - first_row + 1))
-                start, first_row, first_line = offset, row + 1, number + 1
+    too_long = lambda exc: TableError(str(exc), line=exc.number)  # noqa: E731
+    for number, raw in bounded_lines(handle, MAX_RECORD_BYTES, too_long):
+        offset += len(raw)
+        if not raw.strip():
+            continue
+        row += 1
+        if row - first_row + 1 >= rows_per_part:
+            parts.append((start, offset, first_row, first_line, row - first_row + 1))
+            start, first_row, first_line = offset, row + 1, number + 1
     if row >= first_row or not parts:
         parts.append((start, offset, first_row, first_line, row - first_row + 1))
     return parts
@@ -461,7 +505,8 @@ def _json_lines_parts(path: Path, rows_per_part: int) -> list[_Bounds]:
 
 def iter_part_rows(path: Path, part: TablePart) -> Iterator[Row]:
     """The rows of one part of a table (:func:`split_table`), numbered as
-    :func:`iter_rows` numbers them in the whole file; raises TableError."""
+    :func:`iter_rows` numbers them in the whole file, read from
+    ``part.url`` when it has one, else from ``path``; raises TableError."""
     if part.fmt == "parquet":
         yield from _parquet_part(path, part)
     elif part.fmt in ("csv", "tsv"):
@@ -477,7 +522,8 @@ def _parquet_part(path: Path, part: TablePart) -> Iterator[Row]:
 
     def batches():
         groups = list(range(part.start, part.stop))
-        return _parquet_file(path).iter_batches(batch_size=4096, row_groups=groups)
+        with _opened(path, part.url) as handle:
+            yield from _parquet_file(handle).iter_batches(batch_size=4096, row_groups=groups)
 
     yield from _arrow_rows(batches, "Parquet", ArrowException, first_row=part.first_row)
 
@@ -485,7 +531,7 @@ def _parquet_part(path: Path, part: TablePart) -> Iterator[Row]:
 def _delimited_part(path: Path, delimiter: str, part: TablePart) -> Iterator[Row]:
     csv.field_size_limit(MAX_RECORD_BYTES)
     row = part.first_row - 1
-    with open(path, "rb") as handle:
+    with _opened(path, part.url) as handle:
         encoding = _csv_encoding(handle)
         if encoding is None:
             raise TableError("a UTF-16 table is not read in parts")
@@ -516,7 +562,7 @@ def _cells(header: list[str], values: list[str]) -> dict[str, str]:
 
 
 def _json_lines_part(path: Path, part: TablePart) -> Iterator[Row]:
-    with open(path, "rb") as handle:
+    with _opened(path, part.url) as handle:
         handle.seek(part.start)
         window = io.BufferedReader(_Window(handle, part.stop - part.start))
         yield from _json_lines_from(window, part.first_row - 1, (part.first_line or 1) - 1)

@@ -1,0 +1,256 @@
+"""Bundles at fsspec URLs (remote_source.py): `assess file:///...` and
+`assess memory://...` give the assessment of the folder itself, read
+nothing but files, write nothing at the URL, copy media, weights and large
+tables only when a check must read them, and refuse what they cannot open
+in one line (exit 2). Nothing here uses the network.
+
+The Dask side (workers reading a table's parts at its URL) is in
+tests/test_executor_dask.py, with its cluster."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from conftest import make_bundle, tree_state
+
+fsspec = pytest.importorskip("fsspec")
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ("own-work", "unlicensed-unfilled", "portrait-sessions", "nc-base-lora",
+            "forum-fanart", "geotagged-portraits", "pickled-checkpoint", "fine-tune-declared")
+
+
+@pytest.fixture
+def memory():
+    """The process's memory filesystem, emptied before and after."""
+    fs = fsspec.filesystem("memory")
+    fs.store.clear()
+    fs.pseudo_dirs[:] = [""]
+    yield fs
+    fs.store.clear()
+    fs.pseudo_dirs[:] = [""]
+
+
+@pytest.fixture
+def private_tmp(tmp_path, monkeypatch):
+    """The temporary folder URL bundles are laid out in, to see it emptied."""
+    import tempfile
+
+    folder = tmp_path / "scratch"
+    folder.mkdir()
+    monkeypatch.setenv("TMPDIR", str(folder))
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def _clean_env(monkeypatch):
+    for name in ("AIART_RELEASE_PLUGINS", "AIART_RELEASE_DISABLE_PLUGINS",
+                 "AIART_RELEASE_DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def assess_json(target: str | Path, capsys, *extra: str) -> dict:
+    """What `aiart-release assess TARGET -f json --no-cache` prints, less the
+    timings, with the exit code; the root (bundle.path) set aside under
+    "root"."""
+    from aiart_release import cli
+
+    code = cli.main(["assess", str(target), "-f", "json", "--no-cache", *extra])
+    out = capsys.readouterr().out
+    report = json.loads(out)
+    report.pop("timings", None)
+    report["exit_code"] = code
+    report["root"] = report["bundle"].pop("path")
+    return report
+
+
+def copy_to_memory(memory, folder: Path, base: str) -> None:
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and not path.is_symlink():
+            memory.pipe(f"/{base}/{path.relative_to(folder).as_posix()}", path.read_bytes())
+
+
+def memory_state(memory) -> dict[str, bytes]:
+    return {name: bytes(memory.cat_file(name)) for name in memory.find("/")}
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_file_url_assessment_equals_the_folders(name, capsys, monkeypatch, private_tmp):
+    _clean_env(monkeypatch)
+    monkeypatch.chdir(ROOT)
+    folder = ROOT / "examples" / name
+    before = tree_state(folder)
+    local = assess_json(Path("examples") / name, capsys)
+    url = f"file://{folder}"
+    remote = assess_json(url, capsys)
+    assert local.pop("root") == f"examples/{name}"
+    assert remote.pop("root") == url  # the URL as given: docs/scale.md
+    assert remote == local
+    assert tree_state(folder) == before
+    assert list(private_tmp.iterdir()) == []  # the copy is gone
+
+
+@pytest.mark.parametrize("name", ["portrait-sessions", "nc-base-lora"])
+def test_memory_copy_of_an_example_equals_the_folder(name, capsys, monkeypatch, memory,
+                                                     private_tmp):
+    _clean_env(monkeypatch)
+    monkeypatch.chdir(ROOT)
+    copy_to_memory(memory, ROOT / "examples" / name, name)
+    before = memory_state(memory)
+    local = assess_json(Path("examples") / name, capsys)
+    remote = assess_json(f"memory://{name}", capsys)
+    local.pop("root")
+    assert remote.pop("root") == f"memory://{name}"
+    assert remote == local
+    assert memory_state(memory) == before  # nothing written at the URL
+    assert list(private_tmp.iterdir()) == []
+
+
+@pytest.mark.parametrize("target, message", [
+    ("nosuchprotocol://bundle", "Protocol not known: nosuchprotocol"),
+    ("memory://not-there", "'memory://not-there' does not exist"),
+    ("file:///nonexistent-aiart/bundle", "does not exist"),
+])
+def test_url_that_cannot_be_opened_is_one_line_exit_2(target, message, cli, memory):
+    result = cli("assess", target)
+    assert result.code == 2
+    assert message in result.err
+    assert len(result.err.strip().splitlines()) == 1
+    assert "Traceback" not in result.err
+
+
+def test_url_of_a_file_says_to_take_the_folder(cli, memory):
+    memory.pipe("/b/README.md", b"# hello\n")
+    result = cli("assess", "memory://b/README.md")
+    assert result.code == 2 and "is a file; assess takes the bundle folder" in result.err
+
+
+def test_backend_not_installed_names_what_to_install(cli):
+    try:
+        import s3fs  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("s3fs is installed: its absence cannot be shown")
+    result = cli("assess", "s3://some-bucket/release")
+    assert result.code == 2
+    assert "Install s3fs" in result.err and "Traceback" not in result.err
+
+
+def test_password_in_the_url_is_not_shown():
+    from aiart_release.remote_source import shown_url
+
+    assert shown_url("https://ann:s3cret@host.example/x") == "https://host.example/x"
+    assert shown_url("memory://bundle") == "memory://bundle"
+
+
+def test_hostile_keys_and_links_are_left_out(tmp_path, memory, monkeypatch, private_tmp):
+    """A key with `..` or an empty part would leave the temporary folder;
+    a link on disk could lead out of the bundle: neither is taken."""
+    from aiart_release.remote_source import url_bundle
+
+    memory.pipe("/b/README.md", b"# ok\n")
+    memory.pipe("/b/../escape.txt", b"outside\n")
+    memory.pipe("/b/sub/../../escape2.txt", b"outside\n")
+    memory.pipe("/b//double.txt", b"x\n")
+    with url_bundle("memory://b") as bundle:
+        laid_out = sorted(p.relative_to(bundle.root).as_posix()
+                          for p in bundle.root.rglob("*") if p.is_file())
+        assert laid_out == ["README.md"]
+        assert any("unsafe path" in note for note in bundle.notes)
+    assert not (private_tmp / "escape.txt").exists()
+    assert not (tmp_path / "escape.txt").exists()
+
+    outside = tmp_path / "secret.txt"
+    outside.write_text("maria.gonzalez@mailhost.net\n", encoding="utf-8")
+    folder = make_bundle(tmp_path / "disk", {"README.md": "# ok\n"})
+    (folder / "leak.txt").symlink_to(outside)
+    with url_bundle(f"file://{folder}") as bundle:
+        assert sorted(bundle.sizes) == ["README.md"]
+        assert bundle.notes == ["1 link skipped: leak.txt"]
+
+
+def test_media_weights_and_large_tables_are_copied_only_when_read(memory, private_tmp):
+    from aiart_release.remote_source import LAZY_TABLE_BYTES, url_bundle
+
+    rows = "".join(f"{i},caption {i}\n" for i in range(LAZY_TABLE_BYTES // 10))
+    memory.pipe("/b/README.md", b"# A model\n")
+    memory.pipe("/b/small.csv", b"id,caption\n1,a cat\n")
+    memory.pipe("/b/big.csv", ("id,caption\n" + rows).encode())
+    memory.pipe("/b/model.safetensors", b"\x08\x00\x00\x00\x00\x00\x00\x00{}      ")
+    memory.pipe("/b/images/cat.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    with url_bundle("memory://b") as bundle:
+        on_disk = {p.relative_to(bundle.root).as_posix()
+                   for p in bundle.root.rglob("*") if p.is_file()}
+        assert on_disk == {"README.md", "small.csv"}
+        assert set(bundle.lazy) == {"big.csv", "model.safetensors", "images/cat.png"}
+        assert bundle.head("images/cat.png", 8) == b"\x89PNG\r\n\x1a\n"
+        bundle.fetch(["images/cat.png", "README.md"])
+        assert (bundle.root / "images/cat.png").read_bytes() == memory.cat_file("/b/images/cat.png")
+        assert bundle.fetched == {"images/cat.png"}
+        # A key for the result cache from what the backend says of it.
+        assert bundle.keys["big.csv"].startswith("fsspec-modified:memory:///b/big.csv:")
+
+
+def test_a_file_that_grew_after_the_listing_is_copied_as_listed(memory, private_tmp):
+    from aiart_release.remote_source import url_bundle
+
+    memory.pipe("/b/w.safetensors", b"a" * 100)
+    with url_bundle("memory://b") as bundle:
+        memory.pipe("/b/w.safetensors", b"a" * 10_000)
+        bundle.fetch(["w.safetensors"])
+        assert (bundle.root / "w.safetensors").stat().st_size == 100
+
+
+def test_temporary_folder_inside_a_file_bundle_is_refused(tmp_path, monkeypatch):
+    import tempfile
+
+    from aiart_release.bundle import BundleError
+    from aiart_release.remote_source import url_bundle
+
+    folder = make_bundle(tmp_path / "b", {"README.md": "# x\n"})
+    (folder / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder / "tmp"))
+    with pytest.raises(BundleError, match="inside"), url_bundle(f"file://{folder}"):
+        pass
+    assert os.listdir(folder / "tmp") == []
+
+
+def test_table_parts_read_at_the_url(tmp_path):
+    """A table cut at its URL gives the rows of the whole file, with no copy
+    of it on disk."""
+    from aiart_release.readers.tables import iter_part_rows, iter_rows, split_table
+
+    lines = ["id,caption"] + [f'{i},"line one {i}\nline two"' if i % 5 == 0 else f"{i},x {i}"
+                              for i in range(1, 301)]
+    table = tmp_path / "t.csv"
+    table.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    jsonl = tmp_path / "t.jsonl"
+    jsonl.write_text("".join(json.dumps({"caption": f"c {i}"}) + "\n" for i in range(300)),
+                     encoding="utf-8")
+    for path in (table, jsonl):
+        elsewhere = tmp_path / "not-here" / path.name
+        parts = split_table(elsewhere, rows_per_part=40, url=f"file://{path}")
+        assert len(parts) > 5 and all(p.url == f"file://{path}" for p in parts)
+        assert [row for p in parts for row in iter_part_rows(elsewhere, p)] == \
+            list(iter_rows(path))
+
+
+def test_parquet_parts_read_at_a_memory_url(tmp_path, memory):
+    pq = pytest.importorskip("pyarrow.parquet")
+    import pyarrow as pa
+
+    from aiart_release.readers.tables import iter_part_rows, iter_rows, split_table
+
+    path = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"caption": [f"caption {i}" for i in range(1000)]}), path,
+                   row_group_size=100)
+    memory.pipe("/t.parquet", path.read_bytes())
+    parts = split_table(tmp_path / "absent.parquet", rows_per_part=250,
+                        url="memory:///t.parquet")
+    assert [(p.start, p.stop) for p in parts] == [(0, 3), (3, 6), (6, 9), (9, 10)]
+    rows = [row for p in parts for row in iter_part_rows(tmp_path / "absent.parquet", p)]
+    assert rows == list(iter_rows(path))
