@@ -99,3 +99,29 @@ def test_the_secrets_masker_reads_its_patterns_from_the_cache(tmp_path):
     assert first_masked.startswith("AccountKey=")
     assert (first_loaded, second_loaded) == ("True", "False")
     assert len(list((tmp_path / "derived").glob("secrets-masker-*.json"))) == 1
+
+
+def test_a_first_hook_run_on_a_new_plain_caption_does_not_load_spacy(tmp_path):
+    """A caption new to the cache, in which no built-in recognizer could
+    find anything (no digit, "@", name candidate, credit cue or trait
+    term), is judged without spaCy and Presidio (tests/test_pii_gate.py
+    checks that promise against the analyzer). The example plugin that
+    ``make test`` installs contributes a recognizer, which would turn the
+    shortcut off: it is disabled here, as a user without it would run."""
+    repo = new_repo(tmp_path / "r", {"data/caption.txt": CLEAN_CAPTION},
+                    staged=("data/caption.txt",))
+    env = {**os.environ, **GIT_ENV, "AIART_RELEASE_CACHE_DIR": str(tmp_path / "cache"),
+           "AIART_RELEASE_DISABLE_PLUGINS": "studio"}
+    modules = []
+    for caption in (CLEAN_CAPTION, "a lighthouse on a cliff, gulls overhead\n"):
+        (repo / "data" / "caption.txt").write_text(caption)
+        subprocess.run(["git", "add", "data/caption.txt"], cwd=repo, env=env, check=True)
+        proc = subprocess.run([sys.executable, "-c", PROBE], cwd=repo, env=env,
+                              capture_output=True, text=True, timeout=300)
+        result = json.loads(proc.stdout.strip().splitlines()[-1])
+        assert result["code"] == 0, proc.stderr
+        modules.append(set(result["modules"]))
+    # The second caption was scanned (the check's analyzer module decided
+    # on it), not answered by the cache, and spaCy was never imported.
+    assert "aiart_release.default_plugins.personal_data.analyzer" in modules[1]
+    assert not {"spacy", "presidio_analyzer", "torch"} & modules[1]

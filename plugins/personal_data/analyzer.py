@@ -28,6 +28,7 @@ import multiprocessing
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from aiart_release.ignores import is_reserved_email
@@ -163,6 +164,54 @@ _DIGEST_LIKE = re.compile(
 MIN_DIGEST_CHARS = 16
 
 
+
+@cache
+def trait_cue() -> re.Pattern[str]:
+    """Any trait term, to search in lower-cased text: a superset of what
+    the trait recognizers match, found without IGNORECASE, which made
+    the search nine times slower on number-dense text."""
+    from .recognizers import traits_data
+
+    terms = [t for spec in traits_data()["categories"].values() for t in spec["terms"]]
+    return re.compile(_WORD_START + r"(?<![\w-])(?:" + _lowered("|".join(terms))
+                      + r")(?![\w-])")
+
+
+def _name_candidate(prose: str) -> bool:
+    """Whether NER is worth running: a capitalised word not at a sentence
+    start, or a given name that is no English word in any case ("emma",
+    "Casey is"), or a statement about someone; ``prose`` has its URLs
+    blanked."""
+    return bool(_NAME_LIKE.search(prose) or has_distinctive_name(prose) or is_statement(prose))
+
+
+@cache
+def _every_prefilter() -> tuple[Callable[[str], bool], ...]:
+    return (*(_prefilter(spec) for spec in PREFILTERS.values()), _DEFAULT_PREFILTER)
+
+
+def may_hold_personal_data(text: str) -> bool:
+    """Whether the built-in recognizers could find anything in ``text``.
+
+    False is a promise that :meth:`Analyzer.analyze` returns no hit for it
+    when no plugin contributes recognizers, so the analyzer (spaCy and
+    Presidio: about three seconds to load, most of a first pre-commit run
+    on one new caption) need not be built at all. It asks, without the
+    registry, what ``Analyzer._wanted`` asks of each piece: the character
+    prefilter of any entity (on the piece, and on it with URLs blanked), a
+    name candidate (the NER gate), a credit cue, a trait term. A birth
+    date needs a digit, which the prefilters already ask for."""
+    text = text[:MAX_TEXT_CHARS]
+    for piece in pieces(text):
+        unit = text[piece.start:piece.end]
+        prose = _blank_urls(unit)
+        if (any(need(unit) or need(prose) for need in _every_prefilter())
+                or _name_candidate(prose) or _CREDIT_CUE.search(prose)
+                or trait_cue().search(prose.lower())):
+            return True
+    return False
+
+
 class Analyzer:
     """Analyses many short texts (captions, cells, comments) with Presidio."""
 
@@ -245,7 +294,7 @@ class Analyzer:
         self.ignored = set(data["ignore"])
         self.not_name_words = set(data["not_name_words"])
         self.sensitive = sorted(e for e in self.entities if e.startswith(SENSITIVE_PREFIX))
-        self._sensitive_cue = self._cue_pattern()
+        self._sensitive_cue = trait_cue()
         # Presidio's own country recognizers need a digit, an "@" or a slash;
         # what a plugin contributes runs on every text (we cannot know what
         # it looks for). Entities we drop anyway (URL, UUID...) are not
@@ -315,16 +364,6 @@ class Analyzer:
         prefilter decides on."""
         return self.entities - set(NER_ENTITIES) - set(self.sensitive)
 
-    def _cue_pattern(self) -> re.Pattern[str]:
-        """Any trait term, to search in lower-cased text: a superset of what
-        the trait recognizers match, found without IGNORECASE, which made
-        the search nine times slower on number-dense text."""
-        from .recognizers import traits_data
-
-        terms = [t for spec in traits_data()["categories"].values() for t in spec["terms"]]
-        return re.compile(_WORD_START + r"(?<![\w-])(?:" + _lowered("|".join(terms))
-                          + r")(?![\w-])")
-
     def _wanted(self, text: str, prose: str, ner_ran: bool, has_ents: bool) -> set[str]:
         """The entities worth looking for in ``text``; ``prose`` is the text
         with its URLs blanked out."""
@@ -382,9 +421,7 @@ class Analyzer:
         # NER only where a name can be: a capitalised word not at a sentence
         # start, or a given name that is no English word in any case
         # ("emma", "Casey is"), outside URLs.
-        ner_index = [i for i, text in enumerate(prose)
-                     if _NAME_LIKE.search(text) or has_distinctive_name(text)
-                     or is_statement(text)]
+        ner_index = [i for i, text in enumerate(prose) if _name_candidate(text)]
         docs: dict[int, Any] = {}
         n_process = 2 if (len(ner_index) >= PARALLEL_MIN_TEXTS
                           and multiprocessing.current_process().name == "MainProcess") else 1

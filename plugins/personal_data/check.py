@@ -60,17 +60,49 @@ IDENTIFYING = {
 _ANALYZERS: dict[tuple, Analyzer] = {}
 
 
-class _LazyAnalyzer:
-    """The analyzer, built on first use (``analyze``, or any attribute)."""
+_OWN_RECOGNIZERS = __name__.rsplit(".", 1)[0] + ".recognizers"
 
-    def __init__(self, build):
-        self._build = build
-        self._real = None
+
+class _LazyAnalyzer:
+    """The analyzer, built on first use: when a text may hold personal data
+    (``analyze``), or any attribute is asked.
+
+    Texts in which no built-in recognizer could find anything
+    (``may_hold_personal_data``: no digit, "@" or slash, no name
+    candidate, no credit cue, no trait term, as "a lighthouse on a cliff,
+    gulls overhead") get no hits without loading spaCy and Presidio, which
+    is most of a first pre-commit run on one new caption. Not when a
+    plugin contributes recognizers (we cannot know what they look for), nor
+    when the model is not installed (the build says so: ``ModelMissing``)."""
+
+    def __init__(self, settings: dict[str, Any], factories: tuple):
+        self._settings, self._factories = settings, factories
+        self._real: Analyzer | None = None
+
+    def _built(self) -> Analyzer:
+        if self._real is None:
+            self._real = _analyzer(self._settings, self._factories)
+        return self._real
+
+    def _may_skip(self) -> bool:
+        from aiart_release.plugins import installed_version
+
+        from .analyzer import DEFAULT_MODEL
+
+        return (all(getattr(f, "__module__", None) == _OWN_RECOGNIZERS for f in self._factories)
+                and installed_version(self._settings.get("spacy_model", DEFAULT_MODEL))
+                is not None)
+
+    def analyze(self, items, memo=None):
+        if self._real is None and self._may_skip():
+            from .analyzer import may_hold_personal_data
+
+            if not any(may_hold_personal_data(text) for text, _ in items):
+                return [[] for _ in items]
+        return self._built().analyze(items, memo)
 
     def __getattr__(self, name: str):
-        if self._real is None:
-            self._real = self._build()
-        return getattr(self._real, name)
+        return getattr(self._built(), name)
 
 
 def _analyzer(settings: dict[str, Any], factories: tuple) -> Analyzer:
@@ -175,7 +207,7 @@ class PersonalData(Check):
 
         # Built when the first text is analysed: an image with no prompt or
         # caption (what a pre-commit hook usually sees) never loads spaCy.
-        analyzer = _LazyAnalyzer(lambda: _analyzer(dict(ctx.settings), tuple(ctx.recognizers)))
+        analyzer = _LazyAnalyzer(dict(ctx.settings), tuple(ctx.recognizers))
         try:
             return self._scan_with(files, ctx, analyzer)
         except ModelMissing as exc:
@@ -263,7 +295,7 @@ class PersonalData(Check):
 
     def scan_part(self, file, part, ctx) -> PartGroups:
         """The groups of one part of a table, with nothing raw in them."""
-        analyzer = _LazyAnalyzer(lambda: _analyzer(dict(ctx.settings), tuple(ctx.recognizers)))
+        analyzer = _LazyAnalyzer(dict(ctx.settings), tuple(ctx.recognizers))
         return _scan_part(file, part, analyzer, self.id)
 
     def merge(self, file, partials: list[PartGroups]) -> list[Finding]:

@@ -17,8 +17,9 @@ Developed on WNUT-17 dev only; see docs/benchmarks.md for the held-out test.
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from typing import Any
 
@@ -94,9 +95,31 @@ def everyday_words() -> frozenset[str]:
     return frozenset(w.lower() for w in words if isinstance(w, str))
 
 
+def _lexicon(name: str, build: Callable[[], frozenset[str]]) -> frozenset[str]:
+    """A word list derived from the installed model, spaCy and Faker, kept
+    beside the result cache (``cache.derived``) and keyed by their
+    versions and the ambiguous names of our settings: deciding whether a
+    caption is worth running NER on then imports neither spaCy (1.5 s with
+    the torch it pulls in) nor Faker's locales."""
+    from aiart_release.cache import derived
+    from aiart_release.plugins import installed_version as version
+
+    from .analyzer import DEFAULT_MODEL, settings_data
+
+    ambiguous = hashlib.sha256("\n".join(sorted(
+        settings_data()["ambiguous_given_names"])).encode()).hexdigest()[:16]
+    key = (f"{name} 1 model {version(DEFAULT_MODEL)} spacy {version('spacy')} "
+           f"faker {version('faker')} ambiguous {ambiguous}")
+    return frozenset(derived("names-" + name, key, lambda: sorted(build())))
+
+
 @cache
 def distinctive_given_names() -> frozenset[str]:
     """Given names that are no English word and no stop word."""
+    return _lexicon("distinctive-given", _distinctive_given_names)
+
+
+def _distinctive_given_names() -> frozenset[str]:
     from spacy.lang.en.stop_words import STOP_WORDS
 
     from .recognizers import given_names
@@ -112,6 +135,10 @@ def distinctive_surnames() -> frozenset[str]:
     """Family names that are no English word and no stop word ("obama",
     "sheeran"): what the NER model calls a person in lower case or in
     capitals is one if its word is such a name."""
+    return _lexicon("distinctive-surnames", _distinctive_surnames)
+
+
+def _distinctive_surnames() -> frozenset[str]:
     from spacy.lang.en.stop_words import STOP_WORDS
 
     from .recognizers import surnames
@@ -126,6 +153,10 @@ def distinctive_surnames() -> frozenset[str]:
 def _noun_given_names() -> frozenset[str]:
     """Given names that are no verb, adjective or adverb ("martin", "harry";
     not "wash", "red")."""
+    return _lexicon("noun-given", _build_noun_given_names)
+
+
+def _build_noun_given_names() -> frozenset[str]:
     from .recognizers import given_names
 
     return given_names() - everyday_words()
