@@ -46,9 +46,6 @@ _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 # another process cannot open them, so their tables are read from the
 # client's copy.
 CLIENT_ONLY_PROTOCOLS = frozenset({"memory"})
-# Tables at least this large are left lazy (the size at which the engine
-# cuts a table into parts, executors/parts.py SPLIT_MIN_BYTES).
-LAZY_TABLE_BYTES = 1024 * 1024
 # A text-like file larger than this is left lazy too: no caption, card or
 # configuration is this large, and the copy is held in memory while written.
 WRITE_AT_ONCE_BYTES = 64 * 1024 * 1024
@@ -309,9 +306,14 @@ def _skip_reason(bundle: UrlBundle, name: str, path: str, info: dict) -> str | N
 
 
 def _lazy(path: str, size: int, max_file_size: int) -> bool:
+    """Binary media, weights, archives, tables the engine would cut into
+    parts (executors/parts.py SPLIT_MIN_BYTES), anything very large, and
+    what the walk leaves out by default."""
+    from .executors import parts
+
     suffix = os.path.splitext(path)[1].lower()
     return (suffix in LAZY_SUFFIXES or size > min(max_file_size, WRITE_AT_ONCE_BYTES)
-            or (suffix in _TABLE_SUFFIXES and size >= LAZY_TABLE_BYTES)
+            or (suffix in _TABLE_SUFFIXES and size >= parts.SPLIT_MIN_BYTES)
             or any(part in _NEVER_COPIED for part in path.split("/")[:-1]))
 
 

@@ -233,3 +233,89 @@ def test_a_scheduler_that_does_not_answer_is_a_usage_error(tmp_path, monkeypatch
     with pytest.raises(ExecutorError, match="cannot reach the Dask scheduler"):
         run_checks(bundle, inventory, gather_facts(inventory, config), registry, config,
                    options)
+
+
+# --- Bundles at URLs: the workers read a table's parts where it lives --------
+
+
+def _split_small_tables(monkeypatch):
+    from aiart_release.executors import parts
+    from aiart_release.readers import tables
+
+    monkeypatch.setattr(parts, "SPLIT_MIN_BYTES", 1024)
+    monkeypatch.setattr(tables, "PART_ROWS", 400)
+
+
+def _same_but_root(url_report: dict, folder_report: dict, url: str) -> None:
+    assert url_report["bundle"].pop("path") == url
+    folder_report["bundle"].pop("path")
+    assert url_report == folder_report
+
+
+def test_file_url_parts_are_read_by_the_workers_at_the_url(tmp_path, cluster, monkeypatch):
+    """The client cuts the table at its URL and copies none of it; each
+    worker reads its rows from the URL (there is no copy to read)."""
+    from aiart_release.bundle import build_inventory
+    from aiart_release.executors import ExecutorChoice
+    from aiart_release.executors.dask_cluster import DaskExecutor, plugin_env, run_unit
+    from aiart_release.executors.parts import PartDone, parts_on_disk_or_at_url
+    from aiart_release.remote_source import url_bundle
+
+    _without_plugins_env(monkeypatch)
+    _split_small_tables(monkeypatch)
+    folder = _big_caption_bundle(tmp_path / "b", rows=1200)
+    url = f"file://{folder}"
+    with url_bundle(url) as bundle:
+        inventory = build_inventory(bundle.root, lambda info: "table"
+                                    if info.suffix == ".csv" else "text")
+        table = inventory.get("data/captions.csv")
+        assert "data/captions.csv" in bundle.lazy
+        pieces = parts_on_disk_or_at_url(table, inventory.materialize)
+        assert len(pieces) == 3
+        assert {p.part.url for p in pieces} == {f"{url}/data/captions.csv"}
+        assert not table.abspath.exists() and bundle.fetched == set()
+        with DaskExecutor(ExecutorChoice("dask", cluster.scheduler_address)) as executor:
+            futures = [executor.client.submit(run_unit, [piece], [("pii", {})], 120.0,
+                                              ["pii"], plugin_env(), pure=False)
+                       for piece in pieces]
+            sent = [future.result() for future in futures]
+        assert [type(found) for result in sent for _, _, found, _, _ in result] == \
+            [PartDone] * 3
+        assert not table.abspath.exists() and bundle.fetched == set()
+
+
+def test_file_url_on_dask_same_as_the_folder_locally(tmp_path, cluster, monkeypatch, capsys):
+    _without_plugins_env(monkeypatch)
+    _split_small_tables(monkeypatch)
+    folder = _big_caption_bundle(tmp_path / "b")
+    before = tree_state(folder)
+    url = f"file://{folder}"
+    local = _assess_json(folder, "local", monkeypatch, capsys)
+    on_dask = _assess_json(url, f"dask={cluster.scheduler_address}", monkeypatch, capsys)
+    assert any(f["id"] == "pii.person-name" for f in local["findings"])
+    _same_but_root(on_dask, local, url)
+    assert tree_state(folder) == before
+
+
+def test_memory_url_on_both_executors_same_as_the_folder(tmp_path, cluster, monkeypatch,
+                                                         capsys):
+    """memory:// lives in the client's process alone: the client copies the
+    table and the workers read the copy; the findings are the folder's."""
+    import fsspec
+
+    _without_plugins_env(monkeypatch)
+    _split_small_tables(monkeypatch)
+    folder = _big_caption_bundle(tmp_path / "b")
+    memory = fsspec.filesystem("memory")
+    memory.store.clear()
+    try:
+        for path in folder.rglob("*"):
+            if path.is_file():
+                memory.pipe(f"/captions/{path.relative_to(folder).as_posix()}",
+                            path.read_bytes())
+        local = _assess_json(folder, "local", monkeypatch, capsys)
+        for executor in ("local", f"dask={cluster.scheduler_address}"):
+            report = _assess_json("memory://captions", executor, monkeypatch, capsys)
+            _same_but_root(report, json.loads(json.dumps(local)), "memory://captions")
+    finally:
+        memory.store.clear()

@@ -174,9 +174,10 @@ def test_hostile_keys_and_links_are_left_out(tmp_path, memory, monkeypatch, priv
 
 
 def test_media_weights_and_large_tables_are_copied_only_when_read(memory, private_tmp):
-    from aiart_release.remote_source import LAZY_TABLE_BYTES, url_bundle
+    from aiart_release.executors.parts import SPLIT_MIN_BYTES
+    from aiart_release.remote_source import url_bundle
 
-    rows = "".join(f"{i},caption {i}\n" for i in range(LAZY_TABLE_BYTES // 10))
+    rows = "".join(f"{i},caption {i}\n" for i in range(SPLIT_MIN_BYTES // 10))
     memory.pipe("/b/README.md", b"# A model\n")
     memory.pipe("/b/small.csv", b"id,caption\n1,a cat\n")
     memory.pipe("/b/big.csv", ("id,caption\n" + rows).encode())
