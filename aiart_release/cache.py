@@ -41,7 +41,7 @@ import stat
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import fields, is_dataclass
 from pathlib import Path, PurePath
@@ -88,6 +88,9 @@ USE_RESOLUTION = 600
 # A file's results read in one query: more than this many (its results under
 # many versions and settings) are looked up one by one instead.
 PREFETCH_ROWS = 64
+# Files (or contents) whose stored results are read in one query: two
+# parameters each, far below SQLite's limit of 32,766.
+PREFETCH_BATCH = 400
 # The place of a bundle check's result: no file's "artifact:path" hashes to it.
 BUNDLE_PLACE = "\0scan_bundle"
 # The check id of the hook's stored verdicts (hook_verdict.py): rows of
@@ -104,6 +107,11 @@ _FINDING_FIELDS = frozenset({
     "content",
 })
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+# A stored result as the lookups read it: what it answers for (check id,
+# version, settings), then its rowid, findings (none past the size limit),
+# seconds and last use. The findings' ``?`` is MAX_RESULT_BYTES.
+_RESULT_COLUMNS = ("r.check_id, r.check_version, r.settings, r.rowid, "
+                   "CASE WHEN length(r.findings) <= ? THEN r.findings END, r.seconds, r.used")
 
 _SCHEMA = (
     "CREATE TABLE results (content TEXT NOT NULL, check_id TEXT NOT NULL, "
@@ -383,40 +391,74 @@ class ResultCache:
         """The content key of a bundle file: the one its source vouches for
         (a staged blob's git id and size, ``BundleFile.content_key``), else
         :meth:`content_hash`; "" when it cannot be hashed (too large,
-        vanished), which no result is cached under."""
-        if file.content_key:
-            known = file.content_key
-        else:
-            name = str(file.abspath)
-            known = self._memo.get(name)
-            if known is not None:
-                return known
-            place = f"{file.artifact}:{file.path}"
-            try:
-                known = self.content_hash(file.abspath, max_bytes, place)
-            except OSError:
-                known = ""
-            self._memo[name] = known
-        if known:
-            self._prefetch(known, f"{file.artifact}:{file.path}")
+        vanished), which no result is cached under. Its stored results are
+        read with it (:meth:`prefetch`)."""
+        known = file.content_key or self._memo.get(str(file.abspath))
+        if known is None or known and (known, self._hashed_once(
+                f"{file.artifact}:{file.path}")) not in self._prefetched:
+            self.prefetch([file], max_bytes)  # not in what the plan read at once
+            known = file.content_key or self._memo.get(str(file.abspath), "")
         return known
+
+    def prefetch(self, files: Iterable[BundleFile], max_bytes: int | None = None) -> None:
+        """Work out the content keys of ``files`` and read their stored
+        results, a few hundred files to a query: the plan of an unchanged
+        bundle of 10,000 files asked one query per file, a third of a
+        re-assessment. :meth:`file_content` then answers from memory, and
+        each check's lookup that follows (:meth:`get`) too."""
+        files = list(files)
+        on_disk: dict[str, tuple[str, os.stat_result, str]] = {}
+        for file in files:
+            name = str(file.abspath)
+            if file.content_key or name in self._memo:
+                continue
+            try:
+                info = os.stat(name)
+            except OSError:
+                self._memo[name] = ""
+                continue
+            if max_bytes is not None and info.st_size > max_bytes:
+                self._memo[name] = ""  # never read whole just to be hashed
+                continue
+            place = self._hashed_once(f"{file.artifact}:{file.path}")
+            on_disk[self._path_key(name)] = (name, info, place)
+        stored = self._stored_contents({key: place for key, (_, _, place) in on_disk.items()})
+        for key, (name, info, _) in on_disk.items():
+            try:
+                self._memo[name] = self._content_of(name, info, key, stored.get(key))
+            except OSError:  # vanished or unreadable since the walk
+                self._memo[name] = ""
+        self._read_results({
+            (content, self._hashed_once(f"{file.artifact}:{file.path}"))
+            for file in files
+            if (content := file.content_key or self._memo.get(str(file.abspath), ""))})
 
     def content_hash(self, path: Path, max_bytes: int | None = None,
                      place: str | None = None) -> str:
         """sha256 of the file, from the database when size/mtime/inode are
         unchanged; "" (nothing cached) for a file over ``max_bytes``, which is
         never read whole just to be hashed. With ``place`` (its
-        "artifact:path"), the results stored for it come in the same query
-        (:meth:`_prefetch`)."""
-        st = path.stat()
-        if max_bytes is not None and st.st_size > max_bytes:
+        "artifact:path"), the results stored for it come in the same query."""
+        info = os.stat(path)
+        if max_bytes is not None and info.st_size > max_bytes:
             return ""
-        stamp = (st.st_size, st.st_mtime_ns, st.st_ino)
-        # The path as given, made absolute: no link resolved (a system call
-        # per folder on the way, 10,000 times). It only finds the row; the
-        # size, time and inode say whether the row still holds.
-        key = _sha(os.path.normpath(os.path.join(self._cwd, path)))
-        known = self._known_hash(key, place)
+        key = self._path_key(str(path))
+        place_hash = self._hashed_once(place) if place is not None else ""
+        return self._content_of(path, info, key,
+                                self._stored_contents({key: place_hash}).get(key))
+
+    def _path_key(self, name: str) -> str:
+        """What finds a file's row: the path as given, made absolute, hashed.
+        No link resolved (a system call per folder on the way, 10,000
+        times): the size, time and inode say whether the row still holds."""
+        return _sha(os.path.normpath(os.path.join(self._cwd, name)))
+
+    def _content_of(self, path: Path | str, info: os.stat_result, key: str,
+                    known: tuple[int, int, int, str, Any] | None) -> str:
+        """The content hash of the file at ``path``: the stored one
+        (``known``) when its size, time and inode are those of ``info``,
+        else hashed now and remembered. Raises OSError."""
+        stamp = (info.st_size, info.st_mtime_ns, info.st_ino)
         if known is not None and known[:3] == stamp:
             if self._stale(known[4]):
                 self._files_used.add(key)
@@ -426,36 +468,78 @@ class ResultCache:
             self._files[key] = (*stamp, value)
         return value
 
-    def _known_hash(self, key: str, place: str | None = None,
-                    ) -> tuple[int, int, int, str, Any] | None:
-        if key in self._files:
-            return (*self._files[key], self._now)
-        if self._db is None:
-            return None
-        rows = None
-        place_hash = self._hashed_once(place) if place is not None else ""
+    def _stored_contents(self, wanted: Mapping[str, str],
+                         ) -> dict[str, tuple[int, int, int, str, Any]]:
+        """The stored (size, mtime, inode, content hash, last use) of each
+        path key of ``wanted``, a few hundred to a query; the results stored
+        at each one's place (a place hash, "" for none) of the content its
+        row names are joined in and kept for the lookups (:meth:`get`)."""
+        found = {key: (*self._files[key], self._now) for key in wanted if key in self._files}
+        asked = [(key, place) for key, place in wanted.items() if key not in found]
+        for start in range(0, len(asked), PREFETCH_BATCH):
+            rows = self._select_batch(
+                "SELECT w.key, f.size, f.mtime_ns, f.inode, f.used, f.content, w.place, "
+                f"{_RESULT_COLUMNS} FROM want AS w JOIN files AS f ON f.path = w.key "
+                "LEFT JOIN results AS r ON r.content = f.content AND r.place = w.place",
+                asked[start:start + PREFETCH_BATCH])
+            results, spoiled = [], set()
+            for row in rows:
+                key = row[0]
+                if key not in found and key not in spoiled:
+                    size, mtime_ns, inode, used, content = row[1:6]
+                    if (type(size) is int and type(mtime_ns) is int and type(inode) is int
+                            and isinstance(content, str) and _HEX64.fullmatch(content)):
+                        found[key] = (size, mtime_ns, inode, content, used)
+                    else:
+                        self._warn(f"cache database in {self.directory} holds a content "
+                                   "hash of another shape; discarded")
+                        spoiled.add(key)
+                if key not in spoiled:
+                    results.append(row[5:])
+            self._keep_results(results)
+        return found
+
+    def _read_results(self, wanted: set[tuple[str, str]]) -> None:
+        """Read the results stored for each (content, place hash) of
+        ``wanted`` not read yet, a few hundred to a query."""
+        asked = sorted(pair for pair in wanted if pair not in self._prefetched)
+        for start in range(0, len(asked), PREFETCH_BATCH):
+            batch = asked[start:start + PREFETCH_BATCH]
+            self._keep_results(self._select_batch(
+                f"SELECT w.key, w.place, {_RESULT_COLUMNS} FROM want AS w "
+                "JOIN results AS r ON r.content = w.key AND r.place = w.place", batch), batch)
+
+    def _select_batch(self, query: str, batch: list[tuple[str, str]]) -> list[tuple]:
+        """The rows of ``query`` over the table ``want(key, place)`` of
+        ``batch``; none when the database is gone or fails (the guard
+        disables or rebuilds it, and every lookup then misses)."""
+        if self._db is None or not batch:
+            return []
+        values = ", ".join(["(?, ?)"] * len(batch))
+        params = [value for pair in batch for value in pair]
+        rows: list[tuple] = []
+        read = False
         with self._guard():
-            # The results at ``place`` of the content the row names, joined
-            # in: one query per file where two were asked.
-            rows = self._db.execute(
-                "SELECT f.size, f.mtime_ns, f.inode, f.content, f.used, r.check_id, "
-                "r.check_version, r.settings, r.rowid, "
-                "CASE WHEN length(r.findings) <= ? THEN r.findings END, r.seconds, r.used "
-                "FROM files AS f LEFT JOIN results AS r ON r.content = f.content "
-                "AND r.place = ? WHERE f.path = ? LIMIT ?",
-                (MAX_RESULT_BYTES, place_hash, key, PREFETCH_ROWS + 1)).fetchall()
-        if not rows:
-            return None
-        row = rows[0][:5]
-        if not (all(type(v) is int for v in row[:3]) and isinstance(row[3], str)
-                and _HEX64.fullmatch(row[3])):
-            self._warn(f"cache database in {self.directory} holds a content hash of "
-                       "another shape; discarded")
-            return None
-        if place is not None and len(rows) <= PREFETCH_ROWS:
-            self._prefetched[(row[3], place_hash)] = {
-                (r[5], r[6], r[7]): r[8:] for r in rows if r[5] is not None}
-        return row
+            rows = self._db.execute(f"WITH want(key, place) AS (VALUES {values}) {query}",
+                                    [*params, MAX_RESULT_BYTES]).fetchall()
+            read = True
+        return rows if read and self._db is not None else []
+
+    def _keep_results(self, rows: Iterable[tuple], pairs: Iterable[tuple[str, str]] = ()) -> None:
+        """Keep, for the lookups to answer from memory, the results read for
+        each (content, place hash): ``rows`` of (content, place,
+        _RESULT_COLUMNS), a LEFT JOIN's empty row being none; ``pairs``
+        read that have none. Those with more than ``PREFETCH_ROWS`` (results
+        of many versions and settings), and those of no place, are left to
+        be looked up one by one."""
+        read: dict[tuple[str, str], dict[tuple, tuple]] = {pair: {} for pair in pairs}
+        for content, place, check_id, version, settings, *stored in rows:
+            found = read.setdefault((content, place), {})
+            if check_id is not None and len(found) <= PREFETCH_ROWS:
+                found[(check_id, version, settings)] = stored
+        for pair, found in read.items():
+            if pair[1] and len(found) <= PREFETCH_ROWS:
+                self._prefetched[pair] = found
 
     # --- results ---------------------------------------------------------------
 
@@ -470,30 +554,6 @@ class ResultCache:
         if known is None:
             known = self._shas[text] = _sha(text)
         return known
-
-    def _prefetch(self, content: str, place: str) -> None:
-        """Read at once every stored result of one file (its content, at its
-        place), so that each check's lookup that follows is answered from
-        memory: one query per file instead of one per file and check. More
-        than ``PREFETCH_ROWS`` (results of many versions and settings) are
-        left to be looked up one by one."""
-        if self._db is None:
-            return
-        place_hash = self._hashed_once(place)
-        if (content, place_hash) in self._prefetched:
-            return
-        rows = None
-        with self._guard():
-            rows = self._db.execute(
-                "SELECT check_id, check_version, settings, rowid, "
-                "CASE WHEN length(findings) <= ? THEN findings END, seconds, used "
-                "FROM results WHERE content = ? AND place = ? LIMIT ?",
-                (MAX_RESULT_BYTES, content, place_hash, PREFETCH_ROWS + 1)).fetchall()
-        if rows is None or len(rows) > PREFETCH_ROWS:
-            return
-        self._prefetched[(content, place_hash)] = {
-            (check_id, version, settings): (rowid, text, seconds, used)
-            for check_id, version, settings, rowid, text, seconds, used in rows}
 
     def get(self, key: CacheKey) -> tuple[list[Finding], float] | None:
         return self._lookup(key, _cached_findings)
@@ -605,6 +665,7 @@ class ResultCache:
         to run bundle code. The settings, the check and the plugins are in
         the rest of the key (:meth:`bundle_key`)."""
         digest = hashlib.sha256()
+        self.prefetch(inventory.files, config.max_file_size)
         for file in inventory.files:
             content = self.file_content(file, config.max_file_size) or _stamp(file.abspath)
             digest.update(_canonical_bytes([file.path, file.kind, file.artifact, file.context,

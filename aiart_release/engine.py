@@ -288,11 +288,16 @@ def _plan_file_work(inventory: Inventory, checks: list[Check], registry: Registr
     # what a check finds: it is part of every cache key.
     plugin_set = sorted(f"{p.name} {p.version}" for p in registry.plugins if p.error is None)
     cache.note_plugins(plugin_set)
-    for file in inventory.files:
-        wanted = [c for c in file_checks if file.kind in c.kinds
-                  and (c.reads_generated or file.context != GENERATED)]
-        if not wanted or not file.readable:
-            continue
+    # Once per check, not once per file and check.
+    settings_keys = {c.id: settings_hash([config.check_settings(c.id), plugin_set])
+                     for c in file_checks}
+    read = [(file, wanted) for file in inventory.files if file.readable
+            and (wanted := [c for c in file_checks if file.kind in c.kinds
+                            and (c.reads_generated or file.context != GENERATED)])]
+    if cache.enabled:
+        # Every file's content key and stored results, in a few queries.
+        cache.prefetch([file for file, _ in read], config.max_file_size)
+    for file, wanted in read:
         work = []
         # Once per file, not once per check that reads it.
         content = cache.file_content(file, config.max_file_size) if cache.enabled else ""
@@ -302,7 +307,7 @@ def _plan_file_work(inventory: Inventory, checks: list[Check], registry: Registr
                 # The artifact is part of the key: what a check reports can
                 # depend on it (a face in the dataset, or in a README figure).
                 key = cache.key(check_id=check.id, check_version=check.version,
-                                settings=settings_hash([settings, plugin_set]),
+                                settings=settings_keys[check.id],
                                 path=f"{file.artifact}:{file.path}", content=content)
                 hit = cache.get(key) if content else None
                 if hit is not None:
