@@ -17,12 +17,12 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from .doc_media import documentation_media
 from .findings import CHECKPOINT_OF_ARTIFACT, Finding, Location, Severity, plural
 from .globs import GlobError, GlobSet
-from .origin import FIXTURE, GENERATED, origin_of
+from .origin import FIXTURE, GENERATED, name_suffix, origin_of, split_path
 from .readers.limits import ORDINARY_UNDER_SPECIAL_ROOTS
 from .sizes import DEFAULT_MAX_FILE_SIZE, DEFAULT_SNIFF_BYTES, human_size
 from .writes import shown
@@ -99,13 +99,6 @@ _KINDS_FIXING_ARTIFACT = {"model-weights": "model", "code": "code"}
 _UTF_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
 
-def _suffix(name: str) -> str:
-    """The name's suffix, lower case, as ``PurePosixPath.suffix`` has it:
-    from the last dot, unless that dot starts or ends the name."""
-    dot = name.rfind(".")
-    return name[dot:].lower() if 0 < dot < len(name) - 1 else ""
-
-
 class FileInfo:
     """What a classifier sees: the path and, on first use, the first bytes.
 
@@ -122,7 +115,7 @@ class FileInfo:
         # text, not through PurePosixPath, 10,000 times.
         self.parts = tuple(path.split("/")) if path else ()
         self.name = self.parts[-1] if self.parts else ""
-        self.suffix = _suffix(self.name)
+        self.suffix = name_suffix(self.name)
         self._sniff_bytes = sniff_bytes
         self._read: bytes | None = None  # the longest prefix read so far
         self._whole = False  # whether _read is the whole file
@@ -233,16 +226,15 @@ class BundleFile:
     # __dict__ directly, which a frozen dataclass allows.
     @functools.cached_property
     def suffix(self) -> str:
-        return _suffix(self.name)
+        return name_suffix(self.name)
 
     @functools.cached_property
     def name(self) -> str:
-        return PurePosixPath(self.path).name
+        return split_path(self.path)[1]
 
     @functools.cached_property
     def directory(self) -> str:
-        parent = PurePosixPath(self.path).parent.as_posix()
-        return "" if parent == "." else parent
+        return split_path(self.path)[0]
 
 
 @dataclass

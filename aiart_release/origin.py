@@ -87,12 +87,44 @@ _BUNDLER_OUTPUT = re.compile(
 _SOURCE_MAP_HEAD = re.compile(rb'^\s*\{\s*"version"\s*:\s*3\s*,')
 
 
+def _plain(path: str) -> bool:
+    """Whether ``path`` is as the walk writes them ("a/b/c": no ".", no
+    "//", no slash at either end), so that splitting it as text gives what
+    ``PurePosixPath`` would, without parsing it (10,000 times a walk)."""
+    return bool(path) and not (
+        "//" in path or path[0] == "/" or path[-1] == "/" or path == "."
+        or path.startswith("./") or path.endswith("/.") or "/./" in path)
+
+
+def path_parts(path: str) -> tuple[str, ...]:
+    """The parts of a bundle path, as ``PurePosixPath(path).parts``."""
+    return tuple(path.split("/")) if _plain(path) else PurePosixPath(path).parts
+
+
+def split_path(path: str) -> tuple[str, str]:
+    """A bundle path's folder ("" at the top) and name, as
+    ``PurePosixPath`` has them."""
+    if _plain(path):
+        folder, _, name = path.rpartition("/")
+        return folder, name
+    pure = PurePosixPath(path)
+    parent = pure.parent.as_posix()
+    return ("" if parent == "." else parent), pure.name
+
+
+def name_suffix(name: str) -> str:
+    """A file name's suffix, lower case, as ``PurePosixPath.suffix`` has it:
+    from the last dot, unless that dot starts or ends the name."""
+    dot = name.rfind(".")
+    return name[dot:].lower() if 0 < dot < len(name) - 1 else ""
+
+
 def origin_of(path: str, kind: str, head: bytes, size: int) -> str | None:
     """``"generated"``, ``"fixture"`` or None, for a file of ``kind`` whose
     first bytes are ``head`` and whole size is ``size``."""
-    pure = PurePosixPath(path)
-    name = pure.name.lower()
-    folders = [p.lower() for p in pure.parts[:-1]]
+    parts = path_parts(path)
+    name = parts[-1].lower() if parts else ""
+    folders = [p.lower() for p in parts[:-1]]
     if kind in ("license", "model-card", "dataset-card"):
         # A vendored library's licence is what the licence checks read.
         return None
@@ -105,7 +137,7 @@ def origin_of(path: str, kind: str, head: bytes, size: int) -> str | None:
         return GENERATED
     if VENDOR_DIRS.intersection(folders):
         return GENERATED
-    suffix = pure.suffix.lower()
+    suffix = name_suffix(name)
     if suffix in _WEB_SUFFIXES or name.endswith((".min.js", ".min.css")):
         if ".min." in name or "-min." in name or is_minified(head, size):
             return GENERATED
@@ -124,7 +156,7 @@ def origin_of(path: str, kind: str, head: bytes, size: int) -> str | None:
 def vendor_dir_index(path: str) -> int | None:
     """The position, among the parts of ``path``, of the first folder named
     like a vendored copy (``2`` for ``src/lib/vendor/x/a.py``), or None."""
-    folders = PurePosixPath(path).parts[:-1]
+    folders = path_parts(path)[:-1]
     return next((i for i, part in enumerate(folders) if part.lower() in VENDOR_DIRS), None)
 
 
@@ -150,7 +182,7 @@ def _first_lines(head: bytes, count: int) -> bytes:
 
 def fixture_root(path: str) -> str | None:
     """The test folder a fixture lies in (``test/`` of ``test/results/a.py``)."""
-    parts = PurePosixPath(path).parts[:-1]
+    parts = path_parts(path)[:-1]
     for index, part in enumerate(parts):
         if part.lower() in _FIXTURE_DIRS:
             return "/".join(parts[: index + 1]) + "/"

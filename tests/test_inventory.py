@@ -626,3 +626,23 @@ def test_a_long_markdown_page_is_read_again_only_for_what_the_head_lacks(tmp_pat
     assert info.prefix(64 * 1024) == b"x" * 100  # one more read: the file is longer
     page.unlink()
     assert info.prefix(64 * 1024) == b"x" * 100 and info.head == b"x" * 8  # never again
+
+
+@pytest.mark.parametrize("path", [
+    "a/b/c.txt", "c", "", ".", "./a", "a/./b", "a//b", "/a/b", "/", "a/b/", "a/.",
+    ".hidden", "a/.b", "x.", "a/b.tar.gz", "..", "../a", "a/../b",
+])
+def test_a_path_is_split_as_purepath_splits_it(path):
+    """The walk's paths are split as text, not parsed: any path, plain or
+    not, gets the folder, name and suffix PurePosixPath gives it."""
+    from pathlib import Path, PurePosixPath
+
+    from aiart_release.bundle import BundleFile
+    from aiart_release.origin import path_parts
+
+    pure = PurePosixPath(path)
+    parent = pure.parent.as_posix()
+    f = BundleFile(path, Path(path or "."), 0, "text", "docs")
+    assert (f.directory, f.name, f.suffix) == ("" if parent == "." else parent, pure.name,
+                                               pure.suffix.lower())
+    assert path_parts(path) == pure.parts
