@@ -314,7 +314,7 @@ def test_each_enabled_detector_finds_its_kind_of_secret(plugin):
 
     found = detectors()
     line = SAMPLES[plugin]
-    assert found._prefilter.may_match(line), "the prefilter lets the line through"
+    assert found.prefilter.may_match(line), "the prefilter lets the line through"
     hits = [hit for _, hit in found.scan("settings.py", [line])]
     assert ENABLED[plugin] in [(h.finding_id, h.label) for h in hits]
 
@@ -371,3 +371,29 @@ def test_a_damaged_masker_table_is_built_again_never_trusted(tmp_path, damage):
         allow_derived(None)
         maskers._table.cache_clear()
         maskers._compiled.cache_clear()
+
+
+def test_the_stored_line_prefilter_is_the_detectors_own(tmp_path):
+    """The secrets check passes over a file whose lines all fail this
+    prefilter; kept beside the cache, it must be exactly the one the
+    detectors apply to each line, or a secret could be skipped."""
+    from aiart_release.cache import allow_derived
+    from aiart_release.default_plugins.secrets import maskers
+    from aiart_release.default_plugins.secrets.detectors import detectors
+
+    allow_derived(tmp_path)
+    try:
+        maskers.line_prefilter.cache_clear()
+        stored = maskers.line_prefilter()  # built and written
+        maskers.line_prefilter.cache_clear()
+        assert maskers.line_prefilter() == stored == detectors().prefilter  # read back
+        assert list((tmp_path / "derived").glob("secrets-lines-*.json"))
+    finally:
+        allow_derived(None)
+        maskers.line_prefilter.cache_clear()
+
+
+def test_a_file_without_a_candidate_line_gets_no_finding_and_one_with_a_token_does(tmp_path):
+    assert scan(tmp_path, "train.py", "steps = 10\nprint('a lighthouse on a cliff')\n") == []
+    [found] = scan(tmp_path, "upload.py", f"token = '{HF_TOKEN}'\n")
+    assert found.id == "secret.huggingface-token"

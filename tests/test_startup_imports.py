@@ -101,11 +101,14 @@ def test_the_secrets_masker_reads_its_patterns_from_the_cache(tmp_path):
     assert len(list((tmp_path / "derived").glob("secrets-masker-*.json"))) == 1
 
 
-def test_a_first_hook_run_on_a_new_plain_caption_does_not_load_spacy(tmp_path):
+def test_a_first_hook_run_on_a_new_plain_caption_loads_neither_spacy_nor_detect_secrets(
+        tmp_path):
     """A caption new to the cache, in which no built-in recognizer could
     find anything (no digit, "@", name candidate, credit cue or trait
     term), is judged without spaCy and Presidio (tests/test_pii_gate.py
-    checks that promise against the analyzer). The example plugin that
+    checks that promise against the analyzer); no line of it holds a word
+    a secrets plugin needs, so detect-secrets is not loaded either (the
+    secrets check's line prefilter, kept beside the cache). The example plugin that
     ``make test`` installs contributes a recognizer, which would turn the
     shortcut off: it is disabled here, as a user without it would run."""
     repo = new_repo(tmp_path / "r", {"data/caption.txt": CLEAN_CAPTION},
@@ -121,7 +124,8 @@ def test_a_first_hook_run_on_a_new_plain_caption_does_not_load_spacy(tmp_path):
         result = json.loads(proc.stdout.strip().splitlines()[-1])
         assert result["code"] == 0, proc.stderr
         modules.append(set(result["modules"]))
-    # The second caption was scanned (the check's analyzer module decided
-    # on it), not answered by the cache, and spaCy was never imported.
-    assert "aiart_release.default_plugins.personal_data.analyzer" in modules[1]
-    assert not {"spacy", "presidio_analyzer", "torch"} & modules[1]
+    # The second caption was scanned (the checks' gates decided on it), not
+    # answered by the cache, and neither library was imported.
+    assert {"aiart_release.default_plugins.personal_data.analyzer",
+            "aiart_release.default_plugins.secrets.check"} <= modules[1]
+    assert not {"spacy", "presidio_analyzer", "torch", "detect_secrets", "requests"} & modules[1]

@@ -106,7 +106,7 @@ class Detectors:
         self._secret_filters = get_filters_with_parameter("secret")
         self._context_filters = get_filters_with_parameter("context")
         self._file_filters = get_filters_with_parameter("filename")
-        self._prefilter = _prefilter(self.plugins)
+        self.prefilter = _prefilter(self.plugins)
 
     def skips_file(self, name: str) -> bool:
         """Whether detect-secrets' file filters leave this file out (lock
@@ -120,7 +120,7 @@ class Detectors:
         from detect_secrets.util.code_snippet import get_code_snippet
 
         for index, line in enumerate(lines):
-            if not self._prefilter.may_match(line):
+            if not self.prefilter.may_match(line):
                 continue  # no plugin can match here: most lines
             context = get_code_snippet(lines, index + 1)
             if self._filtered(self._line_filters, filename=name, line=line, context=context):
@@ -128,7 +128,7 @@ class Detectors:
             for piece in _windows(line):
                 # A long line is searched again piece by piece: only the
                 # pieces where something could match reach the plugins.
-                if piece is line or self._prefilter.may_match(piece):
+                if piece is line or self.prefilter.may_match(piece):
                     for hit in self._hits(name, piece, index, context):
                         yield index, hit
 

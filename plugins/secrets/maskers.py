@@ -1,5 +1,6 @@
 """A masker for the gate of the core: every span of a text that one of the
-enabled detect-secrets pattern plugins matches is masked as a secret.
+enabled detect-secrets pattern plugins matches is masked as a secret. And
+the check's line prefilter (``line_prefilter``), kept the same way.
 
 Only the pattern plugins: the keyword and URL-password plugins find a
 value by the name before it, which the core's own ``password = …`` rule
@@ -65,14 +66,28 @@ def _compiled() -> tuple[re.Pattern[str], ...]:
 
 @cache
 def _table() -> _Table:
+    return _stored("secrets-masker", _build_rows)
+
+
+@cache
+def line_prefilter() -> Prefilter:
+    """Which lines some enabled detect-secrets plugin could match, the
+    keyword plugin's words included: the detectors' own prefilter
+    (``detectors.Detectors``), kept beside the result cache like the
+    masker's table, so that the secrets check passes over a file with no
+    such line (a caption) without importing detect-secrets."""
+    return _stored("secrets-lines", _build_line_rows).prefilter
+
+
+def _stored(name: str, build_rows) -> _Table:
     from aiart_release.cache import derived
 
     key = _key()
-    rows = derived("secrets-masker", key, _build_rows) if key else _build_rows()
+    rows = derived(name, key, build_rows) if key else build_rows()
     try:
         return _from_rows(rows)
     except (ValueError, re.error):  # a damaged file: built again, never trusted
-        return _from_rows(_build_rows())
+        return _from_rows(build_rows())
 
 
 def _key() -> str | None:
@@ -105,7 +120,16 @@ def _build_rows() -> list[str]:
                 if isinstance(plugin, RegexBasedDetector)
                 and type(plugin).__name__ != "BasicAuthDetector"
                 for regex in plugin.denylist]
-    prefilter = build(patterns)
+    return _rows(patterns, build(patterns))
+
+
+def _build_line_rows() -> list[str]:
+    from .detectors import detectors
+
+    return _rows([], detectors().prefilter)
+
+
+def _rows(patterns: list[re.Pattern[str]], prefilter: Prefilter) -> list[str]:
     rows = [f"pattern {p.flags} {p.pattern}" for p in patterns]
     rows += [f"word {w}" for w in prefilter.words]
     rows += [f"lower {w}" for w in prefilter.lower_words]
@@ -140,6 +164,6 @@ def _from_rows(rows: list[str]) -> _Table:
             (words if kind == "word" else lower).append(value)
         else:
             raise ValueError(f"not a row of the masker's table: {kind!r}")
-    if not patterns:
-        raise ValueError("no patterns")
+    if not (patterns or words or lower or rest):
+        raise ValueError("an empty table")
     return _Table(tuple(patterns), Prefilter(tuple(words), tuple(lower), rest))
