@@ -14,10 +14,11 @@ import functools
 import os
 import stat
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol
 
 from .doc_media import documentation_media
 from .findings import CHECKPOINT_OF_ARTIFACT, Finding, Location, Severity, plural
@@ -237,6 +238,29 @@ class BundleFile:
         return split_path(self.path)[0]
 
 
+class _HeadOnFirstUse:
+    """``BundleFile.head`` of a file whose kind the walk remembered instead
+    of reading it (:class:`RememberedKinds`): its first bytes are read, as
+    many as the walk would have read, when a check first asks for them.
+    An unchanged bundle assessed again from the cache asks for none."""
+
+    def __get__(self, file: BundleFile | None, owner: type | None = None) -> bytes:
+        if file is None:
+            return b""
+        try:
+            with open(file.abspath, "rb") as handle:
+                head = handle.read(file.__dict__.get("_sniff_bytes", DEFAULT_SNIFF_BYTES))
+        except OSError:
+            head = b""
+        file.__dict__["head"] = head
+        return head
+
+
+# The dataclass's default (b"") stays the default of __init__, which always
+# sets ``head``; only a file listed from memory goes without (_remembered).
+BundleFile.head = _HeadOnFirstUse()  # type: ignore[assignment]
+
+
 @dataclass
 class Inventory:
     """Every file of the bundle, in path order, and what the walk reported."""
@@ -313,6 +337,26 @@ def staged_source(root: Path, source: StagedSource) -> Iterator[None]:
         yield
     finally:
         _STAGED.pop(real, None)
+
+
+class RememberedKinds(Protocol):
+    """A store of the kinds the walk gave files before (cache.KindMemo), so
+    that an unchanged file is listed without being opened or classified.
+
+    A file is named by its bundle path, its path as the walk reached it,
+    and its stamp: size, modification time and inode, and the modification
+    time of the folder it was listed in (a classifier may look at what lies
+    beside a file: a README among images is a dataset card)."""
+
+    def recall(self, files: Sequence[tuple[str, str, tuple[int, ...]]],
+               ) -> dict[str, tuple[str, bool, str | None]]:
+        """(kind, binary content, origin) of each file remembered, by path."""
+        ...
+
+    def remember(self, path: str, abspath: str, stamp: tuple[int, ...], kind: str,
+                 binary: bool, origin: str | None) -> None:
+        """What the walk found for a file it classified."""
+        ...
 
 
 class BundleError(Exception):
@@ -419,8 +463,11 @@ def build_inventory(
     artifact_globs: dict[str, list[str]] | None = None,
     max_file_size: int = DEFAULT_MAX_FILE_SIZE,
     sniff_bytes: int = DEFAULT_SNIFF_BYTES,
+    remembered: RememberedKinds | None = None,
 ) -> Inventory:
-    """Walk ``root`` once and classify every file."""
+    """Walk ``root`` once and classify every file; with ``remembered``, an
+    unchanged file takes the kind it had, and what the walk classifies is
+    remembered."""
     check_root(root)
     try:
         os.listdir(root)
@@ -428,7 +475,7 @@ def build_inventory(
         raise BundleError(f"cannot read '{shown(root)}': {exc.strerror or exc}") from None
 
     excluded = _compile([*DEFAULT_EXCLUDES, *exclude], "exclude")
-    walker = _Walker(root, excluded, classify, max_file_size, sniff_bytes)
+    walker = _Walker(root, excluded, classify, max_file_size, sniff_bytes, remembered)
     walker.walk()
     files = sorted(walker.files, key=lambda f: f.path)
     files = _assign_artifacts(files, artifact_globs or {})
@@ -450,7 +497,7 @@ def build_inventory(
 
 
 class _Walker:
-    def __init__(self, root, excluded, classify, max_file_size, sniff_bytes):
+    def __init__(self, root, excluded, classify, max_file_size, sniff_bytes, remembered=None):
         self.root = root
         self.root_real = _real(root)
         self.excluded_spec = excluded
@@ -461,6 +508,10 @@ class _Walker:
         self.findings: list[Finding] = []
         self.excluded = 0
         self.source = _STAGED.get(self.root_real, StagedSource())
+        self.remembered: RememberedKinds | None = remembered
+        # Readable files, with their stamps, left for _classify_pending:
+        # what is remembered is asked for all of them at once.
+        self.pending: list[tuple[FileInfo, tuple[int, ...]]] = []
         # The files not written yet, by the folder that lists them.
         self.lazy_in: dict[str, list[str]] = defaultdict(list)
         for path in self.source.lazy:
@@ -469,6 +520,35 @@ class _Walker:
 
     def walk(self) -> None:
         self._walk_dir(self.root, "", [self.root_real])
+        self._classify_pending()
+
+    def _classify_pending(self) -> None:
+        """The files left for the store of remembered kinds: each one it
+        knows listed as it was, the others classified and remembered."""
+        if not self.pending or self.remembered is None:
+            return
+        known = self.remembered.recall(
+            [(fi.path, str(fi.abspath), stamp) for fi, stamp in self.pending])
+        for fi, stamp in self.pending:
+            hit = known.get(fi.path)
+            if hit is not None:
+                self._remembered(fi, *hit)
+                continue
+            kind, skipped, origin = self._classified(fi, None)
+            if fi.read_error is None and skipped in (None, "binary"):
+                self.remembered.remember(fi.path, str(fi.abspath), stamp, kind,
+                                         skipped == "binary", origin)
+        self.pending.clear()
+
+    def _remembered(self, fi: FileInfo, kind: str, binary: bool, origin: str | None) -> None:
+        """List a file as the walk found it before, without opening it: its
+        head, if a check wants it, is read then (_HeadOnFirstUse)."""
+        skipped = "binary" if binary and kind in TEXT_KINDS and fi.size else None
+        self._listed(fi, kind, skipped, origin, b"")
+        if skipped is None and kind in TEXT_KINDS:
+            listed = self.files[-1]
+            del listed.__dict__["head"]
+            listed.__dict__["_sniff_bytes"] = self.sniff_bytes
 
     def _report(self, id: str, path: str, severity: Severity, message: str, remediation: str):
         # check, checkpoint and artifact are filled in once artifacts are known.
@@ -487,6 +567,9 @@ class _Walker:
         return real == self.root_real or real.startswith(self.root_real + os.sep)
 
     def _walk_dir(self, directory: Path, prefix: str, ancestors: list[str]) -> None:
+        # Before the listing: a file that comes or goes after it changes
+        # the time, and the next walk classifies the folder's files again.
+        folder_time = self._folder_time(directory)
         try:
             with os.scandir(directory) as it:
                 entries: list = sorted([*it, *self.lazy_in.get(prefix, ())],
@@ -512,14 +595,25 @@ class _Walker:
                 self.excluded += 1
                 continue
             if is_link:
-                self._link(entry, rel, ancestors)
+                self._link(entry, rel, ancestors, folder_time)
             elif is_dir:
                 real = _real(entry.path)
                 if self._system_folder(entry.path, rel):
                     continue
                 self._walk_dir(Path(entry.path), rel + "/", [*ancestors, real])
             else:
-                self._file(entry.path, rel)
+                self._file(entry.path, rel, folder_time)
+
+    def _folder_time(self, directory: Path) -> int | None:
+        """The folder's modification time, part of its files' stamps; None
+        (its files are classified, not recalled) when there is no store or
+        it cannot be read."""
+        if self.remembered is None:
+            return None
+        try:
+            return os.stat(directory).st_mtime_ns
+        except OSError:
+            return None
 
     def _system_folder(self, path: str, rel: str) -> bool:
         """A bundle at / (or one holding a mount of /proc) must not walk
@@ -534,7 +628,8 @@ class _Walker:
         )
         return True
 
-    def _link(self, entry: os.DirEntry, rel: str, ancestors: list[str]) -> None:
+    def _link(self, entry: os.DirEntry, rel: str, ancestors: list[str],
+              folder_time: int | None = None) -> None:
         try:
             target = os.path.realpath(entry.path)
         except OSError as exc:
@@ -579,9 +674,9 @@ class _Walker:
                 return
             self._walk_dir(Path(entry.path), rel + "/", [*ancestors, target])
         else:
-            self._file(entry.path, rel)
+            self._file(entry.path, rel, folder_time)
 
-    def _file(self, path: str, rel: str) -> None:
+    def _file(self, path: str, rel: str, folder_time: int | None = None) -> None:
         try:
             info = os.stat(path)
         except OSError as exc:
@@ -608,6 +703,9 @@ class _Walker:
         elif not os.access(path, os.R_OK):
             skipped = "unreadable"
             fi.do_not_read()
+        elif folder_time is not None:
+            self.pending.append((fi, (size, info.st_mtime_ns, info.st_ino, folder_time)))
+            return
         self._classified(fi, skipped)
 
     def _lazy_file(self, rel: str) -> None:
@@ -624,7 +722,9 @@ class _Walker:
             fi.do_not_read()
         self._classified(fi, skipped)
 
-    def _classified(self, fi: FileInfo, skipped: str | None) -> None:
+    def _classified(self, fi: FileInfo, skipped: str | None,
+                    ) -> tuple[str, str | None, str | None]:
+        """Classify and list a file; its kind, why it is skipped, its origin."""
         rel, size = fi.path, fi.size
         kind = self.classify(fi) or "other"
         if skipped is None and kind in TEXT_KINDS and size and fi.looks_binary:
@@ -633,6 +733,13 @@ class _Walker:
             skipped = "unreadable"
         origin = origin_of(rel, kind, fi.origin_head(kind), size) if skipped is None else None
         head = fi.head if skipped is None and kind in TEXT_KINDS else b""
+        self._listed(fi, kind, skipped, origin, head)
+        return kind, skipped, origin
+
+    def _listed(self, fi: FileInfo, kind: str, skipped: str | None, origin: str | None,
+                head: bytes) -> None:
+        """Add the file to the inventory, and report why it is skipped."""
+        rel, size = fi.path, fi.size
         self.files.append(BundleFile(rel, fi.abspath, size, kind, "", skipped, origin, head,
                                      self.source.keys.get(rel, "")))
         if skipped == "too-large":

@@ -301,6 +301,7 @@ def _plan_file_work(inventory: Inventory, checks: list[Check], registry: Registr
         work = []
         # Once per file, not once per check that reads it.
         content = cache.file_content(file, config.max_file_size) if cache.enabled else ""
+        place = f"{file.artifact}:{file.path}"
         for check in wanted:
             settings = config.check_settings(check.id)
             if cache.enabled:
@@ -308,7 +309,7 @@ def _plan_file_work(inventory: Inventory, checks: list[Check], registry: Registr
                 # depend on it (a face in the dataset, or in a README figure).
                 key = cache.key(check_id=check.id, check_version=check.version,
                                 settings=settings_keys[check.id],
-                                path=f"{file.artifact}:{file.path}", content=content)
+                                path=place, content=content)
                 hit = cache.get(key) if content else None
                 if hit is not None:
                     # The path was cached masked: what it hid is to be
