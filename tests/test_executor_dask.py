@@ -171,6 +171,43 @@ def test_killed_worker_and_raising_unit(tmp_path, cluster, monkeypatch, capsys):
                 if f["check"] == "cluster-faults"] == ["pii.test-marker"]
 
 
+def _deaths_blamed(cluster) -> int:
+    """How many times the scheduler held a worker's death against one of
+    our units (each death it blames on every unit the worker held)."""
+    prefix = cluster.scheduler.task_prefixes.get("aiart-release-unit")
+    return prefix.suspicious if prefix is not None else 0
+
+
+def test_a_unit_fails_on_its_second_death_and_no_neighbour_is_blamed(tmp_path, cluster,
+                                                                    monkeypatch, capsys):
+    """allowed-failures 1 with root tasks: three units, fewer than Dask
+    queues by itself (twice the threads), so each would have been sent to
+    a worker beside another. Each death is held against the one unit that
+    caused it: three deaths, three blamed; the unit that dies every time
+    fails on its second death; the others are scanned."""
+    from aiart_release.executors.dask_cluster import LOCAL_CLUSTER_CONFIG, ROOT_TASKS
+
+    if not ROOT_TASKS:
+        pytest.skip("this dask cannot mark root tasks: allowed-failures stays 2")
+    assert LOCAL_CLUSTER_CONFIG["distributed.scheduler.allowed-failures"] == 1
+    _without_plugins_env(monkeypatch)
+    monkeypatch.setenv("AIART_RELEASE_PLUGINS", "testplugins.cluster_faults")
+    monkeypatch.setenv("PYTHONPATH", str(TESTS))
+    for attempt in range(2):
+        bundle = make_bundle(tmp_path / f"b{attempt}", {
+            "notes/dies-always.txt": "DIE-ALWAYS\n", "notes/dies-once.txt": "DIE-ONCE\n",
+            "notes/ok.txt": "fine text\n"})
+        before = _deaths_blamed(cluster)
+        report = _assess_json(bundle, f"dask={cluster.scheduler_address}", monkeypatch, capsys)
+        ours = {path: [f["id"] for f in _findings_of(report, path)
+                       if f["check"] == "cluster-faults"]
+                for path in ("notes/dies-always.txt", "notes/dies-once.txt", "notes/ok.txt")}
+        assert ours == {"notes/dies-always.txt": ["plugin.check-failed"],
+                        "notes/dies-once.txt": ["pii.test-marker"],
+                        "notes/ok.txt": ["pii.test-marker"]}
+        assert _deaths_blamed(cluster) - before == 3
+
+
 def test_nothing_raw_comes_back_from_the_workers(tmp_path, cluster, monkeypatch):
     """Every result a worker sends, whole files and parts of a table, holds
     none of the personal data planted in the bundle."""

@@ -13,11 +13,11 @@ through the gate. The engine stores what comes back in unit order, so the
 findings are those of a local run.
 
 A task that raises is retried once (``retries=1``); a worker that dies
-holding a task has it rescheduled, and a third death
-(``allowed-failures``, 2 for a LocalCluster started here, with one task at
+holding a task has it rescheduled, and a second death ends it
+(``allowed-failures`` 1 for a LocalCluster started here, with one task at
 a time per worker: see LOCAL_CLUSTER_CONFIG; a scheduler of the user's
-keeps its own settings) ends it: either way, the
-unit's files and checks become ``plugin.check-failed`` and the run goes on.
+keeps its own settings): a unit that fails twice, either way, becomes
+``plugin.check-failed`` for its files and checks, and the run goes on.
 Nothing is written into the bundle: workers read the files at their paths
 (the same path on a shared filesystem for a remote cluster).
 
@@ -27,6 +27,7 @@ Imported only when Dask is chosen: ``dask`` and ``distributed`` are the
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 import threading
@@ -125,15 +126,32 @@ def masked_results(done: Iterable[tuple], gate) -> list:
     return out
 
 
-# The LocalCluster started for a run: a worker holds one task at a time
-# (with more, every task it held when it died would be blamed for its
-# death, as the local pool never does); a task is failed after its worker
-# died under it twice, and the third time: Dask holds a death against a
-# task that was only being handed to the dying worker too, and with 1 the
-# tests saw a unit that killed its worker once failed for a neighbour's
-# death. Worker processes may start processes of their own (spaCy's).
+def _root_tasks() -> bool:
+    """Whether this Dask can mark a task as a root task (``Task(...,
+    _data_producer=True)``, dask 2025 and later): one the scheduler keeps
+    in its own queue until a worker has a free thread."""
+    try:
+        from dask._task_spec import Task
+    except ImportError:
+        return False
+    return "_data_producer" in inspect.signature(Task.__init__).parameters
+
+
+# Root tasks are queued on the scheduler and handed to a worker only when
+# it has a free thread (worker-saturation 1.0, one thread per worker): the
+# only task a worker holds when it dies is the one it was running, the
+# only one Dask holds the death against. Dask counts a task as a root task
+# by itself only in a group larger than twice the cluster's threads, and
+# sent the first few of a run, or all of a small one, to the workers at
+# once: a neighbour queued on a dying worker was blamed for its death, and
+# with allowed-failures 1 a unit failed for its neighbour's deaths. Marked
+# root tasks make the count exact, and a unit fails on its second death,
+# as on its second exception (docs/scale.md). A Dask too old to mark them
+# keeps 2: a unit is failed on the third death, never for a neighbour's.
+# Worker processes may start processes of their own (spaCy's).
+ROOT_TASKS = _root_tasks()
 LOCAL_CLUSTER_CONFIG = {
-    "distributed.scheduler.allowed-failures": 2,
+    "distributed.scheduler.allowed-failures": 1 if ROOT_TASKS else 2,
     "distributed.scheduler.worker-saturation": 1.0,
     "distributed.worker.daemon": False,
 }
@@ -202,13 +220,12 @@ class DaskExecutor:
         # back that run's result.
         run = uuid.uuid4().hex
 
-        def send(slot: int, attempt: int = 0):
-            files, work = units[slot]
-            return self.client.submit(run_unit, files, work, budget, check_ids, plugins,
-                                      pure=False, retries=1,
-                                      key=f"aiart-release-unit-{slot}-{attempt}-{run}")
+        def send(slots: list[int], attempt: int = 0) -> dict[int, Any]:
+            tasks = {slot: (f"aiart-release-unit-{slot}-{attempt}-{run}",
+                            (*units[slot], budget, check_ids, plugins)) for slot in slots}
+            return dict(zip(slots, self._submit(list(tasks.values())), strict=True))
 
-        futures = {slot: send(slot) for slot in range(len(units))}
+        futures = send(list(range(len(units))))
         slot_of = {future.key: slot for slot, future in futures.items()}
         answers: dict[int, tuple[bool, Any]] = {}
         resent: set[int] = set()
@@ -227,18 +244,34 @@ class DaskExecutor:
                     # Computed, then lost with the worker that held it
                     # before it was fetched: not the unit's fault; sent again.
                     resent.add(slot)
-                    futures[slot] = again = send(slot, 1)
+                    futures[slot] = again = send([slot], 1)[slot]
                     slot_of[again.key] = slot
                     pending.add(again)
                     continue
                 answers[slot] = (ok, value)
+                # Fetched: let the cluster forget it, so that a worker
+                # dying later does not compute it again.
+                futures.pop(slot).release()
             while flushed in answers:
                 ok, value = answers.pop(flushed)
                 (store if ok else fail)(flushed, value)
                 flushed += 1
         left = list(range(flushed, len(units)))
-        self.client.cancel([futures[i] for i in left])
+        self.client.cancel([futures[i] for i in left if i in futures])
         return left
+
+    def _submit(self, tasks: list[tuple[str, tuple]]) -> list:
+        """A future for each ``(key, arguments of run_unit)``, retried once
+        if it raises: root tasks, all in one graph, where Dask can mark
+        them (ROOT_TASKS), else one ``submit`` each."""
+        if not ROOT_TASKS:
+            return [self.client.submit(run_unit, *args, pure=False, retries=1, key=key)
+                    for key, args in tasks]
+        from dask._task_spec import Task, parse_input
+
+        graph = {key: Task(key, run_unit, *(parse_input(a) for a in args),
+                           _data_producer=True) for key, args in tasks}
+        return self.client.get(graph, [key for key, _ in tasks], sync=False, retries=1)
 
 
 class _Lost(RuntimeError):
