@@ -19,6 +19,11 @@ rows per second for each, the scaling ratio dask2/dask1 (aim: at least
 1.7), and on a bundle of ``--overhead-rows`` rows the overhead of dask2 over
 local (aim: at most 25 %). Also prints the load average: on a busy machine
 every figure is low, the ratios less so.
+
+``--url`` assesses the bundle at its ``file://`` URL instead of its path
+(remote_source.py): the table is then cut, and its parts read by the
+workers, at the URL, and the run pays the layout of the bundle in a
+temporary folder; compare with a run without it.
 """
 
 from __future__ import annotations
@@ -68,13 +73,15 @@ def assess_once(bundle: str, executor: str, workers: int | None,
     from aiart_release.plugins import build_registry
     from aiart_release.policy import load_policy
 
-    path = Path(bundle)
+    from aiart_release.remote_source import opened_bundle
+
     registry = build_registry()
-    config = load_config(path)
     policy = load_policy(None)
     options = Options(executor=executor, jobs=workers, use_cache=False)
     started = time.perf_counter()
-    assessment = assess(path, registry, config, policy, options)
+    with opened_bundle(bundle) as opened:  # a URL: laid out, and timed with the run
+        config = load_config(opened.folder)
+        assessment = assess(opened.folder, registry, config, policy, options)
     seconds = time.perf_counter() - started
     pii = [f for f in assessment.findings if f.id.startswith("pii.")]
     return {"seconds": seconds, "pii_findings": len(pii),
@@ -82,14 +89,16 @@ def assess_once(bundle: str, executor: str, workers: int | None,
 
 
 PART_ROWS: int | None = None  # --part-rows
+AT_URL = False  # --url
 
 
 def run_way(bundle: Path, way: str, executor: str | None = None) -> dict:
     """One assessment in a fresh interpreter; ``executor`` overrides the
     way's (``dask=ADDRESS``: a cluster already running)."""
     chosen, workers = WAYS[way]
+    target = f"file://{bundle.resolve()}" if AT_URL else str(bundle)
     code = (f"import json, sys; sys.path.insert(0, {str(HERE)!r}); import scale; "
-            f"print(json.dumps(scale.assess_once({str(bundle)!r}, {executor or chosen!r}, "
+            f"print(json.dumps(scale.assess_once({target!r}, {executor or chosen!r}, "
             f"{workers!r}, {PART_ROWS!r})))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=False)
@@ -127,14 +136,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ways", default="local,dask1,dask2")
     parser.add_argument("--part-rows", type=int, default=None,
                         help="rows per part of a table (default: readers.tables.PART_ROWS)")
+    parser.add_argument("--url", action="store_true",
+                        help="assess the bundles at their file:// URLs instead of their paths")
     args = parser.parse_args(argv)
-    global PART_ROWS
+    global PART_ROWS, AT_URL
     PART_ROWS = args.part_rows
+    AT_URL = args.url
     ways = [w for w in args.ways.split(",") if w]
     print(f"cores: {os.cpu_count()}, load average before: {os.getloadavg()}")
     with tempfile.TemporaryDirectory(prefix="aiart-scale-") as tmp:
         bundle = write_bundle(Path(tmp) / "big", args.rows, args.row_group, args.seed)
-        print(f"{args.rows:,} rows, row groups of {args.row_group:,}")
+        print(f"{args.rows:,} rows, row groups of {args.row_group:,}"
+              + (", at its file:// URL" if AT_URL else ""))
         measured = {}
         for way in ways:
             result = run_way(bundle, way)
