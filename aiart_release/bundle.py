@@ -78,6 +78,11 @@ _ARTIFACT_HINTS = {
     "code": {"src", "code", "scripts", "lib", "notebooks", "tools"},
     "docs": {"docs", "doc", "documentation"},
 }
+# Each folder name with the first artifact that names it.
+_ARTIFACT_OF_FOLDER: dict[str, str] = {}
+for _artifact, _names in _ARTIFACT_HINTS.items():
+    for _name in _names:
+        _ARTIFACT_OF_FOLDER.setdefault(_name, _artifact)
 _KIND_ARTIFACT = {
     "model-weights": "model",
     "model-card": "model",
@@ -872,9 +877,9 @@ def _infer_artifact(f: BundleFile, media_dirs: set[str], weight_dirs: set[str],
     if f.kind in ("text", "table", "config", "other") and f.directory in media_dirs:
         return "dataset"
     for part in f.path.split("/")[:-1]:
-        for artifact, names in _ARTIFACT_HINTS.items():
-            if part.lower() in names:
-                return artifact
+        artifact = _ARTIFACT_OF_FOLDER.get(part.lower())
+        if artifact is not None:
+            return artifact
     return _KIND_ARTIFACT.get(f.kind, "docs")
 
 

@@ -806,9 +806,11 @@ class KindMemo:
         self._learned: list[tuple[CacheKey, str]] = []
 
     def _key(self, path: str, abspath: str, stamp: tuple[int, ...]) -> CacheKey:
-        reached = "\0".join([self.cache._path_key(abspath), *map(str, stamp)])
+        # One hash a file: what names it (where it was reached, its stamp,
+        # its bundle path) is the content part; the place is the same for all.
+        named = "\0".join([os.path.join(self.cache._cwd, abspath), *map(str, stamp), path])
         return self.cache.key(check_id=KIND_CHECK, check_version="1", settings=self._settings,
-                              path=f"kind\0{path}", content=_sha(reached))
+                              path="\0kinds", content=_sha(named))
 
     def recall(self, files: list[tuple[str, str, tuple[int, ...]]],
                ) -> dict[str, tuple[str, bool, str | None]]:

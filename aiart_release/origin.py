@@ -91,9 +91,10 @@ def _plain(path: str) -> bool:
     """Whether ``path`` is as the walk writes them ("a/b/c": no ".", no
     "//", no slash at either end), so that splitting it as text gives what
     ``PurePosixPath`` would, without parsing it (10,000 times a walk)."""
-    return bool(path) and not (
-        "//" in path or path[0] == "/" or path[-1] == "/" or path == "."
-        or path.startswith("./") or path.endswith("/.") or "/./" in path)
+    # "/." covers "a/./b", "a/." and "a/../b"; a leading "." covers ".",
+    # "./a" and "../a" (and, to no harm, a top-level ".name").
+    return bool(path) and path[0] not in "/." and path[-1] != "/" \
+        and "//" not in path and "/." not in path
 
 
 def path_parts(path: str) -> tuple[str, ...]:
