@@ -49,6 +49,8 @@ CLIENT_ONLY_PROTOCOLS = frozenset({"memory"})
 # A text-like file larger than this is left lazy too: no caption, card or
 # configuration is this large, and the copy is held in memory while written.
 WRITE_AT_ONCE_BYTES = 64 * 1024 * 1024
+# The small files are fetched in batches of at most this many bytes.
+WRITE_BATCH_BYTES = 128 * 1024 * 1024
 _TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet",
                              ".arrow", ".feather"})
 # Folders the walk excludes by default (bundle.DEFAULT_EXCLUDES): listed
@@ -170,7 +172,11 @@ def url_bundle(url: str, max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> Iterator
     try:
         _refuse_root_inside(fs, base, root, url)
         bundle = UrlBundle(url=url, root=root, fs=fs, base=base)
-        _lay_out(bundle, listing, max_file_size)
+        try:
+            _lay_out(bundle, listing, max_file_size)
+        except OSError as exc:  # the URL went away while read, a full disk
+            raise BundleError(f"cannot read '{shown_url(url)}': "
+                              f"{exc.strerror or type(exc).__name__}") from None
         real = os.path.realpath(root)
         _OPEN[real] = bundle
         source = StagedSource(keys=bundle.keys, lazy=bundle.lazy, read_head=bundle.head,
@@ -318,15 +324,28 @@ def _lazy(path: str, size: int, max_file_size: int) -> bool:
 
 
 def _write_now(bundle: UrlBundle, paths: list[str]) -> None:
-    """The small files, fetched together (a backend that can, asks for
-    them at once) and written, each no longer than it was listed."""
-    if not paths:
-        return
+    """The small files, fetched a batch at a time (a backend that can asks
+    for a batch's files at once; a batch holds at most WRITE_BATCH_BYTES,
+    so memory stays bounded) and written, each no longer than it was
+    listed."""
+    batch: list[str] = []
+    held = 0
+    for path in paths:
+        if batch and held + bundle.sizes[path] > WRITE_BATCH_BYTES:
+            _write_batch(bundle, batch)
+            batch, held = [], 0
+        batch.append(path)
+        held += bundle.sizes[path]
+    if batch:
+        _write_batch(bundle, batch)
+
+
+def _write_batch(bundle: UrlBundle, paths: list[str]) -> None:
     remote = [bundle.remote(p) for p in paths]
     got = bundle.fs.cat(remote, on_error="return")
     for path, name in zip(paths, remote, strict=True):
         content = got.get(name) if isinstance(got, dict) else got
-        if isinstance(content, BaseException) or content is None:
+        if not isinstance(content, bytes):
             # Unreadable now: left lazy, so that the walk's read of its
             # first bytes fails and reports it (bundle.unreadable).
             bundle.lazy[path] = bundle.sizes[path]

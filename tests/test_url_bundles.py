@@ -255,3 +255,23 @@ def test_parquet_parts_read_at_a_memory_url(tmp_path, memory):
     assert [(p.start, p.stop) for p in parts] == [(0, 3), (3, 6), (6, 9), (9, 10)]
     rows = [row for p in parts for row in iter_part_rows(tmp_path / "absent.parquet", p)]
     assert rows == list(iter_rows(path))
+
+
+def test_small_files_are_fetched_in_bounded_batches(memory, private_tmp, monkeypatch):
+    from aiart_release import remote_source
+
+    asked: list[int] = []
+    real_cat = type(memory).cat
+
+    def cat(self, paths, **kwargs):
+        asked.append(len(paths))
+        return real_cat(self, paths, **kwargs)
+
+    monkeypatch.setattr(type(memory), "cat", cat)
+    monkeypatch.setattr(remote_source, "WRITE_BATCH_BYTES", 25)
+    for i in range(7):
+        memory.pipe(f"/b/captions/{i}.txt", f"caption {i}\n".encode())  # 10 bytes each
+    with remote_source.url_bundle("memory://b") as bundle:
+        assert asked == [2, 2, 2, 1]
+        assert [(bundle.root / f"captions/{i}.txt").read_text() for i in range(7)] == \
+            [f"caption {i}\n" for i in range(7)]
