@@ -431,7 +431,7 @@ def _run_assessment(path: str | Path, *, fmt: str, output: Path | None, force: b
             for note in bundle.notes:
                 click.echo(f"aiart-release: {note}", err=True)
             return _assess_and_report(
-                bundle.folder, bundle.shown, fmt=fmt, output=output, force=force,
+                bundle.folder, bundle.shown, bundle.on_disk, fmt=fmt, output=output, force=force,
                 fail_on=fail_on, timeout=timeout, config_path=config_path,
                 policy_path=policy_path, exclude=exclude, jobs=jobs, device=device,
                 executor=executor, use_cache=use_cache, show_pii=show_pii, strict=strict,
@@ -440,13 +440,15 @@ def _run_assessment(path: str | Path, *, fmt: str, output: Path | None, force: b
         raise UsageProblem(str(exc)) from None
 
 
-def _assess_and_report(path: Path, url: str | None, *, fmt: str, output: Path | None,
+def _assess_and_report(path: Path, url: str | None, on_disk: Path | None, *, fmt: str,
+                       output: Path | None,
                        force: bool, fail_on: str | None, timeout: float | None,
                        config_path: Path | None, policy_path: Path | None, exclude,
                        jobs: int | None, device: str, executor: str, use_cache: bool,
                        show_pii: bool, strict: bool, trust_bundle_code: bool) -> int:
     """Assess the folder ``path`` (a URL bundle's copy, when ``url`` is the
-    URL as reports show it) and write the report; the exit code."""
+    URL as reports show it; ``on_disk`` the bundle's own folder on this
+    machine, if it has one) and write the report; the exit code."""
     from .bundle import BundleError, check_root
 
     # Refused at once, before the plugins load: a path that is no release
@@ -456,10 +458,10 @@ def _assess_and_report(path: Path, url: str | None, *, fmt: str, output: Path | 
     except BundleError as exc:
         raise UsageProblem(str(exc)) from None
     # A report written into the bundle stays in it: no folder of the bundle
-    # on the way may be a link out of it. (A URL bundle's folder is a
-    # temporary copy, removed after the run: nothing is written there.)
-    within = path if url is None and output is not None and lexically_inside(output, path) \
-        else None
+    # on the way may be a link out of it (a file:// bundle's own folder
+    # too; a URL bundle's copy is removed after the run).
+    within = on_disk if on_disk is not None and output is not None \
+        and lexically_inside(output, on_disk) else None
     if output is not None:
         write_or_refuse(output, None, force=force, within=within)
 

@@ -148,6 +148,9 @@ class OpenedBundle:
     folder: Path
     shown: str | None = None
     notes: tuple[str, ...] = ()
+    # The folder on this machine that the bundle is (a path, or the folder
+    # a file:// URL names); None for a bundle elsewhere.
+    on_disk: Path | None = None
 
 
 @contextmanager
@@ -157,10 +160,11 @@ def opened_bundle(argument: str | os.PathLike) -> Iterator[OpenedBundle]:
     takes what the URL's listing says. Raises BundleError (exit 2) for an
     unknown protocol, a backend not installed, or a URL that is no folder."""
     if not is_url(argument):
-        yield OpenedBundle(Path(argument))
+        yield OpenedBundle(Path(argument), on_disk=Path(argument))
         return
     with url_bundle(str(argument)) as bundle:
-        yield OpenedBundle(bundle.root, shown_url(bundle.url), tuple(bundle.notes))
+        on_disk = Path(bundle.base) if _is_local(bundle.fs) else None
+        yield OpenedBundle(bundle.root, shown_url(bundle.url), tuple(bundle.notes), on_disk)
 
 
 @contextmanager
@@ -253,10 +257,15 @@ def _listing(fs, base: str, url: str) -> dict[str, dict]:
         raise BundleError(f"cannot read '{shown}': {type(exc).__name__}") from None
 
 
+def _is_local(fs) -> bool:
+    """Whether ``fs`` is this machine's own filesystem (``file://``)."""
+    return "file" in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,))
+
+
 def _refuse_root_inside(fs, base: str, root: Path, url: str) -> None:
     """A ``file://`` bundle holding the temporary folder (TMPDIR inside
     it) would be written into: refused."""
-    if "file" not in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)):
+    if not _is_local(fs):
         return
     real_base = os.path.realpath(base)
     real_root = os.path.realpath(root)

@@ -275,3 +275,16 @@ def test_small_files_are_fetched_in_bounded_batches(memory, private_tmp, monkeyp
         assert asked == [2, 2, 2, 1]
         assert [(bundle.root / f"captions/{i}.txt").read_text() for i in range(7)] == \
             [f"caption {i}\n" for i in range(7)]
+
+
+def test_report_into_a_file_url_bundle_keeps_the_folders_link_rule(cli, tmp_path,
+                                                                   private_tmp):
+    """-o inside the folder a file:// URL names is checked as for the path:
+    a folder of it that is a link out is refused, nothing written."""
+    folder = make_bundle(tmp_path / "b", {"README.md": "# Notes\n"})
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (folder / "docs").symlink_to(outside, target_is_directory=True)
+    result = cli("assess", f"file://{folder}", "-f", "json", "-o", folder / "docs" / "r.json")
+    assert result.code == 2 and "outside" in result.err
+    assert list(outside.iterdir()) == []
