@@ -223,9 +223,12 @@ def _owner(abspath: str | os.PathLike) -> tuple[UrlBundle | None, str]:
 
 
 def _filesystem(url: str) -> tuple[Any, str]:
-    from fsspec.core import url_to_fs
-
     shown = shown_url(url)
+    try:
+        from fsspec.core import url_to_fs
+    except ImportError:
+        raise BundleError(f"cannot open '{shown}': a bundle at a URL needs fsspec "
+                          "(pip install fsspec)") from None
     try:
         fs, base = url_to_fs(url)
     except ImportError as exc:  # the backend is not installed: its own advice

@@ -288,3 +288,11 @@ def test_report_into_a_file_url_bundle_keeps_the_folders_link_rule(cli, tmp_path
     result = cli("assess", f"file://{folder}", "-f", "json", "-o", folder / "docs" / "r.json")
     assert result.code == 2 and "outside" in result.err
     assert list(outside.iterdir()) == []
+
+
+def test_without_fsspec_a_url_is_one_line(cli, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "fsspec.core", None)  # import fails
+    result = cli("assess", "memory://bundle")
+    assert result.code == 2 and "needs fsspec" in result.err and "Traceback" not in result.err
