@@ -37,7 +37,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from .bundle import BundleError, StagedSource, staged_source
+from .bundle import BundleError, StagedSource, staged_source, system_tree
 from .hook import LAZY_SUFFIXES, _created
 from .sizes import DEFAULT_MAX_FILE_SIZE
 
@@ -171,6 +171,7 @@ def opened_bundle(argument: str | os.PathLike) -> Iterator[OpenedBundle]:
 def url_bundle(url: str, max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> Iterator[UrlBundle]:
     """The bundle at ``url`` laid out (see the module's docstring)."""
     fs, base = _filesystem(url)
+    _refuse_system_tree(fs, base, url)
     listing = _listing(fs, base, url)
     root = Path(tempfile.mkdtemp(prefix="aiart-release-url-"))
     try:
@@ -265,6 +266,15 @@ def _is_local(fs) -> bool:
     return "file" in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,))
 
 
+def _refuse_system_tree(fs, base: str, url: str) -> None:
+    """A ``file://`` bundle in /proc, /sys or /dev has endless files:
+    refused before it is listed, as ``bundle.check_root`` refuses the path."""
+    tree = system_tree(base) if _is_local(fs) else None
+    if tree is not None:
+        raise BundleError(f"'{shown_url(url)}' is in {tree}, a folder of the running system, "
+                          "not a release folder")
+
+
 def _refuse_root_inside(fs, base: str, root: Path, url: str) -> None:
     """A ``file://`` bundle holding the temporary folder (TMPDIR inside
     it) would be written into: refused."""
@@ -279,7 +289,8 @@ def _refuse_root_inside(fs, base: str, root: Path, url: str) -> None:
 
 def _lay_out(bundle: UrlBundle, listing: dict[str, dict], max_file_size: int) -> None:
     """Folders made, small text-like files written, the rest left lazy."""
-    skipped: dict[str, list[str]] = {"link": [], "unsafe path": [], "not a file": []}
+    skipped: dict[str, list[str]] = {"link": [], "unsafe path": [], "not a file": [],
+                                     "file of the running system": []}
     now: list[str] = []
     folders: set[Path] = set()
     prefix = bundle.base.rstrip("/") + "/"
@@ -320,6 +331,8 @@ def _skip_reason(bundle: UrlBundle, name: str, path: str, info: dict) -> str | N
         return "link"
     if info.get("type") != "file":
         return "not a file"
+    if _is_local(bundle.fs) and system_tree(name) is not None:
+        return "file of the running system"  # /proc mounted inside: endless files
     return None
 
 
@@ -353,10 +366,12 @@ def _write_now(bundle: UrlBundle, paths: list[str]) -> None:
 
 
 def _write_batch(bundle: UrlBundle, paths: list[str]) -> None:
-    remote = [bundle.remote(p) for p in paths]
-    got = bundle.fs.cat(remote, on_error="return")
-    for path, name in zip(paths, remote, strict=True):
-        content = got.get(name) if isinstance(got, dict) else got
+    sizes = [bundle.sizes[p] for p in paths]
+    # Byte ranges, not whole files: a file that grew since the listing is
+    # read as it was listed, not without bound.
+    got = bundle.fs.cat_ranges([bundle.remote(p) for p in paths], [0] * len(paths), sizes,
+                               on_error="return")
+    for path, content in zip(paths, got, strict=True):
         if not isinstance(content, bytes):
             # Unreadable now: left lazy, so that the walk's read of its
             # first bytes fails and reports it (bundle.unreadable).

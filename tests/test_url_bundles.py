@@ -261,13 +261,13 @@ def test_small_files_are_fetched_in_bounded_batches(memory, private_tmp, monkeyp
     from aiart_release import remote_source
 
     asked: list[int] = []
-    real_cat = type(memory).cat
+    real_cat_ranges = type(memory).cat_ranges
 
-    def cat(self, paths, **kwargs):
+    def cat_ranges(self, paths, starts, ends, **kwargs):
         asked.append(len(paths))
-        return real_cat(self, paths, **kwargs)
+        return real_cat_ranges(self, paths, starts, ends, **kwargs)
 
-    monkeypatch.setattr(type(memory), "cat", cat)
+    monkeypatch.setattr(type(memory), "cat_ranges", cat_ranges)
     monkeypatch.setattr(remote_source, "WRITE_BATCH_BYTES", 25)
     for i in range(7):
         memory.pipe(f"/b/captions/{i}.txt", f"caption {i}\n".encode())  # 10 bytes each
@@ -296,3 +296,24 @@ def test_without_fsspec_a_url_is_one_line(cli, monkeypatch):
     monkeypatch.setitem(sys.modules, "fsspec.core", None)  # import fails
     result = cli("assess", "memory://bundle")
     assert result.code == 2 and "needs fsspec" in result.err and "Traceback" not in result.err
+
+
+def test_a_file_url_in_a_system_folder_is_refused_before_it_is_listed(cli):
+    result = cli("assess", "file:///proc/self")
+    assert result.code == 2 and "folder of the running system" in result.err
+
+
+def test_a_small_file_that_grew_after_the_listing_is_written_as_listed(memory, private_tmp,
+                                                                       monkeypatch):
+    from aiart_release import remote_source
+
+    memory.pipe("/b/README.md", b"# short\n")
+    write_now = remote_source._write_now
+
+    def grown_first(bundle, paths):
+        memory.pipe("/b/README.md", b"# short\n" + b"x" * 100_000)
+        write_now(bundle, paths)
+
+    monkeypatch.setattr(remote_source, "_write_now", grown_first)
+    with remote_source.url_bundle("memory://b") as bundle:
+        assert (bundle.root / "README.md").read_bytes() == b"# short\n"
