@@ -20,6 +20,11 @@ rows per second for each, the scaling ratio dask2/dask1 (aim: at least
 local (aim: at most 25 %). Also prints the load average: on a busy machine
 every figure is low, the ratios less so.
 
+``--per-task N`` measures instead Dask's cost per unit: N empty units
+through the engine's executor (``DaskExecutor.run``) on a LocalCluster of
+two workers, sent as root tasks in one graph and, for comparison, one
+``submit`` each (the sending before allowed-failures 1; docs/scale.md).
+
 ``--url`` assesses the bundle at its ``file://`` URL instead of its path
 (remote_source.py): the table is then cut, and its parts read by the
 workers, at the URL, and the run pays the layout of the bundle in a
@@ -127,6 +132,38 @@ def warm_cluster_seconds(bundle: Path) -> float:
         cluster.close()
 
 
+def per_task_seconds(units: int) -> None:
+    """Dask's cost per unit, both ways of sending, two rounds each."""
+    import logging
+
+    import dask
+    from distributed import LocalCluster
+
+    from aiart_release.executors import ExecutorChoice
+    from aiart_release.executors import dask_cluster
+
+    supported = dask_cluster.ROOT_TASKS
+    with dask.config.set(dask_cluster.LOCAL_CLUSTER_CONFIG):
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=":0",
+                               silence_logs=logging.CRITICAL)
+    try:
+        empty = [([], []) for _ in range(units)]
+        for round_ in (1, 2):
+            for root_tasks in ([True, False] if supported else [False]):
+                dask_cluster.ROOT_TASKS = root_tasks
+                choice = ExecutorChoice("dask", cluster.scheduler_address)
+                with dask_cluster.DaskExecutor(choice) as executor:
+                    started = time.perf_counter()
+                    executor.run(empty, [], None, lambda *_: None, lambda *_: None, None)
+                    seconds = time.perf_counter() - started
+                way = "root tasks, one graph" if root_tasks else "one submit each"
+                print(f"  round {round_}, {way:21}: {1000 * seconds / units:.2f} ms a unit")
+    finally:
+        dask_cluster.ROOT_TASKS = supported
+        cluster.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=2_000_000)
@@ -138,7 +175,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="rows per part of a table (default: readers.tables.PART_ROWS)")
     parser.add_argument("--url", action="store_true",
                         help="assess the bundles at their file:// URLs instead of their paths")
+    parser.add_argument("--per-task", type=int, default=0, metavar="N",
+                        help="measure Dask's cost per unit on N empty units, and nothing else")
     args = parser.parse_args(argv)
+    if args.per_task:
+        print(f"cores: {os.cpu_count()}, load average before: {os.getloadavg()}")
+        per_task_seconds(args.per_task)
+        print(f"load average after: {os.getloadavg()}")
+        return 0
     global PART_ROWS, AT_URL
     PART_ROWS = args.part_rows
     AT_URL = args.url
