@@ -51,6 +51,8 @@ CLIENT_ONLY_PROTOCOLS = frozenset({"memory"})
 WRITE_AT_ONCE_BYTES = 64 * 1024 * 1024
 # The small files are fetched in batches of at most this many bytes.
 WRITE_BATCH_BYTES = 128 * 1024 * 1024
+# A lazy file larger than this is streamed to disk on its own when copied.
+STREAM_BYTES = 8 * 1024 * 1024
 _TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet",
                              ".arrow", ".feather"})
 # Folders the walk excludes by default (bundle.DEFAULT_EXCLUDES): listed
@@ -117,11 +119,16 @@ class UrlBundle:
         return self.fs.cat_file(self.remote(path), start=0, end=count) if count else b""
 
     def fetch(self, paths: list[str]) -> None:
-        """Copy those of ``paths`` left lazy to where the walk listed them."""
-        for path in paths:
-            if path in self.lazy and path not in self.fetched:
+        """Copy those of ``paths`` left lazy to where the walk listed them:
+        the smaller in batches (a backend that can asks for a batch at once:
+        a thousand images are not a thousand round trips in turn), the
+        larger streamed one by one."""
+        due = [p for p in dict.fromkeys(paths) if p in self.lazy and p not in self.fetched]
+        _write_now(self, [p for p in due if self.lazy[p] <= STREAM_BYTES])
+        for path in due:
+            if self.lazy[path] > STREAM_BYTES:
                 self._copy(path, self.lazy[path])
-                self.fetched.add(path)
+        self.fetched.update(due)
 
     def _copy(self, path: str, size: int) -> None:
         # Never more than the listed size: a file that grew since the
@@ -373,8 +380,9 @@ def _write_batch(bundle: UrlBundle, paths: list[str]) -> None:
                                on_error="return")
     for path, content in zip(paths, got, strict=True):
         if not isinstance(content, bytes):
-            # Unreadable now: left lazy, so that the walk's read of its
-            # first bytes fails and reports it (bundle.unreadable).
+            # Unreadable now: left lazy, not written, so that the read of
+            # it (the walk's of its first bytes, or a check's) fails and
+            # is reported (bundle.unreadable).
             bundle.lazy[path] = bundle.sizes[path]
             continue
         with _created(bundle.root / path) as out:

@@ -196,14 +196,21 @@ def test_media_weights_and_large_tables_are_copied_only_when_read(memory, privat
         assert bundle.keys["big.csv"].startswith("fsspec-modified:memory:///b/big.csv:")
 
 
-def test_a_file_that_grew_after_the_listing_is_copied_as_listed(memory, private_tmp):
-    from aiart_release.remote_source import url_bundle
+@pytest.mark.parametrize("streamed", [False, True])
+def test_a_file_that_grew_after_the_listing_is_copied_as_listed(memory, private_tmp,
+                                                                monkeypatch, streamed):
+    from aiart_release import remote_source
 
+    if streamed:  # copied on its own, not in a batch
+        monkeypatch.setattr(remote_source, "STREAM_BYTES", 10)
     memory.pipe("/b/w.safetensors", b"a" * 100)
-    with url_bundle("memory://b") as bundle:
+    memory.pipe("/b/x.safetensors", b"b" * 50)
+    with remote_source.url_bundle("memory://b") as bundle:
         memory.pipe("/b/w.safetensors", b"a" * 10_000)
-        bundle.fetch(["w.safetensors"])
-        assert (bundle.root / "w.safetensors").stat().st_size == 100
+        bundle.fetch(["w.safetensors", "x.safetensors", "w.safetensors"])
+        assert (bundle.root / "w.safetensors").read_bytes() == b"a" * 100
+        assert (bundle.root / "x.safetensors").read_bytes() == b"b" * 50
+        assert bundle.fetched == {"w.safetensors", "x.safetensors"}
 
 
 def test_temporary_folder_inside_a_file_bundle_is_refused(tmp_path, monkeypatch):
