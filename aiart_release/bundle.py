@@ -123,6 +123,7 @@ class FileInfo:
         self.name = self.parts[-1] if self.parts else ""
         self.suffix = name_suffix(self.name)
         self._sniff_bytes = sniff_bytes
+        self.stamp: tuple[int, ...] = ()  # BundleFile.stamp
         self._read: bytes | None = None  # the longest prefix read so far
         self._whole = False  # whether _read is the whole file
         self.read_error: OSError | None = None
@@ -222,6 +223,10 @@ class BundleFile:
     # source vouches for it (a staged blob: its git id and size); empty:
     # the cache hashes the file itself.
     content_key: str = field(default="", repr=False, compare=False)
+    # The walk's stat of a file on disk (device, inode, size, modification
+    # time): what the result cache takes for its content when the file is
+    # unchanged (as git's index does); empty when the walk did not stat it.
+    stamp: tuple[int, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def readable(self) -> bool:
@@ -701,6 +706,7 @@ class _Walker:
             return
         size = info.st_size
         fi = FileInfo(rel, Path(path), size, self.sniff_bytes)
+        fi.stamp = (info.st_dev, info.st_ino, size, info.st_mtime_ns)
         skipped = None
         if size > self.max_file_size:
             skipped = "too-large"
@@ -746,7 +752,7 @@ class _Walker:
         """Add the file to the inventory, and report why it is skipped."""
         rel, size = fi.path, fi.size
         self.files.append(BundleFile(rel, fi.abspath, size, kind, "", skipped, origin, head,
-                                     self.source.keys.get(rel, "")))
+                                     self.source.keys.get(rel, ""), fi.stamp))
         if skipped == "too-large":
             self._report(
                 "bundle.too-large", rel, Severity.INFO,

@@ -100,6 +100,8 @@ BUNDLE_PLACE = "\0scan_bundle"
 VERDICT_CHECK = "\0hook-verdict"
 # The check id of the kinds the inventory's walk remembers (KindMemo).
 KIND_CHECK = "\0kind"
+# The check id of a whole plan's results (ResultCache.plan_key).
+PLAN_CHECK = "\0plan"
 # The largest stored verdict: a report lists at most twenty findings.
 MAX_VERDICT_BYTES = 256 * 1024
 # The fields Finding.to_dict writes, and "content": a cached finding with
@@ -291,6 +293,14 @@ class ResultCache:
         self._flushed_at = time.monotonic()
         # When the statement running now is to be interrupted (see _limit_statements).
         self._deadline = [0.0]
+        # The plan of this run (expect_plan): its key, the file of each of
+        # its results' keys, and the findings of those answered so far.
+        self._plan: CacheKey | None = None
+        self._plan_files: dict[CacheKey, int] = {}
+        self._plan_found: dict[CacheKey, list[Finding]] = {}
+        # The digest of every file's path, kind, artifact, origin, size and
+        # content (bundle_inputs): worked out once, or brought by a stored plan.
+        self._files_digest: str | None = None
         if directory is None:
             return
         try:
@@ -580,7 +590,71 @@ class ResultCache:
         return known
 
     def get(self, key: CacheKey) -> tuple[list[Finding], float] | None:
-        return self._lookup(key, _cached_findings)
+        hit = self._lookup(key, _cached_findings)
+        if hit is not None and key in self._plan_files:
+            self._plan_found[key] = hit[0]
+        return hit
+
+    # --- whole plans ---------------------------------------------------------------
+
+    def plan_key(self, inventory: Inventory, files: list[tuple[int, BundleFile, list[Check]]],
+                 settings: Mapping[str, str]) -> CacheKey | None:
+        """Which stored plan answers for every file check on the files of
+        ``inventory``: a digest of each file's path, artifact, kind, origin,
+        size, why it is skipped and its content (its source's key, else the
+        walk's stat, as for its content hash), the checks each of ``files``
+        (its place in the inventory, the file, its checks) is given, with
+        their versions and ``settings`` (by check id), and the plugins.
+        None when a file is neither vouched for nor stat-ed."""
+        entries: list[list[Any]] = []
+        stamped = False
+        for file in inventory.files:
+            if not (file.content_key or file.stamp):
+                return None
+            stamped = stamped or not file.content_key
+            entries.append([file.path, file.artifact, file.kind, file.context, file.size,
+                            file.skipped, file.content_key or list(file.stamp)])
+        for index, _, wanted in files:
+            entries[index].append([[c.id, c.version, settings[c.id]] for c in wanted])
+        root = inventory.root
+        # A stat names a file only in its folder; a source's key, anywhere
+        # (the hook's staged copy is in a new folder every run).
+        where = os.path.join(self._cwd, root) if stamped else ""
+        return self.key(check_id=PLAN_CHECK, check_version="1", settings=_sha(where),
+                        path="\0plan", content=_sha(json.dumps([entries, self.plugin_set])))
+
+    def get_plan(self, key: CacheKey, files: int) -> list[tuple[int, str, list[Finding]]] | None:
+        """The findings stored for a plan (:meth:`plan_key`) over ``files``
+        files: (the file's place in the inventory, check id, findings) where
+        there were any; None when it is not stored."""
+        hit = self._lookup(key, lambda text, _seconds: _cached_plan(text, files))
+        if hit is None:
+            self.misses -= 1  # not a result: the results are looked up next
+            return None
+        pairs, found, files_digest = hit[0]
+        self.hits += pairs - 1  # as the lookups of each result would have counted
+        self._files_digest = self._files_digest or files_digest
+        return found
+
+    def expect_plan(self, key: CacheKey, results: Mapping[CacheKey, int]) -> None:
+        """Store the plan under ``key`` at :meth:`save` if every one of
+        ``results`` (the key of a file check's result, with the file's place
+        in the inventory) was answered from the cache or stored this run."""
+        self._plan, self._plan_files, self._plan_found = key, dict(results), {}
+
+    def _complete_plan(self) -> None:
+        """The plan expected, stored when every result came in: only the
+        findings there were (most results have none), masked as stored."""
+        plan, files, found = self._plan, self._plan_files, self._plan_found
+        self._plan = None
+        if plan is None or len(found) != len(files):
+            return
+        record = {"pairs": len(files), "files": self._files_digest, "found": [
+            [files[key], key.check_id, json.dumps(_stored_findings(findings), ensure_ascii=False)]
+            for key, findings in found.items() if findings]}
+        text = json.dumps(record, ensure_ascii=False)
+        if len(text) <= MAX_RESULT_BYTES:
+            self._store(plan, text, 0.0)
 
     def _lookup(self, key: CacheKey, parse: Callable[[Any, Any], Any]) -> Any:
         """The stored result of ``key`` as ``parse(text, seconds)`` reads it
@@ -625,6 +699,8 @@ class ResultCache:
     def put(self, key: CacheKey, findings: list[Finding], seconds: float) -> None:
         if not self.enabled:
             return
+        if key in self._plan_files:
+            self._plan_found[key] = findings
         self._store(key, json.dumps(_stored_findings(findings), ensure_ascii=False), seconds)
 
     def _store(self, key: CacheKey, text: str, seconds: float) -> None:
@@ -689,11 +765,15 @@ class ResultCache:
         to run bundle code. The settings, the check and the plugins are in
         the rest of the key (:meth:`bundle_key`)."""
         digest = hashlib.sha256()
-        self.prefetch(inventory.files, config.max_file_size)
-        for file in inventory.files:
-            content = self.file_content(file, config.max_file_size) or _stamp(file.abspath)
-            digest.update(_canonical_bytes([file.path, file.kind, file.artifact, file.context,
-                                            file.skipped, file.size, content]))
+        if self._files_digest is None:
+            # By content, not by stat: the same bundle in another folder is
+            # answered from the cache. A stored plan brings it along.
+            self.prefetch(inventory.files, config.max_file_size)
+            self._files_digest = _sha(json.dumps([
+                [file.path, file.kind, file.artifact, file.context, file.skipped, file.size,
+                 self.file_content(file, config.max_file_size) or _stamp(file.abspath)]
+                for file in inventory.files]))
+        digest.update(self._files_digest.encode())
         rest = _canonical_bytes({
             "walk": [[f.id, f.location.path, f.message, f.severity.value]
                      for f in inventory.findings],
@@ -757,6 +837,7 @@ class ResultCache:
         assessment), and close."""
         if self._db is None:
             return
+        self._complete_plan()
         self._flush()
         if self._db is not None:
             with self._guard(), _transaction(self._db) as db:
@@ -838,6 +919,31 @@ class KindMemo:
             self.cache._store(key, text, 0.0)
         self._learned.clear()
         self.cache.save(note_run=False)
+
+
+def _cached_plan(text: Any, files: int,
+                 ) -> tuple[int, list[tuple[int, str, list[Finding]]], str | None] | None:
+    """A plan's findings as _complete_plan stored them, each naming a file
+    of the ``files`` of the inventory, or None (another shape)."""
+    try:
+        record = json.loads(text) if type(text) is str else None
+    except ValueError:
+        return None
+    if type(record) is not dict or set(record) != {"pairs", "files", "found"} \
+            or type(record["pairs"]) is not int or type(record["found"]) is not list \
+            or not (record["files"] is None or type(record["files"]) is str
+                    and _HEX64.fullmatch(record["files"])):
+        return None
+    found = []
+    for entry in record["found"]:
+        if not (type(entry) is list and len(entry) == 3 and type(entry[0]) is int
+                and 0 <= entry[0] < files and type(entry[1]) is str):
+            return None
+        findings = _cached_findings(entry[2], 0.0)
+        if findings is None:
+            return None
+        found.append((entry[0], entry[1], findings))
+    return record["pairs"], found, record["files"]
 
 
 def _remembered_kind(text: Any, _seconds: Any) -> tuple[str, bool, str | None] | None:

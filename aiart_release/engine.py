@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from .bundle import BundleFile, Inventory
-from .cache import ResultCache, allow_derived, settings_hash
+from .cache import CacheKey, ResultCache, allow_derived, settings_hash
 from .checks import BundleContext, Check, FileContext, finding_problem
 from .config import Config
 from .device import DeviceChoice, DeviceLease, DeviceResolver, DeviceUnavailable
@@ -291,16 +291,26 @@ def _plan_file_work(inventory: Inventory, checks: list[Check], registry: Registr
     # Once per check, not once per file and check.
     settings_keys = {c.id: settings_hash([config.check_settings(c.id), plugin_set])
                      for c in file_checks}
-    read = [(file, wanted) for file in inventory.files if file.readable
-            and (wanted := [c for c in file_checks if file.kind in c.kinds
-                            and (c.reads_generated or file.context != GENERATED)])]
+    read = [(index, file, wanted) for index, file in enumerate(inventory.files)
+            if file.readable and (wanted := [c for c in file_checks if file.kind in c.kinds
+                                             and (c.reads_generated
+                                                  or file.context != GENERATED)])]
+    # Nothing the plan covers changed since a run that stored it: its
+    # findings in one lookup, not one a file.
+    whole = cache.plan_key(inventory, read, settings_keys) if cache.enabled else None
+    if whole is not None and _replayed(cache.get_plan(whole, len(inventory.files)), inventory,
+                                       read, results):
+        return plan
     if cache.enabled:
         # Every file's content key and stored results, in a few queries.
-        cache.prefetch([file for file, _ in read], config.max_file_size)
-    for file, wanted in read:
+        cache.prefetch([file for _, file, _ in read], config.max_file_size)
+    expected: dict[CacheKey, int] | None = {}  # the plan's results, by the file's place
+    for index, file, wanted in read:
         work = []
         # Once per file, not once per check that reads it.
         content = cache.file_content(file, config.max_file_size) if cache.enabled else ""
+        if not content:
+            expected = None  # a result not cached: the plan cannot be stored whole
         place = f"{file.artifact}:{file.path}"
         for check in wanted:
             settings = config.check_settings(check.id)
@@ -310,6 +320,8 @@ def _plan_file_work(inventory: Inventory, checks: list[Check], registry: Registr
                 key = cache.key(check_id=check.id, check_version=check.version,
                                 settings=settings_keys[check.id],
                                 path=place, content=content)
+                if expected is not None:
+                    expected[key] = index
                 hit = cache.get(key) if content else None
                 if hit is not None:
                     # The path was cached masked: what it hid is to be
@@ -331,6 +343,8 @@ def _plan_file_work(inventory: Inventory, checks: list[Check], registry: Registr
                 work.append((check.id, settings))
         if work:
             plan.cpu.append(([file], work))
+    if whole is not None and expected:
+        cache.expect_plan(whole, expected)
     for check_id, files in batched.items():
         check = registry.checks[check_id]
         work = [(check_id, config.check_settings(check_id))]
@@ -341,6 +355,29 @@ def _plan_file_work(inventory: Inventory, checks: list[Check], registry: Registr
                            *(f for f, _ in plan.accelerator)])
     _plan_parts(plan, to_split, results, inventory)
     return plan
+
+
+def _replayed(found: list[tuple[int, str, list[Finding]]] | None, inventory: Inventory,
+              read: list[tuple[int, BundleFile, list[Check]]], results: _Results) -> bool:
+    """Take a stored plan's findings (ResultCache.get_plan) as each file's
+    cached results would have been taken, in the same order; False when
+    there is none, or it names a check the plan does not give that file."""
+    if found is None:
+        return False
+    by_pair: dict[tuple[int, str], list[Finding]] = {}
+    wanted_by_file = {index: {c.id for c in wanted} for index, _, wanted in read}
+    for index, check_id, findings in found:
+        if check_id not in wanted_by_file.get(index, ()):
+            return False
+        by_pair[(index, check_id)] = findings
+    gate = current_gate()
+    for index, file, wanted in read:
+        for check in wanted:
+            findings = by_pair.get((index, check.id), [])
+            for f in findings:
+                gate.learn_masked(file.path, f.location.path)
+            results.add(check.id, findings, 0.0, None)
+    return True
 
 
 def _plan_parts(plan: _Plan, tables: list[tuple[BundleFile, Work]], results: _Results,
