@@ -184,26 +184,29 @@ def _letter() -> bytes:
                   "Priya Raghunathan is confirmed.", "Call 415-555-0134")
 
 
-def _needs_tesseract():
-    from aiart_release.readers.ocr import tesseract
+def _needs_engine(name: str):
+    from aiart_release.readers.ocr import engine
 
-    if tesseract() is None:
-        pytest.skip("tesseract is not installed (apt-get install tesseract-ocr)")
+    if engine(name) is None:
+        pytest.skip(f"{name} is not installed (pip install '.[ocr]'; apt-get install "
+                    "tesseract-ocr)")
 
 
-def test_names_shown_in_an_image_are_found_by_the_analyzer_with_ocr_on(tmp_path, cli):
+@pytest.mark.parametrize("engine", ["rapidocr", "tesseract"])
+def test_names_shown_in_an_image_are_found_by_the_analyzer_with_ocr_on(tmp_path, cli, engine):
     """With ``checks: {pii: {ocr: true}}`` the text an image shows is
     analysed as a caption: names the lexicon rule of the masking gate alone
     would miss (a lone family name, a name it does not know) are found by
-    the NER model, and set the personal_data fact; all masked."""
-    _needs_tesseract()
+    the NER model, and set the personal_data fact; all masked. The same
+    with either OCR engine."""
+    _needs_engine(engine)
     from conftest import make_bundle
     from test_media_ocr import poster
 
     bundle = make_bundle(tmp_path / "b", {
         "data/letter.png": _letter(),
         "data/plain.png": poster("Blue skies over the harbour"),
-        "aiart-release.yaml": "checks:\n  pii:\n    ocr: true\n"})
+        "aiart-release.yaml": f"checks:\n  pii:\n    ocr: true\n    ocr_engine: {engine}\n"})
     result = cli("assess", bundle, "--format", "json", "--no-cache")
     report = result.json()
     found = {(f["id"], f["location"]["path"]): f for f in report["findings"]
@@ -235,22 +238,23 @@ def _pii_on_images(tmp_path, names: tuple[str, ...], settings: dict) -> list[lis
     return [found for _, found in PersonalData().scan_batch(images, ctx)]
 
 
-def test_ocr_is_off_by_default_and_missing_tesseract_is_said_once(tmp_path, monkeypatch):
+def test_ocr_is_off_by_default_and_no_engine_is_said_once(tmp_path, monkeypatch):
     from aiart_release.readers import ocr as reader
 
-    def never(path):
+    def never(path, engine="auto"):
         raise AssertionError("OCR ran with the setting off")
 
     monkeypatch.setattr(reader, "image_text", never)
     assert _pii_on_images(tmp_path / "off", ("a.png", "b.png"), {}) == [[], []]
 
     monkeypatch.setattr(reader, "tesseract", lambda: None)
+    monkeypatch.setattr(reader, "rapidocr_models", lambda: None)
     skipped = [f.with_defaults(check="pii", checkpoint=f.checkpoint, artifact="dataset")
                for found in _pii_on_images(tmp_path / "on", ("a.png", "b.png"), {"ocr": True})
                for f in found]
     assert [f.id for f in skipped] == ["plugin.check-skipped"] * 2
     assert len({f.fingerprint for f in skipped}) == 1  # the engine keeps one
-    assert "tesseract" in skipped[0].message
+    assert "no OCR engine is installed" in skipped[0].message
 
 
 @pytest.mark.parametrize(("decoded", "expected"), [(True, ["bundle.unreadable"]), (False, [])])
@@ -260,7 +264,7 @@ def test_ocr_that_fails_on_a_decoded_image_is_said_once_for_it(tmp_path, monkeyp
     not decode is the metadata reader's to report."""
     from aiart_release.readers import ocr as reader
 
-    def failing(path):
+    def failing(path, engine="auto"):
         raise reader.OcrFailed("tesseract took more than 30 s", decoded=decoded)
 
     monkeypatch.setattr(reader, "image_text", failing)

@@ -165,7 +165,8 @@ class PersonalData(Check):
     # 6: people's names in the folders of an image's path, and (ocr: true)
     # the text images show. 7: addresses at names reserved for examples
     # (example.com, .test: RFC 2606, RFC 6761) are nobody's personal data.
-    version = "7"
+    # 8: images' text read by RapidOCR when it is installed (ocr_engine).
+    version = "8"
     # From data contexts only (captions, table cells, metadata, file names):
     # a name in a README says nothing about the people in the dataset.
     provides = {
@@ -232,10 +233,10 @@ class PersonalData(Check):
             if file.kind == "image":
                 results[file.path].extend(_folder_findings(file, analyzer))
                 if ctx.settings.get("ocr") and not ocr:
-                    results[file.path].append(_no_tesseract())
+                    results[file.path].append(_no_ocr_engine())
         return [(f, results[f.path]) for f in files]
 
-    def _scan_one(self, file, analyzer, ocr: bool = False) -> Iterator[Finding]:
+    def _scan_one(self, file, analyzer, ocr: str | None = None) -> Iterator[Finding]:
         """One file, streamed in chunks (a large table)."""
         from .sources import SourceError, records
 
@@ -255,7 +256,7 @@ class PersonalData(Check):
         if error:
             yield unreadable_finding(file.path, file.artifact, error, self.id)
 
-    def _scan_small(self, files, analyzer, ocr: bool = False) -> dict[str, list[Finding]]:
+    def _scan_small(self, files, analyzer, ocr: str | None = None) -> dict[str, list[Finding]]:
         """Small files, read whole and analysed in one batch."""
         from .sources import SourceError, records
 
@@ -329,27 +330,29 @@ class PersonalData(Check):
         }
 
 
-def _ocr_wanted(settings) -> bool:
-    """``ocr: true`` and tesseract installed: images' pixels are read for text."""
+def _ocr_wanted(settings) -> str | None:
+    """With ``ocr: true``, the OCR engine images' pixels are read with
+    (``ocr_engine``: auto, rapidocr, tesseract), when it is installed."""
     if not settings.get("ocr"):
-        return False
-    from aiart_release.readers.ocr import tesseract
+        return None
+    from aiart_release.readers.ocr import engine
 
-    return tesseract() is not None
+    return engine(str(settings.get("ocr_engine", "auto")))
 
 
-def _no_tesseract() -> Finding:
+def _no_ocr_engine() -> Finding:
     """The text in images was asked for and cannot be read: said once for
     the bundle (same place and value in every image: the engine keeps one),
     since silence would read as "no names in the pictures"."""
     return Finding(
         id="plugin.check-skipped", severity=Severity.INFO,
-        message="Names in the text of images (pii: ocr: true) were not read: tesseract is "
-                "not installed",
-        location=Location(path="."), matched="pii ocr: no tesseract",
+        message="Names in the text of images (pii: ocr: true) were not read: no OCR engine "
+                "is installed",
+        location=Location(path="."), matched="pii ocr: no engine",
         checkpoint=Checkpoint.DATASET,
-        remediation="Install it from the system's packages (`apt-get install tesseract-ocr`, "
-                    "`brew install tesseract`), or turn the setting off")
+        remediation="Install RapidOCR (`pip install 'aiart-release[ocr]'`) or tesseract "
+                    "(`apt-get install tesseract-ocr`, `brew install tesseract`), or turn "
+                    "the setting off")
 
 
 @dataclass(frozen=True)

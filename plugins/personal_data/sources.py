@@ -133,11 +133,11 @@ def is_label_list(head: bytes) -> bool:
 
 
 def records(path: Path, kind: str, suffix: str, context: str | None = None,
-            ocr: bool = False) -> Iterator[Record]:
+            ocr: str | None = None) -> Iterator[Record]:
     """The records of one file; raises SourceError where reading stops.
     ``context``, when given, is the context of every segment (see
-    :func:`file_context`). ``ocr``: an image's pixels are read for text too
-    (tesseract; ``checks: {pii: {ocr: true}}``)."""
+    :func:`file_context`). ``ocr``: the OCR engine an image's pixels are
+    read for text with too (``checks: {pii: {ocr: true}}``), or None."""
     for record in _records(path, kind, suffix, ocr):
         if context is not None:
             for segment in record.segments:
@@ -145,7 +145,7 @@ def records(path: Path, kind: str, suffix: str, context: str | None = None,
         yield record
 
 
-def _records(path: Path, kind: str, suffix: str, ocr: bool = False) -> Iterator[Record]:
+def _records(path: Path, kind: str, suffix: str, ocr: str | None = None) -> Iterator[Record]:
     if kind == "table":
         yield from _table(path)
     elif kind == "model-weights":
@@ -155,7 +155,7 @@ def _records(path: Path, kind: str, suffix: str, ocr: bool = False) -> Iterator[
         yield from _image_prompts(path)
         yield from _file_name(path)
         if ocr:
-            yield from _image_text(path)
+            yield from _image_text(path, ocr)
     elif kind in ("config", "manifest"):
         if suffix == ".json":
             yield from _json_object(path, kind)
@@ -189,16 +189,17 @@ def _image_prompts(path: Path) -> Iterator[Record]:
 IMAGE_TEXT = "image text"
 
 
-def _image_text(path: Path) -> Iterator[Record]:
+def _image_text(path: Path, engine: str) -> Iterator[Record]:
     """The text an image shows (a letter, a name tag, a caption burnt into a
-    meme), read by tesseract through the core reader: data about whoever it
-    names, as a caption is. One record for the image, its lines kept apart;
-    an image that does not decode says nothing here (the metadata reader
-    reports it), tesseract failing on one that does is a reason."""
+    meme, a name signed in a corner), read by the OCR ``engine`` through the
+    core reader: data about whoever it names, as a caption is. One record
+    for the image, its lines kept apart; an image that does not decode says
+    nothing here (the metadata reader reports it), the engine failing on
+    one that does is a reason."""
     from aiart_release.readers.ocr import OcrFailed, image_text
 
     try:
-        text = image_text(path)
+        text = image_text(path, engine)
     except OcrFailed as exc:
         if exc.decoded:
             raise SourceError(f"the text in the image could not be read: {exc}") from None
