@@ -119,6 +119,14 @@ class Check:
         """Findings about the bundle as a whole (a missing licence, say)."""
         return ()
 
+    def environment_key(self, settings: Mapping[str, Any]) -> str:
+        """What besides its settings, its version and the installed plugins
+        decides what this check finds: an optional library or a system
+        program it finds at run time (the OCR engine ``ocr_engine: auto``
+        takes). Part of the result cache's key, so that installing one is
+        seen. Empty by default."""
+        return ""
+
     def facts(self, findings: list[Finding]) -> dict[str, Any]:
         """Facts this check derives from its own findings, for the policy and
         the misuse rules (``{"personal_data": True}``), each declared in
@@ -226,6 +234,16 @@ class BundleContext:
         ``provides``, like the results of ``facts``; ``ctx.facts`` itself
         never changes."""
         self.provided.update(values)
+
+
+def environment_key(check: object, settings: Mapping[str, Any]) -> str:
+    """``check.environment_key(settings)``, or empty for a check that does
+    not define it (one not derived from :class:`Check`) or fails in it."""
+    method = getattr(check, "environment_key", None)
+    try:
+        return str(method(settings)) if callable(method) else ""
+    except Exception:  # noqa: BLE001 - a plugin's failure here must not stop the run
+        return ""
 
 
 def number_setting(settings: Mapping[str, Any], name: str, default: int | float,

@@ -38,7 +38,7 @@ from typing import Any
 
 from .bundle import BundleFile, Inventory
 from .cache import CacheKey, ResultCache, allow_derived, settings_hash
-from .checks import BundleContext, Check, FileContext, finding_problem
+from .checks import BundleContext, Check, FileContext, environment_key, finding_problem
 from .config import Config
 from .device import DeviceChoice, DeviceLease, DeviceResolver, DeviceUnavailable
 from .executors import ExecutorChoice, ExecutorError, parse_executor
@@ -289,7 +289,8 @@ def _plan_file_work(inventory: Inventory, checks: list[Check], registry: Registr
     plugin_set = sorted(f"{p.name} {p.version}" for p in registry.plugins if p.error is None)
     cache.note_plugins(plugin_set)
     # Once per check, not once per file and check.
-    settings_keys = {c.id: settings_hash([config.check_settings(c.id), plugin_set])
+    settings_keys = {c.id: settings_hash([config.check_settings(c.id), plugin_set,
+                                          environment_key(c, config.check_settings(c.id))])
                      for c in file_checks}
     read = [(index, file, wanted) for index, file in enumerate(inventory.files)
             if file.readable and (wanted := [c for c in file_checks if file.kind in c.kinds

@@ -248,3 +248,23 @@ def test_a_signature_is_masked_in_every_report_format(tmp_path, cli):
         assert "gonzalez" not in result.out.lower(), format_
     found = {f["id"] for f in json.loads(outputs["json"])["findings"]}
     assert {"image.signature", "pii.person-name"} <= found
+
+
+@needs_rapidocr
+def test_a_cached_result_is_not_reused_once_the_engine_changes(tmp_path, cli, monkeypatch):
+    """Which engine ``auto`` takes is part of the result cache's key: a
+    signature found with RapidOCR is not replayed once it is gone."""
+    bundle = make_bundle(tmp_path / "b", {
+        "data/signed.png": _signed_photo("Maria Gonzalez", "corner"),
+        "aiart-release.yaml": "checks:\n  media-ocr:\n    ocr: true\n"})
+    monkeypatch.setenv("AIART_RELEASE_CACHE_DIR", str(tmp_path / "cache"))
+
+    def ids() -> set[str]:
+        return {f["id"] for f in json.loads(cli("assess", bundle, "-f", "json").out)["findings"]}
+
+    assert "image.signature" in ids()
+    assert "image.signature" in ids()  # from the cache
+    monkeypatch.setattr(reader, "rapidocr_models", lambda: None)
+    monkeypatch.setattr(reader, "tesseract", lambda: None)
+    found = ids()
+    assert "image.signature" not in found and "plugin.check-skipped" in found

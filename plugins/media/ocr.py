@@ -92,6 +92,10 @@ class TextInImages(Check):
         "bundle.unreadable": "An image that could not be decoded for OCR",
     }
 
+    def environment_key(self, settings):
+        """The engine that reads: installing RapidOCR changes what is found."""
+        return str(engine(str(settings.get("ocr_engine", "auto")))) if settings.get("ocr") else ""
+
     def scan_file(self, file, ctx):
         choice = str(ctx.settings.get("ocr_engine", "auto"))
         if not ctx.settings.get("ocr") or engine(choice) is None:

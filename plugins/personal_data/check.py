@@ -197,6 +197,10 @@ class PersonalData(Check):
     # batch for a thousand captions instead of a thousand batches of one.
     batch_size = 1024
 
+    def environment_key(self, settings):
+        """With ``ocr: true``, the OCR engine images are read with."""
+        return str(_ocr_wanted(settings)) if settings.get("ocr") else ""
+
     def scan_file(self, file, ctx):
         return self._scan([file], ctx)[0][1]
 
