@@ -875,9 +875,11 @@ class KindMemo:
     modification time, inode, and its folder's modification time), its
     bundle path, the installed plugins and the sniffing limit; it holds
     the kind, whether the head held binary data and the origin: words of
-    ours, nothing of the file's content. What a walk learned is written
-    only when no classifier failed in it: a failed classifier's file is
-    asked again next time, as without the cache."""
+    ours, nothing of the file's content. A walk that knew every file's
+    kind keeps them all in one row too, keyed by all of what names them:
+    the same walk again reads that row alone. What a walk learned is
+    written only when no classifier failed in it: a failed classifier's
+    file is asked again next time, as without the cache."""
 
     def __init__(self, directory: Path | None, registry: Any, sniff_bytes: int):
         self.cache = ResultCache(directory)
@@ -885,40 +887,72 @@ class KindMemo:
         plugins = sorted(f"{p.name} {p.version}" for p in registry.plugins if p.error is None)
         self._settings = settings_hash([plugins, sniff_bytes, "kinds"])
         self._learned: list[tuple[CacheKey, str]] = []
+        # The walk's files in order (recall) with the key of all of them,
+        # and each one's kind as this walk knows it, remembered or learned.
+        self._walk: tuple[CacheKey, list[str]] | None = None
+        self._known: dict[str, str] = {}
 
-    def _key(self, path: str, abspath: str, stamp: tuple[int, ...]) -> CacheKey:
-        # One hash a file: what names it (where it was reached, its stamp,
-        # its bundle path) is the content part; the place is the same for all.
-        named = "\0".join([os.path.join(self.cache._cwd, abspath), *map(str, stamp), path])
-        return self.cache.key(check_id=KIND_CHECK, check_version="1", settings=self._settings,
-                              path="\0kinds", content=_sha(named))
+    def _key(self, named: str, whole: bool = False) -> CacheKey:
+        # What names a file (or a walk) is the content part, hashed once;
+        # the place is the same for all.
+        return self.cache.key(check_id=KIND_CHECK, check_version="walk" if whole else "1",
+                              settings=self._settings, path="\0kinds", content=_sha(named))
+
+    def _named(self, path: str, abspath: str, stamp: tuple[int, ...]) -> str:
+        """Where the file was reached, its stamp and its bundle path."""
+        return "\0".join([os.path.join(self.cache._cwd, abspath), *map(str, stamp), path])
 
     def recall(self, files: list[tuple[str, str, tuple[int, ...]]],
                ) -> dict[str, tuple[str, bool, str | None]]:
         if not self.cache.enabled:
             return {}
-        keys = [(path, self._key(path, abspath, stamp)) for path, abspath, stamp in files]
+        named = [self._named(*file) for file in files]
+        paths = [path for path, _, _ in files]
+        self._walk = (self._key("\n".join(named), whole=True), paths)
+        hit = self.cache._lookup(self._walk[0], lambda text, _: _remembered_walk(text, paths))
+        if hit is not None:
+            return dict(zip(paths, hit[0], strict=True))
+        keys = [(path, self._key(name)) for path, name in zip(paths, named, strict=True)]
         self.cache._read_results([(key.content, key.place) for _, key in keys])
         found = {}
         for path, key in keys:
             hit = self.cache._lookup(key, _remembered_kind)
             if hit is not None:
                 found[path] = hit[0]
+                self._known[path] = _kind_text(*hit[0])
         return found
 
     def remember(self, path: str, abspath: str, stamp: tuple[int, ...], kind: str,
                  binary: bool, origin: str | None) -> None:
         if self.cache.enabled:
-            self._learned.append((self._key(path, abspath, stamp),
-                                  f"{kind}\t{int(binary)}\t{origin or ''}"))
+            text = self._known[path] = _kind_text(kind, binary, origin)
+            self._learned.append((self._key(self._named(path, abspath, stamp)), text))
 
     def save(self) -> None:
-        """Write what the walk learned (unless a classifier failed) and close."""
+        """Write what the walk learned, and every kind of a walk that knew
+        them all (unless a classifier failed), and close."""
         failed = any(f.stage == "classify_file" for f in self._registry.failures)
         for key, text in [] if failed else self._learned:
             self.cache._store(key, text, 0.0)
+        if self._walk is not None and not failed and self._known:
+            key, paths = self._walk
+            if all(path in self._known for path in paths):
+                self.cache._store(key, "\n".join(self._known[path] for path in paths), 0.0)
         self._learned.clear()
         self.cache.save(note_run=False)
+
+
+def _kind_text(kind: str, binary: bool, origin: str | None) -> str:
+    return f"{kind}\t{int(binary)}\t{origin or ''}"
+
+
+def _remembered_walk(text: Any, paths: list[str]) -> list[tuple[str, bool, str | None]] | None:
+    """Every file's kind as KindMemo.save wrote them, one line each, or None."""
+    lines = text.split("\n") if type(text) is str else []
+    if len(lines) != len(paths):
+        return None
+    kinds = [_remembered_kind(line, 0.0) for line in lines]
+    return None if None in kinds else kinds  # type: ignore[return-value]
 
 
 def _cached_plan(text: Any, files: int,

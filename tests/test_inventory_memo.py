@@ -188,3 +188,23 @@ def test_without_a_cache_folder_every_file_is_classified(tmp_path, registry):
         inventory, asked = walked(root, registry, None)
         assert asked == sorted(FILES)
     assert listing(inventory) == uncached(root, registry)
+
+
+def test_an_unchanged_walk_reads_one_row_and_a_changed_one_reads_the_files_rows(
+        tmp_path, registry):
+    root = make_bundle(tmp_path / "bundle", FILES)
+    first, _ = walked(root, registry, tmp_path / "cache")
+    with sqlite3.connect(tmp_path / "cache" / DB_NAME) as db:
+        [(walks,)] = db.execute("SELECT count(*) FROM results WHERE check_id = ? "
+                                "AND check_version = 'walk'", (KIND_CHECK,)).fetchall()
+        assert walks == 1
+        db.execute("DELETE FROM results WHERE check_id = ? AND check_version = '1'",
+                   (KIND_CHECK,))
+    again, asked = walked(root, registry, tmp_path / "cache")
+    assert asked == [] and listing(again) == listing(first)  # from the walk's row alone
+    (root / "data/captions/0002.txt").write_text("three cats\n")  # one file changes
+    again, asked = walked(root, registry, tmp_path / "cache")
+    # The walk's row no longer holds, and the files' rows are gone: all asked again.
+    assert asked == sorted(FILES) and listing(again) == uncached(root, registry)
+    again, asked = walked(root, registry, tmp_path / "cache")
+    assert asked == []
