@@ -298,6 +298,7 @@ class ResultCache:
         self._plan: CacheKey | None = None
         self._plan_files: dict[CacheKey, int] = {}
         self._plan_found: dict[CacheKey, list[Finding]] = {}
+        self._answered: dict[CacheKey, list[Finding]] = {}  # what get() found
         # The digest of every file's path, kind, artifact, origin, size and
         # content (bundle_inputs): worked out once, or brought by a stored plan.
         self._files_digest: str | None = None
@@ -591,8 +592,8 @@ class ResultCache:
 
     def get(self, key: CacheKey) -> tuple[list[Finding], float] | None:
         hit = self._lookup(key, _cached_findings)
-        if hit is not None and key in self._plan_files:
-            self._plan_found[key] = hit[0]
+        if hit is not None:
+            self._answered[key] = hit[0]  # for the plan these results are part of
         return hit
 
     # --- whole plans ---------------------------------------------------------------
@@ -640,7 +641,8 @@ class ResultCache:
         """Store the plan under ``key`` at :meth:`save` if every one of
         ``results`` (the key of a file check's result, with the file's place
         in the inventory) was answered from the cache or stored this run."""
-        self._plan, self._plan_files, self._plan_found = key, dict(results), {}
+        self._plan, self._plan_files = key, dict(results)
+        self._plan_found = {k: self._answered[k] for k in self._plan_files if k in self._answered}
 
     def _complete_plan(self) -> None:
         """The plan expected, stored when every result came in: only the

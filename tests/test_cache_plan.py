@@ -91,3 +91,14 @@ def test_a_spoiled_plan_is_one_warning_and_the_lookups_a_file(bundle, cli, tmp_p
     again = cli("assess", bundle, "-f", "json")
     assert report(again) == report(cold)
     assert len([line for line in again.err.splitlines() if "warning" in line]) == warnings
+
+
+def test_a_run_after_a_change_stores_the_new_plan(bundle, cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("AIART_RELEASE_CACHE_DIR", str(tmp_path / "cache"))
+    cli("assess", bundle, "-f", "json")
+    (bundle / "data/plain.txt").write_text("a bowl of lemons and pears on a table\n")
+    changed = cli("assess", bundle, "-f", "json")  # the other files from their results
+    with monkeypatch.context() as patched:
+        no_lookups_a_file(patched)
+        again = cli("assess", bundle, "-f", "json")
+    assert report(again) == report(changed)
