@@ -651,9 +651,12 @@ class ResultCache:
         self._plan = None
         if plan is None or len(found) != len(files):
             return
-        record = {"pairs": len(files), "files": self._files_digest, "found": [
-            [files[key], key.check_id, json.dumps(_stored_findings(findings), ensure_ascii=False)]
-            for key, findings in found.items() if findings]}
+        # As a bundle check's record: the findings, and for each the file's
+        # place in the inventory (and the check), not its path.
+        of = [(files[key], key.check_id, f) for key, findings in found.items() for f in findings]
+        record = {"findings": _stored_findings([f for _, _, f in of]),
+                  "places": [place for place, _, _ in of], "checks": [c for _, c, _ in of],
+                  "pairs": len(files), "files": self._files_digest}
         text = json.dumps(record, ensure_ascii=False)
         if len(text) <= MAX_RESULT_BYTES:
             self._store(plan, text, 0.0)
@@ -963,23 +966,24 @@ def _cached_plan(text: Any, files: int,
     of the ``files`` of the inventory, or None (another shape)."""
     try:
         record = json.loads(text) if type(text) is str else None
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
-    if type(record) is not dict or set(record) != {"pairs", "files", "found"} \
-            or type(record["pairs"]) is not int or type(record["found"]) is not list \
+    if type(record) is not dict or set(record) != {"findings", "places", "checks", "pairs",
+                                                   "files"}:
+        return None
+    findings = _cached_findings(json.dumps(record["findings"]), 0.0)
+    places, checks = record["places"], record["checks"]
+    if (findings is None or type(places) is not list or type(checks) is not list
+            or not len(places) == len(checks) == len(findings)
+            or not all(type(p) is int and 0 <= p < files for p in places)
+            or not all(type(c) is str for c in checks) or type(record["pairs"]) is not int
             or not (record["files"] is None or type(record["files"]) is str
-                    and _HEX64.fullmatch(record["files"])):
+                    and _HEX64.fullmatch(record["files"]))):
         return None
-    found = []
-    for entry in record["found"]:
-        if not (type(entry) is list and len(entry) == 3 and type(entry[0]) is int
-                and 0 <= entry[0] < files and type(entry[1]) is str):
-            return None
-        findings = _cached_findings(entry[2], 0.0)
-        if findings is None:
-            return None
-        found.append((entry[0], entry[1], findings))
-    return record["pairs"], found, record["files"]
+    found: dict[tuple[int, str], list[Finding]] = {}
+    for place, check, finding in zip(places, checks, findings, strict=True):
+        found.setdefault((place, check), []).append(finding)
+    return record["pairs"], [(p, c, f) for (p, c), f in found.items()], record["files"]
 
 
 def _remembered_kind(text: Any, _seconds: Any) -> tuple[str, bool, str | None] | None:

@@ -29,6 +29,12 @@ def bundle(tmp_path):
     })
 
 
+PLAN = '{"findings": [], "places": [], "checks": [], "pairs": 1, "files": null}'
+FINDING = {"id": "pii.email-address", "check": "pii", "checkpoint": "dataset",
+           "artifact": "dataset", "severity": "high", "confidence": 1.0,
+           "location": {"path": "LICENSE"}, "message": "E-mail address"}
+
+
 def report(result) -> dict:
     """The JSON report, the seconds each stage took left out (their names kept)."""
     out = json.loads(result.out)
@@ -78,9 +84,11 @@ def test_a_changed_file_is_seen(bundle, cli, tmp_path, monkeypatch):
 
 @pytest.mark.parametrize(("spoiled", "warnings"), [
     ("[]", 1),
-    ('{"pairs": 1, "files": null, "found": [[99, "pii", "[]"]]}', 1),  # no such file
-    ('{"pairs": 1, "files": "x", "found": []}', 1),
-    ('{"pairs": 1, "files": null, "found": [[0, "nope", "[]"]]}', 0),  # no such check: unused
+    (PLAN.replace('"places": []', '"places": [99]').replace('"checks": []', '"checks": ["pii"]')
+     .replace('"findings": []', f'"findings": {json.dumps([FINDING])}'), 1),  # no such file
+    (PLAN.replace('"files": null', '"files": "x"'), 1),
+    (PLAN.replace('"places": []', '"places": [0]').replace('"checks": []', '"checks": ["nope"]')
+     .replace('"findings": []', f'"findings": {json.dumps([FINDING])}'), 0),  # no such check
 ])
 def test_a_spoiled_plan_is_one_warning_and_the_lookups_a_file(bundle, cli, tmp_path,
                                                               monkeypatch, spoiled, warnings):
