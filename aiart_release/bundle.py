@@ -358,9 +358,10 @@ class RememberedKinds(Protocol):
     time of the folder it was listed in (a classifier may look at what lies
     beside a file: a README among images is a dataset card)."""
 
-    def recall(self, files: Sequence[tuple[str, str, tuple[int, ...]]],
+    def recall(self, files: Sequence[tuple[str, str, tuple[int, ...]]], root: str = "",
                ) -> dict[str, tuple[str, bool, str | None]]:
-        """(kind, binary content, origin) of each file remembered, by path."""
+        """(kind, binary content, origin) of each file remembered, by path;
+        ``root`` is the folder walked."""
         ...
 
     def remember(self, path: str, abspath: str, stamp: tuple[int, ...], kind: str,
@@ -518,7 +519,9 @@ class _Walker:
         self.findings: list[Finding] = []
         self.excluded = 0
         self.source = _STAGED.get(self.root_real, StagedSource())
-        self.remembered: RememberedKinds | None = remembered
+        # A staged view is laid out anew every run: its stamps never repeat.
+        staged = bool(self.source.keys or self.source.lazy)
+        self.remembered: RememberedKinds | None = None if staged else remembered
         # Readable files, with their stamps, left for _classify_pending:
         # what is remembered is asked for all of them at once.
         self.pending: list[tuple[FileInfo, tuple[int, ...]]] = []
@@ -538,7 +541,7 @@ class _Walker:
         if not self.pending or self.remembered is None:
             return
         known = self.remembered.recall(
-            [(fi.path, str(fi.abspath), stamp) for fi, stamp in self.pending])
+            [(fi.path, str(fi.abspath), stamp) for fi, stamp in self.pending], str(self.root))
         for fi, stamp in self.pending:
             hit = known.get(fi.path)
             if hit is not None:

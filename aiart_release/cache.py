@@ -236,6 +236,9 @@ class CacheKey(NamedTuple):
     place: str  # sha256 of "artifact:path": the findings name the path
 
 
+# What a whole row (a plan, a walk's kinds) says when it is of another state
+# of its bundle than the one asked about: a miss.
+_STALE = object()
 # The warnings about the cache this process gave (ResultCache._warn).
 _WARNED: set[str] = set()
 
@@ -299,6 +302,7 @@ class ResultCache:
         self._plan_files: dict[CacheKey, int] = {}
         self._plan_found: dict[CacheKey, list[Finding]] = {}
         self._answered: dict[CacheKey, list[Finding]] = {}  # what get() found
+        self._plan_state = ""  # the digest of what the plan is of (plan_key)
         # The digest of every file's path, kind, artifact, origin, size and
         # content (bundle_inputs): worked out once, or brought by a stored plan.
         self._files_digest: str | None = None
@@ -617,18 +621,21 @@ class ResultCache:
                             file.skipped, file.content_key or list(file.stamp)])
         for index, _, wanted in files:
             entries[index].append([[c.id, c.version, settings[c.id]] for c in wanted])
-        root = inventory.root
-        # A stat names a file only in its folder; a source's key, anywhere
-        # (the hook's staged copy is in a new folder every run).
-        where = os.path.join(self._cwd, root) if stamped else ""
-        return self.key(check_id=PLAN_CHECK, check_version="1", settings=_sha(where),
-                        path="\0plan", content=_sha(json.dumps([entries, self.plugin_set])))
+        self._plan_state = _sha(json.dumps([entries, self.plugin_set]))
+        # A stat names a file only in its folder: a folder's plan is one row,
+        # replaced when the folder changes (it holds the state it is of). A
+        # source's key names it anywhere (the hook's staged copy is in a new
+        # folder every run): such a plan is a row of its own.
+        where = os.path.join(self._cwd, inventory.root)
+        return self.key(check_id=PLAN_CHECK, check_version="1", settings="", path="\0plan",
+                        content=_sha(f"folder\0{where}") if stamped else self._plan_state)
 
     def get_plan(self, key: CacheKey, files: int) -> list[tuple[int, str, list[Finding]]] | None:
         """The findings stored for a plan (:meth:`plan_key`) over ``files``
         files: (the file's place in the inventory, check id, findings) where
         there were any; None when it is not stored."""
-        hit = self._lookup(key, lambda text, _seconds: _cached_plan(text, files))
+        hit = self._current(self._lookup(
+            key, lambda text, _seconds: _cached_plan(text, files, self._plan_state)))
         if hit is None:
             self.misses -= 1  # not a result: the results are looked up next
             return None
@@ -636,6 +643,15 @@ class ResultCache:
         self.hits += pairs - 1  # as the lookups of each result would have counted
         self._files_digest = self._files_digest or files_digest
         return found
+
+    def _current(self, hit: tuple[Any, float] | None) -> tuple[Any, float] | None:
+        """A whole row's hit, unless it is of another state of its bundle
+        (``_STALE``): that is a miss, not a spoiled row."""
+        if hit is None or hit[0] is not _STALE:
+            return hit
+        self.hits -= 1
+        self.misses += 1
+        return None
 
     def expect_plan(self, key: CacheKey, results: Mapping[CacheKey, int]) -> None:
         """Store the plan under ``key`` at :meth:`save` if every one of
@@ -656,7 +672,7 @@ class ResultCache:
         of = [(files[key], key.check_id, f) for key, findings in found.items() for f in findings]
         record = {"findings": _stored_findings([f for _, _, f in of]),
                   "places": [place for place, _, _ in of], "checks": [c for _, c, _ in of],
-                  "pairs": len(files), "files": self._files_digest}
+                  "pairs": len(files), "files": self._files_digest, "state": self._plan_state}
         text = json.dumps(record, ensure_ascii=False)
         if len(text) <= MAX_RESULT_BYTES:
             self._store(plan, text, 0.0)
@@ -894,7 +910,7 @@ class KindMemo:
         self._learned: list[tuple[CacheKey, str]] = []
         # The walk's files in order (recall) with the key of all of them,
         # and each one's kind as this walk knows it, remembered or learned.
-        self._walk: tuple[CacheKey, list[str]] | None = None
+        self._walk: tuple[CacheKey, list[str], str] | None = None
         self._known: dict[str, str] = {}
 
     def _key(self, named: str, whole: bool = False) -> CacheKey:
@@ -907,14 +923,19 @@ class KindMemo:
         """Where the file was reached, its stamp and its bundle path."""
         return "\0".join([os.path.join(self.cache._cwd, abspath), *map(str, stamp), path])
 
-    def recall(self, files: list[tuple[str, str, tuple[int, ...]]],
+    def recall(self, files: list[tuple[str, str, tuple[int, ...]]], root: str = "",
                ) -> dict[str, tuple[str, bool, str | None]]:
         if not self.cache.enabled:
             return {}
         named = [self._named(*file) for file in files]
         paths = [path for path, _, _ in files]
-        self._walk = (self._key("\n".join(named), whole=True), paths)
-        hit = self.cache._lookup(self._walk[0], lambda text, _: _remembered_walk(text, paths))
+        # A folder's walk is one row, replaced when the folder changes: it
+        # holds the digest of what it is of.
+        state = _sha("\n".join(named))
+        key = self._key(f"walk\0{os.path.join(self.cache._cwd, root)}", whole=True)
+        self._walk = (key, paths, state)
+        hit = self.cache._current(self.cache._lookup(
+            key, lambda text, _: _remembered_walk(text, paths, state)))
         if hit is not None:
             return dict(zip(paths, hit[0], strict=True))
         keys = [(path, self._key(name)) for path, name in zip(paths, named, strict=True)]
@@ -940,9 +961,9 @@ class KindMemo:
         for key, text in [] if failed else self._learned:
             self.cache._store(key, text, 0.0)
         if self._walk is not None and not failed and self._known:
-            key, paths = self._walk
+            key, paths, state = self._walk
             if all(path in self._known for path in paths):
-                self.cache._store(key, "\n".join(self._known[path] for path in paths), 0.0)
+                self.cache._store(key, "\n".join([state, *(self._known[p] for p in paths)]), 0.0)
         self._learned.clear()
         self.cache.save(note_run=False)
 
@@ -951,26 +972,33 @@ def _kind_text(kind: str, binary: bool, origin: str | None) -> str:
     return f"{kind}\t{int(binary)}\t{origin or ''}"
 
 
-def _remembered_walk(text: Any, paths: list[str]) -> list[tuple[str, bool, str | None]] | None:
-    """Every file's kind as KindMemo.save wrote them, one line each, or None."""
+def _remembered_walk(text: Any, paths: list[str], state: str) -> Any:
+    """Every file's kind as KindMemo.save wrote them, one line each, after
+    the digest of the walk they are of; ``_STALE`` when of another walk;
+    None when of another shape."""
     lines = text.split("\n") if type(text) is str else []
+    if lines and _HEX64.fullmatch(lines[0]) and lines[0] != state:
+        return _STALE
+    lines = lines[1:] if lines and lines[0] == state else []
     if len(lines) != len(paths):
         return None
     kinds = [_remembered_kind(line, 0.0) for line in lines]
     return None if None in kinds else kinds  # type: ignore[return-value]
 
 
-def _cached_plan(text: Any, files: int,
-                 ) -> tuple[int, list[tuple[int, str, list[Finding]]], str | None] | None:
+def _cached_plan(text: Any, files: int, state: str) -> Any:
     """A plan's findings as _complete_plan stored them, each naming a file
-    of the ``files`` of the inventory, or None (another shape)."""
+    of the ``files`` of the inventory; ``_STALE`` when it is of another
+    ``state`` of the bundle; None when of another shape."""
     try:
         record = json.loads(text) if type(text) is str else None
     except (ValueError, RecursionError):
         return None
     if type(record) is not dict or set(record) != {"findings", "places", "checks", "pairs",
-                                                   "files"}:
+                                                   "files", "state"}:
         return None
+    if record["state"] != state:
+        return _STALE if type(record["state"]) is str else None
     findings = _cached_findings(json.dumps(record["findings"]), 0.0)
     places, checks = record["places"], record["checks"]
     if (findings is None or type(places) is not list or type(checks) is not list

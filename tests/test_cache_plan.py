@@ -29,7 +29,6 @@ def bundle(tmp_path):
     })
 
 
-PLAN = '{"findings": [], "places": [], "checks": [], "pairs": 1, "files": null}'
 FINDING = {"id": "pii.email-address", "check": "pii", "checkpoint": "dataset",
            "artifact": "dataset", "severity": "high", "confidence": 1.0,
            "location": {"path": "LICENSE"}, "message": "E-mail address"}
@@ -82,20 +81,26 @@ def test_a_changed_file_is_seen(bundle, cli, tmp_path, monkeypatch):
                                 if f["id"] == "pii.email-address"}
 
 
-@pytest.mark.parametrize(("spoiled", "warnings"), [
-    ("[]", 1),
-    (PLAN.replace('"places": []', '"places": [99]').replace('"checks": []', '"checks": ["pii"]')
-     .replace('"findings": []', f'"findings": {json.dumps([FINDING])}'), 1),  # no such file
-    (PLAN.replace('"files": null', '"files": "x"'), 1),
-    (PLAN.replace('"places": []', '"places": [0]').replace('"checks": []', '"checks": ["nope"]')
-     .replace('"findings": []', f'"findings": {json.dumps([FINDING])}'), 0),  # no such check
+def _with(**changes):
+    return lambda record: json.dumps({**record, **changes})
+
+
+@pytest.mark.parametrize(("spoil", "warnings"), [
+    (lambda record: "[]", 1),
+    (_with(places=[99], checks=["pii"], findings=[FINDING]), 1),  # no such file
+    (_with(files="x"), 1),
+    (_with(places=[0], checks=["nope"], findings=[FINDING]), 0),  # no such check: unused
+    (_with(state="0" * 64), 0),  # of another state of the bundle: a miss
 ])
 def test_a_spoiled_plan_is_one_warning_and_the_lookups_a_file(bundle, cli, tmp_path,
-                                                              monkeypatch, spoiled, warnings):
+                                                              monkeypatch, spoil, warnings):
     monkeypatch.setenv("AIART_RELEASE_CACHE_DIR", str(tmp_path / "cache"))
     cold = cli("assess", bundle, "-f", "json")
     with sqlite3.connect(tmp_path / "cache" / DB_NAME) as db:
-        db.execute("UPDATE results SET findings = ? WHERE check_id = ?", (spoiled, PLAN_CHECK))
+        [(rowid, stored)] = db.execute("SELECT rowid, findings FROM results WHERE check_id = ?",
+                                       (PLAN_CHECK,)).fetchall()
+        db.execute("UPDATE results SET findings = ? WHERE rowid = ?",
+                   (spoil(json.loads(stored)), rowid))
     again = cli("assess", bundle, "-f", "json")
     assert report(again) == report(cold)
     assert len([line for line in again.err.splitlines() if "warning" in line]) == warnings
@@ -110,3 +115,6 @@ def test_a_run_after_a_change_stores_the_new_plan(bundle, cli, tmp_path, monkeyp
         no_lookups_a_file(patched)
         again = cli("assess", bundle, "-f", "json")
     assert report(again) == report(changed)
+    with sqlite3.connect(tmp_path / "cache" / DB_NAME) as db:  # the folder's plan, replaced
+        assert db.execute("SELECT count(*) FROM results WHERE check_id = ?",
+                          (PLAN_CHECK,)).fetchone() == (1,)

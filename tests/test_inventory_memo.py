@@ -208,3 +208,6 @@ def test_an_unchanged_walk_reads_one_row_and_a_changed_one_reads_the_files_rows(
     assert asked == sorted(FILES) and listing(again) == uncached(root, registry)
     again, asked = walked(root, registry, tmp_path / "cache")
     assert asked == []
+    with sqlite3.connect(tmp_path / "cache" / DB_NAME) as db:  # replaced, not added
+        assert db.execute("SELECT count(*) FROM results WHERE check_id = ? "
+                          "AND check_version = 'walk'", (KIND_CHECK,)).fetchone() == (1,)
