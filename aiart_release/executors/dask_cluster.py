@@ -148,11 +148,14 @@ def _root_tasks() -> bool:
 # root tasks make the count exact, and a unit fails on its second death,
 # as on its second exception (docs/scale.md). A Dask too old to mark them
 # keeps 2: a unit is failed on the third death, never for a neighbour's.
+# No work stealing: a queued cluster hands out a task as a thread frees,
+# and stealing is the one other way a task moves onto a busy worker.
 # Worker processes may start processes of their own (spaCy's).
 ROOT_TASKS = _root_tasks()
 LOCAL_CLUSTER_CONFIG = {
     "distributed.scheduler.allowed-failures": 1 if ROOT_TASKS else 2,
     "distributed.scheduler.worker-saturation": 1.0,
+    "distributed.scheduler.work-stealing": False,
     "distributed.worker.daemon": False,
 }
 
