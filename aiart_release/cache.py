@@ -1237,7 +1237,7 @@ def describe(directory: Path) -> dict[str, Any]:
     path = database_path(directory)
     info: dict[str, Any] = {
         "location": str(path), "state": "absent", "results": 0, "hook_verdicts": 0,
-        "file_hashes": 0,
+        "kinds": 0, "plans": 0, "file_hashes": 0,
         "bytes_on_disk": _bytes_on_disk(path), "limit_bytes": max_bytes(),
         "limit_entries": MAX_ENTRIES, "last_run": None,
         "derived_files": len(_derived_files(directory)),
@@ -1264,8 +1264,11 @@ def describe(directory: Path) -> dict[str, Any]:
         if state != "ours":
             return {**info, "state": f"database {state}; the next run rebuilds it"}
         info["results"] = _count(db, "SELECT count(*) FROM results")
-        info["hook_verdicts"] = db.execute(  # among the results
-            "SELECT count(*) FROM results WHERE check_id = ?", (VERDICT_CHECK,)).fetchone()[0]
+        # Among the results: the hook's verdicts, the walk's kinds, whole plans.
+        for name, check_id in (("hook_verdicts", VERDICT_CHECK), ("kinds", KIND_CHECK),
+                               ("plans", PLAN_CHECK)):
+            info[name] = db.execute(
+                "SELECT count(*) FROM results WHERE check_id = ?", (check_id,)).fetchone()[0]
         info["file_hashes"] = _count(db, "SELECT count(*) FROM files")
         run = db.execute("SELECT at, hits, misses, written, evicted FROM runs "
                          "ORDER BY rowid DESC LIMIT 1").fetchone()

@@ -12,7 +12,7 @@ import sqlite3
 import pytest
 from conftest import make_bundle
 
-from aiart_release.cache import DB_NAME, PLAN_CHECK, ResultCache
+from aiart_release.cache import DB_NAME, PLAN_CHECK, ResultCache, describe
 
 EMAIL = "maria.gonzalez@postbox-mail.org"
 NAME = "Maria Gonzalez"
@@ -115,6 +115,4 @@ def test_a_run_after_a_change_stores_the_new_plan(bundle, cli, tmp_path, monkeyp
         no_lookups_a_file(patched)
         again = cli("assess", bundle, "-f", "json")
     assert report(again) == report(changed)
-    with sqlite3.connect(tmp_path / "cache" / DB_NAME) as db:  # the folder's plan, replaced
-        assert db.execute("SELECT count(*) FROM results WHERE check_id = ?",
-                          (PLAN_CHECK,)).fetchone() == (1,)
+    assert describe(tmp_path / "cache")["plans"] == 1  # the folder's plan, replaced
