@@ -61,10 +61,12 @@ def _as_text(d: dict[str, Any]) -> str:
     elif d["state"] != "ok":
         lines.append(f"state:    not used: {d['state']}")
     else:
-        verdicts = d.get("hook_verdicts", 0)
-        among = f" ({verdicts:,} of them hook verdicts)" if verdicts else ""
-        lines.append(f"entries:  {d['results']:,} results{among}, "
-                     f"{d['file_hashes']:,} file hashes")
+        parts = [f"{d.get(name, 0):,} {label}" for name, label in (
+            ("hook_verdicts", "hook verdicts"), ("kinds", "remembered file kinds"),
+            ("plans", "whole-bundle plans")) if d.get(name, 0)]
+        among = f"; among the results: {', '.join(parts)}" if parts else ""
+        lines.append(f"entries:  {d['results']:,} results, "
+                     f"{d['file_hashes']:,} file hashes{among}")
     lines.append(f"size:     {_size(d['bytes_on_disk'])} on disk; limit {_size(d['limit_bytes'])}"
                  f" or {d['limit_entries']:,} results (set {ENV_CACHE_MAX_MB}, in MB)")
     run = d["last_run"]

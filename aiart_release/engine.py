@@ -43,8 +43,7 @@ from .config import Config
 from .device import DeviceChoice, DeviceLease, DeviceResolver, DeviceUnavailable
 from .executors import ExecutorChoice, ExecutorError, parse_executor
 from .executors import parts as parts_module
-from .executors.parts import (FilePart, PartDone, PartMerger, parts_on_disk_or_at_url,
-                               splits_tables)
+from .executors.parts import FilePart, PartDone, PartMerger, parts_on_disk_or_at_url, splits_tables
 from .facts import Facts, check_provided
 from .findings import CHECKPOINT_OF_ARTIFACT, Finding, Location, Severity
 from .masking import current_gate, redact_findings
@@ -128,7 +127,7 @@ def run_checks(path: Path, inventory: Inventory, facts: Facts, registry: Registr
     # Under --show-pii the raw values must come from a fresh scan, and the
     # cache never holds them, so it is bypassed.
     use_cache = options.use_cache and not options.show_pii
-    cache_dir = _safe_cache_dir(options.cache_dir, path) if use_cache else None
+    cache_dir = safe_cache_dir(options.cache_dir, path) if use_cache else None
     cache = ResultCache(cache_dir)
     allow_derived(cache_dir)  # the name lexicons may be kept there too
     results = _Results(cache, options.progress or Progress())
@@ -1163,7 +1162,7 @@ def _skipped(check: Check, path: str, artifact: str, choice: DeviceChoice) -> Fi
     ).with_defaults(check=check.id, checkpoint=check.checkpoint, artifact=artifact)
 
 
-def _safe_cache_dir(requested: Path | None, bundle: Path) -> Path | None:
+def safe_cache_dir(requested: Path | None, bundle: Path) -> Path | None:
     """The cache directory, unless it would be inside the bundle (which we
     never write to)."""
     from .cache import default_cache_dir

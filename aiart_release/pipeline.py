@@ -24,9 +24,10 @@ from . import baseline, composition, ignores, masking
 from .aggregate import aggregate
 from .assessment import Assessment
 from .bundle import BundleError, Inventory, build_inventory
+from .cache import KindMemo
 from .checks import Check
 from .config import Config
-from .engine import Options, run_checks
+from .engine import Options, run_checks, safe_cache_dir
 from .facts import Facts, declared_facts, gather_facts
 from .findings import Checkpoint, Finding, Location, Severity
 from .plugins import Registry
@@ -127,15 +128,24 @@ def mask_for_display(assessment: Assessment, gate: masking.Gate,
 
 def take_inventory(path: Path, registry: Registry, config: Config,
                    options: Options) -> Inventory:
-    """One walk of the bundle, each file classified by the plugins."""
-    inventory = build_inventory(
-        path,
-        registry.classify,
-        exclude=[*config.exclude, *options.exclude],
-        artifact_globs=config.artifacts,
-        max_file_size=config.max_file_size,
-        sniff_bytes=config.sniff_bytes,
-    )
+    """One walk of the bundle, each file classified by the plugins; the kinds
+    of files unchanged since an earlier walk come from the result cache
+    (``cache.KindMemo``), as the checks' results do."""
+    use_cache = options.use_cache and not options.show_pii
+    memo = KindMemo(safe_cache_dir(options.cache_dir, path) if use_cache else None,
+                    registry, config.sniff_bytes)
+    try:
+        inventory = build_inventory(
+            path,
+            registry.classify,
+            exclude=[*config.exclude, *options.exclude],
+            artifact_globs=config.artifacts,
+            max_file_size=config.max_file_size,
+            sniff_bytes=config.sniff_bytes,
+            remembered=memo,
+        )
+    finally:
+        memo.save()
     if not inventory.files and not inventory.findings:
         raise BundleError(f"'{path}' holds no files to assess")
     return inventory

@@ -77,7 +77,6 @@ def assess_once(bundle: str, executor: str, workers: int | None,
     from aiart_release.pipeline import assess
     from aiart_release.plugins import build_registry
     from aiart_release.policy import load_policy
-
     from aiart_release.remote_source import opened_bundle
 
     registry = build_registry()
@@ -139,8 +138,7 @@ def per_task_seconds(units: int) -> None:
     import dask
     from distributed import LocalCluster
 
-    from aiart_release.executors import ExecutorChoice
-    from aiart_release.executors import dask_cluster
+    from aiart_release.executors import ExecutorChoice, dask_cluster
 
     supported = dask_cluster.ROOT_TASKS
     with dask.config.set(dask_cluster.LOCAL_CLUSTER_CONFIG):

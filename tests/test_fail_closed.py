@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import TESTS, TOOL, make_bundle, run_tool
 
-from aiart_release.cache import DB_NAME, ResultCache
+from aiart_release.cache import DB_NAME, KIND_CHECK, ResultCache
 
 # A dataset declared open: a failed or unfinished check holds it at gated,
 # so the gate fails (exit 1) even without --strict.
@@ -280,7 +280,8 @@ def _replace_db(cache: Path, make) -> None:
 
 def _edit(cache: Path, **fields) -> None:
     db = sqlite3.connect(_db(cache))
-    for rowid, text in db.execute("SELECT rowid, findings FROM results").fetchall():
+    for rowid, text in db.execute("SELECT rowid, findings FROM results WHERE check_id != ?",
+                                  (KIND_CHECK,)).fetchall():  # kinds hold no findings
         data = json.loads(text)
         # A file's results are a list of findings; a bundle check's, a
         # record holding its findings.

@@ -198,7 +198,7 @@ def test_cache_clear_removes_the_verdicts(cli, caption_repo, counted):
     _twice(cli, "--fail-on", "low", "data/caption.txt")
     cache = Path(os.environ["AIART_RELEASE_CACHE_DIR"])
     assert _verdict_rows(cache) == 1
-    assert "(1 of them hook verdicts)" in cli("cache", "info").out
+    assert "among the results: 1 hook verdicts" in cli("cache", "info").out
     assert cli("cache", "clear").code == 0
     assert _verdict_rows(cache) == 0
     assert cli("hook", "--fail-on", "low", "data/caption.txt").code == 1 and len(counted) == 2
