@@ -170,6 +170,7 @@ def _line(text: str, box=(0.75, 0.93, 0.97, 0.97), score: float = 0.99) -> reade
     (_line("www.fieldnotes.photo", (0.3, 0.48, 0.7, 0.52)), "picture"),
     (_line("Jonas Lindqvist 2019", (0.01, 0.93, 0.44, 0.98)), "bottom-left corner"),
     (_line("photo by someone", (0.3, 0.5, 0.6, 0.55)), "picture"),
+    (_line("Photo: Jane Atelier", (0.3, 0.5, 0.6, 0.55)), "picture"),
 ])
 def test_a_signature_or_credit_is_told_by_what_it_says_and_where(line, place):
     assert ocr.signature_lines([line]) == [(line, place)]
@@ -184,6 +185,7 @@ def test_a_signature_or_credit_is_told_by_what_it_says_and_where(line, place):
     _line("Maria Gonzalez", (0.7, 0.75, 0.97, 0.97)),  # too tall for a signature line
     _line("write to maria@kunst-post.org"),  # an e-mail address is personal data, no credit
     _line("© Maria Gonzalez 2021"),  # a copyright notice: image.watermark's
+    _line("Image: 1 of 3", (0.4, 0.45, 0.6, 0.5)),  # a label in a screenshot
 ])
 def test_scene_text_and_notices_are_no_signature(line):
     assert ocr.signature_lines([line]) == []

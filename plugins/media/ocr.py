@@ -61,8 +61,11 @@ _CREDIT = re.compile(
     # a web address, not an e-mail address's domain (personal data: pii's)
     r"|(?<![\w@.-])(?:[A-Za-z0-9-]{2,}\.)+(?:com|net|org|io|co|art|studio|photo|"
     r"photography|gallery|me|info|de|fr|it|es|nl|uk|jp|pl|br)\b(?![.-]?\w)"
-    r"|\b(?:photo(?:graph(?:y|er)?)?|image|art(?:work)?|illustration|drawn|painted|shot)"
-    r"\s*(?:by|:)\s*\w", re.IGNORECASE)
+    # "photo by", "painted by"; a colon only after a credit's own word
+    # ("Photo: ...", "Artist: ..."), not after any label ("Image: 1 of 3")
+    r"|\b(?:photo(?:graph(?:y|ed|er)?)?|image|art(?:work)?|illustration|drawn|painted|shot)"
+    r"\s+by\s+\w|\b(?:photo(?:graph(?:y|er)?)?|artist|credit|illustration)\s*:\s*\w",
+    re.IGNORECASE)
 # A name as artists and photographers sign: two or three words in Title
 # case, initials allowed ("K. Tanaka", "J. M. Turner"), a year after them.
 _NAME_WORD = r"(?:[A-Z]\.\s*)*[A-Z][a-zà-öø-ÿ'’-]+"
