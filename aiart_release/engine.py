@@ -465,7 +465,6 @@ def _run_bundle_checks(checks: list[Check], inventory: Inventory, facts: Facts,
     # checks run one at a time in this process, accelerator checks among them.
     cache = results.cache
     inputs = ""  # the digest of what every bundle check is given, made once
-    fetched = False
     for check in checks:
         if not check.scans_bundle:
             continue
@@ -484,9 +483,9 @@ def _run_bundle_checks(checks: list[Check], inventory: Inventory, facts: Facts,
                 if hit[1]:
                     results.from_bundle[check.id] = hit[1]
                 continue
-        if not fetched:  # a bundle check may read any file
-            inventory.materialize(inventory.files)
-            fetched = True
+        # A bundle at a URL (or the hook's staged view) copies what the
+        # check opens, and only that: not a million images for a card.
+        inventory.materialize(bundle_reads(check, inventory))
         lease, budget = None, config.seconds_per_file
         if check.device == "accelerator":
             lease = DeviceLease(run.devices)
@@ -516,6 +515,20 @@ def _run_bundle_checks(checks: list[Check], inventory: Inventory, facts: Facts,
         results.add(check.id, found, seconds, _traceback(exc))
         if provided:
             results.from_bundle[check.id] = provided
+
+
+def bundle_reads(check: Check, inventory: Inventory) -> list[BundleFile]:
+    """The files ``check.scan_bundle`` may open, which must be on disk
+    before it runs: those of the kinds it declares in ``bundle_reads``
+    (docs/plugins.md), or every file when it declares none (or declares
+    something that is not a set of kinds: the safe reading). Nothing to
+    say for a folder on disk, whose files all are."""
+    if inventory.fetch is None:
+        return []
+    kinds = getattr(check, "bundle_reads", None)
+    if not isinstance(kinds, (set, frozenset)) or not all(isinstance(k, str) for k in kinds):
+        return inventory.files
+    return [f for f in inventory.files if f.kind in kinds]
 
 
 def _scan_bundle(check: Check, ctx: BundleContext) -> tuple[list[Finding], dict[str, Any]]:

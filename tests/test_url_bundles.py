@@ -324,3 +324,67 @@ def test_a_small_file_that_grew_after_the_listing_is_written_as_listed(memory, p
     monkeypatch.setattr(remote_source, "_write_now", grown_first)
     with remote_source.url_bundle("memory://b") as bundle:
         assert (bundle.root / "README.md").read_bytes() == b"# short\n"
+
+
+class _SeesOnDisk:
+    """A bundle check that records which of the bundle's files are on
+    disk when it runs (``kinds`` as it declares them in ``bundle_reads``;
+    None: it declares nothing)."""
+
+    def __init__(self, check_id: str, kinds: frozenset[str] | None, seen: dict):
+        from aiart_release.checks import Check
+
+        seen_here = seen.setdefault(check_id, set())
+
+        class Sees(Check):
+            id = check_id
+            if kinds is not None:
+                bundle_reads = kinds
+
+            def scan_bundle(self, ctx):
+                seen_here.update(f.path for f in ctx.inventory.files if f.abspath.exists())
+                return ()
+
+        self.check = Sees()
+
+
+def _bundle_checks_see(url: str, checks: list[_SeesOnDisk]) -> None:
+    from aiart_release import pipeline
+    from aiart_release.config import load_config
+    from aiart_release.engine import Options, run_checks
+    from aiart_release.facts import gather_facts
+    from aiart_release.plugins import build_registry
+    from aiart_release.remote_source import opened_bundle
+
+    with opened_bundle(url) as bundle:
+        registry = build_registry()
+        config = load_config(bundle.folder)
+        inventory = pipeline.take_inventory(bundle.folder, registry, config, Options())
+        registry.checks = {c.check.id: c.check for c in checks}
+        run_checks(bundle.folder, inventory, gather_facts(inventory, config), registry, config,
+                   Options(use_cache=False))
+
+
+def test_a_bundle_check_gets_only_the_files_of_the_kinds_it_reads(memory, private_tmp):
+    memory.pipe("/b/README.md", b"# A model\n")
+    memory.pipe("/b/LICENSE", b"MIT License\n")
+    memory.pipe("/b/model.safetensors", b"\x08\x00\x00\x00\x00\x00\x00\x00{}      ")
+    for i in range(3):
+        memory.pipe(f"/b/images/{i}.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    seen: dict[str, set[str]] = {}
+    cards = _SeesOnDisk("a-reads-weights", frozenset({"model-weights"}), seen)
+    undeclared = _SeesOnDisk("b-reads-all", None, seen)
+    _bundle_checks_see("memory://b", [cards, undeclared])
+    # Checks run in id order: the weights alone were copied for the first,
+    # everything for the one that says nothing of what it reads.
+    assert seen["a-reads-weights"] == {"README.md", "LICENSE", "model.safetensors"}
+    assert seen["b-reads-all"] == {"README.md", "LICENSE", "model.safetensors",
+                                 "images/0.png", "images/1.png", "images/2.png"}
+
+
+def test_a_declaration_that_is_not_a_set_of_kinds_gets_every_file(memory, private_tmp):
+    memory.pipe("/b/README.md", b"# A model\n")
+    memory.pipe("/b/images/0.png", b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    seen: dict[str, set[str]] = {}
+    _bundle_checks_see("memory://b", [_SeesOnDisk("odd", "image", seen)])  # a str, not a set
+    assert seen["odd"] == {"README.md", "images/0.png"}
