@@ -9,6 +9,12 @@ accepted, in ``.aiart-release-baseline.json`` (:mod:`baseline`).
   more (``prune`` removes them), so CI can keep the file honest; 0 otherwise.
 - ``prune [PATH]`` removes the entries that match nothing.
 
+PATH may be a folder or an fsspec URL, as for ``assess``. A bundle at a
+URL is never written to: ``--baseline FILE`` names a local file that takes
+the place of its baseline (read in place of the bundle's own when it
+exists, and written by ``add`` and ``prune``, which refuse a URL without
+it); the user copies it to the bundle's root.
+
 The file is written only here, through :mod:`writes` (atomic, never
 through a link, never out of the bundle). Nothing raw goes into it: the
 findings come from the assessment, masked, and the justification passes the
@@ -19,13 +25,16 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
 from . import baseline as baseline_file
 from .cli import EXIT_GATE, EXIT_OK, UsageProblem, debug_option, plugin_registry, write_or_refuse
-from .writes import shown
+from .writes import lexically_inside, shown
 
 
 @click.group("baseline")
@@ -35,8 +44,83 @@ def baseline() -> None:
 
 
 def _path_argument(f):
-    return click.argument("path", type=click.Path(path_type=Path, file_okay=False),
-                          default=".")(f)
+    f = click.option("--baseline", "baseline_path", metavar="FILE",
+                     help="For a bundle at a URL, which is never written to: the local "
+                          "file that holds its baseline (read in place of the bundle's "
+                          "own when it exists; required by add and prune).")(f)
+    return click.argument("path", default=".")(f)
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where the bundle is assessed (``folder``: a URL bundle's copy) and
+    where its baseline is written (``file``, under ``within`` when it lies
+    in the bundle's folder on this machine), as messages show it."""
+
+    folder: Path
+    file: Path | None  # None: read-only (a URL bundle's own baseline)
+    within: Path | None
+    shown: str
+
+
+@contextmanager
+def _opened(path: str, baseline_path: str | None, *, writes: bool) -> Iterator[_Place]:
+    """The bundle at ``path`` (a folder, or a URL laid out as ``assess``
+    lays it out) and its baseline. A URL bundle's baseline is written only
+    to a local ``--baseline`` file, which the assessment applies in place
+    of the bundle's own (in the private copy only: nothing at the URL)."""
+    from .bundle import BundleError
+    from .remote_source import is_url, opened_bundle, put_in_copy
+
+    if not is_url(path):
+        if baseline_path is not None:
+            raise UsageProblem("--baseline is for a bundle at a URL; the baseline of a "
+                               f"folder is its {baseline_file.BASELINE_NAME}")
+        folder = Path(path)
+        yield _Place(folder, baseline_file.path_for(folder), folder,
+                     shown(baseline_file.path_for(folder)))
+        return
+    local = _local_baseline(path, baseline_path, writes)
+    try:
+        with opened_bundle(path) as bundle:
+            if local is not None and local.is_file():
+                put_in_copy(bundle.folder, baseline_file.BASELINE_NAME, _read_local(local))
+            inside = (bundle.on_disk is not None and local is not None
+                      and lexically_inside(local, bundle.on_disk))
+            yield _Place(bundle.folder, local, bundle.on_disk if inside else None,
+                         shown(local) if local is not None
+                         else f"{bundle.shown}/{baseline_file.BASELINE_NAME}")
+    except BundleError as exc:  # a URL that cannot be opened or listed
+        raise UsageProblem(str(exc)) from None
+
+
+def _local_baseline(url: str, baseline_path: str | None, writes: bool) -> Path | None:
+    from .remote_source import is_url, shown_url
+
+    if baseline_path is None:
+        if writes:
+            raise UsageProblem(
+                f"'{shown_url(url)}' is a bundle at a URL, which is never written to: name a "
+                f"local file for its baseline with --baseline FILE (then copy it to the "
+                f"bundle's root as {baseline_file.BASELINE_NAME})")
+        return None
+    if is_url(baseline_path):
+        raise UsageProblem(f"--baseline takes a local file, not the URL "
+                           f"'{shown_url(baseline_path)}'")
+    return Path(baseline_path)
+
+
+def _read_local(local: Path) -> bytes:
+    """The local baseline's bytes, bounded as the bundle's own is read."""
+    from .readers.limits import LimitExceeded, read_problem, read_regular_file
+
+    try:
+        return read_regular_file(local, baseline_file.BASELINE_LIMITS.max_bytes)
+    except LimitExceeded as exc:
+        raise UsageProblem(f"{exc.at(shown(local))}; not a baseline") from None
+    except OSError as exc:
+        raise UsageProblem(f"{shown(local)}: cannot read the baseline: "
+                           f"{read_problem(exc)}") from None
 
 
 def _config_option(f):
@@ -72,8 +156,8 @@ def _load(path: Path) -> baseline_file.Baseline:
         raise UsageProblem(str(exc)) from None
 
 
-def _save(path: Path, accepted: baseline_file.Baseline) -> None:
-    write_or_refuse(baseline_file.path_for(path), accepted.to_text(), force=True, within=path)
+def _save(place: _Place, accepted: baseline_file.Baseline) -> None:
+    write_or_refuse(place.file, accepted.to_text(), force=True, within=place.within)
 
 
 def _baselined(assessment) -> set[str]:
@@ -94,7 +178,7 @@ def _baselined(assessment) -> set[str]:
               help="Why these findings are no problem (required; kept in the baseline).")
 @_config_option
 @debug_option
-def add(path, ids, fingerprints, all_current, reason, config_path):
+def add(path, baseline_path, ids, fingerprints, all_current, reason, config_path):
     """Accept current findings of the bundle at PATH (default: here)."""
     try:
         reason = baseline_file.check_reason(reason)
@@ -103,18 +187,18 @@ def add(path, ids, fingerprints, all_current, reason, config_path):
     if not (ids or fingerprints or all_current):
         raise UsageProblem("name the findings to accept: --id ID, --fingerprint FP or "
                            "--all-current")
-    accepted = _load(path)
-    assessment = _assess(path, config_path)
-    chosen = _chosen(assessment, ids, fingerprints, all_current, _baselined(assessment))
-    new = [e for e in baseline_file.entries_for(chosen, _masked(reason))
-           if e.fingerprint not in accepted.entries]
-    for entry in new:
-        accepted.entries[entry.fingerprint] = entry
-    if new:
-        _save(path, accepted)
-    target = shown(baseline_file.path_for(path))
+    with _opened(path, baseline_path, writes=True) as place:
+        accepted = _load(place.folder)
+        assessment = _assess(place.folder, config_path)
+        chosen = _chosen(assessment, ids, fingerprints, all_current, _baselined(assessment))
+        new = [e for e in baseline_file.entries_for(chosen, _masked(reason))
+               if e.fingerprint not in accepted.entries]
+        for entry in new:
+            accepted.entries[entry.fingerprint] = entry
+        if new:
+            _save(place, accepted)
     click.echo(f"baseline: {len(new)} finding{'s' if len(new) != 1 else ''} accepted "
-               f"in {target}")
+               f"in {place.shown}")
     for entry in new:
         click.echo(f"  + {entry.id}  {entry.path}")
 
@@ -163,20 +247,21 @@ def _already(assessment, baselined: set[str], test) -> bool:
 @click.option("--json", "as_json", is_flag=True, help="The audit as JSON.")
 @_config_option
 @debug_option
-def audit(path, as_json, config_path):
+def audit(path, baseline_path, as_json, config_path):
     """List the baseline's entries: whether a finding still matches each,
     its justification and age. Exit 1 when an entry matches nothing."""
-    accepted = _load(path)
-    present = _baselined(_assess(path, config_path)) if accepted.entries else set()
+    with _opened(path, baseline_path, writes=False) as place:
+        accepted = _load(place.folder)
+        present = _baselined(_assess(place.folder, config_path)) if accepted.entries else set()
     rows = [{**e.to_dict(), "present": e.fingerprint in present, "age_days": e.age_days()}
             for e in sorted(accepted.entries.values(), key=lambda e: (e.id, e.path))]
     stale = sum(not r["present"] for r in rows)
     if as_json:
-        click.echo(json.dumps({"baseline": str(baseline_file.path_for(path)), "entries": rows,
+        click.echo(json.dumps({"baseline": place.shown, "entries": rows,
                                "stale": stale}, indent=2))
     else:
         if not rows:
-            click.echo(f"baseline: no entries ({shown(baseline_file.path_for(path))})")
+            click.echo(f"baseline: no entries ({place.shown})")
         for r in rows:
             state = "present" if r["present"] else "ABSENT "
             click.echo(f"{state}  {r['id']}  {r['path']}  {r['date']} ({r['age_days']} days)  "
@@ -191,18 +276,19 @@ def audit(path, as_json, config_path):
 @_path_argument
 @_config_option
 @debug_option
-def prune(path, config_path):
+def prune(path, baseline_path, config_path):
     """Remove the baseline entries that match no finding any more."""
-    accepted = _load(path)
-    if not accepted.entries:
-        click.echo(f"baseline: nothing to prune ({shown(baseline_file.path_for(path))})")
-        return
-    present = _baselined(_assess(path, config_path))
-    gone = [e for fp, e in accepted.entries.items() if fp not in present]
-    for entry in gone:
-        del accepted.entries[entry.fingerprint]
-    if gone:
-        _save(path, accepted)
+    with _opened(path, baseline_path, writes=True) as place:
+        accepted = _load(place.folder)
+        if not accepted.entries:
+            click.echo(f"baseline: nothing to prune ({place.shown})")
+            return
+        present = _baselined(_assess(place.folder, config_path))
+        gone = [e for fp, e in accepted.entries.items() if fp not in present]
+        for entry in gone:
+            del accepted.entries[entry.fingerprint]
+        if gone:
+            _save(place, accepted)
     click.echo(f"baseline: {len(gone)} entr{'ies' if len(gone) != 1 else 'y'} pruned, "
                f"{len(accepted.entries)} kept")
     for entry in gone:

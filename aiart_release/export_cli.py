@@ -14,6 +14,9 @@ Writing (through :mod:`writes`, via ``cli.write_or_refuse``):
   that lies inside the bundle the command refuses (the bundle is read-only
   unless the user names a file in it with ``--output``);
 - an existing file is replaced only with ``--force``;
+- a bundle at a URL (``memory://…``, ``s3://…``, ``file:///…``: as for
+  ``assess``, remote_source.py) is read there and never written to: the
+  default output is in the current folder, which is no part of it;
 - ``--artifact NAME`` narrows the export to that artifact; a name the bundle
   does not hold is a usage error listing the artifacts it does hold.
 
@@ -52,7 +55,7 @@ def export_kinds(registry) -> dict:
 
 @click.command("export")
 @click.argument("kind")
-@click.argument("path", type=click.Path(path_type=Path), default=".")
+@click.argument("path", default=".")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
               help="Write to FILE, or to standard output with `-` (default: the kind's file "
                    "name in the current folder, which must lie outside the bundle).")
@@ -70,29 +73,53 @@ def export_kinds(registry) -> dict:
 @debug_option
 def export(kind, path, output, force, artifacts, config_path, policy_path, exclude, no_cache,
            timeout):
-    """Write the release file KIND for the bundle at PATH (default: here).
+    """Write the release file KIND for the bundle at PATH (default: here),
+    a folder or an fsspec URL as for `assess`.
 
     KIND: markdown (a release card), hf-gating (front matter of a gated
     Hugging Face repository), or another kind a plugin adds (an unknown KIND
     lists those installed). The bundle is assessed as `assess` does; nothing
-    is written into it unless --output names a file there.
+    is written into it unless --output names a file there (never at a URL
+    but file://).
     """
-    from .bundle import BundleError, check_root
+    from .bundle import BundleError
+    from .remote_source import opened_bundle
 
+    registry = plugin_registry()
+    reporter = _export_reporter(registry, kind)
+    try:
+        with opened_bundle(path) as bundle:
+            _export(bundle, registry, reporter, kind, output, force, artifacts, config_path,
+                    policy_path, exclude, no_cache, timeout)
+    except BundleError as exc:  # a URL that cannot be opened or listed
+        raise UsageProblem(str(exc)) from None
+
+
+def _export(bundle, registry, reporter, kind, output, force, artifacts, config_path,
+            policy_path, exclude, no_cache, timeout):
+    """Assess the opened bundle (remote_source.OpenedBundle) and write the
+    export; exits."""
+    from .bundle import BundleError, check_root
+    from .cli import _shown_root
+
+    path = bundle.folder
     try:
         check_root(path)
     except BundleError as exc:
         raise UsageProblem(str(exc)) from None
-    registry = plugin_registry()
-    reporter = _export_reporter(registry, kind)
     to_stdout = output is not None and str(output) == "-"
     if not to_stdout:
-        target, within = _target(output, reporter.filename, path)
+        # What "inside the bundle" means: its folder on this machine (a
+        # file:// URL's too); a bundle elsewhere holds no local path.
+        target, within = _target(output, reporter.filename, bundle.on_disk)
         write_or_refuse(target, None, force=force, within=within)
 
     _, config, policy = _setup(path, kind, "auto", config_path, policy_path)
     options = _options(use_cache=not no_cache, exclude=exclude, timeout=timeout)
-    assessment = narrowed(_assess(path, registry, config, policy, options), artifacts)
+    assessment = _assess(path, registry, config, policy, options)
+    if bundle.shown is not None:
+        assessment.bundle_path = _shown_root(bundle.shown, show_pii=False)
+    assessment = narrowed(assessment, artifacts)
     text = _render(reporter, assessment, config)
     if text is None:
         sys.exit(EXIT_OK)
@@ -112,10 +139,14 @@ def _export_reporter(registry, kind: str):
     return kinds[kind]
 
 
-def _target(output: Path | None, filename: str, bundle: Path) -> tuple[Path, Path | None]:
+def _target(output: Path | None, filename: str,
+            bundle: Path | None) -> tuple[Path, Path | None]:
     """Where to write, and the bundle when the file lies in it (so that no
     folder on the way may be a link out of it). The default name is never
-    written into the bundle: only a file the user names goes there."""
+    written into the bundle: only a file the user names goes there.
+    ``bundle`` is None for a bundle with no folder on this machine."""
+    if bundle is None:
+        return output or Path(filename), None
     if output is None:
         target = Path(filename)
         if lexically_inside(target, bundle):

@@ -221,6 +221,21 @@ def copy_for_workers(abspath: str | os.PathLike) -> None:
         bundle.fetch([path])
 
 
+def put_in_copy(folder: str | os.PathLike, path: str, data: bytes) -> None:
+    """Make ``data`` the file ``path`` of the URL bundle laid out at
+    ``folder``, in place of the bundle's own, before it is walked: in the
+    private copy only, never at the URL (``baseline --baseline FILE``: a
+    baseline kept on this machine). The bundle's own file is not fetched."""
+    bundle = _OPEN[os.path.realpath(folder)]
+    for listed in (bundle.lazy, bundle.keys):
+        listed.pop(path, None)
+    bundle.sizes[path] = len(data)
+    target = bundle.root / path
+    target.unlink(missing_ok=True)
+    with _created(target) as out:
+        out.write(data)
+
+
 def _owner(abspath: str | os.PathLike) -> tuple[UrlBundle | None, str]:
     text = str(abspath)
     for real, bundle in _OPEN.items():

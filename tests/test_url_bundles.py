@@ -388,3 +388,89 @@ def test_a_declaration_that_is_not_a_set_of_kinds_gets_every_file(memory, privat
     seen: dict[str, set[str]] = {}
     _bundle_checks_see("memory://b", [_SeesOnDisk("odd", "image", seen)])  # a str, not a set
     assert seen["odd"] == {"README.md", "images/0.png"}
+
+
+# --- export and baseline take the URLs assess takes, and write nothing there -
+
+def test_export_of_a_memory_bundle_equals_the_folders(cli, tmp_path, monkeypatch, memory,
+                                                       private_tmp):
+    _clean_env(monkeypatch)
+    name = "portrait-sessions"
+    copy_to_memory(memory, ROOT / "examples" / name, name)
+    before = memory_state(memory)
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    local = cli("export", "markdown", ROOT / "examples" / name, "-o", "local.md", "--no-cache")
+    remote = cli("export", "markdown", f"memory://{name}", "--no-cache")
+    assert (local.code, remote.code) == (0, 0), remote.err
+    # Written under the kind's own name in the current folder.
+    [default] = [p for p in here.iterdir() if p.name != "local.md"]
+    assert default.read_text(encoding="utf-8") == (here / "local.md").read_text(encoding="utf-8")
+    assert memory_state(memory) == before  # nothing written at the URL
+    assert list(private_tmp.iterdir()) == []
+
+
+def test_export_of_a_url_that_cannot_be_opened_is_one_line_exit_2(cli, memory):
+    result = cli("export", "markdown", "memory://not-there")
+    assert result.code == 2 and "'memory://not-there' does not exist" in result.err
+    assert len(result.err.strip().splitlines()) == 1
+
+
+def test_export_into_a_file_url_bundle_is_refused_as_into_its_folder(cli, tmp_path,
+                                                                      monkeypatch):
+    folder = make_bundle(tmp_path / "b", {"LICENSE": "MIT License\n", "notes.txt": "hi\n"})
+    monkeypatch.chdir(folder)
+    result = cli("export", "markdown", f"file://{folder}")
+    assert result.code == 2 and "would be written inside the bundle" in result.err
+    assert sorted(p.name for p in folder.iterdir()) == ["LICENSE", "notes.txt"]
+
+
+@pytest.mark.parametrize("command", ["add", "prune"])
+def test_baseline_of_a_url_bundle_is_written_only_to_a_named_local_file(cli, memory, command):
+    memory.pipe("/b/LICENSE", b"MIT License\n")
+    before = memory_state(memory)
+    extra = ["--all-current", "--reason", "adopting the tool"] if command == "add" else []
+    result = cli("baseline", command, "memory://b", *extra)
+    assert result.code == 2
+    assert "never written to" in result.err and "--baseline FILE" in result.err
+    assert len(result.err.strip().splitlines()) == 1
+    assert memory_state(memory) == before
+
+
+def test_baseline_add_audit_prune_of_a_memory_bundle(cli, tmp_path, monkeypatch, memory,
+                                                    private_tmp):
+    _clean_env(monkeypatch)
+    name = "portrait-sessions"
+    copy_to_memory(memory, ROOT / "examples" / name, name)
+    before = memory_state(memory)
+    local = tmp_path / "baseline.json"
+    url = f"memory://{name}"
+    added = cli("baseline", "add", url, "--baseline", local, "--all-current",
+                "--reason", "adopting the tool on this release")
+    assert added.code == 0, added.err
+    entries = json.loads(local.read_text(encoding="utf-8"))["entries"]
+    assert entries and f"accepted in {local}" in added.out
+    # The local file stands for the bundle's baseline: every finding it
+    # accepts is present, and assessing with it leaves nothing to prune.
+    audit = cli("baseline", "audit", url, "--baseline", local, "--json")
+    assert audit.code == 0, audit.err
+    report = json.loads(audit.out)
+    assert report["baseline"] == str(local) and report["stale"] == 0
+    assert all(row["present"] for row in report["entries"])
+    pruned = cli("baseline", "prune", url, "--baseline", local)
+    assert pruned.code == 0 and "0 entries pruned" in pruned.out
+    # Without --baseline, audit reads the bundle's own (none here).
+    own = cli("baseline", "audit", url)
+    assert own.code == 0 and f"no entries ({url}/.aiart-release-baseline.json)" in own.out
+    assert memory_state(memory) == before  # nothing written at the URL
+    assert list(private_tmp.iterdir()) == []
+
+
+def test_baseline_option_is_refused_for_a_folder_and_for_a_url_file(cli, tmp_path, memory):
+    folder = make_bundle(tmp_path / "b", {"LICENSE": "MIT License\n"})
+    result = cli("baseline", "audit", folder, "--baseline", tmp_path / "x.json")
+    assert result.code == 2 and "--baseline is for a bundle at a URL" in result.err
+    memory.pipe("/b/LICENSE", b"MIT License\n")
+    result = cli("baseline", "audit", "memory://b", "--baseline", "memory://b/x.json")
+    assert result.code == 2 and "--baseline takes a local file" in result.err
