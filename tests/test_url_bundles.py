@@ -392,12 +392,21 @@ def test_a_declaration_that_is_not_a_set_of_kinds_gets_every_file(memory, privat
 
 # --- export and baseline take the URLs assess takes, and write nothing there -
 
-def test_export_of_a_memory_bundle_equals_the_folders(cli, tmp_path, monkeypatch, memory,
-                                                       private_tmp):
+@pytest.fixture
+def portraits_in_memory(monkeypatch, memory, private_tmp):
+    """examples/portrait-sessions at memory://portrait-sessions (it has
+    findings to accept); yields the memory store's state before the run."""
     _clean_env(monkeypatch)
-    name = "portrait-sessions"
-    copy_to_memory(memory, ROOT / "examples" / name, name)
+    copy_to_memory(memory, ROOT / "examples" / "portrait-sessions", "portrait-sessions")
     before = memory_state(memory)
+    yield before
+    assert memory_state(memory) == before  # nothing written at the URL
+    assert list(private_tmp.iterdir()) == []  # the copy removed
+
+
+def test_export_of_a_memory_bundle_equals_the_folders(cli, tmp_path, monkeypatch,
+                                                       portraits_in_memory):
+    name = "portrait-sessions"
     here = tmp_path / "here"
     here.mkdir()
     monkeypatch.chdir(here)
@@ -407,8 +416,6 @@ def test_export_of_a_memory_bundle_equals_the_folders(cli, tmp_path, monkeypatch
     # Written under the kind's own name in the current folder.
     [default] = [p for p in here.iterdir() if p.name != "local.md"]
     assert default.read_text(encoding="utf-8") == (here / "local.md").read_text(encoding="utf-8")
-    assert memory_state(memory) == before  # nothing written at the URL
-    assert list(private_tmp.iterdir()) == []
 
 
 def test_export_of_a_url_that_cannot_be_opened_is_one_line_exit_2(cli, memory):
@@ -438,14 +445,9 @@ def test_baseline_of_a_url_bundle_is_written_only_to_a_named_local_file(cli, mem
     assert memory_state(memory) == before
 
 
-def test_baseline_add_audit_prune_of_a_memory_bundle(cli, tmp_path, monkeypatch, memory,
-                                                    private_tmp):
-    _clean_env(monkeypatch)
-    name = "portrait-sessions"
-    copy_to_memory(memory, ROOT / "examples" / name, name)
-    before = memory_state(memory)
+def test_baseline_add_audit_prune_of_a_memory_bundle(cli, tmp_path, portraits_in_memory):
     local = tmp_path / "baseline.json"
-    url = f"memory://{name}"
+    url = "memory://portrait-sessions"
     added = cli("baseline", "add", url, "--baseline", local, "--all-current",
                 "--reason", "adopting the tool on this release")
     assert added.code == 0, added.err
@@ -463,8 +465,6 @@ def test_baseline_add_audit_prune_of_a_memory_bundle(cli, tmp_path, monkeypatch,
     # Without --baseline, audit reads the bundle's own (none here).
     own = cli("baseline", "audit", url)
     assert own.code == 0 and f"no entries ({url}/.aiart-release-baseline.json)" in own.out
-    assert memory_state(memory) == before  # nothing written at the URL
-    assert list(private_tmp.iterdir()) == []
 
 
 def test_baseline_option_is_refused_for_a_folder_and_for_a_url_file(cli, tmp_path, memory):
