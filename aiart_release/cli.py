@@ -838,22 +838,35 @@ def rules_test(path):
 
 
 @cli.command()
-@click.argument("path", type=click.Path(path_type=Path, file_okay=False), default=".")
+@click.argument("path", default=".")
 @click.option("--force", is_flag=True, help="Overwrite an existing aiart-release.yaml.")
-def init(path, force):
-    """Write a commented aiart-release.yaml into PATH (default: here)."""
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write to FILE instead (required for a bundle at a URL, never written to).")
+def init(path, force, output):
+    """Write a commented aiart-release.yaml into PATH (default: here), a
+    folder or a URL as for assess, or to --output FILE."""
     from .bundle import BundleError, check_root
+    from .remote_source import folder_at, is_url, shown_url
 
-    if not path.is_dir():
-        raise UsageProblem(f"'{shown(path)}' is not a folder")
     try:
-        check_root(path)
+        folder = folder_at(path) if is_url(path) else Path(path)
+        if folder is not None and not folder.is_dir():
+            raise UsageProblem(f"'{shown(folder)}' is not a folder")
+        if folder is not None:
+            check_root(folder)
     except BundleError as exc:
         raise UsageProblem(str(exc)) from None
-    target = path / "aiart-release.yaml"
-    write_or_refuse(target, CONFIG_TEMPLATE, force=force, within=path)
+    if output is None and is_url(path):
+        raise UsageProblem(f"'{shown_url(path)}' is a bundle at a URL, which is never written "
+                           "to: write its configuration here with --output aiart-release.yaml, "
+                           "then copy it to the bundle's root")
+    target = output or folder / "aiart-release.yaml"
+    inside = folder is not None and lexically_inside(target, folder)
+    write_or_refuse(target, CONFIG_TEMPLATE, force=force, within=folder if inside else None)
+    shown_path = shown_url(path) if is_url(path) else shown(path)
     click.echo(f"wrote {shown(target)}: set `release` and `commercial`, then run "
-               f"`aiart-release assess {shown(path)}`")
+               f"`aiart-release assess {shown_path}"
+               + ("`" if inside else f" --config {shown(target)}`"))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -174,6 +174,23 @@ def opened_bundle(argument: str | os.PathLike) -> Iterator[OpenedBundle]:
         yield OpenedBundle(bundle.root, shown_url(bundle.url), tuple(bundle.notes), on_disk)
 
 
+def folder_at(url: str) -> Path | None:
+    """Check, without listing it, that ``url`` names a folder that could be
+    assessed (``init`` of a URL bundle): BundleError otherwise, as for
+    ``assess``. The folder on this machine it is (file://), else None."""
+    fs, base = _filesystem(url)
+    _refuse_system_tree(fs, base, url)
+    shown = shown_url(url)
+    try:
+        is_folder, exists = fs.isdir(base), fs.exists(base)
+    except Exception as exc:  # noqa: BLE001 - a backend's own error (network, credentials)
+        raise BundleError(f"cannot read '{shown}': {type(exc).__name__}") from None
+    if not is_folder:
+        raise BundleError(f"'{shown}' is a file; take the bundle folder that holds it"
+                          if exists else f"'{shown}' does not exist")
+    return Path(base) if _is_local(fs) else None
+
+
 @contextmanager
 def url_bundle(url: str, max_file_size: int = DEFAULT_MAX_FILE_SIZE) -> Iterator[UrlBundle]:
     """The bundle at ``url`` laid out (see the module's docstring)."""

@@ -474,3 +474,22 @@ def test_baseline_option_is_refused_for_a_folder_and_for_a_url_file(cli, tmp_pat
     memory.pipe("/b/LICENSE", b"MIT License\n")
     result = cli("baseline", "audit", "memory://b", "--baseline", "memory://b/x.json")
     assert result.code == 2 and "--baseline takes a local file" in result.err
+
+
+def test_init_of_a_url_bundle_writes_only_to_a_named_local_file(cli, tmp_path, memory):
+    memory.pipe("/b/LICENSE", b"MIT License\n")
+    before = memory_state(memory)
+    refused = cli("init", "memory://b")
+    assert refused.code == 2 and "never written to" in refused.err
+    assert "--output aiart-release.yaml" in refused.err
+    assert len(refused.err.strip().splitlines()) == 1
+    target = tmp_path / "aiart-release.yaml"
+    written = cli("init", "memory://b", "--output", target)
+    assert written.code == 0 and f"assess memory://b --config {target}" in written.out
+    assert target.read_text(encoding="utf-8").startswith("#")
+    # The configuration it wrote is the one assess takes for that bundle.
+    assert cli("assess", "memory://b", "--config", target, "-f", "json").code in (0, 1)
+    assert memory_state(memory) == before
+    missing = cli("init", "memory://nowhere", "--output", tmp_path / "x.yaml")
+    assert missing.code == 2 and "'memory://nowhere' does not exist" in missing.err
+    assert not (tmp_path / "x.yaml").exists()
