@@ -463,8 +463,13 @@ def _run_bundle_checks(checks: list[Check], inventory: Inventory, facts: Facts,
     # What a bundle check provides (``ctx.provide``) comes back through
     # ``CheckRun.provided``: the facts given to checks never change. Bundle
     # checks run one at a time in this process, accelerator checks among them.
+    from .lazy_paths import copy_on_open
+
     cache = results.cache
     inputs = ""  # the digest of what every bundle check is given, made once
+    # From here on a file left lazy is copied when something opens it (a
+    # file a check picks at run time, a report's hash of it): lazy_paths.py.
+    copy_on_open(inventory)
     for check in checks:
         if not check.scans_bundle:
             continue
@@ -484,7 +489,9 @@ def _run_bundle_checks(checks: list[Check], inventory: Inventory, facts: Facts,
                     results.from_bundle[check.id] = hit[1]
                 continue
         # A bundle at a URL (or the hook's staged view) copies what the
-        # check opens, and only that: not a million images for a card.
+        # check reads, and only that: not a million images for a card. The
+        # kinds it declares are copied at once (in batches, outside its
+        # time budget); anything else it opens, when it opens it.
         inventory.materialize(bundle_reads(check, inventory))
         lease, budget = None, config.seconds_per_file
         if check.device == "accelerator":

@@ -26,6 +26,7 @@ out, and said once.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -133,7 +134,8 @@ class UrlBundle:
     def _copy(self, path: str, size: int) -> None:
         # Never more than the listed size: a file that grew since the
         # listing is read as it was listed, not without bound.
-        with self.fs.open(self.remote(path), "rb") as source, _created(self.root / path) as out:
+        with self.fs.open(self.remote(path), "rb") as source, \
+                _written(self.root / path) as out:
             left = size
             while left > 0:
                 block = source.read(min(_COPY_BLOCK, left))
@@ -141,6 +143,21 @@ class UrlBundle:
                     break
                 out.write(block)
                 left -= len(block)
+
+
+@contextmanager
+def _written(target: Path) -> Iterator:
+    """A new file at ``target`` (hook._created), removed when the copy
+    into it is cut short (a check's time budget ran out while it opened a
+    lazy file, the URL went away), so that a later open copies it again
+    instead of reading half a file."""
+    with _created(target) as out:  # a file already there is left as it is
+        try:
+            yield out
+        except BaseException:
+            with contextlib.suppress(OSError):
+                target.unlink()
+            raise
 
 
 # The URL bundles laid out now, by their folder's real path.
@@ -417,7 +434,7 @@ def _write_batch(bundle: UrlBundle, paths: list[str]) -> None:
             # is reported (bundle.unreadable).
             bundle.lazy[path] = bundle.sizes[path]
             continue
-        with _created(bundle.root / path) as out:
+        with _written(bundle.root / path) as out:
             out.write(content[:bundle.sizes[path]])
 
 

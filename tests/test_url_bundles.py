@@ -342,7 +342,9 @@ class _SeesOnDisk:
                 bundle_reads = kinds
 
             def scan_bundle(self, ctx):
-                seen_here.update(f.path for f in ctx.inventory.files if f.abspath.exists())
+                # By name: opening (or a stat through the path) would copy it.
+                seen_here.update(f.path for f in ctx.inventory.files
+                                 if os.path.lexists(str(f.abspath)))
                 return ()
 
         self.check = Sees()
@@ -493,3 +495,88 @@ def test_init_of_a_url_bundle_writes_only_to_a_named_local_file(cli, tmp_path, m
     missing = cli("init", "memory://nowhere", "--output", tmp_path / "x.yaml")
     assert missing.code == 2 and "'memory://nowhere' does not exist" in missing.err
     assert not (tmp_path / "x.yaml").exists()
+
+
+def test_a_file_a_bundle_check_did_not_declare_is_copied_when_it_opens_it(memory, private_tmp):
+    import pickle
+
+    memory.pipe("/b/README.md", b"# A model\n")
+    images = {f"images/{i}.png": b"\x89PNG\r\n\x1a\n" + bytes([i]) * 64 for i in range(5)}
+    for path, data in images.items():
+        memory.pipe(f"/b/{path}", data)
+    read: dict[str, bytes] = {}
+
+    class PicksAtRunTime(_SeesOnDisk):
+        def __init__(self):
+            from aiart_release.checks import Check
+
+            class Picks(Check):
+                id = "picks"
+                bundle_reads = frozenset()  # reads nothing it can name beforehand
+
+                def scan_bundle(self, ctx):
+                    by_path = {f.path: f for f in ctx.inventory.files}
+                    with open(by_path["images/0.png"].abspath, "rb") as handle:
+                        read["open"] = handle.read()
+                    read["read_bytes"] = by_path["images/1.png"].abspath.read_bytes()
+                    read["derived"] = (ctx.inventory.root / "images" / "2.png").read_bytes()
+                    # Another process gets a plain path to a copied file.
+                    plain = pickle.loads(pickle.dumps(by_path["images/3.png"].abspath))
+                    read["pickled"] = plain.read_bytes()
+                    read["on disk"] = sorted(p for p in images
+                                             if os.path.lexists(str(ctx.inventory.root / p)))
+                    return ()
+
+            self.check = Picks()
+
+    _bundle_checks_see("memory://b", [PicksAtRunTime()])
+    assert read.pop("on disk") == ["images/0.png", "images/1.png", "images/2.png",
+                                   "images/3.png"]  # not 4.png: nothing opened it
+    assert read == {"open": images["images/0.png"], "read_bytes": images["images/1.png"],
+                    "derived": images["images/2.png"], "pickled": images["images/3.png"]}
+
+
+def test_a_copy_cut_short_is_removed_and_made_again_on_the_next_open(memory, private_tmp,
+                                                                     monkeypatch):
+    from aiart_release import remote_source
+    from aiart_release.remote_source import url_bundle
+
+    memory.pipe("/b/README.md", b"# A model\n")
+    big = bytes(range(256)) * (remote_source.STREAM_BYTES // 256 + 1)
+    memory.pipe("/b/model.safetensors", big)
+    monkeypatch.setattr(remote_source, "_COPY_BLOCK", 1 << 16)
+    with url_bundle("memory://b") as bundle:
+        real_open = bundle.fs.open
+
+        class Stop(Exception):
+            pass
+
+        class Cut:
+            """The file, whose fourth read stops (as a time budget running
+            out mid-copy)."""
+
+            def __init__(self, source):
+                self.source, self.reads = source, 0
+
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                return False
+
+            def read(self, n=-1):
+                self.reads += 1
+                if self.reads > 3:
+                    raise Stop
+                return self.source.read(n)
+
+        def cut(path, mode="rb", **kwargs):
+            return Cut(real_open(path, mode, **kwargs))
+
+        monkeypatch.setattr(bundle.fs, "open", cut)
+        with pytest.raises(Stop):
+            bundle.fetch(["model.safetensors"])
+        assert not (bundle.root / "model.safetensors").exists()
+        monkeypatch.setattr(bundle.fs, "open", real_open)
+        bundle.fetch(["model.safetensors"])
+        assert (bundle.root / "model.safetensors").read_bytes() == big
