@@ -385,3 +385,17 @@ def test_a_cache_created_by_a_parallel_run_between_two_reads_is_not_called_forei
     assert state == "empty"
     assert cache_module._inspect(reader) == "ours"
     reader.close(), creator.close()
+
+
+def test_a_store_plainly_within_its_limits_is_not_scanned_but_one_past_them_is(tmp_path,
+                                                                              monkeypatch):
+    # The cheap bound decides only when it is certain; near the limit the
+    # exact count and sum still run and evict.
+    fill(tmp_path, 40, now=1)
+    db = sqlite3.connect(tmp_path / DB_NAME)
+    try:
+        assert cache_module._plainly_within(db, 256 << 20, 250_000)
+        assert not cache_module._plainly_within(db, 256 << 20, 39)
+        assert not cache_module._plainly_within(db, 40 * cache_module.ROW_OVERHEAD, 250_000)
+    finally:
+        db.close()

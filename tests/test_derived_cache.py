@@ -4,6 +4,7 @@ gate reads one file instead of importing a hundred modules."""
 
 from __future__ import annotations
 
+import pytest
 from conftest import EXAMPLES
 
 from aiart_release import cache
@@ -84,3 +85,58 @@ def test_the_lexicons_live_beside_the_database_and_cache_clear_removes_both(tmp_
     cache.clear(tmp_path)
     assert not (tmp_path / cache.DB_NAME).exists()
     assert [p.name for p in (tmp_path / "derived").iterdir()] == ["notes.txt"]
+
+
+def test_derived_lists_round_trip_through_their_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "_derived_root", tmp_path)
+    for value in ([], [""], ["", ""], ["ana"], ["a b", "ç", "x\ty"], ["two\nlines", "x"],
+                  ["cr\rinside"]):
+        cache.derived(f"v{len(value)}", repr(value), lambda v=value: list(v))
+        assert cache.derived(f"v{len(value)}", repr(value), lambda: ["rebuilt"]) == value
+
+
+def test_a_derived_file_cut_short_is_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "_derived_root", tmp_path)
+    cache.derived("names", "k", lambda: ["ana", "kofi", "mei"])
+    (stored,) = (tmp_path / "derived").iterdir()
+    text = stored.read_text()
+    for spoiled in (text.rsplit("\n", 1)[0], text.replace(" 3\n", " x\n"), text + "\nextra"):
+        stored.write_text(spoiled)
+        assert cache.derived("names", "k", lambda: ["rebuilt"]) == ["rebuilt"]
+
+
+def test_a_derived_lexicon_is_searched_in_its_file_then_loaded_when_asked_often(tmp_path,
+                                                                                monkeypatch):
+    import random
+
+    from aiart_release import lexicon
+
+    monkeypatch.setattr(cache, "_derived_root", tmp_path)
+    rnd = random.Random(7)
+    words = {"".join(rnd.choice("abcdeéñ-' ") for _ in range(rnd.randint(1, 9)))
+             for _ in range(3000)}
+    built = cache.derived_lexicon("names-test", "k", lambda: words)
+    assert built == words  # the first run: built, and written sorted
+    stored = cache.derived_lexicon("names-test", "k", lambda: pytest.fail("built again"))
+    assert isinstance(stored, lexicon.SortedLexicon) and len(stored) == len(words)
+    probes = [*rnd.sample(sorted(words), 100),
+              *("".join(rnd.choice("abcdeéñ-' ") for _ in range(5)) for _ in range(100))]
+    assert [p in stored for p in probes[:lexicon.PROMOTE_AFTER]] == [
+        p in words for p in probes[:lexicon.PROMOTE_AFTER]]
+    assert stored._set is None  # answered from the file's bytes
+    for _ in range(lexicon.PROMOTE_AFTER):
+        "x" in stored  # noqa: B015 - asked often: the set is loaded
+    assert stored._set == words and all((p in stored) == (p in words) for p in probes)
+    assert set(stored - {"x"}) == words - {"x"} and 42 not in stored
+
+
+def test_a_damaged_lexicon_file_is_built_again(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "_derived_root", tmp_path)
+    cache.derived_lexicon("names-test", "k", lambda: {"ana", "kofi", "mei"})
+    (stored,) = (tmp_path / "derived").iterdir()
+    good = stored.read_bytes()
+    for damage in (good[:-2], good.replace(b"kofi", b"kofx"), good.replace(b" 3 ", b" 4 "),
+                   b"", b"\x00" * 40, good.split(b"\n", 1)[1]):
+        stored.write_bytes(damage)
+        assert cache.derived_lexicon("names-test", "k", lambda: {"rebuilt"}) == {"rebuilt"}
+        stored.write_bytes(good)

@@ -361,7 +361,7 @@ def test_a_damaged_masker_table_is_built_again_never_trusted(tmp_path, damage):
         maskers._table.cache_clear()
         maskers._compiled.cache_clear()
         Gate([("secrets", maskers.secret_spans)]).redact("warm")  # writes the table
-        (table,) = (tmp_path / "derived").glob("secrets-masker-*.json")
+        (table,) = (tmp_path / "derived").glob("secrets-masker-*.txt")
         table.write_bytes(damage)
         maskers._table.cache_clear()
         maskers._compiled.cache_clear()
@@ -387,7 +387,7 @@ def test_the_stored_line_prefilter_is_the_detectors_own(tmp_path):
         stored = maskers.line_prefilter()  # built and written
         maskers.line_prefilter.cache_clear()
         assert maskers.line_prefilter() == stored == detectors().prefilter  # read back
-        assert list((tmp_path / "derived").glob("secrets-lines-*.json"))
+        assert list((tmp_path / "derived").glob("secrets-lines-*.txt"))
     finally:
         allow_derived(None)
         maskers.line_prefilter.cache_clear()

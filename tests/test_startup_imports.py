@@ -98,7 +98,7 @@ def test_the_secrets_masker_reads_its_patterns_from_the_cache(tmp_path):
     assert AZURE_KEY[:20] not in first_masked and first_masked == second_masked
     assert first_masked.startswith("AccountKey=")
     assert (first_loaded, second_loaded) == ("True", "False")
-    assert len(list((tmp_path / "derived").glob("secrets-masker-*.json"))) == 1
+    assert len(list((tmp_path / "derived").glob("secrets-masker-*.txt"))) == 1
 
 
 def test_a_first_hook_run_on_a_new_plain_caption_loads_neither_spacy_nor_detect_secrets(

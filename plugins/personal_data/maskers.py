@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from functools import cache
 
 from .recognizers import PATTERNS
@@ -46,7 +47,7 @@ MIN_NAME_CHARS = 2
 
 
 @cache
-def _lexicons() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+def _lexicons() -> tuple[AbstractSet[str], AbstractSet[str], frozenset[str]]:
     """Given names, family names, and words that are no part of a name."""
     from .analyzer import settings_data
     from .recognizers import given_names, surnames

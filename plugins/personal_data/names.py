@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 from functools import cache
 from typing import Any
 
@@ -95,13 +96,13 @@ def everyday_words() -> frozenset[str]:
     return frozenset(w.lower() for w in words if isinstance(w, str))
 
 
-def _lexicon(name: str, build: Callable[[], frozenset[str]]) -> frozenset[str]:
+def _lexicon(name: str, build: Callable[[], frozenset[str]]) -> AbstractSet[str]:
     """A word list derived from the installed model, spaCy and Faker, kept
     beside the result cache (``cache.derived``) and keyed by their
     versions and the ambiguous names of our settings: deciding whether a
     caption is worth running NER on then imports neither spaCy (1.5 s with
     the torch it pulls in) nor Faker's locales."""
-    from aiart_release.cache import derived
+    from aiart_release.cache import derived_lexicon
     from aiart_release.plugins import installed_version as version
 
     from .analyzer import DEFAULT_MODEL, settings_data
@@ -110,11 +111,11 @@ def _lexicon(name: str, build: Callable[[], frozenset[str]]) -> frozenset[str]:
         settings_data()["ambiguous_given_names"])).encode()).hexdigest()[:16]
     key = (f"{name} 1 model {version(DEFAULT_MODEL)} spacy {version('spacy')} "
            f"faker {version('faker')} ambiguous {ambiguous}")
-    return frozenset(derived("names-" + name, key, lambda: sorted(build())))
+    return derived_lexicon("names-" + name, key, build)
 
 
 @cache
-def distinctive_given_names() -> frozenset[str]:
+def distinctive_given_names() -> AbstractSet[str]:
     """Given names that are no English word and no stop word."""
     return _lexicon("distinctive-given", _distinctive_given_names)
 
@@ -131,7 +132,7 @@ def _distinctive_given_names() -> frozenset[str]:
 
 
 @cache
-def distinctive_surnames() -> frozenset[str]:
+def distinctive_surnames() -> AbstractSet[str]:
     """Family names that are no English word and no stop word ("obama",
     "sheeran"): what the NER model calls a person in lower case or in
     capitals is one if its word is such a name."""
@@ -150,7 +151,7 @@ def _distinctive_surnames() -> frozenset[str]:
 
 
 @cache
-def _noun_given_names() -> frozenset[str]:
+def _noun_given_names() -> AbstractSet[str]:
     """Given names that are no verb, adjective or adverb ("martin", "harry";
     not "wash", "red")."""
     return _lexicon("noun-given", _build_noun_given_names)

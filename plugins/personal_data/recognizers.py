@@ -9,7 +9,9 @@ is called, never when the plugin loads.
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Set as AbstractSet
 from functools import cache
 from typing import Any
 
@@ -246,33 +248,39 @@ def pattern_recognizers() -> list[Any]:
 # --- names the small NER model misses ---------------------------------------
 
 @cache
-def given_names() -> frozenset[str]:
+def given_names() -> AbstractSet[str]:
     """Given names of every locale Faker knows (about 30,000), lower case,
     without those that are also everyday words (rose, may, hunter)."""
     from .analyzer import settings_data
 
-    names = _faker_names(("first_names", "first_names_male", "first_names_female"))
-    return frozenset(names - set(settings_data()["ambiguous_given_names"]))
+    ambiguous = settings_data()["ambiguous_given_names"]
+    digest = hashlib.sha256("\n".join(sorted(ambiguous)).encode()).hexdigest()[:16]
+    return _faker_names(("first_names", "first_names_male", "first_names_female"),
+                        without=frozenset(ambiguous), variant=f"without {digest}")
 
 
 @cache
-def surnames() -> frozenset[str]:
+def surnames() -> AbstractSet[str]:
     """Family names of every locale Faker knows (about 28,000), lower case.
     Many are English words (Smith, Baker, Young): they only back up what
     the NER model already calls a person, never find one alone."""
-    return frozenset(_faker_names(("last_names", "last_names_male", "last_names_female")))
+    return _faker_names(("last_names", "last_names_male", "last_names_female"))
 
 
-def _faker_names(attributes: tuple[str, ...]) -> set[str]:
-    """The names in ``attributes`` of each locale's person provider. Building
-    them imports Faker's hundred locale modules (about 0.2 s), so the list is
-    kept beside the result cache, keyed by Faker's version: a cached run's
-    masking gate then reads one file."""
-    from aiart_release.cache import derived
+def _faker_names(attributes: tuple[str, ...], without: frozenset[str] = frozenset(),
+                 variant: str = "") -> AbstractSet[str]:
+    """The names in ``attributes`` of each locale's person provider, less
+    ``without``. Building them imports Faker's hundred locale modules
+    (about 0.2 s), so the list is kept beside the result cache, keyed by
+    Faker's version (and ``variant``, which names what was left out), and
+    searched in place: a cached run's masking gate reads a few lines of
+    one file."""
+    from aiart_release.cache import derived_lexicon
     from aiart_release.plugins import installed_version as version
 
-    return set(derived("faker-" + "-".join(attributes), f"faker {version('faker')} names 1",
-                       lambda: sorted(_build_faker_names(attributes))))
+    return derived_lexicon("faker-" + "-".join(attributes),
+                           f"faker {version('faker')} names 2 {variant}",
+                           lambda: _build_faker_names(attributes) - without)
 
 
 def _build_faker_names(attributes: tuple[str, ...]) -> set[str]:
