@@ -25,6 +25,8 @@ from aiart_release.facts import Fact
 from aiart_release.findings import Checkpoint, Finding, Location, Severity, plural
 from aiart_release.readers.markdown import atx_heading
 
+from .people_described import no_people, people_statement
+
 # Every pattern is compiled on first use (a cached accessor): a run that
 # reads no card, as a pre-commit hook on one caption, compiles none of them.
 
@@ -358,7 +360,7 @@ def shows_people(card) -> bool:
     """Whether a dataset card says its data shows people: photographs of
     faces, portraits, people (not portraits in paintings)."""
     prose = outline(card.text).prose
-    if not _people_cues().search(prose) or _no_people().search(prose):
+    if not _people_cues().search(prose) or no_people().search(prose):
         return False
     return bool(_photo_cues().search(prose)) or not _artwork_cues().search(prose)
 
@@ -409,16 +411,6 @@ def outline(text: str) -> Outline:
                    "\n".join(prose))
 
 
-# A card that says its data shows nobody answers who is in it, and consent
-# with it (Datasheets ask about consent for data about people).
-@cache
-def _no_people() -> re.Pattern[str]:
-    return re.compile(
-        r"\b(?:no|without)\s+(?:people|persons|humans|human\s+figures|faces|individuals)\b|"
-        r"\bnobody\s+is\s+(?:shown|depicted|pictured)|\b(?:does|do)\s+not\s+(?:contain|show|depict)"
-        r"\s+(?:any\s+)?(?:people|persons|faces|humans)\b", re.I)
-
-
 def completeness(card) -> Completeness:
     """Which of the card's questions it answers (under a heading that names
     the question, in a sentence that answers it, or in its metadata), heads
@@ -436,7 +428,7 @@ def completeness(card) -> Completeness:
             if q.key not in shadowed:
                 headed[q.key] = headed.get(q.key, False) or says_something
     metadata = card.metadata if isinstance(card.metadata, dict) else {}
-    nobody = card.kind == "dataset-card" and bool(_no_people().search(read.prose))
+    nobody = card.kind == "dataset-card" and bool(no_people().search(read.prose))
     answered, missing, unanswered = [], [], []
     by_key = {q.key: q for q in questions}
     for key in order:
@@ -766,8 +758,12 @@ class Cards(Check):
     covers = frozenset({Checkpoint.DATASET, Checkpoint.PUBLISHING})
     description = ("Model and dataset cards exist, parse, hold no template text, answer the "
                    "questions of their templates, and use the Hub's identifiers")
-    version = "2"
+    version = "3"
     provides = {
+        "card_shows_people": Fact(
+            bool, "a dataset card says its data shows real people (a dataset of faces, "
+                  "photographs of people, recordings of speakers), whether or not its files "
+                  "are in the bundle"),
         "dataset_consent_undocumented": Fact(
             bool, "the bundle has dataset files but no dataset card that says whether the "
                   "people in it consented (a consent, privacy or opt-out section or sentence) "
@@ -785,6 +781,8 @@ class Cards(Check):
                                     "model or dataset id, language, task)",
         "docs.card-gating-missing": "The release is declared gated but the card has no "
                                     "`extra_gated_*` fields",
+        "consent.people-described": "A dataset card says its data shows real people (medium "
+                                    "unless it says they consented)",
     }
 
     def scan_bundle(self, ctx):
@@ -833,6 +831,10 @@ class Cards(Check):
                                                not in _NOT_RELEASED)]
         ctx.provide({"dataset_consent_undocumented": bool(data) and not any(
             consent_answered(c) for c in released if c.kind == "dataset-card" and c.text)})
+        described = [found for card in released if card.kind == "dataset-card" and card.text
+                     for found in [people_described_finding(card)] if found is not None]
+        ctx.provide({"card_shows_people": bool(described)})
+        yield from described
         for card in facts.cards:
             yield from self._card(card)
         release = dict(facts.config.release or {})
@@ -908,6 +910,39 @@ class Cards(Check):
             artifact=card.artifact,
             checkpoint=checkpoint,
         )
+
+
+_CONSENT_SAID = {
+    "given": "it says they consented",
+    "opt-out": "people may ask to be removed, but it does not say they consented",
+    "none": "it does not say whether they consented",
+}
+
+
+def people_described_finding(card) -> Finding | None:
+    """``consent.people-described`` where a dataset card says its data shows
+    real people (people_described.py): the data need not be in the bundle
+    (a card and a download script) for the people in it to be identifiable."""
+    body = card.text.split("\n", card.body_line - 1)[-1] if card.body_line > 1 else card.text
+    said = people_statement(body, markdown_lines(body, card.body_line))
+    if said is None:
+        return None
+    return Finding(
+        id="consent.people-described",
+        severity=Severity.LOW if said.consent == "given" else Severity.MEDIUM,
+        message=f"The dataset card says its data shows people; {_CONSENT_SAID[said.consent]}",
+        location=Location(path=card.path, line=said.line),
+        evidence=f"“{said.sentence}”",
+        remediation=(
+            "Record each person's consent (or the terms under which their photos were "
+            "published) in the dataset manifest and say so in the card's consent section; "
+            "or blur or remove the faces before release, and keep a way for people to ask "
+            "to be removed"),
+        artifact="dataset",
+        checkpoint=Checkpoint.DATASET,
+        matched=said.sentence,
+        references=("https://arxiv.org/abs/1803.09010",),  # Datasheets for Datasets: consent
+    )
 
 
 @hookimpl

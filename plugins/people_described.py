@@ -1,0 +1,148 @@
+"""What a dataset card says about the people its data shows.
+
+A release often holds the card and the download script of a dataset, not
+its images (FFHQ's repository: "a high-quality image dataset of human
+faces", 70,000 photographs crawled from Flickr). The faces check never sees
+a pixel, yet a reviewer reading the card knows the data shows real people
+who can be identified. This module finds that statement, says where it is
+and what the card says about consent, and the cards check reports it
+(``consent.people-described``) for the policy to weigh.
+
+A statement counts when a sentence of the card's prose (not a heading,
+code, a citation or a licence section) says what the data *is* or *holds*:
+a dataset, collection or set of photographs of faces, people, portraits,
+selfies or celebrities; face or portrait images; recordings of speakers.
+It does not count when the same sentence says the people are synthetic,
+drawn, painted or animals, or when the card says its data shows nobody or
+that faces were blurred or removed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+# Sections whose sentences describe other work, not this data.
+_ASIDE_HEADING = re.compile(
+    r"\b(?:citations?|cite|bibtex|acknowledg(?:e)?ments?|references?|related\s+work|"
+    r"licen[cs]es?|terms|contact|changelog|news|updates?|faq)\b", re.I)
+
+_WHO = (r"(?:human\s+|real\s+|celebrity\s+|people'?s\s+)?"
+        r"(?:faces|people|persons|humans|individuals|celebrities|pedestrians|selfies|"
+        r"headshots|participants|volunteers|speakers|actors)")
+# Up to N words between ("70,000 high-quality", "young"), none that starts
+# another phrase ("a set of tools for people", "code to crop faces").
+_GAP = (r"(?:(?!(?:for|by|to|from|with|about|who|that|which|and|or|in|on|at|without)\b)"
+        r"[\w,.+'-]+\s+)")
+_WHAT = (r"(?:dataset|data\s*set|collection|corpus|set|images?|photos?|photographs?|pictures?|"
+         r"videos?|clips?|footage|recordings?|scans?|crops?)")
+# "a dataset of human faces", "images of people", "photographs of 1,000 individuals"
+_OF_PEOPLE = rf"\b{_WHAT}\s+of\s+{_GAP}{{0,3}}?{_WHO}\b"
+# "face images", "selfie dataset", "celebrity photos", "portrait photographs"
+# (a portrait alone may be a painting)
+_PEOPLE_KIND = (r"\b(?:(?:face|facial|selfie|headshot|celebrity|people|person|human|"
+                r"pedestrian|speaker|voice)\s+" + _WHAT + r"|portrait\s+photo(?:graph)?s?)\b")
+# "contains 3,000 faces", "shows people", "features portraits of"
+_HOLDS = (r"\b(?:contains?|consists?\s+of|includes?|comprises?|shows?|depicts?|features?|"
+          r"captures?)\s+" + _GAP + r"{0,4}?" + _WHO + r"\b")
+
+
+@cache
+def _statement() -> re.Pattern[str]:
+    return re.compile("|".join((_OF_PEOPLE, _PEOPLE_KIND, _HOLDS)), re.I)
+
+
+# In the same sentence: the people are not real ones.
+@cache
+def _not_real() -> re.Pattern[str]:
+    return re.compile(
+        r"\b(?:synthetic|generated|ai[- ]generated|fake|artificial|rendered|cgi|3d\s+models?|"
+        r"drawn|drawings?|cartoons?|anime|manga|illustrat\w+|paint(?:ed|ings?)|artworks?|"
+        r"works?\s+of\s+art|museums?|"
+        r"statues?|sculptures?|dolls?|mannequins?|masks?|animals?|cats?|dogs?|pets?|"
+        r"wildlife|emoji)\b", re.I)
+
+
+# A card that says its data shows nobody (which also answers who is in it,
+# and consent with it: Datasheets ask about consent for data about people).
+@cache
+def no_people() -> re.Pattern[str]:
+    return re.compile(
+        r"\b(?:no|without)\s+(?:people|persons|humans|human\s+figures|faces|individuals)\b|"
+        r"\bnobody\s+is\s+(?:shown|depicted|pictured)|\b(?:does|do)\s+not\s+(?:contain|show|depict)"
+        r"\s+(?:any\s+)?(?:people|persons|faces|humans)\b", re.I)
+
+
+# ... or that the faces were taken out.
+@cache
+def _faces_removed() -> re.Pattern[str]:
+    return re.compile(
+        r"\bfaces?\s+(?:(?:have|has|had)\s+been|were|are|was|is)\s+(?:\w+\s+)?"
+        r"(?:blurred|pixelated|masked|removed|anonymi[sz]ed|obscured|redacted)\b", re.I)
+
+
+# What the card says about consent: the people agreed...
+@cache
+def _consent_given() -> re.Pattern[str]:
+    return re.compile(
+        r"\b(?:(?:gave|given|obtained|signed|with|under)\s+(?:their\s+|the\s+)?(?:written\s+|"
+        r"informed\s+|explicit\s+)*consent|consented|model\s+releases?|release\s+forms?)\b",
+        re.I)
+
+
+# ... or may ask to be taken out.
+@cache
+def _opt_out() -> re.Pattern[str]:
+    return re.compile(
+        r"\b(?:opt[- ]?out|(?:get|have)\s+(?:your|their|the)\s+(?:photo|image|picture|data)s?\s+"
+        r"removed|remov(?:e|al)\s+(?:request|on\s+request)|request\s+(?:the\s+)?removal|"
+        r"takedown|take\s+down)\b", re.I)
+
+
+@dataclass(frozen=True)
+class PeopleStatement:
+    """Where the card says its data shows people, and what it says of consent."""
+
+    line: int
+    sentence: str
+    consent: str  # "given" | "opt-out" | "none"
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[])")
+_SHOWN_CHARS = 110
+
+
+def people_statement(card_text: str, lines) -> PeopleStatement | None:
+    """The first sentence of a dataset card saying its data shows real
+    people, or None. ``lines`` are the card's Markdown lines
+    (``cards.markdown_lines``)."""
+    if no_people().search(card_text) or _faces_removed().search(card_text):
+        return None
+    aside = False
+    found: tuple[int, str] | None = None
+    for line in lines:
+        if line.heading:
+            aside = bool(_ASIDE_HEADING.search(line.heading[1]))
+            continue
+        if line.code or aside or not line.text.strip():
+            continue
+        for sentence in _SENTENCE_END.split(line.text.strip()):
+            if _statement().search(sentence) and not _not_real().search(sentence):
+                found = (line.number, sentence)
+                break
+        if found:
+            break
+    if found is None:
+        return None
+    consent = ("given" if _consent_given().search(card_text)
+               else "opt-out" if _opt_out().search(card_text) else "none")
+    return PeopleStatement(found[0], _shortened(found[1]), consent)
+
+
+def _shortened(sentence: str) -> str:
+    sentence = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", sentence)  # links: their text
+    sentence = re.sub(r"[*_`]+", "", sentence).strip()
+    if len(sentence) <= _SHOWN_CHARS:
+        return sentence
+    return sentence[:_SHOWN_CHARS - 1].rsplit(" ", 1)[0] + "…"
