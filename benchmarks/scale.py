@@ -34,6 +34,7 @@ temporary folder; compare with a run without it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -114,52 +115,75 @@ def run_way(bundle: Path, way: str, executor: str | None = None) -> dict:
 def warm_cluster_seconds(bundle: Path) -> float:
     """The second of two runs on a LocalCluster this process keeps: the
     workers have loaded the plugins and spaCy, as on a cluster at scale."""
+    with local_cluster(2) as cluster:
+        address = f"dask={cluster.scheduler_address}"
+        run_way(bundle, "dask2", address)
+        return run_way(bundle, "dask2", address)["seconds"]
+
+
+@contextlib.contextmanager
+def local_cluster(workers: int):
+    """A LocalCluster as the engine starts one (dask_cluster.LOCAL_CLUSTER_CONFIG,
+    held for its life), that this process keeps."""
     import logging
 
     import dask
     from distributed import LocalCluster
 
-    with dask.config.set({"distributed.worker.daemon": False}):
-        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=":0",
-                               silence_logs=logging.CRITICAL)
-    try:
-        address = f"dask={cluster.scheduler_address}"
-        run_way(bundle, "dask2", address)
-        return run_way(bundle, "dask2", address)["seconds"]
-    finally:
-        cluster.close()
+    from aiart_release.executors import dask_cluster
+
+    with dask.config.set(dask_cluster.LOCAL_CLUSTER_CONFIG):
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", silence_logs=logging.CRITICAL,
+                               **dask_cluster.LOCAL_CLUSTER_HTTP)
+        try:
+            yield cluster
+        finally:
+            cluster.close()
 
 
 def per_task_seconds(units: int) -> None:
     """Dask's cost per unit, both ways of sending, two rounds each."""
-    import logging
-
-    import dask
-    from distributed import LocalCluster
-
     from aiart_release.executors import ExecutorChoice, dask_cluster
 
     supported = dask_cluster.ROOT_TASKS
-    with dask.config.set(dask_cluster.LOCAL_CLUSTER_CONFIG):
-        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=":0",
-                               silence_logs=logging.CRITICAL)
     try:
-        empty = [([], []) for _ in range(units)]
-        for round_ in (1, 2):
-            for root_tasks in ([True, False] if supported else [False]):
-                dask_cluster.ROOT_TASKS = root_tasks
-                choice = ExecutorChoice("dask", cluster.scheduler_address)
-                with dask_cluster.DaskExecutor(choice) as executor:
-                    started = time.perf_counter()
-                    executor.run(empty, [], None, lambda *_: None, lambda *_: None, None)
-                    seconds = time.perf_counter() - started
-                way = "root tasks, one graph" if root_tasks else "one submit each"
-                print(f"  round {round_}, {way:21}: {1000 * seconds / units:.2f} ms a unit")
+        with local_cluster(2) as cluster:
+            empty = [([], []) for _ in range(units)]
+            for round_ in (1, 2):
+                for root_tasks in ([True, False] if supported else [False]):
+                    dask_cluster.ROOT_TASKS = root_tasks
+                    choice = ExecutorChoice("dask", cluster.scheduler_address)
+                    with dask_cluster.DaskExecutor(choice) as executor:
+                        started = time.perf_counter()
+                        executor.run(empty, [], None, lambda *_: None, lambda *_: None, None)
+                        seconds = time.perf_counter() - started
+                    way = "root tasks, one graph" if root_tasks else "one submit each"
+                    print(f"  round {round_}, {way:21}: {1000 * seconds / units:.2f} ms a unit")
     finally:
         dask_cluster.ROOT_TASKS = supported
-        cluster.close()
+
+
+def overhead(tmp: Path, args: argparse.Namespace) -> None:
+    """Local against dask2 (a LocalCluster started for the run) on a small
+    bundle, ``--repeat`` rounds, the two ways alternated so that both see
+    the same load; then a running cluster of warm workers."""
+    small = write_bundle(tmp / "small", args.overhead_rows, args.row_group, args.seed)
+    times: dict[str, list[float]] = {"local": [], "dask2": []}
+    for round_ in range(1, args.repeat + 1):
+        for way in times:
+            times[way].append(run_way(small, way)["seconds"])
+        local, dask = times["local"][-1], times["dask2"][-1]
+        print(f"{args.overhead_rows:,} rows, round {round_}: local {local:.1f} s, dask2 "
+              f"{dask:.1f} s, overhead {100 * (dask / local - 1):+.0f} % (aim: <= 25 %), "
+              f"load {os.getloadavg()[0]:.2f}")
+    if args.repeat > 1:
+        local, dask = (sorted(t)[len(t) // 2] for t in times.values())
+        print(f"  median of {args.repeat}: local {local:.1f} s, dask2 {dask:.1f} s, "
+              f"overhead {100 * (dask / local - 1):+.0f} %")
+    warm = warm_cluster_seconds(small)
+    print(f"  on a running cluster of 2 warm workers (dask=ADDRESS): {warm:.1f} s, "
+          f"overhead {100 * (warm / local - 1):+.0f} %")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -173,6 +197,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="rows per part of a table (default: readers.tables.PART_ROWS)")
     parser.add_argument("--url", action="store_true",
                         help="assess the bundles at their file:// URLs instead of their paths")
+    parser.add_argument("--overhead-only", action="store_true",
+                        help="only the overhead comparison on --overhead-rows rows")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs of each way in the overhead comparison, alternated")
     parser.add_argument("--per-task", type=int, default=0, metavar="N",
                         help="measure Dask's cost per unit on N empty units, and nothing else")
     args = parser.parse_args(argv)
@@ -184,6 +212,12 @@ def main(argv: list[str] | None = None) -> int:
     global PART_ROWS, AT_URL
     PART_ROWS = args.part_rows
     AT_URL = args.url
+    if args.overhead_only:
+        print(f"cores: {os.cpu_count()}, load average before: {os.getloadavg()}")
+        with tempfile.TemporaryDirectory(prefix="aiart-scale-") as tmp:
+            overhead(Path(tmp), args)
+        print(f"load average after: {os.getloadavg()}")
+        return 0
     ways = [w for w in args.ways.split(",") if w]
     print(f"cores: {os.cpu_count()}, load average before: {os.getloadavg()}")
     with tempfile.TemporaryDirectory(prefix="aiart-scale-") as tmp:
@@ -203,15 +237,7 @@ def main(argv: list[str] | None = None) -> int:
             ratio = measured["dask1"]["seconds"] / measured["dask2"]["seconds"]
             print(f"  scaling dask 1 -> 2 workers: {ratio:.2f}x (aim: >= 1.7x)")
         if args.overhead_rows and {"local", "dask2"} <= set(ways):
-            small = write_bundle(Path(tmp) / "small", args.overhead_rows, args.row_group,
-                                 args.seed)
-            local = run_way(small, "local")["seconds"]
-            dask = run_way(small, "dask2")["seconds"]
-            print(f"{args.overhead_rows:,} rows: local {local:.1f} s, dask2 {dask:.1f} s, "
-                  f"overhead {100 * (dask / local - 1):+.0f} % (aim: <= 25 %)")
-            warm = warm_cluster_seconds(small)
-            print(f"  on a running cluster of 2 warm workers (dask=ADDRESS): {warm:.1f} s, "
-                  f"overhead {100 * (warm / local - 1):+.0f} %")
+            overhead(Path(tmp), args)
     print(f"load average after: {os.getloadavg()}")
     return 0
 
