@@ -10,7 +10,12 @@ configuration, code, small tables) are written at once: the walk, the facts
 and the summary read them. Binary media, weights, archives and large tables
 are left lazy: listed by size, their first bytes read from the URL if a
 classifier asks, and copied only when a check must read them
-(``Inventory.materialize``). Nothing is ever written at the URL.
+(``Inventory.materialize``): a file check's files before it runs, for a
+bundle check the kinds it declares in ``bundle_reads`` (engine.bundle_reads),
+and any other file when it is first opened (lazy_paths.py), so that a check
+of the cards copies no image. Nothing is ever written at the URL: ``export``
+writes in the current folder, ``baseline`` and ``init`` only to a local file
+the user names.
 
 Large tables are not copied for their parts at all where workers can reach
 the URL themselves: :func:`worker_url` gives the URL a part is read from
