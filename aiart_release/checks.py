@@ -85,6 +85,13 @@ class Check:
       a check whose findings name its absolute path must not opt in.
       Accelerator checks are never cached, whatever they declare (they run
       the released model).
+    - ``bundle_reads``: the file kinds ``scan_bundle`` opens
+      (``frozenset({"license", "model-card"})``), or None (the default)
+      for any file. A bundle at a URL and the hook's staged view copy
+      media, weights and large tables only when read: the files of these
+      kinds are copied before ``scan_bundle`` runs, in batches and outside
+      its time limit; with None every file is. A file of another kind is
+      still copied when first opened through its path (``lazy_paths.py``).
     """
 
     id: ClassVar[str] = ""
@@ -98,6 +105,7 @@ class Check:
     batch_size: ClassVar[int] = 1
     reads_generated: ClassVar[bool] = False
     bundle_cacheable: ClassVar[bool] = False
+    bundle_reads: ClassVar[frozenset[str] | None] = None
     provides: ClassVar[Mapping[str, Fact]] = {}
 
     def scan_file(self, file: BundleFile, ctx: FileContext) -> Iterable[Finding]:
@@ -304,6 +312,13 @@ def _attribute_problem(check: Check) -> str | None:
         return "reads_generated must be True or False"
     if not isinstance(check.bundle_cacheable, bool):
         return "bundle_cacheable must be True or False"
+    reads = check.bundle_reads
+    if reads is not None:
+        if not isinstance(reads, (set, frozenset)) or not all(isinstance(k, str) for k in reads):
+            return "bundle_reads must be None or a set of file kinds"
+        unknown = sorted(set(reads) - set(KINDS))
+        if unknown:
+            return f"bundle_reads {unknown} are not file kinds ({', '.join(KINDS)})"
     if not isinstance(check.findings, Mapping):
         return "findings must map finding ids to one-line meanings"
     return None

@@ -752,6 +752,8 @@ def gating_finding(card, release: dict) -> Finding | None:
 
 class Cards(Check):
     id = "cards"
+    # Reads the cards the core parsed (facts.cards) and file names: no file.
+    bundle_reads = frozenset()
     # Reads only the bundle, its facts and its settings (docs/plugins.md).
     bundle_cacheable = True
     checkpoint = Checkpoint.PUBLISHING

@@ -580,3 +580,37 @@ def test_a_copy_cut_short_is_removed_and_made_again_on_the_next_open(memory, pri
         monkeypatch.setattr(bundle.fs, "open", real_open)
         bundle.fetch(["model.safetensors"])
         assert (bundle.root / "model.safetensors").read_bytes() == big
+
+
+@pytest.mark.parametrize(("declared", "problem"), [
+    ("image", "bundle_reads must be None or a set of file kinds"),
+    ({"image", 3}, "bundle_reads must be None or a set of file kinds"),
+    (frozenset({"pictures"}), "bundle_reads ['pictures'] are not file kinds"),
+])
+def test_a_check_declaring_what_its_bundle_step_reads_is_held_to_file_kinds(declared, problem):
+    from aiart_release.checks import Check, validate_check
+
+    class Reads(Check):
+        id = "reads"
+        findings = {}
+
+        def scan_bundle(self, ctx):
+            return ()
+
+    assert validate_check(Reads()) is None  # None: every file
+    check = Reads()
+    check.bundle_reads = declared
+    assert problem in validate_check(check)
+    check.bundle_reads = frozenset({"image", "license"})
+    assert validate_check(check) is None
+
+
+def test_the_built_in_bundle_checks_declare_what_they_read_and_are_accepted():
+    # A declaration naming no file kind would be refused at registration,
+    # and the check would be missing from the registry.
+    from aiart_release.plugins import build_registry
+
+    declared = {c.id for c in build_registry().checks.values() if c.bundle_reads is not None}
+    assert declared >= {"cards", "license-presence", "media-ocr", "alt-text", "licenses",
+                        "generation", "provenance", "training", "memorisation", "media-marks",
+                        "gguf-metadata"}

@@ -67,6 +67,9 @@ class Generation(Check):
     description = ("Samples made by the bundle's declared generator (only with "
                    "--trust-bundle-code, in a child process) compared with the training images")
     device = "accelerator"
+    # Nothing unless a trusted generator runs; then the whole bundle is
+    # copied first (below): its child process reads files by path.
+    bundle_reads = frozenset()
     version = "1"
     findings = {
         "model.near-copy": "A sample the bundle's generator made is a near-copy of a training "
@@ -88,6 +91,9 @@ class Generation(Check):
         why_not = _why_not_run(ctx)
         if why_not is not None:
             return [why_not]
+        # A bundle at a URL or a staged view: the generator's code, its
+        # weights and the training images on disk before anything reads them.
+        ctx.inventory.materialize(ctx.inventory.files)
         problem = _weights_problem(root, model.weights)
         if problem is not None:
             return [_failed(model.generator, problem)]

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from aiart_release import license_catalog
+from aiart_release.bundle import TEXT_KINDS
 from aiart_release.checks import Check
 from aiart_release.facts import Fact
 from aiart_release.findings import (
@@ -57,6 +58,8 @@ CONFIDENT = 0.9
 
 class Licenses(Check):
     id = "licenses"
+    # Licence texts, cards, configs, code headers; a GGUF file is copied when opened.
+    bundle_reads = TEXT_KINDS | {"other"}
     # Reads only the bundle, its facts and its settings (docs/plugins.md).
     bundle_cacheable = True
     checkpoint = Checkpoint.PUBLISHING

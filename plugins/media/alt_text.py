@@ -15,6 +15,7 @@ import re
 from pathlib import PurePosixPath
 from urllib.parse import unquote
 
+from aiart_release.bundle import TEXT_KINDS
 from aiart_release.checks import Check
 from aiart_release.findings import Checkpoint, Finding, Location, Severity
 
@@ -34,6 +35,8 @@ _SHOWN = 10
 
 class AltText(Check):
     id = "alt-text"
+    # Reads the cards and READMEs that show images.
+    bundle_reads = TEXT_KINDS
     # Reads only the bundle, its facts and its settings (docs/plugins.md).
     bundle_cacheable = True
     checkpoint = Checkpoint.PUBLISHING

@@ -123,6 +123,8 @@ _IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".png", ".tif", ".tiff", "
 
 class RepeatedMarks(Check):
     id = "media-marks"
+    # The dataset's images, compared corner by corner.
+    bundle_reads = frozenset({"image"})
     # Reads only the bundle, its facts and its settings (docs/plugins.md); a
     # search the time limit cut short says so (ctx.stopped_early) and is not kept.
     bundle_cacheable = True

@@ -82,6 +82,8 @@ MAX_SIGNATURE_HEIGHT = 0.1
 
 class TextInImages(Check):
     id = "media-ocr"
+    # Its bundle step reads the facts only (the images are file work).
+    bundle_reads = frozenset()
     checkpoint = Checkpoint.DATASET
     description = "Watermarks, signatures and credits in images (OCR, off by default)"
     kinds = frozenset({"image"})

@@ -62,6 +62,8 @@ _TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".jsonl", ".json", ".parquet"})
 
 class Memorisation(Check):
     id = "memorisation"
+    # Hashes images by path (Path(...) copies nothing on its own): declared.
+    bundle_reads = frozenset({"image", "text", "table"})
     # Reads only the bundle, its facts and its settings (docs/plugins.md).
     bundle_cacheable = True
     checkpoint = Checkpoint.MODEL_CODE

@@ -305,6 +305,8 @@ class GGUFMetadataFacts(Check):
     """The ``general.*`` keys of GGUF files, for the card and licence checks."""
 
     id = "gguf-metadata"
+    # A .gguf file is copied when its header is opened (read_gguf(file.abspath)).
+    bundle_reads = frozenset()
     # Reads only the bundle, its facts and its settings (docs/plugins.md).
     bundle_cacheable = True
     checkpoint = Checkpoint.PUBLISHING
@@ -331,7 +333,7 @@ class GGUFMetadataFacts(Check):
             from aiart_release.readers import gguf  # a GGUF file: rare
 
             try:
-                meta = gguf.read_gguf(Path(file.abspath))
+                meta = gguf.read_gguf(file.abspath)  # not Path(): copied on open
             except (gguf.GGUFError, OSError) as exc:
                 yield self._unreadable(file, str(exc))
                 continue

@@ -25,6 +25,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 
+from aiart_release.bundle import TEXT_KINDS
 from aiart_release.cache import file_sha256
 from aiart_release.checks import Check
 from aiart_release.facts import Fact
@@ -45,6 +46,8 @@ SHOWN = 5
 
 class Provenance(Check):
     id = "provenance"
+    # Manifests (text and tables), cards and code; a hashed item is copied when opened.
+    bundle_reads = TEXT_KINDS | {"table"}
     # Reads only the bundle, its facts and its settings (docs/plugins.md).
     bundle_cacheable = True
     checkpoint = Checkpoint.DATASET

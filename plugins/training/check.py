@@ -12,6 +12,7 @@ aiart-release.yaml and a card without ``co2_eq_emissions`` give the estimate
 
 from __future__ import annotations
 
+from aiart_release.bundle import TEXT_KINDS
 from aiart_release.checks import Check
 from aiart_release.facts import Fact
 from aiart_release.findings import Checkpoint, Finding, Location, Severity
@@ -43,6 +44,8 @@ _REMEDIATION = {
 
 class Training(Check):
     id = "training"
+    # Configs, logs and cards; a weights header read copies that file when opened.
+    bundle_reads = TEXT_KINDS | {"other"}
     # Reads only the bundle, its facts and its settings (docs/plugins.md).
     bundle_cacheable = True
     checkpoint = Checkpoint.TRAINING
