@@ -14,10 +14,11 @@ wall time.
 
 Modes (each in a child process, a fresh interpreter):
 
-  undeclared  the bundle checks as they are: a check that does not say
-              what it reads (``bundle_reads``) gets every file copied;
-  declared    every built-in bundle check given the ``bundle_reads`` that
-              docs/plugins.md proposes for it (set at run time here).
+  undeclared  every bundle check's ``bundle_reads`` set to None at run
+              time: every lazy file is copied before the bundle checks,
+              as before checks declared what they read;
+  declared    the bundle checks as they are (each built-in one declares
+              the kinds it reads).
 
 Also prints the load average: on a busy machine every time is inflated,
 compare the modes measured in the same run.
@@ -33,26 +34,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-# What each built-in bundle check reads in scan_bundle (read from its code):
-# the kinds whose files it opens for every bundle. Files a check picks at
-# run time (a manifest's hashed files) are copied when it opens them.
-TEXT = frozenset({"code", "text", "model-card", "dataset-card", "license", "manifest",
-                  "config"})
-DECLARED = {
-    "cards": frozenset(),
-    "license-presence": frozenset(),
-    "media-ocr": frozenset(),
-    "alt-text": TEXT,
-    "licenses": TEXT | {"other"},
-    "provenance": TEXT | {"table"},
-    "training": TEXT | {"other", "model-weights"},
-    "memorisation": frozenset({"image", "text", "table"}),
-    "media-marks": frozenset({"image"}),
-    "gguf-metadata": frozenset({"model-weights"}),
-    # generation runs the model only when one is declared (none here).
-    "generation": frozenset(),
-}
 
 
 def write_bundle(fs, base: str, images: int, side: int, table_mib: int,
@@ -128,10 +109,9 @@ def child(args: argparse.Namespace) -> None:
     write_bundle(fs, "bench", args.images, args.image_side, args.table_mib, args.weights_mib)
     total = sum(fs.du("/bench", total=False).values())
     registry = build_registry()
-    if args.child == "declared":
-        for check_id, kinds in DECLARED.items():
-            if check_id in registry.checks:
-                type(registry.checks[check_id]).bundle_reads = kinds
+    if args.child == "undeclared":
+        for check in registry.checks.values():
+            type(check).bundle_reads = None
     copies = Copies()
     cache = Path(tempfile.mkdtemp(prefix="aiart-bench-cache-"))
     runs = []
