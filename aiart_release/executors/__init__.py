@@ -3,7 +3,7 @@
 ``local`` is the engine's own process pool (``engine._Pool``), the default.
 ``dask`` sends the same units, one task each, to a ``distributed`` cluster:
 the scheduler at ADDRESS, or a ``LocalCluster`` started for the run
-(:mod:`aiart_release.executors.dask`). Both get the same units, large
+(:mod:`aiart_release.executors.dask_cluster`). Both get the same units, large
 tables cut into parts (``readers.tables.split_table``), and the engine
 stores and merges what comes back in the same order: the findings are the
 same (docs/scale.md).

@@ -240,6 +240,9 @@ class DaskExecutor:
             where = self.choice.address or "a local cluster"
             raise ExecutorError(f"cannot reach the Dask scheduler at {where}: "
                                 f"{type(exc).__name__}") from None
+        except BaseException:
+            self.close()  # no cluster left running, no config left set
+            raise
         return self
 
     def __exit__(self, *exc_info) -> None:
