@@ -23,7 +23,7 @@ from typing import Protocol
 from .doc_media import documentation_media
 from .findings import CHECKPOINT_OF_ARTIFACT, Finding, Location, Severity, plural
 from .globs import GlobError, GlobSet
-from .origin import FIXTURE, GENERATED, name_suffix, origin_of, split_path
+from .origin import FIXTURE, GENERATED, name_suffix, origin_of, split_path, suite_fixtures
 from .readers.limits import ORDINARY_UNDER_SPECIAL_ROOTS
 from .sizes import DEFAULT_MAX_FILE_SIZE, DEFAULT_SNIFF_BYTES, human_size
 from .writes import shown
@@ -488,7 +488,7 @@ def build_inventory(
     excluded = _compile([*DEFAULT_EXCLUDES, *exclude], "exclude")
     walker = _Walker(root, excluded, classify, max_file_size, sniff_bytes, remembered)
     walker.walk()
-    files = sorted(walker.files, key=lambda f: f.path)
+    files = _with_suite_fixtures(sorted(walker.files, key=lambda f: f.path))
     files = _assign_artifacts(files, artifact_globs or {})
     by_path = {f.path: f for f in files}
     findings = []
@@ -815,7 +815,8 @@ def _assign_artifacts(files: list[BundleFile], globs: dict[str, list[str]]) -> l
     # README figures, web-page assets and sample outputs are documentation.
     doc_media = documentation_media(files)
     media_dirs = {f.directory for f in files
-                  if f.kind in ("image", "audio", "video") and f.path not in doc_media}
+                  if f.kind in ("image", "audio", "video") and f.path not in doc_media
+                  and f.context != FIXTURE}
     weight_dirs = {f.directory for f in files if _is_model_weights(f)}
     # An archive or data file among the code (a tokenizer vocabulary, a
     # zipped dependency) belongs to the code, unless media say otherwise.
@@ -828,8 +829,8 @@ def _assign_artifacts(files: list[BundleFile], globs: dict[str, list[str]]) -> l
             declared_paths.add(f.path)
         kind = f.kind
         if artifact is None:
-            artifact = "docs" if f.path in doc_media else _infer_artifact(
-                f, media_dirs, weight_dirs, code_dirs)
+            artifact = "docs" if f.path in doc_media and f.context != FIXTURE else \
+                _infer_artifact(f, media_dirs, weight_dirs, code_dirs)
         if kind == "text" and f.name.lower().startswith("readme") and f.directory in weight_dirs:
             # A README beside the weights is the model card, metadata or not
             # (as on the Hugging Face Hub).
@@ -865,6 +866,14 @@ def _no_model_without_weights(files: list[BundleFile], declared: set[str]) -> li
     return out
 
 
+def _with_suite_fixtures(files: list[BundleFile]) -> list[BundleFile]:
+    """``files`` with a test suite's tables and media marked as its fixtures
+    (``origin.suite_fixtures``): decided on the whole walk, since whether a
+    test folder holds test code is no property of one file."""
+    marked = suite_fixtures([(f.path, f.kind, f.context) for f in files])
+    return [replace(f, context=FIXTURE) if f.path in marked else f for f in files]
+
+
 def _is_model_weights(f: BundleFile) -> bool:
     """Weights of a model the release ships; a tiny array a unit test loads
     (a fixture) is the code's."""
@@ -873,8 +882,9 @@ def _is_model_weights(f: BundleFile) -> bool:
 
 def _infer_artifact(f: BundleFile, media_dirs: set[str], weight_dirs: set[str],
                     code_dirs: frozenset[str] | set[str] = frozenset()) -> str:
-    if f.kind == "model-weights" and f.context == FIXTURE:
-        return "code"
+    if f.context == FIXTURE and f.kind in ("model-weights", "table", "image", "audio", "video",
+                                           "archive"):
+        return "code"  # a test suite's data
     if f.kind in _KINDS_FIXING_ARTIFACT:
         return _KINDS_FIXING_ARTIFACT[f.kind]
     if f.kind in ("archive", "other") and f.directory in code_dirs and f.directory:

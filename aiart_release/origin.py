@@ -22,8 +22,11 @@ content first and by path second:
   library and version at the top of JavaScript or CSS, or a folder such as
   ``node_modules/``, ``vendor/``, ``third_party/``;
 - fixtures: code, configuration and text under ``tests/``, ``fixtures/``,
-  ``testdata/`` (not tables or media, which a dataset's ``test`` split also
-  holds).
+  ``testdata/``; tables, media and small weights there too when that
+  test folder holds test code (``test_*.py``, ``conftest.py``,
+  ``*_test.go``, ``*.spec.ts``): it is a test suite, and its data the
+  suite's (``suite_fixtures``). A dataset's ``test`` split holds no test
+  code, and below ``data/`` a test folder is always the data's.
 """
 
 from __future__ import annotations
@@ -188,6 +191,34 @@ def fixture_root(path: str) -> str | None:
         if part.lower() in _FIXTURE_DIRS:
             return "/".join(parts[: index + 1]) + "/"
     return None
+
+
+# Names of test code, in the conventions of pytest, Go, Jest and Mocha.
+_TEST_CODE = re.compile(
+    r"(?:test_[\w.-]*|[\w.-]+_test|conftest)\.py|[\w.-]+_test\.go|[\w.-]+\.(?:test|spec)\.[cm]?[jt]sx?",
+    re.IGNORECASE)
+_SUITE_DATA_KINDS = {"table", "image", "audio", "video", "archive"}
+
+
+def suite_fixtures(files: list[tuple[str, str, str | None]]) -> set[str]:
+    """The paths, among ``(path, kind, origin)``, of tables, media and
+    archives that are a test suite's data: under a test folder (not below
+    ``data/``) that also holds test code. img2dataset's
+    ``tests/test_files/*.parquet`` (ten thousand scraped captions its unit
+    tests download from) is the code's test data, not a released dataset."""
+    suites = {fixture_root(path) for path, kind, _ in files
+              if kind == "code" and _TEST_CODE.fullmatch(split_path(path)[1])}
+    suites.discard(None)
+    if not suites:
+        return set()
+    found = set()
+    for path, kind, origin in files:
+        if origin is not None or kind not in _SUITE_DATA_KINDS:
+            continue
+        folders = [p.lower() for p in path_parts(path)[:-1]]
+        if fixture_root(path) in suites and not _DATA_DIRS.intersection(folders):
+            found.add(path)
+    return found
 
 
 def _is_fixture_path(folders: list[str], name: str) -> bool:

@@ -646,3 +646,45 @@ def test_a_path_is_split_as_purepath_splits_it(path):
     assert (f.directory, f.name, f.suffix) == ("" if parent == "." else parent, pure.name,
                                                pure.suffix.lower())
     assert path_parts(path) == pure.parts
+
+
+# --- a test suite's data ---------------------------------------------------------
+
+PARQUET_LIKE = b"PAR1" + b"\0" * 32 + b"PAR1"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 16
+
+
+def _contexts(root):
+    inventory = build_inventory(root, build_registry().classify)
+    return {f.path: (f.context, f.artifact) for f in inventory.files}
+
+
+def test_tables_and_images_beside_test_code_are_the_suites_fixtures(tmp_path):
+    root = make_bundle(tmp_path / "b", {
+        "tool/download.py": "def fetch(url):\n    return url\n",
+        "tests/test_download.py": "def test_fetch():\n    assert True\n",
+        "tests/test_files/sample_1000.parquet": PARQUET_LIKE,
+        "tests/test_files/urls.csv": "url,caption\nhttp://example.com/a.jpg,a cat\n",
+        "tests/resources/cat.png": PNG,
+    })
+    seen = _contexts(root)
+    for path in ("tests/test_files/sample_1000.parquet", "tests/test_files/urls.csv",
+                 "tests/resources/cat.png"):
+        assert seen[path] == ("fixture", "code"), path
+    assert seen["tool/download.py"] == (None, "code")
+
+
+@pytest.mark.parametrize("files", [
+    # A dataset's test split: no test code beside it.
+    {"test/0001.png": PNG, "test/captions.csv": "file,caption\n0001.png,a cat\n",
+     "train/0002.png": PNG},
+    # Below data/, a test folder is the data's, whatever lies beside it.
+    {"data/test/0001.png": PNG, "data/test/conftest.py": "x = 1\n"},
+    # Test code in another test folder says nothing about this one.
+    {"tests/test_tool.py": "def test_a():\n    pass\n", "fixtures/faces/0001.png": PNG},
+])
+def test_a_test_split_is_data_not_a_fixture(tmp_path, files):
+    seen = _contexts(make_bundle(tmp_path / "b", files))
+    for path, (context, artifact) in seen.items():
+        if path.endswith((".png", ".csv")):
+            assert (context, artifact) == (None, "dataset"), path
