@@ -36,6 +36,20 @@ from .rules import RuleProblem, load_packs, scenarios
 from .watchdog import guarded
 
 
+def released_artifacts(inventory: Inventory, facts: Facts) -> list[str]:
+    """The artifacts the release holds: those of its files, and those it
+    publishes by link (``published_by_link``: a README describing the
+    dataset the release is named after, whose files are downloaded from
+    elsewhere; the people in it are released all the same)."""
+    present = set(inventory.artifacts_present())
+    linked = facts.values.get("published_by_link") or []
+    present.update(a for a in linked if a in ARTIFACT_ORDER)
+    return [a for a in ARTIFACT_ORDER if a in present]
+
+
+ARTIFACT_ORDER = ("model", "code", "dataset")
+
+
 def assess(path: Path, registry: Registry, config: Config, policy: Policy,
            options: Options | None = None) -> Assessment:
     """Assess the bundle at ``path`` with the plugins of ``registry``, the
@@ -58,8 +72,8 @@ def assess(path: Path, registry: Registry, config: Config, policy: Policy,
             ignores.from_config(path, config, registry.checks.values()), accepted)
         facts = derive_facts(declared, provided)
         raised, findings = raise_scenarios(registry, facts, findings)
-        recommendation = decide(policy, facts.values, findings, inventory.artifacts_present(),
-                                raised)
+        recommendation = decide(policy, facts.values, findings,
+                                released_artifacts(inventory, facts), raised)
         assessment = Assessment(
             bundle_path=str(path),
             inventory=inventory,

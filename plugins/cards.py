@@ -25,7 +25,7 @@ from aiart_release.facts import Fact
 from aiart_release.findings import Checkpoint, Finding, Location, Severity, plural
 from aiart_release.readers.markdown import atx_heading
 
-from .people_described import no_people, people_statement
+from .people_described import no_people, people_statement, self_described
 
 # Every pattern is compiled on first use (a cached accessor): a run that
 # reads no card, as a pre-commit hook on one caption, compiles none of them.
@@ -752,8 +752,9 @@ def gating_finding(card, release: dict) -> Finding | None:
 
 class Cards(Check):
     id = "cards"
-    # Reads the cards the core parsed (facts.cards) and file names: no file.
-    bundle_reads = frozenset()
+    # Reads the cards the core parsed (facts.cards), file names, and a
+    # top-level README that is no card.
+    bundle_reads = frozenset({"text"})
     # Reads only the bundle, its facts and its settings (docs/plugins.md).
     bundle_cacheable = True
     checkpoint = Checkpoint.PUBLISHING
@@ -762,6 +763,10 @@ class Cards(Check):
                    "questions of their templates, and use the Hub's identifiers")
     version = "3"
     provides = {
+        "published_by_link": Fact(
+            list, "artifacts the release publishes with no file of them in the bundle: a "
+                  "top-level README that describes the dataset the release is named after "
+                  "(downloaded from elsewhere)"),
         "card_shows_people": Fact(
             bool, "a dataset card says its data shows real people (a dataset of faces, "
                   "photographs of people, recordings of speakers), whether or not its files "
@@ -835,7 +840,14 @@ class Cards(Check):
             consent_answered(c) for c in released if c.kind == "dataset-card" and c.text)})
         described = [found for card in released if card.kind == "dataset-card" and card.text
                      for found in [people_described_finding(card)] if found is not None]
-        ctx.provide({"card_shows_people": bool(described)})
+        linked: list[str] = []
+        if not described:
+            described = [found for readme in _top_readmes(inventory, facts)
+                         for found in [people_described_finding(readme, itself=True)]
+                         if found is not None]
+            if described and not inventory.of_artifact("dataset"):
+                linked = ["dataset"]
+        ctx.provide({"card_shows_people": bool(described), "published_by_link": linked})
         yield from described
         for card in facts.cards:
             yield from self._card(card)
@@ -921,18 +933,47 @@ _CONSENT_SAID = {
 }
 
 
-def people_described_finding(card) -> Finding | None:
+def _top_readmes(inventory, facts) -> list:
+    """The top-level READMEs that are no card, read as cards are (a
+    ``Card`` of kind ``readme``), for what they say of the dataset the
+    release is named after."""
+    from aiart_release.facts import Card
+    from aiart_release.readers.text import TextUnreadable, read_text
+
+    cards = {c.path for c in facts.cards}
+    found = []
+    for file in inventory.files:
+        if (file.directory or file.path in cards or file.kind != "text"
+                or not file.name.lower().startswith("readme")):
+            continue
+        try:
+            text, _cut = read_text(file.abspath, _README_BYTES)
+        except TextUnreadable:
+            continue  # reported by the checks that read text
+        found.append(Card(path=file.path, kind="readme", artifact="docs", text=text))
+    return found
+
+
+_README_BYTES = 256 * 1024
+
+
+def people_described_finding(card, itself: bool = False) -> Finding | None:
     """``consent.people-described`` where a dataset card says its data shows
     real people (people_described.py): the data need not be in the bundle
-    (a card and a download script) for the people in it to be identifiable."""
+    (a card and a download script) for the people in it to be identifiable.
+    ``itself``: ``card`` is a README that is no card, and only what it says
+    of the dataset named in its title counts."""
     body = card.text.split("\n", card.body_line - 1)[-1] if card.body_line > 1 else card.text
-    said = people_statement(body, markdown_lines(body, card.body_line))
+    lines = markdown_lines(body, card.body_line)
+    said = self_described(body, lines) if itself else people_statement(body, lines)
     if said is None:
         return None
     return Finding(
         id="consent.people-described",
         severity=Severity.LOW if said.consent == "given" else Severity.MEDIUM,
-        message=f"The dataset card says its data shows people; {_CONSENT_SAID[said.consent]}",
+        message=("The README says the dataset it is named after shows people; "
+                 if itself else "The dataset card says its data shows people; ")
+        + _CONSENT_SAID[said.consent],
         location=Location(path=card.path, line=said.line),
         evidence=f"“{said.sentence}”",
         remediation=(

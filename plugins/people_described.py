@@ -113,10 +113,12 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[])")
 _SHOWN_CHARS = 110
 
 
-def people_statement(card_text: str, lines) -> PeopleStatement | None:
+def people_statement(card_text: str, lines,
+                     about: re.Pattern[str] | None = None) -> PeopleStatement | None:
     """The first sentence of a dataset card saying its data shows real
     people, or None. ``lines`` are the card's Markdown lines
-    (``cards.markdown_lines``)."""
+    (``cards.markdown_lines``); ``about``: only a sentence it matches
+    counts."""
     if no_people().search(card_text) or _faces_removed().search(card_text):
         return None
     aside = False
@@ -128,7 +130,8 @@ def people_statement(card_text: str, lines) -> PeopleStatement | None:
         if line.code or aside or not line.text.strip():
             continue
         for sentence in _SENTENCE_END.split(line.text.strip()):
-            if _statement().search(sentence) and not _not_real().search(sentence):
+            if (_statement().search(sentence) and not _not_real().search(sentence)
+                    and (about is None or about.search(sentence.replace("*", "")))):
                 found = (line.number, sentence)
                 break
         if found:
@@ -138,6 +141,21 @@ def people_statement(card_text: str, lines) -> PeopleStatement | None:
     consent = ("given" if _consent_given().search(card_text)
                else "opt-out" if _opt_out().search(card_text) else "none")
     return PeopleStatement(found[0], _shortened(found[1]), consent)
+
+
+def self_described(readme: str, lines) -> PeopleStatement | None:
+    """What a top-level README that is no card says of the data the release
+    names itself after: a sentence that names the README's title and the
+    word dataset ("**CelebAMask-HQ** is a large-scale face image dataset
+    that has 30,000 high-resolution face images"). A code README that says
+    it trained on a dataset of faces names another dataset, not itself."""
+    lines = list(lines)
+    title = next((line.heading[1] for line in lines if line.heading), "")
+    name = re.sub(r"[*_`\[\]]+", "", title).strip()
+    if len(name) < 3:
+        return None
+    about = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-]).*\bdata\s*set\b", re.I)
+    return people_statement(readme, lines, about)
 
 
 def _shortened(sentence: str) -> str:

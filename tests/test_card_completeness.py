@@ -80,7 +80,8 @@ def test_the_hub_dataset_card_template_misses_consent(scan):
     assert hit.message.startswith("Dataset card answers 1 of 9 questions of Datasheets for "
                                   "Datasets; missing: consent; unanswered: motivation")
     assert hit.checkpoint.value == "dataset"
-    assert facts == {"dataset_consent_undocumented": True, "card_shows_people": False}
+    assert facts == {"dataset_consent_undocumented": True, "card_shows_people": False,
+                     "published_by_link": []}
 
 
 # --- filled cards, headings by meaning -------------------------------------------
@@ -178,7 +179,8 @@ def test_photos_of_people_with_no_consent_answer_is_medium(scan):
     assert hit.severity.value == "medium"
     assert "consent" in hit.message.split("missing: ")[1]
     assert "whether they know and agreed" in hit.remediation
-    assert facts == {"dataset_consent_undocumented": True, "card_shows_people": True}
+    assert facts == {"dataset_consent_undocumented": True, "card_shows_people": True,
+                     "published_by_link": []}
 
 
 def test_an_opt_out_stated_in_prose_answers_consent(scan):
@@ -189,7 +191,8 @@ def test_an_opt_out_stated_in_prose_answers_consent(scan):
     assert "consent" not in hit.message
     assert hit.message.endswith("missing: motivation, maintenance")
     assert hit.severity.value == "info"  # what remains is not what the guide asks first
-    assert facts == {"dataset_consent_undocumented": False, "card_shows_people": True}
+    assert facts == {"dataset_consent_undocumented": False, "card_shows_people": True,
+                     "published_by_link": []}
 
 
 def test_faces_in_paintings_are_not_photographs_of_people(scan):
@@ -318,7 +321,8 @@ def test_a_dataset_that_says_it_shows_nobody_answers_people_and_consent(scan):
     findings, facts = scan({"data/README.md": card, "data/a.png": PNG})
     (hit,) = only(findings, "docs.card-incomplete")
     assert hit.message.endswith("missing: motivation, maintenance")
-    assert facts == {"dataset_consent_undocumented": False, "card_shows_people": False}
+    assert facts == {"dataset_consent_undocumented": False, "card_shows_people": False,
+                     "published_by_link": []}
 
 
 def test_the_fine_tune_example(registry):
@@ -337,7 +341,8 @@ def test_the_fine_tune_example(registry):
     assert found["data/README.md"].severity.value == "low"
     assert "uses" in found["data/README.md"].message
     assert ctx.provided == {"dataset_consent_undocumented": False,
-                            "card_shows_people": False}
+                            "card_shows_people": False,
+                     "published_by_link": []}
 
 
 @pytest.mark.parametrize("heading, question", [

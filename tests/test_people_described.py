@@ -135,3 +135,35 @@ def test_the_policy_gates_the_dataset_for_a_year_unless_consent_is_stated(cli, t
     report = cli("assess", agreed, "-f", "json").json()
     reasons = report["recommendation"]["artifacts"].get("dataset", {}).get("reasons", [])
     assert not any("people-described" in r for r in map(str, reasons))
+
+
+README = ("# Street Faces\n\n[[Paper]](https://example.org/paper)\n\n"
+          "**Street Faces** is a large-scale face image dataset that has 30,000 photographs "
+          "taken in public.\n\n## Downloads\n\nThe images are on a download page.\n")
+CODE = {"train.py": "import torch\n", "LICENSE": "MIT License\n\nCopyright (c) 2026 A\n"}
+
+
+def test_a_readme_describing_the_dataset_the_release_is_named_after(tmp_path, registry):
+    root = make_bundle(tmp_path / "b", {"README.md": README, **CODE})
+    found, provided = run_cards(root, registry)
+    (hit,) = [f for f in found if f.id == "consent.people-described"]
+    assert (hit.location.path, hit.location.line, hit.artifact) == ("README.md", 5, "dataset")
+    assert hit.message.startswith("The README says the dataset it is named after shows people")
+    assert provided["published_by_link"] == ["dataset"]
+
+
+def test_a_readme_that_names_another_dataset_is_no_statement_about_the_release(tmp_path,
+                                                                                registry):
+    readme = ("# Face Parser\n\nA network that parses faces. We trained it on FFHQ, a "
+              "dataset of human faces.\n")
+    found, provided = run_cards(make_bundle(tmp_path / "b", {"README.md": readme, **CODE}),
+                                registry)
+    assert not [f for f in found if f.id == "consent.people-described"]
+    assert provided["published_by_link"] == []
+
+
+def test_the_dataset_published_by_link_gets_its_own_tier(cli, tmp_path):
+    root = make_bundle(tmp_path / "b", {"README.md": README, **CODE})
+    artifacts = cli("assess", root, "-f", "json").json()["recommendation"]["artifacts"]
+    assert artifacts["code"]["tier"] == "open"
+    assert (artifacts["dataset"]["tier"], artifacts["dataset"]["retention"]) == ("gated", "P1Y")
