@@ -138,11 +138,12 @@ def test_dask_started_for_the_run(tmp_path, monkeypatch, capsys):
     assert _assess_json(bundle, "dask", monkeypatch, capsys) == local
 
 
-def _worker_state() -> tuple[int, bool, str]:
+def _worker_state() -> tuple[int, bool, bool]:
     import signal
     import sys
 
-    return (os.getpid(), signal.getsignal(signal.SIGTERM) is signal.SIG_DFL,
+    return (os.getpid(), signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+            and signal.getsignal(signal.SIGINT) is signal.SIG_IGN,
             # Imported by the client, never by a worker's own start-up.
             "aiart_release.pipeline" in sys.modules)
 
@@ -152,7 +153,9 @@ def test_workers_started_for_the_run_end_quietly_on_sigterm(monkeypatch, capfd):
     Linux (they have what this process imported), yet they do not keep the
     engine's SIGTERM handler, which raises (kept, it left the worker alive
     after SIGTERM): a nanny ends a worker that does not stop in time by
-    SIGTERM, and that ends it at once, quietly."""
+    SIGTERM, and that ends it at once, quietly. Ctrl-C is left to the
+    client, as in the local pool (a SIGINT to a worker printed a
+    traceback)."""
     import signal
     import sys
     import time
@@ -164,9 +167,11 @@ def test_workers_started_for_the_run_end_quietly_on_sigterm(monkeypatch, capfd):
     _without_plugins_env(monkeypatch)
     capfd.readouterr()
     with engine._sigterm_raises(), DaskExecutor(ExecutorChoice("dask"), 1) as executor:
-        [(pid, default_sigterm, inherited)] = executor.client.run(_worker_state).values()
-        assert default_sigterm
+        [(pid, pool_signals, inherited)] = executor.client.run(_worker_state).values()
+        assert pool_signals
         assert inherited == sys.platform.startswith("linux")
+        os.kill(pid, signal.SIGINT)  # ignored: the worker still answers
+        assert list(executor.client.run(os.getpid).values()) == [pid]
         os.kill(pid, signal.SIGTERM)
         waited = time.monotonic()
         while time.monotonic() - waited < 10:

@@ -194,14 +194,23 @@ LOCAL_CLUSTER_HTTP = {"dashboard_address": ":0", "scheduler_kwargs": {"dashboard
 
 def dask_setup(worker) -> None:  # noqa: ARG001 - Dask's preload interface
     """Run by each worker of a LocalCluster started here as it starts
-    (``distributed.worker.preload``). A forked worker inherits this
-    process's signal handlers, and the engine's SIGTERM handler raises
+    (``distributed.worker.preload``); its signals set as a local pool
+    worker's are (engine._worker_main).
+
+    SIGTERM ends it at once. A forked worker inherits this process's
+    handlers, and the engine's SIGTERM handler raises
     (engine._sigterm_raises): raised inside the worker's event loop, it
     left the worker process alive, out of the cluster, seconds after the
-    SIGTERM that should have ended it at once, as it ends a spawned one
-    (a nanny ends a worker that does not stop in time by SIGTERM)."""
+    SIGTERM that should have ended it (a nanny ends a worker that does not
+    stop in time by SIGTERM).
+
+    SIGINT is ignored: Ctrl-C reaches every process of the terminal's
+    group, and each worker printed a KeyboardInterrupt traceback (forked
+    or spawned). The client handles it and closes the cluster, which ends
+    the workers."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class DaskExecutor:
