@@ -546,6 +546,27 @@ def test_citation_sections_by_heading(tmp_path, heading, citation):
                                   "Thanks to Maria Gonzalez.")]
 
 
+LABELS_TABLE = [
+    ("References:", True),
+    ("**Acknowledgements**", True),
+    ("__Credits:__", True),
+    ("Thanks", True),
+    ("References to the paper are below.", False),
+    ("Usage:", False),
+]
+
+
+@pytest.mark.parametrize("label, citation", LABELS_TABLE, ids=[h for h, _ in LABELS_TABLE])
+def test_a_line_that_is_only_a_citation_word_opens_a_citation_section(tmp_path, label,
+                                                                      citation):
+    text = (f"# Tool\n\nSome prose.\n\n{label}\n1. Heusel et al. 2017, GANs.\n\n"
+            "## Usage\n\nMaria Gonzalez runs it.\n")
+    found = by_context(read(write(tmp_path, "README.md", text)))
+    (listed,) = [context for context, _, segment in found if "Heusel" in segment]
+    assert listed == ("citation" if citation else "prose")
+    assert ("prose", 10, "Maria Gonzalez runs it.") in found  # the next heading ends it
+
+
 RST = """Ink wash
 ========
 

@@ -4,8 +4,8 @@ HTML.
 
 :func:`marked_lines` takes the numbered lines of one file and gives each its
 context: ``prose``; ``citation`` under a "Citation", "References",
-"Acknowledgements", "Credits" or "Contributors" heading and in BibTeX
-entries; ``string-literal`` for example code in a fence; ``config`` for a
+"Acknowledgements", "Credits" or "Contributors" heading (or a line that
+is only such a word, "References:") and in BibTeX entries; ``string-literal`` for example code in a fence; ``config`` for a
 card's front matter. Headings, fences and rules come back blank, so that
 they end a paragraph and their Title Case never reaches the NER model
 ("## Bias, Risks, and Limitations" is no person).
@@ -29,6 +29,14 @@ _CITATION_HEADING = re.compile(
     r"acknowledge?ments?|credits?|contributors?|authors?|thanks|maintainers?|team)\b",
     re.IGNORECASE,
 )
+# A line that is only such a word, as a label ("References:", "**Credits**"):
+# a heading in all but markup; what follows is under it until a heading.
+_CITATION_LABEL = re.compile(
+    r"\s*(?:\*\*|__)?\s*(?:cit(?:e|ations?)|references?|bibliography|acknowledge?ments?|"
+    r"credits?|contributors?|authors?|thanks)\s*:?\s*(?:\*\*|__)?\s*:?\s*",
+    re.IGNORECASE,
+)
+LABEL_LEVEL = 7  # below every heading: the next heading of any level ends it
 _ATX = re.compile(r"^\s{0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t#]*$")
 _RULE = re.compile(r"^\s*([=\-~^\"'`#*+:._])\1{2,}\s*$")
 _FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})\s*([^\s`{]*)")
@@ -85,6 +93,8 @@ def marked_lines(lines: Iterable[tuple[int, str]],
                 bibtex = False
             elif _BIBTEX.match(text):
                 bibtex = True  # until the paragraph ends
+            elif section is None and _CITATION_LABEL.fullmatch(text):
+                section = LABEL_LEVEL
             yield number, text, CITATION if (section is not None or bibtex) else PROSE
 
 
