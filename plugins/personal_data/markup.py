@@ -5,8 +5,9 @@ HTML.
 :func:`marked_lines` takes the numbered lines of one file and gives each its
 context: ``prose``; ``citation`` under a "Citation", "References",
 "Acknowledgements", "Credits" or "Contributors" heading (or a line that
-is only such a word, "References:") and in BibTeX entries; ``string-literal`` for example code in a fence; ``config`` for a
-card's front matter. Headings, fences and rules come back blank, so that
+is only such a word, "References:") and in BibTeX entries;
+``string-literal`` for example code in a fence; ``config`` for a card's
+front matter. Headings, fences and rules come back blank, so that
 they end a paragraph and their Title Case never reaches the NER model
 ("## Bias, Risks, and Limitations" is no person).
 """
