@@ -63,7 +63,12 @@ def test_a_text_the_gate_passes_over_gets_no_hit_from_the_analyzer(labelled_text
     "a woman in a wheelchair",  # a trait term
     "she painted this",  # a statement about someone
     "see https://instagram.com/someone",
-    "12 rue de rivoli",
+    "12 Rue de Rivoli",  # (in lower case no address pattern takes it)
+    "portrait of a woman aged 34",  # the age patterns' words
+    "a 16-year-old boy on a skateboard",
+    "my son is 7.",
+    "passport number 123456789",  # a context word with the number
+    "IBAN GB82 WEST 1234 5698 7654 32",
 ])
 def test_texts_that_may_hold_personal_data_are_analysed(text):
     assert may_hold_personal_data(text)
@@ -73,9 +78,33 @@ def test_texts_that_may_hold_personal_data_are_analysed(text):
     "a lighthouse on a cliff, gulls overhead",
     "oil painting of a bowl of lemons on a blue tablecloth, still life",
     "",
+    # Numbers that no recognizer of ours or of Presidio's for us/uk could
+    # take without a context word: counts, sizes, years.
+    "a photo of 3 dogs on a beach, 1024x1024",
+    "street scene in the 1920s, 35mm film",
+    "new caption 1234 dog",
 ])
 def test_plain_captions_need_no_analysis(text):
     assert not may_hold_personal_data(text)
+
+
+def test_a_number_is_a_candidate_for_another_countrys_ids():
+    # Presidio's Spanish, Italian... recognizers have no prefilter of ours.
+    assert may_hold_personal_data("new caption 1234 dog", ("us", "uk", "es"))
+
+
+def test_every_presidio_entity_without_a_prefilter_of_ours_needs_a_context_word():
+    """What the gate assumes for the default countries, checked against the
+    installed Presidio: the entities our prefilters do not cover are all
+    context-required (so a bare number is no candidate)."""
+    from aiart_release.default_plugins.personal_data import analyzer as module
+
+    analyzer = pii_check._analyzer({}, _builtin_factories())
+    defaulted = {entity for entity, need in analyzer._prefilters.items()
+                 if need is module._DEFAULT_PREFILTER}
+    assert defaulted  # US passport, driving licence and ITIN numbers, as installed
+    assert defaulted <= set(analyzer.context_required)
+    assert module.CONTEXT_ONLY_COUNTRIES == {"us", "uk"}
 
 
 def test_the_analyzer_is_not_built_for_texts_without_candidates(monkeypatch):

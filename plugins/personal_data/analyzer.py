@@ -99,17 +99,24 @@ PREFILTERS: dict[str, str | tuple[str, ...]] = {
     # (libphonenumber rejects those too): no hex hash, no "v2.1.0-rc3".
     "PHONE_NUMBER": r"(?<![A-Za-z0-9])(?:\d[\s().\-/+]{0,3}){7}",
     "CREDIT_CARD": r"\b(?:\d[ -]?){13}",
-    "IBAN_CODE": r"\b[A-Za-z]{2}[ -]?\d{2}",
+    # Country, check digits, then a group of at least three: "in 2019" is
+    # none (Presidio's pattern wants groups of 3 to 5 after the check digits).
+    "IBAN_CODE": r"\b[A-Za-z]{2}[ -]?\d{2}[ -]?[A-Za-z0-9]{3}",
     "US_BANK_NUMBER": r"\d{8}",
     "IP_ADDRESS": r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:",
     "EMAIL_ADDRESS": r"@",
     "CRYPTO": r"[13][a-km-zA-HJ-NP-Z1-9]{25}|bc1[a-z0-9]{20}|0x[0-9a-fA-F]{40}",
     "US_SSN": r"\b\d{3}[- .]?\d{2}[- .]?\d{4}\b",
-    "UK_NINO": r"[A-Za-z]{2}\s?\d{2}\s?\d{2}",
+    # Two letters, six digits (spaces anywhere, as Presidio allows) and the
+    # suffix letter A-D: "in 1920s" is none.
+    "UK_NINO": r"[A-Za-z]{2}(?:\s*\d\s*){6}[A-Da-d]",
     "UK_NHS": r"(?:\d\D?){10}",
-    # A small number and a word or a bracket: every age pattern has one
-    # ("aged 34", "is 7", "(34)"); a cell holding only "736" is no age.
-    "AGE": (r"(?<![\d.])\d{1,3}(?!\d|\.\d)", r"[A-Za-z(]"),
+    # A small number and what each age pattern (recognizers.py) needs around
+    # it: "aged 34", "34 years old", "5yo", "is 7", "turned 12", "Maria, 34,",
+    # "(34)"; "a photo of 3 dogs" and "1920s" are none.
+    "AGE": (r"(?<![\d.])\d{1,3}(?!\d|\.\d)",
+            r"(?i:\bage|(?:years?|yrs?|months?)[- ]old|y/o|\d ?yo\b|"
+            r"\b(?:is|was|at|both|turned) \d|[a-z], \d{1,2},|[(,] ?\d{1,2}\)|\(\d{1,2}[),])"),
     "GPS_COORDINATES": r"\d\.\d{3}|°|GPS",
     # A house number before a capitalised word ("12 Baker Street", "12 Rue de
     # Rivoli"), or a capitalised word a few words before a number ("Via Roma
@@ -185,12 +192,26 @@ def _name_candidate(prose: str) -> bool:
     return bool(_NAME_LIKE.search(prose) or has_distinctive_name(prose) or is_statement(prose))
 
 
+# Countries whose Presidio recognizers without a prefilter of ours (US
+# passport, driving licence and ITIN numbers) all need a context word
+# (tests/test_pii_gate.py checks it against the installed Presidio).
+CONTEXT_ONLY_COUNTRIES = frozenset({"us", "uk"})
+
+
 @cache
-def _every_prefilter() -> tuple[Callable[[str], bool], ...]:
-    return (*(_prefilter(spec) for spec in PREFILTERS.values()), _DEFAULT_PREFILTER)
+def _every_prefilter(countries: tuple[str, ...]
+                     ) -> tuple[tuple[tuple[str, ...], Callable[[str], bool]], ...]:
+    """Each entity's prefilter with the context words it needs (none: no
+    need), and the default prefilter for any other country's recognizers."""
+    needed = {entity: tuple(w.lower() for w in words)
+              for entity, words in settings_data()["context_required"].items()}
+    out = tuple((needed.get(entity, ()), _prefilter(spec)) for entity, spec in PREFILTERS.items())
+    if set(countries) - CONTEXT_ONLY_COUNTRIES:
+        out += (((), _DEFAULT_PREFILTER),)
+    return out
 
 
-def may_hold_personal_data(text: str) -> bool:
+def may_hold_personal_data(text: str, countries: tuple[str, ...] = ("us", "uk")) -> bool:
     """Whether the built-in recognizers could find anything in ``text``.
 
     False is a promise that :meth:`Analyzer.analyze` returns no hit for it
@@ -198,14 +219,18 @@ def may_hold_personal_data(text: str) -> bool:
     Presidio: about three seconds to load, most of a first pre-commit run
     on one new caption) need not be built at all. It asks, without the
     registry, what ``Analyzer._wanted`` asks of each piece: the character
-    prefilter of any entity (on the piece, and on it with URLs blanked), a
-    name candidate (the NER gate), a credit cue, a trait term. A birth
-    date needs a digit, which the prefilters already ask for."""
+    prefilter of any entity (on the piece, and on it with URLs blanked)
+    whose context word, where it needs one, is there; a name candidate
+    (the NER gate), a credit cue, a trait term. A birth date needs a
+    digit, which the prefilters already ask for. ``countries``: the
+    ``countries`` setting the analyzer is built with."""
     text = text[:MAX_TEXT_CHARS]
     for piece in pieces(text):
         unit = text[piece.start:piece.end]
         prose = _blank_urls(unit)
-        if (any(need(unit) or need(prose) for need in _every_prefilter())
+        lowered = unit.lower()
+        if (any((need(unit) or need(prose)) and (not words or any(w in lowered for w in words))
+                for words, need in _every_prefilter(tuple(countries)))
                 or _name_candidate(prose) or _CREDIT_CUE.search(prose)
                 or trait_cue().search(prose.lower())):
             return True

@@ -68,9 +68,9 @@ class _LazyAnalyzer:
     (``analyze``), or any attribute is asked.
 
     Texts in which no built-in recognizer could find anything
-    (``may_hold_personal_data``: no digit, "@" or slash, no name
-    candidate, no credit cue, no trait term, as "a lighthouse on a cliff,
-    gulls overhead") get no hits without loading spaCy and Presidio, which
+    (``may_hold_personal_data``: nothing any entity's prefilter takes, no
+    name candidate, no credit cue, no trait term, as "a lighthouse on a
+    cliff, gulls overhead" or "3 dogs on a beach, 1024x1024") get no hits without loading spaCy and Presidio, which
     is most of a first pre-commit run on one new caption. Not when a
     plugin contributes recognizers (we cannot know what they look for), nor
     when the model is not installed (the build says so: ``ModelMissing``)."""
@@ -97,7 +97,8 @@ class _LazyAnalyzer:
         if self._real is None and self._may_skip():
             from .analyzer import may_hold_personal_data
 
-            if not any(may_hold_personal_data(text) for text, _ in items):
+            countries = tuple(self._settings.get("countries", ("us", "uk")))
+            if not any(may_hold_personal_data(text, countries) for text, _ in items):
                 return [[] for _ in items]
         return self._built().analyze(items, memo)
 
