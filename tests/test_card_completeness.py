@@ -1,4 +1,4 @@
-"""Card completeness and metadata values (plugins/cards.py): which questions
+"""Card completeness and metadata values (plugins/cards/): which questions
 of the Hugging Face model card template and ABOUT ML, or of Datasheets for
 Datasets, a card answers; whether its metadata uses the Hub's identifiers;
 whether a release declared gated gates its card.

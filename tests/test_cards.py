@@ -1,4 +1,4 @@
-"""The built-in card check (plugins/cards.py) and licence-presence check
+"""The built-in card check (plugins/cards/) and licence-presence check
 (plugins/licensing/presence.py), imported as installed:
 ``aiart_release.default_plugins``.
 

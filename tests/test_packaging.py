@@ -33,7 +33,8 @@ def test_wheel_has_no_top_level_plugins_or_rules(wheel):
     assert "plugins" not in top_level and "rules" not in top_level
     assert {t for t in top_level if not t.endswith(".dist-info")} == {"aiart_release"}
     for expected in (
-        "aiart_release/default_plugins/cards.py",
+        "aiart_release/default_plugins/cards/__init__.py",
+        "aiart_release/default_plugins/cards/people_described.py",
         "aiart_release/default_plugins/licensing/presence.py",
         "aiart_release/rules_data/policy.yaml",
         "aiart_release/schemas/assessment.schema.json",

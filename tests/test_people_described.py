@@ -13,7 +13,7 @@ from aiart_release.bundle import build_inventory
 from aiart_release.checks import BundleContext
 from aiart_release.config import Config
 from aiart_release.default_plugins.cards import Cards, markdown_lines
-from aiart_release.default_plugins.people_described import people_statement
+from aiart_release.default_plugins.cards.people_described import people_statement
 from aiart_release.facts import gather_facts
 from aiart_release.plugins import build_registry
 

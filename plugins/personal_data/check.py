@@ -70,8 +70,9 @@ class _LazyAnalyzer:
     Texts in which no built-in recognizer could find anything
     (``may_hold_personal_data``: nothing any entity's prefilter takes, no
     name candidate, no credit cue, no trait term, as "a lighthouse on a
-    cliff, gulls overhead" or "3 dogs on a beach, 1024x1024") get no hits without loading spaCy and Presidio, which
-    is most of a first pre-commit run on one new caption. Not when a
+    cliff, gulls overhead" or "3 dogs on a beach, 1024x1024") get no hits
+    without loading spaCy and Presidio, which is most of a first
+    pre-commit run on one new caption. Not when a
     plugin contributes recognizers (we cannot know what they look for), nor
     when the model is not installed (the build says so: ``ModelMissing``)."""
 
