@@ -850,6 +850,9 @@ def init(path, force, output):
 
     try:
         folder = folder_at(path) if is_url(path) else Path(path)
+        if folder is not None and folder.is_file():
+            raise UsageProblem(f"'{shown(folder)}' is a file; init takes the bundle folder "
+                               f"that holds it (try: aiart-release init {shown(folder.parent)})")
         if folder is not None and not folder.is_dir():
             raise UsageProblem(f"'{shown(folder)}' is not a folder")
         if folder is not None:

@@ -142,6 +142,28 @@ def test_signed_manifest_is_valid_and_declares_trained_media(tmp_path):
     assert credentials.generator == "aiart-release-test"
 
 
+def _state_in_a_forked_child(path, pipe):
+    pipe.send(read_credentials(path, "JPEG").state)
+    pipe.close()
+
+
+def test_a_process_forked_after_validating_validates_with_its_own_context(tmp_path):
+    """A pool or Dask worker forked from a process that has read credentials
+    must not use the parent's c2pa context: its native threads are gone in
+    the child, and every manifest came back invalid there."""
+    import multiprocessing
+
+    path = tmp_path / "signed.jpg"
+    path.write_bytes(signed_jpeg())
+    assert read_credentials(path, "JPEG").state == "Valid"  # the parent's context made
+    fork = multiprocessing.get_context("fork")
+    ours, theirs = fork.Pipe()
+    child = fork.Process(target=_state_in_a_forked_child, args=(path, theirs))
+    child.start()
+    assert ours.poll(60) and ours.recv() == "Valid"
+    child.join(10)
+
+
 def test_tampered_manifest_is_invalid_with_its_reason(tmp_path):
     path = tmp_path / "tampered.jpg"
     path.write_bytes(tampered(signed_jpeg()))

@@ -39,6 +39,7 @@ import io
 import json
 import logging
 import math
+import os
 import re
 import struct
 import warnings
@@ -1167,11 +1168,22 @@ def read_credentials(path: str | Path, image_format: str) -> Credentials:
     return _credentials_of(text)
 
 
-@cache
-def _c2pa_context():
-    import c2pa
+# One c2pa context per process: a context made before a fork is not used
+# after it. Its native runtime's threads do not survive the fork, and every
+# manifest read through the child's copy came back invalid (a Dask worker
+# forked from a process that had validated an image).
+_C2PA_CONTEXTS: dict[int, object] = {}
 
-    return c2pa.Context(c2pa.Settings.from_dict(_C2PA_OFFLINE))
+
+def _c2pa_context():
+    pid = os.getpid()
+    context = _C2PA_CONTEXTS.get(pid)
+    if context is None:
+        import c2pa
+
+        _C2PA_CONTEXTS.clear()  # a parent's, unusable here
+        context = _C2PA_CONTEXTS[pid] = c2pa.Context(c2pa.Settings.from_dict(_C2PA_OFFLINE))
+    return context
 
 
 def _credentials_of(text: str) -> Credentials:
