@@ -361,6 +361,10 @@ CONTEXT_SEVERITY_TABLE = [
     ("Questions? Contact maria.gonzalez@postbox-mail.org", "prose", "pii.email-address", "low"),
     ("Maria Gonzalez, diagnosed with HIV, sat for us", "prose", "sensitive.health", "medium"),
     ("thanks to @pedro_paints for the demo", "prose", "pii.social-handle", "low"),
+    # ... and a place beside one: a caption says where someone lives, a
+    # README names an author's city or a company the model takes for a place.
+    ("Kenji Watanabe, who lives in Paris, sent sketches", "caption", "pii.location", "medium"),
+    ("Kenji Watanabe, who lives in Paris, sent sketches", "prose", "pii.location", "low"),
     # Code and configuration: the maintainers' own words, low.
     ("Copyright 2021 Kwame Asante <kwame@asante-prints.com>", "code-comment", "pii.email-address",
      "low"),

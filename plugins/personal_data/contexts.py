@@ -229,11 +229,13 @@ def cap(finding_id: str, context: str | None, severity: Severity, *,
             return min(severity, Severity.LOW)
         if finding_id.startswith("sensitive.") and not named:
             return min(severity, Severity.LOW)  # "child processes", "patient zero"
-        if finding_id in _MENTIONS:
+        if finding_id in _MENTIONS or finding_id == "pii.location":
             # A name or handle in a README is a credit, an author, a public
-            # figure in a prompt example: a mention, not data about someone.
-            # What prose says about a person (a trait, an address) still
-            # weighs medium.
+            # figure in a prompt example: a mention, not data about someone;
+            # and so is a place beside one ("by @someone, Berlin"; a company
+            # the model calls a place: "@someone shows Databricks's
+            # cluster"). What prose says about a person (a trait, an
+            # address) still weighs medium.
             return min(severity, Severity.LOW)
         return min(severity, Severity.MEDIUM)
     # Code and configuration: the maintainers' own words.
