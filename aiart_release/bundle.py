@@ -100,6 +100,8 @@ _KIND_ARTIFACT = {
     "other": "docs",
 }
 # These kinds say what a file is, whatever folder it sits in.
+# The artifacts a recommendation is made for, in the order reports list them.
+RELEASED_ARTIFACTS = ("model", "code", "dataset")
 _KINDS_FIXING_ARTIFACT = {"model-weights": "model", "code": "code"}
 
 _UTF_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
@@ -301,7 +303,7 @@ class Inventory:
 
     def artifacts_present(self) -> list[str]:
         present = {f.artifact for f in self.files}
-        return [a for a in ("model", "code", "dataset") if a in present]
+        return [a for a in RELEASED_ARTIFACTS if a in present]
 
     def get(self, path: str) -> BundleFile | None:
         return next((f for f in self.files if f.path == path), None)

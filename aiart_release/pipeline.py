@@ -23,7 +23,7 @@ from typing import Any
 from . import baseline, composition, ignores, masking
 from .aggregate import aggregate
 from .assessment import Assessment
-from .bundle import BundleError, Inventory, build_inventory
+from .bundle import RELEASED_ARTIFACTS, BundleError, Inventory, build_inventory
 from .cache import KindMemo
 from .checks import Check
 from .config import Config
@@ -43,11 +43,8 @@ def released_artifacts(inventory: Inventory, facts: Facts) -> list[str]:
     elsewhere; the people in it are released all the same)."""
     present = set(inventory.artifacts_present())
     linked = facts.values.get("published_by_link") or []
-    present.update(a for a in linked if a in ARTIFACT_ORDER)
-    return [a for a in ARTIFACT_ORDER if a in present]
-
-
-ARTIFACT_ORDER = ("model", "code", "dataset")
+    present.update(a for a in linked if a in RELEASED_ARTIFACTS)
+    return [a for a in RELEASED_ARTIFACTS if a in present]
 
 
 def assess(path: Path, registry: Registry, config: Config, policy: Policy,

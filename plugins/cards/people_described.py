@@ -23,10 +23,16 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+# Every pattern is compiled on first use, as in the rest of the cards
+# plugin: a run that reads no card compiles none of them.
+
+
 # Sections whose sentences describe other work, not this data.
-_ASIDE_HEADING = re.compile(
-    r"\b(?:citations?|cite|bibtex|acknowledg(?:e)?ments?|references?|related\s+work|"
-    r"licen[cs]es?|terms|contact|changelog|news|updates?|faq)\b", re.I)
+@cache
+def _aside_heading() -> re.Pattern[str]:
+    return re.compile(
+        r"\b(?:citations?|cite|bibtex|acknowledg(?:e)?ments?|references?|related\s+work|"
+        r"licen[cs]es?|terms|contact|changelog|news|updates?|faq)\b", re.I)
 
 _WHO = (r"(?:human\s+|real\s+|celebrity\s+|people'?s\s+)?"
         r"(?:faces|people|persons|humans|individuals|celebrities|pedestrians|selfies|"
@@ -109,7 +115,11 @@ class PeopleStatement:
     consent: str  # "given" | "opt-out" | "none"
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[])")
+@cache
+def _sentence_end() -> re.Pattern[str]:
+    return re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[])")
+
+
 _SHOWN_CHARS = 110
 
 
@@ -125,11 +135,11 @@ def people_statement(card_text: str, lines,
     found: tuple[int, str] | None = None
     for line in lines:
         if line.heading:
-            aside = bool(_ASIDE_HEADING.search(line.heading[1]))
+            aside = bool(_aside_heading().search(line.heading[1]))
             continue
         if line.code or aside or not line.text.strip():
             continue
-        for sentence in _SENTENCE_END.split(line.text.strip()):
+        for sentence in _sentence_end().split(line.text.strip()):
             if (_statement().search(sentence) and not _not_real().search(sentence)
                     and (about is None or about.search(sentence.replace("*", "")))):
                 found = (line.number, sentence)
