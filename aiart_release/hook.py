@@ -1,7 +1,7 @@
 """The pre-commit hook's view of a repository: the staged content, not the
 working tree.
 
-``staged_view`` reads the git index with GitPython and writes the blobs to
+``staged_view`` reads the git index (git_repository.py) and writes the blobs to
 check into a private temporary folder outside the repository, each at its
 path in the repository, so that every check reads it as an ordinary file
 and none of them needs to know about git. The folder is removed when the
@@ -33,7 +33,6 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-import subprocess
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -42,6 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .bundle import StagedSource, staged_source
+from .git_index import IndexEntry as _Entry
+from .git_repository import BareRepository, GitError, GitRepository, NotARepository
 from .sizes import DEFAULT_MAX_FILE_SIZE
 
 # baseline.BASELINE_NAME and config.CONFIG_NAMES, named here rather than
@@ -77,30 +78,19 @@ class StagedView:
     notes: list[str] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Entry:
-    path: str
-    mode: int
-    binsha: bytes
-    size: int  # as the index records it (the file's size when it was staged)
-
-
-def open_repository(start: Path):
-    """The git repository holding ``start`` (GitPython's Repo). Raises
-    HookError with a message a person can act on."""
+def open_repository(start: Path) -> GitRepository:
+    """The git repository holding ``start``. Raises HookError with a
+    message a person can act on."""
     try:
-        import git
-    except ImportError as exc:  # GitPython refuses to load without a git executable
-        raise HookError(f"the hook needs git and GitPython: {exc}".splitlines()[0]) from None
-    try:
-        repo = git.Repo(start, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        raise HookError(f"'{start}' is not inside a git repository; the hook checks what is "
-                        "staged for a commit (run `aiart-release assess PATH` on a folder)"
-                        ) from None
-    if repo.bare or repo.working_tree_dir is None:
-        raise HookError("the repository is bare: there is no index to check")
-    return repo
+        return GitRepository.discover(start)
+    except NotARepository:
+        raise HookError(f"'{start}' is not inside a git repository's working tree; the hook "
+                        "checks what is staged for a commit (run `aiart-release assess PATH` "
+                        "on a folder)") from None
+    except BareRepository:
+        raise HookError("the repository is bare: there is no index to check") from None
+    except GitError as exc:
+        raise HookError(str(exc)) from None
 
 
 @dataclass(frozen=True)
@@ -132,7 +122,7 @@ def staged_view(start: Path, files: Sequence[str] = (), *, all_staged: bool = Fa
     run (the hook's stored verdict, hook_verdict.py)."""
     repo = open_repository(start)
     try:
-        repository = Path(repo.working_tree_dir).resolve()
+        repository = repo.worktree
         entries, unmerged = _index_entries(repo)
         if files:
             wanted = _passed_paths(files, Path(start).resolve(), repository)
@@ -141,8 +131,7 @@ def staged_view(start: Path, files: Sequence[str] = (), *, all_staged: bool = Fa
         elif all_staged:
             changed, changes = sorted(entries), bool(entries)
         else:
-            changed = _changed_against_head(repo, entries)
-            changes = bool(changed) or _deletes_anything(repo)
+            changed, changes = _changed_against_head(repo, entries)
         _refuse_unstaged_baseline(repo, entries, repository)
         parent = _temporary_parent(repository)
         whole_bundle = _declares_release(repo, entries, parent)
@@ -173,6 +162,8 @@ def staged_view(start: Path, files: Sequence[str] = (), *, all_staged: bool = Fa
                 yield view
         finally:
             shutil.rmtree(root, ignore_errors=True)
+    except GitError as exc:
+        raise HookError(str(exc)) from None
     finally:
         repo.close()
 
@@ -181,15 +172,15 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-def _index_entries(repo) -> tuple[dict[str, _Entry], set[str]]:
+def _index_entries(repo: GitRepository) -> tuple[dict[str, _Entry], set[str]]:
     """The index's stage-0 entries by path, and the paths in conflict."""
     entries: dict[str, _Entry] = {}
     unmerged: set[str] = set()
-    for (path, stage), entry in repo.index.entries.items():
-        if stage == 0:
-            entries[path] = _Entry(path, entry.mode, entry.binsha, entry.size)
+    for entry in repo.entries():
+        if entry.stage == 0:
+            entries[entry.path] = entry
         else:
-            unmerged.add(path)
+            unmerged.add(entry.path)
     return entries, unmerged - set(entries)
 
 
@@ -206,30 +197,26 @@ def _passed_paths(files: Sequence[str], start: Path, repository: Path) -> list[s
     return sorted(set(out))
 
 
-def _changed_against_head(repo, entries: dict[str, _Entry]) -> list[str]:
+def _changed_against_head(repo: GitRepository,
+                          entries: dict[str, _Entry]) -> tuple[list[str], bool]:
     """Staged paths whose content differs from HEAD (added, modified, the
-    new side of a rename, a type change); every path before the first
-    commit. Deletions have nothing to read."""
-    if not repo.head.is_valid():
-        return sorted(entries)
-    names = repo.git.diff("--cached", "--name-only", "-z", "--no-renames",
-                          "--diff-filter=d", "--no-ext-diff", "HEAD")
-    return sorted({n for n in names.split("\0") if n and n in entries})
+    new side of a rename, a type change), every path before the first
+    commit; and whether the commit changes anything (a deletion does, with
+    nothing to read)."""
+    if not repo.head_exists():
+        return sorted(entries), bool(entries)
+    changed, deletes = repo.staged_changes()
+    chosen = sorted(p for p in changed if p in entries)
+    return chosen, bool(chosen) or deletes
 
 
-def _deletes_anything(repo) -> bool:
-    if not repo.head.is_valid():
-        return False
-    return bool(repo.git.diff("--cached", "--name-only", "--no-renames",
-                              "--diff-filter=D", "HEAD"))
-
-
-def _refuse_unstaged_baseline(repo, entries: dict[str, _Entry], repository: Path) -> None:
+def _refuse_unstaged_baseline(repo: GitRepository, entries: dict[str, _Entry],
+                              repository: Path) -> None:
     """The baseline the commit carries is the staged one; one changed in the
     working tree but not staged would be judged by a file the commit does
     not hold (accepted here, refused in CI): refused, with what to do."""
     if BASELINE_NAME in entries:
-        unstaged = bool(repo.git.diff("--name-only", "--no-ext-diff", "--", BASELINE_NAME))
+        unstaged = repo.differs_from_index(BASELINE_NAME)
     else:
         unstaged = os.path.lexists(repository / BASELINE_NAME)
     if unstaged:
@@ -300,7 +287,7 @@ def _readable_there(folder: str) -> bool:
     return True
 
 
-def _declares_release(repo, entries: dict[str, _Entry], scratch: str) -> bool:
+def _declares_release(repo: GitRepository, entries: dict[str, _Entry], scratch: str) -> bool:
     """Whether the staged tree declares the release at its root: one of the
     configuration files, or a ``pyproject.toml`` with our table (its blob
     is written to a scratch folder and read by the configuration's own
@@ -322,7 +309,7 @@ def _declares_release(repo, entries: dict[str, _Entry], scratch: str) -> bool:
         shutil.rmtree(probe, ignore_errors=True)
 
 
-def _write_blobs(repo, entries: list[_Entry], root: Path, max_file_size: int,
+def _write_blobs(repo: GitRepository, entries: list[_Entry], root: Path, max_file_size: int,
                  notes: list[str], later: _Later | None = None) -> set[str]:
     """Write each entry's blob under ``root`` at its path, or, with
     ``later``, leave binary media and weights to it (their folders are made);
@@ -331,7 +318,7 @@ def _write_blobs(repo, entries: list[_Entry], root: Path, max_file_size: int,
     skipped: dict[str, list[str]] = {"submodule": [], "symbolic link": [], "unsafe path": []}
     listed: set[str] = set()
     folders: set[Path] = set()
-    now: list[tuple[_Entry, Path]] = []
+    laid_out: list[tuple[_Entry, Path]] = []
     for entry in entries:
         kind = _skip_reason(entry)
         if kind is not None:
@@ -342,9 +329,9 @@ def _write_blobs(repo, entries: list[_Entry], root: Path, max_file_size: int,
             target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             folders.add(target.parent)
         listed.add(entry.path)
-        if later is None or not later.take(entry):
-            now.append((entry, target))
-    _copy_out(repo, now, max_file_size)
+        laid_out.append((entry, target))
+    taken = later.take([e for e, _ in laid_out]) if later is not None else set()
+    _copy_out(repo, [(e, t) for e, t in laid_out if e.path not in taken], max_file_size)
     for kind, paths in skipped.items():
         if paths:
             shown = ", ".join(paths[:3]) + (f" (+{len(paths) - 3} more)" if len(paths) > 3 else "")
@@ -364,27 +351,28 @@ def _skip_reason(entry: _Entry) -> str | None:
     return None
 
 
-def _copy_out(repo, blobs: list[tuple[_Entry, Path]], max_file_size: int) -> None:
+def _copy_out(repo: GitRepository, blobs: list[tuple[_Entry, Path]],
+              max_file_size: int) -> None:
     """Write each blob at its target. One over the size limit is not read:
     a sparse file of its length stands for it. The rest are read through
     one ``git cat-file --batch`` that is given every id at once: asking the
     object database blob by blob waits for git once per blob, which on ten
     thousand files cost more than the copying."""
+    # The index records each file's size: a blob over the limit is known
+    # without asking the object store for every blob; the object store's
+    # own size is the one that counts.
+    sizes = repo.sizes(e.binsha for e, _ in blobs if e.size > max_file_size)
     wanted = []
     for entry, target in blobs:
-        # The index records each file's size: a blob over the limit is
-        # known without asking the object store (one round trip less per
-        # blob); the object store's own size is the one that counts.
-        if entry.size > max_file_size:
-            size = repo.odb.info(entry.binsha).size
-            if size > max_file_size:
-                with _created(target) as out:
-                    out.truncate(size)
-                continue
+        size = sizes.get(entry.binsha, 0)
+        if size > max_file_size:
+            with _created(target) as out:
+                out.truncate(size)
+            continue
         wanted.append((entry, target))
     if not wanted:
         return
-    proc = repo.git.cat_file("--batch", as_process=True, istream=subprocess.PIPE)
+    proc = repo.blob_stream()
     feeder = threading.Thread(target=_feed, daemon=True,
                               args=(proc.stdin, [e.binsha.hex() for e, _ in wanted]))
     feeder.start()
@@ -392,11 +380,12 @@ def _copy_out(repo, blobs: list[tuple[_Entry, Path]], max_file_size: int) -> Non
         for entry, target in wanted:
             _copy_one(proc.stdout, entry, target, max_file_size)
     except BaseException:
-        proc.proc.kill()
+        proc.kill()
         raise
     finally:
         feeder.join()
-        proc.proc.wait()
+        proc.stdout.close()
+        proc.wait()
 
 
 def _feed(stdin, ids: list[str]) -> None:
@@ -471,32 +460,33 @@ LAZY_SUFFIXES = frozenset({
 class _Later:
     """The blobs left unwritten (by path), written on demand."""
 
-    def __init__(self, repo, root: Path, max_file_size: int):
+    def __init__(self, repo: GitRepository, root: Path, max_file_size: int):
         self.repo, self.root, self.max_file_size = repo, root, max_file_size
         self.entries: dict[str, _Entry] = {}
         self.sizes: dict[str, int] = {}
 
-    def take(self, entry: _Entry) -> bool:
-        """Whether the blob is left for later: binary media and weights
-        within the size limit (a larger one is a sparse file at once)."""
-        suffix = os.path.splitext(entry.path)[1].lower()
-        if suffix not in LAZY_SUFFIXES or entry.size > self.max_file_size:
-            return False
-        # The blob's own size: the index's may differ (a clean filter).
-        try:
-            size = self.repo.odb.info(entry.binsha).size
-        except Exception:  # noqa: BLE001 - a blob git cannot give: written now, and said
-            return False
-        if size > self.max_file_size:
-            return False
-        self.entries[entry.path] = entry
-        self.sizes[entry.path] = size
-        return True
+    def take(self, entries: list[_Entry]) -> set[str]:
+        """The paths of ``entries`` left for later: binary media and
+        weights within the size limit (a larger one is a sparse file at
+        once). Their sizes are asked of the object store in one command."""
+        candidates = [e for e in entries
+                      if os.path.splitext(e.path)[1].lower() in LAZY_SUFFIXES
+                      and e.size <= self.max_file_size]
+        # The blob's own size: the index's may differ (a clean filter). A
+        # blob git cannot give is written now, and said then.
+        sizes = self.repo.sizes(e.binsha for e in candidates)
+        taken = set()
+        for entry in candidates:
+            size = sizes.get(entry.binsha)
+            if size is not None and size <= self.max_file_size:
+                self.entries[entry.path] = entry
+                self.sizes[entry.path] = size
+                taken.add(entry.path)
+        return taken
 
     def head(self, path: str, count: int) -> bytes:
         """The first ``count`` bytes of a blob left for later."""
-        stream = self.repo.odb.stream(self.entries[path].binsha)
-        return stream.read(min(count, stream.size))
+        return self.repo.blob_head(self.entries[path].binsha, count)
 
     def write(self, paths: list[str]) -> None:
         """Write those of ``paths`` that were left for later."""
