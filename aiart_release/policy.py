@@ -20,7 +20,14 @@ from .conditions import ConditionError, evaluate, fact_names
 from .conditions import check as check_condition
 from .findings import RELEASE_ARTIFACTS, Finding
 from .readers.limits import CONFIG_LIMITS
-from .readers.yamlfile import DataFileError, LoadedYaml, load_yaml, read_data_file, validate
+from .readers.yamlfile import (
+    DataFileError,
+    LoadedYaml,
+    load_yaml,
+    parsed_shipped,
+    read_data_file,
+    validate,
+)
 
 if TYPE_CHECKING:
     from .facts import DeclaredFacts
@@ -163,8 +170,7 @@ def load_policy(override: Path | None = None, facts: DeclaredFacts | None = None
     the built-in checks' facts by the test suite."""
     # The shipped policy is validated by the test suite, not on every run
     # (that would import jsonschema for every assessment).
-    base = _load_file(_default_text(), "aiart_release/rules_data/policy.yaml",
-                      check_schema=False).data
+    base = parsed_shipped(_default_text(), "policy.yaml")
     if override is None:
         return _build(base, "default")
     # Read as untrusted: a regular file within the limit, never quoted.

@@ -22,7 +22,7 @@ from .readers.limits import RULES_LIMITS
 from .readers.yamlfile import (
     DataFileError,
     LoadedYaml,
-    load_yaml,
+    load_remembered,
     read_data_bytes,
     read_data_file,
     validate,
@@ -62,7 +62,7 @@ def load_pack(source: Any, plugin: str = "", facts: DeclaredFacts | None = None)
         loaded = LoadedYaml(data=dict(source), node=None, filename=f"<pack from {plugin}>")
     else:
         text, name = _read(source)
-        loaded = load_yaml(text, name, RULES_LIMITS)
+        loaded = load_remembered(text, name, RULES_LIMITS)
     if not isinstance(loaded.data, dict):
         raise DataFileError([f"{loaded.filename}:1:1: a rule pack must be a mapping"])
     validate(loaded, "rules.schema.json")

@@ -422,3 +422,46 @@ def test_without_a_cache_folder_every_load_is_validated(monkeypatch):
     load_pack(BUILTIN)
     load_pack(BUILTIN)
     assert calls == ["rules.schema.json"] * 2
+
+
+def test_a_pack_read_again_is_remembered_and_still_places_its_problems(tmp_path, monkeypatch):
+    """A rule pack is read on every run: its data is kept beside the result
+    cache as JSON after the first parse (cache.derived), and the YAML
+    position tree is built again only when a problem must be placed."""
+    from aiart_release import cache
+    from aiart_release.facts import declared_facts
+    from aiart_release.plugins import build_registry
+    from aiart_release.readers import yamlfile
+    from aiart_release.readers.yamlfile import DataFileError
+
+    monkeypatch.setattr(cache, "_derived_root", tmp_path / "derived")
+    parsed = []
+    real = yamlfile.load_yaml
+    monkeypatch.setattr(yamlfile, "load_yaml", lambda *a, **k: parsed.append(1) or real(*a, **k))
+    good = _pack(tmp_path, CHECKED.replace("RELAX", ""))
+    first, again = load_pack(good, "mine"), load_pack(good, "mine")
+    assert again == first and len(parsed) == 1  # the second from the kept JSON
+    assert list((tmp_path / "derived" / "derived").iterdir())
+
+    declared = declared_facts(build_registry().checks.values())
+    (tmp_path / "bad").mkdir()
+    bad = _pack(tmp_path / "bad", CHECKED.replace("RELAX", "").replace(
+        "undisclosed_outputs", "undisclosed_output"))
+    load_pack(bad, "mine")  # remembered: its conditions are well formed
+    parsed.clear()
+    with pytest.raises(DataFileError) as info:
+        load_pack(bad, "mine", facts=declared)
+    # Parsed again only to place the unknown fact at its line and column.
+    assert info.value.problems == [
+        f"{bad}:12:20: misuse.mine: unknown fact 'undisclosed_output' "
+        "(did you mean 'undisclosed_outputs'?)"] and len(parsed) == 1
+
+
+def test_a_pack_that_is_not_plain_json_data_is_parsed_every_time(tmp_path, monkeypatch):
+    from aiart_release import cache
+    from aiart_release.readers.yamlfile import load_remembered
+
+    monkeypatch.setattr(cache, "_derived_root", tmp_path)
+    text = "pack: dated\nwhen: 2024-05-01\n"  # a YAML date: JSON would give a string
+    for _ in range(2):
+        assert load_remembered(text, "dated.yaml").data["when"].isoformat() == "2024-05-01"

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -144,11 +144,21 @@ class LoadedYaml:
     data: Any
     node: yaml.Node | None
     filename: str
+    # The text, when the data was remembered (load_remembered) rather than
+    # parsed: the tree is built from it the first time a position is asked.
+    text: str | None = field(default=None, repr=False, compare=False)
+    limits: Limits = field(default=CONFIG_LIMITS, repr=False, compare=False)
+
+    def tree(self) -> yaml.Node | None:
+        if self.node is None and self.text is not None:
+            self.node = load_yaml(self.text, self.filename, self.limits).node
+            self.text = None
+        return self.node
 
     def position(self, path: Sequence[str | int]) -> tuple[int, int]:
         """1-based (line, column) of the value at ``path``, or of the deepest
         ancestor that exists."""
-        node = self.node
+        node = self.tree()
         best = (1, 1)
         if node is not None:
             best = (node.start_mark.line + 1, node.start_mark.column + 1)
@@ -163,7 +173,7 @@ class LoadedYaml:
     def key_position(self, path: Sequence[str | int]) -> tuple[int, int]:
         """1-based (line, column) of the KEY that ends ``path`` (a value may
         start on a later line), or of its value when there is no key."""
-        parent = self.node
+        parent = self.tree()
         for key in path[:-1]:
             parent = _child(parent, key)
         if isinstance(parent, yaml.MappingNode) and path:
@@ -321,7 +331,53 @@ def shipped_data(name: str) -> Any:
     """A YAML data file shipped in ``rules/`` (``aiart_release.rules_data``),
     parsed once per process. These files are validated by the test suite."""
     text = resources.files("aiart_release.rules_data").joinpath(name).read_text("utf-8")
-    return yaml.load(text, Loader=_LOADER)
+    return parsed_shipped(text, name)
+
+
+def parsed_shipped(text: str, name: str) -> Any:
+    """YAML this package ships (its data files, the default policy), parsed
+    once per content (:func:`_remembered`); trusted, so parsed without the
+    limits and position tree a user's file gets."""
+    return _remembered(f"shipped-{name}", text, lambda: yaml.load(text, Loader=_LOADER))
+
+
+def load_remembered(text: str, filename: str, limits: Limits = CONFIG_LIMITS) -> LoadedYaml:
+    """:func:`load_yaml` for a file read on every run (a plugin's rule
+    pack), its data parsed once per content (:func:`_remembered`). The
+    position tree is built only if a position is asked (a problem to
+    report). A text that does not parse, or breaks a limit, is never
+    remembered: it raises as :func:`load_yaml` does, every time."""
+    parsed: list[LoadedYaml] = []
+
+    def parse() -> Any:
+        parsed.append(load_yaml(text, filename, limits))
+        return parsed[0].data
+
+    key = f"{text}\n{limits!r}"
+    data = _remembered(f"yaml-{Path(filename).name}", key, parse)
+    if parsed:
+        return parsed[0]
+    return LoadedYaml(data=data, node=None, filename=filename, text=text, limits=limits)
+
+
+def _remembered(name: str, key: str, parse: Callable[[], Any]) -> Any:
+    """``parse()``'s data, kept beside the result cache as JSON under
+    ``key`` (``cache.derived``, with PyYAML's version): every run reads
+    these files, a pre-commit hook on one caption among them, and reading
+    JSON back is several times faster than parsing YAML again. Data that is
+    not plain JSON (a date, an integer key) is parsed every time."""
+    from ..cache import derived
+
+    fresh: list[Any] = []
+
+    def build() -> list[str]:
+        fresh.append(parse())
+        return [json.dumps(fresh[0], separators=(",", ":"))] if _plain(fresh[0]) else []
+
+    stored = derived(name.replace("/", "-"), f"{yaml.__version__}\n{key}", build)
+    if fresh:
+        return fresh[0]
+    return json.loads(stored[0]) if stored else parse()
 
 
 @cache
@@ -376,17 +432,21 @@ def _canonical(data: Any) -> str | None:
     strings, numbers, booleans, null, lists, mappings), else None: a YAML
     date or an integer key would serialise like a string and let two
     different documents share a key."""
-    def plain(value: Any) -> bool:
-        if isinstance(value, dict):
-            return all(isinstance(k, str) and plain(v) for k, v in value.items())
-        if isinstance(value, list):
-            return all(plain(v) for v in value)
-        return value is None or isinstance(value, (str, bool, int, float))
-
     try:
-        return json.dumps(data, sort_keys=True) if plain(data) else None
+        return json.dumps(data, sort_keys=True) if _plain(data) else None
     except (TypeError, ValueError, RecursionError):
         return None
+
+
+def _plain(value: Any) -> bool:
+    """Whether ``value`` is plain JSON data, which JSON gives back equal."""
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    if isinstance(value, float):
+        return value == value and value not in (float("inf"), float("-inf"))
+    return value is None or isinstance(value, (str, bool, int))
 
 
 def _describe(loaded: LoadedYaml, error: Any) -> list[tuple[tuple[int, int], str]]:
