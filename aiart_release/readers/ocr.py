@@ -31,7 +31,6 @@ reads, grey, reduced to a bounded size.
 from __future__ import annotations
 
 import io
-import logging
 import os
 import shutil
 import subprocess
@@ -191,6 +190,8 @@ def _rapidocr():
     models = rapidocr_models()
     if models is None:  # pragma: no cover - engine() checked
         raise OcrFailed("RapidOCR's models are not installed", decoded=True)
+    import logging  # here: most runs read no image text
+
     logging.getLogger("RapidOCR").setLevel(logging.ERROR)
     return RapidOCR(params={
         "Global.log_level": "error", "Global.use_cls": False,

@@ -23,8 +23,6 @@
 
 from __future__ import annotations
 
-import logging
-import multiprocessing
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -237,11 +235,19 @@ def may_hold_personal_data(text: str, countries: tuple[str, ...] = ("us", "uk"))
     return False
 
 
+def _in_main_process() -> bool:
+    import multiprocessing  # here, not at import: a hook run on one caption needs none
+
+    return multiprocessing.current_process().name == "MainProcess"
+
+
 class Analyzer:
     """Analyses many short texts (captions, cells, comments) with Presidio."""
 
     def __init__(self, model: str = DEFAULT_MODEL, countries: Sequence[str] = ("us", "uk"),
                  factories: Iterable[Callable[[], Any]] = ()):
+        import logging  # imported with the analyzer: a run whose texts need none never is
+
         _offline_tldextract()
         for name in ("presidio-analyzer", "presidio_analyzer"):
             logging.getLogger(name).setLevel(logging.ERROR)
@@ -448,8 +454,7 @@ class Analyzer:
         # ("emma", "Casey is"), outside URLs.
         ner_index = [i for i, text in enumerate(prose) if _name_candidate(text)]
         docs: dict[int, Any] = {}
-        n_process = 2 if (len(ner_index) >= PARALLEL_MIN_TEXTS
-                          and multiprocessing.current_process().name == "MainProcess") else 1
+        n_process = 2 if (len(ner_index) >= PARALLEL_MIN_TEXTS and _in_main_process()) else 1
         texts = (unique[i][0] for i in ner_index)
         for i, doc in zip(ner_index, self.nlp.pipe(texts, batch_size=256, n_process=n_process),
                           strict=True):
