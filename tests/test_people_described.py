@@ -167,3 +167,47 @@ def test_the_dataset_published_by_link_gets_its_own_tier(cli, tmp_path):
     artifacts = cli("assess", root, "-f", "json").json()["recommendation"]["artifacts"]
     assert artifacts["code"]["tier"] == "open"
     assert (artifacts["dataset"]["tier"], artifacts["dataset"]["retention"]) == ("gated", "P1Y")
+
+
+# --- names, links, metadata bullets and questions say nothing of the data ------
+
+@pytest.mark.parametrize("line", [
+    # A host's name in a link's text ("Face Dataset" inside "Hugging Face Dataset").
+    "- **Distribution:** [Tiles Hugging Face Dataset](https://huggingface.co/datasets/x/tiles)",
+    "Get it from the [Tiles Hugging Face Dataset](https://huggingface.co/datasets/x/tiles).",
+    # A metadata bullet whose value is a bare address: its key is a label.
+    "- **Selfie dataset:** https://example.org/get",
+    # The same name in Title Case, with no link.
+    "The Tiles release is mirrored as a Hugging Face Dataset for easy loading.",
+    # A Datasheets prompt in bold, then its instructions.
+    "11. **Does the dataset contain data that might be considered confidential (e.g. data "
+    "that includes the content of individuals' non-public communications)?** If so, please "
+    "provide a description.",
+    # A plain question.
+    "Does the set include photos of people taken without their knowledge?",
+])
+def test_names_links_metadata_bullets_and_questions_are_no_statements(line):
+    assert said(f"# Tiles\n\nSatellite tiles of farmland.\n\n{line}\n") is None
+
+
+def test_the_answer_under_a_datasheets_prompt_still_counts():
+    text = ("# Set\n\n1. **What do the instances represent?** Please describe.\n\n"
+            "\tThe dataset contains photographs of 300 volunteers in a studio.\n")
+    found = said(text)
+    assert found is not None and found.line == 5
+
+
+def test_a_statement_with_a_link_in_it_counts_and_is_quoted_with_the_link_text():
+    text = ("# Set\n\nCrawled from [Flickr](https://flickr.com), it is a dataset of "
+            "70,000 high-quality images of human faces.\n")
+    found = said(text)
+    assert found is not None and found.sentence.startswith("Crawled from Flickr, it is")
+
+
+def test_a_readme_whose_title_is_a_link_in_its_statement_still_describes_itself():
+    readme = ("# Street Faces\n\n[**Street Faces**](https://example.org) is a large-scale "
+              "face image dataset of 30,000 photographs taken in public.\n")
+    lines = list(markdown_lines(readme))
+    from aiart_release.default_plugins.cards.people_described import self_described
+    found = self_described(readme, lines)
+    assert found is not None and found.line == 3

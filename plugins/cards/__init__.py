@@ -761,7 +761,7 @@ class Cards(Check):
     covers = frozenset({Checkpoint.DATASET, Checkpoint.PUBLISHING})
     description = ("Model and dataset cards exist, parse, hold no template text, answer the "
                    "questions of their templates, and use the Hub's identifiers")
-    version = "3"
+    version = "4"
     provides = {
         "published_by_link": Fact(
             list, "artifacts the release publishes with no file of them in the bundle: a "

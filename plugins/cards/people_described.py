@@ -15,6 +15,14 @@ selfies or celebrities; face or portrait images; recordings of speakers.
 It does not count when the same sentence says the people are synthetic,
 drawn, painted or animals, or when the card says its data shows nobody or
 that faces were blurred or removed.
+
+Nor is it a statement when the words are a name or a question: the text of a
+link ("[DiffusionDB Hugging Face Dataset](...)"), a metadata bullet whose
+value is only a link or an address ("- **Distribution:** [...](...)"), Title Case words that
+name something ("Hugging Face Dataset"), a question (a sentence ending in
+"?") and the bold prompts of a Datasheets questionnaire ("**Does the dataset
+contain data ... individuals' non-public communications?**"): an answer
+under the prompt still counts.
 """
 
 from __future__ import annotations
@@ -115,9 +123,77 @@ class PeopleStatement:
     consent: str  # "given" | "opt-out" | "none"
 
 
+# A Markdown link: its text names the page it points to, it says nothing of
+# the data ("[DiffusionDB Hugging Face Dataset](https://...)").
+@cache
+def _link() -> re.Pattern[str]:
+    return re.compile(r"!?\[[^\]\n]{0,300}\]\([^)\s]{0,500}(?:\s+\"[^\"\n]{0,200}\")?\)")
+
+
+# "- **Homepage:** ...", "* Distribution: ...": a bullet that gives a field of
+# the card's metadata; it is a statement only if its value says something
+# once links and bare addresses are gone (its key is a label, not a sentence).
+@cache
+def _metadata_bullet() -> re.Pattern[str]:
+    return re.compile(r"\s{0,3}[-*+]\s+(?:\*\*|__)?[A-Z][\w ./&-]{0,40}?:(?:\*\*|__)?:?\s*(.*)")
+
+
+# The bold prompt of a questionnaire (Datasheets for Datasets): "**Does the
+# dataset relate to people?**". The answer follows it.
+@cache
+def _bold_question() -> re.Pattern[str]:
+    return re.compile(r"(\*\*|__)[^*_\n]{1,1000}?\?\s*\1")
+
+
+_MINOR_WORDS = frozenset({"of", "the", "a", "an", "and", "for", "in", "on"})
+
+
+def _names_something(match: str) -> bool:
+    """Whether the words that matched are a Title Case name ("Hugging Face
+    Dataset", "Images of People"): each word of two or more capitalised."""
+    words = [w for w in re.findall(r"[^\W\d_][\w'-]*", match) if w.lower() not in _MINOR_WORDS]
+    return len(words) >= 2 and all(w[0].isupper() for w in words)
+
+
+# A link's text stays in the sentence between these marks, for the quote and
+# for the name a README is about, but no statement is read inside them.
+_OPEN, _CLOSE = "\u2039", "\u203a"
+
+
+def _prose_of(text: str) -> str:
+    """A line's words less what cannot state anything: link texts (kept
+    between marks) and addresses, a metadata bullet's bare value,
+    questionnaire prompts."""
+    text = _link().sub(lambda m: _OPEN + _link_text(m.group(0)) + _CLOSE, text)
+    text = re.sub(r"<?https?://\S{1,500}", " ", _bold_question().sub(" ", text))
+    bullet = _metadata_bullet().fullmatch(_outside_links(text))
+    if bullet and not bullet.group(1).strip(" *_.,;"):
+        return ""
+    return text
+
+
+def _link_text(link: str) -> str:
+    return link[link.index("[") + 1:link.index("](")].replace(_OPEN, "").replace(_CLOSE, "")
+
+
+def _outside_links(text: str) -> str:
+    return re.sub(f"{_OPEN}[^{_CLOSE}]*{_CLOSE}", " ", text)
+
+
+def _unmarked(text: str) -> str:
+    return text.replace(_OPEN, "").replace(_CLOSE, "")
+
+
+def _states_people(sentence: str) -> bool:
+    sentence = _outside_links(sentence)
+    if sentence.rstrip(" *_)\"'").endswith("?"):
+        return False  # a question asks, it does not say
+    return any(not _names_something(m.group(0)) for m in _statement().finditer(sentence))
+
+
 @cache
 def _sentence_end() -> re.Pattern[str]:
-    return re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[])")
+    return re.compile(r"(?<=[.!?])\s+(?=[A-Z(\[\u2039])")
 
 
 _SHOWN_CHARS = 110
@@ -139,10 +215,10 @@ def people_statement(card_text: str, lines,
             continue
         if line.code or aside or not line.text.strip():
             continue
-        for sentence in _sentence_end().split(line.text.strip()):
-            if (_statement().search(sentence) and not _not_real().search(sentence)
-                    and (about is None or about.search(sentence.replace("*", "")))):
-                found = (line.number, sentence)
+        for sentence in _sentence_end().split(_prose_of(line.text).strip()):
+            if (_states_people(sentence) and not _not_real().search(sentence)
+                    and (about is None or about.search(_unmarked(sentence).replace("*", "")))):
+                found = (line.number, _unmarked(sentence))
                 break
         if found:
             break

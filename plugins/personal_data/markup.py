@@ -9,7 +9,11 @@ is only such a word, "References:") and in BibTeX entries;
 ``string-literal`` for example code in a fence; ``config`` for a card's
 front matter. Headings, fences and rules come back blank, so that
 they end a paragraph and their Title Case never reaches the NER model
-("## Bias, Risks, and Limitations" is no person).
+("## Bias, Risks, and Limitations" is no person). So do the header row of a
+Markdown table (the row over its ``|---|`` line: "Num of Unique Prompts")
+and the label of a row of figures ("Unique Images | 11.4M | 58K"): both
+name what a column or row counts, and their Title Case is no name. The
+other cells of a table are read (a table of contributors is still found).
 """
 
 from __future__ import annotations
@@ -144,12 +148,75 @@ def _structured(lines: Iterable[tuple[int, str]], markup: str) -> Iterator[Line]
             yield number, "", "text", None  # "Valid Values" over its indented definition
         elif _RULE.match(text):
             yield number, "", "text", None  # a rule or an RST overline holds no text
+        elif markdown and following is not None and _table_header(text, following[1]):
+            # The row over a table's delimiter row names its columns; the
+            # rows under it are read, less the labels of rows of figures.
+            table_people = _names_people(_cells(text)[:1])
+            yield number, "", "text", None
+            yield following[0], "", "text", None
+            following = next(it, None)
+            while following is not None and "|" in following[1] and following[1].strip():
+                yield following[0], _without_figures_label(following[1], table_people), \
+                    "text", None
+                following = next(it, None)
         else:
             # Inline HTML in Markdown ("<td><code>...</code></td>"): its tags
             # are no text. Autolinks (<https://...>, <a@b.org>) are.
             bare = _ELEMENT.sub(_element_text, text) if markdown and "<" in text else text
             yield number, bare, "tags" if text.strip() and not bare.strip() else "text", None
         current = following
+
+
+# The delimiter row of a Markdown table: cells of dashes, each with an
+# optional colon at either end ("|---|:---:|", "---- | ----").
+_DELIMITER_CELL = re.compile(r"\s*:?-{1,}:?\s*")
+# A cell that holds a figure: "11.4M", "1,803,225", "3.5%", "1.6TB", "-",
+# "17.2M / 16.7M".
+_ONE_FIGURE = r"[-+~≈<>]?[ \t]*+\d[\d,.]*+[ \t]*+(?:[KMGTP]i?B|[%KMBkmb])?\+?"
+_FIGURE = re.compile(rf"\s*+(?:[-–—]|{_ONE_FIGURE}(?:[ \t]*+/[ \t]*+{_ONE_FIGURE}){{0,3}})?\s*+")
+# A first column whose header says it names people ("Name", "Contributor"):
+# its cells stay read even beside figures.
+_PEOPLE_COLUMN = re.compile(
+    r"\b(?:names?|authors?|contributors?|annotators?|members?|persons?|people|artists?|"
+    r"creators?|maintainers?|users?|who|participants?|photographers?)\b", re.IGNORECASE)
+
+
+def _cells(row: str) -> list[str]:
+    """The cells of a Markdown table row (its outer pipes optional)."""
+    row = row.strip()
+    if row.startswith("|"):
+        row = row[1:]
+    if row.endswith("|") and not row.endswith("\\|"):
+        row = row[:-1]
+    return re.split(r"(?<!\\)\|", row)
+
+
+def _table_header(text: str, following: str) -> bool:
+    """Whether ``text`` is the header row of a Markdown table: it has a pipe,
+    and the line under it is a delimiter row with as many cells."""
+    if "|" not in text or "|" not in following or "-" not in following:
+        return False
+    delimiters = _cells(following)
+    return (all(_DELIMITER_CELL.fullmatch(cell) for cell in delimiters)
+            and len(delimiters) == len(_cells(text)))
+
+
+def _names_people(cells: list[str]) -> bool:
+    return any(_PEOPLE_COLUMN.search(cell) for cell in cells)
+
+
+def _without_figures_label(row: str, people_column: bool) -> str:
+    """A body row of a table, its first cell blanked (spaces, so that the
+    other cells keep their columns) when every other cell holds a figure:
+    the cell labels the row ("Unique Images"), as a header labels a column."""
+    cells = _cells(row)
+    if people_column or len(cells) < 2 or not all(_FIGURE.fullmatch(c) for c in cells[1:]):
+        return row
+    label = cells[0].strip()
+    if not label:
+        return row
+    start = row.index(label)
+    return row[:start] + " " * len(label) + row[start + len(label):]
 
 
 def _definition_term(text: str, following: tuple[int, str] | None) -> bool:
