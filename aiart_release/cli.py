@@ -362,14 +362,22 @@ def gate_threshold(fail_on: str | None, config) -> str | None:
 
 
 def _setup(path: Path, fmt: str, device: str, config_path: Path | None,
-           policy_path: Path | None):
+           policy_path: Path | None, *, keep_derived: bool = False):
     """The plugins, the configuration and the policy for assessing ``path``;
-    any of them wrong is a usage problem."""
+    any of them wrong is a usage problem. ``keep_derived``: the run keeps
+    results in the cache folder, so what is derived from installed packages
+    (the parsed YAML data, the name lexicons) may be kept there from here
+    on, before the plugins read theirs as they register."""
     from .config import ConfigError, load_config
     from .device import DeviceError, parse_device
     from .facts import declared_facts
     from .policy import PolicyError, load_policy
 
+    if keep_derived:
+        from .cache import allow_derived
+        from .engine import safe_cache_dir
+
+        allow_derived(safe_cache_dir(None, path))
     registry = plugin_registry()
     if fmt not in registry.reporters:
         raise UsageProblem(
@@ -465,7 +473,8 @@ def _assess_and_report(path: Path, url: str | None, on_disk: Path | None, *, fmt
     if output is not None:
         write_or_refuse(output, None, force=force, within=within)
 
-    registry, config, policy = _setup(path, fmt, device, config_path, policy_path)
+    registry, config, policy = _setup(path, fmt, device, config_path, policy_path,
+                                      keep_derived=use_cache and not show_pii)
     threshold = _severity(gate_threshold(fail_on, config))
     options = _options(jobs=jobs, device=device, executor=executor, use_cache=use_cache,
                        show_pii=show_pii, exclude=exclude, timeout=timeout,
@@ -578,11 +587,12 @@ def _run_hook(view, *, fail_on: str | None, use_cache: bool,
 
     from .cache import default_cache_dir
 
+    # The cache never goes inside the repository (nothing is written there).
+    use_cache = use_cache and not lexically_inside(default_cache_dir(), view.repository)
     try:
-        registry, config, policy = _setup(view.root, "terminal", "auto", None, None)
+        registry, config, policy = _setup(view.root, "terminal", "auto", None, None,
+                                          keep_derived=use_cache)
         threshold = _severity(gate_threshold(fail_on, config))
-        # The cache never goes inside the repository (nothing is written there).
-        use_cache = use_cache and not lexically_inside(default_cache_dir(), view.repository)
         options = _options(use_cache=use_cache, timeout=timeout)
         assessment = _assess(view.root, registry, config, policy, options)
     except UsageProblem as exc:

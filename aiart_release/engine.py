@@ -22,7 +22,6 @@ run stops: nothing is left behind.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import threading
@@ -32,7 +31,6 @@ from collections import defaultdict, deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from multiprocessing.connection import wait as wait_for_any
 from pathlib import Path
 from typing import Any
 
@@ -877,6 +875,9 @@ class _Pool:
     that the parent knows which task each one holds and since when."""
 
     def __init__(self, jobs: int, check_ids: list[str], budget: float | None, slots: int):
+        # Imported here: a run of one small file (a pre-commit hook) starts no pool.
+        import multiprocessing
+
         methods = multiprocessing.get_all_start_methods()
         # fork shares the loaded plugins with the workers; elsewhere they reload.
         self.context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
@@ -891,6 +892,8 @@ class _Pool:
         self.flushed = 0
 
     def run(self, tasks: deque[_Task], results: _Results, deadline: _Deadline) -> None:
+        from multiprocessing.connection import wait as wait_for_any
+
         while (tasks or self._busy()) and not deadline.passed:
             self._hand_out(tasks)
             if self.failed_starts > self.jobs:

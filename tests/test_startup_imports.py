@@ -34,6 +34,10 @@ NEVER = ("detect_secrets", "requests", "spacy", "presidio_analyzer", "torch", "c
          # pack and policy are validated once (remembered beside the cache);
          # a reporter's module is imported when it renders.
          "numpy", "importlib.metadata", "jsonschema", "rich",
+         # The YAML read on every run (the shipped data, the policy, the rule
+         # packs) is remembered as JSON; the pool's and the OCR engine's
+         # modules are imported where they start.
+         "yaml", "multiprocessing", "logging",
          # The core's command groups the hook does not run.
          "aiart_release.baseline_cli", "aiart_release.cache_cli", "aiart_release.export_cli")
 # Imported today by core modules; each says what lets it go. Marked as
@@ -128,4 +132,5 @@ def test_a_first_hook_run_on_a_new_plain_caption_loads_neither_spacy_nor_detect_
     # answered by the cache, and neither library was imported.
     assert {"aiart_release.default_plugins.personal_data.analyzer",
             "aiart_release.default_plugins.secrets.check"} <= modules[1]
-    assert not {"spacy", "presidio_analyzer", "torch", "detect_secrets", "requests"} & modules[1]
+    assert not {"spacy", "presidio_analyzer", "torch", "detect_secrets", "requests",
+                "yaml"} & modules[1]

@@ -9,79 +9,18 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-import yaml
-from yaml.composer import Composer
-from yaml.constructor import SafeConstructor
-from yaml.resolver import Resolver
+from typing import TYPE_CHECKING, Any
 
 from .limits import CONFIG_LIMITS, LimitExceeded, Limits, read_problem, read_regular_file
 from .text import TextUnreadable, decode
 
-# libyaml's parser when PyYAML has it (the wheels do): same safe constructor,
-# same marks, several times faster.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Counted:
-    """PyYAML's ``compose_node``, counting nodes and depth as they are made,
-    so a document stops at its limit rather than after it is all in memory
-    (``[1,1,1,…`` holds a node per two bytes, ~500 bytes of memory each)."""
-
-    limits: Limits = CONFIG_LIMITS
-    nodes = 0
-    depth = 0
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        self.nodes += 1
-        self.depth += 1
-        try:
-            for limit, value in (("max_nodes", self.nodes), ("max_depth", self.depth)):
-                if value > getattr(self.limits, limit):
-                    mark = self.peek_event().start_mark  # type: ignore[attr-defined]
-                    raise LimitExceeded(limit, getattr(self.limits, limit),
-                                        line=mark.line + 1, column=mark.column + 1)
-            return Composer.compose_node(self, parent, index)  # type: ignore[arg-type]
-        finally:
-            self.depth -= 1
-
-
-class _CountingPythonLoader(_Counted, yaml.SafeLoader):
-    """The pure-Python parser, counting (it places syntax errors best)."""
-
-
-if hasattr(yaml, "cyaml"):
-    class _CountingLoader(_Counted, yaml.cyaml.CParser, SafeConstructor, Resolver):
-        """libyaml's events, composed in Python so that they can be counted."""
-
-        get_single_node = Composer.get_single_node
-        compose_document = Composer.compose_document
-        compose_scalar_node = Composer.compose_scalar_node
-        compose_sequence_node = Composer.compose_sequence_node
-        compose_mapping_node = Composer.compose_mapping_node
-
-        def __init__(self, stream: str):
-            yaml.cyaml.CParser.__init__(self, stream)
-            SafeConstructor.__init__(self)
-            Resolver.__init__(self)
-            self.anchors: dict[str, yaml.Node] = {}
-else:  # pragma: no cover - PyYAML without libyaml
-    _CountingLoader = _CountingPythonLoader  # type: ignore[misc]
-
-
-def _loader_for(text: str, limits: Limits) -> type:
-    """libyaml composes in C, fast, but cannot be stopped part-way: it is
-    used when the text cannot hold more nodes than the limit allows. Every
-    node but the first needs one of ``,[{:-?`` or a line break before it, and
-    a mapping entry is two nodes: at most 2 × those + 1."""
-    separators = sum(text.count(c) for c in ",[{:-?\n")
-    return _LOADER if 2 * separators + 1 <= limits.max_nodes else _CountingLoader
+if TYPE_CHECKING:
+    import yaml
 
 
 class DataFileError(Exception):
@@ -158,6 +97,8 @@ class LoadedYaml:
     def position(self, path: Sequence[str | int]) -> tuple[int, int]:
         """1-based (line, column) of the value at ``path``, or of the deepest
         ancestor that exists."""
+        from .yaml_parser import child as _child
+
         node = self.tree()
         best = (1, 1)
         if node is not None:
@@ -173,6 +114,10 @@ class LoadedYaml:
     def key_position(self, path: Sequence[str | int]) -> tuple[int, int]:
         """1-based (line, column) of the KEY that ends ``path`` (a value may
         start on a later line), or of its value when there is no key."""
+        import yaml
+
+        from .yaml_parser import child as _child
+
         parent = self.tree()
         for key in path[:-1]:
             parent = _child(parent, key)
@@ -187,101 +132,18 @@ class LoadedYaml:
         return f"{self.filename}:{line}:{column}"
 
 
-def _child(node: yaml.Node | None, key: str | int) -> yaml.Node | None:
-    if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
-            if isinstance(k, yaml.ScalarNode) and k.value == str(key):
-                return v
-    if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-        return node.value[key]
-    return None
-
-
-def _duplicate_keys(node: yaml.Node | None) -> Iterator[tuple[str, yaml.Node]]:
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for k, v in node.value:
-            if isinstance(k, yaml.ScalarNode):
-                if k.value in seen:
-                    yield k.value, k
-                seen.add(k.value)
-            yield from _duplicate_keys(v)
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            yield from _duplicate_keys(item)
-
-
-def _parse(text: str, loader_class: type, limits: Limits) -> tuple[yaml.Node | None, Any]:
-    loader = loader_class(text)
-    loader.limits = limits  # read by _Counted loaders
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None, None
-        # Before any value is built: an alias bomb is a few nodes until
-        # something walks it.
-        check_node_graph(node, limits)
-        return node, loader.construct_document(node)
-    finally:
-        loader.dispose()
-
-
-def check_node_graph(root: yaml.Node, limits: Limits) -> None:
-    """Count aliases, depth and size (every alias expanded) of a composed
-    YAML document, visiting each node once; raise LimitExceeded.
-
-    PyYAML has no guard of its own: ten levels of nine aliases is a few
-    hundred bytes that expand to 3.5 billion values for whoever walks them."""
-    size: dict[int, int] = {}  # node -> values below it, aliases expanded
-    depth: dict[int, int] = {}
-    on_path: set[int] = set()
-    aliases = 0
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:
-        node, finished = stack.pop()
-        key = id(node)
-        children = _children(node)
-        if finished:
-            on_path.discard(key)
-            size[key] = 1 + sum(size[id(c)] for c in children)
-            depth[key] = 1 + max((depth[id(c)] for c in children), default=0)
-            if size[key] > limits.max_nodes:
-                raise _limit_at("max_nodes", limits.max_nodes, node)
-            if depth[key] > limits.max_depth:
-                raise _limit_at("max_depth", limits.max_depth, node)
-        elif key in size:  # a node met again: an alias of it
-            aliases += 1
-            if aliases > limits.max_aliases:
-                raise _limit_at("max_aliases", limits.max_aliases, node)
-        elif key in on_path:
-            raise _limit_at("recursive", 0, node)
-        else:
-            on_path.add(key)
-            stack.append((node, True))
-            stack.extend((c, False) for c in children)
-
-
-def _children(node: yaml.Node) -> list[yaml.Node]:
-    if isinstance(node, yaml.MappingNode):
-        return [part for pair in node.value for part in pair]
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    return []
-
-
-def _limit_at(limit: str, maximum: int, node: yaml.Node) -> LimitExceeded:
-    mark = node.start_mark
-    return LimitExceeded(limit, maximum, line=mark.line + 1, column=mark.column + 1)
-
-
 def load_yaml(text: str, filename: str, limits: Limits = CONFIG_LIMITS) -> LoadedYaml:
     """Parse YAML safely (no tags that build objects) within ``limits``;
     raise DataFileError with the position of a syntax error, of a
     duplicated key or of the place a limit was passed (``.limit`` set)."""
+    import yaml
+
+    from .yaml_parser import duplicate_keys, loader_for, parse
+
     if len(text) > limits.max_bytes:
         raise DataFileError.from_limit(LimitExceeded("max_bytes", limits.max_bytes), filename)
     try:
-        node, data = _parse(text, _loader_for(text, limits), limits)
+        node, data = parse(text, loader_for(text, limits), limits)
     except LimitExceeded as exc:
         raise DataFileError.from_limit(exc, filename) from None
     except yaml.YAMLError as exc:
@@ -295,7 +157,7 @@ def load_yaml(text: str, filename: str, limits: Limits = CONFIG_LIMITS) -> Loade
     dupes = [
         f"{filename}:{k.start_mark.line + 1}:{k.start_mark.column + 1}: "
         f"key {name!r} appears twice"
-        for name, k in _duplicate_keys(node)
+        for name, k in duplicate_keys(node)
     ]
     if dupes:
         raise DataFileError(dupes)
@@ -312,10 +174,14 @@ def _syntax_error(text: str, filename: str, first: yaml.YAMLError) -> DataFileEr
     the pure-Python parser: it places errors where they are, where libyaml
     often reports the end of the stream. Only the parser's problem is
     quoted (``expected ':'``), never the text around it."""
+    import yaml
+
+    from .yaml_parser import CountingPythonLoader, parse
+
     exc: BaseException = first
     if len(text) <= _REPARSE_MAX_CHARS:
         try:
-            _parse(text, _CountingPythonLoader, CONFIG_LIMITS)
+            parse(text, CountingPythonLoader, CONFIG_LIMITS)
         except yaml.YAMLError as again:
             exc = again
         except (RecursionError, LimitExceeded):  # deeper than Python's parser goes
@@ -338,7 +204,14 @@ def parsed_shipped(text: str, name: str) -> Any:
     """YAML this package ships (its data files, the default policy), parsed
     once per content (:func:`_remembered`); trusted, so parsed without the
     limits and position tree a user's file gets."""
-    return _remembered(f"shipped-{name}", text, lambda: yaml.load(text, Loader=_LOADER))
+    def parse() -> Any:
+        import yaml
+
+        from .yaml_parser import LOADER
+
+        return yaml.load(text, Loader=LOADER)
+
+    return _remembered(f"shipped-{name}", text, parse)
 
 
 def load_remembered(text: str, filename: str, limits: Limits = CONFIG_LIMITS) -> LoadedYaml:
@@ -374,7 +247,9 @@ def _remembered(name: str, key: str, parse: Callable[[], Any]) -> Any:
         fresh.append(parse())
         return [json.dumps(fresh[0], separators=(",", ":"))] if _plain(fresh[0]) else []
 
-    stored = derived(name.replace("/", "-"), f"{yaml.__version__}\n{key}", build)
+    from ..plugins import installed_version
+
+    stored = derived(name.replace("/", "-"), f"{installed_version('PyYAML')}\n{key}", build)
     if fresh:
         return fresh[0]
     return json.loads(stored[0]) if stored else parse()
