@@ -81,7 +81,7 @@ def test_the_hub_dataset_card_template_misses_consent(scan):
                                   "Datasets; missing: consent; unanswered: motivation")
     assert hit.checkpoint.value == "dataset"
     assert facts == {"dataset_consent_undocumented": True, "card_shows_people": False,
-                     "published_by_link": []}
+                     "published_by_link": [], "card_pseudonymous_ids": False}
 
 
 # --- filled cards, headings by meaning -------------------------------------------
@@ -180,7 +180,7 @@ def test_photos_of_people_with_no_consent_answer_is_medium(scan):
     assert "consent" in hit.message.split("missing: ")[1]
     assert "whether they know and agreed" in hit.remediation
     assert facts == {"dataset_consent_undocumented": True, "card_shows_people": True,
-                     "published_by_link": []}
+                     "published_by_link": [], "card_pseudonymous_ids": False}
 
 
 def test_an_opt_out_stated_in_prose_answers_consent(scan):
@@ -192,7 +192,7 @@ def test_an_opt_out_stated_in_prose_answers_consent(scan):
     assert hit.message.endswith("missing: motivation, maintenance")
     assert hit.severity.value == "info"  # what remains is not what the guide asks first
     assert facts == {"dataset_consent_undocumented": False, "card_shows_people": True,
-                     "published_by_link": []}
+                     "published_by_link": [], "card_pseudonymous_ids": False}
 
 
 def test_faces_in_paintings_are_not_photographs_of_people(scan):
@@ -322,7 +322,7 @@ def test_a_dataset_that_says_it_shows_nobody_answers_people_and_consent(scan):
     (hit,) = only(findings, "docs.card-incomplete")
     assert hit.message.endswith("missing: motivation, maintenance")
     assert facts == {"dataset_consent_undocumented": False, "card_shows_people": False,
-                     "published_by_link": []}
+                     "published_by_link": [], "card_pseudonymous_ids": False}
 
 
 def test_the_fine_tune_example(registry):
@@ -342,7 +342,7 @@ def test_the_fine_tune_example(registry):
     assert "uses" in found["data/README.md"].message
     assert ctx.provided == {"dataset_consent_undocumented": False,
                             "card_shows_people": False,
-                     "published_by_link": []}
+                     "published_by_link": [], "card_pseudonymous_ids": False}
 
 
 @pytest.mark.parametrize("heading, question", [

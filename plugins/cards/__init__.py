@@ -25,7 +25,8 @@ from aiart_release.facts import Fact
 from aiart_release.findings import Checkpoint, Finding, Location, Severity, plural
 from aiart_release.readers.markdown import atx_heading
 
-from .people_described import no_people, people_statement, self_described
+from .people_described import aside_heading, no_people, people_statement, self_described
+from .pseudonymous import anonymity_claim, described_identifiers
 
 # Every pattern is compiled on first use (a cached accessor): a run that
 # reads no card, as a pre-commit hook on one caption, compiles none of them.
@@ -771,6 +772,10 @@ class Cards(Check):
             bool, "a dataset card says its data shows real people (a dataset of faces, "
                   "photographs of people, recordings of speakers), whether or not its files "
                   "are in the bundle"),
+        "card_pseudonymous_ids": Fact(
+            bool, "a dataset card says its records hold identifiers of the people who made "
+                  "them (user ids, usernames, handles, account ids, hashed or encrypted ids, "
+                  "e-mail or IP addresses), whether or not its files are in the bundle"),
         "dataset_consent_undocumented": Fact(
             bool, "the bundle has dataset files but no dataset card that says whether the "
                   "people in it consented (a consent, privacy or opt-out section or sentence) "
@@ -790,6 +795,9 @@ class Cards(Check):
                                     "`extra_gated_*` fields",
         "consent.people-described": "A dataset card says its data shows real people (medium "
                                     "unless it says they consented)",
+        "pii.pseudonymous-ids": "A dataset card says its records hold user ids, usernames, "
+                                "handles, hashed ids, e-mail or IP addresses of the people "
+                                "who made them",
     }
 
     def scan_bundle(self, ctx):
@@ -849,6 +857,10 @@ class Cards(Check):
                 linked = ["dataset"]
         ctx.provide({"card_shows_people": bool(described), "published_by_link": linked})
         yield from described
+        identified = pseudonymous_id_findings(
+            [c for c in released if c.kind == "dataset-card" and c.text])
+        ctx.provide({"card_pseudonymous_ids": bool(identified)})
+        yield from identified
         for card in facts.cards:
             yield from self._card(card)
         release = dict(facts.config.release or {})
@@ -986,6 +998,59 @@ def people_described_finding(card, itself: bool = False) -> Finding | None:
         matched=said.sentence,
         references=("https://arxiv.org/abs/1803.09010",),  # Datasheets for Datasets: consent
     )
+
+
+_HASHED_NOTE = (
+    "A hash of an id is pseudonymisation, not anonymisation (GDPR Art. 4(5), Recital 26): "
+    "anyone who knows a username can compute its hash and find that person's records, so "
+    "the data stays personal data. ")
+
+
+def pseudonymous_id_findings(cards) -> list[Finding]:
+    """``pii.pseudonymous-ids`` for each dataset card whose schema (a table of
+    fields, ``dataset_info.features``, a sentence) says the records hold
+    identifiers of the people who made them (pseudonymous.py). A claim in
+    any of the cards that nobody can be identified is named beside it."""
+    claim = next((found for card in cards
+                  for found in [anonymity_claim(card.path, card.text)] if found), None)
+    findings = []
+    for card in cards:
+        body = card.text.split("\n", card.body_line - 1)[-1] if card.body_line > 1 else card.text
+        metadata = card.metadata if isinstance(card.metadata, dict) else {}
+        said = described_identifiers(card.text, markdown_lines(body, card.body_line),
+                                     metadata, aside_heading())
+        if said is None:
+            continue
+        what = ", ".join(said.kinds[:-1]) + (" and " if len(said.kinds) > 1 else "") \
+            + said.kinds[-1]
+        message = f"The dataset card says its records hold {what} of the people who made them"
+        if said.hashed:
+            message += ": hashed ids are pseudonymous, not anonymous"
+        if claim is not None:
+            message += (f"; yet {claim.path}:{claim.line} says the people cannot be "
+                        "identified")
+        findings.append(Finding(
+            id="pii.pseudonymous-ids",
+            severity=Severity.MEDIUM,
+            message=message,
+            location=Location(path=card.path, line=said.line),
+            evidence=f"“{said.quote}”",
+            remediation=(
+                (_HASHED_NOTE if said.hashed or claim is not None else "")
+                + "Drop the identifier fields (and the timestamps that tie records to them) "
+                "from the released data, or replace them with random ids whose key is kept "
+                "nowhere; until then treat the dataset as personal data: gate access, set a "
+                "retention period, offer a way to be removed, and say in the card that the ids "
+                "are pseudonymous" + (" (correct the claim that nobody can be identified)"
+                                      if claim is not None else "")),
+            artifact="dataset",
+            checkpoint=Checkpoint.DATASET,
+            matched=said.quote,
+            references=("https://gdpr-info.eu/recitals/no-26/",
+                        "https://gdpr-info.eu/art-4-gdpr/"),
+            context=said.context,
+        ))
+    return findings
 
 
 @hookimpl

@@ -37,7 +37,7 @@ from functools import cache
 
 # Sections whose sentences describe other work, not this data.
 @cache
-def _aside_heading() -> re.Pattern[str]:
+def aside_heading() -> re.Pattern[str]:
     return re.compile(
         r"\b(?:citations?|cite|bibtex|acknowledg(?:e)?ments?|references?|related\s+work|"
         r"licen[cs]es?|terms|contact|changelog|news|updates?|faq)\b", re.I)
@@ -211,7 +211,7 @@ def people_statement(card_text: str, lines,
     found: tuple[int, str] | None = None
     for line in lines:
         if line.heading:
-            aside = bool(_aside_heading().search(line.heading[1]))
+            aside = bool(aside_heading().search(line.heading[1]))
             continue
         if line.code or aside or not line.text.strip():
             continue

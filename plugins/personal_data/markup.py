@@ -151,7 +151,7 @@ def _structured(lines: Iterable[tuple[int, str]], markup: str) -> Iterator[Line]
         elif markdown and following is not None and _table_header(text, following[1]):
             # The row over a table's delimiter row names its columns; the
             # rows under it are read, less the labels of rows of figures.
-            table_people = _names_people(_cells(text)[:1])
+            table_people = _names_people(table_cells(text)[:1])
             yield number, "", "text", None
             yield following[0], "", "text", None
             following = next(it, None)
@@ -181,8 +181,9 @@ _PEOPLE_COLUMN = re.compile(
     r"creators?|maintainers?|users?|who|participants?|photographers?)\b", re.IGNORECASE)
 
 
-def _cells(row: str) -> list[str]:
-    """The cells of a Markdown table row (its outer pipes optional)."""
+def table_cells(row: str) -> list[str]:
+    """The cells of a Markdown table row (its outer pipes optional); the
+    cards check reads tables of fields with it too."""
     row = row.strip()
     if row.startswith("|"):
         row = row[1:]
@@ -191,14 +192,18 @@ def _cells(row: str) -> list[str]:
     return re.split(r"(?<!\\)\|", row)
 
 
+def is_delimiter_row(text: str) -> bool:
+    """Whether ``text`` is the delimiter row of a Markdown table
+    ("|---|:--:|", "---- | ----")."""
+    return ("|" in text and "-" in text
+            and all(_DELIMITER_CELL.fullmatch(cell) for cell in table_cells(text)))
+
+
 def _table_header(text: str, following: str) -> bool:
     """Whether ``text`` is the header row of a Markdown table: it has a pipe,
     and the line under it is a delimiter row with as many cells."""
-    if "|" not in text or "|" not in following or "-" not in following:
-        return False
-    delimiters = _cells(following)
-    return (all(_DELIMITER_CELL.fullmatch(cell) for cell in delimiters)
-            and len(delimiters) == len(_cells(text)))
+    return ("|" in text and is_delimiter_row(following)
+            and len(table_cells(following)) == len(table_cells(text)))
 
 
 def _names_people(cells: list[str]) -> bool:
@@ -209,7 +214,7 @@ def _without_figures_label(row: str, people_column: bool) -> str:
     """A body row of a table, its first cell blanked (spaces, so that the
     other cells keep their columns) when every other cell holds a figure:
     the cell labels the row ("Unique Images"), as a header labels a column."""
-    cells = _cells(row)
+    cells = table_cells(row)
     if people_column or len(cells) < 2 or not all(_FIGURE.fullmatch(c) for c in cells[1:]):
         return row
     label = cells[0].strip()
