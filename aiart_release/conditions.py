@@ -18,6 +18,9 @@ Grammar (a mapping; several keys in one mapping must all hold)::
       any: [deepfake, face swap]   holds one of these words or phrases
       all: [...]  none: [...]
       matches: "regex"        a regular expression, run with a time limit
+      literal: true           every mention counts; by default a mention in a
+                              sentence that filters, forbids or denies it does
+                              not ("we filtered out NSFW images")
     FACT: VALUE               a fact (dotted names reach into mappings):
                               equal to VALUE, or containing it if a list
     FACT: {OP: VALUE}         OP one of eq, ne, in, gte, gt, lte, lt,
@@ -39,7 +42,7 @@ from .globs import glob_match
 
 OPERATORS = ("eq", "ne", "in", "gte", "gt", "lte", "lt", "any", "all", "none", "exists",
              "matches")
-TEXT_OPERATORS = ("any", "all", "none", "matches")
+TEXT_OPERATORS = ("any", "all", "none", "matches", "literal")
 # Rules are data written by anyone: a regular expression runs with a time
 # limit (the `regex` module's timeout) on at most this much text.
 REGEX_TIMEOUT = 0.05
@@ -133,6 +136,7 @@ def check(cond: Any, where: str = "when") -> None:
                                          f"{', '.join(TEXT_OPERATORS)})")
                 if op == "matches":
                     compile_bounded(value, here)
+            _check_literal(spec, here)
         else:
             ops = spec if isinstance(spec, Mapping) else {"eq": spec}
             unknown = [op for op in ops if op not in OPERATORS]
@@ -142,6 +146,13 @@ def check(cond: Any, where: str = "when") -> None:
                 )
             if "matches" in ops:
                 compile_bounded(ops["matches"], here)
+
+
+def _check_literal(spec: Mapping[str, Any], where: str = "text") -> None:
+    if not isinstance(spec.get("literal", False), bool):
+        raise ConditionError(f"{where}: `literal` is true or false")
+    if set(spec) == {"literal"}:
+        raise ConditionError(f"{where}: `literal` needs one of any, all, none, matches")
 
 
 def fact_names(cond: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple, str]]:
@@ -313,30 +324,42 @@ def compile_bounded(pattern: Any, where: str = "matches") -> Any:
         raise ConditionError(f"{where}: not a regular expression ({exc})") from None
 
 
-def _search(pattern: str, text: str) -> bool:
+def _search(pattern: str, text: str, literal: bool = True) -> bool:
+    """Whether ``pattern`` matches ``text``; unless ``literal``, a match
+    counts only where its sentence says the release holds it (see
+    :func:`said_of_release`). Too slow to decide: it does not hold."""
     try:
-        return bool(compile_bounded(pattern).search(text[:REGEX_MAX_TEXT],
-                                                    timeout=REGEX_TIMEOUT))
+        compiled = compile_bounded(pattern)
+        if literal:
+            return bool(compiled.search(text[:REGEX_MAX_TEXT], timeout=REGEX_TIMEOUT))
+        found = compiled.finditer(text[:REGEX_MAX_TEXT], timeout=REGEX_TIMEOUT)
+        return _counts((m.span() for m in found), text, literal)
     except TimeoutError:
-        return False  # too slow to decide: the condition does not hold
+        return False
 
 
 def _text(spec: Any, facts: Mapping[str, Any]) -> Outcome:
-    """Words and phrases in the cards and README (the fact ``card_text``)."""
+    """Words and phrases in the cards and README (the fact ``card_text``),
+    each mention read in its sentence (:func:`said_of_release`) unless the
+    condition says ``literal: true``."""
     if not isinstance(spec, Mapping) or not spec:
-        raise ConditionError("'text' takes a mapping of any, all, none, matches")
+        raise ConditionError("'text' takes a mapping of any, all, none, matches, literal")
+    _check_literal(spec)
     text = str(facts.get("card_text") or "")
+    literal = spec["literal"] if "literal" in spec else False
     because = []
     for op, value in spec.items():
+        if op == "literal":
+            continue
         if op == "matches":
-            if not _search(value, text):
+            if not _search(value, text, literal):
                 return Outcome(False)
             because.append(f"the card text matches {value!r}")
             continue
         if op not in ("any", "all", "none"):
             raise ConditionError(f"unknown operator {op!r} for 'text'")
         wanted = value if isinstance(value, list) else [value]
-        hits = [w for w in wanted if _has_phrase(text, str(w))]
+        hits = [w for w in wanted if _has_phrase(text, str(w), literal)]
         if (op == "any" and not hits) or (op == "all" and len(hits) < len(wanted)) or (
                 op == "none" and hits):
             return Outcome(False)
@@ -347,8 +370,109 @@ def _text(spec: Any, facts: Mapping[str, Any]) -> Outcome:
     return Outcome(True, because)
 
 
-def _has_phrase(text: str, phrase: str) -> bool:
-    return re.search(r"(?<!\w)" + re.escape(phrase.lower()) + r"(?!\w)", text) is not None
+def _has_phrase(text: str, phrase: str, literal: bool = False) -> bool:
+    pattern = re.compile(r"(?<!\w)" + re.escape(phrase.lower()) + r"(?!\w)")
+    return _counts(((m.start(), m.end()) for m in pattern.finditer(text)), text, literal)
+
+
+def _counts(spans: Iterable[tuple[int, int]], text: str, literal: bool) -> bool:
+    """Whether one of the mentions at ``spans`` counts: any of them when
+    read literally, else one its sentence does not filter, forbid or deny.
+    Past MAX_MENTIONS mentions the cue counts (the cautious reading), so a
+    card of a million filtered mentions costs no more than a few hundred."""
+    for read, (start, end) in enumerate(spans):
+        if literal or read >= MAX_MENTIONS or said_of_release(text, start, end):
+            return True
+    return False
+
+
+# --- A cue word read in its sentence ------------------------------------
+#
+# A card names a harm to say the release holds or enables it ("contains NSFW
+# images", "swap any face") and as often to say it does not: "we filtered out
+# NSFW images", "a classifier detects deepfakes", "do not use it to create
+# nudity". A mention counts unless a word that filters, removes, detects or
+# forbids it, or a negation, stands within CUE_REACH words of it in its own
+# clause. A sentence that says the filtering fell short ("the filter is not
+# perfect", "some may remain", "unfiltered") lets every mention in it count.
+# Words in brackets that do not hold the cue are read as an aside, so an
+# acronym's expansion ("NSFW (not safe for work)") negates nothing.
+
+MAX_MENTIONS = 200       # mentions read in their sentence, per cue
+CUE_REACH = 8            # words either side of a cue that can filter or deny it
+SENTENCE_REACH = 400     # characters either side read for the sentence
+
+# Where a sentence ends: . ! ? before a space, a blank line, a new list item,
+# heading, quote or table row, a table cell.
+_SENTENCE_END = re.compile(r"[.!?](?=\s)|\n[ \t]*\n|\n(?=[ \t]*(?:[-*+>#|]|\d+[.)]\s))|\|")
+# Where a clause ends inside a sentence: ; : dashes, and the words that turn
+# it or give a reason or a consequence ("we filter NSFW images, but some
+# remain"; "it can make nudity, so we recommend a filter").
+_CLAUSE_END = re.compile(r"[;:\u2014\u2013]|\s-\s|\b(?:but|however|although|though|whereas|"
+                         r"yet|except|while|so|therefore|thus|hence|since|because)\b",
+                         re.IGNORECASE)
+_ASIDE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+_WORD = re.compile(r"[a-z0-9]+(?:['\u2019]t)?", re.IGNORECASE)
+# Words that take the content out, catch it or forbid it.
+_KEEPS_OUT = re.compile(
+    r"\b(?:filter(?:s|ed|ing)?|remov(?:e|es|ed|ing|al)|exclu(?:de|des|ded|ding|sion)|"
+    r"block(?:s|ed|ing)?|blocklists?|detect(?:s|ed|ing|ion|ors?)?|prohibit(?:s|ed|ing|ion)?|"
+    r"forbid(?:s|den|ding)?|ban(?:s|ned|ning)?|censor(?:s|ed|ing)?|blur(?:s|red|ring)?|"
+    r"redact(?:s|ed|ing|ion)?|screen(?:s|ed|ing)|discard(?:s|ed|ing)?|strip(?:s|ped|ping)|"
+    r"flag(?:s|ged|ging)?|prevent(?:s|ed|ing|ion)?|moderat(?:e|es|ed|ing|ion|ors?)|"
+    r"refus(?:e|es|ed|ing|al)|reject(?:s|ed|ing|ion)?|classif(?:y|ies|ied|iers?)|checkers?|"
+    r"avoid(?:s|ed|ing)?|mitigat(?:e|es|ed|ing|ion)|safeguards?|disallow(?:s|ed)?|illegal|"
+    r"(?:rules?|polic(?:y|ies)|protect\w*|guard\w*|terms) against)\b", re.IGNORECASE)
+_DENIES = re.compile(r"\b(?:not|no|never|without|none|nor|neither|non|cannot)\b|n['\u2019]t\b",
+                     re.IGNORECASE)
+# A sentence that says the keeping-out fell short: every mention in it counts.
+_FELL_SHORT = re.compile(
+    r"(?:\b(?:not|no|never|without)|n['\u2019]t)\s+(?:\w+\s+){0,2}?(?:filter\w*|remov\w*|detect\w*|"
+    r"block\w*|censor\w*|exclu\w*|moderat\w*|caught|perfect|complete|guaranteed|fully|"
+    r"always)\b|\bnot\s+(?:all|every)\b|\b(?:imperfect|unfiltered|uncensored|unmoderated|"
+    r"remains?|remained|missed|disabled|bypass\w*|turned\s+off|despite)\b|"
+    r"\bslip(?:s|ped)?\s+through\b|\bstill\s+(?:\w+\s+){0,2}?(?:contain\w*|include\w*|"
+    r"ha[sv]e?|exists?|appears?|be|present|possible|there)\b|"
+    r"\bmay\s+(?:still\s+)?(?:contain|include|show|depict)\b", re.IGNORECASE)
+_EXPANDED_ACRONYM = re.compile(r"\bnot(?=\s+(?:safe|suitable)\s+for\s+work\b)", re.I)
+_FREE_OF = re.compile(r"\bfree of$|^free\b")
+
+
+def said_of_release(text: str, start: int, end: int) -> bool:
+    """Whether the mention ``text[start:end]`` says the release holds or
+    enables what it names, read in its sentence (see above)."""
+    sentence, start, end = _around(text, start, end, _SENTENCE_END, SENTENCE_REACH)
+    if _FELL_SHORT.search(sentence):
+        return True
+    clause, start, end = _around(sentence, start, end, _CLAUSE_END, len(sentence))
+    clause = _without_asides(_EXPANDED_ACRONYM.sub("   ", clause), start, end)
+    before = " ".join(_WORD.findall(clause[:start])[-CUE_REACH:])
+    after = " ".join(_WORD.findall(clause[end:])[:CUE_REACH])
+    if _FREE_OF.search(before) or _FREE_OF.search(after):
+        return False
+    return not any(_KEEPS_OUT.search(words) or _DENIES.search(words)
+                   for words in (before, after))
+
+
+def _around(text: str, start: int, end: int, breaks: re.Pattern[str],
+            reach: int) -> tuple[str, int, int]:
+    """The stretch of ``text`` between the breaks either side of
+    ``start:end`` (at most ``reach`` characters each way), and where the
+    mention sits in it."""
+    lo = max(0, start - reach)
+    head = text[lo:start]
+    cut = [m.end() for m in breaks.finditer(head)]
+    first = lo + (cut[-1] if cut else 0)
+    tail = text[end:end + reach]
+    stop = breaks.search(tail)
+    last = end + (stop.start() if stop else len(tail))
+    return text[first:last], start - first, end - first
+
+
+def _without_asides(clause: str, start: int, end: int) -> str:
+    """The clause with bracketed asides that do not hold the mention blanked."""
+    return _ASIDE.sub(lambda m: m.group() if m.start() <= start and end <= m.end()
+                      else " " * len(m.group()), clause)
 
 
 def compare(op: str, value: Any, expected: Any) -> bool:

@@ -417,3 +417,100 @@ def test_finding_context_names_a_context_or_a_group():
 def test_an_unknown_context_is_refused_at_load():
     with pytest.raises(ConditionError, match="unknown context 'captions'"):
         check({"finding": {"id": "pii.*", "context": "captions"}})
+
+
+# --- text: a cue word read in its sentence ------------------------------------------
+
+def says(card_text: str, *cues: str) -> bool:
+    return evaluate({"text": {"any": list(cues)}}, {"card_text": card_text}, []).holds
+
+
+@pytest.mark.parametrize("card_text, cue", [
+    ("the dataset contains nsfw images.", "nsfw"),
+    ("this dataset contains nsfw (not safe for work) images.", "nsfw"),  # the acronym's expansion
+    ("a lora for any celebrity likeness", "celebrity"),
+    ("swap any face in a video: deepfakes in one click.", "deepfakes"),
+    # the keeping-out fell short: every mention in the sentence counts
+    ("although the model has an nsfw filter that blurs nsfw images, this filter is not "
+     "perfect\u2014the dataset still contains some nsfw images.", "nsfw"),
+    ("we filtered nsfw images, but some may remain.", "nsfw"),
+    ("there is no nsfw filter.", "nsfw"),
+    ("nsfw images were not removed.", "nsfw"),
+    ("trained on unfiltered laion, it produces nudity.", "nudity"),
+    # a filter recommended in another clause does not take the content out
+    ("it can generate nudity, so we recommend a safety filter.", "nudity"),
+    # a denial in an earlier sentence stays there
+    ("we never collected names. the data holds nude photographs.", "nude"),
+    # an aside in brackets is not the cue's clause: its "none" denies nothing
+    ("the data holds nude photographs (none of them of minors).", "nude"),
+])
+def test_a_cue_the_card_says_the_release_holds_counts(card_text, cue):
+    assert says(card_text, cue)
+
+
+@pytest.mark.parametrize("card_text, cue", [
+    ("we filtered out nsfw images.", "nsfw"),
+    ("for the released version we've additionally filtered prompts and images for nsfw "
+     "content. after nsfw filtering, the dataset contains 451,990 examples. download the "
+     "entire nsfw-filtered text data.", "nsfw"),
+    ("a classifier detects deepfakes.", "deepfakes"),
+    ("research opportunities in understanding prompts, detecting deepfakes, and designing "
+     "tools.", "deepfakes"),
+    ("do not use it to create nudity.", "nudity"),
+    ("you must not use the model to make deepfakes of real people.", "deepfakes"),
+    ("the dataset doesn't contain nudity.", "nudity"),
+    ("the dataset is free of nudity.", "nudity"),
+    ("an nsfw-free dataset.", "nsfw"),
+    ("we removed nudity, gore and violence.", "violence"),
+    ("the server has rules against sharing nsfw images.", "nsfw"),
+    ("images flagged as nsfw were blurred.", "nsfw"),
+    ("we removed (as the licence asks) every nude photograph.", "nude"),
+])
+def test_a_cue_the_card_filters_forbids_or_denies_does_not_count(card_text, cue):
+    assert not says(card_text, cue)
+    # Read literally, the same words hold.
+    assert evaluate({"text": {"any": [cue], "literal": True}}, {"card_text": card_text},
+                    []).holds
+
+
+def test_one_mention_that_counts_is_enough_and_none_reads_the_same_way():
+    card = "we filtered out nsfw prompts. some nsfw images are in the data."
+    assert says(card, "nsfw")
+    assert not evaluate({"text": {"none": ["nsfw"]}}, {"card_text": card}, []).holds
+    filtered = {"card_text": "we filtered out nsfw prompts."}
+    assert evaluate({"text": {"none": ["nsfw"]}}, filtered, []).holds
+    assert not evaluate({"text": {"none": ["nsfw"], "literal": True}}, filtered, []).holds
+    assert not evaluate({"text": {"all": ["nsfw", "nudity"]}},
+                        {"card_text": "it shows nudity; nsfw images were removed."}, []).holds
+
+
+def test_a_regular_expression_match_is_read_in_its_sentence_too():
+    cond = {"text": {"matches": "deep ?fakes?"}}
+    assert not evaluate(cond, {"card_text": "a detector of deepfakes."}, []).holds
+    assert evaluate(cond, {"card_text": "make deep fakes of anyone."}, []).holds
+    literal = {"text": {"matches": "deep ?fakes?", "literal": True}}
+    assert evaluate(literal, {"card_text": "a detector of deepfakes."}, []).holds
+
+
+@pytest.mark.parametrize("cond, message", [
+    ({"text": {"any": ["x"], "literal": "yes"}}, "literal"),
+    ({"text": {"literal": True}}, "needs one of"),
+])
+def test_literal_is_checked_when_the_pack_loads(cond, message):
+    with pytest.raises(ConditionError, match=message):
+        check(cond)
+    with pytest.raises(ConditionError, match=message):
+        evaluate(cond, {"card_text": "x"}, [])
+
+
+def test_a_card_of_endless_filtered_mentions_is_read_in_bounded_time():
+    import time
+
+    # A megabyte of mentions, each filtered, in one sentence with no end:
+    # reading every one in its sentence would take minutes. Past
+    # MAX_MENTIONS the cue counts (the cautious reading).
+    card = "we filtered nsfw " * 60_000
+    started = time.perf_counter()
+    assert says(card, "nsfw")
+    assert time.perf_counter() - started < 10
+    assert not says("we filtered nsfw " * 50, "nsfw")
