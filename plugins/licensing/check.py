@@ -31,11 +31,13 @@ from aiart_release.findings import (
     Severity,
 )
 from aiart_release.masking import mask_words
+from aiart_release.origin import is_vendored
 
-from . import known_datasets
+from . import base_models, known_datasets
 from .sources import (
     GGUFDeclaration,
     Source,
+    attribute_subjects,
     card_sources,
     covers,
     gguf_declarations,
@@ -71,6 +73,8 @@ class Licenses(Check):
                                "pyproject.toml, SPDX headers)"),
         "license_of": Fact(dict, "the licence ids stated for each artifact "
                                  "(`{model: [MIT], dataset: [CC-BY-4.0]}`)"),
+        "model_downloads": Fact(list, "the release's own download scripts that fetch weights "
+                                      "named after it (its model, published by link)"),
         **known_datasets.PROVIDES,
     }
     findings = {
@@ -103,6 +107,8 @@ class Licenses(Check):
         files = scope_parts(files, headers, known_paths(inventory))
         readmes = [r for r in readme_sources(inventory)
                    if not any(c.path == r.path for c in cards if c.license)]
+        # "The code is under the [MIT License](./LICENSE)": the LICENSE is the code's.
+        files = attribute_subjects(files, readmes + files)
         sources = files + declared + readmes + ([project] if project else []) + headers
 
         # A header naming the licence already in force (or the one a part's
@@ -118,26 +124,30 @@ class Licenses(Check):
                                f"Licence file could not be read: {reason}",
                                "Save the licence as UTF-8 text under the name LICENSE",
                                artifact=_artifact(inventory, path))
-        yield from self._consistency(inventory, facts, files, cards)
+        yield from self._consistency(inventory, facts, files, cards, readmes)
         yield from _gguf_consistency(files, declared)
 
         by_artifact = _licenses_by_artifact(inventory, files + readmes, declared, project,
                                             headers)
         main = [s for s in files + readmes if s.role == "main" and s.license]
         in_force = _licenses_by_artifact(inventory, main, declared, project, headers)
+        reading = base_models.read_release(inventory)
         ctx.provide({
+            "model_downloads": list(reading.model_downloads),
             "licenses": sorted({s.license for s in sources if s.license}),
             "license_of": {a: sorted(ids) for a, ids in by_artifact.items()},
         })
-        yield from self._propagation(inventory, facts, by_artifact, sources, ggufs)
+        model_licenses = _release_model_licenses(inventory, files + readmes, declared)
+        claims = base_model_claims(facts, ggufs, inventory, reading.bases)
+        yield from self._propagation(facts, by_artifact, sources, claims, model_licenses)
         yield from self._restrictions(inventory, facts, in_force, main + declared)
         # The source datasets the cards name (rules/datasets.yaml).
         yield from known_datasets.scan(ctx)
 
     # --- what was found ------------------------------------------------------
 
-    def _consistency(self, inventory, facts, files: list[Source],
-                     cards: list[Source]) -> Iterator[Finding]:
+    def _consistency(self, inventory, facts, files: list[Source], cards: list[Source],
+                     readmes: list[Source]) -> Iterator[Finding]:
         for s in files:
             if s.license is None and s.role == "main":
                 yield _finding(
@@ -163,12 +173,13 @@ class Licenses(Check):
         for c in cards:
             if c.license is None:
                 continue
-            near = [s for s in files if s.license and s.confidence >= CONFIDENT
-                    and s.role == "main" and not s.vendored and covers(s.covers, c.path)]
-            if near and all(not _same_terms(c.license, s.license) for s in near):
-                other = near[0]
+            other = _disagreeing(c, files, readmes)
+            if other is not None:
+                said = other.path if other.kind == "file" else f"{other.path} (line {other.line})"
                 yield _finding(
                     "license.card-mismatch", Severity.HIGH, c.path,
+                    f"The card declares {c.license}, but {said} says {other.where} is "
+                    f"{other.license}" if other.subject else
                     f"The card declares {c.license}, but {other.path} is {other.license}",
                     "Make the card's `license` and the licence file say the same thing",
                     artifact=c.artifact, evidence=f"{c.license} / {other.license}",
@@ -176,11 +187,11 @@ class Licenses(Check):
 
     # --- what the release owes ----------------------------------------------
 
-    def _propagation(self, inventory, facts, by_artifact: dict[str, set[str]],
-                     sources: list[Source], ggufs: list[GGUFDeclaration]) -> Iterator[Finding]:
+    def _propagation(self, facts, by_artifact: dict[str, set[str]], sources: list[Source],
+                     claims: list[BaseModelClaim], model_licenses: set[str]
+                     ) -> Iterator[Finding]:
         commercial = facts.config.commercial
-        model_licenses = by_artifact.get("model", set())
-        for claim in base_model_claims(facts, ggufs):
+        for claim in claims:
             license_id = license_catalog.base_model_license(claim.base)
             if license_id is None and claim.declared_license:
                 license_id = license_catalog.resolve(claim.declared_license)
@@ -190,7 +201,7 @@ class Licenses(Check):
                     f"Base model {claim.base} has a licence this tool does not know",
                     "Check the base model's licence and what it asks of derivatives; "
                     "name it in the card (`base_model_license`)", artifact="model",
-                    matched=claim.base, context="metadata")
+                    matched=claim.base, context=claim.context)
                 continue
             base_info = license_catalog.info(license_id)
             yield from self._base_obligations(claim, base_info, model_licenses, commercial)
@@ -205,26 +216,27 @@ class Licenses(Check):
 
     def _base_obligations(self, claim: BaseModelClaim, terms: license_catalog.LicenseInfo,
                           model_licenses: set[str], commercial: bool | None):
-        base = claim.base
+        base, read = claim.base, claim.read_from
         if commercial and (terms.non_commercial or terms.research_only):
             yield _finding(
                 "license.noncommercial-conflict", Severity.CRITICAL, claim.path,
                 f"Fine-tuned from {base} ({terms.name}), which forbids commercial use, but "
-                "the release is declared commercial",
+                f"the release is declared commercial{read}",
                 "Train from a base model whose licence allows commercial use, obtain a "
                 "commercial licence, or declare `commercial: false`", artifact="model",
-                evidence=f"{base}: {terms.id}", matched=f"{base}:{terms.id}", context="metadata")
+                evidence=f"{base}: {terms.id}", matched=f"{base}:{terms.id}",
+                line=claim.line, context=claim.context)
         if terms.use_restrictions and model_licenses and not any(
                 license_catalog.info(lid).use_restrictions for lid in model_licenses):
             yield _finding(
                 "license.rail-restrictions-missing", Severity.HIGH, claim.path,
                 f"Fine-tuned from {base} ({terms.name}): its use restrictions must pass on to "
                 f"derivatives, but the model is released under "
-                f"{', '.join(sorted(model_licenses))}",
+                f"{', '.join(sorted(model_licenses))}{read}",
                 terms.obligations or "Release the model under a licence that carries the base "
                 "model's use restrictions (the same RAIL licence)", artifact="model",
-                evidence=f"{base}: {terms.id}", matched=f"{base}:{terms.id}",
-                references=("https://www.licenses.ai/",), context="metadata")
+                evidence=f"{base}: {terms.id}", matched=f"{base}:{terms.id}", line=claim.line,
+                references=("https://www.licenses.ai/",), context=claim.context)
         if terms.llama:
             yield from self._llama(claim, terms)
 
@@ -380,23 +392,36 @@ def _prose(inventory, facts) -> Iterator[tuple[str, str, str]]:
 
 @dataclass(frozen=True)
 class BaseModelClaim:
-    """A base model the release names: where (a model card, a GGUF file),
-    the licence it declares for it, and the words and title the licence's
-    naming duties are checked in."""
+    """A base model the release names: where (a model card, a GGUF file, a
+    script, a configuration, a README sentence), the licence it declares for
+    it, and the words and title the licence's naming duties are checked in."""
 
     path: str
     base: str
     declared_license: str | None
     text: str
     title: str
+    line: int | None = None
+    context: str = "metadata"
+    how: str = ""  # where it was read, in words, when not in metadata
+
+    @property
+    def read_from(self) -> str:
+        return f" (the base model read from {self.how})" if self.how else ""
 
 
-def base_model_claims(facts, ggufs: list[GGUFDeclaration]) -> list[BaseModelClaim]:
+def base_model_claims(facts, ggufs: list[GGUFDeclaration], inventory=None,
+                      inferred: tuple[base_models.InferredBase, ...] = ()
+                      ) -> list[BaseModelClaim]:
     """The model cards' ``base_model`` entries, then the base models of GGUF
     files that no card already names (a GGUF file converted from a card's
-    model names the same one)."""
+    model names the same one), then the known base models the release's
+    scripts, training configurations and READMEs name (base_models.infer).
+    A copied-in upstream project's card is its authors' claim, not this
+    release's."""
     claims: list[BaseModelClaim] = []
-    cards = facts.cards_of("model-card")
+    cards = [card for card in facts.cards_of("model-card")
+             if inventory is None or _own_path(inventory, card.path)]
     for card in cards:
         bases = card.metadata.get("base_model")
         declared = card.metadata.get("base_model_license")
@@ -415,7 +440,60 @@ def base_model_claims(facts, ggufs: list[GGUFDeclaration]) -> list[BaseModelClai
                 named.add(base.lower())
                 claims.append(BaseModelClaim(d.path, base, None, text,
                                              card_title or d.name or ""))
+    for base in inferred:
+        if base.base.lower() in named:
+            continue
+        named.add(base.base.lower())
+        where = base.where
+        claims.append(BaseModelClaim(where.path, base.base, None, text, card_title,
+                                     line=where.line, context=where.context,
+                                     how=base.described()))
     return claims
+
+
+def _own_path(inventory, path: str) -> bool:
+    """A file of this release, not of a copied-in (vendored, generated) project."""
+    f = inventory.get(path)
+    return f is None or (f.context is None and not is_vendored(path))
+
+
+def _disagreeing(card: Source, files: list[Source], readmes: list[Source]) -> Source | None:
+    """The statement a card's licence contradicts, if it agrees with none of
+    those covering its artifact. Statements that name the card's artifact
+    ("the dataset is available under CC0") are compared when there are any;
+    else the main licence files over the card's folder, except those said to
+    be for another artifact ("the code is under the MIT License")."""
+    scoped = [s for s in readmes + files if s.license and s.role == "main" and s.subject
+              and not s.vendored and s.covers_artifact(card.artifact)
+              and covers(s.covers, card.path)]
+    near = scoped or [s for s in files if s.license and s.confidence >= CONFIDENT
+                      and s.role == "main" and not s.vendored and covers(s.covers, card.path)
+                      and s.covers_artifact(card.artifact)]
+    if near and all(not _same_terms(card.license, s.license) for s in near):
+        return near[0]
+    return None
+
+
+def _release_model_licenses(inventory, stated: list[Source], declared: list[Source]) -> set[str]:
+    """The licences this release gives its model: those in force on its own
+    model files and its own cards (not a copied-in project's); a model
+    published by link has none, and the release's root licence is the one
+    it is offered under."""
+    own = [f for f in inventory.of_artifact("model") if _own_path(inventory, f.path)]
+    ids: set[str] = set()
+    for f in own:
+        for s in in_force(stated, f.path):
+            if s.license and not s.vendored and s.covers_artifact("model"):
+                ids.update(license_catalog.license_ids(s.license))
+    for s in declared:
+        if s.license and s.artifact == "model" and _own_path(inventory, s.path):
+            ids.update(license_catalog.license_ids(s.license))
+    if not ids:
+        for s in stated:
+            if s.license and s.role == "main" and s.covers == "" and not s.vendored \
+                    and s.kind in ("file", "readme") and s.covers_artifact("model"):
+                ids.update(license_catalog.license_ids(s.license))
+    return ids
 
 
 def _gguf_consistency(files: list[Source], declared: list[Source]) -> Iterator[Finding]:
@@ -453,7 +531,7 @@ def _licenses_by_artifact(inventory, files: list[Source], cards: list[Source],
         members = inventory.of_artifact(artifact)
         for f in members:
             for s in in_force(files, f.path):
-                if s.license:
+                if s.license and s.covers_artifact(artifact):
                     ids.update(license_catalog.license_ids(s.license))
         for s in cards:
             if s.license and s.artifact == artifact:
@@ -476,8 +554,7 @@ def _same_terms(a: str, b: str) -> bool:
 
 
 def _title(text: str) -> str | None:
-    match = re.search(r"^#\s+(.+)$", text, re.MULTILINE)
-    return match.group(1).strip() if match else None
+    return base_models.heading(text).strip() or None
 
 
 def _artifact(inventory, path: str) -> str:

@@ -50,6 +50,10 @@ def _upstream() -> re.Pattern[str]:
                       r"trained on|upstream|original)\b", re.I)
 
 
+def is_readme(name: str) -> bool:
+    return _readme().match(name) is not None
+
+
 # A section body of one bare licence id: "## License\n\nMIT".
 @cache
 def _bare() -> re.Pattern[str]:
@@ -74,7 +78,7 @@ def readme_licenses(inventory, known_paths: frozenset[str]) -> list[tuple[object
 def _readme_licenses(inventory, known_paths: frozenset[str]) -> list[tuple[object, list[Part]]]:
     out = []
     for f in inventory.files:
-        if not _readme().match(f.name) or not f.readable or f.size > MAX_README_BYTES:
+        if not is_readme(f.name) or not f.readable or f.size > MAX_README_BYTES:
             continue
         try:
             text, _ = read_text(f.abspath, MAX_README_BYTES)

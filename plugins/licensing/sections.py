@@ -105,6 +105,11 @@ class Part:
     folders: tuple[str, ...] = ()  # bundle folders or files the scope names
     changes: Changes | None = None
     non_commercial: str | None = None  # a custom text's words forbidding commercial use
+    # The artifacts the statement says it covers ("the dataset is available
+    # under CC0": dataset), "" when it names none; and the licence file it
+    # links to ("[MIT License](./LICENSE)"), which holds the text, not the scope.
+    subject: str = ""
+    linked: str = ""
 
 
 @dataclass
@@ -236,14 +241,71 @@ def _scope(paragraph: str, head: str, known_paths: frozenset[str]) -> str:
     return ""
 
 
-def _folders(text: str, known_paths: frozenset[str]) -> tuple[str, ...]:
-    """The bundle paths a text names ("annotator/openpose", "op/")."""
+@cache
+def _path_token() -> re.Pattern[str]:
+    return re.compile(r"[\w.-]+(?:/[\w.-]+)+/?|[\w-]+/(?=\s|$|[),.;:])|(?<=\]\()[\w.-]+(?=\))")
+
+
+@cache
+def _licence_file_name() -> re.Pattern[str]:
+    return re.compile(r"(?i)^(?:licen[cs]es?|copying|notice)(?:$|[-_.])")
+
+
+def _paths(text: str, known_paths: frozenset[str]) -> list[str]:
+    """The bundle paths a text names, in order (a link target "./LICENSE" too)."""
     out = []
-    for token in re.findall(r"[\w.-]+(?:/[\w.-]+)+/?|[\w-]+/(?=\s|$|[),.;:])", text):
+    for token in _path_token().findall(text):
         path = token.strip("/.").removeprefix("./")
         if path in known_paths and path not in out:
             out.append(path)
-    return tuple(out)
+    return out
+
+
+def _is_licence_file(path: str) -> bool:
+    return any(_licence_file_name().match(part) for part in path.split("/"))
+
+
+def _folders(text: str, known_paths: frozenset[str]) -> tuple[str, ...]:
+    """The bundle paths a text names as what a licence covers ("annotator/openpose",
+    "op/"). A licence file's own path ("the code is under the [MIT License](./LICENSE)")
+    says where the licence's text is, never what it covers."""
+    return tuple(p for p in _paths(text, known_paths) if not _is_licence_file(p))
+
+
+def _linked_licence(text: str, known_paths: frozenset[str]) -> str:
+    """The licence file of the bundle a statement links to or names, or ""."""
+    return next((p for p in _paths(text, known_paths) if _is_licence_file(p)), "")
+
+
+# The artifacts a licence statement covers, by the words it uses for them.
+@cache
+def _artifact_words() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return (
+        ("dataset", re.compile(r"\b(?:data ?sets?|corpus|corpora|annotations|captions|"
+                               r"(?:training |image )?data)\b", re.I)),
+        ("model", re.compile(r"\b(?:models?|(?:model )?weights|checkpoints?|LoRAs?|"
+                             r"adapters?)\b", re.I)),
+        ("code", re.compile(r"\b(?:(?:source )?code|codebase|software|scripts?|"
+                            r"implementation|library)\b", re.I)),
+    )
+
+
+# Words after which an artifact is someone else's ("trained on the LAION
+# dataset", "fine-tuned from the base model"), not the one the licence covers.
+@cache
+def _other_artifact() -> re.Pattern[str]:
+    return re.compile(r"\b(?:trained on|fine-?tuned (?:from|on)|based on|derived from|"
+                      r"built on|generated (?:by|with)|of the|from the)\b", re.I)
+
+
+def subject(words: str) -> str:
+    """The artifacts a statement says a licence covers, as "code", "dataset",
+    "model" or "dataset,model" (in that fixed order): the artifact nouns of
+    the words before the licence is named ("The DiffusionDB dataset is
+    available under ..."), not those of a clause about something else."""
+    clause = _other_artifact().split(words, maxsplit=1)[0]
+    found = [name for name, pattern in _artifact_words() if pattern.search(clause)]
+    return ",".join(sorted(found))
 
 
 def _identify(block: _Block, known_paths: frozenset[str]) -> list[Part]:
@@ -283,21 +345,29 @@ def _named(block: _Block, known_paths: frozenset[str], items: bool = False) -> l
         sentence = " ".join(block.text[ends[before] if before >= 0 else 0:
                                        ends[after] if after < len(ends) else None].split())
         folders = _folders(sentence, known_paths)
+        before_reference = " ".join(block.text[ends[before] if before >= 0 else 0:
+                                               ref.start].split())
+        covered = ""
         if folders:
             role, scope = "part", sentence
         elif _main().search(sentence) and not items:
             role, scope = "main", _main().search(sentence).group(0)
+            covered = subject(before_reference)
         elif items or _items().search(sentence):
             role, scope = "items", sentence
         elif block.scope:
             role, scope = "part", block.scope
         else:
-            role, scope = "main", ""
-        if (ref.license, role) in seen:
+            # "The DiffusionDB dataset is available under CC0": the licence
+            # of the artifact the sentence names, if it names one.
+            covered = subject(before_reference)
+            role, scope = "main", sentence if covered else ""
+        if (ref.license, role, covered) in seen:
             continue
-        seen.add((ref.license, role))
+        seen.add((ref.license, role, covered))
         line = block.line + block.text.count("\n", 0, ref.start)  # at most MAX_REFERENCES
-        out.append(Part(ref.license, 0.8, "reference", line, role, scope[:160], folders))
+        out.append(Part(ref.license, 0.8, "reference", line, role, scope[:160], folders,
+                        subject=covered, linked=_linked_licence(sentence, known_paths)))
     return out
 
 

@@ -48,6 +48,16 @@ class Source:
     paths: tuple[str, ...] = ()
     changes: Changes | None = None  # a standard text with clauses changed
     non_commercial: str | None = None  # a custom text's words forbidding commercial use
+    # The artifacts the statement says the licence covers ("code",
+    # "dataset,model"; "" when it names none), and the licence file it links
+    # to (sections.Part).
+    subject: str = ""
+    linked: str = ""
+
+    def covers_artifact(self, artifact: str) -> bool:
+        """Whether this statement may cover ``artifact``: it names no
+        artifact, or names this one."""
+        return not self.subject or artifact in self.subject.split(",")
 
     def applies_to(self, path: str) -> bool:
         """Whether this licence is the one in force for a bundle file."""
@@ -72,6 +82,9 @@ class Source:
         if self.role == "part":
             quote = self.scope if len(self.scope) <= 80 else self.scope[:79] + "…"
             return f"the part named “{quote}”" if self.scope else "a part of the bundle"
+        if self.subject:
+            what = "the " + " and the ".join(self.subject.split(","))
+            return f"{what} in {self.covers}/" if self.covers else what
         base = f"{self.covers}/" if self.covers else "the bundle"
         return f"{base} (“{self.scope}”)" if self.scope else base
 
@@ -144,6 +157,7 @@ def _file_source(f, part: Part, suffix_part: str | None, text: str) -> Source:
         method=part.method, covers=covering_dir(f.path), artifact=f.artifact,
         vendored=is_vendored(f.path), detail=_first_line(text), line=part.line, role=role,
         scope=scope, paths=part.folders, changes=part.changes,
+        subject=part.subject, linked=part.linked,
         non_commercial=part.non_commercial or (
             non_commercial_terms(" ".join(part.changes.added)) if part.changes else None),
     )
@@ -207,7 +221,7 @@ def readme_sources(inventory) -> list[Source]:
                 path=f.path, kind="readme", license=part.license, confidence=part.confidence,
                 method="readme", covers=f.directory if f.directory != "." else "",
                 artifact=f.artifact, line=part.line, role=part.role, scope=part.scope,
-                paths=part.folders))
+                paths=part.folders, subject=part.subject, linked=part.linked))
     return out
 
 
@@ -395,6 +409,30 @@ def scope_parts(files: list[Source], headers: list[Source],
                                if p.rpartition("/")[2].split(".")[0].lower() == stem)[:10]
             if named:
                 s = replace(s, paths=tuple(named))
+        out.append(s)
+    return out
+
+
+def attribute_subjects(files: list[Source], statements: list[Source]) -> list[Source]:
+    """A licence file says "the Software"; the README says which artifact it
+    is for ("The Python code in this repository is available under the [MIT
+    License](./LICENSE)"). A folder's main licence file takes the artifacts
+    of the statements that link to it, or else of the statements of its
+    folder that name the same licence and an artifact."""
+    from dataclasses import replace
+
+    scoped = [t for t in statements if t.subject and t.license and t.role == "main"]
+    out = []
+    for s in files:
+        if s.role == "main" and not s.subject and s.license and scoped:
+            # A link is read relative to the statement's folder.
+            here = [t for t in scoped if t.covers == s.covers]
+            linking = [t for t in here if t.linked and s.path in (
+                t.linked, f"{t.covers}/{t.linked}")]
+            same = [t for t in here if t.license == s.license]
+            subjects = sorted({a for t in linking or same for a in t.subject.split(",")})
+            if subjects:
+                s = replace(s, subject=",".join(subjects))
         out.append(s)
     return out
 
