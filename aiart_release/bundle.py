@@ -23,7 +23,17 @@ from typing import Protocol
 from .doc_media import documentation_media
 from .findings import CHECKPOINT_OF_ARTIFACT, Finding, Location, Severity, plural
 from .globs import GlobError, GlobSet
-from .origin import FIXTURE, GENERATED, name_suffix, origin_of, split_path, suite_fixtures
+from .origin import (
+    FIXTURE,
+    GENERATED,
+    in_folders,
+    is_vendored,
+    name_suffix,
+    origin_of,
+    split_path,
+    suite_fixtures,
+    upstream_projects,
+)
 from .readers.limits import ORDINARY_UNDER_SPECIAL_ROOTS
 from .sizes import DEFAULT_MAX_FILE_SIZE, DEFAULT_SNIFF_BYTES, human_size
 from .writes import shown
@@ -491,10 +501,12 @@ def build_inventory(
     walker = _Walker(root, excluded, classify, max_file_size, sniff_bytes, remembered)
     walker.walk()
     files = _with_suite_fixtures(sorted(walker.files, key=lambda f: f.path))
-    files = _assign_artifacts(files, artifact_globs or {})
+    projects = upstream_projects(files)
+    files = _assign_artifacts(_with_upstream_projects(files, projects), artifact_globs or {},
+                              projects)
     by_path = {f.path: f for f in files}
     findings = []
-    for finding in [*walker.findings, *_generated_findings(files)]:
+    for finding in [*walker.findings, *_generated_findings(files, projects)]:
         listed = by_path.get(finding.location.path)
         artifact = listed.artifact if listed else _infer_artifact(
             BundleFile(finding.location.path, root, 0, "other", ""), set(), set()
@@ -783,13 +795,15 @@ class _Walker:
 GENERATED_EXAMPLES = 3
 
 
-def _generated_findings(files: list[BundleFile]) -> list[Finding]:
-    """One info finding per folder of generated or vendored files: they are
-    listed, not scanned, and not hidden."""
+def _generated_findings(files: list[BundleFile], projects: tuple[str, ...] = ()
+                        ) -> list[Finding]:
+    """One info finding per folder of generated or vendored files (one per
+    copied-in project, however many folders it has): they are listed, not
+    scanned, and not hidden."""
     by_dir: dict[str, list[BundleFile]] = defaultdict(list)
     for f in files:
         if f.context == GENERATED:
-            by_dir[f.directory or "."].append(f)
+            by_dir[in_folders(f.path, projects) or f.directory or "."].append(f)
     out = []
     for directory, group in sorted(by_dir.items()):
         names = ", ".join(f.name for f in group[:GENERATED_EXAMPLES])
@@ -809,7 +823,20 @@ def _generated_findings(files: list[BundleFile]) -> list[Finding]:
     return out
 
 
-def _assign_artifacts(files: list[BundleFile], globs: dict[str, list[str]]) -> list[BundleFile]:
+def _with_upstream_projects(files: list[BundleFile], projects: tuple[str, ...]
+                            ) -> list[BundleFile]:
+    """``files`` with those of a copied-in project (``origin.upstream_projects``)
+    in the vendored context, as files below ``vendor/`` are; its licence
+    files stay as they are, for the licence checks to read."""
+    if not projects:
+        return files
+    return [replace(f, context=GENERATED)
+            if f.kind != "license" and f.context != GENERATED and in_folders(f.path, projects)
+            else f for f in files]
+
+
+def _assign_artifacts(files: list[BundleFile], globs: dict[str, list[str]],
+                      projects: tuple[str, ...] = ()) -> list[BundleFile]:
     specs = [(artifact, _compile(patterns, f"artifacts.{artifact}"))
              for artifact, patterns in globs.items() if patterns]
     # Folders with media in them are dataset folders: caption sidecars and
@@ -818,7 +845,7 @@ def _assign_artifacts(files: list[BundleFile], globs: dict[str, list[str]]) -> l
     doc_media = documentation_media(files)
     media_dirs = {f.directory for f in files
                   if f.kind in ("image", "audio", "video") and f.path not in doc_media
-                  and f.context != FIXTURE}
+                  and f.context is None}
     weight_dirs = {f.directory for f in files if _is_model_weights(f)}
     # An archive or data file among the code (a tokenizer vocabulary, a
     # zipped dependency) belongs to the code, unless media say otherwise.
@@ -832,7 +859,7 @@ def _assign_artifacts(files: list[BundleFile], globs: dict[str, list[str]]) -> l
         kind = f.kind
         if artifact is None:
             artifact = "docs" if f.path in doc_media and f.context != FIXTURE else \
-                _infer_artifact(f, media_dirs, weight_dirs, code_dirs)
+                _infer_artifact(f, media_dirs, weight_dirs, code_dirs, projects)
         if kind == "text" and f.name.lower().startswith("readme") and f.directory in weight_dirs:
             # A README beside the weights is the model card, metadata or not
             # (as on the Hugging Face Hub).
@@ -857,7 +884,8 @@ def _no_model_without_weights(files: list[BundleFile], declared: set[str]) -> li
     """A model is weights or a model card. Architecture configs in a
     ``models/`` folder, read by the code, do not make a release hold a model
     (unless aiart-release.yaml says so)."""
-    if any(_is_model_weights(f) or f.kind == "model-card" for f in files):
+    if any(_is_model_weights(f) or (f.kind == "model-card" and f.context != GENERATED)
+           for f in files):
         return files
     out = []
     for f in files:
@@ -883,12 +911,15 @@ def _is_model_weights(f: BundleFile) -> bool:
 
 
 def _infer_artifact(f: BundleFile, media_dirs: set[str], weight_dirs: set[str],
-                    code_dirs: frozenset[str] | set[str] = frozenset()) -> str:
+                    code_dirs: frozenset[str] | set[str] = frozenset(),
+                    projects: tuple[str, ...] = ()) -> str:
     if f.context == FIXTURE and f.kind in ("model-weights", "table", "image", "audio", "video",
                                            "archive"):
         return "code"  # a test suite's data
     if f.kind in _KINDS_FIXING_ARTIFACT:
         return _KINDS_FIXING_ARTIFACT[f.kind]
+    if f.context == GENERATED and (is_vendored(f.path) or in_folders(f.path, projects)):
+        return _vendored_artifact(f.kind)
     if f.kind in ("archive", "other") and f.directory in code_dirs and f.directory:
         return "code"
     # A folder with weights is a model folder even when it also holds sample
@@ -902,6 +933,17 @@ def _infer_artifact(f: BundleFile, media_dirs: set[str], weight_dirs: set[str],
         if artifact is not None:
             return artifact
     return _KIND_ARTIFACT.get(f.kind, "docs")
+
+
+# What the files of someone else's project copied into the release are: its
+# pages, cards and pictures document it, the rest is code the release ships.
+# Never the release's dataset or model (its weights excepted, fixed above).
+_VENDORED_DOCS = frozenset({"image", "audio", "video", "text", "license", "model-card",
+                            "dataset-card"})
+
+
+def _vendored_artifact(kind: str) -> str:
+    return "docs" if kind in _VENDORED_DOCS else "code"
 
 
 def kinds_summary(inventory: Inventory) -> dict[str, int]:

@@ -8,7 +8,16 @@ the repository never had. An image is documentation when a Markdown, HTML
 or reStructuredText page of the bundle shows it, when it sits in a folder
 of such images, in a folder named for documentation or outputs, or at the
 top of the bundle. Folders named for data (``data/``, ``dataset/``) stay
-data whatever shows them: a dataset card often shows a sample of its data.
+data whatever shows them: a dataset card often shows a sample of its data;
+but the innermost name decides, so ``data/inpainting_examples/`` holds
+examples (unless ``data/`` has a dataset card of its own).
+
+A built web app (``index.html`` beside a bundler's output: hashed
+``assets/index-<hash>.js``, a vite or webpack config, ``package.json``) is a
+site: its icons and pictures are the page's, unless they lie in a folder
+named for data or a dataset card names their folder. A page's absolute
+links may start with the repository's name, as GitHub Pages serves a
+project (``/diffusiondb/explorer/a.png`` for ``explorer/a.png``).
 """
 
 from __future__ import annotations
@@ -32,6 +41,17 @@ _DOC_FOLDER = re.compile(
     r"|figures?|figs?|screenshots?|teasers?|contents?|resources?"
     r"|.*(?:^|[_-])(samples?|examples?|demos?|outputs?|results?|previews?|showcase))$"
 )
+# The innermost folder names that make examples of what an outer data
+# folder holds: ``stable_diffusion/data/inpainting_examples/``.
+_EXAMPLES_FOLDER = re.compile(r"(?i)^(?:.*[_-])?(?:examples?|demos?)$|^assets?$")
+_SITE_INDEX = {"index.html", "index.htm"}
+# A bundler's configuration or package file beside the page.
+_BUNDLER_FILE = re.compile(
+    r"(?i)^(?:package\.json|(?:vite|webpack|rollup|svelte|astro|next|nuxt)\.config\.[cm]?[jt]s)$")
+# A bundler's output: a name with a content hash (vite ``index.088f35d5.js``
+# or ``index-088f35d5.js``, webpack ``main.3f2a1b9c.chunk.js``).
+_HASHED_OUTPUT = re.compile(
+    r"(?i)^[\w-]+[.-](?=[0-9a-f]*\d)[0-9a-f]{8,}(?:\.chunk)?\.(?:m?js|css)$")
 _REFERENCE = re.compile(
     r"""(?:src|href|data-src|poster)\s*=\s*["']([^"'#?]+)|\]\(\s*<?([^)\s>#?]+)"""
     r"""|\.\.\s+(?:image|figure)::\s*(\S+)|!\[[^\]]*\]\[[^\]]*\]"""
@@ -54,15 +74,87 @@ def documentation_media(files: Iterable[_File]) -> set[str]:
         return set()
     shown = _shown_by_pages(files, {f.path for f in media})
     shown_dirs = {_parent(p) for p in shown}
+    carded = {_parent(f.path) for f in files if f.kind == "dataset-card"}
+    sites = site_folders(files)
+    described = _described_as_data(files, media, sites)
     out = set()
     for f in media:
         folders = PurePosixPath(f.path).parts[:-1]
-        if any(part.lower() in DATA_FOLDERS for part in folders):
+        verdict = _innermost_verdict(folders, carded)
+        if verdict == "data":
             continue
-        if (f.path in shown or _parent(f.path) in shown_dirs or not folders
-                or any(_DOC_FOLDER.match(part) for part in folders)):
+        if (verdict == "docs" or f.path in shown or _parent(f.path) in shown_dirs or not folders
+                or any(_DOC_FOLDER.match(part) for part in folders)
+                or (_in_site(f.path, sites) and _parent(f.path) not in described)):
             out.add(f.path)
     return out
+
+
+def _innermost_verdict(folders: tuple[str, ...], carded: set[str]) -> str | None:
+    """``"data"`` when a folder named for data holds the file, ``"docs"``
+    when a folder of examples, demos or assets inside it does (the innermost
+    name wins, unless that data folder has a dataset card: then its examples
+    are its data), None when neither."""
+    for index in range(len(folders) - 1, -1, -1):
+        part = folders[index]
+        if part.lower() in DATA_FOLDERS:
+            return "data"
+        if _EXAMPLES_FOLDER.match(part):
+            outer = next((i for i in range(index - 1, -1, -1)
+                          if folders[i].lower() in DATA_FOLDERS), None)
+            if outer is None:
+                return None  # the documentation folder rule below decides
+            return "data" if "/".join(folders[: outer + 1]) in carded else "docs"
+    return None
+
+
+def site_folders(files: Iterable[_File]) -> set[str]:
+    """The folders that hold a built web app: an ``index.html`` and, beside
+    it or below it, a bundler's configuration or hashed output ("" for the
+    top of the bundle)."""
+    files = list(files)
+    pages = {_parent(f.path) for f in files if PurePosixPath(f.path).name.lower() in _SITE_INDEX}
+    if not pages:
+        return set()
+    sites = set()
+    for f in files:
+        name = PurePosixPath(f.path).name
+        if not (_BUNDLER_FILE.match(name) or _HASHED_OUTPUT.match(name)):
+            continue
+        folder = _parent(f.path)
+        # The page's own folder, or the one above its assets/ or dist/.
+        for candidate in (folder, _parent(folder)):
+            if candidate in pages:
+                sites.add(candidate)
+                break
+    return sites
+
+
+def _in_site(path: str, sites: set[str]) -> bool:
+    return any(site == "" or path.startswith(site + "/") for site in sites)
+
+
+def _described_as_data(files: list[_File], media: list[_File], sites: set[str]) -> set[str]:
+    """The folders of a site's media that a dataset card names: a web
+    repository's real image folder, described as data."""
+    folders = {_parent(f.path) for f in media if _in_site(f.path, sites)} - {""}
+    if not folders:
+        return set()
+    text = " ".join(_page_text(f) for f in files if f.kind == "dataset-card")
+    # The folder itself ("explorer/public/shots" or ".../shots/"), not a
+    # folder above it that its path begins with.
+    return {folder for folder in folders
+            if re.search(r"(?<![\w./-])" + re.escape(folder) + r"/?(?![\w/-])", text)}
+
+
+def _page_text(page: _File) -> str:
+    if page.skipped or page.size > MAX_PAGE_BYTES:
+        return ""
+    try:
+        with open(page.abspath, "rb") as handle:  # type: ignore[call-overload]
+            return handle.read(MAX_PAGE_BYTES).decode("utf-8", "replace")
+    except OSError:
+        return ""
 
 
 def _parent(path: str) -> str:
@@ -76,10 +168,8 @@ def _shown_by_pages(files: list[_File], media: set[str]) -> set[str]:
         if (PurePosixPath(page.path).suffix.lower() not in PAGE_SUFFIXES
                 or page.skipped or page.size > MAX_PAGE_BYTES):
             continue
-        try:
-            with open(page.abspath, "rb") as handle:  # type: ignore[call-overload]
-                text = handle.read(MAX_PAGE_BYTES).decode("utf-8", "replace")
-        except OSError:
+        text = _page_text(page)
+        if not text:
             continue
         base = PurePosixPath(_parent(page.path))
         for match in _REFERENCE.finditer(text):
@@ -93,11 +183,25 @@ def _shown_by_pages(files: list[_File], media: set[str]) -> set[str]:
                 if own:
                     shown.add(own)
                 continue
-            resolved = _normalise(base / target.lstrip("/")) if not target.startswith("/") \
-                else _normalise(PurePosixPath(target.lstrip("/")))
-            if resolved in media:
+            resolved = _resolved(base, target, media)
+            if resolved is not None:
                 shown.add(resolved)
     return shown
+
+
+def _resolved(base: PurePosixPath, target: str, media: set[str]) -> str | None:
+    """The media file a page's link names: relative to the page, or from the
+    top of the bundle, or (GitHub Pages serves a project below its name:
+    ``/diffusiondb/explorer/a.png``) from the top once its first part, the
+    repository's name, is taken off."""
+    if not target.startswith("/"):
+        resolved = _normalise(base / target)
+        return resolved if resolved in media else None
+    resolved = _normalise(PurePosixPath(target.lstrip("/")))
+    if resolved in media:
+        return resolved
+    _, _, below_project = resolved.partition("/")
+    return below_project if below_project in media else None
 
 
 def _own_file(url: str, media: set[str]) -> str | None:

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from .bundle import BundleFile, Inventory
 from .config import Config
+from .origin import GENERATED
 from .readers.limits import CARD_LIMITS, CONFIG_LIMITS, LimitExceeded, read_regular_file
 from .readers.text import TextUnreadable, decode, read_text
 from .readers.yamlfile import DataFileError, load_yaml
@@ -272,7 +273,7 @@ def declared_facts(checks: Iterable[Check] = ()) -> DeclaredFacts:
 
 def gather_facts(inventory: Inventory, config: Config) -> Facts:
     """Read the cards and the declarations into facts (those of CORE_FACTS)."""
-    cards = [read_card(file) for file in inventory.of_kind(*CARD_KINDS)]
+    cards = [read_card(file) for file in release_cards(inventory)]
     values: dict[str, Any] = {}
     values["artifacts"] = inventory.artifacts_present()
     values["release"] = dict(config.release) if config.release else None
@@ -300,6 +301,13 @@ def gather_facts(inventory: Inventory, config: Config) -> Facts:
     values["modality"] = _modality(inventory, values)
     values["card_text"] = _card_text(cards, values, inventory)
     return Facts(config=config, cards=cards, values=values)
+
+
+def release_cards(inventory: Inventory) -> list[BundleFile]:
+    """The model and dataset cards that speak for the release: not those of
+    a vendored library or a project copied in (context ``generated``),
+    whose words (an upstream model card's "nsfw") are about that project."""
+    return [f for f in inventory.of_kind(*CARD_KINDS) if f.context != GENERATED]
 
 
 MAX_CARD_TEXT = 1024 * 1024

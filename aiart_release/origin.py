@@ -20,7 +20,10 @@ content first and by path second:
 - bundled: webpack's module wrapper in JavaScript that is not minified;
 - vendored: a preserved licence banner (``/*!`` or ``@license``) naming a
   library and version at the top of JavaScript or CSS, or a folder such as
-  ``node_modules/``, ``vendor/``, ``third_party/``;
+  ``node_modules/``, ``vendor/``, ``third_party/``; or a folder that is a
+  project of its own (``upstream_projects``: its own licence, differing
+  from the release's, and its own package file, README or card, or credit
+  in the release's README), decided on the whole walk;
 - fixtures: code, configuration and text under ``tests/``, ``fixtures/``,
   ``testdata/``; tables, media and small weights there too when that
   test folder holds test code (``test_*.py``, ``conftest.py``,
@@ -31,8 +34,11 @@ content first and by path second:
 
 from __future__ import annotations
 
+import bisect
 import re
 from pathlib import PurePosixPath
+
+from .readers.text import TextUnreadable, read_text
 
 GENERATED = "generated"
 FIXTURE = "fixture"
@@ -129,7 +135,7 @@ def origin_of(path: str, kind: str, head: bytes, size: int) -> str | None:
     parts = path_parts(path)
     name = parts[-1].lower() if parts else ""
     folders = [p.lower() for p in parts[:-1]]
-    if kind in ("license", "model-card", "dataset-card"):
+    if kind == "license":
         # A vendored library's licence is what the licence checks read.
         return None
     if name in _LOCK_FILES:
@@ -140,7 +146,10 @@ def origin_of(path: str, kind: str, head: bytes, size: int) -> str | None:
                                  and b'"mappings"' in head):
         return GENERATED
     if VENDOR_DIRS.intersection(folders):
+        # A vendored library's card speaks for that library, not the release.
         return GENERATED
+    if kind in ("model-card", "dataset-card"):
+        return None
     suffix = name_suffix(name)
     if suffix in _WEB_SUFFIXES or name.endswith((".min.js", ".min.css")):
         if ".min." in name or "-min." in name or is_minified(head, size):
@@ -227,3 +236,148 @@ def _is_fixture_path(folders: list[str], name: str) -> bool:
     if _FIXTURE_DIRS.intersection(folders):
         return True
     return name == "conftest.py"
+
+
+# --- Projects of their own, copied in ----------------------------------------
+#
+# instruct-pix2pix holds ``stable_diffusion/``: CompVis's code copied in with
+# its own licence (CreativeML OpenRAIL-M beside the root's MIT), README,
+# setup.py, model card and example photos. Nothing in its name says
+# "vendor", but it is someone else's project: its example photos are not the
+# release's dataset and its model card does not speak for the release.
+
+# Files that make a folder a package of its own.
+_PROJECT_FILES = frozenset({
+    "setup.py", "setup.cfg", "pyproject.toml", "package.json", "cargo.toml", "go.mod",
+    "environment.yml", "environment.yaml",
+})
+# The README's words for code taken from another project, in one sentence
+# with the folder's name ("based on the original CompVis/stable_diffusion").
+_CREDIT = re.compile(
+    r"(?i)\b(?:based on|built (?:up)?on|builds (?:up)?on|copied from|copy of|adapted from"
+    r"|borrowed from|forked from|taken from|derived from|modified from|ported from"
+    r"|vendored|code from|codebase (?:of|from)|comes from)\b")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n\s*\n")
+_COPYRIGHT_LINE = re.compile(r"(?im)^.*(?:copyright|\(c\)|©).*$")
+_NOT_WORD = re.compile(r"[\W_]+")
+MAX_LICENCE_COMPARED = 64 * 1024
+MAX_README_READ = 1024 * 1024
+MAX_PROJECT_CANDIDATES = 256
+
+
+def upstream_projects(files) -> tuple[str, ...]:
+    """The folders of ``files`` (objects with ``path``, ``kind``,
+    ``abspath``, ``skipped``, ``context``) that hold a project of its own
+    copied into the release: below the top, with a licence file whose text
+    (copyright lines aside) differs from every licence at the top, some code,
+    and a package file, README or card of its own, or a credit in the top
+    README ("based on X"). Folders named for data, and folders whose cards
+    are dataset cards, are the release's own data whatever their licence;
+    a folder with weights and only a README is the release's model. The
+    outermost such folders, sorted."""
+    files = sorted(files, key=lambda f: f.path)
+    paths = [f.path for f in files]
+    by_folder: dict[str, list] = {}
+    for f in files:
+        by_folder.setdefault(split_path(f.path)[0], []).append(f)
+    # Only a licence below the top asks for anything to be read: most
+    # bundles have none, and their files are opened once, by the walk.
+    candidates = [folder for folder in sorted(by_folder, key=lambda d: (d.count("/"), d))
+                  if folder and any(f.kind == "license" and f.skipped is None
+                                    for f in by_folder[folder])
+                  and _may_be_upstream(folder, by_folder[folder])]
+    if not candidates:
+        return ()
+    # Bounded: a hostile bundle of ten thousand licensed folders is judged
+    # on its outermost ones, not read whole.
+    candidates = candidates[:MAX_PROJECT_CANDIDATES]
+    top_licences = {_licence_words(f) for f in by_folder.get("", [])
+                    if f.kind == "license" and f.skipped is None} - {""}
+    if not top_licences:
+        return ()
+    readme: list[str] = []  # read once, when a credit is looked for
+
+    def credits() -> str:
+        if not readme:
+            readme.append(_readme_text(by_folder.get("", [])))
+        return readme[0]
+
+    found: list[str] = []
+    for folder in candidates:
+        if any(folder.startswith(root + "/") for root in found):
+            continue
+        here = by_folder[folder]
+        # Below a folder, in path order, is one run of the sorted files.
+        start = bisect.bisect_left(paths, folder + "/")
+        below = files[start:bisect.bisect_left(paths, folder + "0", start)]
+        if not any(f.kind == "code" for f in below):
+            continue
+        if not _stands_alone(folder, here, below, credits):
+            continue
+        words = {_licence_words(f) for f in here if f.kind == "license" and f.skipped is None}
+        words.discard("")
+        if words and not words & top_licences:
+            found.append(folder)
+    return tuple(sorted(found))
+
+
+def _may_be_upstream(folder: str, here) -> bool:
+    """Not a folder of the release's data: named for data, or described by
+    a dataset card."""
+    if _DATA_DIRS.intersection(part.lower() for part in folder.split("/")):
+        return False
+    return not any(f.kind == "dataset-card" for f in here)
+
+
+def _stands_alone(folder: str, here, below, credits) -> bool:
+    """A package file of its own, or a README or card of its own (unless it
+    holds weights: then it is a model folder with a card), or a credit in
+    the top README (``credits()``, read when first needed)."""
+    names = {split_path(f.path)[1].lower() for f in here}
+    if names & _PROJECT_FILES:
+        return True
+    has_page = any(f.kind == "model-card" or split_path(f.path)[1].lower().startswith("readme")
+                   for f in here)
+    has_weights = any(f.kind == "model-weights" and f.context != FIXTURE for f in below)
+    return (has_page and not has_weights) or credited(split_path(folder)[1], credits())
+
+
+def credited(name: str, readme: str) -> bool:
+    """Whether a sentence of ``readme`` names ``name`` (``stable_diffusion``,
+    also written ``stable-diffusion`` or ``Stable Diffusion``) as where code
+    was taken from."""
+    if not readme or not name:
+        return False
+    words = [w for w in _NOT_WORD.split(name) if w]
+    if not words:
+        return False
+    spelt = re.compile(r"(?i)(?<![\w-])" + r"[\s_-]?".join(map(re.escape, words)) + r"(?![\w])")
+    return any(spelt.search(sentence) and _CREDIT.search(sentence)
+               for sentence in _SENTENCE_END.split(readme))
+
+
+def _readme_text(top_files) -> str:
+    readme = next((f for f in sorted(top_files, key=lambda f: f.path)
+                   if split_path(f.path)[1].lower().startswith("readme") and f.skipped is None
+                   and f.kind in ("text", "model-card", "dataset-card")), None)
+    if readme is None:
+        return ""
+    try:
+        return read_text(readme.abspath, MAX_README_READ)[0]
+    except TextUnreadable:
+        return ""
+
+
+def _licence_words(f) -> str:
+    """A licence's text as words, lower case, without its copyright lines:
+    two copies of one licence for other holders or years compare equal."""
+    try:
+        text = read_text(f.abspath, MAX_LICENCE_COMPARED)[0]
+    except TextUnreadable:
+        return ""
+    return _NOT_WORD.sub(" ", _COPYRIGHT_LINE.sub(" ", text.lower())).strip()
+
+
+def in_folders(path: str, folders: tuple[str, ...] | list[str] | set[str]) -> str | None:
+    """The folder of ``folders`` that ``path`` lies below, if any."""
+    return next((root for root in folders if path.startswith(root + "/")), None)

@@ -41,6 +41,9 @@ READABLE_JS = b"// carousel for the project page\nfunction next() {\n  return 1;
         ("third_party/lib/util.py", "code", b"def f():\n    pass\n", "generated"),
         # a vendored licence is what the licence checks read
         ("third_party/lib/LICENSE", "license", b"MIT License\n", None),
+        # a vendored library's card speaks for that library, not the release
+        ("third_party/lib/MODEL_CARD.md", "model-card", b"# Model Card\n", "generated"),
+        ("MODEL_CARD.md", "model-card", b"# Model Card\n", None),
         # own code and prose
         ("train.py", "code", b'"""Train the model."""\nimport torch\n', None),
         ("README.md", "text", b"# My model\n\nGenerated images look like this.\n", None),
@@ -143,6 +146,81 @@ def test_html_page_references_count(tmp_path):
     assert artifacts["static/images/a.png"] == "docs"
     assert artifacts["imgs/b.png"] == "docs"
     assert artifacts["Tool/3.png"] == "docs"
+
+
+def test_the_innermost_folder_name_decides_examples_or_data(tmp_path):
+    _png(tmp_path / "upstream" / "data" / "inpainting_examples" / "a.png")
+    _png(tmp_path / "data" / "demo" / "b.png")
+    _png(tmp_path / "data" / "images" / "c.png")
+    _png(tmp_path / "assets" / "data" / "d.png")
+    _png(tmp_path / "carded" / "data" / "examples" / "e.png")
+    (tmp_path / "carded" / "data" / "README.md").write_text(
+        "# Dataset Card: Carded\n\n## Dataset Summary\n\nPhotographs of birds.\n")
+    artifacts = {f.path: f.artifact for f in _inventory(tmp_path).files}
+    assert artifacts["upstream/data/inpainting_examples/a.png"] == "docs"
+    assert artifacts["data/demo/b.png"] == "docs"
+    assert artifacts["data/images/c.png"] == "dataset"
+    # innermost data below an assets folder: data
+    assert artifacts["assets/data/d.png"] == "dataset"
+    # a data folder with its own card: its examples are its data
+    assert artifacts["carded/data/examples/e.png"] == "dataset"
+
+
+def _web_app(root):
+    """A built web app as vite leaves it: the page, hashed bundles, icons."""
+    app = root / "explorer"
+    app.mkdir(parents=True)
+    (app / "index.html").write_text(
+        '<html><head><script type="module" src="/myrepo/explorer/assets/index.088f35d5.js">'
+        '</script></head><body><div id="app"></div></body></html>\n')
+    (app / "assets").mkdir()
+    (app / "assets" / "index.088f35d5.js").write_text("import{a as b}from'./x.js';b();\n")
+    (app / "favicon.ico").write_bytes(b"\0\0\1\0\1\0" + b"\0" * 64)
+    _png(app / "vite.svg")
+    (app / "vite.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"></svg>\n')
+    _png(app / "public" / "logo.png")
+    _png(app / "data" / "grid.png")
+    return app
+
+
+def test_a_built_web_app_is_a_site_and_its_icons_documentation(tmp_path):
+    _web_app(tmp_path)
+    _png(tmp_path / "gallery" / "cat.png")
+    (tmp_path / "gallery" / "index.html").write_text("<html><body>cats</body></html>\n")
+    files = {f.path: f for f in _inventory(tmp_path).files}
+    assert files["explorer/favicon.ico"].kind == "image"
+    assert files["explorer/favicon.ico"].artifact == "docs"
+    assert files["explorer/vite.svg"].artifact == "docs"
+    assert files["explorer/public/logo.png"].artifact == "docs"
+    # a folder named for data inside the site stays data
+    assert files["explorer/data/grid.png"].artifact == "dataset"
+    # a page with no bundler beside it is no site: unshown pictures stay data
+    assert files["gallery/cat.png"].artifact == "dataset"
+
+
+def test_a_web_apps_pictures_a_dataset_card_names_stay_data(tmp_path):
+    app = _web_app(tmp_path)
+    _png(app / "public" / "shots" / "0001.png")
+    (tmp_path / "DATA_CARD.md").write_text(
+        "# Dataset Card: Shots\n\n## Dataset Summary\n\nThe screenshots in "
+        "explorer/public/shots are the dataset: 1 image a day.\n")
+    files = {f.path: f for f in _inventory(tmp_path).files}
+    assert files["DATA_CARD.md"].kind == "dataset-card"
+    assert files["explorer/public/shots/0001.png"].artifact == "dataset"
+    assert files["explorer/public/logo.png"].artifact == "docs"
+
+
+def test_a_github_pages_link_below_the_repository_name_resolves(tmp_path):
+    _png(tmp_path / "pics" / "a.png")
+    _png(tmp_path / "pics" / "b.png")
+    _png(tmp_path / "other" / "c.png")
+    (tmp_path / "page").mkdir()
+    (tmp_path / "page" / "index.html").write_text(
+        '<img src="/myrepo/pics/a.png"><img src="/other/c.png">\n')
+    artifacts = {f.path: f.artifact for f in _inventory(tmp_path).files}
+    assert artifacts["pics/a.png"] == "docs"
+    assert artifacts["pics/b.png"] == "docs"  # beside a shown picture
+    assert artifacts["other/c.png"] == "docs"  # from the top, as before
 
 
 def test_archive_among_code_is_code(tmp_path):
