@@ -123,13 +123,30 @@ def test_an_opt_out_route(cli, tmp_path, extra, has_route):
 def test_scraped_data_with_no_manifest(cli, tmp_path):
     bundle = make_bundle(tmp_path / "b", {
         "LICENSE": "MIT\n",
-        "code/fetch.py": "import requests\nrequests.get('https://www.reddit.com/r/art/')\n",
+        "code/fetch.py": "import requests\nOUT = 'data/images'\n"
+                         "requests.get('https://www.reddit.com/r/art/')\n",
         "data/images/a.png": PNG, "data/README.md": "---\nsource_datasets: [original]\n---\n"})
     found = _found(cli("assess", bundle, "-f", "json").json())
-    # Declared original, but scraped: the declaration does not excuse a manifest.
+    # Declared original, but scraped into the data's folder: the declaration
+    # does not excuse a manifest.
     # (Which code scrapes, and which only downloads, is tested in test_scraping.py.)
     assert found["provenance.manifest-missing"]["severity"] == "high"
     assert "consent.scraped-without-permission" in found
+
+
+def test_a_scraper_that_nothing_ties_to_the_data_is_not_its_origin(cli, tmp_path):
+    bundle = make_bundle(tmp_path / "b", {
+        "LICENSE": "MIT\n",
+        "code/fetch.py": "import requests\nrequests.get('https://www.reddit.com/r/art/')\n",
+        "data/images/a.png": PNG, "data/README.md": "---\nsource_datasets: [original]\n---\n"})
+    report = cli("assess", bundle, "-f", "json").json()
+    found = _found(report)
+    # The tool is reported; the card's declaration stands for the data.
+    assert "provenance.scraping-code" in found
+    assert not {"consent.scraped-without-permission", "provenance.manifest-missing",
+                "consent.no-opt-out"} & set(found)
+    assert not any(s["id"] == "misuse.source-community-harassment"
+                   for s in report.get("scenarios") or [])
 
 
 def test_own_original_work_needs_no_manifest(cli):

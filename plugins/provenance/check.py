@@ -31,11 +31,11 @@ from aiart_release.checks import Check
 from aiart_release.facts import Fact
 from aiart_release.findings import Checkpoint, Finding, Location, Severity, plural
 from aiart_release.masking import mask_words
-from aiart_release.placement import data_folder
+from aiart_release.placement import data_folder, tool_folders
 from aiart_release.readers.limits import too_complex_finding
 from aiart_release.readers.text import TextUnreadable, read_text
 
-from .evidence import card_says_harvested, dataset_evident, sources_described
+from .evidence import dataset_evident, harvest_statements, sources_described
 from .manifest import Item, Manifest, from_platform, own_work, public_domain
 from .optout import opt_out_route
 from .tools import Tool, find_tools
@@ -55,7 +55,9 @@ class Provenance(Check):
     description = ("Dataset sources manifest reconciled with the files; creators, licences, "
                    "consent, opt-out and credits; scraping code")
     provides = {
-        "scraped": Fact(bool, "code in the bundle collects works from websites"),
+        "scraped": Fact(bool, "the dataset was scraped: code in the bundle collects works "
+                              "from websites into its folders, or its card says it was "
+                              "harvested from the web or a platform"),
         "manifest_items": Fact(int, "how many items the sources manifests list"),
         "third_party_items": Fact(int, "manifest items that are neither own work nor public "
                                        "domain"),
@@ -96,15 +98,21 @@ class Provenance(Check):
                     location=Location(path=m.path),
                     remediation="Fix the manifest (one row per item: file, creator, source, "
                                 "license, consent)", artifact="dataset")
-        tools = find_tools(inventory)
+        cards = facts.cards_of("dataset-card")
+        tools = find_tools(inventory, tuple(c.text for c in facts.cards))
         yield from (_tool_finding(t, inventory) for t in tools)
-        scraped = bool(tools)
         items = [item for m in manifests for item in m.items]
         media = [f for f in inventory.of_artifact("dataset")
                  if f.kind in MEDIA and f.context not in ("generated", "fixture")]
-        cards = facts.cards_of("dataset-card")
+        # Evidence that the data was scraped: a scraper whose output folders
+        # hold the dataset's media, or a card that says so. A scraper that
+        # nothing ties to the data is reported as a tool, not as the data's origin.
+        filling = [t for t in tools if tool_folders([t], media)]
+        harvests = harvest_statements(cards)
+        scraped = bool(filling)
         original = _declared_original(facts)
         where = data_folder(media, cards, tools)
+        route = opt_out_route(inventory, facts)
 
         if media and not manifests and (scraped or not original):
             described = [] if scraped else sources_described(inventory, cards, where)
@@ -113,7 +121,10 @@ class Provenance(Check):
                 else Severity.MEDIUM
             yield _f("provenance.manifest-missing", severity, where,
                      f"{plural(len(media), 'dataset file')} with no sources manifest"
-                     + (" (and code in the bundle scrapes websites)" if scraped else "")
+                     + (" (and code in the bundle scrapes websites into their folder)"
+                        if scraped else
+                        f" (code in the bundle fetches from websites, {_tool_names(tools)}, but "
+                        "nothing ties it to these files)" if tools else "")
                      + (f"; {', '.join(described)} "
                         f"{'describes' if len(described) == 1 else 'describe'} the sources, "
                         "but no manifest lists them file by file" if described else "")
@@ -130,25 +141,39 @@ class Provenance(Check):
                          "creators' permission", "Record each item's source and permission in a "
                          "sources manifest, or remove what you have no permission for",
                          count=len(media))
+        said = next((h for h in harvests if h.platform and not h.openly_licensed), None)
+        if said and not scraped and not items:
+            # No manifest records the items' permission; the card says where
+            # they were taken from. A removal route answers part of it.
+            yield _f("consent.scraped-without-permission",
+                     Severity.MEDIUM if route else Severity.HIGH, said.path,
+                     f"The dataset card says the data was collected from {said.platform.title()} "
+                     "(a forum or social platform whose users grant no licence to collectors), "
+                     "and nothing records the creators' permission"
+                     + (f"; {route} gives a removal route" if route else ""),
+                     "Record the permission (or the platform's terms that grant it) in a sources "
+                     "manifest and the card; keep the removal route and honour it",
+                     evidence=f"“{said.sentence}”", line=said.line,
+                     matched=f"harvest:{said.platform}")
         for m in manifests:
             yield from self._reconcile(inventory, m, media)
             yield from self._items(m, facts)
         third_party = [i for i in items if not (own_work(i) or public_domain(i))]
-        harvested = card_says_harvested(cards)
-        route = opt_out_route(inventory, facts)
+        harvested = harvests[0] if harvests else None
         if (third_party or (scraped and media) or harvested) and route is None:
             # On the data it is about: the manifest's items, the scraper's
             # output, else the card that says the data was harvested.
-            place = manifests[0].path if manifests else where if scraped and media \
-                else harvested or where
+            place, line = (manifests[0].path, None) if manifests else \
+                (where, None) if scraped and media else \
+                (harvested.path, harvested.line) if harvested else (where, None)
             yield _f("consent.no-opt-out", Severity.MEDIUM, place,
                      "The release holds others' work or data but documents no way to ask for "
                      "removal (opt-out)",
                      "Set `contact:` in aiart-release.yaml and say in the card how creators and "
-                     "people in the data can ask to be removed", artifact="dataset")
+                     "people in the data can ask to be removed", artifact="dataset", line=line)
         yield from self._attribution(inventory, facts, items)
         ctx.provide({
-            "scraped": scraped,
+            "scraped": scraped or bool(harvests),
             "manifest_items": len(items),
             "third_party_items": len(third_party),
             "consent_unknown": sum(1 for i in third_party if i.consent == "unknown"),
@@ -339,6 +364,11 @@ def _tool_finding(tool: Tool, inventory) -> Finding:
               checkpoint=Checkpoint.MODEL_CODE, matched=f"tool:{tool.kind}:{tool.name}")
 
 
+def _tool_names(tools: list[Tool]) -> str:
+    return ", ".join(t.label for t in tools[:2]) + (f" and {len(tools) - 2} more"
+                                                    if len(tools) > 2 else "")
+
+
 def _declared_original(facts) -> bool:
     """The dataset card says it is all original work."""
     for card in facts.cards_of("dataset-card"):
@@ -392,9 +422,9 @@ def _identity(item: Item) -> str:
 def _f(finding_id: str, severity: Severity, path: str, message: str, remediation: str, *,
        artifact: str = "dataset", evidence: str | None = None, count: int | None = None,
        rows: list[int] | None = None, field: str | None = None, matched: str | None = None,
-       checkpoint: Checkpoint | None = None) -> Finding:
+       checkpoint: Checkpoint | None = None, line: int | None = None) -> Finding:
     rows = sorted(set(rows or []))
-    location = Location(path=path, field=field,
+    location = Location(path=path, field=field, line=line,
                         row=rows[0] if len(rows) == 1 else None,
                         rows=tuple(rows) if len(rows) > 1 else None)
     return Finding(

@@ -333,17 +333,57 @@ def license_name(value: str | None) -> str | None:
     return text
 
 
-# Forums and social platforms, where uploaders grant no licence to collectors.
+# Forums and social platforms, where uploaders grant no licence to collectors:
+# each domain, and the name prose calls it by (None where that name is an
+# ordinary word: "x", "threads", "cara").
+PLATFORMS = (
+    (r"reddit\.com", "reddit"), (r"redd\.it", None), (r"deviantart\.com", r"deviant\s?art"),
+    (r"artstation\.com", r"art\s?station"), (r"pixiv\.net", "pixiv"),
+    (r"twitter\.com", "twitter"), (r"x\.com", None), (r"instagram\.com", "instagram"),
+    (r"tumblr\.com", "tumblr"), (r"pinterest\.\w+", "pinterest"),
+    (r"danbooru\.donmai\.us", "danbooru"), (r"gelbooru\.com", "gelbooru"),
+    (r"safebooru\.org", "safebooru"), (r"e621\.net", "e621"), (r"4chan\.org", "4chan"),
+    (r"4channel\.org", None), (r"discord(?:app)?\.com", "discord"),
+    (r"facebook\.com", "facebook"), (r"tiktok\.com", "tiktok"), (r"flickr\.com", "flickr"),
+    (r"behance\.net", "behance"), (r"newgrounds\.com", "newgrounds"),
+    (r"furaffinity\.net", r"fur\s?affinity"), (r"weibo\.com", "weibo"), (r"vk\.com", None),
+    (r"threads\.net", None), (r"bsky\.app", "bluesky"), (r"mastodon\.\w+", "mastodon"),
+    (r"cara\.app", None), (r"imgur\.com", "imgur"),
+)
+
+
+# Python modules whose only purpose is collecting media or posts from sites.
+COLLECTORS = {
+    "gallery_dl": "gallery-dl", "img2dataset": "img2dataset", "yt_dlp": "yt-dlp",
+    "youtube_dl": "youtube-dl", "instaloader": "instaloader", "praw": "praw (Reddit)",
+    "tweepy": "tweepy (Twitter/X)", "snscrape": "snscrape", "pixivpy3": "pixivpy",
+    "pixivpy": "pixivpy", "pybooru": "pybooru (Danbooru)", "scrapy": "scrapy",
+    "icrawler": "icrawler", "bing_image_downloader": "bing-image-downloader",
+    "google_images_download": "google-images-download", "clip_retrieval": "clip-retrieval",
+    "instagrapi": "instagrapi", "facebook_scraper": "facebook-scraper", "pinscrape": "pinscrape",
+}
+# Command-line collectors, and exporters of a chat or forum's messages and
+# attachments: a card naming one says how the data was collected.
+SHELL_COLLECTORS = {"gallery-dl", "img2dataset", "yt-dlp", "youtube-dl", "instaloader",
+                    "snscrape", "you-get"}
+EXPORTERS = {"DiscordChatExporter", "discord-chat-exporter", "telegram-export",
+             "reddit-archive", "twint"}
+
+
 @cache
 def platforms() -> re.Pattern[str]:
-    return re.compile(
-        r"(?:^|[/.@])(?:reddit\.com|redd\.it|deviantart\.com|artstation\.com|pixiv\.net|"
-        r"twitter\.com|x\.com|instagram\.com|tumblr\.com|pinterest\.\w+|danbooru\.donmai\.us|"
-        r"gelbooru\.com|safebooru\.org|e621\.net|4chan\.org|4channel\.org|discord(?:app)?\.com|"
-        r"facebook\.com|tiktok\.com|flickr\.com|behance\.net|newgrounds\.com|furaffinity\.net|"
-        r"weibo\.com|vk\.com|threads\.net|bsky\.app|mastodon\.\w+|cara\.app|imgur\.com)\b",
-        re.IGNORECASE,
-    )
+    """The platforms' domains, in a URL or a source column."""
+    domains = "|".join(domain for domain, _ in PLATFORMS)
+    return re.compile(rf"(?:^|[/.@])(?:{domains})\b", re.IGNORECASE)
+
+
+@cache
+def platform_names() -> re.Pattern[str]:
+    """The platforms by name or domain, in prose ("the Stable Diffusion
+    Discord server", "from Flickr", "on reddit.com")."""
+    names = "|".join(name for _, name in PLATFORMS if name)
+    domains = "|".join(domain for domain, _ in PLATFORMS)
+    return re.compile(rf"\b(?:{names})\b|\b(?:{domains})\b", re.IGNORECASE)
 
 
 @cache

@@ -32,18 +32,8 @@ from functools import cache
 from aiart_release.readers.jsonfile import load_json
 from aiart_release.readers.limits import DATA_LIMITS
 
-from .manifest import platforms
+from .manifest import COLLECTORS, SHELL_COLLECTORS, platforms
 
-# Python modules whose only purpose is collecting media or posts from sites.
-COLLECTORS = {
-    "gallery_dl": "gallery-dl", "img2dataset": "img2dataset", "yt_dlp": "yt-dlp",
-    "youtube_dl": "youtube-dl", "instaloader": "instaloader", "praw": "praw (Reddit)",
-    "tweepy": "tweepy (Twitter/X)", "snscrape": "snscrape", "pixivpy3": "pixivpy",
-    "pixivpy": "pixivpy", "pybooru": "pybooru (Danbooru)", "scrapy": "scrapy",
-    "icrawler": "icrawler", "bing_image_downloader": "bing-image-downloader",
-    "google_images_download": "google-images-download", "clip_retrieval": "clip-retrieval",
-    "instagrapi": "instagrapi", "facebook_scraper": "facebook-scraper", "pinscrape": "pinscrape",
-}
 # Generic clients: fetching, which may be of anything.
 HTTP_CLIENTS = {
     "requests": "requests", "urllib.request": "urllib", "urllib3": "urllib3", "httpx": "httpx",
@@ -87,13 +77,65 @@ def _model_file() -> re.Pattern[str]:
         r"huggingface\.co/[^\s\"']+/resolve/|civitai\.com/api/download/models", re.IGNORECASE)
 
 
+# Archives and data files: a release's published parts, fetched whole.
+DATA_SUFFIXES = frozenset({
+    "zip", "tar", "tgz", "gz", "bz2", "xz", "zst", "7z", "rar", "lz4", "json", "jsonl",
+    "ndjson", "parquet", "arrow", "feather", "csv", "tsv", "npy", "tfrecord", "tfrecords",
+    "hdf5", "lmdb", "txt", "msgpack"})
+
+
 # URLs of things that are not third-party works: weights, code, configs,
-# archives and packages.
+# archives, data files and packages; a dataset repository on the Hub.
 @cache
 def _not_works_url() -> re.Pattern[str]:
+    suffixes = "|".join(sorted(DATA_SUFFIXES | {"whl", "deb", "py", "yaml", "yml", "cfg", "sh",
+                                                "patch", "diff"}))
     return re.compile(
-        r"\.(?:zip|tar|tgz|gz|whl|deb|py|txt|json|ya?ml|cfg|sh|patch|diff)(?:[?#]\S*)?$|"
-        r"/releases/download/|raw\.githubusercontent\.com/|github\.com/[^\s]+/raw/", re.IGNORECASE)
+        rf"\.(?:{suffixes})(?:[?#]\S*)?$|"
+        r"/releases/download/|raw\.githubusercontent\.com/|github\.com/[^\s]+/raw/|"
+        r"huggingface\.co/datasets/", re.IGNORECASE)
+
+
+def is_download_url(url: str) -> bool:
+    """A URL of weights, code, an archive or a data file: fetching it is a
+    download of a published file, not collecting someone's works."""
+    return bool(_model_file().search(url) or _not_works_url().search(url))
+
+
+@cache
+def _release_archive() -> re.Pattern[str]:
+    return re.compile(r"\.(?:zip|tar|tgz|gz|bz2|xz|zst|7z|rar|parquet|arrow|tfrecords?|jsonl|npy|"
+                      r"hdf5)(?:[?#]\S*)?$|huggingface\.co/datasets/", re.IGNORECASE)
+
+
+def release_file(url: str) -> bool:
+    """Weights, an archive or a data file: what a release publishes of its
+    own (not a script, config or page), so its host is a distribution."""
+    return bool(_model_file().search(url) or _release_archive().search(url))
+
+
+MAX_CARD_SCAN = 1_000_000
+
+
+def linked_release_hosts(texts) -> set[str]:
+    """Hosts that cards link the release's weights or data files on."""
+    return {url_host(u) for text in texts for u in _url().findall(text[:MAX_CARD_SCAN])
+            if release_file(u.rstrip(".,;:"))} - {""}
+
+
+def download_name(url: str) -> str:
+    """What a download is called: the last part of its path, else its host
+    (``.../resolve/main/`` is a folder of parts, not a nameless file)."""
+    parts = [p for p in url.split("?", 1)[0].split("/") if p]
+    return (parts[-1] if parts else url)[:60]
+
+
+def url_host(url: str) -> str:
+    """The host a URL names, lower case; "" where it is not known (built from
+    a variable: ``$HOST``, ``{}``)."""
+    match = re.match(r"[a-z][a-z0-9+.-]*://([^/\s?#]+)", url.strip(), re.IGNORECASE)
+    host = match.group(1).rsplit("@", 1)[-1].split(":")[0].lower() if match else ""
+    return "" if not host or any(c in host for c in "${}%") or "." not in host else host
 
 
 @cache
@@ -111,13 +153,26 @@ def _shell_fetch() -> re.Pattern[str]:
         r"youtube-dl|instaloader|snscrape|you-get)\b([^\n;&|]*)", re.IGNORECASE | re.MULTILINE)
 
 
-_SHELL_COLLECTORS = {"gallery-dl", "img2dataset", "yt-dlp", "youtube-dl", "instaloader",
-                     "snscrape", "you-get"}
 
 
 @cache
 def _recursive() -> re.Pattern[str]:
     return re.compile(r"(?:^|\s)(?:-r|-m|--recursive|--mirror|-[a-zA-Z]*r[a-zA-Z]*\s+-A)\b")
+
+
+@cache
+def _accept_list() -> re.Pattern[str]:
+    return re.compile(r"(?:^|\s)(?:-A|--accept)(?:\s+|=)[\"']?([\w.,*]+)")
+
+
+def _accepted(args: str) -> set[str]:
+    """The suffixes a recursive wget keeps (``-A zip,json``, ``--accept=*.tar``);
+    empty when it keeps everything."""
+    found: set[str] = set()
+    for match in _accept_list().finditer(args):
+        found |= {part.strip().lstrip("*.").lower() for part in match.group(1).split(",")
+                  if part.strip()}
+    return found
 
 
 @cache
@@ -150,6 +205,23 @@ class Profile:
     imports: set[str] = field(default_factory=set)  # top-level modules imported
     folders: set[str] = field(default_factory=set)  # relative folder literals
     media_io: int = 0  # signs of writing fetched media to files
+    # Hosts it downloads weights or data files from: the release's own
+    # distribution, when nothing says otherwise.
+    download_hosts: set[str] = field(default_factory=set)
+    # For each target, the hosts it fetches from ("" for one not known).
+    target_hosts: dict[str, set[str]] = field(default_factory=dict)
+
+    def target(self, reason: str, urls: list[str]) -> None:
+        """Record why its fetching is of others' works, and from where."""
+        self.targets.add(reason)
+        # URLs read from data (none named in the code) come from hosts not known.
+        self.target_hosts.setdefault(reason, set()).update(
+            {url_host(u) for u in urls} if urls else {""})
+
+    def download(self, url: str) -> None:
+        self.downloads.add(download_name(url))
+        if url_host(url) and release_file(url):
+            self.download_hosts.add(url_host(url))
 
     @property
     def fetches(self) -> bool:
@@ -206,6 +278,7 @@ def profile_python(path: str, source: str, own: frozenset[str] = frozenset()) ->
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return profile  # not Python we can read: nothing is claimed about it
     strings: list[str] = []
+    constants = _string_constants(tree)
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
@@ -238,34 +311,104 @@ def profile_python(path: str, source: str, own: frozenset[str] = frozenset()) ->
                 profile.media_io += 1
         elif isinstance(node, (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp,
                                ast.GeneratorExp, ast.DictComp)):
-            _loop(node, profile)
+            _loop(node, profile, constants)
     _strings(strings, profile)
     return profile
 
 
-def _loop(node: ast.AST, profile: Profile) -> None:
-    """Media fetched in a loop: a list of image URLs turned into files."""
+MAX_CONSTANTS = 2000
+
+
+def _string_constants(tree: ast.AST) -> dict[str, list[str]]:
+    """Names bound to strings anywhere in the file (a module's ``BASE_URL``,
+    a function's ``baseurl`` set before its loop), each with the values it
+    is given: what a loop's ``f"{baseurl}images/part-{i}.zip"`` expands to."""
+    values: dict[str, list[str]] = {}
+    for node in ast.walk(tree):
+        if len(values) >= MAX_CONSTANTS:
+            break
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
+        if not isinstance(target, ast.Name):
+            continue
+        items = value.elts if isinstance(value, (ast.List, ast.Tuple, ast.Set)) else [value]
+        rendered = [text for item in items[:100] if (text := _render(item, values))]
+        if rendered:
+            values.setdefault(target.id, []).extend(rendered)
+    return values
+
+
+def _render(node: ast.AST, constants: dict[str, list[str]]) -> str | None:
+    """The string an expression builds, with the names it uses filled in
+    where they hold one known string and ``{}`` where not; None when it
+    builds no string at all."""
+    if isinstance(node, ast.Constant):
+        return node.value if isinstance(node.value, str) else None
+    if isinstance(node, ast.Name):
+        known = constants.get(node.id, [])
+        return known[0] if len(set(known)) == 1 else None
+    if isinstance(node, ast.JoinedStr):
+        parts = []
+        for value in node.values:
+            inner = value.value if isinstance(value, ast.FormattedValue) else value
+            text = _render(inner, constants) if isinstance(inner, (ast.Constant, ast.Name)) \
+                else None
+            parts.append("{}" if text is None else text)
+        return "".join(parts)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _render(node.left, constants), _render(node.right, constants)
+        if left is None and right is None:
+            return None
+        return (left or "{}") + (right or "{}")
+    return None
+
+
+def _loop(node: ast.AST, profile: Profile, constants: dict[str, list[str]]) -> None:
+    """Media fetched in a loop: a list of image URLs turned into files. A
+    loop whose every URL (its base constants filled in) is an archive, a
+    data file or weights downloads published files instead."""
     fetch = weights = False
-    words = []
+    words: list[str] = []
+    urls: list[str] = []
+    inside: set[int] = set()  # parts of a string already rendered whole
     for inner in ast.walk(node):
+        if id(inner) in inside:
+            continue
         if isinstance(inner, ast.Call):
             name = _dotted(inner.func)
             if _model_fetches().search(name):
                 weights = True
             elif _fetch_call().search(name):
                 fetch = True
+        elif isinstance(inner, (ast.JoinedStr, ast.BinOp)) and \
+                (text := _render(inner, constants)) is not None and "://" in text:
+            urls.append(text.strip())
+            inside.update(id(part) for part in ast.walk(inner))
         elif isinstance(inner, ast.Name):
             words.append(inner.id)
+            urls.extend(v.strip() for v in constants.get(inner.id, ()) if "://" in v)
         elif isinstance(inner, ast.Attribute):
             words.append(inner.attr)
         elif isinstance(inner, ast.Constant) and isinstance(inner.value, str):
-            if _model_file().search(inner.value.strip()):
-                weights = True
-            words.append(inner.value)
+            if "://" in inner.value:
+                urls.append(inner.value.strip())
+            else:
+                weights = weights or bool(_model_file().search(inner.value.strip()))
+                words.append(inner.value)
         elif isinstance(inner, ast.arg):
             words.append(inner.arg)
-    if fetch and not weights and _media_words().search(" ".join(words)):
-        profile.targets.add("fetches media in a loop")
+    published = [u for u in urls if is_download_url(u)]
+    others = [u for u in urls if not is_download_url(u)]
+    for url in published:
+        profile.download(url)
+    if published and not others:
+        return  # every file it fetches is a published archive, data file or weights
+    if fetch and not weights and _media_words().search(" ".join(words + others)):
+        profile.target("fetches media in a loop", others)
 
 
 def _strings(strings: list[str], profile: Profile) -> None:
@@ -273,8 +416,8 @@ def _strings(strings: list[str], profile: Profile) -> None:
         if len(text) > 2000:
             continue
         for url in _url().findall(text):
-            if _model_file().search(url) or _not_works_url().search(url):
-                profile.downloads.add(url.rsplit("/", 1)[-1][:60])
+            if is_download_url(url):
+                profile.download(url)
         stripped = text.strip()
         # A site counts where a URL is a value the code may fetch; a link in
         # a sentence or a "share on" button is not a target.
@@ -311,20 +454,27 @@ def profile_shell(path: str, source: str, profile: Profile | None = None) -> Pro
         for match in _shell_fetch().finditer(line):
             tool, args = match.group(1).lower(), match.group(2)
             urls = _url().findall(args)
-            if tool in _SHELL_COLLECTORS:
+            if tool in SHELL_COLLECTORS:
                 profile.collectors.add(tool)
             elif tool == "gdown":
                 profile.downloads.add("gdown")
                 continue
             else:
                 profile.clients.add(tool)
-            if any(_model_file().search(u) or _not_works_url().search(u) for u in urls):
-                profile.downloads.update(u.rsplit("/", 1)[-1][:60] for u in urls)
+            if any(is_download_url(u) for u in urls):
+                for url in urls:
+                    profile.download(url)
             if tool in ("wget", "curl", "aria2c"):
                 if _recursive().search(args):
-                    profile.targets.add(f"crawls a site ({tool} recursive)")
+                    accepted = _accepted(args)
+                    if accepted and accepted <= DATA_SUFFIXES:
+                        # `wget -r -A zip,json`: the archives and data files
+                        # a folder publishes, not a site's pages and pictures.
+                        profile.downloads.update(download_name(u) for u in urls)
+                    else:
+                        profile.target(f"crawls a site ({tool} recursive)", urls)
                 if _url_list().search(args):
-                    profile.targets.add(f"fetches a list of media URLs ({tool} -i)")
+                    profile.target(f"fetches a list of media URLs ({tool} -i)", [])
             profile.platforms |= platform_domains(args)
     return profile
 
@@ -353,8 +503,10 @@ def profile_notebook(path: str, source: str, own: frozenset[str] = frozenset()) 
     for chunk in python:  # cell by cell: one broken cell does not hide the rest
         part = profile_python(path, chunk, own)
         for name in ("collectors", "clients", "targets", "platforms", "downloads", "imports",
-                     "folders"):
+                     "folders", "download_hosts"):
             getattr(profile, name).update(getattr(part, name))
+        for reason, hosts in part.target_hosts.items():
+            profile.target_hosts.setdefault(reason, set()).update(hosts)
         profile.media_io += part.media_io
     return profile_shell(path, "\n".join(shell), profile)
 

@@ -72,11 +72,17 @@ def _packages(paths: set[str]) -> dict[str, str]:
     return roots
 
 
-def find_tools(inventory) -> list[Tool]:
-    """The scraping tools of the bundle, one per package or script set."""
+def find_tools(inventory, card_texts: tuple[str, ...] = ()) -> list[Tool]:
+    """The scraping tools of the bundle, one per package or script set.
+    ``card_texts``: the cards, whose links to the release's weights or data
+    name its distribution hosts."""
     code = [f for f in inventory.of_kind("code") if f.readable and f.context not in
             _SKIPPED_CONTEXTS and f.size <= (MAX_NOTEBOOK_BYTES if f.suffix == ".ipynb"
                                              else MAX_CODE_BYTES)]
+    if not code:
+        return []
+    from .scraping import linked_release_hosts, profile_code
+
     paths = {f.path for f in inventory.files}
     packages = _packages(paths)
     stems: dict[str, set[str]] = defaultdict(set)
@@ -85,9 +91,11 @@ def find_tools(inventory) -> list[Tool]:
             stems[PurePosixPath(p).parent.as_posix()].add(PurePosixPath(p).stem)
     package_names = frozenset(PurePosixPath(r).name for r in set(packages.values()))
     groups: dict[tuple[str, str], list[Profile]] = defaultdict(list)
+    # Which files (or cards) download or link weights or data on each host.
+    hosts: dict[str, set[str]] = defaultdict(set)
+    for host in distribution_hosts(linked_release_hosts(card_texts)):
+        hosts[host].add("")  # a card: never the file being judged
     for f in code:
-        from .scraping import profile_code
-
         try:
             source, _ = read_text(f.abspath, MAX_NOTEBOOK_BYTES)
         except TextUnreadable:
@@ -95,14 +103,40 @@ def find_tools(inventory) -> list[Tool]:
         folder = PurePosixPath(f.path).parent.as_posix()
         own = package_names | stems[folder]
         profile = profile_code(f.path, source, f.suffix, own)
+        for host in distribution_hosts(profile.download_hosts):
+            hosts[host].add(f.path)
         if not (profile.fetches or profile.targets or profile.platforms):
             continue
         root = packages.get(folder)
         key = ("package", root) if root else ("scripts", "" if folder == "." else folder)
         groups[key].append(profile)
+    for profiles in groups.values():
+        for profile in profiles:
+            # The release's distribution is named elsewhere: by another
+            # script or a card, not only by the file that crawls it.
+            _drop_own_targets(profile, {h for h, paths in hosts.items()
+                                        if paths - {profile.path}})
     tools = [tool for (kind, name), profiles in sorted(groups.items())
              if (tool := _judge(kind, name, profiles)) is not None]
     return tools
+
+
+def distribution_hosts(hosts: set[str]) -> set[str]:
+    """Of the hosts the release downloads its weights or data files from,
+    those that can be its own distribution: never a forum, social platform
+    or gallery, whose pages are others' works whatever else they host."""
+    from .scraping import platform_domains
+
+    return {h for h in hosts if h and not platform_domains(h)}
+
+
+def _drop_own_targets(profile: Profile, own_hosts: set[str]) -> None:
+    """A crawl or a loop of fetches from the host the release distributes its
+    own checkpoints or data from fetches the release's files, not others'."""
+    for reason, hosts in list(profile.target_hosts.items()):
+        if hosts and "" not in hosts and hosts <= own_hosts:
+            profile.targets.discard(reason)
+            profile.downloads.update(hosts)
 
 
 def _judge(kind: str, name: str, profiles: list[Profile]) -> Tool | None:
