@@ -20,10 +20,10 @@ BUILTIN_IDS = {
     "misuse.source-community-harassment", "misuse.style-mimicry",
     "misuse.political-disinformation", "misuse.reidentification-surveillance",
     "misuse.training-data-extraction", "misuse.voice-cloning-fraud", "misuse.minors-in-data",
-    "misuse.synthetic-photos-passed-as-real",
+    "misuse.synthetic-photos-passed-as-real", "misuse.explicit-material-in-data",
 }
-BUILTIN_VERSION = "1.1.0"
-FIXTURES = 45
+BUILTIN_VERSION = "1.2.0"
+FIXTURES = 57
 
 
 def test_the_builtin_pack_covers_the_scenarios_the_field_guide_asks_about():
