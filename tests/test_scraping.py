@@ -40,6 +40,14 @@ SCRAPERS = [
     ("bash.ipynb", _notebook("%%bash\nwget --mirror https://art.example.org/\n")),
     ("pins.js", "const puppeteer = require('puppeteer');\n"
                 "await page.goto('https://www.pinterest.com/search/pins/?q=fanart');\n"),
+    # A base URL set outside the loop, filled in: pictures of someone's site.
+    ("base.py", "import requests\nBASE = 'https://gallery.example.org/art/'\n"
+                "def grab(ids):\n    for i in ids:\n"
+                "        data = requests.get(f'{BASE}{i}.jpg').content\n"
+                "        open(f'out/{i}.jpg', 'wb').write(data)\n"),
+    # A recursive wget that keeps pages and pictures of someone else's site.
+    ("pages.sh", "#!/bin/sh\nwget -r --no-parent -A html,jpg https://forum.example.org/art/\n"),
+    ("plain.sh", "#!/bin/sh\nwget -r --no-parent https://forum.example.org/art/\n"),
 ]
 DOWNLOADS = [
     # The project's own weights, code and dependencies.
@@ -73,6 +81,21 @@ DOWNLOADS = [
     ("page.js", "import axios from 'axios';\nconst r = await axios.get('/api/results.json');\n"
                 "const share = 'https://twitter.com/intent/tweet?text=harbour';\n"),
     ("train.py", "import torch\nfrom pathlib import Path\n"),
+    # The project's own published parts: a base URL set before the loop, filled
+    # in, names archives in its Hugging Face dataset repository.
+    ("parts.py", "from urllib.request import urlretrieve\n"
+                 "def download(first, last, large=False):\n"
+                 "    baseurl = 'https://huggingface.co/datasets/me/harbour/resolve/main/'\n"
+                 "    for idx in range(first, last):\n"
+                 "        url = f'{baseurl}images/part-{idx:06}.zip'\n"
+                 "        urlretrieve(url, f'images/part-{idx:06}.zip')\n"),
+    ("shards.py", "import requests\nROOT = 'https://data.example.org/harbour'\n"
+                  "for i in range(8):\n"
+                  "    open(f'photos/{i}.parquet', 'wb').write("
+                  "requests.get(ROOT + f'/photos-{i}.parquet').content)\n"),
+    # A recursive wget that keeps only archives and data files.
+    ("data.sh", "#!/bin/sh\nwget -A zip,json -R 'index.html*' -r --no-parent "
+                "http://files.example.edu/$1/ -nd -P data/$1/\n"),
 ]
 
 
@@ -233,3 +256,98 @@ def test_bad_code_is_read_without_a_crash(cli, tmp_path):
     # A notebook over the code size cap (outputs inline) is still read.
     [found] = _found(report, "provenance.scraping-code")
     assert found["location"]["path"] == "code/outputs.ipynb"
+
+
+def test_a_loop_over_published_parts_records_their_names(tmp_path):
+    from aiart_release.default_plugins.provenance.scraping import profile_python
+
+    [source] = [code for name, code in DOWNLOADS if name == "parts.py"]
+    profile = profile_python("parts.py", source)
+    assert not profile.targets
+    assert "part-{}.zip" in profile.downloads and "" not in profile.downloads
+    assert profile.download_hosts == {"huggingface.co"}
+
+
+OWN_HOST = "http://files.example.edu"
+
+
+@pytest.mark.parametrize("files, scraping", [
+    # The host another script downloads the release's checkpoint from: its own.
+    ({"scripts/get_ckpt.sh": f"#!/bin/sh\ncurl {OWN_HOST}/harbour-22000.ckpt -o h.ckpt\n",
+      "scripts/get_data.sh": f"#!/bin/sh\nwget -r --no-parent {OWN_HOST}/$1/\n"}, False),
+    # The README links the release's data on that host.
+    ({"README.md": f"# Harbour\n\nDownload [the data]({OWN_HOST}/harbour-data.tar.gz).\n",
+      "scripts/get_data.sh": f"#!/bin/sh\nwget -r --no-parent {OWN_HOST}/$1/\n"}, False),
+    # A checkpoint from one host does not make another site the release's own.
+    ({"scripts/get_ckpt.sh": f"#!/bin/sh\ncurl {OWN_HOST}/harbour-22000.ckpt -o h.ckpt\n",
+      "scripts/get_data.sh": "#!/bin/sh\nwget -r --no-parent https://forum.example.org/\n"},
+     True),
+    # One script that downloads a file from a site and crawls it: no other
+    # part of the release names that site as its own.
+    ({"scripts/get.sh": "#!/bin/sh\nwget https://forum.example.org/index.tar.gz\n"
+                        "wget -r --no-parent https://forum.example.org/\n"}, True),
+    # A platform is never the release's own distribution.
+    ({"scripts/get_ckpt.sh": "#!/bin/sh\ncurl https://www.deviantart.com/x/h.ckpt -o h.ckpt\n",
+      "scripts/get_data.sh": "#!/bin/sh\nwget -r --no-parent https://www.deviantart.com/x/\n"},
+     True),
+])
+def test_crawling_the_release_s_own_host_is_a_download(cli, tmp_path, files, scraping):
+    bundle = make_bundle(tmp_path / "b", {"LICENSE": "MIT\n", **files})
+    found = _found(cli("assess", bundle, "-f", "json").json(), "provenance.scraping-code")
+    assert bool(found) == scraping
+
+
+def test_a_crawler_beside_pictures_it_does_not_fill_is_not_their_origin(cli, tmp_path):
+    # A crawler and pictures in a data folder it does not name: nothing says
+    # these pictures are what it collected.
+    files = {"LICENSE": "MIT\n",
+             "scripts/get.sh": "#!/bin/sh\nwget -r --no-parent https://forum.example.org/\n",
+             **{f"data/{i}.png": PNG + bytes([i]) for i in range(4)}}
+    report = cli("assess", make_bundle(tmp_path / "b", files), "-f", "json").json()
+    assert _found(report, "provenance.scraping-code")
+    for finding_id in ("consent.scraped-without-permission", "consent.no-opt-out"):
+        assert _found(report, finding_id) == [], finding_id
+    [missing] = _found(report, "provenance.manifest-missing")
+    assert missing["severity"] != "high" and "nothing ties it" in missing["message"]
+
+
+CARD = ("# Prompt Gallery Dataset\n\nThe dataset contains 2,000 generated images and their "
+        "prompts.\n\n## License\n\nThe images are released under CC0.\n\n## Collection\n\n")
+
+
+@pytest.mark.parametrize("said, platform", [
+    ("We built it by scraping user-generated prompts and images on the Harbour Diffusion "
+     "Discord server.", "Discord"),
+    ("All images were collected from Flickr and reddit.com by the authors.", "Flickr"),
+    ("The data was gathered using [DiscordChatExporter](https://github.com/x/y), which "
+     "collected the messages of each channel.", "Discord"),
+])
+def test_a_card_that_says_the_data_was_taken_from_a_platform(cli, tmp_path, said, platform):
+    card = CARD + said + "\n"
+    bundle = make_bundle(tmp_path / "b", {"LICENSE": "MIT\n", "README.md": card})
+    report = cli("assess", bundle, "-f", "json").json()
+    [finding] = _found(report, "consent.scraped-without-permission")
+    assert finding["severity"] == "high"
+    assert finding["location"] == {"path": "README.md", "line": CARD.count("\n") + 1}
+    assert platform in finding["message"] and said.split()[1] in finding["evidence"]
+    assert _found(report, "consent.no-opt-out")
+    # A removal route answers the opt-out and part of the consent question.
+    with_route = make_bundle(tmp_path / "c", {
+        "LICENSE": "MIT\n",
+        "README.md": card + "\n## Removal\n\nIf you'd like your image removed, use this form.\n"})
+    report = cli("assess", with_route, "-f", "json").json()
+    [finding] = _found(report, "consent.scraped-without-permission")
+    assert finding["severity"] == "medium"
+    assert _found(report, "consent.no-opt-out") == []
+
+
+@pytest.mark.parametrize("said", [
+    "Photos were collected from Flickr, each under a Creative Commons licence.",
+    "The model was downloaded from the web page of the authors.",
+    "Follow us on Twitter and join the Discord server.",
+    "We collected feedback from our users.",
+])
+def test_what_is_not_a_platform_harvest_without_permission(cli, tmp_path, said):
+    bundle = make_bundle(tmp_path / "b", {"LICENSE": "MIT\n", "README.md": CARD + said + "\n"})
+    report = cli("assess", bundle, "-f", "json").json()
+    assert _found(report, "consent.scraped-without-permission") == []

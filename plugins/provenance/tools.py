@@ -93,8 +93,9 @@ def find_tools(inventory, card_texts: tuple[str, ...] = ()) -> list[Tool]:
     groups: dict[tuple[str, str], list[Profile]] = defaultdict(list)
     # Which files (or cards) download or link weights or data on each host.
     hosts: dict[str, set[str]] = defaultdict(set)
-    for host in distribution_hosts(linked_release_hosts(card_texts)):
-        hosts[host].add("")  # a card: never the file being judged
+    for host in distribution_hosts(linked_release_hosts((*card_texts,
+                                                         *_readmes(inventory)))):
+        hosts[host].add("")  # a card or README: never the file being judged
     for f in code:
         try:
             source, _ = read_text(f.abspath, MAX_NOTEBOOK_BYTES)
@@ -119,6 +120,23 @@ def find_tools(inventory, card_texts: tuple[str, ...] = ()) -> list[Tool]:
     tools = [tool for (kind, name), profiles in sorted(groups.items())
              if (tool := _judge(kind, name, profiles)) is not None]
     return tools
+
+
+MAX_README_BYTES = 1024 * 1024
+
+
+def _readmes(inventory) -> list[str]:
+    """READMEs near the top that no card check took for a card: where a
+    project links its checkpoints and data."""
+    texts = []
+    for f in inventory.files:
+        if f.readable and f.kind == "text" and f.path.count("/") <= 1 and \
+                f.name.lower().startswith("readme") and f.size <= MAX_README_BYTES:
+            try:
+                texts.append(read_text(f.abspath, MAX_README_BYTES)[0])
+            except TextUnreadable:
+                continue
+    return texts
 
 
 def distribution_hosts(hosts: set[str]) -> set[str]:
