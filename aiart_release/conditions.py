@@ -396,7 +396,8 @@ def _counts(spans: Iterable[tuple[int, int]], text: str, literal: bool) -> bool:
 # clause. A sentence that says the filtering fell short ("the filter is not
 # perfect", "some may remain", "unfiltered") lets every mention in it count.
 # Words in brackets that do not hold the cue are read as an aside, so an
-# acronym's expansion ("NSFW (not safe for work)") negates nothing.
+# acronym's expansion ("NSFW (not safe for work)") negates nothing; nor does
+# a missing consent ("nude images of anyone without their consent").
 
 MAX_MENTIONS = 200       # mentions read in their sentence, per cue
 CUE_REACH = 8            # words either side of a cue that can filter or deny it
@@ -434,7 +435,13 @@ _FELL_SHORT = re.compile(
     r"\bslip(?:s|ped)?\s+through\b|\bstill\s+(?:\w+\s+){0,2}?(?:contain\w*|include\w*|"
     r"ha[sv]e?|exists?|appears?|be|present|possible|there)\b|"
     r"\bmay\s+(?:still\s+)?(?:contain|include|show|depict)\b", re.IGNORECASE)
-_EXPANDED_ACRONYM = re.compile(r"\bnot(?=\s+(?:safe|suitable)\s+for\s+work\b)", re.I)
+# Negations that deny something else than the cue: an acronym's expansion
+# ("NSFW, not safe for work"), a missing consent ("nude images of anyone
+# without their consent" says the model makes them), "not only".
+_NOT_A_DENIAL = re.compile(
+    r"\b(?:not|no|without)(?=\s+(?:(?:safe|suitable)\s+for\s+work\b|(?:\w+\s+){0,2}?"
+    r"(?:consent\w*|permission|authori[sz]ation|approval|knowledge)\b|(?:only|just|merely)\b))",
+    re.IGNORECASE)
 _FREE_OF = re.compile(r"\bfree of$|^free\b")
 
 
@@ -445,7 +452,7 @@ def said_of_release(text: str, start: int, end: int) -> bool:
     if _FELL_SHORT.search(sentence):
         return True
     clause, start, end = _around(sentence, start, end, _CLAUSE_END, len(sentence))
-    clause = _without_asides(_EXPANDED_ACRONYM.sub("   ", clause), start, end)
+    clause = _without_asides(_NOT_A_DENIAL.sub(_blank, clause), start, end)
     before = " ".join(_WORD.findall(clause[:start])[-CUE_REACH:])
     after = " ".join(_WORD.findall(clause[end:])[:CUE_REACH])
     if _FREE_OF.search(before) or _FREE_OF.search(after):
@@ -472,7 +479,12 @@ def _around(text: str, start: int, end: int, breaks: re.Pattern[str],
 def _without_asides(clause: str, start: int, end: int) -> str:
     """The clause with bracketed asides that do not hold the mention blanked."""
     return _ASIDE.sub(lambda m: m.group() if m.start() <= start and end <= m.end()
-                      else " " * len(m.group()), clause)
+                      else _blank(m), clause)
+
+
+def _blank(match: re.Match[str]) -> str:
+    """Spaces for a match: the words go, the offsets stay."""
+    return " " * len(match.group())
 
 
 def compare(op: str, value: Any, expected: Any) -> bool:

@@ -443,6 +443,9 @@ def says(card_text: str, *cues: str) -> bool:
     ("we never collected names. the data holds nude photographs.", "nude"),
     # an aside in brackets is not the cue's clause: its "none" denies nothing
     ("the data holds nude photographs (none of them of minors).", "nude"),
+    # negations of something else than the cue
+    ("it makes nude images of anyone without their consent.", "nude"),
+    ("deepfakes of not only celebrities.", "deepfakes"),
 ])
 def test_a_cue_the_card_says_the_release_holds_counts(card_text, cue):
     assert says(card_text, cue)
