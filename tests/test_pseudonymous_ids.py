@@ -63,7 +63,7 @@ def test_a_card_describing_hashed_user_ids_is_reported_with_its_line(tmp_path, r
 def test_a_claim_that_nobody_can_be_identified_is_named_beside_it(tmp_path, registry):
     root = make_bundle(tmp_path / "b", {"README.md": HASHED, "datasheet.md": CLAIM})
     (hit,), _ = run_cards(root, registry)
-    assert "yet datasheet.md:6 says the people cannot be identified" in hit.message
+    assert "yet datasheet.md:6 claims the people cannot be identified" in hit.message
     assert "correct the claim" in hit.remediation
 
 
@@ -109,3 +109,16 @@ def test_the_policy_gates_the_dataset_for_a_year(cli, tmp_path):
     artifacts = cli("assess", plain, "-f", "json").json()["recommendation"]["artifacts"]
     reasons = artifacts.get("dataset", {}).get("reasons", [])
     assert not any("pseudonymous-contributors" in r for r in map(str, reasons))
+
+
+def test_a_hostile_card_is_read_in_bounded_time(tmp_path, registry):
+    import time
+
+    lines = ["| user_id | " + "a" * 20000 + " |", "|" * 5000,
+             "identify any individuals " + "?" * 3000, "e-mail address of " * 500]
+    card = FRONT + "# Big\n\n|Field|Description|\n|---|---|\n" + "\n".join(lines * 10) + "\n"
+    root = make_bundle(tmp_path / "b", {"README.md": card})
+    started = time.monotonic()
+    found, _ = run_cards(root, registry)
+    assert time.monotonic() - started < 10  # a backtracking pattern took minutes
+    assert found and found[0].location.line == 9

@@ -1027,7 +1027,7 @@ def pseudonymous_id_findings(cards) -> list[Finding]:
         if said.hashed:
             message += ": hashed ids are pseudonymous, not anonymous"
         if claim is not None:
-            message += (f"; yet {claim.path}:{claim.line} says the people cannot be "
+            message += (f"; yet {claim.path}:{claim.line} claims the people cannot be "
                         "identified")
         findings.append(Finding(
             id="pii.pseudonymous-ids",

@@ -31,9 +31,11 @@ from ..personal_data.markup import is_delimiter_row, table_cells
 
 # Who a record's identifier points to, and the platforms whose accounts they
 # hold ("discord id", "twitter handle").
-_WHO = (r"(?:user|author|account|poster|uploader|member|submitter|contributor|creator|"
+# (Not "creator" or "artist": a credited artist's name is a credit, read as
+# a name by the pii check.)
+_WHO = (r"(?:user|author|account|poster|uploader|member|submitter|contributor|"
         r"sender|commenter|reviewer|player|customer|profile|participant)")
-_PLATFORM = (r"(?:discord|twitter|x|reddit|telegram|instagram|tiktok|youtube|flickr|github|"
+_PLATFORM = (r"(?:discord|twitter|reddit|telegram|instagram|tiktok|youtube|flickr|github|"
              r"mastodon|weibo|slack|facebook|pinterest|deviantart|artstation)")
 _WHAT = r"(?:ids?|identifiers?|ids?\s+numbers?|names?|handles?|hash(?:es)?|e-?mails?|ips?)"
 
@@ -103,7 +105,9 @@ def _anonymity_claim() -> re.Pattern[str]:
         r"[^.\n]{0,80}?\b(?:were|was|are|is|have\s+been|has\s+been)\s+(?:\w+\s+)?"
         r"(?:removed|stripped|deleted|excluded|dropped)"
         r"|\b(?:fully\s+|completely\s+)?anonymi[sz]ed\b"
-        r"|identif\w*\s+(?:any\s+)?individuals\b[^\n]{0,400}?\?[^\n]{0,400}\n"
+        # The question, then its answer: one "?" per line read, so that a
+        # line of question marks costs one pass.
+        r"|identif\w*\s+(?:any\s+)?individuals\b[^\n?]{0,400}\?[^\n]{0,400}\n"
         r"(?:[ \t]*\n){0,3}[ \t>*_\d.]*No\b", re.I)
 
 
