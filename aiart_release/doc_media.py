@@ -74,7 +74,10 @@ def documentation_media(files: Iterable[_File]) -> set[str]:
         return set()
     shown = _shown_by_pages(files, {f.path for f in media})
     shown_dirs = {_parent(p) for p in shown}
-    carded = {_parent(f.path) for f in files if f.kind == "dataset-card"}
+    # Folders a dataset card of the release lies in (a vendored project's
+    # card, in the generated context, describes that project's data).
+    carded = {_parent(f.path) for f in files
+              if f.kind == "dataset-card" and getattr(f, "context", None) is None}
     sites = site_folders(files)
     described = _described_as_data(files, media, sites)
     out = set()
@@ -93,8 +96,8 @@ def documentation_media(files: Iterable[_File]) -> set[str]:
 def _innermost_verdict(folders: tuple[str, ...], carded: set[str]) -> str | None:
     """``"data"`` when a folder named for data holds the file, ``"docs"``
     when a folder of examples, demos or assets inside it does (the innermost
-    name wins, unless that data folder has a dataset card: then its examples
-    are its data), None when neither."""
+    name wins, unless a dataset card lies in that data folder or above it:
+    then its examples are its data), None when neither."""
     for index in range(len(folders) - 1, -1, -1):
         part = folders[index]
         if part.lower() in DATA_FOLDERS:
@@ -104,7 +107,8 @@ def _innermost_verdict(folders: tuple[str, ...], carded: set[str]) -> str | None
                           if folders[i].lower() in DATA_FOLDERS), None)
             if outer is None:
                 return None  # the documentation folder rule below decides
-            return "data" if "/".join(folders[: outer + 1]) in carded else "docs"
+            covering = {"/".join(folders[:end]) for end in range(outer + 2)}
+            return "data" if covering & carded else "docs"
     return None
 
 

@@ -166,6 +166,15 @@ def test_the_innermost_folder_name_decides_examples_or_data(tmp_path):
     assert artifacts["carded/data/examples/e.png"] == "dataset"
 
 
+def test_a_dataset_card_at_the_top_keeps_the_data_folders_examples_data(tmp_path):
+    _png(tmp_path / "data" / "examples" / "a.png")
+    (tmp_path / "DATA_CARD.md").write_text(
+        "# Dataset Card: Birds\n\n## Dataset Summary\n\nPhotographs of birds.\n")
+    files = {f.path: f for f in _inventory(tmp_path).files}
+    assert files["DATA_CARD.md"].kind == "dataset-card"
+    assert files["data/examples/a.png"].artifact == "dataset"
+
+
 def _web_app(root):
     """A built web app as vite leaves it: the page, hashed bundles, icons."""
     app = root / "explorer"
