@@ -9,8 +9,11 @@ files by path and content hash; each item should say who made it, where it
 came from, under which licence and whether they consented. Items taken from
 forums or social platforms without recorded permission, code that scrapes
 websites (once per tool: scraping.py and tools.py; downloading the project's
-own weights is not scraping), a release with no opt-out route (optout.py),
-and creators a CC BY licence says must be credited are reported. Findings
+own weights is not scraping), data taken without permission (only where a
+scraper's output folders hold the dataset's media, or a card says the data
+was collected from a forum or social platform: evidence.py), a release with
+no opt-out route (optout.py), and creators a CC BY licence says must be
+credited are reported. Findings
 about the dataset as a whole land on the data they are about
 (aiart_release/placement.py, which the cards check uses too).
 

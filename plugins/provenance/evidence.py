@@ -5,7 +5,10 @@ folder names, read for the provenance check's severities and placement."""
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from functools import cache
 
 from aiart_release.masking import redact
@@ -34,19 +37,75 @@ _WEB = (r"(?:the\s+)?(?:web|internet|websites?|online|social\s+media|open\s+web|
 _HARVEST_VERB = (r"(?:scrap(?:e|ed|es|ing)|extract(?:ed|s|ing)?|collect(?:ed|s|ing)?|"
                  r"crawl(?:ed|s|ing)?|download(?:ed|s|ing)?|harvest(?:ed|s|ing)?|"
                  r"gather(?:ed|s|ing)?|mined|mining)")
-# Within one sentence: a line break, but no blank line or sentence end.
-_GAP = r"(?:[^.!?\n]|\n(?![ \t]*\n)){0,%d}?"
+# How far apart, within one sentence, the verb, its "from" and the place may be.
+VERB_TO_FROM = 100
+FROM_TO_PLACE = 60
 
 
 @cache
-def _harvested() -> re.Pattern[str]:
-    """"harvested from the web", "web-scraped", "Common Crawl", and a
-    harvest from a named platform: "by scraping user-generated images on the
-    Stable Diffusion Discord server", "collected from Flickr"."""
-    return re.compile(
-        rf"\b{_HARVEST_VERB}\b{_GAP % 100}\b(?:from|on|off)\s+(?:{_WEB}|"
-        rf"(?P<site>{_GAP % 60}(?:{platform_names().pattern})))"
-        r"|\bweb[- ](?:scraped|crawled|harvested)\b|\bcommon\s*crawl\b", re.I)
+def _verb() -> re.Pattern[str]:
+    return re.compile(rf"\b{_HARVEST_VERB}\b", re.I)
+
+
+@cache
+def _from() -> re.Pattern[str]:
+    return re.compile(r"\b(?:from|on|off)\s+", re.I)
+
+
+@cache
+def _from_web() -> re.Pattern[str]:
+    return re.compile(rf"\b(?:from|on|off)\s+{_WEB}", re.I)
+
+
+@cache
+def _web_named() -> re.Pattern[str]:
+    """"web-scraped", "Common Crawl": a web harvest in a word."""
+    return re.compile(r"\bweb[- ](?:scraped|crawled|harvested)\b|\bcommon\s*crawl\b", re.I)
+
+
+@cache
+def _sentence_break() -> re.Pattern[str]:
+    return re.compile(r"[.!?](?=\s|$)|\n[ \t]*\n")
+
+
+def _harvests(text: str) -> Iterator[tuple[int, int, str | None]]:
+    """``(start, end, platform)`` of each statement that data was harvested:
+    "harvested from the web" (platform None), "web-scraped", "Common Crawl",
+    and a harvest from a named platform ("by scraping user-generated images
+    on the Stable Diffusion Discord server", "collected from Flickr").
+
+    Each part is found in one linear pass; the parts are then joined by
+    position (bisect), so that no text, however many verbs and "from"s it
+    repeats, makes the search backtrack."""
+    breaks = [m.start() for m in _sentence_break().finditer(text)]
+    verbs = [m.span() for m in _verb().finditer(text)]
+    verb_ends = [end for _, end in verbs]
+    froms = [m.span() for m in _from().finditer(text)]
+    from_ends = [end for _, end in froms]
+
+    def one_sentence(start: int, end: int) -> bool:
+        i = bisect_left(breaks, start)
+        return i == len(breaks) or breaks[i] >= end
+
+    def verb_before(at: int) -> int | None:
+        i = bisect_right(verb_ends, at) - 1
+        if i >= 0 and at - verb_ends[i] <= VERB_TO_FROM and one_sentence(verb_ends[i], at):
+            return verbs[i][0]
+        return None
+
+    for match in _from_web().finditer(text):
+        if (start := verb_before(match.start())) is not None:
+            yield start, match.end(), None
+    for match in _web_named().finditer(text):
+        yield match.start(), match.end(), None
+    for match in platform_names().finditer(text):
+        # The nearest "from"/"on" before the name, then a verb before that.
+        i = bisect_right(from_ends, match.start()) - 1
+        if i < 0 or match.start() - from_ends[i] > FROM_TO_PLACE or \
+                not one_sentence(from_ends[i], match.start()):
+            continue
+        if (start := verb_before(froms[i][0])) is not None:
+            yield start, match.end(), " ".join(match.group(0).lower().split())
 
 
 @cache
@@ -80,17 +139,20 @@ def _open_licence() -> re.Pattern[str]:
 
 
 MAX_SENTENCE = 240
+SENTENCE_WINDOW = 4 * MAX_SENTENCE
 
 
 _SENTENCE_ENDS = (". ", "! ", "? ", ".\n", "\n\n", "\n#", "\n- ", "\n* ")
 
 
 def _sentence_at(text: str, start: int, end: int) -> str:
-    """The sentence around ``text[start:end]``, on one line, shortened."""
-    begin = max((i + 1 for sep in _SENTENCE_ENDS if (i := text.rfind(sep, 0, start)) >= 0),
-                default=0)
-    stop = min((i + 1 for sep in _SENTENCE_ENDS if (i := text.find(sep, end)) >= 0),
-               default=len(text))
+    """The sentence around ``text[start:end]``, on one line, shortened. A
+    "sentence" with no end in sight (a wall of text) is cut near the match."""
+    low, high = max(0, start - SENTENCE_WINDOW), min(len(text), end + SENTENCE_WINDOW)
+    begin = max((i + 1 for sep in _SENTENCE_ENDS
+                 if (i := text.rfind(sep, low, start)) >= 0), default=low)
+    stop = min((i + 1 for sep in _SENTENCE_ENDS if (i := text.find(sep, end, high)) >= 0),
+               default=high)
     flat = " ".join(text[begin:stop].lstrip("#-* ").split())
     flat = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", flat)  # links: their text
     if len(flat) > MAX_SENTENCE:
@@ -110,6 +172,10 @@ def _platform_in(words: str, *, inside: bool = False) -> str | None:
 MAX_CARD_TEXT = 1_000_000
 
 
+# Collector tools named in a card: the first few are read for a platform.
+MAX_TOOL_MENTIONS = 20
+
+
 def harvest_statements(cards) -> list[Harvest]:
     """Each card's statement that its data was harvested, one per card (a
     platform named beats the web at large): a harvest verb with where from,
@@ -117,20 +183,16 @@ def harvest_statements(cards) -> list[Harvest]:
     found = []
     for card in cards:
         text = card.text[:MAX_CARD_TEXT]
-        best: Harvest | None = None
-        for match in [*_harvested().finditer(text), *_collector_named().finditer(text)]:
-            sentence = _sentence_at(text, match.start(), match.end())
-            if match.re is _collector_named():
-                platform = _platform_in(match.group(0), inside=True) or _platform_in(sentence)
-            else:
-                platform = _platform_in(match.group("site")) if match.group("site") else None
-            if best is None or (platform and not best.platform):
-                best = Harvest(card.path, text.count("\n", 0, match.start()) + 1, sentence,
-                               platform)
-            if best.platform:
-                break
-        if best:
-            found.append(best)
+        said = [*_harvests(text)]
+        for match in islice(_collector_named().finditer(text), MAX_TOOL_MENTIONS):
+            # A general collector (gallery-dl): the platform its sentence names.
+            platform = _platform_in(match.group(0), inside=True) or \
+                _platform_in(_sentence_at(text, match.start(), match.end()))
+            said.append((match.start(), match.end(), platform))
+        if said:
+            start, end, platform = min(said, key=lambda s: (s[2] is None, s[0]))
+            found.append(Harvest(card.path, text.count("\n", 0, start) + 1,
+                                 _sentence_at(text, start, end), platform))
     # A platform named first; of those, the release's main card (the
     # shallowest, its README) before a datasheet's answers.
     return sorted(found, key=lambda h: (h.platform is None, h.path.count("/"),

@@ -14,7 +14,11 @@ calls as a crawler. What makes code a scraper is what it fetches:
 
 Fetching model files (``.ckpt``, ``.safetensors``, ``hf_hub_download``,
 ``load_state_dict_from_url``, ``gdown``) is recorded as a download, which
-raises no consent question.
+raises no consent question; so is fetching archives and data files (a loop
+over ``f"{BASE}/part-{i}.zip"``, its base constant filled in; a recursive
+``wget -A zip,json``), a Hugging Face dataset repository, or anything from
+the host the release's other scripts or README fetch its own checkpoints or
+data from (tools.py).
 
 Detected from imports, calls and string literals, in Python (through
 ``ast``, so a word in a comment does not count), in shell scripts, in
@@ -77,11 +81,12 @@ def _model_file() -> re.Pattern[str]:
         r"huggingface\.co/[^\s\"']+/resolve/|civitai\.com/api/download/models", re.IGNORECASE)
 
 
-# Archives and data files: a release's published parts, fetched whole.
-DATA_SUFFIXES = frozenset({
-    "zip", "tar", "tgz", "gz", "bz2", "xz", "zst", "7z", "rar", "lz4", "json", "jsonl",
-    "ndjson", "parquet", "arrow", "feather", "csv", "tsv", "npy", "tfrecord", "tfrecords",
-    "hdf5", "lmdb", "txt", "msgpack"})
+# Archives and data shards: what a release publishes of its own data.
+RELEASE_SUFFIXES = frozenset({
+    "zip", "tar", "tgz", "gz", "bz2", "xz", "zst", "7z", "rar", "lz4", "jsonl", "ndjson",
+    "parquet", "arrow", "feather", "npy", "tfrecord", "tfrecords", "hdf5", "lmdb"})
+# Fetched whole, these are files, not pages or pictures.
+DATA_SUFFIXES = RELEASE_SUFFIXES | {"json", "csv", "tsv", "txt", "msgpack"}
 
 
 # URLs of things that are not third-party works: weights, code, configs,
@@ -104,8 +109,8 @@ def is_download_url(url: str) -> bool:
 
 @cache
 def _release_archive() -> re.Pattern[str]:
-    return re.compile(r"\.(?:zip|tar|tgz|gz|bz2|xz|zst|7z|rar|parquet|arrow|tfrecords?|jsonl|npy|"
-                      r"hdf5)(?:[?#]\S*)?$|huggingface\.co/datasets/", re.IGNORECASE)
+    return re.compile(rf"\.(?:{'|'.join(sorted(RELEASE_SUFFIXES))})(?:[?#]\S*)?$|"
+                      r"huggingface\.co/datasets/", re.IGNORECASE)
 
 
 def release_file(url: str) -> bool:
@@ -151,8 +156,6 @@ def _shell_fetch() -> re.Pattern[str]:
     return re.compile(
         r"(?:^|[;&|(`]|\$\()\s*(?:sudo\s+)?(wget|curl|aria2c|gdown|gallery-dl|img2dataset|yt-dlp|"
         r"youtube-dl|instaloader|snscrape|you-get)\b([^\n;&|]*)", re.IGNORECASE | re.MULTILINE)
-
-
 
 
 @cache
