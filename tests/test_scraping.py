@@ -332,6 +332,7 @@ def test_a_card_that_says_the_data_was_taken_from_a_platform(cli, tmp_path, said
     assert finding["location"] == {"path": "README.md", "line": CARD.count("\n") + 1}
     assert platform in finding["message"] and said.split()[1] in finding["evidence"]
     assert _found(report, "consent.no-opt-out")
+    assert "misuse.source-community-harassment" in {s["id"] for s in report["scenarios"]}
     # A removal route answers the opt-out and part of the consent question.
     with_route = make_bundle(tmp_path / "c", {
         "LICENSE": "MIT\n",

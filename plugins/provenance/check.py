@@ -59,8 +59,8 @@ class Provenance(Check):
                    "consent, opt-out and credits; scraping code")
     provides = {
         "scraped": Fact(bool, "the dataset was scraped: code in the bundle collects works "
-                              "from websites into its folders, or its card says it was "
-                              "harvested from the web or a platform"),
+                              "from websites into its folders, or its card says the data was "
+                              "collected from a forum or social platform"),
         "manifest_items": Fact(int, "how many items the sources manifests list"),
         "third_party_items": Fact(int, "manifest items that are neither own work nor public "
                                        "domain"),
@@ -176,7 +176,7 @@ class Provenance(Check):
                      "people in the data can ask to be removed", artifact="dataset", line=line)
         yield from self._attribution(inventory, facts, items)
         ctx.provide({
-            "scraped": scraped or bool(harvests),
+            "scraped": scraped or said is not None,
             "manifest_items": len(items),
             "third_party_items": len(third_party),
             "consent_unknown": sum(1 for i in third_party if i.consent == "unknown"),
