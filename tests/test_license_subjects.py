@@ -210,3 +210,10 @@ def test_a_hostile_download_script_is_read_bounded(cli, tmp_path):
         "README.md": "# X\n\n" + "based on runwayml/stable-diffusion-v1-5 " * 5000})
     assert time.monotonic() - started < 30
     assert len(_of(findings, "license.rail-restrictions-missing")) == 1
+
+
+def test_the_licence_file_a_readme_assigns_to_the_code_says_so(cli, tmp_path):
+    findings = _assess(cli, tmp_path / "b", {
+        "LICENSE": MIT, "README.md": SPLIT_README, "index.md": DATASET_CARD})
+    licence = [f for f in _of(findings, "license.detected") if f["location"]["path"] == "LICENSE"]
+    assert [f["message"].split(" (")[0] for f in licence] == ["MIT for the code"]

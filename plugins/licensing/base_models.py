@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from aiart_release import license_catalog
 from aiart_release.masking import redact
@@ -40,7 +40,11 @@ from aiart_release.readers.text import TextUnreadable, read_text
 from .readme import is_readme
 
 MAX_FILE_BYTES = 256 * 1024
+# A training configuration is a few kilobytes; a large JSON "config" is data.
+MAX_CONFIG_BYTES = 64 * 1024
 MAX_README_BYTES = 512 * 1024
+# All scripts and configurations together: past it, the rest are not read.
+MAX_TOTAL_BYTES = 8 * 1024 * 1024
 # Scripts and configurations read per scan: a bundle of 100,000 configs is
 # not read whole to find a base model.
 MAX_FILES = 400
@@ -115,6 +119,7 @@ def _derived() -> re.Pattern[str]:
                       r"trained (?:on top of|starting from))\b")
 
 
+@lru_cache(maxsize=4096)
 def _known(hub_id: str) -> bool:
     return license_catalog.base_model_license(hub_id) is not None
 
@@ -171,15 +176,15 @@ def read_release(inventory) -> Reading:
     fetched: dict[str, tuple[str, str]] = {}  # file name -> (Hub id, script)
     script_bases: dict[str, set[str]] = {}
     weights: dict[str, list[str]] = {}  # script -> the other weight files it fetches
-    scripts = [f for f in own if _is_script(f)][:MAX_FILES]
-    for f in scripts:
+    scripts = [f for f in own if _is_script(f)]
+    configs = [f for f in own if _is_training_config(f) and f.size <= MAX_CONFIG_BYTES]
+    for f in _within_budget(scripts):
         text = _read(f, MAX_FILE_BYTES)
         if text is not None:
             script_bases[f.path] = _from_script(f.path, text, found, fetched)
             weights[f.path] = _weight_files(text)
-    configs = [f for f in own if _is_training_config(f)][:MAX_FILES]
-    for f in configs:
-        text = _read(f, MAX_FILE_BYTES)
+    for f in _within_budget(configs):
+        text = _read(f, MAX_CONFIG_BYTES)
         if text is not None:
             _from_config(f, text, found, fetched)
     title = ""
@@ -248,6 +253,17 @@ def heading(text: str) -> str:
     """The first level-one Markdown heading of a text, or ""."""
     match = re.search(r"^#\s+(.{1,200})$", text[:20000], re.MULTILINE)
     return match.group(1) if match else ""
+
+
+def _within_budget(files: list) -> list:
+    """The first MAX_FILES files, as long as their bytes stay within MAX_TOTAL_BYTES."""
+    out, total = [], 0
+    for f in files[:MAX_FILES]:
+        total += f.size
+        if total > MAX_TOTAL_BYTES:
+            break
+        out.append(f)
+    return out
 
 
 def _add(found: dict[str, list[Evidence]], base: str, evidence: Evidence) -> None:

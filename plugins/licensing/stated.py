@@ -36,7 +36,7 @@ def detected(sources: list[Source]) -> Iterator[Finding]:
             what = f"{called}, the licence of {s.where}: not the licence of the collection"
         elif s.kind == "header":
             what = f"{called} for {s.path}"
-        elif s.role == "part" or (s.covers and s.kind in ("file", "readme")) or (
+        elif s.role == "part" or (s.covers and s.kind in ("file", "readme")) or s.subject or (
                 s.role == "main" and s.scope and s.method != "own-terms"):
             what = f"{called} for {s.where}"
         else:
