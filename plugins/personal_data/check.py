@@ -168,7 +168,9 @@ class PersonalData(Check):
     # the text images show. 7: addresses at names reserved for examples
     # (example.com, .test: RFC 2606, RFC 6761) are nobody's personal data.
     # 8: images' text read by RapidOCR when it is installed (ocr_engine).
-    version = "10"
+    # 11: a Markdown table's header row and the labels of rows of figures
+    # are not read as names.
+    version = "11"
     # From data contexts only (captions, table cells, metadata, file names):
     # a name in a README says nothing about the people in the dataset.
     provides = {
