@@ -346,7 +346,7 @@ def _text(spec: Any, facts: Mapping[str, Any]) -> Outcome:
         raise ConditionError("'text' takes a mapping of any, all, none, matches, literal")
     _check_literal(spec)
     text = str(facts.get("card_text") or "")
-    literal = spec["literal"] if "literal" in spec else False
+    literal = spec.get("literal", False)
     because = []
     for op, value in spec.items():
         if op == "literal":
@@ -395,7 +395,7 @@ def _counts(spans: Iterable[tuple[int, int]], text: str, literal: bool) -> bool:
 # forbids it, or a negation, stands within CUE_REACH words of it in its own
 # clause. A sentence that says the filtering fell short ("the filter is not
 # perfect", "some may remain", "unfiltered") lets every mention in it count.
-# Words in brackets that do not hold the cue are read as an aside, so an
+# Words in round brackets that do not hold the cue are read as an aside, so an
 # acronym's expansion ("NSFW (not safe for work)") negates nothing; nor does
 # a missing consent ("nude images of anyone without their consent").
 
@@ -412,7 +412,9 @@ _SENTENCE_END = re.compile(r"[.!?](?=\s)|\n[ \t]*\n|\n(?=[ \t]*(?:[-*+>#|]|\d+[.
 _CLAUSE_END = re.compile(r"[;:\u2014\u2013]|\s-\s|\b(?:but|however|although|though|whereas|"
                          r"yet|except|while|so|therefore|thus|hence|since|because)\b",
                          re.IGNORECASE)
-_ASIDE = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+# An aside in brackets (a link's address among them); a link's text in
+# square brackets is part of the sentence ("caught by [a classifier](...)").
+_ASIDE = re.compile(r"\([^()]*\)")
 _WORD = re.compile(r"[a-z0-9]+(?:['\u2019]t)?", re.IGNORECASE)
 # Words that take the content out, catch it or forbid it.
 _KEEPS_OUT = re.compile(

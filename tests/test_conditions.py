@@ -468,6 +468,8 @@ def test_a_cue_the_card_says_the_release_holds_counts(card_text, cue):
     ("the server has rules against sharing nsfw images.", "nsfw"),
     ("images flagged as nsfw were blurred.", "nsfw"),
     ("we removed (as the licence asks) every nude photograph.", "nude"),
+    # a link's text is part of the sentence; its address is an aside
+    ("nsfw images are sent to [a classifier](https://example.org/c).", "nsfw"),
 ])
 def test_a_cue_the_card_filters_forbids_or_denies_does_not_count(card_text, cue):
     assert not says(card_text, cue)
