@@ -366,3 +366,13 @@ def test_a_wall_of_harvest_words_is_read_in_bounded_time():
     assert harvest_statements([Card()]) == []
     # It took half a minute when each verb's "from" was searched by backtracking.
     assert time.monotonic() - started < 10
+
+
+def test_the_finding_quotes_the_plainest_statement_of_taking(cli, tmp_path):
+    card = CARD + ("Prompts are extracted as is from the Discord chat log.\n\n"
+                   "We scraped the images on the Harbour Discord server.\n")
+    bundle = make_bundle(tmp_path / "b", {"LICENSE": "MIT\n", "README.md": card})
+    [finding] = _found(cli("assess", bundle, "-f", "json").json(),
+                       "consent.scraped-without-permission")
+    assert finding["location"]["line"] == CARD.count("\n") + 3
+    assert "scraped the images" in finding["evidence"]

@@ -190,14 +190,29 @@ def harvest_statements(cards) -> list[Harvest]:
                 _platform_in(_sentence_at(text, match.start(), match.end()))
             said.append((match.start(), match.end(), platform))
         if said:
-            start, end, platform = min(said, key=lambda s: (s[2] is None, s[0]))
+            start, end, platform = min(said, key=lambda s: (s[2] is None,
+                                                            _weakness(text[s[0]:s[1]]), s[0]))
             found.append(Harvest(card.path, text.count("\n", 0, start) + 1,
                                  _sentence_at(text, start, end), platform))
-    # A platform named first; of those, the release's main card (the
-    # shallowest, its README) before a datasheet's answers.
-    return sorted(found, key=lambda h: (h.platform is None, h.path.count("/"),
+    # A platform named first; then the plainest verb; then the release's main
+    # card (the shallowest, its README) before a datasheet's answers.
+    return sorted(found, key=lambda h: (h.platform is None, _weakness(h.sentence),
+                                        h.path.count("/"),
                                         not h.path.lower().rsplit("/", 1)[-1].startswith("readme"),
                                         h.path))
+
+
+@cache
+def _weak_verbs() -> re.Pattern[str]:
+    return re.compile(r"^\W*(?:extract|gather|mine|mining)", re.I)
+
+
+def _weakness(statement: str) -> int:
+    """1 for a statement whose verb also names processing ("extracted from
+    the chat log", "mined"); 0 for one that names taking ("scraped",
+    "collected", "crawled", "downloaded") or a collector tool."""
+    verb = _verb().search(statement)
+    return int(bool(verb and _weak_verbs().match(verb.group(0))))
 
 
 def sources_described(inventory, cards, where: str) -> list[str]:
