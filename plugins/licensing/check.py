@@ -181,8 +181,9 @@ class Licenses(Check):
                     f"The card declares {c.license}, but {said} says {other.where} is "
                     f"{other.license}" if other.subject else
                     f"The card declares {c.license}, but {other.path} is {other.license}",
-                    "Make the card's `license` and the licence file say the same thing",
-                    artifact=c.artifact, evidence=f"{c.license} / {other.license}",
+                    f"Make the card's `license` and {other.path} say the same thing; if the "
+                    "parts differ (code MIT, weights CC BY), say which licence covers which "
+                    "artifact", artifact=c.artifact, evidence=f"{c.license} / {other.license}",
                     matched=f"{c.license}/{other.license}", context="metadata")
 
     # --- what the release owes ----------------------------------------------
