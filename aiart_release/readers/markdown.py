@@ -21,3 +21,25 @@ def atx_heading(line: str) -> tuple[int, str] | None:
     if bare != title and (not bare or bare[-1] in " \t"):
         title = bare.rstrip()
     return (len(match.group(1)), title) if match and title else None
+
+
+_DELIMITER_CELL = re.compile(r"\s*:?-{1,}:?\s*")
+
+
+def table_cells(row: str) -> list[str]:
+    """The cells of a Markdown table row (its outer pipes optional): the
+    personal-data check blanks a table's headers with it, the cards check
+    reads a card's table of fields."""
+    row = row.strip()
+    if row.startswith("|"):
+        row = row[1:]
+    if row.endswith("|") and not row.endswith("\\|"):
+        row = row[:-1]
+    return re.split(r"(?<!\\)\|", row)
+
+
+def is_delimiter_row(text: str) -> bool:
+    """Whether ``text`` is the delimiter row of a Markdown table
+    ("|---|:--:|", "---- | ----")."""
+    return ("|" in text and "-" in text
+            and all(_DELIMITER_CELL.fullmatch(cell) for cell in table_cells(text)))

@@ -24,8 +24,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from aiart_release.masking import mask
-
-from ..personal_data.markup import is_delimiter_row, table_cells
+from aiart_release.readers.markdown import is_delimiter_row, table_cells
 
 # Every pattern is compiled on first use, as in the rest of the cards plugin.
 

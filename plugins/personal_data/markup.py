@@ -22,6 +22,8 @@ import html
 import re
 from collections.abc import Iterable, Iterator
 
+from aiart_release.readers.markdown import is_delimiter_row, table_cells
+
 PROSE, CITATION, EXAMPLE_CODE, CONFIG = "prose", "citation", "string-literal", "config"
 # A line that holds only markup (an HTML tag): it neither adds text nor ends
 # the paragraph around it.
@@ -169,7 +171,6 @@ def _structured(lines: Iterable[tuple[int, str]], markup: str) -> Iterator[Line]
 
 # The delimiter row of a Markdown table: cells of dashes, each with an
 # optional colon at either end ("|---|:---:|", "---- | ----").
-_DELIMITER_CELL = re.compile(r"\s*:?-{1,}:?\s*")
 # A cell that holds a figure: "11.4M", "1,803,225", "3.5%", "1.6TB", "-",
 # "17.2M / 16.7M".
 _ONE_FIGURE = r"[-+~≈<>]?[ \t]*+\d[\d,.]*+[ \t]*+(?:[KMGTP]i?B|[%KMBkmb])?\+?"
@@ -179,24 +180,6 @@ _FIGURE = re.compile(rf"\s*+(?:[-–—]|{_ONE_FIGURE}(?:[ \t]*+/[ \t]*+{_ONE_FI
 _PEOPLE_COLUMN = re.compile(
     r"\b(?:names?|authors?|contributors?|annotators?|members?|persons?|people|artists?|"
     r"creators?|maintainers?|users?|who|participants?|photographers?)\b", re.IGNORECASE)
-
-
-def table_cells(row: str) -> list[str]:
-    """The cells of a Markdown table row (its outer pipes optional); the
-    cards check reads tables of fields with it too."""
-    row = row.strip()
-    if row.startswith("|"):
-        row = row[1:]
-    if row.endswith("|") and not row.endswith("\\|"):
-        row = row[:-1]
-    return re.split(r"(?<!\\)\|", row)
-
-
-def is_delimiter_row(text: str) -> bool:
-    """Whether ``text`` is the delimiter row of a Markdown table
-    ("|---|:--:|", "---- | ----")."""
-    return ("|" in text and "-" in text
-            and all(_DELIMITER_CELL.fullmatch(cell) for cell in table_cells(text)))
 
 
 def _table_header(text: str, following: str) -> bool:
