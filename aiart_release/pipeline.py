@@ -40,9 +40,13 @@ def released_artifacts(inventory: Inventory, facts: Facts) -> list[str]:
     """The artifacts the release holds: those of its files, and those it
     publishes by link (``published_by_link``: a README describing the
     dataset the release is named after, whose files are downloaded from
-    elsewhere; the people in it are released all the same)."""
+    elsewhere; the people in it are released all the same; and
+    ``model_downloads``: the release's own download script fetching
+    weights named after it, its model published by link)."""
     present = set(inventory.artifacts_present())
-    linked = facts.values.get("published_by_link") or []
+    linked = list(facts.values.get("published_by_link") or [])
+    if facts.values.get("model_downloads"):
+        linked.append("model")
     present.update(a for a in linked if a in RELEASED_ARTIFACTS)
     return [a for a in RELEASED_ARTIFACTS if a in present]
 
