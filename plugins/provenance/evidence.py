@@ -8,8 +8,8 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import islice
 from functools import cache
+from itertools import islice
 
 from aiart_release.masking import redact
 
