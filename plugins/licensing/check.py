@@ -60,6 +60,9 @@ CONFIDENT = 0.9
 
 class Licenses(Check):
     id = "licenses"
+    # 2: a statement's scope is the artifact it names; base models are read
+    # from the release's scripts, configurations and README.
+    version = "2"
     # Licence texts, cards, configs, code headers; a GGUF file is copied when opened.
     bundle_reads = TEXT_KINDS | {"other"}
     # Reads only the bundle, its facts and its settings (docs/plugins.md).

@@ -56,6 +56,8 @@ def _common_dir(paths: list[str]) -> str:
 
 class LicensePresence(Check):
     id = "license-presence"
+    # 2: licence statements scoped by the artifact they name.
+    version = "2"
     # Reads file names and the licences the core found: no file.
     bundle_reads = frozenset()
     # Reads only the bundle, its facts and its settings (docs/plugins.md).

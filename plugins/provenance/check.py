@@ -49,6 +49,9 @@ SHOWN = 5
 
 class Provenance(Check):
     id = "provenance"
+    # 2: downloads of published files are not scraping; scraping is tied
+    # to the data or to a card's harvest statement.
+    version = "2"
     # Manifests (text and tables), cards and code; a hashed item is copied when opened.
     bundle_reads = TEXT_KINDS | {"table"}
     # Reads only the bundle, its facts and its settings (docs/plugins.md).
