@@ -447,9 +447,23 @@ _NOT_A_DENIAL = re.compile(
 _FREE_OF = re.compile(r"\bfree of$|^free\b")
 
 
+# A section that lists what the release must not be used for ("### Misuse
+# and Malicious Use", "## Out-of-Scope Use", "Prohibited uses"): its items
+# ("- Sexual content without consent of the people who might see it") are
+# forbidden uses, as "do not use it to create nudity" is in a sentence.
+_FORBIDDING_HEADING = re.compile(
+    r"\b(?:mis-?uses?|malicious|out[- ]of[- ]scope|prohibit\w*|forbidden|restrict\w*|"
+    r"unacceptable|acceptable[- ]use|not\s+(?:be\s+)?(?:intended|permitted|allowed)|"
+    r"(?:should|must|may)\s+not|do\s+not|don['\u2019]t)\b", re.IGNORECASE)
+SECTION_REACH = 20_000   # characters read back for the heading over a mention
+
+
 def said_of_release(text: str, start: int, end: int) -> bool:
     """Whether the mention ``text[start:end]`` says the release holds or
-    enables what it names, read in its sentence (see above)."""
+    enables what it names, read in its sentence (see above) and under its
+    heading (a list of forbidden uses holds none)."""
+    if _FORBIDDING_HEADING.search(_heading_over(text, start)):
+        return False
     sentence, start, end = _around(text, start, end, _SENTENCE_END, SENTENCE_REACH)
     if _FELL_SHORT.search(sentence):
         return True
@@ -461,6 +475,20 @@ def said_of_release(text: str, start: int, end: int) -> bool:
         return False
     return not any(_KEEPS_OUT.search(words) or _DENIES.search(words)
                    for words in (before, after))
+
+
+def _heading_over(text: str, start: int) -> str:
+    """The Markdown heading (``#`` to ``######``) of the section holding
+    ``start``, read back at most SECTION_REACH characters; "" when none."""
+    floor = max(0, start - SECTION_REACH)
+    at = text.rfind("\n#", floor, start)
+    if at < 0:
+        if floor or not text.startswith("#"):
+            return ""
+        at = -1
+    eol = text.find("\n", at + 1, start)
+    line = text[at + 1:eol if eol >= 0 else start]
+    return line if re.match(r"#{1,6}\s", line) else ""
 
 
 def _around(text: str, start: int, end: int, breaks: re.Pattern[str],

@@ -478,6 +478,25 @@ def test_a_cue_the_card_filters_forbids_or_denies_does_not_count(card_text, cue)
                     []).holds
 
 
+def test_a_cue_listed_under_a_heading_of_forbidden_uses_does_not_count():
+    """A model card's "Misuse and Malicious Use" section lists what the
+    model must not make: its items are forbidden uses, not what the release
+    holds (Stable Diffusion's card gave a dataset misuse.explicit-material-in-data
+    from "- Sexual content without consent of the people who might see it")."""
+    card = ("# a text-to-image model\n\nit makes pictures.\n\n### misuse and malicious use\n"
+            "using the model to generate content that is cruel is a misuse:\n\n"
+            "- sexual content without consent of the people who might see it.\n"
+            "- impersonating individuals.\n")
+    assert not says(card, "sexual content")
+    for heading in ("## out-of-scope use", "## prohibited uses", "### you must not",
+                    "## use restrictions"):
+        assert not says(f"# card\n{heading}\n- nudity\n", "nudity"), heading
+    # The next section is read as usual, and so is a section of another name.
+    assert says(card + "\n## limitations\n\nthe dataset contains sexual content.\n",
+                "sexual content")
+    assert says("# data\n## content\n- nudity and sexual content\n", "nudity")
+
+
 def test_one_mention_that_counts_is_enough_and_none_reads_the_same_way():
     card = "we filtered out nsfw prompts. some nsfw images are in the data."
     assert says(card, "nsfw")

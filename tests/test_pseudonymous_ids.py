@@ -90,6 +90,21 @@ def test_a_card_of_image_ids_captions_and_licences_is_not_reported(tmp_path, reg
     assert found == [] and provided["card_pseudonymous_ids"] is False
 
 
+def test_removal_steps_asking_for_the_readers_own_username_are_not_a_field(tmp_path,
+                                                                           registry):
+    """FFHQ's privacy section: "Contact us. Please include your Flickr
+    username in the email." asks the reader for their own id; it says
+    nothing about what the records hold."""
+    card = ("# Faces\n\nA dataset of 70,000 photographs.\n\n## Privacy\n\n"
+            "To find out whether your photo is included, and to get it removed:\n\n"
+            "1. Go to the search page.\n"
+            "2. Contact us. Please include your Flickr username in the email.\n"
+            "3. You may also send the e-mail address you used on Flickr.\n")
+    root = make_bundle(tmp_path / "b", {"README.md": "# faces\n", "data/DATASET_CARD.md": card})
+    found, provided = run_cards(root, registry)
+    assert found == [] and provided["card_pseudonymous_ids"] is False
+
+
 def test_a_model_card_is_not_read_for_it(tmp_path, registry):
     card = ("---\nlicense: mit\nbase_model: runwayml/stable-diffusion-v1-5\n---\n# LoRA\n\n"
             "|Column|Description|\n|---|---|\n|`user_id`|The id of the user|\n")

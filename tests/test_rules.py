@@ -22,8 +22,8 @@ BUILTIN_IDS = {
     "misuse.training-data-extraction", "misuse.voice-cloning-fraud", "misuse.minors-in-data",
     "misuse.synthetic-photos-passed-as-real", "misuse.explicit-material-in-data",
 }
-BUILTIN_VERSION = "1.2.0"
-FIXTURES = 57
+BUILTIN_VERSION = "1.3.0"
+FIXTURES = 60
 
 
 def test_the_builtin_pack_covers_the_scenarios_the_field_guide_asks_about():

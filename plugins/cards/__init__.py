@@ -762,7 +762,9 @@ class Cards(Check):
     covers = frozenset({Checkpoint.DATASET, Checkpoint.PUBLISHING})
     description = ("Model and dataset cards exist, parse, hold no template text, answer the "
                    "questions of their templates, and use the Hub's identifiers")
-    version = "4"
+    # 5: pii.pseudonymous-ids (a card describing records that keep who made
+    # them); a sentence asking the reader for their own id is none.
+    version = "5"
     provides = {
         "published_by_link": Fact(
             list, "artifacts the release publishes with no file of them in the bundle: a "

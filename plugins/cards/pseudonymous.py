@@ -221,9 +221,17 @@ def _table_row(cells: list[str], header: list[str]):
     return None
 
 
+# A sentence that addresses the reader ("Please include your Flickr
+# username in the email", FFHQ's removal steps) asks for the reader's own
+# id; it says nothing about what the records hold.
+@cache
+def _to_the_reader() -> re.Pattern[str]:
+    return re.compile(r"\b(?:please|you|your|yours)\b", re.I)
+
+
 def _sentence(text: str):
     for sentence in re.split(r"(?<=[.!;])\s+", text.strip()):
-        if sentence.rstrip(" *_)").endswith("?"):
+        if sentence.rstrip(" *_)").endswith("?") or _to_the_reader().search(sentence):
             continue
         if _id_phrase().search(sentence) and _data_cue().search(sentence):
             return _kinds(sentence), bool(_hashed().search(sentence)), False
