@@ -39,6 +39,7 @@ from typing import Any
 
 from .findings import Finding, Severity
 from .globs import glob_match
+from .lazy_pattern import LazyPattern
 
 OPERATORS = ("eq", "ne", "in", "gte", "gt", "lte", "lt", "any", "all", "none", "exists",
              "matches")
@@ -405,19 +406,19 @@ SENTENCE_REACH = 400     # characters either side read for the sentence
 
 # Where a sentence ends: . ! ? before a space, a blank line, a new list item,
 # heading, quote or table row, a table cell.
-_SENTENCE_END = re.compile(r"[.!?](?=\s)|\n[ \t]*\n|\n(?=[ \t]*(?:[-*+>#|]|\d+[.)]\s))|\|")
+_SENTENCE_END = LazyPattern(r"[.!?](?=\s)|\n[ \t]*\n|\n(?=[ \t]*(?:[-*+>#|]|\d+[.)]\s))|\|")
 # Where a clause ends inside a sentence: ; : dashes, and the words that turn
 # it or give a reason or a consequence ("we filter NSFW images, but some
 # remain"; "it can make nudity, so we recommend a filter").
-_CLAUSE_END = re.compile(r"[;:\u2014\u2013]|\s-\s|\b(?:but|however|although|though|whereas|"
+_CLAUSE_END = LazyPattern(r"[;:\u2014\u2013]|\s-\s|\b(?:but|however|although|though|whereas|"
                          r"yet|except|while|so|therefore|thus|hence|since|because)\b",
                          re.IGNORECASE)
 # An aside in brackets (a link's address among them); a link's text in
 # square brackets is part of the sentence ("caught by [a classifier](...)").
-_ASIDE = re.compile(r"\([^()]*\)")
-_WORD = re.compile(r"[a-z0-9]+(?:['\u2019]t)?", re.IGNORECASE)
+_ASIDE = LazyPattern(r"\([^()]*\)")
+_WORD = LazyPattern(r"[a-z0-9]+(?:['\u2019]t)?", re.IGNORECASE)
 # Words that take the content out, catch it or forbid it.
-_KEEPS_OUT = re.compile(
+_KEEPS_OUT = LazyPattern(
     r"\b(?:filter(?:s|ed|ing)?|remov(?:e|es|ed|ing|al)|exclu(?:de|des|ded|ding|sion)|"
     r"block(?:s|ed|ing)?|blocklists?|detect(?:s|ed|ing|ion|ors?)?|prohibit(?:s|ed|ing|ion)?|"
     r"forbid(?:s|den|ding)?|ban(?:s|ned|ning)?|censor(?:s|ed|ing)?|blur(?:s|red|ring)?|"
@@ -426,10 +427,10 @@ _KEEPS_OUT = re.compile(
     r"refus(?:e|es|ed|ing|al)|reject(?:s|ed|ing|ion)?|classif(?:y|ies|ied|iers?)|checkers?|"
     r"avoid(?:s|ed|ing)?|mitigat(?:e|es|ed|ing|ion)|safeguards?|disallow(?:s|ed)?|illegal|"
     r"(?:rules?|polic(?:y|ies)|protect\w*|guard\w*|terms) against)\b", re.IGNORECASE)
-_DENIES = re.compile(r"\b(?:not|no|never|without|none|nor|neither|non|cannot)\b|n['\u2019]t\b",
+_DENIES = LazyPattern(r"\b(?:not|no|never|without|none|nor|neither|non|cannot)\b|n['\u2019]t\b",
                      re.IGNORECASE)
 # A sentence that says the keeping-out fell short: every mention in it counts.
-_FELL_SHORT = re.compile(
+_FELL_SHORT = LazyPattern(
     r"(?:\b(?:not|no|never|without)|n['\u2019]t)\s+(?:\w+\s+){0,2}?(?:filter\w*|remov\w*|detect\w*|"
     r"block\w*|censor\w*|exclu\w*|moderat\w*|caught|perfect|complete|guaranteed|fully|"
     r"always)\b|\bnot\s+(?:all|every)\b|\b(?:imperfect|unfiltered|uncensored|unmoderated|"
@@ -440,18 +441,18 @@ _FELL_SHORT = re.compile(
 # Negations that deny something else than the cue: an acronym's expansion
 # ("NSFW, not safe for work"), a missing consent ("nude images of anyone
 # without their consent" says the model makes them), "not only".
-_NOT_A_DENIAL = re.compile(
+_NOT_A_DENIAL = LazyPattern(
     r"\b(?:not|no|without)(?=\s+(?:(?:safe|suitable)\s+for\s+work\b|(?:\w+\s+){0,2}?"
     r"(?:consent\w*|permission|authori[sz]ation|approval|knowledge)\b|(?:only|just|merely)\b))",
     re.IGNORECASE)
-_FREE_OF = re.compile(r"\bfree of$|^free\b")
+_FREE_OF = LazyPattern(r"\bfree of$|^free\b")
 
 
 # A section that lists what the release must not be used for ("### Misuse
 # and Malicious Use", "## Out-of-Scope Use", "Prohibited uses"): its items
 # ("- Sexual content without consent of the people who might see it") are
 # forbidden uses, as "do not use it to create nudity" is in a sentence.
-_FORBIDDING_HEADING = re.compile(
+_FORBIDDING_HEADING = LazyPattern(
     r"\b(?:mis-?uses?|malicious|out[- ]of[- ]scope|prohibit\w*|forbidden|restrict\w*|"
     r"unacceptable|acceptable[- ]use|not\s+(?:be\s+)?(?:intended|permitted|allowed)|"
     r"(?:should|must|may)\s+not|do\s+not|don['\u2019]t)\b", re.IGNORECASE)
@@ -491,7 +492,7 @@ def _heading_over(text: str, start: int) -> str:
     return line if re.match(r"#{1,6}\s", line) else ""
 
 
-def _around(text: str, start: int, end: int, breaks: re.Pattern[str],
+def _around(text: str, start: int, end: int, breaks: re.Pattern[str] | LazyPattern,
             reach: int) -> tuple[str, int, int]:
     """The stretch of ``text`` between the breaks either side of
     ``start:end`` (at most ``reach`` characters each way), and where the

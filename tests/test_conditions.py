@@ -538,3 +538,26 @@ def test_a_card_of_endless_filtered_mentions_is_read_in_bounded_time():
     assert says(card, "nsfw")
     assert time.perf_counter() - started < 10
     assert not says("we filtered nsfw " * 50, "nsfw")
+
+
+def test_the_sentence_patterns_are_compiled_only_when_a_card_is_read():
+    """A run with no card text (a pre-commit hook on one caption) never
+    compiles the patterns that read a cue in its sentence."""
+    import subprocess
+    import sys
+
+    code = ("import re\n"
+            "compiled = []\n"
+            "real = re._compile\n"
+            "re._compile = lambda p, f: compiled.append(p) or real(p, f)\n"
+            "from aiart_release import conditions\n"
+            "n = len(compiled)\n"
+            "conditions.evaluate({'text': {'any': ['nsfw']}}, {'card_text': ''}, [])\n"
+            "quiet = len(compiled) - n\n"
+            "conditions.evaluate({'text': {'any': ['nsfw']}},"
+            " {'card_text': 'we filtered out nsfw images.'}, [])\n"
+            "print(quiet, len(compiled) - n - quiet)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    quiet, reading = map(int, out)
+    assert quiet <= 1 and reading >= 5  # the cue's own pattern; then the sentence's
