@@ -240,3 +240,14 @@ SAMPLE_FOLDER = re.compile(r"(?i)^(?:.*[_-])?(?:samples?|outputs?|generations?|g
 def in_sample_folder(path: str) -> bool:
     """Whether ``path`` lies in a folder of generated samples or outputs."""
     return any(SAMPLE_FOLDER.match(part) for part in PurePosixPath(path).parts[:-1])
+
+
+# Folders of example or demo inputs a release shows its code working on
+# (``data/inpainting_examples/``): documentation, but photographs of people
+# in them are still people published without a word about their consent.
+EXAMPLE_FOLDER = re.compile(r"(?i)^(?:.*[_-])?(?:examples?|demos?)$")
+
+
+def in_example_folder(path: str) -> bool:
+    """Whether ``path`` lies in a folder of example or demo inputs."""
+    return any(EXAMPLE_FOLDER.match(part) for part in PurePosixPath(path).parts[:-1])

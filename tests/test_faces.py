@@ -84,6 +84,21 @@ def test_a_dataset_image_with_a_face_is_medium_a_sample_low(tmp_path):
     assert sample.severity.name == "LOW" and sample.count == 1
 
 
+def test_an_example_input_with_a_face_is_a_low_line_a_readme_figure_nothing(tmp_path):
+    """The photographs an inpainting demo edits (``data/inpainting_examples/``,
+    documentation since the innermost folder names them examples) still
+    publish the people in them: one low line, counted toward no fact. A
+    README's figure is not searched."""
+    found = scan(tmp_path, {"README.md": "# Inpainting\n\n![demo](assets/figure.png)\n",
+                            "inpaint.py": "print('inpaint')\n",
+                            "data/inpainting_examples/a.png": photo("astronaut", "PNG"),
+                            "assets/figure.png": photo("astronaut", "PNG")})
+    [example] = faces_of(found["data/inpainting_examples/a.png"])
+    assert (example.severity.name, example.count, example.artifact) == ("LOW", 1, "docs")
+    assert "example picture" in example.message and "licence" in example.remediation
+    assert faces_of(found["assets/figure.png"]) == []
+
+
 def small_face_photo() -> bytes:
     """The astronaut small in a wide picture: her face is about 45 pixels
     wide once the picture is reduced to 640."""

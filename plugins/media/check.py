@@ -39,12 +39,12 @@ class MediaMetadata(Check):
     id = "media"
     checkpoint = Checkpoint.DATASET
     description = ("Image metadata (GPS, serial numbers, creators, prompts, editing, "
-                   "thumbnails) and faces in dataset and sample images")
+                   "thumbnails) and faces in dataset, sample and example images")
     kinds = frozenset({"image"})
     # 3: MakerNote serials, extended XMP, TIFF and HEIF thumbnails. 4: a doubtful
     # face that OpenCV's cat-face cascades see as surely is an animal's
-    # (faces.RIVAL_CASCADES).
-    version = "4"
+    # (faces.RIVAL_CASCADES). 5: faces in example and demo inputs (low).
+    version = "5"
     findings = {
         "image.gps-location": "An image's metadata holds the GPS position where it was taken",
         "image.device-serial": "An image's metadata holds a camera, body or lens serial number",
@@ -201,19 +201,33 @@ def face_findings(file, settings) -> list[Finding]:
     what = plural(faces, "face")
     return [Finding(
         id="image.faces", severity=Severity.MEDIUM if dataset else Severity.LOW,
-        message=(f"{what} in this {'dataset image' if dataset else 'sample output'}: "
-                 + ("the people shown may be identifiable and must know they are in the dataset"
-                    if dataset else "check that no real person is shown without consent")),
+        message=f"{what} in this {_FACES_SAID[where][0]}: {_FACES_SAID[where][1]}",
         location=Location(path=file.path), count=faces,
         # The same count in many files is one finding listing every path
         # (aggregate: identical content): a dataset of portraits stays one line.
         matched=what, checkpoint=Checkpoint.DATASET,
         artifact="dataset" if dataset else file.artifact,
-        remediation=("Record the consent of the people shown (a consent column in the "
-                     "sources manifest), or blur or remove their faces before release"
-                     if dataset else
-                     "Make sure sample outputs do not depict real people without their "
-                     "consent; replace them otherwise"))]
+        remediation=_FACES_SAID[where][2])]
+
+
+# By the picture's role: what it is, what the faces mean, what to do. An
+# example input is documentation (its faces count toward no fact), but the
+# people in it were published too.
+_FACES_SAID = {
+    "dataset": ("dataset image",
+                "the people shown may be identifiable and must know they are in the dataset",
+                "Record the consent of the people shown (a consent column in the sources "
+                "manifest), or blur or remove their faces before release"),
+    "sample": ("sample output", "check that no real person is shown without consent",
+               "Make sure sample outputs do not depict real people without their consent; "
+               "replace them otherwise"),
+    "example": ("example picture",
+                "the people shown are published with the release; nothing says they agreed "
+                "or where the photograph comes from",
+                "Credit each example photograph's source and licence (a stock photo's "
+                "licence covers the photographer, not always the people shown), or use "
+                "pictures of people who agreed, or none"),
+}
 
 
 def _no_detector(exc: ImportError) -> Finding:

@@ -52,7 +52,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from aiart_release.doc_media import in_sample_folder
+from aiart_release.doc_media import in_example_folder, in_sample_folder
 
 MAX_SIDE = 640  # longest side, in pixels, of the picture the detector sees
 MIN_FACE = 24  # smallest face side for Haar, in pixels of that picture (its window)
@@ -79,12 +79,16 @@ RIVAL_CASCADES = ("haarcascade_frontalcatface.xml", "haarcascade_frontalcatface_
 
 def role(path: str, artifact: str) -> str | None:
     """``dataset`` for an image of the dataset, ``sample`` for one in a
-    folder of samples or outputs, None for every other picture (README
-    figures, screenshots, documentation), which is not searched."""
+    folder of samples or outputs, ``example`` for a documentation picture in
+    a folder of example or demo inputs (the photographs an inpainting demo
+    edits), None for every other picture (README figures, screenshots),
+    which is not searched."""
     if artifact == "dataset":
         return "dataset"
     if in_sample_folder(path):
         return "sample"
+    if artifact == "docs" and in_example_folder(path):
+        return "example"
     return None
 
 

@@ -113,7 +113,7 @@ class TextInImages(Check):
                             location=Location(path=file.path), checkpoint=Checkpoint.DATASET,
                             remediation="Re-export the image, or exclude it")]
         found = list(text_findings(file.path, "\n".join(line.text for line in lines), ctx))
-        if role(file.path, file.artifact) is not None:
+        if role(file.path, file.artifact) in ("dataset", "sample"):
             found.extend(_signature_findings(file.path, signature_lines(lines)))
         return found
 
