@@ -163,3 +163,21 @@ def test_a_commit_is_checked_in_the_index_git_gives_its_hooks(cli, tmp_path, mon
     monkeypatch.chdir(repo)
     result = cli("hook", "--all-files")
     assert result.code == 0, result.out + result.err
+
+
+def test_a_linked_worktree_is_checked_in_its_own_index(cli, tmp_path, monkeypatch):
+    """`git worktree add` gives each checkout its own index under
+    .git/worktrees/NAME: the hook reads the one of the worktree it runs in."""
+    repo = new_repo(tmp_path / "r", {"captions/001.txt": CLEAN_CAPTION},
+                    staged=("captions/001.txt",))
+    git(repo, "commit", "-qm", "one", "--no-verify")
+    linked = tmp_path / "linked"
+    git(repo, "worktree", "add", "-q", str(linked))
+    (linked / "captions" / "002.txt").write_text(EMAIL_CAPTION)
+    git(linked, "add", "captions/002.txt")
+    monkeypatch.setenv("AIART_RELEASE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.chdir(linked)
+    result = cli("hook")
+    assert result.code == 1 and "captions/002.txt:1: high pii.email-address" in result.out
+    monkeypatch.chdir(repo)  # the main checkout stages nothing new
+    assert cli("hook").code == 0
