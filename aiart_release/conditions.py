@@ -453,7 +453,10 @@ _FREE_OF = LazyPattern(r"\bfree of$|^free\b")
 # ("- Sexual content without consent of the people who might see it") are
 # forbidden uses, as "do not use it to create nudity" is in a sentence.
 _FORBIDDING_HEADING = LazyPattern(
-    r"\b(?:mis-?uses?|malicious|out[- ]of[- ]scope|prohibit\w*|forbidden|restrict\w*|"
+    r"\b(?:mis-?uses?|malicious|out[- ]of[- ]scope|prohibit\w*|forbidden|"
+    # use restrictions, not access restrictions (a gated card's "Access
+    # restrictions" section says what the data holds)
+    r"use\s+restrictions?|restrictions?\s+(?:on|of)\s+use|"
     r"unacceptable|acceptable[- ]use|not\s+(?:be\s+)?(?:intended|permitted|allowed)|"
     r"(?:should|must|may)\s+not|do\s+not|don['\u2019]t)\b", re.IGNORECASE)
 SECTION_REACH = 20_000   # characters read back for the heading over a mention

@@ -41,9 +41,14 @@ _DOC_FOLDER = re.compile(
     r"|figures?|figs?|screenshots?|teasers?|contents?|resources?"
     r"|.*(?:^|[_-])(samples?|examples?|demos?|outputs?|results?|previews?|showcase))$"
 )
+# Folders of example or demo inputs a release shows its code working on
+# (``data/inpainting_examples/``): documentation, but photographs of people
+# in them are still people published without a word about their consent.
+_EXAMPLE_NAME = r"(?:.*[_-])?(?:examples?|demos?)"
+EXAMPLE_FOLDER = re.compile(rf"(?i)^{_EXAMPLE_NAME}$")
 # The innermost folder names that make examples of what an outer data
 # folder holds: ``stable_diffusion/data/inpainting_examples/``.
-_EXAMPLES_FOLDER = re.compile(r"(?i)^(?:.*[_-])?(?:examples?|demos?)$|^assets?$")
+_EXAMPLES_FOLDER = re.compile(rf"(?i)^{_EXAMPLE_NAME}$|^assets?$")
 _SITE_INDEX = {"index.html", "index.htm"}
 # A bundler's configuration or package file beside the page.
 _BUNDLER_FILE = re.compile(
@@ -240,12 +245,6 @@ SAMPLE_FOLDER = re.compile(r"(?i)^(?:.*[_-])?(?:samples?|outputs?|generations?|g
 def in_sample_folder(path: str) -> bool:
     """Whether ``path`` lies in a folder of generated samples or outputs."""
     return any(SAMPLE_FOLDER.match(part) for part in PurePosixPath(path).parts[:-1])
-
-
-# Folders of example or demo inputs a release shows its code working on
-# (``data/inpainting_examples/``): documentation, but photographs of people
-# in them are still people published without a word about their consent.
-EXAMPLE_FOLDER = re.compile(r"(?i)^(?:.*[_-])?(?:examples?|demos?)$")
 
 
 def in_example_folder(path: str) -> bool:

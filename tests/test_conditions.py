@@ -495,6 +495,9 @@ def test_a_cue_listed_under_a_heading_of_forbidden_uses_does_not_count():
     assert says(card + "\n## limitations\n\nthe dataset contains sexual content.\n",
                 "sexual content")
     assert says("# data\n## content\n- nudity and sexual content\n", "nudity")
+    # An access restriction is no forbidden use: the section says what the data holds.
+    assert says("# data\n## access restrictions\nthe dataset contains nudity; adults only.\n",
+                "nudity")
 
 
 def test_one_mention_that_counts_is_enough_and_none_reads_the_same_way():
