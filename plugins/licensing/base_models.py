@@ -37,6 +37,7 @@ from aiart_release.masking import redact
 from aiart_release.origin import is_vendored
 from aiart_release.readers.text import TextUnreadable, read_text
 
+from . import known_datasets
 from .readme import is_readme
 
 MAX_FILE_BYTES = 256 * 1024
@@ -162,6 +163,7 @@ class Reading:
 
     bases: tuple[InferredBase, ...]
     model_downloads: tuple[str, ...]
+    dataset_downloads: tuple[DataDownload, ...] = ()
 
 
 def infer(inventory) -> list[InferredBase]:
@@ -175,14 +177,14 @@ def read_release(inventory) -> Reading:
     found: dict[str, list[Evidence]] = {}
     fetched: dict[str, tuple[str, str]] = {}  # file name -> (Hub id, script)
     script_bases: dict[str, set[str]] = {}
-    weights: dict[str, list[str]] = {}  # script -> the other weight files it fetches
+    fetches: dict[str, list[Fetch]] = {}  # script -> what it fetches, known bases aside
     scripts = [f for f in own if _is_script(f)]
     configs = [f for f in own if _is_training_config(f) and f.size <= MAX_CONFIG_BYTES]
     for f in _within_budget(scripts):
         text = _read(f, MAX_FILE_BYTES)
         if text is not None:
             script_bases[f.path] = _from_script(f.path, text, found, fetched)
-            weights[f.path] = _weight_files(text)
+            fetches[f.path] = _fetches(text)
     for f in _within_budget(configs):
         text = _read(f, MAX_CONFIG_BYTES)
         if text is not None:
@@ -202,12 +204,50 @@ def read_release(inventory) -> Reading:
         out.append(InferredBase(base, tuple(ordered[:MAX_EVIDENCE])))
     bases = tuple(sorted(out, key=lambda b: (-b.where.strength, b.base)))
     named = _letters(title)
-    downloads = tuple(path for path, files in weights.items()
-                      if named and any(_named_after(name, named) for name in files))
-    return Reading(bases, downloads)
+    own_weights = {path: [f for f in found_here if f.weights and _named_after(f.name, named)]
+                   for path, found_here in fetches.items()} if named else {}
+    downloads = tuple(path for path, own in own_weights.items() if own)
+    hosts = frozenset(f.host for own in own_weights.values() for f in own)
+    data = release_data(fetches, _letters(release_name(title)), hosts)
+    return Reading(bases, downloads, data)
 
+
+# --- what the release's own scripts download --------------------------------
 
 _WEIGHT_SUFFIXES = (".ckpt", ".safetensors", ".pt", ".pth", ".bin", ".gguf", ".onnx", ".h5")
+# Files a dataset is published in: records, tables, shards, archives of them.
+_DATA_SUFFIXES = (".jsonl", ".json", ".parquet", ".arrow", ".csv", ".tsv", ".tfrecord",
+                  ".tfrecords", ".npz", ".zip", ".tar", ".tgz", ".tar.gz", ".tar.bz2",
+                  ".tar.xz", ".tar.zst", ".7z")
+# Fetches per script kept: past it, a script is a list of URLs, read no further.
+MAX_FETCHES = 200
+
+
+@dataclass(frozen=True)
+class Fetch:
+    """One URL (or Hub dataset) a script fetches, on its (logical) line."""
+
+    line: int
+    url: str
+    host: str
+    name: str  # the file's name, or the last folder of a folder fetched whole
+    weights: bool
+    data: bool
+    hub_dataset: str = ""  # org/name of a Hub dataset
+
+
+@dataclass(frozen=True)
+class DataDownload:
+    """A dataset the release's own script downloads: where, and from where."""
+
+    path: str
+    line: int
+    url: str
+    hub_dataset: str = ""
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}"
 
 
 @cache
@@ -215,19 +255,184 @@ def _any_url() -> re.Pattern[str]:
     return re.compile(r"(?i)\bhttps?://[^\s\"'<>()]{1,400}")
 
 
-def _weight_files(text: str) -> list[str]:
-    """The weight files a script fetches from anywhere but a known base
-    model's repository."""
-    out = []
-    for match in _any_url().finditer(text):
-        url = match.group(0).split("?", 1)[0]
-        hub = _hub_url().match(url)
-        if hub and _known(hub.group(1)):
+@dataclass(frozen=True)
+class _DownloadPatterns:
+    hub_dataset_url: re.Pattern[str]
+    hub_dataset_call: re.Pattern[str]
+    repo_id: re.Pattern[str]
+    installs: re.Pattern[str]
+    recursive_data: re.Pattern[str]
+    weights_folder: re.Pattern[str]
+    model_file_name: re.Pattern[str]
+
+
+@cache
+def _patterns() -> _DownloadPatterns:
+    # `wget -r -A zip,json URL/`: a recursive download that keeps only data
+    # files (flags are case-sensitive: -R rejects, -r recurses).
+    recursive = r"(?:\s-[a-zA-Z]*r[a-zA-Z]*\b|--recursive\b|--mirror\b)"
+    accept = (r"(?:\s-A\s*|--accept[= ])[\"']?[\w,.*]*\b"
+              r"(?:zip|jsonl?|parquet|tar|tgz|csv|tsv|tfrecords?|arrow|npz)\b")
+    return _DownloadPatterns(
+        hub_dataset_url=re.compile(r"(?i)^https?://(?:www\.)?(?:huggingface\.co|hf\.co)/"
+                                   r"datasets/([\w.-]{1,96}/[\w.-]{1,96})"),
+        # A Hub dataset fetched by id: `load_dataset("org/name")`, a download
+        # call with `repo_type="dataset"`, `huggingface-cli download org/name
+        # --repo-type dataset`.
+        hub_dataset_call=re.compile(
+            r"(?i)\b(?:load_dataset|snapshot_download|hf_hub_download)\(([^()]{0,400})\)"
+            r"|\b(?:huggingface-cli|hf)\s+download\s+([^\n]{0,400})"),
+        repo_id=re.compile(r"(?<![\w/.:-])[\"']?([A-Za-z0-9][\w.-]{0,95}/[\w.-]{1,96})[\"']?"
+                           r"(?![\w/])"),
+        # Lines that install software or clone code: their URLs are no data.
+        installs=re.compile(r"(?i)\b(?:pip3?|conda|mamba|micromamba|apt(?:-get)?|brew|npm|"
+                            r"yarn|cargo|uv)\s+(?:\S+\s+)?(?:install|add|create|env)\b"
+                            r"|\bgit\s+clone\b"),
+        recursive_data=re.compile(f"{recursive}.*{accept}|{accept}.*{recursive}"),
+        # A command that saves into a folder of weights fetches a model.
+        weights_folder=re.compile(r"(?i)(?:^|[\s/=\"'])(?:checkpoints?|ckpts?|models?|weights|"
+                                  r"pretrained(?:_models?)?|first_stage_models)/"),
+        # Names of files that configure a model rather than hold data.
+        model_file_name=re.compile(r"(?i)config|tokeni[sz]er|vocab|merges|hparams|args|index|"
+                                   r"special_tokens|scheduler|model|checkpoint|ckpt|weights"),
+    )
+
+
+def _logical_lines(text: str) -> list[tuple[int, str]]:
+    """(first line number, line) with backslash continuations joined:
+    `wget -r ... \\\n  http://host/data/` is one command."""
+    out: list[tuple[int, str]] = []
+    pending: list[str] = []
+    start = 1
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not pending:
+            start = number
+        if line.endswith("\\"):
+            pending.append(line[:-1])
             continue
-        name = url.rsplit("/", 1)[-1]
-        if name.lower().endswith(_WEIGHT_SUFFIXES):
-            out.append(name)
-    return out[:50]
+        out.append((start, " ".join([*pending, line])))
+        pending = []
+    if pending:
+        out.append((start, " ".join(pending)))
+    return out
+
+
+def _fetches(text: str) -> list[Fetch]:
+    """What a script fetches: every URL outside comments and install or
+    clone commands, but a known base model's repository (the base models'
+    own evidence), and the Hub datasets it loads by id."""
+    out: list[Fetch] = []
+    for number, line in _logical_lines(text):
+        stripped = line.lstrip()
+        if stripped.startswith(("#", "//", "::")) or stripped[:4].lower() == "rem " \
+                or _patterns().installs.search(line):
+            continue
+        recursive = _patterns().recursive_data.search(line) is not None
+        into_weights = _patterns().weights_folder.search(_any_url().sub(" ", line)) is not None
+        for match in _any_url().finditer(line):
+            out.append(_fetch(number, match.group(0), recursive, into_weights))
+            if len(out) >= MAX_FETCHES:
+                return [f for f in out if f is not None]
+    out += _hub_dataset_ids(text)
+    return [f for f in out if f is not None]
+
+
+def _fetch(number: int, raw: str, recursive: bool, into_weights: bool) -> Fetch | None:
+    url = raw.split("?", 1)[0].split("#", 1)[0].rstrip(".,;")
+    hub = _hub_url().match(url)
+    if hub and _known(hub.group(1)):
+        return None
+    host = url.split("://", 1)[1].split("/", 1)[0].split(":", 1)[0].lower()
+    parts = [p for p in url.split("://", 1)[1].split("/")[1:] if p]
+    name = parts[-1] if parts else ""
+    lower = name.lower()
+    weights = lower.endswith(_WEIGHT_SUFFIXES)
+    dataset = _patterns().hub_dataset_url.match(url)
+    data = not weights and not into_weights and (
+        dataset is not None or recursive
+        or (lower.endswith(_DATA_SUFFIXES) and not _patterns().model_file_name.search(lower)))
+    return Fetch(number, url[:QUOTE_CHARS], host, name, weights, data,
+                 dataset.group(1) if dataset else "")
+
+
+def _hub_dataset_ids(text: str) -> list[Fetch]:
+    out = []
+    for match in _patterns().hub_dataset_call.finditer(text):
+        call, cli = match.group(1), match.group(2)
+        args = call if call is not None else cli
+        is_dataset = match.group(0).lower().startswith("load_dataset") or re.search(
+            r"(?i)repo_type\s*=\s*[\"']dataset|--repo-type[= ]dataset", args)
+        literal = _patterns().repo_id.search(args)
+        if is_dataset and literal:
+            hub_id_ = literal.group(1)
+            out.append(Fetch(_line(text, match.start()), hub_id_, "huggingface.co",
+                             hub_id_.rsplit("/", 1)[-1], False, True, hub_id_))
+        if len(out) >= MAX_FETCHES:
+            break
+    return out
+
+
+def release_name(title: str) -> str:
+    """The release's name in its README's title: the words before a colon
+    or a dash ("InstructPix2Pix: Learning to Follow..." -> "InstructPix2Pix"),
+    without HTML or Markdown links around it."""
+    plain = re.sub(r"<[^>]{0,500}>", " ", title)
+    plain = re.sub(r"!?\[([^\]]{0,200})\]\([^)]{0,500}\)", r"\1", plain)
+    return re.split(r"\s*(?::|\s[-–—|]\s|\()", plain.strip(), maxsplit=1)[0]
+
+
+def release_data(fetches: dict[str, list[Fetch]], name: str,
+                 weight_hosts: frozenset[str]) -> tuple[DataDownload, ...]:
+    """The data files the release's own scripts fetch as its dataset: from
+    the host that serves the release's own weights, or named after the
+    release (the host, a folder, the file, the Hub dataset). Scripts that
+    evaluate (someone else's benchmark, for metrics) and files named after
+    another known dataset are not the release's."""
+    out = []
+    for path, found in fetches.items():
+        if _evaluates(path):
+            continue
+        for f in found:
+            if not f.data or _names_other_dataset(f.name, name):
+                continue
+            if f.host in weight_hosts or _names_release(f, name):
+                out.append(DataDownload(path, f.line, f.url, f.hub_dataset))
+    return tuple(out)
+
+
+def _evaluates(path: str) -> bool:
+    return re.search(r"(?i)(?:^|[/_.-])(?:eval\w*|metrics?|benchmarks?|tests?)(?=[/_.-]|$)",
+                     path) is not None
+
+
+def _names_release(f: Fetch, name: str) -> bool:
+    labels = f.host.split(".")[:-1]  # not the top-level domain
+    parts = f.url.split("://", 1)[-1].split("/")[1:]
+    stems = [f.hub_dataset.rsplit("/", 1)[-1]] if f.hub_dataset else [*labels, *parts]
+    return any(_same_name(_letters(re.sub(r"\.[a-z0-9]{1,8}$", "", s.lower())), name)
+               for s in stems)
+
+
+def _same_name(letters: str, name: str) -> bool:
+    """Whether a host label, folder or file stem names the release: the
+    same letters, or one holds the other and both are long enough not to be
+    a common word."""
+    if len(letters) < 4 or len(name) < 4 or letters in _GENERIC_WEIGHTS:
+        return False
+    return letters == name or (len(letters) >= 6 and letters in name) or (
+        len(name) >= 6 and name in letters)
+
+
+def _names_other_dataset(file_name: str, name: str) -> bool:
+    """A file named after a known public dataset that is not the release
+    ("coco_val2017.zip", "imagenet-val.tar"): someone else's data, fetched to
+    evaluate or train on."""
+    stem = file_name.rsplit(".", 1)[0]
+    for token in {stem, *re.split(r"[-_.\s]+", stem)}:
+        known = known_datasets.match_id(token) if len(token) >= 3 else None
+        if known is not None and not _same_name(_letters(known.id), name):
+            return True
+    return False
 
 
 def _letters(text: str) -> str:

@@ -61,8 +61,10 @@ CONFIDENT = 0.9
 class Licenses(Check):
     id = "licenses"
     # 2: a statement's scope is the artifact it names; base models are read
-    # from the release's scripts, configurations and README.
-    version = "2"
+    # from the release's scripts, configurations and README. 3: the dataset
+    # the release's own scripts download (dataset_downloads), and
+    # license.linked-dataset-unlicensed.
+    version = "3"
     # Licence texts, cards, configs, code headers; a GGUF file is copied when opened.
     bundle_reads = TEXT_KINDS | {"other"}
     # Reads only the bundle, its facts and its settings (docs/plugins.md).
@@ -78,6 +80,10 @@ class Licenses(Check):
                                  "(`{model: [MIT], dataset: [CC-BY-4.0]}`)"),
         "model_downloads": Fact(list, "the release's own download scripts that fetch weights "
                                       "named after it (its model, published by link)"),
+        "dataset_downloads": Fact(list, "where the release's own download scripts fetch its "
+                                        "dataset (`path:line`): data files from the host that "
+                                        "serves its weights or named after it, or a Hub dataset "
+                                        "named after it (its dataset, published by link)"),
         **known_datasets.PROVIDES,
     }
     findings = {
@@ -94,6 +100,8 @@ class Licenses(Check):
         "license.permissive-relicense": "Copyleft code released under a permissive licence",
         "license.restriction-outside-license": "A restriction stated outside the licence",
         "license.base-model-unknown": "The base model's licence is not known",
+        "license.linked-dataset-unlicensed": "A dataset the release's own script downloads has "
+                                             "no licence statement (and maybe no card)",
         **known_datasets.FINDINGS,
     }
 
@@ -137,6 +145,7 @@ class Licenses(Check):
         reading = base_models.read_release(inventory)
         ctx.provide({
             "model_downloads": list(reading.model_downloads),
+            "dataset_downloads": [d.where for d in reading.dataset_downloads],
             "licenses": sorted({s.license for s in sources if s.license}),
             "license_of": {a: sorted(ids) for a, ids in by_artifact.items()},
         })
@@ -144,6 +153,8 @@ class Licenses(Check):
         claims = base_model_claims(facts, ggufs, inventory, reading.bases)
         yield from self._propagation(facts, by_artifact, sources, claims, model_licenses)
         yield from self._restrictions(inventory, facts, in_force, main + declared)
+        yield from _linked_dataset_unlicensed(inventory, facts, reading.dataset_downloads,
+                                              files + readmes, declared, by_artifact)
         # The source datasets the cards name (rules/datasets.yaml).
         yield from known_datasets.scan(ctx)
 
@@ -453,6 +464,42 @@ def base_model_claims(facts, ggufs: list[GGUFDeclaration], inventory=None,
                                      line=where.line, context=where.context,
                                      how=base.described()))
     return claims
+
+
+def _linked_dataset_unlicensed(inventory, facts, downloads: tuple[base_models.DataDownload, ...],
+                               stated: list[Source], declared: list[Source],
+                               by_artifact: dict[str, set[str]]) -> Iterator[Finding]:
+    """A dataset the release's own scripts download, with no licence
+    statement for it: not a dataset card's `license`, not a README or
+    licence file that names the dataset, not a licence over dataset files in
+    the bundle. The repository's licence file covers the repository; data
+    served from elsewhere is not in it. A Hub dataset has a card on the Hub
+    this offline tool cannot read: low, to check; the release's own host
+    has none: medium."""
+    if not downloads or by_artifact.get("dataset") or any(
+            s.license and not s.vendored and "dataset" in s.subject.split(",")
+            for s in stated) or any(
+            s.license and s.artifact == "dataset" and _own_path(inventory, s.path)
+            for s in declared):
+        return
+    first = downloads[0]
+    carded = any(_own_path(inventory, c.path) for c in facts.cards_of("dataset-card"))
+    hub_only = all(d.hub_dataset for d in downloads)
+    more = f" (and {len(downloads) - 1} more)" if len(downloads) > 1 else ""
+    yield _finding(
+        "license.linked-dataset-unlicensed", Severity.LOW if hub_only else Severity.MEDIUM,
+        first.path,
+        f"The dataset {first.path} downloads ({first.url}{more}) has no licence statement"
+        + ("" if carded else " and no dataset card")
+        + (": its Hub card may state one, which this offline check cannot read"
+           if hub_only else ": nobody can tell what they may do with it"),
+        "State the dataset's licence where it is downloaded and in the release (a dataset card "
+        "with `license:` metadata, or a README sentence such as \"The <name> dataset is "
+        "released under CC BY 4.0\")"
+        + ("" if carded else ", and write a dataset card saying where the data comes from "
+           "(which sources, which generators), who is in it and what it may be used for"),
+        artifact="dataset", line=first.line, evidence=first.url, matched=first.url,
+        references=("https://huggingface.co/docs/hub/datasets-cards",), context="code")
 
 
 def _own_path(inventory, path: str) -> bool:
