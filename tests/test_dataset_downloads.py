@@ -176,7 +176,10 @@ def test_a_hostile_download_script_is_read_bounded(tmp_path):
     # 250 KB of URLs on continued lines and a recursive wget: read once,
     # linearly, and at most MAX_FETCHES fetches kept per script.
     hostile = (f"wget -r -A zip {HOST}/x.jsonl \\\n" * 6000)[:250_000]
+    # recursion flags and accept lists with no data type, on one line
+    flags = " -r -rr --recursive" * 5000 + (" -A " + "a" * 150) * 600
     started = time.monotonic()
-    found = _downloads(tmp_path, _release(**{"scripts/download_data.sh": hostile}))
+    found = _downloads(tmp_path, _release(**{"scripts/download_data.sh": hostile,
+                                             "scripts/download_more.sh": flags}))
     assert time.monotonic() - started < 10
     assert 1 <= len(found) <= 200
