@@ -134,7 +134,7 @@ def test_a_linked_dataset_with_no_licence_and_no_card_is_gated(assess):
              f["context"]) for f in found] == [
         ("scripts/download_data.sh", 4, "medium", "dataset", "code")]
     message = found[0]["message"]
-    assert "generated-prompts.jsonl (and 1 more)" in message and "no dataset card" in message
+    assert "generated-prompts.jsonl and 1 more)" in message and "no dataset card" in message
     dataset = report["recommendation"]["artifacts"]["dataset"]
     assert dataset["tier"] == "gated"
     assert any("linked-dataset-unlicensed" in r and "no licence statement" in r

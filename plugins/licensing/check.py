@@ -485,14 +485,14 @@ def _linked_dataset_unlicensed(inventory, facts, downloads: tuple[base_models.Da
     first = downloads[0]
     carded = any(_own_path(inventory, c.path) for c in facts.cards_of("dataset-card"))
     hub_only = all(d.hub_dataset for d in downloads)
-    more = f" (and {len(downloads) - 1} more)" if len(downloads) > 1 else ""
+    more = f" and {len(downloads) - 1} more" if len(downloads) > 1 else ""
     yield _finding(
         "license.linked-dataset-unlicensed", Severity.LOW if hub_only else Severity.MEDIUM,
         first.path,
-        f"The dataset {first.path} downloads ({first.url}{more}) has no licence statement"
-        + ("" if carded else " and no dataset card")
-        + (": its Hub card may state one, which this offline check cannot read"
-           if hub_only else ": nobody can tell what they may do with it"),
+        f"{first.path} downloads the release's dataset ({first.url}{more}), but nothing in "
+        "the release states its licence" + ("" if carded else " and no dataset card describes it")
+        + (": its Hub card may, which this offline check cannot read" if hub_only
+           else ": nobody can tell what they may do with it"),
         "State the dataset's licence where it is downloaded and in the release (a dataset card "
         "with `license:` metadata, or a README sentence such as \"The <name> dataset is "
         "released under CC BY 4.0\")"
