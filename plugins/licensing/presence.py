@@ -36,10 +36,10 @@ from aiart_release.findings import (
     Severity,
     plural,
 )
-from aiart_release.spdx import has_spdx_identifier
 
-from .sources import covering_dir, known_paths
-from .sources import covers as folder_covers
+# The licence readers (.sources, .readme, aiart_release.spdx) are imported
+# when there is a licence file, a README or code to read: a bundle of data
+# alone (the pre-commit hook on one caption) imports none of them.
 
 _PLACEHOLDER_LICENSES = {"", "todo", "tbd", "none", "?", "???"}
 
@@ -71,12 +71,7 @@ class LicensePresence(Check):
 
     def scan_bundle(self, ctx):
         inventory = ctx.inventory
-        # An empty, binary or unreadable licence file licenses nothing.
-        license_dirs = [
-            covering_dir(f.path) for f in inventory.of_kind("license")
-            if f.size > 0 and f.readable
-        ]
-        license_dirs += _readme_dirs(inventory)
+        license_dirs = _license_dirs(inventory)
         empty = [f.path for f in inventory.of_kind("license") if f.size == 0]
         for artifact in inventory.artifacts_present():
             files = inventory.of_artifact(artifact)
@@ -86,11 +81,8 @@ class LicensePresence(Check):
                 continue
             # Every file needs a licence: a vendored library's LICENSE covers
             # that library, not the studio's own code beside it.
-            uncovered = [
-                f for f in files
-                if not any(folder_covers(ld, f.path) for ld in license_dirs)
-                and not (f.kind == "code" and has_spdx_identifier(f.head))
-            ]
+            uncovered = [f for f in files
+                         if not _covered(f.path, license_dirs) and not _spdx_header(f)]
             if not uncovered:
                 continue
             where = _common_dir([f.path for f in uncovered])
@@ -137,9 +129,37 @@ class LicensePresence(Check):
         )
 
 
+def _license_dirs(inventory) -> list[str]:
+    """The folders a licence file, or a README naming a licence, covers."""
+    # An empty, binary or unreadable licence file licenses nothing.
+    files = [f for f in inventory.of_kind("license") if f.size > 0 and f.readable]
+    if not files and not any(f.name.lower().startswith("readme") for f in inventory.files):
+        return []
+    from .sources import covering_dir
+
+    return [covering_dir(f.path) for f in files] + _readme_dirs(inventory)
+
+
+def _covered(path: str, license_dirs: list[str]) -> bool:
+    if not license_dirs:
+        return False
+    from .sources import covers
+
+    return any(covers(folder, path) for folder in license_dirs)
+
+
+def _spdx_header(file) -> bool:
+    if file.kind != "code":
+        return False
+    from aiart_release.spdx import has_spdx_identifier
+
+    return has_spdx_identifier(file.head)
+
+
 def _readme_dirs(inventory) -> list[str]:
     """The folders whose README names the licence of what is in them."""
     from .readme import readme_licenses
+    from .sources import known_paths
 
     return [f.directory for f, found in readme_licenses(inventory, known_paths(inventory))
             if any(p.license and p.role == "main" for p in found)]

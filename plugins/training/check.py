@@ -12,20 +12,20 @@ aiart-release.yaml and a card without ``co2_eq_emissions`` give the estimate
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from aiart_release.bundle import TEXT_KINDS
 from aiart_release.checks import Check
 from aiart_release.facts import Fact
 from aiart_release.findings import Checkpoint, Finding, Location, Severity
 
-from .analysis import Analysis, analyse
-from .estimate import (
-    EPA_REFERENCE,
-    LACOSTE_REFERENCE,
-    STRUBELL_REFERENCE,
-    amount,
-    describe,
-    disagreement,
-)
+from .tool_files import tool_files
+
+# The analysis, its readers and tables are imported when a bundle states
+# something about its training: registering the check, or scanning a bundle
+# that states nothing (the pre-commit hook on one caption), imports none.
+if TYPE_CHECKING:
+    from .analysis import Analysis
 
 HUB_CARD_REFERENCE = "https://huggingface.co/docs/hub/model-cards-co2"
 
@@ -74,9 +74,23 @@ class Training(Check):
     }
 
     def scan_bundle(self, ctx):
+        if _states_nothing(ctx.inventory, ctx.facts):
+            return
+        from .analysis import analyse
+
         result = analyse(ctx.inventory, ctx.facts)
         ctx.provide(_facts(result))
         yield from findings(result)
+
+
+def _states_nothing(inventory, facts) -> bool:
+    """No training section, model, model card, base model or training
+    tool's file: the analysis would find no fact and no finding."""
+    return (getattr(facts.config, "training", None) is None
+            and not facts.cards_of("model-card")
+            and "model" not in (facts.values.get("artifacts") or [])
+            and not facts.values.get("base_model")
+            and not any(tool_files(inventory)))
 
 
 def _facts(result: Analysis) -> dict:
@@ -106,6 +120,8 @@ def findings(result: Analysis):
 
 
 def _estimate_findings(result: Analysis):
+    from .estimate import EPA_REFERENCE, LACOSTE_REFERENCE, STRUBELL_REFERENCE, amount, describe
+
     declared, found = result.declared, result.estimate
     card = declared.card
     where = _estimate_place(result)
@@ -143,6 +159,8 @@ def _estimate_findings(result: Analysis):
 
 
 def _mismatch(stated_kg, found, location):
+    from .estimate import disagreement
+
     message = disagreement(stated_kg, found)
     if message is None:
         return

@@ -32,6 +32,8 @@ from aiart_release.readers.limits import (
 from aiart_release.readers.text import TextUnreadable, decode
 from aiart_release.readers.yamlfile import DataFileError, load_yaml
 
+from .tool_files import MAX_HINT_BYTES, tool_files
+
 # The fields of the ``training:`` section, with what each must be.
 FIELDS = {
     "hardware": "the GPU (or TPU, CPU) model, as its maker names it: RTX 4090, A100",
@@ -54,7 +56,6 @@ PUE_RANGE = (1.0, 3.0)
 MAX_TEXT = 200
 # How many of the bundle's weight files and run logs are read for hints.
 MAX_HINT_FILES = 20
-MAX_HINT_BYTES = 256 * 1024
 # Training tools' files are small: a run's metadata, an accelerate or kohya
 # config hold tens of values. Parsing YAML costs about 10 µs a value, so a
 # tight node limit keeps twenty hostile files to a few seconds.
@@ -63,7 +64,6 @@ MAX_CONFIG_CANDIDATES = 200
 # A LoRA's or a checkpoint's header lists its tensors in a few hundred KB.
 MAX_WEIGHTS_HEADER = 8 * 1024 * 1024
 HINT_LIMITS = Limits(max_bytes=MAX_HINT_BYTES, max_depth=32, max_aliases=20, max_nodes=10_000)
-CONFIG_NAMES = ("aiart-release.yaml", "aiart-release.yml", ".aiart-release.yaml")
 
 
 @dataclass(frozen=True)
@@ -272,19 +272,12 @@ def read_tool_hints(inventory: Any, out: Declared) -> None:
     """Fill hints from kohya's safetensors metadata, Weights & Biases run
     files and training configs. Unreadable or absurd ones are skipped: the
     model-files and other checks report broken files."""
-    weights = [f for f in inventory.of_kind("model-weights")
-               if f.suffix == ".safetensors" and f.readable and f.context is None]
+    weights, runs, configs = tool_files(inventory)
     for file in weights[:MAX_HINT_FILES]:
         _kohya_metadata(file, out)
-    runs = [f for f in inventory.files if f.name == "wandb-metadata.json" and f.readable]
     for file in runs[:MAX_HINT_FILES]:
         _wandb_run(inventory, file, out)
-    # Training configs sit with the code or the model, not among the data's
-    # per-item JSON files; only those that name a key we read are parsed.
-    configs = [f for f in inventory.files if f.suffix in _CONFIG_SUFFIXES and f.readable
-               and f.kind in ("config", "code", "text", "other") and f.context is None
-               and f.artifact != "dataset" and f.size <= MAX_HINT_BYTES
-               and f.name not in CONFIG_NAMES]
+    # Only the configs that name a key we read are parsed.
     parsed = 0
     for file in configs[:MAX_CONFIG_CANDIDATES]:
         if parsed >= MAX_HINT_FILES:
@@ -379,7 +372,6 @@ def _wandb_run(inventory: Any, file: Any, out: Declared) -> None:
 # Keys training scripts use for the model they start from, and for steps.
 _BASE_KEYS = ("pretrained_model_name_or_path", "base_model", "pretrained_model")
 _STEP_KEYS = ("max_train_steps",)
-_CONFIG_SUFFIXES = (".toml", ".json", ".yaml", ".yml")
 # A config is parsed only when its bytes hold one of these.
 _CONFIG_KEYS = (b"compute_environment", *(k.encode() for k in (*_BASE_KEYS, *_STEP_KEYS)))
 
