@@ -10,7 +10,6 @@ bundle count (a remote badge is not the project's output).
 
 from __future__ import annotations
 
-import html
 import re
 from pathlib import PurePosixPath
 from urllib.parse import unquote
@@ -18,16 +17,18 @@ from urllib.parse import unquote
 from aiart_release.bundle import TEXT_KINDS
 from aiart_release.checks import Check
 from aiart_release.findings import Checkpoint, Finding, Location, Severity
+from aiart_release.lazy_pattern import LazyPattern
 
 # ![alt](target "title") and ![alt](<target with spaces>). Linear on any
 # text: every repetition is bounded and possessive, and none can run over
 # the bracket that starts the next image, so a failed match costs O(1) per
 # start (a card of a million "![" took 4.9 s with plain repetitions).
-_MARKDOWN_IMAGE = re.compile(
+# Each is compiled on its first use (a bundle without a card never is).
+_MARKDOWN_IMAGE = LazyPattern(
     r"!\[([^\[\]\n]{0,500}+)\]\(\s{0,10}+(?:<([^<>\n]{1,500}+)>|([^()\s]{1,500}+))"
     r"(?:\s{1,10}+(?:\"[^\"\n]{0,300}+\"|'[^'\n]{0,300}+'))?\s{0,10}+\)")
-_HTML_IMG = re.compile(r"<img\b([^<>]{0,2000}+)>", re.I)
-_ATTR = re.compile(r"""([a-zA-Z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
+_HTML_IMG = LazyPattern(r"<img\b([^<>]{0,2000}+)>", re.I)
+_ATTR = LazyPattern(r"""([a-zA-Z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
 # Card text read for images: cards are kilobytes; a huge one is cut here.
 MAX_CARD_CHARS = 2 * 1024 * 1024
 _SHOWN = 10
@@ -77,6 +78,10 @@ def _documents(ctx):
 def images_shown(text: str) -> list[tuple[str, str]]:
     """(target, alt) of each Markdown image and HTML <img> in ``text``; an
     <img> without alt has alt ''."""
+    # Imported when a card is read, not when the check is registered (the
+    # pre-commit hook's start-up): html.entities is large.
+    import html
+
     found = [(m.group(2) or m.group(3), m.group(1)) for m in _MARKDOWN_IMAGE.finditer(text)]
     for tag in _HTML_IMG.finditer(text):
         attrs = {m.group(1).lower(): html.unescape(m.group(2) or m.group(3) or m.group(4) or "")

@@ -144,13 +144,15 @@ class RepeatedMarks(Check):
     }
 
     def scan_bundle(self, ctx):
-        from .faces import role
-
         settings = _Settings(ctx.settings)
         if not settings.enabled:
             return []
         images = [f for f in ctx.inventory.files if f.readable and f.context is None
                   and f.kind == "image" and f.suffix in _IMAGE_SUFFIXES]
+        if len(images) < settings.min_images:
+            return []  # so fewer dataset images: known before faces.py is imported
+        from .faces import role
+
         dataset = [f for f in images if role(f.path, f.artifact) == "dataset"]
         samples = [f for f in images if role(f.path, f.artifact) == "sample"]
         if len(dataset) < settings.min_images:

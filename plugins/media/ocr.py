@@ -39,24 +39,27 @@ check reports one ``plugin.check-skipped`` finding and reads nothing.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from aiart_release.checks import Check
 from aiart_release.findings import Checkpoint, Finding, Location, Severity
+from aiart_release.lazy_pattern import LazyPattern
 from aiart_release.masking import mask
-from aiart_release.readers.ocr import OcrFailed, OcrLine, engine, image_lines
 
-from .faces import role
+if TYPE_CHECKING:
+    from aiart_release.readers.ocr import OcrLine
 
-__all__ = ["OcrFailed", "TextInImages", "engine", "signature_lines", "text_findings"]
+__all__ = ["TextInImages", "signature_lines", "text_findings"]
 
+# Each pattern is compiled on its first use: OCR is off by default.
 # Stock agencies and the words their watermarks show; "©" with a word after it.
-_WATERMARK = re.compile(
+_WATERMARK = LazyPattern(
     r"\b(shutterstock|getty ?images|istock(?:photo)?|adobe ?stock|dreamstime|alamy|"
     r"depositphotos|123rf|bigstock|fotolia|pond5|watermark|preview only|sample only)\b"
     r"|©\s*\w+|\(c\)\s*\w+|\bcopyright\b", re.I)
 _SHOWN = 3
 # A credit anywhere in the picture: a handle, a web address, "photo by".
-_CREDIT = re.compile(
+_CREDIT = LazyPattern(
     r"(?<![\w@])@[A-Za-z0-9_.]{3,}"
     # a web address, not an e-mail address's domain (personal data: pii's)
     r"|(?<![\w@.-])(?:[A-Za-z0-9-]{2,}\.)+(?:com|net|org|io|co|art|studio|photo|"
@@ -69,7 +72,7 @@ _CREDIT = re.compile(
 # A name as artists and photographers sign: two or three words in Title
 # case, initials allowed ("K. Tanaka", "J. M. Turner"), a year after them.
 _NAME_WORD = r"(?:[A-Z]\.\s*)*[A-Z][a-zà-öø-ÿ'’-]+"
-_SIGNED_NAME = re.compile(
+_SIGNED_NAME = LazyPattern(
     rf"^(?:©\s*)?(?:[A-Z]\.\s*)*{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,2}}"
     r"(?:\s*[,.]?\s*(?:19|20)\d{2})?$")
 # Where a signature is written: in the outer fifth of the picture's
@@ -99,11 +102,23 @@ class TextInImages(Check):
 
     def environment_key(self, settings):
         """The engine that reads: installing RapidOCR changes what is found."""
-        return str(engine(str(settings.get("ocr_engine", "auto")))) if settings.get("ocr") else ""
+        if not settings.get("ocr"):
+            return ""
+        from aiart_release.readers.ocr import engine
+
+        return str(engine(str(settings.get("ocr_engine", "auto"))))
 
     def scan_file(self, file, ctx):
+        if not ctx.settings.get("ocr"):
+            return []
+        # The OCR reader (and subprocess) is imported only when OCR is on,
+        # not when the check is registered (the pre-commit hook's start-up).
+        from aiart_release.readers.ocr import OcrFailed, engine, image_lines
+
+        from .faces import role
+
         choice = str(ctx.settings.get("ocr_engine", "auto"))
-        if not ctx.settings.get("ocr") or engine(choice) is None:
+        if engine(choice) is None:
             return []
         try:
             lines = image_lines(file.abspath, choice)
@@ -118,8 +133,12 @@ class TextInImages(Check):
         return found
 
     def scan_bundle(self, ctx):
+        if not ctx.settings.get("ocr"):
+            return
+        from aiart_release.readers.ocr import engine
+
         choice = str(ctx.settings.get("ocr_engine", "auto"))
-        if ctx.settings.get("ocr") and engine(choice) is None:
+        if engine(choice) is None:
             yield Finding(
                 id="plugin.check-skipped", severity=Severity.INFO,
                 message=f"Text in images (media-ocr: ocr: true) was skipped: {_missing(choice)}",

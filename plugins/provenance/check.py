@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from aiart_release.bundle import TEXT_KINDS
 from aiart_release.cache import file_sha256
@@ -34,16 +35,17 @@ from aiart_release.checks import Check
 from aiart_release.facts import Fact
 from aiart_release.findings import Checkpoint, Finding, Location, Severity, plural
 from aiart_release.masking import mask_words
-from aiart_release.placement import data_folder, tool_folders
 from aiart_release.readers.limits import too_complex_finding
 from aiart_release.readers.text import TextUnreadable, read_text
 
-from .evidence import dataset_evident, harvest_statements, sources_described
-from .manifest import Item, Manifest, from_platform, own_work, public_domain
-from .optout import opt_out_route
-from .tools import Tool, find_tools
+if TYPE_CHECKING:
+    from .manifest import Item, Manifest
+    from .tools import Tool
 
 MEDIA = ("image", "audio", "video")
+# What every finding and fact of the check starts from, besides the cards:
+# a manifest, code (scrapers, vendored packages) or the dataset's media.
+READ_KINDS = frozenset({"manifest", "code", *MEDIA})
 MAX_HASH_BYTES = 512 * 1024 * 1024
 SHOWN = 5
 
@@ -88,9 +90,20 @@ class Provenance(Check):
     }
 
     def scan_bundle(self, ctx):
-        from .manifest import read_manifest
-
         inventory, facts = ctx.inventory, ctx.facts
+        if not _anything_to_read(inventory, facts):
+            ctx.provide(_facts(scraped=False, items=[], third_party=[]))
+            return
+        # Imported only when there is something to read: registering the
+        # check, and a bundle without any (one staged caption), stay quick
+        # (the pre-commit hook's start-up).
+        from aiart_release.placement import data_folder, tool_folders
+
+        from .evidence import dataset_evident, harvest_statements, sources_described
+        from .manifest import own_work, public_domain, read_manifest
+        from .optout import opt_out_route
+        from .tools import find_tools
+
         manifests = [read_manifest(f, inventory.root) for f in inventory.of_kind("manifest")
                      if f.readable]
         manifests = [m for m in manifests if m.items or m.error]
@@ -178,12 +191,8 @@ class Provenance(Check):
                      "Set `contact:` in aiart-release.yaml and say in the card how creators and "
                      "people in the data can ask to be removed", artifact="dataset", line=line)
         yield from self._attribution(inventory, facts, items)
-        ctx.provide({
-            "scraped": scraped or said is not None,
-            "manifest_items": len(items),
-            "third_party_items": len(third_party),
-            "consent_unknown": sum(1 for i in third_party if i.consent == "unknown"),
-        })
+        ctx.provide(_facts(scraped=scraped or said is not None, items=items,
+                           third_party=third_party))
 
     # --- manifest against files ---------------------------------------------
 
@@ -237,6 +246,8 @@ class Provenance(Check):
 
     def _items(self, m: Manifest, facts) -> Iterator[Finding]:
         from aiart_release import license_catalog
+
+        from .manifest import from_platform, own_work, public_domain
 
         third_party = [i for i in m.items if not (own_work(i) or public_domain(i))]
         for field_name, severity in (("creator", Severity.MEDIUM), ("source", Severity.MEDIUM),
@@ -300,6 +311,7 @@ class Provenance(Check):
         from aiart_release import license_catalog
 
         from .credits import is_credited  # the credits writer loads only when asked
+        from .manifest import own_work
 
         credits_text = _credits_text(inventory, facts).lower()
         needed: dict[str, list[Item]] = defaultdict(list)
@@ -338,6 +350,22 @@ class Provenance(Check):
                          f"Vendored code `{name}` is not credited in the card or a CREDITS file",
                          "Credit the authors of the code you build on", artifact="code",
                          matched=f"code:{name}", checkpoint=Checkpoint.MODEL_CODE)
+
+
+def _anything_to_read(inventory, facts) -> bool:
+    """A card, or a file of READ_KINDS or of the code: without one the
+    check finds nothing, and its facts are false and zero."""
+    return bool(facts.cards) or any(f.kind in READ_KINDS or f.artifact == "code"
+                                    for f in inventory.files)
+
+
+def _facts(*, scraped: bool, items: list[Item], third_party: list[Item]) -> dict:
+    return {
+        "scraped": scraped,
+        "manifest_items": len(items),
+        "third_party_items": len(third_party),
+        "consent_unknown": sum(1 for i in third_party if i.consent == "unknown"),
+    }
 
 
 def _credits_text(inventory, facts) -> str:
