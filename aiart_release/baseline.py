@@ -35,6 +35,7 @@ from .bundle import BundleError
 from .checks import FINDING_ID
 from .findings import Finding
 from .ignores import MAX_REASON, Suppressed
+from .lazy_pattern import LazyPattern
 from .readers.jsonfile import load_json
 from .readers.limits import MIB, LimitExceeded, Limits, read_problem, read_regular_file
 
@@ -46,8 +47,8 @@ MAX_ENTRIES = 100_000
 BASELINE_LIMITS = Limits(max_bytes=32 * MIB, max_depth=4, max_nodes=12 * MAX_ENTRIES + 100)
 MAX_PATH = 4096
 
-_FINGERPRINT = re.compile(r"sha256:[0-9a-f]{64}")
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_FINGERPRINT = LazyPattern(r"sha256:[0-9a-f]{64}")
+_DATE = LazyPattern(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _KEYS = ("fingerprint", "id", "path", "reason", "date")
 
 

@@ -35,7 +35,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import sqlite3
 import stat
 import sys
@@ -51,6 +50,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from . import __version__
 from .checks import finding_problem
 from .findings import Finding
+from .lazy_pattern import LazyPattern
 from .masking import current_gate, redact_findings
 from .origin import FIXTURE, GENERATED
 
@@ -112,7 +112,7 @@ _FINDING_FIELDS = frozenset({
     "evidence", "count", "fingerprint", "remediation", "references", "context", "also",
     "content",
 })
-_HEX64 = re.compile(r"[0-9a-f]{64}")
+_HEX64 = LazyPattern(r"[0-9a-f]{64}")
 # A stored result as the lookups read it: what it answers for (check id,
 # version, settings), then its rowid, findings (none past the size limit),
 # seconds and last use. The findings' ``?`` is MAX_RESULT_BYTES.
@@ -1389,7 +1389,7 @@ def clear(directory: Path) -> int:
 
 
 # .json: what older versions wrote (removed by `cache clear` too).
-_DERIVED_FILE = re.compile(r"[\w-]+-[0-9a-f]{16}\.(?:txt|words|json)|\.derived-.*")
+_DERIVED_FILE = LazyPattern(r"[\w-]+-[0-9a-f]{16}\.(?:txt|words|json)|\.derived-.*")
 
 
 def _derived_files(directory: Path) -> list[Path]:
@@ -1590,7 +1590,7 @@ def _read_bounded_bytes(path: Path, limit: int) -> bytes:
 
 # --- the format before SQLite -------------------------------------------------------
 
-_OLD_RESULT = re.compile(r"[0-9a-f]{64}\.json|\.tmp-.*")
+_OLD_RESULT = LazyPattern(r"[0-9a-f]{64}\.json|\.tmp-.*")
 _OLD_INDEX_BYTES = 256 * 1024 * 1024
 
 

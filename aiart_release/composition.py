@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .bundle import BundleFile, Inventory
+from .lazy_pattern import LazyPattern
 from .readers.tables import TableError, iter_rows, table_format
 from .readers.text import TextUnreadable, read_text
 from .readers.yamlfile import shipped_data
@@ -55,13 +56,13 @@ _SIDECAR_SUFFIXES = {".txt", ".caption"}
 # A licence id (one token), or a licence written out in words all of which
 # are licence vocabulary ("CC BY 4.0"); anything else is free text, which
 # may name a person ("permission from ...") and is only counted.
-_LICENSE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.+\-_]{0,39}$")
+_LICENSE_ID = LazyPattern(r"^[A-Za-z0-9][A-Za-z0-9.+\-_]{0,39}$")
 _LICENSE_WORDS = frozenset(
     "cc cc0 by sa nc nd creative commons attribution sharealike noncommercial noderivatives "
     "zero public domain gpl lgpl agpl mit apache bsd mpl license licence unlicense all "
     "rights reserved international generic unported only or later other".split())
-_VERSION = re.compile(r"^v?\d+(\.\d+)*$")
-_HOST = re.compile(r"^[a-z0-9.-]{1,253}$")
+_VERSION = LazyPattern(r"^v?\d+(\.\d+)*$")
+_HOST = LazyPattern(r"^[a-z0-9.-]{1,253}$")
 NOT_A_URL = "(not a URL)"
 FREE_TEXT = "(free text)"
 NONE_STATED = "(none stated)"

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .ignores import AllowList, ConfigIgnore, parse_allow, parse_config_ignores
+from .lazy_pattern import LazyPattern
 from .readers.limits import CONFIG_LIMITS, LimitExceeded
 from .readers.tomlfile import load_toml
 from .readers.yamlfile import (
@@ -266,7 +267,7 @@ def _check_policy_path(loaded: LoadedYaml | LoadedToml, path: Path, bundle: Path
 
 
 # module:function, each part a Python identifier (the module dotted).
-_GENERATOR = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*", re.ASCII)
+_GENERATOR = LazyPattern(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*:[A-Za-z_]\w*", re.ASCII)
 
 
 def _check_model(loaded: LoadedYaml | LoadedToml, bundle: Path) -> None:

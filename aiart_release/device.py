@@ -7,10 +7,11 @@ imported here only when such a check has work, never at start-up.
 from __future__ import annotations
 
 import importlib.util
-import re
 from dataclasses import dataclass
 
-_CUDA = re.compile(r"^cuda(?::(\d+))?$")
+from .lazy_pattern import LazyPattern
+
+_CUDA = LazyPattern(r"^cuda(?::(\d+))?$")
 
 
 class DeviceError(ValueError):

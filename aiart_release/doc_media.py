@@ -27,6 +27,8 @@ from collections.abc import Iterable
 from pathlib import PurePosixPath
 from typing import Protocol
 
+from .lazy_pattern import LazyPattern
+
 MEDIA_KINDS = frozenset({"image", "audio", "video"})
 PAGE_SUFFIXES = {".md", ".markdown", ".html", ".htm", ".rst", ".ipynb"}
 MAX_PAGE_BYTES = 2 * 1024 * 1024
@@ -36,7 +38,7 @@ DATA_FOLDERS = {
     "captions", "raw",
 }
 # Folders that hold pictures of the project, not its data.
-_DOC_FOLDER = re.compile(
+_DOC_FOLDER = LazyPattern(
     r"(?i)^(docs?|documentation|assets?|static|_static|site|website|web|github_page|gh-pages"
     r"|figures?|figs?|screenshots?|teasers?|contents?|resources?"
     r"|.*(?:^|[_-])(samples?|examples?|demos?|outputs?|results?|previews?|showcase))$"
@@ -45,19 +47,19 @@ _DOC_FOLDER = re.compile(
 # (``data/inpainting_examples/``): documentation, but photographs of people
 # in them are still people published without a word about their consent.
 _EXAMPLE_NAME = r"(?:.*[_-])?(?:examples?|demos?)"
-EXAMPLE_FOLDER = re.compile(rf"(?i)^{_EXAMPLE_NAME}$")
+EXAMPLE_FOLDER = LazyPattern(rf"(?i)^{_EXAMPLE_NAME}$")
 # The innermost folder names that make examples of what an outer data
 # folder holds: ``stable_diffusion/data/inpainting_examples/``.
-_EXAMPLES_FOLDER = re.compile(rf"(?i)^{_EXAMPLE_NAME}$|^assets?$")
+_EXAMPLES_FOLDER = LazyPattern(rf"(?i)^{_EXAMPLE_NAME}$|^assets?$")
 _SITE_INDEX = {"index.html", "index.htm"}
 # A bundler's configuration or package file beside the page.
-_BUNDLER_FILE = re.compile(
+_BUNDLER_FILE = LazyPattern(
     r"(?i)^(?:package\.json|(?:vite|webpack|rollup|svelte|astro|next|nuxt)\.config\.[cm]?[jt]s)$")
 # A bundler's output: a name with a content hash (vite ``index.088f35d5.js``
 # or ``index-088f35d5.js``, webpack ``main.3f2a1b9c.chunk.js``).
-_HASHED_OUTPUT = re.compile(
+_HASHED_OUTPUT = LazyPattern(
     r"(?i)^[\w-]+[.-](?=[0-9a-f]*\d)[0-9a-f]{8,}(?:\.chunk)?\.(?:m?js|css)$")
-_REFERENCE = re.compile(
+_REFERENCE = LazyPattern(
     r"""(?:src|href|data-src|poster)\s*=\s*["']([^"'#?]+)|\]\(\s*<?([^)\s>#?]+)"""
     r"""|\.\.\s+(?:image|figure)::\s*(\S+)|!\[[^\]]*\]\[[^\]]*\]"""
 )
@@ -239,7 +241,7 @@ def _normalise(path: PurePosixPath) -> str:
 # Folders of generated samples and outputs: what the faces and memorisation
 # checks compare with the dataset (narrower than the documentation folders
 # above: examples, demos and previews are not a model's outputs).
-SAMPLE_FOLDER = re.compile(r"(?i)^(?:.*[_-])?(?:samples?|outputs?|generations?|generated)$")
+SAMPLE_FOLDER = LazyPattern(r"(?i)^(?:.*[_-])?(?:samples?|outputs?|generations?|generated)$")
 
 
 def in_sample_folder(path: str) -> bool:

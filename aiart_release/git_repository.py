@@ -45,9 +45,11 @@ def _git(cwd: Path, *args: str, data: bytes | None = None, check: bool = True) -
 class GitRepository:
     """A non-bare repository, found from a folder inside its working tree."""
 
-    def __init__(self, worktree: Path, git_dir: Path, index_file: Path, object_format: str):
+    def __init__(self, worktree: Path, git_dir: Path, index_file: Path, object_format: str,
+                 head: str | None = None):
         self.worktree, self.git_dir = worktree, git_dir
         self.index_file, self.object_format = index_file, object_format
+        self.head = head  # HEAD's commit when the repository was found; None before the first
         self._batch: subprocess.Popen | None = None
 
     @classmethod
@@ -58,7 +60,10 @@ class GitRepository:
         try:
             lines = _git(start, "rev-parse", "--is-bare-repository", "--is-inside-work-tree",
                          "--show-cdup", "--absolute-git-dir", "--git-path", "index",
-                         "--show-object-format").decode("utf-8", "surrogateescape")
+                         "--show-object-format",
+                         # HEAD's commit, or nothing before the first commit:
+                         # asked here rather than by a command of its own.
+                         "--revs-only", "HEAD^{commit}").decode("utf-8", "surrogateescape")
         except GitError as exc:
             if "not a git repository" in str(exc):
                 raise NotARepository(str(exc)) from None
@@ -70,7 +75,9 @@ class GitRepository:
             raise NotARepository(f"{start} is inside a repository's git folder, not its "
                                  "working tree")
         cdup, git_dir, index, object_format = rest[:4]
-        return cls((start / cdup).resolve(), Path(git_dir), start / index, object_format)
+        head = rest[4].strip() if len(rest) > 4 else ""
+        return cls((start / cdup).resolve(), Path(git_dir), start / index, object_format,
+                   head or None)
 
     # The index.
 
@@ -89,9 +96,23 @@ class GitRepository:
         except UnsupportedIndex:
             return self._listed_entries()
 
-    def _listed_entries(self) -> list[IndexEntry]:
+    def entries_of(self, paths: Iterable[str]) -> list[IndexEntry]:
+        """The index entries of ``paths`` alone (each stage of one in
+        conflict; a path not in the index has none), listed by git. Git
+        reads its index in C whatever the repository's size; reading every
+        entry here grows with it (14 ms for 8,500 files, ten times that for a
+        dataset of 85,000 captions), and a commit of one caption needs one
+        entry. An intent-to-add path (``git add -N``), which git's lists of
+        staged changes leave out, is listed as the empty blob it records."""
+        specs = [f":(top,literal){p}" for p in dict.fromkeys(paths)]
+        return self._listed_entries(specs) if specs else []
+
+    def _listed_entries(self, specs: list[str] | None = None) -> list[IndexEntry]:
         listed = []
-        for record in _git(self.worktree, "ls-files", "--stage", "-z").split(b"\0"):
+        command = ["ls-files", "--stage", "-z"]
+        if specs is not None:
+            command += ["--", *specs]
+        for record in _git(self.worktree, *command).split(b"\0"):
             if not record:
                 continue
             meta, _, name = record.partition(b"\t")
@@ -103,13 +124,13 @@ class GitRepository:
                 for name, mode, blob, stage in listed]
 
     def head_exists(self) -> bool:
-        return bool(_git(self.worktree, "rev-parse", "-q", "--verify", "HEAD^{commit}",
-                         check=False).strip())
+        return self.head is not None
 
     def staged_changes(self) -> tuple[set[str], bool]:
         """The paths whose staged content differs from ``HEAD`` (added,
-        modified, the new side of a rename, a type change), and whether the
-        index deletes anything. One ``git diff --cached``."""
+        modified, the new side of a rename, a type change, and a path in
+        conflict), and whether the index deletes anything. One ``git diff
+        --cached``."""
         out = _git(self.worktree, "diff", "--cached", "--name-status", "-z", "--no-renames",
                    "--no-ext-diff", "HEAD")
         fields = out.split(b"\0")[:-1]  # each field ends with a NUL

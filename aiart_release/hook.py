@@ -39,6 +39,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from .bundle import StagedSource, staged_source
 from .git_index import IndexEntry as _Entry
@@ -123,18 +124,15 @@ def staged_view(start: Path, files: Sequence[str] = (), *, all_staged: bool = Fa
     repo = open_repository(start)
     try:
         repository = repo.worktree
-        entries, unmerged = _index_entries(repo)
-        if files:
-            wanted = _passed_paths(files, Path(start).resolve(), repository)
-            changed = [p for p in wanted if p in entries]
-            changes = bool(wanted)
-        elif all_staged:
-            changed, changes = sorted(entries), bool(entries)
-        else:
-            changed, changes = _changed_against_head(repo, entries)
+        passed = _passed_paths(files, Path(start).resolve(), repository) if files else None
+        staged = _staged(repo, passed, all_staged)
+        entries, unmerged, changed = staged.entries, staged.unmerged, staged.changed
+        changes = staged.changes
         _refuse_unstaged_baseline(repo, entries, repository)
         parent = _temporary_parent(repository)
         whole_bundle = _declares_release(repo, entries, parent)
+        if whole_bundle and not staged.complete:
+            entries, unmerged = _index_entries(repo)
         targets = sorted(entries) if whole_bundle else changed
         if BASELINE_NAME in entries and BASELINE_NAME not in targets:
             targets = [*targets, BASELINE_NAME]  # what the commit accepts
@@ -172,11 +170,62 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-def _index_entries(repo: GitRepository) -> tuple[dict[str, _Entry], set[str]]:
-    """The index's stage-0 entries by path, and the paths in conflict."""
+# The files at the repository's root that decide the view's scope: the
+# configuration (a declared release is judged whole) and the baseline.
+_SCOPE_NAMES = (*CONFIG_NAMES, "pyproject.toml", BASELINE_NAME)
+# Past this many changed paths the whole index is read rather than listed
+# path by path (a command line has a length limit; the index reader's cost
+# is then spread over many files).
+MAX_LISTED_PATHS = 512
+
+
+class _Staged(NamedTuple):
+    """What the index holds for the view: the stage-0 entries by path
+    (``complete``: every one, else those of the changed paths and the
+    scope names), the paths in conflict, the paths the commit changes, and
+    whether it changes anything (a deletion does, with nothing to read)."""
+
+    entries: dict[str, _Entry]
+    unmerged: set[str]
+    changed: list[str]
+    changes: bool
+    complete: bool
+
+
+def _staged(repo: GitRepository, passed: list[str] | None, all_staged: bool) -> _Staged:
+    """The entries of the paths pre-commit ``passed``, of what the index
+    changes against ``HEAD``, or (``all_staged``, or no commit yet) of
+    every staged file. A commit of a few files asks git for their entries
+    alone: reading all of a large index costs more than checking a caption."""
+    if passed is not None:
+        entries, unmerged, complete = _entries_for(repo, passed)
+        return _Staged(entries, unmerged, [p for p in passed if p in entries], bool(passed),
+                       complete)
+    if all_staged or not repo.head_exists():
+        entries, unmerged = _index_entries(repo)
+        return _Staged(entries, unmerged, sorted(entries), bool(entries), True)
+    paths, deletes = repo.staged_changes()
+    entries, unmerged, complete = _entries_for(repo, sorted(paths))
+    changed = [p for p in sorted(paths) if p in entries]
+    return _Staged(entries, unmerged, changed, bool(changed) or deletes, complete)
+
+
+def _entries_for(repo: GitRepository, paths: list[str]
+                 ) -> tuple[dict[str, _Entry], set[str], bool]:
+    """The entries of ``paths`` and of the scope names, and whether every
+    entry of the index was read instead (too many paths to list)."""
+    if len(paths) > MAX_LISTED_PATHS:
+        return (*_index_entries(repo), True)
+    return (*_index_entries(repo, [*paths, *_SCOPE_NAMES]), False)
+
+
+def _index_entries(repo: GitRepository, paths: list[str] | None = None
+                   ) -> tuple[dict[str, _Entry], set[str]]:
+    """The index's stage-0 entries by path, and the paths in conflict: of
+    ``paths`` alone, or of the whole index."""
     entries: dict[str, _Entry] = {}
     unmerged: set[str] = set()
-    for entry in repo.entries():
+    for entry in (repo.entries() if paths is None else repo.entries_of(paths)):
         if entry.stage == 0:
             entries[entry.path] = entry
         else:
@@ -195,19 +244,6 @@ def _passed_paths(files: Sequence[str], start: Path, repository: Path) -> list[s
         except ValueError:
             continue
     return sorted(set(out))
-
-
-def _changed_against_head(repo: GitRepository,
-                          entries: dict[str, _Entry]) -> tuple[list[str], bool]:
-    """Staged paths whose content differs from HEAD (added, modified, the
-    new side of a rename, a type change), every path before the first
-    commit; and whether the commit changes anything (a deletion does, with
-    nothing to read)."""
-    if not repo.head_exists():
-        return sorted(entries), bool(entries)
-    changed, deletes = repo.staged_changes()
-    chosen = sorted(p for p in changed if p in entries)
-    return chosen, bool(chosen) or deletes
 
 
 def _refuse_unstaged_baseline(repo: GitRepository, entries: dict[str, _Entry],

@@ -47,6 +47,7 @@ from typing import Any
 from .checks import FINDING_ID
 from .findings import Checkpoint, Finding, Location, Severity, fingerprint
 from .globs import GlobError, GlobSet, glob_match
+from .lazy_pattern import LazyPattern
 from .readers.text import LineTooLong
 
 INVALID_ID = "bundle.ignore-invalid"
@@ -61,15 +62,15 @@ MAX_REASON = 2000
 
 # ``aiart-release: ignore[ids] reason``; the ids as written, up to the bracket.
 # The reason runs to the end of the line, or to the next marker.
-_MARKER = re.compile(r"aiart-release:\s*ignore\[([^\]\n]{0,300})\]((?:(?!aiart-release:)[^\n])*)")
+_MARKER = LazyPattern(r"aiart-release:\s*ignore\[([^\]\n]{0,300})\]((?:(?!aiart-release:)[^\n])*)")
 # A line with more markers than this is not a person's annotation.
 MAX_MARKERS_PER_LINE = 16
 # What closes a comment after the reason (HTML, C, template comments).
 # (and what opens the next one, when markers share a line).
-_CLOSER = re.compile(r"(\s*(-->|\*/|#}|%>|\"\"\"|'''|<!--|/\*|//|#))+\s*$")
+_CLOSER = LazyPattern(r"(\s*(-->|\*/|#}|%>|\"\"\"|'''|<!--|/\*|//|#))+\s*$")
 # Problems reported for one file: the first few say what to fix.
 MAX_PROBLEMS_PER_FILE = 10
-_ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9._-]*(\.\*)?|[a-z]+\.\*", re.ASCII)
+_ID_PATTERN = LazyPattern(r"[a-z0-9][a-z0-9._-]*(\.\*)?|[a-z]+\.\*", re.ASCII)
 
 
 @dataclass(frozen=True)

@@ -15,22 +15,30 @@ from typing import Any
 
 
 class LazyPattern:
-    """``re.compile(pattern, flags)``, deferred to the first use."""
+    """``re.compile(pattern, flags)``, deferred to the first use.
 
-    __slots__ = ("_pattern", "_flags", "_compiled")
+    The compiled pattern's methods are kept on the instance once asked for,
+    so a pattern used in a loop over a million table cells costs what the
+    compiled one does: an attribute lookup and the call."""
 
-    def __init__(self, pattern: str, flags: int = 0):
+    def __init__(self, pattern: str | bytes, flags: int = 0):
         self._pattern, self._flags = pattern, flags
-        self._compiled: re.Pattern[str] | None = None
+        self._compiled: re.Pattern | None = None
 
-    def compiled(self) -> re.Pattern[str]:
+    def compiled(self) -> re.Pattern:
         if self._compiled is None:
             self._compiled = re.compile(self._pattern, self._flags)
         return self._compiled
 
     def __getattr__(self, name: str) -> Any:
         # Only names the instance lacks come here: search, sub, pattern...
-        return getattr(self.compiled(), name)
+        # Special names are not the pattern's to answer (copy and pickle ask
+        # for __deepcopy__ and __getstate__ this way).
+        if name.startswith("__"):
+            raise AttributeError(name)
+        value = getattr(self.compiled(), name)
+        setattr(self, name, value)
+        return value
 
     def __repr__(self) -> str:
         return f"LazyPattern({self._pattern!r}, {self._flags!r})"

@@ -30,12 +30,13 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from .lazy_pattern import LazyPattern
 from .watchdog import guarded
 
 if TYPE_CHECKING:
     from .findings import Finding
 
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_WORD = LazyPattern(r"[^\W_]+", re.UNICODE)
 
 
 def _stars(text: str, keep: int = 1) -> str:
@@ -89,11 +90,11 @@ def mask_handle(text: str) -> str:
 
 
 # Prefixes that say what kind of secret a token is, and nothing more.
-_SECRET_PREFIX = re.compile(
+_SECRET_PREFIX = LazyPattern(
     r"(?:AKIA|ASIA|ABIA|ACCA|gh[pousr]_|github_pat_|glpat-|hf_|"
     r"sk-(?:proj-|svcacct-|admin-|ant-)?|xox[abposr]-|xapp-|[rs]k_(?:live|test)_|npm_|"
     r"pypi-|SG\.|AIza|eyJ)")
-_KEY_BLOCK = re.compile(r"(-----BEGIN[^\n-]{0,40}-----)(.*?)(-----END[^\n-]{0,40}-----)?", re.S)
+_KEY_BLOCK = LazyPattern(r"(-----BEGIN[^\n-]{0,40}-----)(.*?)(-----END[^\n-]{0,40}-----)?", re.S)
 
 
 def mask_secret(text: str) -> str:
@@ -140,7 +141,7 @@ Span = tuple[int, int, str]
 of ``kind`` (one of :data:`KINDS`)."""
 Masker = Callable[[str], Iterable[Span]]
 
-_TOKENS = re.compile(
+_TOKENS = LazyPattern(
     r"(?<![A-Za-z0-9])(?:"
     r"(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}"
     r"|gh[pousr]_[A-Za-z0-9]{36,255}+"
@@ -157,15 +158,15 @@ _TOKENS = re.compile(
     r"|AIza[0-9A-Za-z_-]{35}"
     r"|eyJ[A-Za-z0-9_-]{10,}+\.eyJ[A-Za-z0-9_-]{10,}+\.[A-Za-z0-9_-]{10,}+"
     r")(?![A-Za-z0-9])")
-_PRIVATE_KEY = re.compile(
+_PRIVATE_KEY = LazyPattern(
     r"-----BEGIN[ A-Z0-9]{0,30}PRIVATE KEY(?: BLOCK)?-----(?:[^-]++|-(?!----END))*+"
     r"(?:-----END[ A-Z0-9]{0,30}PRIVATE KEY(?: BLOCK)?-----)?")
 # user:password@ in a URL: the password goes.
-_URL_PASSWORD = re.compile(r"://[^\s:/@]{1,64}:([^\s:/@]{1,128})@")
+_URL_PASSWORD = LazyPattern(r"://[^\s:/@]{1,64}:([^\s:/@]{1,128})@")
 # password = "...", HF_TOKEN: ..., "api_key": "...": the value goes (as
 # detect-secrets' KeywordDetector). The keyword ends the name or is followed
 # by "_" or "-" and more of it: "tokenizer" and "max_tokens" are no secret.
-_ASSIGNED = re.compile(
+_ASSIGNED = LazyPattern(
     r"(?i)(?<![\w-])(?:\w{1,30}[_-])?"
     r"(?:passw(?:or)?d|pwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key|"
     r"auth[_-]?key|private[_-]?key|client[_-]?secret|credentials?)"
@@ -174,29 +175,29 @@ _ASSIGNED = re.compile(
 _PLACEHOLDERS = frozenset({"null", "none", "true", "false", "required", "optional", "string",
                            "str", "bool", "int", "yes", "no", "empty", "unset", "redacted",
                            "changeme", "secret", "password", "token", "xxxx", "xxxxxxxx"})
-_EMAIL = re.compile(
+_EMAIL = LazyPattern(
     r"(?<![\w.%+-])[\w.%+-]{1,64}+@(?:[A-Za-z0-9-]{1,63}\.){1,8}[A-Za-z]{2,24}(?![\w-])")
 # Digits and phone punctuation, as long as a phone number can be written
 # ("+44 (0) 20 7946 0958"): which part of it is a phone number _phone_spans
 # decides. Bounded, so that a long run of digits costs no more than a short
 # one, over and over.
 MAX_PHONE_CHARS = 25
-_DIGIT_RUN = re.compile(rf"(?<![\w+/:.-])\+?\(?\d[\d ().-]{{0,{MAX_PHONE_CHARS - 1}}}")
-_CARD = re.compile(r"(?<![\d-])[2-6]\d{3}(?:[ -]?\d){9,15}(?![\d])")
-_IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?"
+_DIGIT_RUN = LazyPattern(rf"(?<![\w+/:.-])\+?\(?\d[\d ().-]{{0,{MAX_PHONE_CHARS - 1}}}")
+_CARD = LazyPattern(r"(?<![\d-])[2-6]\d{3}(?:[ -]?\d){9,15}(?![\d])")
+_IBAN = LazyPattern(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?"
                    r"(?![A-Za-z0-9])")
 # US SSN / ITIN shape: never area 000 or 666, group 00, serial 0000.
-_SSN = re.compile(r"(?<![\d-])(?!000|666)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?![\d-])")
-_UK_NINO = re.compile(r"(?<![A-Za-z0-9])(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z]"
+_SSN = LazyPattern(r"(?<![\d-])(?!000|666)\d{3}([- ])(?!00)\d{2}\1(?!0000)\d{4}(?![\d-])")
+_UK_NINO = LazyPattern(r"(?<![A-Za-z0-9])(?!BG|GB|NK|KN|TN|NT|ZZ)[A-CEGHJ-PR-TW-Z]"
                       r"[A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])")
 # Spain's DNI (the letter is a checksum); Italy's codice fiscale.
-_DNI = re.compile(r"(?<![A-Za-z0-9])(\d{8})-?([A-Z])(?![A-Za-z0-9])")
-_CODICE_FISCALE = re.compile(r"(?<![A-Za-z0-9])[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z]"
+_DNI = LazyPattern(r"(?<![A-Za-z0-9])(\d{8})-?([A-Z])(?![A-Za-z0-9])")
+_CODICE_FISCALE = LazyPattern(r"(?<![A-Za-z0-9])[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z]"
                              r"(?![A-Za-z0-9])")
 # An address, not a network ("105.48.0.0/12" names thousands of machines).
-_IPV4 = re.compile(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}"
+_IPV4 = LazyPattern(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}"
                    r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\w|\.\d|/\d)")
-_IPV6 = re.compile(r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}+(?![\w:])")
+_IPV6 = LazyPattern(r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}+(?![\w:])")
 _DNI_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
 
 
@@ -213,7 +214,7 @@ def _secret_spans(text: str) -> Iterator[Span]:
             yield m.start("value"), m.end("value"), "secret"
 
 
-_KEY_CHARS = re.compile(r"[A-Za-z0-9_+/=-]{8,}")
+_KEY_CHARS = LazyPattern(r"[A-Za-z0-9_+/=-]{8,}")
 
 
 def _looks_secret(value: str, *, quoted: bool) -> bool:
@@ -313,7 +314,7 @@ def _ip_spans(text: str) -> Iterator[Span]:
             yield m.start(), m.end(), "number"
 
 
-_GROUP = re.compile(r"\d+")
+_GROUP = LazyPattern(r"\d+")
 
 
 def _phone_spans(text: str) -> Iterator[Span]:
@@ -334,7 +335,7 @@ def _phone_spans(text: str) -> Iterator[Span]:
 
 
 # A date, perhaps with more numbers after it ("06.01.2010 029").
-_DATE = re.compile(r"\(?(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4})"
+_DATE = LazyPattern(r"\(?(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4})"
                    r"(?!\d)")
 
 
@@ -373,7 +374,7 @@ MEMO_LIMIT = 50_000
 MASKER_SECONDS = 5.0
 
 
-_VALUE_WORD = re.compile(r"[^\W\d_]+")
+_VALUE_WORD = LazyPattern(r"[^\W\d_]+")
 MAX_LEARNED_VALUES = 500
 
 

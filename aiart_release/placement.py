@@ -12,12 +12,13 @@ In the core because two plugins place findings on the data: provenance
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from pathlib import PurePosixPath
 
+from .lazy_pattern import LazyPattern
+
 # Path-like words in a card: "dataset/", "data/images/cat.png", `train/`.
-_PATH_WORD = re.compile(r"(?<![\w/.:-])\.?/?((?:[\w.-]+/)+[\w.-]*)")
+_PATH_WORD = LazyPattern(r"(?<![\w/.:-])\.?/?((?:[\w.-]+/)+[\w.-]*)")
 
 
 def _ancestors(path: str) -> list[str]:

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import re
 
+from .lazy_pattern import LazyPattern
+
 # The value ends at the line end or at a comment's close ("*/", "-->").
-_SPDX_HEADER = re.compile(
+_SPDX_HEADER = LazyPattern(
     rb"SPDX-License-Identifier:[ \t]*([^\n\r*]+?)[ \t]*(?:\*/|-->)?[ \t]*$", re.MULTILINE
 )
 # The header is a first-lines convention; what lies further down is code.
 SPDX_HEAD_BYTES = 4096
 # What an SPDX expression can start with: an id, "(" or a LicenseRef-.
-_EXPRESSION_START = re.compile(r"[A-Za-z0-9.+()-]")
+_EXPRESSION_START = LazyPattern(r"[A-Za-z0-9.+()-]")
 
 
 def spdx_identifier(head: bytes) -> str | None:

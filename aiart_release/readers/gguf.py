@@ -13,11 +13,12 @@ plugin (facts for the cards) and readable by the licence check
 
 from __future__ import annotations
 
-import re
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from ..lazy_pattern import LazyPattern
 
 MAX_GGUF_KEYS = 100_000
 MAX_GGUF_STRING = 1024 * 1024
@@ -26,7 +27,7 @@ _GGUF_SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 
                  10: "<Q", 11: "<q", 12: "<d"}
 _STRING, _ARRAY = 8, 9
 # The keys kept for the card and licence checks (ggml docs/gguf.md, "General").
-GGUF_KEPT = re.compile(r"general\.(license(\.name|\.link)?|name|author|organization|"
+GGUF_KEPT = LazyPattern(r"general\.(license(\.name|\.link)?|name|author|organization|"
                        r"finetune|basename|url|repo_url|source\.(url|repo_url|"
                        r"hugg(?:ing|in)face\.repository)|base_model\.(count|\d+\.\w+)|"
                        r"datasets?\.(count|\d+\.\w+)|architecture|tags|languages)")

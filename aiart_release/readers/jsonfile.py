@@ -16,13 +16,14 @@ import re
 from itertools import accumulate
 from typing import Any
 
+from ..lazy_pattern import LazyPattern
 from .limits import DATA_LIMITS, LimitExceeded, Limits
 
 # A whole string (escapes included), the end of a string begun in an earlier
 # chunk, and the structural bytes the state machine needs.
-_ESCAPE = re.compile(rb"\\.", re.DOTALL)
-_STRING_REST = re.compile(rb'[^"\\]*(?:\\.[^"\\]*)*', re.DOTALL)
-_TOKEN = re.compile(rb'[\[{\]}"]')
+_ESCAPE = LazyPattern(rb"\\.", re.DOTALL)
+_STRING_REST = LazyPattern(rb'[^"\\]*(?:\\.[^"\\]*)*', re.DOTALL)
+_TOKEN = LazyPattern(rb'[\[{\]}"]')
 # Opening brackets become +1, closing ones -1 (as signed bytes); the rest goes.
 _OPEN_CLOSE = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")
 _NOT_BRACKET = bytes(set(range(256)) - set(b"[]{}"))

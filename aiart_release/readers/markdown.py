@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 
-HEADING_START = re.compile(r"[ \t]{0,3}(#{1,6})(?:[ \t]+|$)")
+from ..lazy_pattern import LazyPattern
+
+HEADING_START = LazyPattern(r"[ \t]{0,3}(#{1,6})(?:[ \t]+|$)")
 
 
 def atx_heading(line: str) -> tuple[int, str] | None:
@@ -23,7 +25,7 @@ def atx_heading(line: str) -> tuple[int, str] | None:
     return (len(match.group(1)), title) if match and title else None
 
 
-_DELIMITER_CELL = re.compile(r"\s*:?-{1,}:?\s*")
+_DELIMITER_CELL = LazyPattern(r"\s*:?-{1,}:?\s*")
 
 
 def table_cells(row: str) -> list[str]:

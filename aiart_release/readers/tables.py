@@ -16,13 +16,13 @@ import codecs
 import csv
 import io
 import json
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..lazy_pattern import LazyPattern
 from .jsonfile import GuardedStream, check_json
 from .limits import DATA_LIMITS, LimitExceeded, Limits
 from .text import bounded_lines
@@ -98,7 +98,7 @@ def _text_stream(path: Path) -> io.TextIOWrapper:
     return io.TextIOWrapper(raw, encoding=encoding, errors="surrogateescape", newline="")
 
 
-_UNDECODABLE = re.compile("[\udc80-\udcff]")
+_UNDECODABLE = LazyPattern("[\udc80-\udcff]")
 
 
 def _cell(value: Any) -> str | None:

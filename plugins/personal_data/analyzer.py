@@ -30,6 +30,7 @@ from functools import cache
 from typing import Any
 
 from aiart_release.ignores import is_reserved_email
+from aiart_release.lazy_pattern import LazyPattern
 
 from .names import SUBJECT_VERB, has_distinctive_name, is_statement
 from .pieces import pieces
@@ -149,22 +150,22 @@ _DEFAULT_PREFILTER = _prefilter(r"\d|@|/")
 # timestamps and sizes, words are slugs: no phone number, card number, age,
 # date, name or trait is stated there.
 IN_URLS = {"SOCIAL_HANDLE", "EMAIL_ADDRESS", "IP_ADDRESS", "CRYPTO", "URL"}
-_URL = re.compile(r"\b(?:https?|ftp)://[^\s<>\"'`]+|\bwww\.[^\s<>\"'`]+", re.IGNORECASE)
+_URL = LazyPattern(r"\b(?:https?|ftp)://[^\s<>\"'`]+|\bwww\.[^\s<>\"'`]+", re.IGNORECASE)
 # A whole word in Title case ("Gonzalez", "McDonald"), not a unit or a name
 # of a thing in mixed case ("MiB", "LoRA", "iPhone"), and not where any word
 # is capitalised: the start of the text, of a line, of a sentence.
 _TITLE_WORD = r"[A-ZÀ-ÖØ-ÞĀ-Ž][^\W\d_A-Z]+(?:[A-Z][^\W\d_A-Z]+)*(?!\w)"
-_NAME_LIKE = re.compile(r"(?<![.!?:;\n]\s)(?<!^)(?<!\n)(?<![\"'(\[])\b" + _TITLE_WORD)
+_NAME_LIKE = LazyPattern(r"(?<![.!?:;\n]\s)(?<!^)(?<!\n)(?<![\"'(\[])\b" + _TITLE_WORD)
 # Lower-case names come after credit words ("by greg rutkowski").
-_CREDIT_CUE = re.compile(r"\b(?:by|after|style of|inspired by|homage to|manner of)\s+[a-z]",
+_CREDIT_CUE = LazyPattern(r"\b(?:by|after|style of|inspired by|homage to|manner of)\s+[a-z]",
                          re.IGNORECASE)
 # A table cell that is a file path ("images/0001.png") holds no personal data
 # we can find, and analysing a million of them would cost minutes.
-_PATH_LIKE = re.compile(r"^[\w./\\:-]+\.[A-Za-z0-9]{2,5}$")
+_PATH_LIKE = LazyPattern(r"^[\w./\\:-]+\.[A-Za-z0-9]{2,5}$")
 # Nor does a cell that is a hash or a padded base64 digest (an MD5 column,
 # a content id): lower-case hex with a letter and a digit, 16 characters or
 # more (phone and card numbers have no letter, IBANs are upper case).
-_DIGEST_LIKE = re.compile(
+_DIGEST_LIKE = LazyPattern(
     r"^(?=[\da-f-]*[a-f])(?=[\da-f-]*\d)[\da-f]+(?:-[\da-f]+)*$|^[A-Za-z\d+/]{16,}={1,2}$")
 MIN_DIGEST_CHARS = 16
 

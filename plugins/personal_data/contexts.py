@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from aiart_release.findings import Severity
+from aiart_release.lazy_pattern import LazyPattern
 
 if TYPE_CHECKING:
     from .analyzer import Hit
@@ -51,51 +52,52 @@ _NUMBER_SHAPED = frozenset({
 # or a file name ("IMG_4155550199.jpg"). Found token by token, in linear
 # time: a pattern that looks for "://" or "/" from every position of a long
 # token costs its square.
-_TOKEN = re.compile(r"[^\s<>\"'`()\[\]{},;|]+")
+_TOKEN = LazyPattern(r"[^\s<>\"'`()\[\]{},;|]+")
 _FILE_EXTENSIONS = frozenset(
     "jpg jpeg png gif webp svg ico bmp tif tiff heic avif mp3 mp4 mov webm wav flac pdf zip "
     "tar gz txt json jsonl csv tsv yaml yml toml py js ts css html htm md safetensors ckpt "
     "pt pth bin onnx parquet".split())
 # "icon@2x.png": the "domain" of this address is a file extension.
-_FILE_TLD = re.compile(
+_FILE_TLD = LazyPattern(
     r"\.(?:jpe?g|png|gif|webp|svg|ico|bmp|tiff?|pdf|js|css|py|json|txt|md|html?|zip|gz|"
     r"mp[34]|mov|webm|wav|csv|ya?ml)$", re.IGNORECASE)
 
 # Code identifiers: CamelCase inside a word (but not McDonald, DeVito,
 # O'Brien), snake_case, dotted names, words with digits, Python constants.
-_CAMEL = re.compile(r"[a-z][A-Z]|[A-Z]{2,}[a-z]")
-_NAME_PREFIX = re.compile(r"^(?:Mc|Mac|De|Di|Da|Du|La|Le|Van|Von|O['’])[A-Z][a-z]+$")
+_CAMEL = LazyPattern(r"[a-z][A-Z]|[A-Z]{2,}[a-z]")
+_NAME_PREFIX = LazyPattern(r"^(?:Mc|Mac|De|Di|Da|Du|La|Le|Van|Von|O['’])[A-Z][a-z]+$")
 _CODE_WORDS = frozenset({"true", "false", "none", "null", "nan", "self", "cls", "todo",
                          "fixme", "args", "kwargs", "lorem", "ipsum", "dolor"})
-_INSTITUTION = re.compile(
+_INSTITUTION = LazyPattern(
     r"\b(?:University|Institute|College|School|Academy|Museum|Bank|Department|Faculty|"
     r"Ministry|Hospital|Church|Society|Republic|State|Kingdom|Centre|Center|Library|"
     r"Foundation|Council|City|County|Port|Lake|Mount|Cape) of\s+$")
 # A key or a line of a config that says it holds a person.
-_PERSON_KEY = re.compile(r"author|maintainer|contact|owner|email|name|creator|by\b",
+_PERSON_KEY = LazyPattern(r"author|maintainer|contact|owner|email|name|creator|by\b",
                          re.IGNORECASE)
 # A sentence about a person: who the number or trait is about.
-_PERSON_NOUN = re.compile(
+_PERSON_NOUN = LazyPattern(
     r"\b(?:he|she|him|her|his|hers|man|woman|boy|girl|child|kid|son|daughter|baby|toddler|"
     r"teen|teenager|brother|sister|niece|nephew|grandson|granddaughter|pupil|patient|"
     r"birthday)\b", re.IGNORECASE)
 # In the data, captions speak in the first person and of sitters and models:
 # "self-portrait at 27", "subject is a minor (13)".
-_DATA_PERSON_NOUN = re.compile(
+_DATA_PERSON_NOUN = LazyPattern(
     r"\b(?:i|me|my|myself|self-portrait|selfie|subject|model|sitter|client|minor)\b",
     re.IGNORECASE)
 # A contact published on purpose: "Contact: ...", "questions to ...".
-_CONTACT_CUE = re.compile(
+_CONTACT_CUE = LazyPattern(
     r"\b(?:contact(?:ed)?|questions?|inquir(?:y|ies)|enquir(?:y|ies)|reach|maintainers?|"
     r"support|feedback|correspondence|issues?|e-?mail (?:us|me)|write to|report)\b",
     re.IGNORECASE)
 # The last part of a handle or profile link written in capitals: a template.
-_PLACEHOLDER = re.compile(r"[@/][A-Z][A-Z_]{2,}/?$")
+_PLACEHOLDER = LazyPattern(r"[@/][A-Z][A-Z_]{2,}/?$")
 # `code` and ``code`` in Markdown and reStructuredText prose.
-_INLINE_CODE = re.compile(r"(`+)[^`\n]+\1")
+_INLINE_CODE = LazyPattern(r"(`+)[^`\n]+\1")
 # "06.01.2010 029": a date, not a phone number.
-_DATE = re.compile(r"\b(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}[./-]\d{1,2}[./-]\d{1,2})\b")
-_LIST_SPLIT = re.compile(r"[,;|\n]")
+_DATE = LazyPattern(
+    r"\b(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}[./-]\d{1,2}[./-]\d{1,2})\b")
+_LIST_SPLIT = LazyPattern(r"[,;|\n]")
 
 
 def clean_hits(text: str | None, hits: Sequence[Hit], context: str | None) -> list[Hit]:

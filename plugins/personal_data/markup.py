@@ -22,6 +22,7 @@ import html
 import re
 from collections.abc import Iterable, Iterator
 
+from aiart_release.lazy_pattern import LazyPattern
 from aiart_release.readers.markdown import is_delimiter_row, table_cells
 
 PROSE, CITATION, EXAMPLE_CODE, CONFIG = "prose", "citation", "string-literal", "config"
@@ -31,27 +32,27 @@ JOIN = "join"
 
 # Headings that open a list of authors, credits or references: the names
 # under them are published on purpose, not data about people.
-_CITATION_HEADING = re.compile(
+_CITATION_HEADING = LazyPattern(
     r"\b(?:cit(?:e|es|ing|ations?)|references?|bibliography|bibtex|"
     r"acknowledge?ments?|credits?|contributors?|authors?|thanks|maintainers?|team)\b",
     re.IGNORECASE,
 )
 # A line that is only such a word, as a label ("References:", "**Credits**"):
 # a heading in all but markup; what follows is under it until a heading.
-_CITATION_LABEL = re.compile(
+_CITATION_LABEL = LazyPattern(
     r"\s*(?:\*\*|__)?\s*(?:cit(?:e|ations?)|references?|bibliography|acknowledge?ments?|"
     r"credits?|contributors?|authors?|thanks)\s*:?\s*(?:\*\*|__)?\s*:?\s*",
     re.IGNORECASE,
 )
 LABEL_LEVEL = 7  # below every heading: the next heading of any level ends it
-_ATX = re.compile(r"^\s{0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t#]*$")
-_RULE = re.compile(r"^\s*([=\-~^\"'`#*+:._])\1{2,}\s*$")
-_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})\s*([^\s`{]*)")
+_ATX = LazyPattern(r"^\s{0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t#]*$")
+_RULE = LazyPattern(r"^\s*([=\-~^\"'`#*+:._])\1{2,}\s*$")
+_FENCE = LazyPattern(r"^\s{0,3}(`{3,}|~{3,})\s*([^\s`{]*)")
 _BIB_LANGS = {"bibtex", "bib", "biblatex", "tex-bib"}
 # "@article{key," / "@inproceedings{": the first line of a BibTeX entry.
-_BIBTEX = re.compile(r"^[\s`]*@[A-Za-z]+\s*[{(]")
-_HTML_HEADING = re.compile(r"<h([1-6])\b[^>]*>(.*?)</h\1\s*>", re.IGNORECASE)
-_HIDDEN_OPEN = re.compile(r"<(script|style)\b", re.IGNORECASE)
+_BIBTEX = LazyPattern(r"^[\s`]*@[A-Za-z]+\s*[{(]")
+_HTML_HEADING = LazyPattern(r"<h([1-6])\b[^>]*>(.*?)</h\1\s*>", re.IGNORECASE)
+_HIDDEN_OPEN = LazyPattern(r"<(script|style)\b", re.IGNORECASE)
 
 # One line, its number, and what it is: ("text", None), ("code", None) inside
 # a fence, ("fence", language or None), ("heading", (level, title)),
@@ -174,10 +175,10 @@ def _structured(lines: Iterable[tuple[int, str]], markup: str) -> Iterator[Line]
 # A cell that holds a figure: "11.4M", "1,803,225", "3.5%", "1.6TB", "-",
 # "17.2M / 16.7M".
 _ONE_FIGURE = r"[-+~≈<>]?[ \t]*+\d[\d,.]*+[ \t]*+(?:[KMGTP]i?B|[%KMBkmb])?\+?"
-_FIGURE = re.compile(rf"\s*+(?:[-–—]|{_ONE_FIGURE}(?:[ \t]*+/[ \t]*+{_ONE_FIGURE}){{0,3}})?\s*+")
+_FIGURE = LazyPattern(rf"\s*+(?:[-–—]|{_ONE_FIGURE}(?:[ \t]*+/[ \t]*+{_ONE_FIGURE}){{0,3}})?\s*+")
 # A first column whose header says it names people ("Name", "Contributor"):
 # its cells stay read even beside figures.
-_PEOPLE_COLUMN = re.compile(
+_PEOPLE_COLUMN = LazyPattern(
     r"\b(?:names?|authors?|contributors?|annotators?|members?|persons?|people|artists?|"
     r"creators?|maintainers?|users?|who|participants?|photographers?)\b", re.IGNORECASE)
 
@@ -280,6 +281,6 @@ def _html(lines: Iterable[tuple[int, str]]) -> Iterator[Line]:
             yield number, text, "text", None
 
 
-_HTML_TAG = re.compile(r"<[^>]*>")
-_ELEMENT = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
-_CODE_ELEMENT = re.compile(r"</?(?:code|kbd|samp|tt|var)\b", re.IGNORECASE)
+_HTML_TAG = LazyPattern(r"<[^>]*>")
+_ELEMENT = LazyPattern(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
+_CODE_ELEMENT = LazyPattern(r"</?(?:code|kbd|samp|tt|var)\b", re.IGNORECASE)

@@ -35,13 +35,15 @@ from collections.abc import Iterator
 from collections.abc import Set as AbstractSet
 from functools import cache
 
+from aiart_release.lazy_pattern import LazyPattern
+
 from .recognizers import PATTERNS
 
 Span = tuple[int, int, str]
 
-_LETTERS = re.compile(r"[^\W\d_]+")
+_LETTERS = LazyPattern(r"[^\W\d_]+")
 # Endings of family names the lexicon may lack (Kowalski, Petrova, Shevchenko).
-_FAMILY_ENDING = re.compile(r"(?:ski|ska|cki|cka|wicz|owa|ova|eva|ová|enko|chuk|yan|ishvili|"
+_FAMILY_ENDING = LazyPattern(r"(?:ski|ska|cki|cka|wicz|owa|ova|eva|ová|enko|chuk|yan|ishvili|"
                             r"dze|oglu|oğlu|escu|ez)$")
 MIN_NAME_CHARS = 2
 

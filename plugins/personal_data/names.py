@@ -24,19 +24,21 @@ from collections.abc import Set as AbstractSet
 from functools import cache
 from typing import Any
 
+from aiart_release.lazy_pattern import LazyPattern
+
 # Words that look like given names of some locale and are everyday words or
 # fillers on the Web; too short to tell apart.
 MIN_LOWER_CHARS = 4
 MIN_CAPS_CHARS = 4
 # Lower-case names are trusted only in text whose words are mostly English.
 ENGLISH_SHARE = 0.5
-_WORD = re.compile(r"(?<![\w@#/.'’-])[^\W\d_][^\W\d_'’-]*(?![\w@/'’-]|\.\w)")
+_WORD = LazyPattern(r"(?<![\w@#/.'’-])[^\W\d_][^\W\d_'’-]*(?![\w@/'’-]|\.\w)")
 # What follows a name that a sentence is about: an auxiliary, a verb of
 # saying or doing, a possessive ("Sheeran's", "Sheeran ' s" as tokenised).
-SUBJECT_VERB = re.compile(
+SUBJECT_VERB = LazyPattern(
     r"\s*['’]\s?s\b|\s+(?:is|was|has|had|should|would|will|can|could|did|does|said|says|"
     r"thinks|knows|wants|needs|looks|sounds|got|gets|made|makes|went|goes|just|never|always)\b")
-_AFTER_DETERMINER = re.compile(
+_AFTER_DETERMINER = LazyPattern(
     r"\b(?:a|an|the|this|that|these|those|my|your|his|her|its|our|their|some|any|no|every|"
     r"each|another|such|what|which)\s+$", re.IGNORECASE)
 
@@ -190,7 +192,7 @@ def has_distinctive_name(text: str) -> bool:
 # A pronoun or an auxiliary: the text says something about someone, as
 # comments and posts do and captions ("watercolor of a red fox, golden
 # hour") rarely do.
-_STATEMENT = re.compile(
+_STATEMENT = LazyPattern(
     r"\b(?:i|i'm|im|you|u|he|she|we|they|me|him|her|us|them|my|your|ur|his|our|their|"
     r"is|was|are|were|am|has|have|had|does|did|will|would|should|could)\b", re.IGNORECASE)
 

@@ -16,12 +16,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from aiart_release.lazy_pattern import LazyPattern
+
 PIECE_CHARS = 2000
 # Longer than any hit we look for (an address, an e-mail address, a name).
 OVERLAP_CHARS = 200
 
-_SENTENCE_END = re.compile(r"[.!?]\s")
-_SPACE = re.compile(r"\s")
+_SENTENCE_END = LazyPattern(r"[.!?]\s")
+_SPACE = LazyPattern(r"\s")
 
 
 @dataclass(frozen=True)

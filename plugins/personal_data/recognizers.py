@@ -15,6 +15,8 @@ from collections.abc import Set as AbstractSet
 from functools import cache
 from typing import Any
 
+from aiart_release.lazy_pattern import LazyPattern
+
 SENSITIVE_PREFIX = "SENSITIVE_"
 # Score of a trait stated about a person, and of a bare mention.
 PERSON_TRAIT_SCORE = 0.85
@@ -116,7 +118,7 @@ def _a_name(value: str) -> bool:
 
 
 # The lower-case epithet after a capitalised genus: "Cancer pagurus".
-_SPECIES = re.compile(r" [a-z]+(?:us|um|is|ae|ii|a|ens|ata|oides|ensis)\b(?! \w+ly\b)")
+_SPECIES = LazyPattern(r" [a-z]+(?:us|um|is|ae|ii|a|ens|ata|oides|ensis)\b(?! \w+ly\b)")
 
 
 def _next_to_art(text: str, start: int, end: int, art: re.Pattern[str]) -> bool:
@@ -310,20 +312,20 @@ _CAP = r"[A-ZÀ-ÖØ-ÞĀ-Ž][\w'’-]+"
 _LOW = r"[a-zß-öø-ÿā-ž][\w'’-]+"
 _CREDIT_CUE = (r"(?:\bart by|\bby|\bafter|\bstyle of|\binspired by|\bhomage to|\bpainted by|"
                r"\bdrawn by|\billustrated by|\bphoto(?:graph)? by|\bshot by|\bmanner of)")
-_CAPITALISED_NAME = re.compile(
+_CAPITALISED_NAME = LazyPattern(
     rf"(?<![\w'’-])({_CAP})((?:\s+(?:{_PARTICLES}\s+)?{_CAP}){{1,3}})(?![\w'’-])")
-_PROMPT_NAME = re.compile(rf"{_CREDIT_CUE}\s+({_LOW})\s+({_LOW})(?=\s*(?:,|;|\.|\band\b|$))",
+_PROMPT_NAME = LazyPattern(rf"{_CREDIT_CUE}\s+({_LOW})\s+({_LOW})(?=\s*(?:,|;|\.|\band\b|$))",
                           re.IGNORECASE)
 # A lone given name, not starting the text, possibly possessive ("Priya's").
 _TITLE = r"[A-ZÀ-ÖØ-ÞĀ-Ž][a-zß-öø-ÿā-ž]+"  # Title case only: "LoRA" is no name
-_SINGLE_NAME = re.compile(rf"(?<=[\w,;:(&] )({_TITLE})(?=(?:'s|’s)?(?![\w'’-])(?!\s+[A-Z]))")
+_SINGLE_NAME = LazyPattern(rf"(?<=[\w,;:(&] )({_TITLE})(?=(?:'s|’s)?(?![\w'’-])(?!\s+[A-Z]))")
 # A distinctive given name alone, whose case says nothing (names.py).
 LONE_NAME_SCORE = 0.45
-_CUE_SINGLE = re.compile(rf"{_CREDIT_CUE}\s+({_CAP})(?=\s*(?:,|;|\.|\)|\band\b|$))")
+_CUE_SINGLE = LazyPattern(rf"{_CREDIT_CUE}\s+({_CAP})(?=\s*(?:,|;|\.|\)|\band\b|$))")
 
 
 # Words after which a capitalised word names a place: "sunset over Venice".
-_PLACE_BEFORE = re.compile(
+_PLACE_BEFORE = LazyPattern(
     r"\b(?:in|at|from|to|into|near|across|around|over|through|via|of|visit|visited|"
     r"visiting)\s+$", re.IGNORECASE)
 

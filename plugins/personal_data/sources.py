@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from aiart_release.lazy_pattern import LazyPattern
 from aiart_release.readers.jsonfile import load_json
 from aiart_release.readers.limits import DATA_LIMITS, LimitExceeded
 from aiart_release.readers.safetensors import SafetensorsError, read_header
@@ -33,7 +34,7 @@ MAX_LINE_BYTES = 1024 * 1024
 MAX_RECORD_CHARS = 20_000
 MIN_STRING_CHARS = 4
 # Subtitle cue numbers and timings carry no personal data.
-_SUBTITLE_NOISE = re.compile(
+_SUBTITLE_NOISE = LazyPattern(
     r"^\s*(\d+|WEBVTT.*|NOTE.*|\d{1,2}:\d{2}(:\d{2})?[.,]\d{3}\s*-->.*)\s*$"
 )
 
@@ -45,12 +46,12 @@ CITATION, CONFIG, METADATA, FIXTURE = "citation", "config", "metadata", "fixture
 FILE_NAME = "file-name"
 
 # Files that are lists of authors, credits or references, whatever their suffix.
-_CITATION_FILE = re.compile(
+_CITATION_FILE = LazyPattern(
     r"^(?:citation|citations|authors|contributors|credits|thanks|maintainers|"
     r"acknowledge?ments|references)(?:[-_. ].*)?$|\.bib$|\.cff$", re.IGNORECASE)
 # Tool settings in a dot-file (.pylintrc, .flake8, .coveragerc) or a config
 # read as text: words there are option names, not people.
-_CONFIG_FILE = re.compile(
+_CONFIG_FILE = LazyPattern(
     r"^\.[\w.-]*(?:rc|ignore|flake8|editorconfig|config)$|\.(?:cfg|ini|toml|ya?ml|conf)$",
     re.IGNORECASE)
 # Text files that are the data when they sit in the dataset: caption sidecars,
@@ -116,7 +117,7 @@ def file_context(name: str, kind: str, artifact: str = "", origin: str | None = 
 # `0: 'tench, Tinca tinca',` (a Python or JSON label map), `n01440764 tench`
 # (an ImageNet synset list), `"cat": 3,`: a vocabulary the code reads, not
 # sentences about anyone.
-_LABEL_LINE = re.compile(
+_LABEL_LINE = LazyPattern(
     r"""^\s*[{\[]?\s*(?:(?:\d+|'[^'\n]{1,80}'|"[^"\n]{1,80}")\s*:\s*(?:'[^'\n]*'|"[^"\n]*"|\d+)"""
     r"""|n\d{8}\s+\S[^\n]{0,200})\s*,?\s*[}\]]?\s*$""")
 LABEL_LIST_MIN_LINES = 20
@@ -390,7 +391,7 @@ def _code(source: str, suffix: str, line_offset: int = 0) -> Iterator[Record]:
 # An unclosed "/*" runs to the end of the file, as a compiler reads it. The
 # end must be allowed: a lazy scan for a "*/" that never comes, retried at
 # each of 100,000 openers, took minutes on 300 KB.
-_GENERIC_CODE = re.compile(
+_GENERIC_CODE = LazyPattern(
     r"//[ \t]*(.*)|/\*([\s\S]*?)(?:\*/|\Z)|(?<![\w$])#[ \t]*(.*)|--[ \t]+(.*)"
     r"|\"((?:[^\"\\\n]|\\.){0,2000})\"|'((?:[^'\\\n]|\\.){0,2000})'"
 )
@@ -541,7 +542,7 @@ def _json_object(path: Path, kind: str = "config") -> Iterator[Record]:
             yield Record(row=number, segments=segments)
 
 
-_MEDIA_NAME = re.compile(r"\.(?:png|jpe?g|webp|gif|bmp|tiff?|wav|mp3|flac|mp4|mov|webm)$",
+_MEDIA_NAME = LazyPattern(r"\.(?:png|jpe?g|webp|gif|bmp|tiff?|wav|mp3|flac|mp4|mov|webm)$",
                          re.IGNORECASE)
 _CAPTION_KEYS = {"caption", "captions", "tags", "text", "prompt", "description", "title"}
 
