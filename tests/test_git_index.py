@@ -181,3 +181,39 @@ def test_a_linked_worktree_is_checked_in_its_own_index(cli, tmp_path, monkeypatc
     assert result.code == 1 and "captions/002.txt:1: high pii.email-address" in result.out
     monkeypatch.chdir(repo)  # the main checkout stages nothing new
     assert cli("hook").code == 0
+
+
+def test_a_commit_of_a_few_files_is_planned_without_reading_the_whole_index(
+        cli, tmp_path, monkeypatch):
+    """A commit that changes a few files asks git for their entries alone:
+    reading every entry of a large index costs more than checking a caption.
+    Paths are given to git literally (glob characters, a leading colon, a
+    space). A declared release is judged whole, so its index is read."""
+    odd = ["captions/[a]*.txt", "captions/:x y.txt"]
+    repo = new_repo(tmp_path / "r", {**FILES, **{p: CLEAN_CAPTION for p in odd}},
+                    staged=("README.md", "captions/001.txt", *odd))
+    git(repo, "commit", "-qm", "one", "--no-verify")
+    for n, path in enumerate(odd):  # each its own address: one finding each
+        (repo / path).write_text(EMAIL_CAPTION.replace("@", f"{n}@"))
+    git(repo, "add", *odd)
+    read_whole = []
+    real_entries = GitRepository.entries
+
+    def whole_index(self):
+        read_whole.append(True)
+        return real_entries(self)
+
+    monkeypatch.setattr(GitRepository, "entries", whole_index)
+    monkeypatch.setenv("AIART_RELEASE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.chdir(repo)
+    for passed in ((), odd):  # what the index changes; the files pre-commit passes
+        result = cli("hook", "--no-cache", *passed)
+        assert result.code == 1, result.out + result.err
+        for path in odd:
+            assert f"{path}:1: high pii.email-address" in result.out
+        assert "captions/001.txt" not in result.out
+    assert not read_whole
+    (repo / "aiart-release.yaml").write_text("release: open\n")
+    git(repo, "add", "aiart-release.yaml")
+    result = cli("hook", "--no-cache")
+    assert read_whole and "staged bundle" in result.out + result.err
