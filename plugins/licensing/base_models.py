@@ -431,7 +431,7 @@ def _names_other_dataset(file_name: str, name: str) -> bool:
     ("coco_val2017.zip", "imagenet-val.tar"): someone else's data, fetched to
     evaluate or train on."""
     stem = file_name.rsplit(".", 1)[0]
-    for token in {stem, *re.split(r"[-_.\s]+", stem)}:
+    for token in {stem, *re.split(r"[-_.\s]+", stem)[:12]}:
         known = known_datasets.match_id(token) if len(token) >= 3 else None
         if known is not None and not _same_name(_letters(known.id), name):
             return True
