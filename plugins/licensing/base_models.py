@@ -18,6 +18,17 @@ obligations of the base model (rules/base_models.yaml) apply:
 - a README paragraph that says the model is fine-tuned from / based on a
   known base model, naming its Hub id, or a download script of one.
 
+The same download scripts say what the release publishes by link: weights
+named after it (``model_downloads``, its model), and data files (records,
+tables, shards, archives) from the host that serves those weights, or named
+after the release (a host, folder, file or Hub dataset of its name): its
+dataset (``dataset_downloads``; InstructPix2Pix's download_data.sh fetches
+``gpt-generated-prompts.jsonl`` and a folder of zip and json files from the
+host of ``instruct-pix2pix-00-22000.ckpt``). Not counted: scripts that
+evaluate (someone else's benchmark, for metrics), files named after another
+known dataset (rules/datasets.yaml), installs and clones, comments, weights,
+a model's configuration files, archives saved among the models.
+
 Only Hub ids that rules/base_models.yaml knows count: a model named in
 words ("Stable Diffusion") or a file path no script fetches is not a
 claim. A copied-in upstream project (vendored, generated or fixture files)
