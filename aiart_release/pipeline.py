@@ -42,11 +42,14 @@ def released_artifacts(inventory: Inventory, facts: Facts) -> list[str]:
     dataset the release is named after, whose files are downloaded from
     elsewhere; the people in it are released all the same; and
     ``model_downloads``: the release's own download script fetching
-    weights named after it, its model published by link)."""
+    weights named after it, its model published by link; and
+    ``dataset_downloads``: the release's own download script fetching its
+    dataset's files, its dataset published by link)."""
     present = set(inventory.artifacts_present())
     linked = list(facts.values.get("published_by_link") or [])
-    if facts.values.get("model_downloads"):
-        linked.append("model")
+    for fact, artifact in (("model_downloads", "model"), ("dataset_downloads", "dataset")):
+        if facts.values.get(fact):
+            linked.append(artifact)
     present.update(a for a in linked if a in RELEASED_ARTIFACTS)
     return [a for a in RELEASED_ARTIFACTS if a in present]
 

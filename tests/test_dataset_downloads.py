@@ -12,7 +12,6 @@ import time
 import pytest
 from conftest import EXAMPLES, make_bundle
 
-from aiart_release import pipeline
 from aiart_release.bundle import build_inventory
 from aiart_release.default_plugins.licensing.base_models import read_release, release_name
 from aiart_release.plugins import build_registry
@@ -43,22 +42,8 @@ def _downloads(tmp_path, files: dict) -> list[str]:
     return [d.where for d in reading.dataset_downloads]
 
 
-def _released_with_linked_dataset(inventory, facts):
-    # The change proposed for pipeline.released_artifacts: until the lead
-    # applies it, the end-to-end tests apply it here.
-    present = set(inventory.artifacts_present())
-    linked = list(facts.values.get("published_by_link") or [])
-    for fact, artifact in (("model_downloads", "model"), ("dataset_downloads", "dataset")):
-        if facts.values.get(fact):
-            linked.append(artifact)
-    present.update(a for a in linked if a in pipeline.RELEASED_ARTIFACTS)
-    return [a for a in pipeline.RELEASED_ARTIFACTS if a in present]
-
-
 @pytest.fixture
-def assess(cli, tmp_path, monkeypatch):
-    monkeypatch.setattr(pipeline, "released_artifacts", _released_with_linked_dataset)
-
+def assess(cli, tmp_path):
     def run(files: dict) -> dict:
         bundle = make_bundle(tmp_path / "b", files)
         return cli("assess", bundle, "-f", "json", "--no-cache").json()
