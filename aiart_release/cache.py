@@ -1234,7 +1234,11 @@ def _plainly_within(db: sqlite3.Connection, limit_bytes: int, limit_entries: int
     run on one caption."""
     spans = []
     for table in ("results", "files"):
-        low, high = db.execute(f"SELECT min(rowid), max(rowid) FROM {table}").fetchone()
+        # Two subqueries: SQLite reads min() or max() of the row id from the
+        # end of the table's tree only when it is a query's one aggregate;
+        # asked together they scanned every row (8 ms for 40,000 results).
+        low, high = db.execute(f"SELECT (SELECT min(rowid) FROM {table}), "
+                               f"(SELECT max(rowid) FROM {table})").fetchone()
         spans.append(0 if low is None else high - low + 1)
     if max(spans) > limit_entries:
         return False
