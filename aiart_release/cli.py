@@ -593,7 +593,7 @@ def _run_hook(view, *, fail_on: str | None, use_cache: bool,
         registry, config, policy = _setup(view.root, "terminal", "auto", None, None,
                                           keep_derived=use_cache)
         threshold = _severity(gate_threshold(fail_on, config))
-        options = _options(use_cache=use_cache, timeout=timeout)
+        options = _options(use_cache=use_cache, timeout=timeout, composition=False)
         assessment = _assess(view.root, registry, config, policy, options)
     except UsageProblem as exc:
         # A staged file named by its place in the repository, not in the

@@ -76,6 +76,10 @@ class Options:
     # pool) or ``dask`` / ``dask=ADDRESS`` (a distributed cluster); see
     # aiart_release/executors and docs/scale.md.
     executor: str = "local"
+    # Whether the assessment carries the dataset's composition summary
+    # (counts to reflect on). The pre-commit hook shows none, so it does
+    # not pay for it.
+    composition: bool = True
 
 
 class Progress:

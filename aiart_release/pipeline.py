@@ -20,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from . import baseline, composition, ignores, masking
+from . import baseline, ignores, masking
 from .aggregate import aggregate
 from .assessment import Assessment
 from .bundle import RELEASED_ARTIFACTS, BundleError, Inventory, build_inventory
@@ -94,7 +94,8 @@ def assess(path: Path, registry: Registry, config: Config, policy: Policy,
             errors=run.errors,
         )
         assessment.suppressed = suppressed
-        assessment.composition = summarize_composition(inventory, assessment.timings)
+        if options.composition:
+            assessment.composition = summarize_composition(inventory, assessment.timings)
         return mask_for_display(assessment, gate, options.show_pii)
 
 
@@ -102,6 +103,8 @@ def summarize_composition(inventory: Inventory, timings: dict[str, float],
                           ) -> dict[str, Any] | None:
     """The dataset composition summary (counts to reflect on: no finding,
     no tier), timed as its own stage."""
+    from . import composition
+
     started = time.perf_counter()
     summary = composition.summarize(inventory)
     if summary is not None:
