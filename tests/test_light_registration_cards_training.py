@@ -18,40 +18,17 @@ and is not what is tested here.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, make_bundle
+from conftest import make_bundle
+from fresh_assessment import assess_fresh
 
 PLUGINS = "aiart_release.default_plugins"
 CHECKS = ("cards", "training", "license-presence")
 FACTS = ("dataset_consent_undocumented", "card_shows_people", "published_by_link",
          "card_pseudonymous_ids", "training_emissions_kg", "training_energy_kwh",
          "trained_from_scratch", "training_emissions_stated")
-
-PROBE = """
-import json, sys
-from pathlib import Path
-
-from aiart_release import pipeline
-from aiart_release.cli import plugin_registry
-from aiart_release.config import load_config
-from aiart_release.engine import Options
-from aiart_release.policy import load_policy
-
-root, checks, facts = Path(sys.argv[1]), sys.argv[2].split(","), sys.argv[3].split(",")
-assessment = pipeline.assess(root, plugin_registry(), load_config(root), load_policy(),
-                             Options(jobs=1, use_cache=False))
-print(json.dumps({
-    "modules": sorted(sys.modules),
-    "findings": sorted([f.check, f.id, f.severity.value, f.location.path, f.message]
-                       for f in assessment.findings if f.check in checks),
-    "facts": {name: assessment.facts.values.get(name) for name in facts},
-}))
-"""
 
 CARD_READERS = {f"{PLUGINS}.cards.{name}"
                 for name in ("reading", "people_described", "pseudonymous")}
@@ -61,24 +38,20 @@ LICENCE_READERS = {f"{PLUGINS}.licensing.{name}" for name in ("sources", "readme
 
 
 def _assess(folder: Path) -> dict:
-    env = {**os.environ, "AIART_RELEASE_DISABLE_PLUGINS": "studio,licensing",
-           "AIART_RELEASE_CACHE_DIR": str(folder.parent / "cache")}
-    proc = subprocess.run([sys.executable, "-c", PROBE, str(folder), ",".join(CHECKS),
-                           ",".join(FACTS)],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return assess_fresh(folder, CHECKS, FACTS, disabled=("studio", "licensing"))
 
 
-NO_LICENCE = ("No licence covers the dataset (1 file)",)
+NO_TRAINING = {"training_emissions_kg": None, "training_energy_kwh": None,
+               "trained_from_scratch": None, "training_emissions_stated": None}
+# The findings and facts of a caption alone: what reading every card,
+# statement and licence would give.
 CAPTION_ALONE = (
     [["cards", "docs.dataset-card-missing", "low", "data/",
       "A dataset of 1 file with no dataset card"],
-     ["license-presence", "docs.license-missing", "high", "data/", *NO_LICENCE]],
+     ["license-presence", "docs.license-missing", "high", "data/",
+      "No licence covers the dataset (1 file)"]],
     {"dataset_consent_undocumented": True, "card_shows_people": False,
-     "published_by_link": [], "card_pseudonymous_ids": False, "training_emissions_kg": None,
-     "training_energy_kwh": None, "trained_from_scratch": None,
-     "training_emissions_stated": None})
+     "published_by_link": [], "card_pseudonymous_ids": False, **NO_TRAINING})
 
 
 def test_a_caption_alone_imports_none_of_their_readers(tmp_path):
@@ -89,7 +62,6 @@ def test_a_caption_alone_imports_none_of_their_readers(tmp_path):
             f"{PLUGINS}.licensing.presence"} <= modules
     assert sorted((CARD_READERS | TRAINING_READERS | LICENCE_READERS
                    | {"aiart_release.spdx"}) & modules) == []
-    # What reading every card and statement would have found in it.
     assert (result["findings"], result["facts"]) == CAPTION_ALONE
 
 
@@ -152,8 +124,6 @@ CASES = {
         "data/c.txt": "a dog on a hill\n",
     },
 }
-NO_TRAINING = {"training_emissions_kg": None, "training_energy_kwh": None,
-               "trained_from_scratch": None, "training_emissions_stated": None}
 ESTIMATE = ("Training emitted about 284 g CO2e (range 142 g–454 g): 1 × RTX 4090 (450 W) for "
             "6 h in France (105 gCO2e/kWh), PUE 1 (1–1.6); 2.7 kWh. That is driving a car about "
             "1.14 km, or 0.0001% of the 'five cars' figure (284 t, Strubell et al. 2019) "
