@@ -47,7 +47,6 @@ from pathlib import Path
 
 from aiart_release.checks import Check, number_setting
 from aiart_release.findings import Checkpoint, Finding, Location, Severity, plural
-from aiart_release.readers.safetensors import SafetensorsError, read_header
 
 # Training images hashed, spread over the dataset: the memorisation check's
 # default (about 50 PNGs of 512 pixels a second on a busy 2-core machine,
@@ -153,6 +152,9 @@ def _weights_problem(root: Path, weights: str) -> str | None:
     """Why the declared weights cannot be handed to the generator: they must
     be a regular safetensors file of the bundle with a valid header (a
     pickle is never loaded)."""
+    # The safetensors reader: only when a declared generator is run.
+    from aiart_release.readers.safetensors import SafetensorsError, read_header
+
     path = root / weights
     if not Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root)):
         return f"the weights {weights} leave the bundle"

@@ -20,8 +20,9 @@ Where a dataset is named:
   in an evaluation section, a motivation or a citation is not a source; a
   dataset named in the card's own title is what the card describes.
 
-Called by the licensing check (check.py), whose findings and facts these
-are: the non-commercial conflict sits beside the licences' own.
+Called by the licensing check (scan.py), whose findings and facts these
+are (declared in check.py): the non-commercial conflict sits beside the
+licences' own.
 """
 
 from __future__ import annotations
@@ -31,28 +32,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 
-from aiart_release.facts import Fact
 from aiart_release.findings import Finding, Severity
 from aiart_release.globs import glob_match
 from aiart_release.readers.markdown import atx_heading as _heading
 
 from .stated import finding
-
-FINDINGS = {
-    "license.source-dataset-noncommercial": "A source dataset that forbids commercial use, in "
-                                            "a release declared commercial",
-    "consent.source-dataset-people": "A source dataset holds people who did not agree to be in it",
-    "provenance.source-dataset-issues": "A source dataset has documented problems (withdrawn, "
-                                        "harmful content, personal data)",
-}
-PROVIDES = {
-    "known_source_datasets": Fact(list, "the ids (rules/datasets.yaml) of the known datasets the "
-                                        "cards name as sources (`[ffhq, laion-5b]`)"),
-    "source_people_no_consent": Fact(bool, "a source dataset holds photographs of people who did "
-                                           "not consent (FFHQ, CelebA, LAION-5B...)"),
-    "source_noncommercial": Fact(bool, "a source dataset's terms forbid commercial use "
-                                       "(non-commercial or research only)"),
-}
 
 _SEVERITY = {"info": Severity.INFO, "low": Severity.LOW, "medium": Severity.MEDIUM,
              "high": Severity.HIGH}

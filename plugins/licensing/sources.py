@@ -245,12 +245,13 @@ def gguf_declarations(inventory) -> list[GGUFDeclaration]:
     """The licence, base models and name of every readable GGUF file, read
     with the bounded core reader (the header and metadata only; a file it
     refuses is the model-files check's ``bundle.unreadable``)."""
-    from aiart_release.readers.gguf import GGUFError, base_models, read_gguf
-
     out = []
     for f in inventory.files:
         if f.suffix != ".gguf" or not f.readable:
             continue
+        # The GGUF reader: only for a bundle that has a GGUF file.
+        from aiart_release.readers.gguf import GGUFError, base_models, read_gguf
+
         try:
             values = read_gguf(f.abspath).values
         except (GGUFError, OSError):

@@ -93,10 +93,15 @@ class Memorisation(Check):
     }
 
     def scan_bundle(self, ctx):
-        settings = _Settings(ctx.settings)
         files = [f for f in ctx.inventory.files if f.readable and f.context is None]
         samples = [f for f in files if _is_sample(f)]
         training = [f for f in files if f.artifact == "dataset" and not _is_sample(f)]
+        if not _images(training) and not _texts(samples):
+            # Nothing to compare (a caption alone, as the pre-commit hook
+            # stages): neither comparison finds anything, and the settings'
+            # defaults (hamming) are not imported.
+            return []
+        settings = _Settings(ctx.settings)
         found: list[Finding] = []
         found.extend(_image_findings(_images(samples), _images(training), settings))
         found.extend(_text_findings(_texts(samples), training, settings))
@@ -119,7 +124,7 @@ class _Settings:
     """The check's settings, each a number in its range or its default."""
 
     def __init__(self, raw: Mapping[str, Any]):
-        # hamming imports numpy at its top (for now): every run pays for it here.
+        # Imported when there is something to compare (scan_bundle).
         from aiart_release.hamming import NEAR_COPY_DISTANCE
 
         self.near_copy = number_setting(raw, "near_copy_distance", NEAR_COPY_DISTANCE, 0, 32)
