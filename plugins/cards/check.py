@@ -109,9 +109,9 @@ class Cards(Check):
                 references=("https://huggingface.co/docs/hub/datasets-cards",),
             )
         if not facts.cards and not top_readme_files(inventory, facts):
-            # Nothing says anything of the data: what reading.py would find
-            # of no card. It is imported only when there is a card or a
-            # README to read (the pre-commit hook's start-up on one caption).
+            # No card and no top-level README: the facts read_cards gives
+            # when nothing speaks of the data. reading.py is imported only
+            # when there is one to read (start-up of the pre-commit hook).
             ctx.provide({"dataset_consent_undocumented": bool(data), "card_shows_people": False,
                          "published_by_link": [], "card_pseudonymous_ids": False})
             return
