@@ -372,7 +372,10 @@ def _text(spec: Any, facts: Mapping[str, Any]) -> Outcome:
 
 
 def _has_phrase(text: str, phrase: str, literal: bool = False) -> bool:
-    pattern = re.compile(r"(?<!\w)" + re.escape(phrase.lower()) + r"(?!\w)")
+    phrase = phrase.lower()
+    if phrase not in text:  # most cues are absent: no pattern to build for them
+        return False
+    pattern = re.compile(r"(?<!\w)" + re.escape(phrase) + r"(?!\w)")
     return _counts(((m.start(), m.end()) for m in pattern.finditer(text)), text, literal)
 
 

@@ -32,7 +32,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .bundle import BundleFile, Inventory
 from .cache import CacheKey, ResultCache, allow_derived, settings_hash
@@ -40,14 +40,17 @@ from .checks import BundleContext, Check, FileContext, environment_key, finding_
 from .config import Config
 from .device import DeviceChoice, DeviceLease, DeviceResolver, DeviceUnavailable
 from .executors import ExecutorChoice, ExecutorError, parse_executor
-from .executors import parts as parts_module
-from .executors.parts import FilePart, PartDone, PartMerger, parts_on_disk_or_at_url, splits_tables
 from .facts import Facts, check_provided
 from .findings import CHECKPOINT_OF_ARTIFACT, Finding, Location, Severity
 from .masking import current_gate, redact_findings
 from .origin import GENERATED
 from .plugins import Registry
 from .watchdog import Terminated, TimeBudgetExceeded, guarded
+
+if TYPE_CHECKING:
+    # Cutting tables into parts (executors/parts.py) is imported for a
+    # bundle with a table: a pre-commit run on one caption has none.
+    from .executors.parts import FilePart, PartDone, PartMerger
 
 # Below this much file work, a process pool costs more than it saves.
 PARALLEL_MIN_UNITS = 64
@@ -133,7 +136,10 @@ def run_checks(path: Path, inventory: Inventory, facts: Facts, registry: Registr
     cache = ResultCache(cache_dir)
     allow_derived(cache_dir)  # the name lexicons may be kept there too
     results = _Results(cache, options.progress or Progress())
-    results.parts = PartMerger(_merger(registry, config.seconds_per_file))
+    if any(f.kind == "table" for f in inventory.files):
+        from .executors.parts import PartMerger
+
+        results.parts = PartMerger(_merger(registry, config.seconds_per_file))
     # Under --show-pii a table is scanned whole: merging parts keeps only
     # masked examples, and the raw ones are what was asked for.
     plan = _plan_file_work(inventory, checks, registry, config, results,
@@ -336,8 +342,7 @@ def _plan_file_work(inventory: Inventory, checks: list[Check], registry: Registr
                     results.cache_keys[(file.path, check.id)] = key
             if check.device == "accelerator":
                 plan.accelerator.append((file, check))
-            elif split and splits_tables(check) and file.kind == "table" \
-                    and file.size >= parts_module.SPLIT_MIN_BYTES:
+            elif split and file.kind == "table" and _cut_in_parts(check, file):
                 to_split.append((file, [(check.id, settings)]))
             elif check.batch_size > 1:
                 batched[check.id].append(file)
@@ -382,12 +387,21 @@ def _replayed(found: list[tuple[int, str, list[Finding]]] | None, inventory: Inv
     return True
 
 
+def _cut_in_parts(check: Check, table: BundleFile) -> bool:
+    """Whether ``check`` scans ``table`` in parts (a large one)."""
+    from .executors.parts import SPLIT_MIN_BYTES, splits_tables
+
+    return table.size >= SPLIT_MIN_BYTES and splits_tables(check)
+
+
 def _plan_parts(plan: _Plan, tables: list[tuple[BundleFile, Work]], results: _Results,
                 inventory: Inventory) -> None:
     """Each table as its parts, one unit each (the same units for every
     executor: the findings do not depend on where they ran), or whole when
     it is not cut (one part, or not safely cut). A URL bundle's table whose
     parts workers read at its URL is not copied (docs/scale.md)."""
+    from .executors.parts import parts_on_disk_or_at_url
+
     cut: dict[str, list[FilePart]] = {}
     for file, work in tables:
         if file.path not in cut:
@@ -689,7 +703,7 @@ def _scan_unit(files: list[BundleFile], work: Work, device: str,
             if run.passed:
                 break
             started = time.perf_counter()
-            scan = _scan_part if isinstance(file, FilePart) else _scan_file
+            scan = _scan_file if isinstance(file, BundleFile) else _scan_part
             found, exc = guarded(run.budget(budget), scan, check, file, ctx)
             if isinstance(exc, TimeBudgetExceeded) and run.passed:
                 break  # the run's time ran out, not the file's
@@ -707,6 +721,8 @@ def _scan_file(check: Check, file: BundleFile, ctx: FileContext) -> list[Finding
 def _scan_part(check: Check, file: FilePart, ctx: FileContext) -> PartDone:
     """One part of a table: what ``scan_part`` returned, merged in the
     engine's process when every part is in (``_merger``)."""
+    from .executors.parts import PartDone
+
     return PartDone(check.scan_part(file.whole, file.part, ctx))
 
 

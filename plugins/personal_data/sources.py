@@ -24,8 +24,6 @@ from pathlib import Path
 from aiart_release.lazy_pattern import LazyPattern
 from aiart_release.readers.jsonfile import load_json
 from aiart_release.readers.limits import DATA_LIMITS, LimitExceeded
-from aiart_release.readers.safetensors import SafetensorsError, read_header
-from aiart_release.readers.tables import TableError, iter_rows
 from aiart_release.readers.text import TextUnreadable, bounded_lines, decode
 
 from .markup import JOIN, marked_lines
@@ -267,6 +265,10 @@ def _markup(kind: str, suffix: str) -> str | None:
 
 
 def _table(path: Path) -> Iterator[Record]:
+    # The readers of tables and weights are imported for a table or a
+    # weights file: a commit of one caption needs neither.
+    from aiart_release.readers.tables import TableError, iter_rows
+
     try:
         for row, line, cells in iter_rows(path):
             yield Record(row=row, line=line, segments=[
@@ -505,6 +507,8 @@ def _joined(value) -> str:
 def _safetensors(path: Path) -> Iterator[Record]:
     """The free-text ``__metadata__`` of a safetensors header: trainers
     write dataset paths, captions and user names there."""
+    from aiart_release.readers.safetensors import SafetensorsError, read_header
+
     try:
         header = read_header(path)
     except SafetensorsError as exc:
