@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,6 @@ from typing import Any
 from .ignores import AllowList, ConfigIgnore, parse_allow, parse_config_ignores
 from .lazy_pattern import LazyPattern
 from .readers.limits import CONFIG_LIMITS, LimitExceeded
-from .readers.tomlfile import load_toml
 from .readers.yamlfile import (
     DataFileError,
     LoadedYaml,
@@ -182,6 +180,10 @@ def find_config(bundle: Path) -> Path | None:
     # From here on the file may hold our declarations: if they cannot be
     # read, the run stops (fail closed) rather than assess undeclared.
     text = decode_data(raw, str(pyproject), "configuration", ConfigError)
+    import tomllib  # only for a pyproject.toml or a TOML configuration
+
+    from .readers.tomlfile import load_toml
+
     try:
         data = load_toml(text, CONFIG_LIMITS)
     except (tomllib.TOMLDecodeError, LimitExceeded):
@@ -216,6 +218,10 @@ def load_config(bundle: Path, explicit: Path | None = None) -> Config:
 
     loaded: LoadedYaml | LoadedToml
     if path.suffix == ".toml":
+        import tomllib
+
+        from .readers.tomlfile import load_toml
+
         try:
             doc = load_toml(text, CONFIG_LIMITS)
         except LimitExceeded as exc:

@@ -26,7 +26,6 @@ import os
 import signal
 import threading
 import time
-import traceback
 from collections import defaultdict, deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -612,6 +611,8 @@ def _traceback(exc: BaseException | None) -> str | None:
     the check's defect but the input's."""
     if exc is None or isinstance(exc, TimeBudgetExceeded):
         return None
+    import traceback  # a check failed: rare
+
     return "".join(traceback.format_exception(exc))
 
 
@@ -622,6 +623,8 @@ def _failure(check: Check, exc: BaseException, path: str, artifact: str) -> Find
     if isinstance(exc, BadReturn):
         what = f"returned {exc}"
     else:
+        import traceback
+
         frames = traceback.extract_tb(exc.__traceback__)
         where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
         what = f"{type(exc).__name__}{where}"

@@ -18,7 +18,6 @@ Facts are frozen between stages: :meth:`Facts.merged` returns a new value.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -248,6 +247,8 @@ class DeclaredFacts(Mapping[str, Declaration]):
         head = name.split(".", 1)[0]
         if head in self._by_name:
             return None
+        import difflib  # a misspelt fact: rare
+
         close = difflib.get_close_matches(head, list(self._by_name), n=1)
         hint = (f"did you mean {close[0]!r}?" if close
                 else "`aiart-release facts` lists the declared facts")

@@ -7,7 +7,6 @@ error a user sees names the place to fix.
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -333,6 +332,8 @@ def _describe(loaded: LoadedYaml, error: Any) -> list[tuple[tuple[int, int], str
         allowed = sorted(error.schema.get("properties", {}))
         out = []
         for key in (k for k in error.instance if k not in allowed):
+            import difflib  # a misspelt key: rare
+
             close = difflib.get_close_matches(str(key), allowed, n=1)
             hint = (f" (did you mean {close[0]!r}?)" if close
                     else f" (expected one of: {', '.join(allowed)})" if allowed else "")
