@@ -172,15 +172,53 @@ MIN_DIGEST_CHARS = 16
 
 
 @cache
+def _trait_terms() -> str:
+    """Every trait term, one alternation for lower-cased text."""
+    from .recognizers import traits_data
+
+    terms = [t for spec in traits_data()["categories"].values() for t in spec["terms"]]
+    return _lowered("|".join(terms))
+
+
+@cache
 def trait_cue() -> re.Pattern[str]:
     """Any trait term, to search in lower-cased text: a superset of what
     the trait recognizers match, found without IGNORECASE, which made
     the search nine times slower on number-dense text."""
-    from .recognizers import traits_data
+    return re.compile(_WORD_START + r"(?<![\w-])(?:" + _trait_terms() + r")(?![\w-])")
 
-    terms = [t for spec in traits_data()["categories"].values() for t in spec["terms"]]
-    return re.compile(_WORD_START + r"(?<![\w-])(?:" + _lowered("|".join(terms))
-                      + r")(?![\w-])")
+
+# The trait cue takes 5 ms to compile, most of a first pre-commit run's scan
+# of a caption that names no trait. Until it is compiled, a short text is
+# first screened by the literal text each term's matches hold
+# (required_text.py): one holding none of it names no trait. The screen
+# costs more per text than the compiled search, so after a few texts the cue
+# is compiled all the same.
+SCREENED_TEXTS = 64
+SCREEN_MAX_CHARS = 2000
+_screens_left = [SCREENED_TEXTS]
+
+
+@cache
+def _trait_screen() -> tuple[str, ...]:
+    """The literal runs of the trait terms (none: no screen), remembered
+    beside the result cache like the name lexicons."""
+    from aiart_release.cache import derived
+    from aiart_release.required_text import required_runs
+
+    terms = _trait_terms()
+    return tuple(derived("trait-runs", terms, lambda: required_runs(terms) or []))
+
+
+def names_a_trait(lowered: str) -> bool:
+    """Whether a trait term may be in ``lowered`` (lower-cased text)."""
+    if trait_cue.cache_info().currsize == 0 and len(lowered) <= SCREEN_MAX_CHARS \
+            and _screens_left[0] > 0:
+        _screens_left[0] -= 1
+        screen = _trait_screen()
+        if screen and not any(run in lowered for run in screen):
+            return False
+    return trait_cue().search(lowered) is not None
 
 
 def _name_candidate(prose: str) -> bool:
@@ -231,7 +269,7 @@ def may_hold_personal_data(text: str, countries: tuple[str, ...] = ("us", "uk"))
         if (any((need(unit) or need(prose)) and (not words or any(w in lowered for w in words))
                 for words, need in _every_prefilter(tuple(countries)))
                 or _name_candidate(prose) or _CREDIT_CUE.search(prose)
-                or trait_cue().search(prose.lower())):
+                or names_a_trait(prose.lower())):
             return True
     return False
 
