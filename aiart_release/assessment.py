@@ -12,7 +12,7 @@ policy; a reporter shows counts of them, never their paths or values.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
@@ -23,6 +23,7 @@ from .findings import Finding, Severity, plural
 from .ignores import Suppressed
 from .plugins import Registry
 from .policy import Recommendation, stricter
+from .records import dataclass
 
 if TYPE_CHECKING:
     from .masking import Gate

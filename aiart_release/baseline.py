@@ -27,7 +27,6 @@ import json
 import os
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +37,7 @@ from .ignores import MAX_REASON, Suppressed
 from .lazy_pattern import LazyPattern
 from .readers.jsonfile import load_json
 from .readers.limits import MIB, LimitExceeded, Limits, read_problem, read_regular_file
+from .records import dataclass
 
 BASELINE_NAME = ".aiart-release-baseline.json"
 FORMAT_VERSION = 1

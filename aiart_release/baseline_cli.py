@@ -27,13 +27,13 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
 from . import baseline as baseline_file
 from .cli import EXIT_GATE, EXIT_OK, UsageProblem, debug_option, plugin_registry, write_or_refuse
+from .records import dataclass
 from .writes import lexically_inside, shown
 
 

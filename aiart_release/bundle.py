@@ -16,7 +16,7 @@ import stat
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -35,6 +35,7 @@ from .origin import (
     upstream_projects,
 )
 from .readers.limits import ORDINARY_UNDER_SPECIAL_ROOTS
+from .records import dataclass
 from .sizes import DEFAULT_MAX_FILE_SIZE, DEFAULT_SNIFF_BYTES, human_size
 from .writes import shown
 

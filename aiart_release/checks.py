@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .findings import ARTIFACTS, Checkpoint, Finding, Location, Severity
+from .records import dataclass
 
 if TYPE_CHECKING:
     from .bundle import BundleFile, Inventory

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,6 +33,7 @@ from .lazy_pattern import LazyPattern
 from .readers.tables import TableError, iter_rows, table_format
 from .readers.text import TextUnreadable, read_text
 from .readers.yamlfile import shipped_data
+from .records import dataclass
 
 DATASET = "dataset"
 # Rows read from manifests and caption tables together, and bytes of caption

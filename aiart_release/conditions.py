@@ -34,12 +34,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from .findings import Finding, Severity
 from .globs import glob_match
 from .lazy_pattern import LazyPattern
+from .records import dataclass
 
 OPERATORS = ("eq", "ne", "in", "gte", "gt", "lte", "lt", "any", "all", "none", "exists",
              "matches")

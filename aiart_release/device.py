@@ -7,9 +7,9 @@ imported here only when such a check has work, never at start-up.
 from __future__ import annotations
 
 import importlib.util
-from dataclasses import dataclass
 
 from .lazy_pattern import LazyPattern
+from .records import dataclass
 
 _CUDA = LazyPattern(r"^cuda(?::(\d+))?$")
 

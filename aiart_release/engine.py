@@ -29,7 +29,7 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +44,7 @@ from .findings import CHECKPOINT_OF_ARTIFACT, Finding, Location, Severity
 from .masking import current_gate, redact_findings
 from .origin import GENERATED
 from .plugins import Registry
+from .records import dataclass
 from .watchdog import Terminated, TimeBudgetExceeded, guarded
 
 if TYPE_CHECKING:
@@ -359,7 +360,8 @@ def _plan_file_work(inventory: Inventory, checks: list[Check], registry: Registr
     # writes those out, and no other (a table cut into parts: _plan_parts).
     inventory.materialize([*(f for files, _ in plan.cpu for f in files),
                            *(f for f, _ in plan.accelerator)])
-    _plan_parts(plan, to_split, results, inventory)
+    if to_split:
+        _plan_parts(plan, to_split, results, inventory)
     return plan
 
 

@@ -19,7 +19,7 @@ Facts are frozen between stages: :meth:`Facts.merged` returns a new value.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +29,7 @@ from .origin import GENERATED
 from .readers.limits import CARD_LIMITS, CONFIG_LIMITS, LimitExceeded, read_regular_file
 from .readers.text import TextUnreadable, decode, read_text
 from .readers.yamlfile import DataFileError, load_yaml
+from .records import dataclass
 
 if TYPE_CHECKING:
     from .checks import Check

@@ -14,10 +14,12 @@ fingerprint, computed here from the raw value, is kept.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from enum import Enum
 from functools import total_ordering
 from typing import Any
+
+from .records import dataclass
 
 
 @total_ordering

@@ -26,7 +26,8 @@ does), and a newline in a file name is an ordinary character.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from .records import dataclass
 
 
 class GlobError(ValueError):

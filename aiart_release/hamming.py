@@ -16,9 +16,10 @@ each near a hundred others, does not cost a Python call per pair either.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
+
+from .records import dataclass
 
 if TYPE_CHECKING:
     import numpy as np

@@ -37,13 +37,14 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path, PurePosixPath
 from typing import NamedTuple
 
 from .bundle import StagedSource, staged_source
 from .git_index import IndexEntry as _Entry
 from .git_repository import BareRepository, GitError, GitRepository, NotARepository
+from .records import dataclass
 from .sizes import DEFAULT_MAX_FILE_SIZE
 
 # baseline.BASELINE_NAME and config.CONFIG_NAMES, named here rather than

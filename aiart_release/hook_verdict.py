@@ -52,12 +52,13 @@ import hashlib
 import json
 import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from . import __version__
 from .cache import ENV_CACHE_DIR, ResultCache
+from .records import dataclass
 from .writes import lexically_inside
 
 ENV_PREFIX = "AIART_RELEASE_"

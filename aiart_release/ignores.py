@@ -40,7 +40,7 @@ import os
 import re
 import stat
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,7 @@ from .findings import Checkpoint, Finding, Location, Severity, fingerprint
 from .globs import GlobError, GlobSet, glob_match
 from .lazy_pattern import LazyPattern
 from .readers.text import LineTooLong
+from .records import dataclass
 
 INVALID_ID = "bundle.ignore-invalid"
 # Ids of the core: a check need not declare them to be ignored.

@@ -8,11 +8,11 @@ licence (credit owed, commercial use), and plugins never import each other."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from .globs import glob_match
+from .records import dataclass
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cache
 from types import ModuleType
 from typing import Any
@@ -27,6 +27,7 @@ import pluggy
 from . import hookspecs
 from .bundle import KINDS
 from .checks import Check, validate_check
+from .records import dataclass
 from .watchdog import STOP
 
 # How long a third-party classifier may take on one file.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,6 +28,7 @@ from .readers.yamlfile import (
     read_data_file,
     validate,
 )
+from .records import dataclass
 
 if TYPE_CHECKING:
     from .facts import DeclaredFacts

@@ -38,13 +38,14 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from .bundle import BundleError, StagedSource, staged_source, system_tree
 from .hook import LAZY_SUFFIXES, _created
+from .records import dataclass
 from .sizes import DEFAULT_MAX_FILE_SIZE
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")

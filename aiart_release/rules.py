@@ -9,7 +9,7 @@ A pack is data: loaded with the safe YAML loader, validated against
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,7 @@ from .readers.yamlfile import (
     read_data_file,
     validate,
 )
+from .records import dataclass
 
 if TYPE_CHECKING:
     from .facts import DeclaredFacts

@@ -14,7 +14,7 @@ aiart-release[dask]``), imported only when ``dask`` is chosen.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..records import dataclass
 
 EXECUTORS = ("local", "dask")
 

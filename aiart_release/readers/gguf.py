@@ -14,11 +14,12 @@ plugin (facts for the cards) and readable by the licence check
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
 from ..lazy_pattern import LazyPattern
+from ..records import dataclass
 
 MAX_GGUF_KEYS = 100_000
 MAX_GGUF_STRING = 1024 * 1024

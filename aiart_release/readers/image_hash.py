@@ -19,11 +19,13 @@ cannot be decoded is a problem with its reason, never an exception.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cache
 from pathlib import Path
 
 import numpy as np
+
+from ..records import dataclass
 
 HASH_BITS = 64
 _SIDE = 32  # the grey reduction the DCT is taken of (imagehash: hash_size * highfreq_factor)

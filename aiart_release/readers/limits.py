@@ -44,11 +44,11 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..findings import CHECKPOINT_OF_ARTIFACT, Finding, Location, Severity
+from ..records import dataclass
 
 MIB = 1024 * 1024
 

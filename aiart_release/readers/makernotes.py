@@ -24,7 +24,9 @@ whose offset or count points outside is skipped with a problem note
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from ..records import dataclass
 
 MAX_ENTRIES = 1024  # Canon writes about 40 entries, Nikon about 100
 MAX_SERIAL_CHARS = 64

@@ -46,10 +46,12 @@ import warnings
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from ..records import dataclass
 
 # A text chunk, XMP packet or EXIF block larger than this is not metadata a
 # person wrote; it is read up to here (zTXt/iTXt are decompressed up to here).

@@ -35,9 +35,10 @@ import os
 import shutil
 import subprocess
 from collections import OrderedDict
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from ..records import dataclass
 
 # Images are reduced to this many pixels on their longest side before OCR:
 # enough for a watermark or a caption, bounded work for tesseract.

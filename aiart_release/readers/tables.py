@@ -18,11 +18,11 @@ import io
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..lazy_pattern import LazyPattern
+from ..records import dataclass
 from .jsonfile import GuardedStream, check_json
 from .limits import DATA_LIMITS, LimitExceeded, Limits
 from .text import bounded_lines

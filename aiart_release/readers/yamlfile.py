@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..records import dataclass
 from .limits import CONFIG_LIMITS, LimitExceeded, Limits, read_problem, read_regular_file
 from .text import TextUnreadable, decode
 

@@ -11,11 +11,12 @@ that loading plugins for ``--help`` stays cheap.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from importlib import import_module
 from typing import TYPE_CHECKING
 
 from .. import hookimpl
+from ..records import dataclass
 
 if TYPE_CHECKING:
     from ..assessment import Assessment

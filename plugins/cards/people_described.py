@@ -28,8 +28,9 @@ under the prompt still counts.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache
+
+from aiart_release.records import dataclass
 
 # Every pattern is compiled on first use, as in the rest of the cards
 # plugin: a run that reads no card compiles none of them.

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from functools import cache
 
 from aiart_release.masking import mask
 from aiart_release.readers.markdown import is_delimiter_row, table_cells
+from aiart_release.records import dataclass
 
 # Every pattern is compiled on first use, as in the rest of the cards plugin.
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cache
 from pathlib import PurePosixPath
 
@@ -21,6 +20,7 @@ from aiart_release.facts import Card
 from aiart_release.findings import Checkpoint, Finding, Location, Severity, plural
 from aiart_release.readers.markdown import atx_heading
 from aiart_release.readers.text import TextUnreadable, read_text
+from aiart_release.records import dataclass
 
 from .check import NOT_RELEASED, top_readme_files
 from .people_described import aside_heading, no_people, people_statement, self_described

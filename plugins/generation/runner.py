@@ -18,12 +18,12 @@ import signal
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from aiart_release.config import ModelDeclaration
 from aiart_release.engine import how_it_ended
+from aiart_release.records import dataclass
 
 CHILD = f"{__package__}.child"
 # The answer: at most 10,000 hashes of 20 digits, or one reason.

@@ -40,13 +40,13 @@ them; nothing is executed or parsed as code.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from aiart_release import license_catalog
 from aiart_release.masking import redact
 from aiart_release.origin import is_vendored
 from aiart_release.readers.text import TextUnreadable, read_text
+from aiart_release.records import dataclass
 
 from . import known_datasets
 from .readme import is_readme

@@ -15,11 +15,11 @@ from __future__ import annotations
 import gzip
 import json
 import re
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
 from aiart_release.license_catalog import phrases, resolve
+from aiart_release.records import dataclass
 
 from .normalize import words
 

@@ -29,12 +29,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from functools import cache
 
 from aiart_release.findings import Finding, Severity
 from aiart_release.globs import glob_match
 from aiart_release.readers.markdown import atx_heading as _heading
+from aiart_release.records import dataclass
 
 from .stated import finding
 

@@ -11,8 +11,10 @@ matched (``original_words``). Runs of changed words that carry no meaning
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from difflib import SequenceMatcher
+
+from aiart_release.records import dataclass
 
 from .identify import original_words
 from .normalize import word_sequence

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cache
 
 from aiart_release import license_catalog
 from aiart_release.findings import Finding, Severity
 from aiart_release.masking import mask_words
 from aiart_release.origin import is_vendored
+from aiart_release.records import dataclass
 
 from . import base_models, known_datasets
 from .sources import (

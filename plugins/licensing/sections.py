@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
 from functools import cache
+
+from aiart_release.records import dataclass
 
 from .identify import (
     any_use_terms,

@@ -6,7 +6,6 @@ headers, and vendored third-party folders with their own licence."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING
 from aiart_release.license_catalog import resolve
 from aiart_release.origin import is_vendored
 from aiart_release.readers.text import TextUnreadable, read_text
+from aiart_release.records import dataclass
 from aiart_release.spdx import SPDX_HEAD_BYTES, spdx_identifier
 
 # The licence-text readers (the SPDX index, sections, changed clauses) are

@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from itertools import islice
 
 import numpy as np
+
+from aiart_release.records import dataclass
 
 N = 8
 # Training words read at most: about 30 MB of English text, whose N-gram

@@ -24,8 +24,9 @@ import gzip
 import struct
 import zipfile
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
+
+from aiart_release.records import dataclass
 
 from .pickles import MAX_PICKLE_BYTES, PickleScan, Prefixed, scan_stream
 

@@ -25,9 +25,10 @@ says so. "The same file" is decided conservatively, from the code alone:
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from aiart_release.findings import Severity
+from aiart_release.records import dataclass
 
 MAX_SOURCE_BYTES = 4 * 1024 * 1024
 

@@ -35,7 +35,9 @@ import functools
 import io
 import pickletools
 import struct
-from dataclasses import dataclass, field
+from dataclasses import field
+
+from aiart_release.records import dataclass
 
 MAX_PICKLE_BYTES = 64 * 1024 * 1024  # the opcode stream of one file, all pickles
 FIRST_READ = 1024 * 1024

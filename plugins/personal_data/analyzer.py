@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from aiart_release.ignores import is_reserved_email
 from aiart_release.lazy_pattern import LazyPattern
+from aiart_release.records import dataclass
 
 from .names import SUBJECT_VERB, has_distinctive_name, is_statement
 from .pieces import pieces

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from aiart_release.checks import Check
@@ -35,6 +35,7 @@ from aiart_release.findings import (
 )
 from aiart_release.masking import mask
 from aiart_release.readers.text import unreadable_finding
+from aiart_release.records import dataclass
 
 if TYPE_CHECKING:
     from .analyzer import Analyzer, Hit

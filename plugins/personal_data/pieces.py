@@ -14,9 +14,9 @@ none is reported twice.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from aiart_release.lazy_pattern import LazyPattern
+from aiart_release.records import dataclass
 
 PIECE_CHARS = 2000
 # Longer than any hit we look for (an address, an e-mail address, a name).

@@ -18,13 +18,14 @@ import io
 import re
 import tokenize
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from aiart_release.lazy_pattern import LazyPattern
 from aiart_release.readers.jsonfile import load_json
 from aiart_release.readers.limits import DATA_LIMITS, LimitExceeded
 from aiart_release.readers.text import TextUnreadable, bounded_lines, decode
+from aiart_release.records import dataclass
 
 from .markup import JOIN, marked_lines
 

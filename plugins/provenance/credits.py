@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aiart_release.origin import vendor_dir_index
+from aiart_release.records import dataclass
 from aiart_release.writes import shown
 
 from .manifest import Item, Manifest, own_work, read_manifest

@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cache
 from itertools import islice
 
 from aiart_release.masking import redact
+from aiart_release.records import dataclass
 
 from .manifest import COLLECTORS, EXPORTERS, PLATFORMS, SHELL_COLLECTORS, platform_names
 

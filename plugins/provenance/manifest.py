@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -21,6 +21,7 @@ from aiart_release.readers.jsonfile import load_json
 from aiart_release.readers.limits import DATA_LIMITS, YAML_DATA_LIMITS, LimitExceeded, Limits
 from aiart_release.readers.tables import TableError, iter_rows, table_format
 from aiart_release.readers.text import TextUnreadable, read_text
+from aiart_release.records import dataclass
 
 ALIASES = {
     "path": ("path", "file", "file_name", "filename", "file_path", "image", "image_path",

@@ -30,11 +30,12 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cache
 
 from aiart_release.readers.jsonfile import load_json
 from aiart_release.readers.limits import DATA_LIMITS
+from aiart_release.records import dataclass
 
 from .manifest import COLLECTORS, SHELL_COLLECTORS, platforms
 

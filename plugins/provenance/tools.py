@@ -10,11 +10,12 @@ Test fixtures and vendored or generated files are not the release's tools.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 from aiart_release.readers.text import TextUnreadable, read_text
+from aiart_release.records import dataclass
 
 if TYPE_CHECKING:  # the code reader is imported when there is code to read
     from .scraping import Profile

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -32,6 +31,7 @@ from aiart_release.masking import mask
 from aiart_release.readers.jsonfile import load_json
 from aiart_release.readers.limits import DATA_LIMITS, LimitExceeded
 from aiart_release.readers.text import TextUnreadable, read_text, unreadable_finding
+from aiart_release.records import dataclass
 
 from .detectors import (
     API_KEY,

@@ -27,8 +27,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cache, lru_cache
+
+from aiart_release.records import dataclass
 
 from .prefilter import Prefilter, build
 

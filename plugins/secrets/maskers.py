@@ -23,9 +23,10 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from aiart_release.records import dataclass
 
 from .prefilter import Prefilter
 

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from aiart_release.records import dataclass
 
 try:  # Python 3.11+
     from re import _constants as _ops

@@ -5,8 +5,10 @@ say the same thing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
+
+from aiart_release.records import dataclass
 
 from . import tables
 from .declared import (

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -31,6 +31,7 @@ from aiart_release.readers.limits import (
 )
 from aiart_release.readers.text import TextUnreadable, decode
 from aiart_release.readers.yamlfile import DataFileError, load_yaml
+from aiart_release.records import dataclass
 
 from .tool_files import MAX_HINT_BYTES, tool_files
 

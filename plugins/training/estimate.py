@@ -15,7 +15,7 @@ figures.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from aiart_release.records import dataclass
 
 from .tables import Hardware, Intensity
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
+
+from aiart_release.records import dataclass
 
 # Words that name a maker or a product line, not the chip: "NVIDIA GeForce
 # RTX 3090" is the table's "RTX 3090", "Tesla V100" its "V100".
