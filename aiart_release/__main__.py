@@ -1,7 +1,7 @@
-"""``python -m aiart_release`` runs the CLI."""
+"""``python -m aiart_release`` runs the CLI (the pre-commit hook without click)."""
 
 import sys
 
-from .cli import main
+from .entry import main
 
 sys.exit(main())

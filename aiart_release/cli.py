@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from pathlib import Path
 
 import click
 
-from . import __version__
-from .watchdog import Terminated
+from . import __version__, session
+from .session import (
+    EXIT_GATE,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_USAGE,
+    Refused,
+    gate_threshold,
+    plugin_registry,
+)
 from .writes import lexically_inside, shown
-
-EXIT_OK, EXIT_GATE, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 CONFIG_TEMPLATE = """\
 # aiart-release configuration: what you intend to release.
@@ -51,15 +56,14 @@ exclude: []
 """
 
 
-class UsageProblem(click.ClickException):
-    """A user error: printed as one line, exit code 2."""
+class UsageProblem(click.ClickException, Refused):
+    """A user error: printed as one line, exit code 2 (session.Refused, as
+    click reports it from inside a command)."""
 
     exit_code = EXIT_USAGE
 
     def show(self, file=None) -> None:
-        from .masking import redact  # a path from the bundle may name someone
-
-        click.echo(f"aiart-release: error: {redact(self.format_message())}", err=True)
+        click.echo(session.refusal_line(self.format_message()), err=True)
 
 
 def write_or_refuse(target: Path, content: str | None, *, force: bool,
@@ -85,6 +89,7 @@ def debug_option(f):
     def remember(ctx: click.Context, _param, value: bool) -> bool:
         if value:
             ctx.ensure_object(dict)["debug"] = True
+            session.set_debug()
         return value
 
     return click.option("--debug", is_flag=True, expose_value=False, is_eager=True,
@@ -92,15 +97,9 @@ def debug_option(f):
 
 
 def _positive_seconds(_ctx, _param, value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = float("nan")
-    if not seconds > 0 or seconds == float("inf"):
-        raise UsageProblem(f"--timeout: {value!r} is not a positive number of seconds")
-    return seconds
+    from .hook_command import positive_seconds
+
+    return positive_seconds(value)
 
 
 def timeout_option(f):
@@ -111,50 +110,13 @@ def timeout_option(f):
                              "was left is reported as bundle.timeout.")(f)
 
 
-_REGISTRY = None
-
-
-def plugin_registry(warn: bool = True):
-    """The plugins and all they register, loaded once per invocation; warns
-    about the ones that failed."""
-    from .plugins import collect_registrations
-
-    registry = _loaded_plugins(warn)
-    before = len(registry.failures)
-    collect_registrations(registry)
-    if warn:
-        _warn(registry.failures[before:])
-    return registry
-
-
-def _loaded_plugins(warn: bool = True):
-    """The plugins, loaded once per invocation, their register hooks perhaps
-    not called yet: what listing the plugins' commands needs."""
-    global _REGISTRY
-    if _REGISTRY is None:
-        from .plugins import build_registry
-
-        _REGISTRY = build_registry(collect=False)
-        if warn:
-            _warn(_REGISTRY.failures)
-    return _REGISTRY
-
-
-def _warn(failures) -> None:
-    debug = _debugging()
-    for failure in failures:
-        click.echo(f"aiart-release: warning: {failure.summary}", err=True)
-        if debug and failure.traceback:
-            click.echo(failure.traceback, err=True)
-
-
 def _debugging() -> bool:
     ctx = click.get_current_context(silent=True)
     while ctx is not None:
         if (ctx.obj or {}).get("debug"):
             return True
         ctx = ctx.parent
-    return bool(os.environ.get("AIART_RELEASE_DEBUG"))
+    return session.debugging()
 
 
 class _CommandsWithPlugins(click.Group):
@@ -200,10 +162,10 @@ def _core_group(group: click.Group, name: str) -> click.Command | None:
 def _plugin_commands(group: click.Group) -> dict[str, click.Command]:
     from .plugins import collect_commands
 
-    registry = _loaded_plugins()
+    registry = session.loaded_plugins()
     before = len(registry.failures)
     commands = collect_commands(registry, reserved={*group.commands, *CORE_GROUPS})
-    _warn(registry.failures[before:])
+    session.warn_failures(registry.failures[before:])
     return commands
 
 
@@ -218,65 +180,6 @@ def cli() -> None:
     "Making AI Art Responsibly": dataset, model code, training resources,
     publishing & attribution.
     """
-
-
-class _ProgressBar:
-    """A rich progress bar on stderr, shown only once a run has taken about a
-    second, and only when stderr is a terminal."""
-
-    DELAY = 1.0
-
-    def __init__(self) -> None:
-        self._progress = None
-        self._task = None
-        self._total = 0
-        self._done = 0
-        self._rows = 0
-        self._started = time.monotonic()
-
-    def start(self, total: int) -> None:
-        self._total = total
-
-    def add_rows(self, n: int) -> None:
-        """Table rows read (parts of large tables): shown as rows a second
-        across every worker, local or on a cluster."""
-        self._rows += n
-
-    def advance(self, n: int = 1, note: str = "") -> None:
-        self._done += n
-        if self._progress is None and time.monotonic() - self._started > self.DELAY:
-            from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-            self._progress = Progress(
-                TextColumn("assessing"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("{task.description}", style="dim"),
-                console=Console(stderr=True), transient=True,
-            )
-            self._progress.start()
-            self._task = self._progress.add_task("", total=self._total, completed=self._done)
-        if self._progress is not None:
-            from .masking import redact  # the file being read: its name may be personal data
-
-            elapsed = max(time.monotonic() - self._started, 1e-9)
-            rate = f"{self._rows / elapsed:,.0f} rows/s  " if self._rows else ""
-            self._progress.update(self._task, completed=self._done,
-                                  description=rate + redact(note)[-50:])
-
-    def stop(self) -> None:
-        if self._progress is not None:
-            self._progress.stop()
-
-
-def _severity(value: str | None):
-    from .findings import Severity
-
-    if value is None or value == "none":
-        return None
-    try:
-        return Severity.parse(value)
-    except ValueError as exc:
-        raise UsageProblem(str(exc)) from None
 
 
 def _executor_option(ctx, param, value):
@@ -353,77 +256,6 @@ def _shown_root(url: str, show_pii: bool) -> str:
     return redact(url)
 
 
-def gate_threshold(fail_on: str | None, config) -> str | None:
-    """The severity that fails the gate: ``--fail-on``, else ``fail_on`` of
-    the configuration, else the one default rule (config.default_fail_on)."""
-    from .config import default_fail_on
-
-    return fail_on or config.fail_on or default_fail_on(config)
-
-
-def _setup(path: Path, fmt: str, device: str, config_path: Path | None,
-           policy_path: Path | None, *, keep_derived: bool = False):
-    """The plugins, the configuration and the policy for assessing ``path``;
-    any of them wrong is a usage problem. ``keep_derived``: the run keeps
-    results in the cache folder, so what is derived from installed packages
-    (the parsed YAML data, the name lexicons) may be kept there from here
-    on, before the plugins read theirs as they register."""
-    from .config import ConfigError, load_config
-    from .device import DeviceError, parse_device
-    from .facts import declared_facts
-    from .policy import PolicyError, load_policy
-
-    if keep_derived:
-        from .cache import allow_derived
-        from .engine import safe_cache_dir
-
-        allow_derived(safe_cache_dir(None, path))
-    registry = plugin_registry()
-    if fmt not in registry.reporters:
-        raise UsageProblem(
-            f"unknown format {fmt!r} (available: {', '.join(sorted(registry.reporters))})"
-        )
-    try:
-        parse_device(device)
-    except DeviceError as exc:
-        raise UsageProblem(str(exc)) from None
-    try:
-        config = load_config(path, config_path)
-        policy = load_policy(policy_path or config.policy,
-                             facts=declared_facts(registry.checks.values()))
-    except (ConfigError, PolicyError) as exc:
-        raise UsageProblem(str(exc)) from None
-    return registry, config, policy
-
-
-def _options(**given):
-    from .engine import Options
-
-    progress = _ProgressBar() if sys.stderr.isatty() else None
-    return Options(progress=progress, debug=_debugging(), **given)
-
-
-def _assess(path: Path, registry, config, policy, options):
-    """``pipeline.assess``, its refusals as usage problems, its tracebacks
-    shown under --debug."""
-    from . import pipeline
-    from .bundle import BundleError
-    from .executors import ExecutorError
-    from .policy import PolicyError
-
-    try:
-        assessment = pipeline.assess(path, registry, config, policy, options)
-    except (BundleError, PolicyError, ExecutorError) as exc:
-        raise UsageProblem(str(exc)) from None
-    finally:
-        if options.progress is not None:
-            options.progress.stop()
-    if _debugging():
-        for error in assessment.errors:
-            click.echo(error, err=True)
-    return assessment
-
-
 def _run_assessment(path: str | Path, *, fmt: str, output: Path | None, force: bool = False,
                     fail_on: str | None, timeout: float | None = None,
                     config_path: Path | None, policy_path: Path | None, exclude=(),
@@ -473,13 +305,13 @@ def _assess_and_report(path: Path, url: str | None, on_disk: Path | None, *, fmt
     if output is not None:
         write_or_refuse(output, None, force=force, within=within)
 
-    registry, config, policy = _setup(path, fmt, device, config_path, policy_path,
+    registry, config, policy = session.setup(path, fmt, device, config_path, policy_path,
                                       keep_derived=use_cache and not show_pii)
-    threshold = _severity(gate_threshold(fail_on, config))
-    options = _options(jobs=jobs, device=device, executor=executor, use_cache=use_cache,
+    threshold = session.severity(gate_threshold(fail_on, config))
+    options = session.options(jobs=jobs, device=device, executor=executor, use_cache=use_cache,
                        show_pii=show_pii, exclude=exclude, timeout=timeout,
                        trust_bundle_code=trust_bundle_code)
-    assessment = _assess(path, registry, config, policy, options)
+    assessment = session.assess(path, registry, config, policy, options)
     if url is not None:
         assessment.bundle_path = _shown_root(url, show_pii)
 
@@ -536,114 +368,10 @@ def hook(files, all_staged, fail_on, no_cache, timeout):
     The same staged content checked again the same way is answered by the
     verdict stored the first time, without loading the plugins.
     """
-    from .hook import HookError, staged_view
-    from .masking import redact
+    from .hook_command import HookArgs, run
 
-    _severity(fail_on)  # a misspelt severity is refused before git is asked
-    verdicts = _hook_verdicts(no_cache, fail_on=fail_on, all_staged=all_staged,
-                              timeout=timeout, debug=_debugging())
-    try:
-        with staged_view(Path.cwd(), [str(f) for f in files], all_staged=all_staged,
-                         before_copy=verdicts.replay if verdicts else None) as view:
-            notes = [redact(f"aiart-release: {note}") for note in view.notes]
-            for note in notes:
-                click.echo(note, err=True)
-            if not view.checked and not (view.whole_bundle and view.changes):
-                click.echo("aiart-release: nothing staged to check", err=True)
-                sys.exit(EXIT_OK)
-            code, report, storable = _run_hook(view, fail_on=fail_on, use_cache=not no_cache,
-                                               timeout=timeout)
-            click.echo(report, nl=False)
-            if verdicts is not None and storable:
-                verdicts.stderr = notes
-                verdicts.store(report, code)
-            sys.exit(code)
-    except HookError as exc:
-        raise UsageProblem(str(exc)) from None
-
-
-def _hook_verdicts(no_cache: bool, **options):
-    """The hook's stored verdicts (hook_verdict.py); none with --no-cache."""
-    if no_cache:
-        return None
-    from .cache import default_cache_dir
-    from .hook_verdict import Verdicts
-
-    return Verdicts(default_cache_dir(), options)
-
-
-# Findings that concern the run, not a file: kept when a partial view is
-# narrowed to the files the commit changes (fail closed).
-_RUN_FINDINGS = ("plugin.", "bundle.timeout")
-HOOK_LISTED = 20
-
-
-def _run_hook(view, *, fail_on: str | None, use_cache: bool,
-              timeout: float | None) -> tuple[int, str, bool]:
-    """Assess the staged view: the exit code of the gate, what fails the
-    commit as a person can act on it, and whether that verdict may be
-    replayed (hook_verdict.storable)."""
-    from dataclasses import replace
-
-    from .cache import default_cache_dir
-
-    # The cache never goes inside the repository (nothing is written there).
-    use_cache = use_cache and not lexically_inside(default_cache_dir(), view.repository)
-    try:
-        registry, config, policy = _setup(view.root, "terminal", "auto", None, None,
-                                          keep_derived=use_cache)
-        threshold = _severity(gate_threshold(fail_on, config))
-        options = _options(use_cache=use_cache, timeout=timeout, composition=False)
-        assessment = _assess(view.root, registry, config, policy, options)
-    except UsageProblem as exc:
-        # A staged file named by its place in the repository, not in the
-        # temporary copy (aiart-release.yaml:2:13, not /tmp/…/aiart-release.yaml).
-        raise UsageProblem(exc.message.replace(f"{view.root}{os.sep}", "")) from None
-    from .hook_verdict import storable
-
-    replayable = use_cache and storable(assessment)  # before the narrowing: every failure
-    if not view.whole_bundle:
-        # A partial view: what is absent from it (a licence, a card) is not
-        # absent from the repository, so only the staged files' findings count.
-        checked = set(view.checked)
-        assessment = replace(assessment, findings=[
-            f for f in assessment.findings
-            if f.location.path in checked or f.id.startswith(_RUN_FINDINGS)])
-    gate = assessment.gate(threshold)
-    return (EXIT_GATE if gate else EXIT_OK, _hook_report(assessment, gate, threshold, view),
-            replayable)
-
-
-def _hook_report(assessment, gate: list[str], threshold, view) -> str:
-    """One line per finding that fails the commit (at or above the
-    threshold, or holding an artifact back from its declared tier): where,
-    what, and how to fix it; then why the commit fails and what to do."""
-    from .masking import redact
-
-    scope = ("the staged bundle" if view.whole_bundle
-             else f"{len(view.checked)} staged file{'s' * (len(view.checked) != 1)}")
-    if not gate:
-        return f"aiart-release: {scope} passed\n"
-    held = {fp for d in assessment.recommendation.artifacts.values() for fp in d.raised_by}
-    listed = [f for f in assessment.findings
-              if (threshold is not None and f.severity >= threshold) or f.fingerprint in held]
-    lines = []
-    for f in listed[:HOOK_LISTED]:
-        where = f.location.path + (f":{f.location.line}" if f.location.line else "")
-        lines.append(f"{where}: {f.severity.value} {f.id}: {f.message}")
-        evidence = f.shown_evidence(False)  # masked: the hook has no --show-pii
-        if evidence:
-            lines.append(f"    evidence: {evidence}")
-        if f.remediation:
-            lines.append(f"    fix: {f.remediation}")
-    if len(listed) > HOOK_LISTED:
-        lines.append(f"... and {len(listed) - HOOK_LISTED} more "
-                     "(`aiart-release assess .` shows them all)")
-    lines.append(f"aiart-release: commit blocked ({scope}): {'; '.join(gate)}.")
-    lines.append("Fix what is listed and stage it again; to accept a finding you have "
-                 "reviewed, record it with `aiart-release baseline add` and stage "
-                 ".aiart-release-baseline.json.")
-    return "".join(redact(line) + "\n" for line in lines)
+    sys.exit(run(HookArgs(files=tuple(str(f) for f in files), all_staged=all_staged,
+                          fail_on=fail_on, no_cache=no_cache, timeout=timeout)))
 
 
 @cli.command("plugins")
@@ -883,45 +611,27 @@ def init(path, force, output):
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Console entry point; returns the exit code."""
-    global _REGISTRY
-    _REGISTRY = None  # plugins are loaded afresh for each invocation
-    debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or bool(
-        os.environ.get("AIART_RELEASE_DEBUG"))
-    try:
-        code = cli.main(args=argv, prog_name="aiart-release", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        code = exc.exit_code
-    except click.UsageError as exc:
-        # One line, as every usage error: what is wrong, and where help is.
-        command = exc.ctx.command_path if exc.ctx is not None else "aiart-release"
-        message = " ".join(exc.format_message().split())
-        click.echo(f"aiart-release: error: {message} (see `{command} --help`)", err=True)
-        code = EXIT_USAGE
-    except click.ClickException as exc:
-        exc.show()
-        code = exc.exit_code
-    except click.exceptions.Abort:
-        click.echo("aiart-release: aborted", err=True)
-        code = 130
-    except Terminated:
-        click.echo("aiart-release: terminated", err=True)
-        code = 143
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    except KeyboardInterrupt:
-        click.echo("aiart-release: interrupted", err=True)
-        code = 130
-    except Exception as exc:  # the one place an unexpected error is caught
-        import traceback
+    """Console entry point through click (entry.py runs the pre-commit hook
+    without it); returns the exit code."""
+    session.reset()  # plugins are loaded afresh for each invocation
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:]) or session.debugging()
 
-        if debug:
-            traceback.print_exc()
-        else:
-            # Type and place only: a message may quote bundle content.
-            frames = traceback.extract_tb(exc.__traceback__)
-            where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
-            click.echo(f"aiart-release: internal error: {type(exc).__name__}{where} "
-                       "(run with --debug for the traceback)", err=True)
-        code = EXIT_INTERNAL
-    return code if isinstance(code, int) else 0
+    def invoke() -> int | None:
+        try:
+            return cli.main(args=argv, prog_name="aiart-release", standalone_mode=False)
+        except click.exceptions.Exit as exc:
+            return exc.exit_code
+        except click.UsageError as exc:
+            # One line, as every usage error: what is wrong, and where help is.
+            command = exc.ctx.command_path if exc.ctx is not None else "aiart-release"
+            message = " ".join(exc.format_message().split())
+            click.echo(f"aiart-release: error: {message} (see `{command} --help`)", err=True)
+            return EXIT_USAGE
+        except click.ClickException as exc:
+            exc.show()
+            return exc.exit_code
+        except click.exceptions.Abort:
+            click.echo("aiart-release: aborted", err=True)
+            return 130
+
+    return session.ended(invoke, debug)

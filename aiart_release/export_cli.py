@@ -33,12 +33,10 @@ from pathlib import Path
 
 import click
 
+from . import session
 from .cli import (
     EXIT_OK,
     UsageProblem,
-    _assess,
-    _options,
-    _setup,
     debug_option,
     gate_threshold,
     plugin_registry,
@@ -114,9 +112,9 @@ def _export(bundle, registry, reporter, kind, output, force, artifacts, config_p
         target, within = _target(output, reporter.filename, bundle.on_disk)
         write_or_refuse(target, None, force=force, within=within)
 
-    _, config, policy = _setup(path, kind, "auto", config_path, policy_path)
-    options = _options(use_cache=not no_cache, exclude=exclude, timeout=timeout)
-    assessment = _assess(path, registry, config, policy, options)
+    _, config, policy = session.setup(path, kind, "auto", config_path, policy_path)
+    options = session.options(use_cache=not no_cache, exclude=exclude, timeout=timeout)
+    assessment = session.assess(path, registry, config, policy, options)
     if bundle.shown is not None:
         assessment.bundle_path = _shown_root(bundle.shown, show_pii=False)
     assessment = narrowed(assessment, artifacts)
@@ -187,10 +185,9 @@ def narrowed(assessment, artifacts: tuple[str, ...]):
 def _render(reporter, assessment, config) -> str | None:
     """The reporter's text, or None (said on stderr) when it has nothing to
     write."""
-    from .cli import _severity
     from .report import NothingToExport, ReportOptions
 
-    threshold = _severity(gate_threshold(None, config))
+    threshold = session.severity(gate_threshold(None, config))
     options = ReportOptions(width=100, fail_on=threshold.value if threshold else None,
                             gate=tuple(assessment.gate(threshold)))
     try:

@@ -17,7 +17,7 @@ from test_hook import CLEAN_CAPTION, EMAIL_CAPTION, GIT_ENV, git, new_repo
 from aiart_release import pipeline
 from aiart_release.cache import DB_NAME, describe
 
-PROBE = ("import json, sys\nfrom aiart_release.cli import main\n"
+PROBE = ("import json, sys\nfrom aiart_release.entry import main\n"
          "code = main(['hook', *sys.argv[1:]])\n"
          "print(json.dumps({'code': code, 'modules': sorted(sys.modules)}))\n")
 # Loaded only when the plugins are: the built-in checks' modules.

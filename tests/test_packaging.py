@@ -76,7 +76,7 @@ def test_wheel_declares_the_builtin_entry_points_and_console_script(wheel):
     text = archive.read(entry_points).decode()
     assert "[aiart_release]" in text
     assert "cards = aiart_release.default_plugins.cards" in text
-    assert "aiart-release = aiart_release.cli:main" in text
+    assert "aiart-release = aiart_release.entry:main" in text
 
 
 def test_installed_wheel_assesses_a_bundle(wheel, tmp_path):
