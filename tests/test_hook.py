@@ -436,3 +436,32 @@ def test_a_hook_with_nothing_relevant_staged_does_not_import_spacy(tmp_path, sta
     proc = subprocess.run([sys.executable, "-c", SPACY_PROBE], cwd=repo, env=env,
                           capture_output=True, text=True, timeout=120)
     assert proc.stdout.split()[-3:] == ["0", "False", "False"], proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize(("args", "code"), [
+    ([], 1), (["--no-cache"], 1), (["--fail-on", "critical"], 0), (["--fail-on=critical"], 0),
+    (["--fail-on", "hihg"], 2), (["--timeout", "-1"], 2), (["--timeout=abc"], 2),
+    (["--timeout", "60", "--all-files"], 1), (["captions/b.txt"], 0),
+    (["captions/b.txt", "--fail-on", "medium", "captions/a.txt"], 1),
+    (["--debug", "--no-cache"], 1), (["--bogus"], 2), (["--fail-on"], 2),
+    (["--", "captions/a.txt"], 1),
+])
+def test_the_hook_without_click_answers_as_the_hook_through_click(tmp_path, monkeypatch,
+                                                                 capsys, args, code):
+    """entry.py reads the hook's command line itself and leaves any other to
+    click: both ways give the same exit code and the same lines."""
+    from aiart_release import entry
+
+    repo = new_repo(tmp_path / "r", {"captions/a.txt": EMAIL_CAPTION,
+                                     "captions/b.txt": CLEAN_CAPTION},
+                    staged=("captions/a.txt", "captions/b.txt"))
+    monkeypatch.chdir(repo)
+    answers = []
+    from aiart_release.cli import main
+
+    for n, run in enumerate((entry.main, main)):
+        # A cache each: the second run must not replay the first's verdict.
+        monkeypatch.setenv("AIART_RELEASE_CACHE_DIR", str(tmp_path / f"cache{n}"))
+        answers.append((run(["hook", *args]), *capsys.readouterr()))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == code, answers[0]
