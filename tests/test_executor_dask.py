@@ -413,3 +413,25 @@ def test_memory_url_on_both_executors_same_as_the_folder(tmp_path, cluster, monk
             _same_but_root(report, json.loads(json.dumps(local)), "memory://captions")
     finally:
         memory.store.clear()
+
+
+def test_a_cluster_that_does_not_close_does_not_hold_the_run(caplog):
+    """Closing is given CLOSE_SECONDS: a LocalCluster whose killed worker's
+    nanny never answers (seen once, under load, after the results were in)
+    is left to end with the process, said in a warning, not waited on."""
+    from aiart_release.executors import ExecutorChoice
+    from aiart_release.executors.dask_cluster import CLOSE_SECONDS, DaskExecutor
+
+    asked = []
+
+    class Stuck:
+        def close(self, timeout=None):
+            asked.append(timeout)
+            raise TimeoutError
+
+    executor = DaskExecutor(ExecutorChoice("dask", None))
+    executor.client, executor.cluster = Stuck(), Stuck()
+    executor.close()
+    assert asked == [CLOSE_SECONDS, CLOSE_SECONDS]
+    assert executor.client is None and executor.cluster is None
+    assert "did not close within" in caplog.text

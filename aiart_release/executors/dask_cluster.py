@@ -213,6 +213,10 @@ def dask_setup(worker) -> None:  # noqa: ARG001 - Dask's preload interface
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+# How long the client and a cluster started for the run are given to close.
+CLOSE_SECONDS = 30.0
+
+
 class DaskExecutor:
     """A client of the cluster for the time of a run (a context manager):
     the scheduler at ``choice.address``, or a LocalCluster of ``workers``
@@ -258,12 +262,19 @@ class DaskExecutor:
         self.close()
 
     def close(self) -> None:
-        if self.client is not None:
-            self.client.close()
-            self.client = None
-        if self.cluster is not None:
-            self.cluster.close()
-            self.cluster = None
+        """End the client and the cluster started for the run, each given
+        CLOSE_SECONDS: a LocalCluster whose worker was killed mid-task could
+        wait on its nanny for ever (a run seen hanging there after its
+        results were in); past the time it is left to end with this process."""
+        client, cluster, self.client, self.cluster = self.client, self.cluster, None, None
+        for part in (client, cluster):
+            if part is not None:
+                try:
+                    part.close(timeout=CLOSE_SECONDS)
+                except (TimeoutError, OSError):
+                    logging.getLogger(__name__).warning(
+                        "the Dask %s did not close within %s s", type(part).__name__,
+                        CLOSE_SECONDS)
         if self._config is not None:
             self._config.__exit__(None, None, None)
             self._config = None
