@@ -54,10 +54,12 @@ from __future__ import annotations
 import posixpath
 import time
 from collections.abc import Iterator, Mapping
+from dataclasses import field
 from typing import Any
 
 from aiart_release.checks import Check, number_setting
 from aiart_release.findings import Checkpoint, Finding, Location, Severity, plural
+from aiart_release.records import dataclass
 
 CANVAS = 256  # the long side, in pixels, every image of a group is reduced to
 MIN_IMAGES = 8
@@ -191,19 +193,14 @@ class _Deadline:
 # --- decoding ---------------------------------------------------------------------
 
 
-# The search's records are plain classes: building dataclasses at import
-# took a millisecond of every run's start-up, searched or not.
+@dataclass
 class _Group:
     """The images of one aspect ratio, each reduced to ``canvas``."""
 
-    __slots__ = ("canvas", "files", "pixels", "folder")
-
-    def __init__(self, canvas: tuple[int, int], files: list | None = None,
-                 pixels: list | None = None, folder: str | None = None):
-        self.canvas = canvas  # (width, height)
-        self.files = files if files is not None else []
-        self.pixels = pixels if pixels is not None else []  # uint8 arrays of the canvas's shape
-        self.folder = folder  # the folder the group is, or None for all the dataset
+    canvas: tuple[int, int]  # (width, height)
+    files: list = field(default_factory=list)
+    pixels: list = field(default_factory=list)  # uint8 arrays of the canvas's shape
+    folder: str | None = None  # the folder the group is, or None for all the dataset
 
 
 def canvas_of(width: int, height: int, side: int = CANVAS) -> tuple[int, int]:
@@ -270,15 +267,14 @@ def gradients(stack):
     return gx, gy
 
 
+@dataclass
 class _Template:
     """The median gradient field of a set of images, and where it is sure:
     Dekel et al.'s estimate of a mark."""
 
-    __slots__ = ("mx", "my", "coherence")
-
-    def __init__(self, mx, my, coherence):
-        self.mx, self.my = mx, my
-        self.coherence = coherence  # |median vector| / median magnitude, 0 where flat
+    mx: Any
+    my: Any
+    coherence: Any  # |median vector| / median magnitude, 0 where flat
 
     @classmethod
     def of(cls, gx, gy) -> _Template:
@@ -367,14 +363,12 @@ def _run_around(flags, index: int) -> tuple[int, int]:
     return start, end + 1
 
 
+@dataclass
 class _Mark:
-    __slots__ = ("box", "mx", "my", "carriers")
-
-    def __init__(self, box: tuple[int, int, int, int], mx, my, carriers: list[int]):
-        self.box = box
-        # The template's gradients over the box, zero off the mark's pixels.
-        self.mx, self.my = mx, my
-        self.carriers = carriers  # indices into the group
+    box: tuple[int, int, int, int]
+    mx: Any  # the template's gradients over the box, zero off the mark's pixels
+    my: Any
+    carriers: list[int]  # indices into the group
 
 
 def _cosines(gx, gy, mark_x, mark_y):
