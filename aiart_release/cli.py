@@ -86,9 +86,8 @@ def debug_option(f):
     """``--debug`` on a command: show tracebacks for internal errors (plugin
     commands take it too)."""
 
-    def remember(ctx: click.Context, _param, value: bool) -> bool:
+    def remember(_ctx: click.Context, _param, value: bool) -> bool:
         if value:
-            ctx.ensure_object(dict)["debug"] = True
             session.set_debug()
         return value
 
@@ -108,15 +107,6 @@ def timeout_option(f):
     return click.option("--timeout", metavar="SECONDS", callback=_positive_seconds,
                         help="Stop checking after SECONDS in all (a positive number); what "
                              "was left is reported as bundle.timeout.")(f)
-
-
-def _debugging() -> bool:
-    ctx = click.get_current_context(silent=True)
-    while ctx is not None:
-        if (ctx.obj or {}).get("debug"):
-            return True
-        ctx = ctx.parent
-    return session.debugging()
 
 
 class _CommandsWithPlugins(click.Group):
