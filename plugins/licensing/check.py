@@ -58,8 +58,9 @@ class Licenses(Check):
     # 2: a statement's scope is the artifact it names; base models are read
     # from the release's scripts, configurations and README. 3: the dataset
     # the release's own scripts download (dataset_downloads), and
-    # license.linked-dataset-unlicensed.
-    version = "3"
+    # license.linked-dataset-unlicensed. 4: source datasets named in the
+    # top-level README's prose.
+    version = "4"
     # Licence texts, cards, configs, code headers; a GGUF file is copied when opened.
     bundle_reads = TEXT_KINDS | {"other"}
     # Reads only the bundle, its facts and its settings (docs/plugins.md).

@@ -70,6 +70,44 @@ def _source_verb() -> re.Pattern[str]:
         r"\b(?:on|from|of|using|with|in)(?:\s+the)?\s*$", re.I)
 
 
+# A README sentence that says the data came from the dataset ("We sampled
+# the 700 prompts from the X dataset").
+@cache
+def _readme_source_verb() -> re.Pattern[str]:
+    return re.compile(
+        r"\b(?:sampled|drawn|taken|collected|generated|gathered|obtained|extracted)\b"
+        r"[^.\n]{0,60}?\bfrom(?:\s+the)?\s*$", re.I)
+
+
+# ... and a README sentence that names a dataset for something else: a
+# comparison, an evaluation, an alternative, a citation, an instruction.
+@cache
+def _readme_not_source() -> re.Pattern[str]:
+    return re.compile(
+        r"\b(?:consider\w*|compar\w*|evaluat\w*|benchmark\w*|baselines?|validat\w*|"
+        r"instead|rather\s+than|unlike|alternative\w*|cit(?:e|ed|ing|ation)|install\w*|"
+        r"to\s+download|download\s+(?:the|it|them)|if\s+you|you\s+(?:can|may|could|should)|"
+        r"outperform\w*|state[- ]of[- ]the[- ]art|zero[- ]shot)\b"
+        # An instruction to the reader ("Download images from Danbooru via
+        # tag search"): what a tool can do, not what the release was made of.
+        r"|^\W*(?:download|install|run|use|see|get|fetch|clone|try|set|put|place|pass|"
+        r"point|edit|change)\b", re.I)
+
+
+# Where a sentence ends inside a line.
+@cache
+def _sentence_end() -> re.Pattern[str]:
+    return re.compile(r"[.!?](?=\s)")
+
+
+# Markdown emphasis at a word's edge (``_LAION Aesthetics_``, ``**FFHQ**``):
+# blanked, so that the name and the verb before it are seen; an underscore
+# inside a name (``improved_aesthetics``) stays.
+@cache
+def _emphasis() -> re.Pattern[str]:
+    return re.compile(r"(?<![\w])[_*]+|[_*]+(?![\w])")
+
+
 @cache
 def _fence() -> re.Pattern[str]:
     return re.compile(r"^\s{0,3}(?:`{3,}|~{3,})")
@@ -183,10 +221,12 @@ def _prose_pattern() -> tuple[re.Pattern, re.Pattern, dict[str, KnownDataset]]:
     return alternation(loose, re.I), alternation(strict, 0), by_alias
 
 
-def prose_mentions(text: str, title: str = "") -> list[tuple[KnownDataset, int]]:
+def prose_mentions(text: str, title: str = "",
+                   readme: bool = False) -> list[tuple[KnownDataset, int]]:
     """(dataset, line) for each known dataset the text names as a source,
     first mention only, skipping those named in ``title`` (the card's own
-    subject)."""
+    subject). ``readme``: the text is a README that is no card (stricter:
+    see the module's docstring)."""
     loose, strict, by_alias = _prose_pattern()
     own = {by_alias[m.group(0).lower()].id for p in (loose, strict) for m in p.finditer(title)}
     found: dict[str, tuple[KnownDataset, int]] = {}
@@ -205,6 +245,9 @@ def prose_mentions(text: str, title: str = "") -> list[tuple[KnownDataset, int]]
         section = headings[-1][1] if headings else ""
         source_section = bool(section) and bool(_source_heading().search(section)) and not \
             _not_source_heading().search(section)
+        if readme and _not_source_heading().search(section):
+            continue  # a README's evaluation, citation or install section names no source
+        line = _emphasis().sub(lambda m: " " * len(m.group(0)), line)
         tries: dict[str, int] = {}
         for pattern in (loose, strict):
             for m in pattern.finditer(line):
@@ -215,9 +258,22 @@ def prose_mentions(text: str, title: str = "") -> list[tuple[KnownDataset, int]]
                 # Only the words just before the name: searching the whole
                 # line before each of thousands of names is quadratic.
                 before = line[max(0, m.start() - _VERB_WINDOW):m.start()]
-                if source_section or _source_verb().search(before):
+                if readme and _readme_not_source().search(_sentence(line, m.start())):
+                    continue
+                if source_section or _source_verb().search(before) or (
+                        readme and _readme_source_verb().search(before)):
                     found[d.id] = (d, number)
     return sorted(found.values(), key=lambda dl: dl[1])
+
+
+def _sentence(line: str, at: int) -> str:
+    """The sentence of ``line`` that holds position ``at``."""
+    start = 0
+    for end in _sentence_end().finditer(line):
+        if end.end() > at:
+            return line[start:end.end()]
+        start = end.end()
+    return line[start:]
 
 
 def mentions(cards: Iterable) -> list[Mention]:
@@ -245,6 +301,33 @@ def mentions(cards: Iterable) -> list[Mention]:
     return out
 
 
+# As much of a README as the licensing check's README reader takes.
+_MAX_README = 512 * 1024
+
+
+def readme_mentions(inventory, cards: Iterable, seen: set[str]) -> list[Mention]:
+    """The known datasets the top-level README that is no card names as a
+    source (the README that describes the release, as the cards check
+    reads it), less those in ``seen`` (already named by a card)."""
+    from aiart_release.readers.text import TextUnreadable, read_text
+
+    card_paths = {c.path for c in cards}
+    out: list[Mention] = []
+    for f in inventory.files:
+        if (f.directory or f.path in card_paths or f.kind != "text" or not f.readable
+                or not f.name.lower().startswith("readme")):
+            continue
+        try:
+            text, _ = read_text(f.abspath, _MAX_README)
+        except TextUnreadable:
+            continue  # reported by the checks that read text
+        for d, line in prose_mentions(text, _title(text), readme=True):
+            if d.id not in seen:
+                seen.add(d.id)
+                out.append(Mention(d, f.path, f.artifact, f"{f.path} line {line}", line))
+    return out
+
+
 def _title(text: str) -> str:
     """The card's first heading of level 1 or 2 (dataset READMEs often start
     with "## X Dataset")."""
@@ -255,6 +338,7 @@ def _title(text: str) -> str:
 def scan(ctx) -> Iterator[Finding]:
     """Findings and facts for the known datasets the cards name."""
     found = mentions(ctx.facts.cards)
+    found += readme_mentions(ctx.inventory, ctx.facts.cards, {m.dataset.id for m in found})
     commercial = ctx.facts.config.commercial
     ctx.provide({
         "known_source_datasets": sorted({m.dataset.id for m in found}),
